@@ -1,0 +1,178 @@
+"""Set-up and ownership: roles, teams, targets, handovers, channel links, aliases, help."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot import intents as i
+from bot.context import Context, UserError
+from bot.customers import find, name_key
+from bot.outcome import Outcome
+from bot.people import can_reach, resolve_mention
+from storage.models import (
+    Activity,
+    AuditEntry,
+    CustomerAlias,
+    CustomerChannel,
+    Deal,
+    Person,
+    Target,
+    Task,
+    Team,
+)
+
+
+def _admin_only(ctx: Context) -> None:
+    if ctx.me.role != "admin":
+        raise UserError("admins_only")
+
+
+def _audit(ctx: Context, action: str, subject: str, **detail: object) -> None:
+    ctx.session.add(
+        AuditEntry(tenant_id=ctx.tenant.id, actor_id=ctx.me.id, action=action, subject=subject,
+                   detail={k: str(v) for k, v in detail.items()}, at=ctx.now)  # fmt: skip
+    )
+
+
+def set_role(ctx: Context, intent: i.RoleSet) -> Outcome:
+    _admin_only(ctx)
+    person = resolve_mention(ctx, intent.person)
+    if person.id == ctx.me.id and intent.role != "admin":
+        admins = ctx.session.scalars(
+            select(Person.id).where(Person.tenant_id == ctx.tenant.id, Person.role == "admin")
+        ).all()
+        if len(admins) == 1:
+            raise UserError("last_admin")
+    before, person.role = person.role, intent.role
+    _audit(ctx, "person.role", f"person:{person.id}", before=before, after=intent.role)
+    return Outcome().reply(ctx.t("admin.role_set", person=person, role=intent.role))
+
+
+def set_team(ctx: Context, intent: i.TeamSet) -> Outcome:
+    _admin_only(ctx)
+    lead = resolve_mention(ctx, intent.lead)
+    members = [resolve_mention(ctx, m) for m in intent.members]
+    team = ctx.session.scalar(
+        select(Team).where(Team.tenant_id == ctx.tenant.id, Team.name == intent.name)
+    )
+    created = team is None
+    if team is None:
+        team = Team(tenant_id=ctx.tenant.id, name=intent.name)
+        ctx.session.add(team)
+    team.lead_id = lead.id
+    ctx.session.flush()
+    promoted = lead.role == "rep"
+    if promoted:
+        lead.role = "manager"
+    lead.team_id = team.id
+    for m in members:
+        m.team_id = team.id
+    _audit(ctx, "team.set", f"team:{team.id}", lead=lead.id, members=[m.id for m in members])
+    return Outcome().reply(
+        ctx.t("admin.team_set", team=team, lead=lead, members=members, created=created,
+              promoted=promoted)  # fmt: skip
+    )
+
+
+def set_target(ctx: Context, intent: i.TargetSet) -> Outcome:
+    person = resolve_mention(ctx, intent.person)
+    if ctx.me.role == "rep" or not can_reach(ctx, person.id):
+        raise UserError("managers_only")
+    target = ctx.session.scalar(
+        select(Target).where(
+            Target.tenant_id == ctx.tenant.id,
+            Target.person_id == person.id,
+            Target.period == intent.period,
+        )
+    )
+    if target is None:
+        target = Target(tenant_id=ctx.tenant.id, person_id=person.id, period=intent.period)
+        ctx.session.add(target)
+    if intent.calls is not None:
+        target.calls = intent.calls
+    if intent.visits is not None:
+        target.visits = intent.visits
+    if intent.won is not None:
+        target.won_amount = intent.won.value
+        target.currency = intent.won.currency or ctx.tenant.currency
+    ctx.session.flush()
+    return Outcome().reply(ctx.t("admin.target_set", person=person, target=target,
+                                 currency=target.currency or ctx.tenant.currency))  # fmt: skip
+
+
+def handover(ctx: Context, intent: i.Handover) -> Outcome:
+    customer, _ = find(ctx, intent.customer, create=False, change=False)
+    src, dst = resolve_mention(ctx, intent.from_person), resolve_mention(ctx, intent.to_person)
+    allowed = ctx.me.role == "admin" or (
+        ctx.me.role == "manager" and can_reach(ctx, src.id) and can_reach(ctx, dst.id)
+    )
+    if not allowed and not (ctx.me.id == src.id and can_reach(ctx, customer.owner_id)):
+        raise UserError("managers_only")
+    if customer.owner_id != src.id:
+        raise UserError("not_owner", customer=customer.name, person=src.display_name)
+    customer.owner_id = dst.id
+    deals = list(ctx.session.scalars(
+        select(Deal).where(Deal.customer_id == customer.id, Deal.status == "open",
+                           Deal.owner_id == src.id)))  # fmt: skip
+    for deal in deals:
+        deal.owner_id = dst.id
+    tasks = list(ctx.session.scalars(
+        select(Task).where(Task.customer_id == customer.id, Task.status == "open",
+                           Task.owner_id == src.id)))  # fmt: skip
+    for task in tasks:
+        task.owner_id = dst.id
+    _audit(ctx, "customer.handover", f"customer:{customer.id}", src=src.id, dst=dst.id)
+    history = ctx.session.execute(
+        select(Activity, Person)
+        .outerjoin(Person, Person.id == Activity.author_id)
+        .where(Activity.customer_id == customer.id)
+        .order_by(Activity.occurred_at.desc(), Activity.id.desc())
+        .limit(10)
+    ).all()
+    params = {"customer": customer, "src": src, "dst": dst, "deals": deals, "tasks": tasks}
+    out = Outcome().reply(ctx.t("admin.handed_over", **params))
+    if dst.id != ctx.me.id:
+        out.push(dst.id, ctx.t_for(dst, "admin.handover_summary", history=history, by=ctx.me,
+                                   **params))  # fmt: skip
+    if src.id != ctx.me.id:
+        out.push(src.id, ctx.t_for(src, "admin.handover_notice", by=ctx.me, **params))
+    return out
+
+
+def link(ctx: Context, intent: i.Link) -> Outcome:
+    customer, created = find(ctx, intent.customer, create=True)
+    channel = intent.channel or ctx.event.channel_id
+    channel = channel.strip("<>#").split("|")[0]
+    row = ctx.session.scalar(
+        select(CustomerChannel).where(
+            CustomerChannel.tenant_id == ctx.tenant.id,
+            CustomerChannel.platform == ctx.event.platform,
+            CustomerChannel.channel_id == channel,
+        )
+    )
+    if row is None:
+        row = CustomerChannel(tenant_id=ctx.tenant.id, platform=ctx.event.platform,
+                              channel_id=channel, customer_id=customer.id)  # fmt: skip
+        ctx.session.add(row)
+    row.customer_id = customer.id
+    return Outcome().reply(ctx.t("admin.linked", customer=customer, channel=channel,
+                                 created=created))  # fmt: skip
+
+
+def add_alias(ctx: Context, intent: i.CustomerAliasAdd) -> Outcome:
+    customer, _ = find(ctx, intent.customer, create=False)
+    key = name_key(intent.alias)
+    taken = ctx.session.scalar(
+        select(CustomerAlias).where(
+            CustomerAlias.tenant_id == ctx.tenant.id, CustomerAlias.alias_key == key
+        )
+    )
+    if taken is not None or key == customer.name_key:
+        raise UserError("alias_taken", alias=intent.alias)
+    ctx.session.add(CustomerAlias(tenant_id=ctx.tenant.id, customer_id=customer.id,
+                                  alias=intent.alias, alias_key=key))  # fmt: skip
+    return Outcome().reply(ctx.t("customers.alias_added", customer=customer, alias=intent.alias))
+
+
+def show_help(ctx: Context, intent: i.Help) -> Outcome:
+    return Outcome().reply(ctx.t("help.text", topic=intent.topic), private=True)

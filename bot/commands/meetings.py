@@ -1,0 +1,102 @@
+"""Meetings and their minutes; action items in minutes become tasks."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot import intents as i
+from bot.context import Context
+from bot.customers import find, pick_deal
+from bot.outcome import Outcome
+from bot.people import resolve_mention
+from bot.worktime import next_working_start
+from storage.models import Activity, Meeting, Task
+
+
+def add_meeting(ctx: Context, intent: i.MeetingAdd) -> Outcome:
+    customer, created = find(ctx, intent.customer, create=True)
+    attendees = [resolve_mention(ctx, token) for token in intent.attendees]
+    meeting = Meeting(
+        tenant_id=ctx.tenant.id,
+        customer_id=customer.id,
+        organiser_id=ctx.me.id,
+        attendee_ids=[str(p.id) for p in attendees],
+        starts_at=intent.starts_at,
+        ends_at=intent.starts_at + intent.duration,
+        channel_platform=ctx.event.platform,
+        channel_id=ctx.event.channel_id,
+        created_at=ctx.now,
+    )
+    ctx.session.add(meeting)
+    ctx.session.flush()
+    minutes = int(intent.duration.total_seconds() // 60)
+    out = Outcome().reply(
+        ctx.t("meetings.scheduled", meeting=meeting, customer=customer, created=created,
+              attendees=attendees, minutes=minutes)  # fmt: skip
+    )
+    for person in attendees:
+        if person.id != ctx.me.id:
+            out.push(person.id, ctx.t_for(person, "meetings.invited", meeting=meeting,
+                                          customer=customer, by=ctx.me, minutes=minutes))  # fmt: skip
+    return out
+
+
+def add_minutes(ctx: Context, intent: i.MinutesAdd) -> Outcome:
+    customer, created = find(ctx, intent.customer, create=True)
+    deal, _ = pick_deal(ctx, customer, None)
+    activity = Activity(
+        tenant_id=ctx.tenant.id,
+        customer_id=customer.id,
+        deal_id=deal.id if deal else None,
+        author_id=ctx.me.id,
+        type="meeting",
+        text=intent.text,
+        tags=[],
+        occurred_at=ctx.now,
+        source_message_id=ctx.event.message_id,
+    )
+    ctx.session.add(activity)
+    ctx.session.flush()
+    if deal is not None:
+        deal.last_touch_at = ctx.now
+    # the minutes belong to the latest meeting with this customer that has begun and has none
+    meeting = ctx.session.scalar(
+        select(Meeting)
+        .where(
+            Meeting.customer_id == customer.id,
+            Meeting.minutes_activity_id.is_(None),
+            Meeting.starts_at <= ctx.now,
+        )
+        .order_by(Meeting.starts_at.desc())
+        .limit(1)
+    )
+    if meeting is not None:
+        meeting.minutes_activity_id = activity.id
+    out = Outcome()
+    tasks = []
+    for item in intent.items:
+        owner = resolve_mention(ctx, item.owner) if item.owner else ctx.me
+        due = item.due or next_working_start(ctx.now, ctx.tz, ctx.settings.day_start)
+        task = Task(
+            tenant_id=ctx.tenant.id,
+            customer_id=customer.id,
+            deal_id=deal.id if deal else None,
+            owner_id=owner.id,
+            created_by_id=ctx.me.id,
+            text=item.text,
+            due_at=due,
+            source_activity_id=activity.id,
+            source_meeting_id=meeting.id if meeting else None,
+            created_at=ctx.now,
+        )
+        ctx.session.add(task)
+        ctx.session.flush()
+        tasks.append({"task": task, "owner": owner})
+        if owner.id != ctx.me.id:
+            out.push(owner.id, ctx.t_for(owner, "meetings.action_item", task=task,
+                                         customer=customer, by=ctx.me))  # fmt: skip
+    summary = Outcome().reply(
+        ctx.t("meetings.minutes_saved", customer=customer, created=created, meeting=meeting,
+              tasks=tasks)  # fmt: skip
+    )
+    return summary.extend(out)

@@ -1,0 +1,159 @@
+"""Touches, follow-up tasks and customer questions."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot import intents as i
+from bot.context import Context, UserError
+from bot.customers import find, pick_deal
+from bot.outcome import Button, Card, Outcome
+from bot.people import can_reach, resolve_mention
+from bot.worktime import next_working_start
+from storage.models import Activity, Customer, Person, Question, Task
+
+
+def log_touch(ctx: Context, intent: i.LogTouch) -> Outcome:
+    customer, created = find(ctx, intent.customer, create=True)
+    deal, others = pick_deal(ctx, customer, intent.deal_ref)
+    activity = Activity(
+        tenant_id=ctx.tenant.id,
+        customer_id=customer.id,
+        deal_id=deal.id if deal else None,
+        author_id=ctx.me.id,
+        type=intent.type,
+        text=intent.text,
+        tags=list(intent.tags),
+        occurred_at=ctx.now,
+        source_message_id=ctx.event.message_id,
+    )
+    ctx.session.add(activity)
+    ctx.session.flush()
+    if deal is not None:
+        deal.last_touch_at = ctx.now
+    task, defaulted = None, False
+    if intent.next_step:
+        due = intent.due
+        if due is None:
+            due, defaulted = next_working_start(ctx.now, ctx.tz, ctx.settings.day_start), True
+        task = Task(
+            tenant_id=ctx.tenant.id,
+            customer_id=customer.id,
+            deal_id=deal.id if deal else None,
+            owner_id=ctx.me.id,
+            created_by_id=ctx.me.id,
+            text=intent.next_step,
+            due_at=due,
+            source_activity_id=activity.id,
+            created_at=ctx.now,
+        )
+        ctx.session.add(task)
+        ctx.session.flush()
+    text = ctx.t(
+        "log.recorded",
+        customer=customer,
+        created=created,
+        activity=activity,
+        notes=intent.notes,
+        task=task,
+        defaulted=defaulted,
+        deal=deal,
+        others=others,
+        me=ctx.me,
+    )
+    return Outcome().reply(text)
+
+
+def add_task(ctx: Context, intent: i.TaskAdd) -> Outcome:
+    customer, created = find(ctx, intent.customer, create=True)
+    deal, _ = pick_deal(ctx, customer, None)
+    task = Task(
+        tenant_id=ctx.tenant.id,
+        customer_id=customer.id,
+        deal_id=deal.id if deal else None,
+        owner_id=ctx.me.id,
+        created_by_id=ctx.me.id,
+        text=intent.text,
+        due_at=intent.due,
+        created_at=ctx.now,
+    )
+    ctx.session.add(task)
+    ctx.session.flush()
+    return Outcome().reply(ctx.t("tasks.added", task=task, customer=customer, created=created))
+
+
+def list_tasks(ctx: Context, intent: i.TaskList) -> Outcome:
+    person = resolve_mention(ctx, intent.person) if intent.person else ctx.me
+    if not can_reach(ctx, person.id):
+        raise UserError("not_allowed_view")
+    rows = ctx.session.execute(
+        select(Task, Customer)
+        .outerjoin(Customer, Customer.id == Task.customer_id)
+        .where(Task.tenant_id == ctx.tenant.id, Task.owner_id == person.id, Task.status == "open")
+        .order_by(Task.due_at.is_(None), Task.due_at, Task.id)
+        .limit(50)
+    ).all()
+    tasks = [{"task": t, "customer": c, "overdue": t.due_at and t.due_at < ctx.now} for t, c in rows]
+    text = ctx.t("tasks.listing", person=person, tasks=tasks, mine=person.id == ctx.me.id)
+    if not tasks:
+        return Outcome().reply(text, private=True)
+    buttons = tuple(
+        Button(id=f"task.done:{row['task'].id}", label=ctx.t("tasks.done_button", task=row["task"]))
+        for row in tasks[:5]
+    )
+    card = Card(
+        key=f"tasks:{person.id}",
+        title=ctx.t("tasks.title", person=person),
+        body=text,
+        buttons=buttons,
+        fallback=text,
+    )
+    return Outcome().reply(card=card, private=True)
+
+
+def task_done(ctx: Context, task_id: int) -> Outcome:
+    task = ctx.session.get(Task, task_id)
+    if task is None or task.tenant_id != ctx.tenant.id or not can_reach(ctx, task.owner_id):
+        raise UserError("unknown_task", ref=task_id)
+    if task.status == "done":
+        return Outcome().reply(ctx.t("tasks.already_done", task=task), private=True)
+    task.status, task.done_at = "done", ctx.now
+    return Outcome().reply(ctx.t("tasks.marked_done", task=task, me=ctx.me))
+
+
+def add_question(ctx: Context, intent: i.QuestionAdd) -> Outcome:
+    customer, created = find(ctx, intent.customer, create=True, change=False)
+    question = Question(
+        tenant_id=ctx.tenant.id,
+        customer_id=customer.id,
+        owner_id=customer.owner_id or ctx.me.id,
+        text=intent.text,
+        asked_by=ctx.me.display_name,
+        asked_at=ctx.now,
+        channel_platform=ctx.event.platform,
+        channel_id=ctx.event.channel_id,
+        thread_id=ctx.event.thread_id,
+    )
+    ctx.session.add(question)
+    ctx.session.flush()
+    owner = ctx.session.get_one(Person, question.owner_id)
+    out = Outcome().reply(
+        ctx.t("questions.opened", question=question, customer=customer, created=created, owner=owner)
+    )
+    if owner.id != ctx.me.id:
+        out.push(owner.id, ctx.t_for(owner, "questions.assigned", question=question,
+                                     customer=customer, by=ctx.me))  # fmt: skip
+    return out
+
+
+def answered(ctx: Context, intent: i.Answered) -> Outcome:
+    question = ctx.session.get(Question, intent.question_id)
+    if question is None or question.tenant_id != ctx.tenant.id:
+        raise UserError("unknown_question", ref=intent.question_id)
+    customer = ctx.session.get_one(Customer, question.customer_id)
+    if not can_reach(ctx, customer.owner_id) and ctx.me.id != question.owner_id:
+        raise UserError("unknown_question", ref=intent.question_id)
+    if question.status == "answered":
+        return Outcome().reply(ctx.t("questions.already", question=question), private=True)
+    question.status, question.answered_at, question.answered_by_id = "answered", ctx.now, ctx.me.id
+    return Outcome().reply(ctx.t("questions.closed", question=question, customer=customer))

@@ -1,0 +1,176 @@
+"""Requirement confirmation: the customer's words verbatim, versions, required confirmers."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot import intents as i
+from bot.context import Context, UserError
+from bot.customers import find
+from bot.outcome import Button, Card, CardUpdate, Outcome
+from bot.people import can_reach, manager_of, resolve_mention
+from storage.models import Confirmation, Customer, Person, Requirement, RequirementVersion
+
+
+def add(ctx: Context, intent: i.ReqAdd) -> Outcome:
+    customer, created = find(ctx, intent.customer, create=True)
+    confirmers = _confirmers(ctx, intent.confirmers, customer)
+    req = Requirement(
+        tenant_id=ctx.tenant.id,
+        customer_id=customer.id,
+        author_id=ctx.me.id,
+        current_version=1,
+        confirmer_ids=[str(p.id) for p in confirmers],
+        created_at=ctx.now,
+    )
+    ctx.session.add(req)
+    ctx.session.flush()
+    _add_version(ctx, req, intent.text)
+    out = Outcome()
+    if created:
+        out.reply(ctx.t("customers.created", customer=customer))
+    return out.extend(_announce(ctx, req, customer))
+
+
+def revise(ctx: Context, intent: i.ReqRevise) -> Outcome:
+    req = _get(ctx, intent.requirement_id)
+    customer = ctx.session.get_one(Customer, req.customer_id)
+    if not can_reach(ctx, customer.owner_id) and str(ctx.me.id) not in req.confirmer_ids:
+        raise UserError("unknown_requirement", ref=intent.requirement_id)
+    if intent.confirmers:
+        req.confirmer_ids = [str(p.id) for p in _confirmers(ctx, intent.confirmers, customer)]
+    req.current_version += 1
+    req.status = "pending"
+    _add_version(ctx, req, intent.text)
+    return _announce(ctx, req, customer)
+
+
+def press(ctx: Context, decision: str, req_id: int, version: int) -> Outcome:
+    req = _get(ctx, req_id)
+    customer = ctx.session.get_one(Customer, req.customer_id)
+    if str(ctx.me.id) not in req.confirmer_ids:
+        raise UserError("not_a_confirmer", ref=req.id)
+    if version != req.current_version:
+        raise UserError("stale_version", ref=req.id, shown=version, current=req.current_version)
+    mine = ctx.session.scalar(
+        select(Confirmation).where(
+            Confirmation.requirement_id == req.id,
+            Confirmation.version == version,
+            Confirmation.person_id == ctx.me.id,
+        )
+    )
+    if mine is None:
+        mine = Confirmation(
+            tenant_id=ctx.tenant.id,
+            requirement_id=req.id,
+            version=version,
+            person_id=ctx.me.id,
+            decision=decision,
+            decided_at=ctx.now,
+        )
+        ctx.session.add(mine)
+    else:
+        mine.decision, mine.decided_at = decision, ctx.now
+    ctx.session.flush()
+    decisions = _decisions(ctx, req)
+    if decision == "change":
+        req.status = "change"
+    elif all(decisions.get(int(pid)) == "confirm" for pid in req.confirmer_ids):
+        req.status = "confirmed"
+    else:
+        req.status = "pending"
+    out = Outcome()
+    out.updates.append(CardUpdate(card=card(ctx, req, customer)))
+    out.reply(ctx.t("requirements.pressed", req=req, decision=decision, me=ctx.me,
+                    customer=customer))  # fmt: skip
+    author = ctx.session.get(Person, req.author_id) if req.author_id else None
+    if author is not None and author.id != ctx.me.id and req.status in ("confirmed", "change"):
+        out.push(author.id, ctx.t_for(author, "requirements.author_news", req=req, by=ctx.me,
+                                      customer=customer))  # fmt: skip
+    return out
+
+
+def card(ctx: Context, req: Requirement, customer: Customer) -> Card:
+    versions = list(
+        ctx.session.scalars(
+            select(RequirementVersion)
+            .where(RequirementVersion.requirement_id == req.id)
+            .order_by(RequirementVersion.version)
+        )
+    )
+    decisions = _decisions(ctx, req)
+    confirmers = [
+        {"person": ctx.session.get_one(Person, int(pid)), "decision": decisions.get(int(pid))}
+        for pid in req.confirmer_ids
+    ]
+    params = {"req": req, "customer": customer, "versions": versions, "confirmers": confirmers}
+    buttons: tuple[Button, ...] = ()
+    if req.status != "confirmed":
+        v = req.current_version
+        buttons = (
+            Button(id=f"req.confirm:{req.id}:{v}", label=ctx.t("requirements.confirm_button"),
+                   style="primary"),  # fmt: skip
+            Button(id=f"req.change:{req.id}:{v}", label=ctx.t("requirements.change_button")),
+        )
+    return Card(
+        key=f"req:{req.id}",
+        title=ctx.t("requirements.card_title", **params),
+        body=ctx.t("requirements.card_body", **params),
+        fields=(
+            (ctx.t("requirements.status_label"), ctx.t("requirements.status", req=req)),
+            (ctx.t("requirements.confirmers_label"),
+             ctx.t("requirements.confirmers", confirmers=confirmers)),
+        ),  # fmt: skip
+        buttons=buttons,
+        fallback=ctx.t("requirements.card_text", **params),
+    )
+
+
+def _announce(ctx: Context, req: Requirement, customer: Customer) -> Outcome:
+    out = Outcome().reply(card=card(ctx, req, customer))
+    for pid in req.confirmer_ids:
+        person = ctx.session.get_one(Person, int(pid))
+        if person.id != ctx.me.id:
+            out.push(person.id, ctx.t_for(person, "requirements.please_confirm", req=req,
+                                          customer=customer, by=ctx.me))  # fmt: skip
+    return out
+
+
+def _add_version(ctx: Context, req: Requirement, text: str) -> None:
+    ctx.session.add(
+        RequirementVersion(
+            tenant_id=ctx.tenant.id,
+            requirement_id=req.id,
+            version=req.current_version,
+            text=text,
+            author_id=ctx.me.id,
+            created_at=ctx.now,
+        )
+    )
+    ctx.session.flush()
+
+
+def _get(ctx: Context, req_id: int) -> Requirement:
+    req = ctx.session.get(Requirement, req_id)
+    if req is None or req.tenant_id != ctx.tenant.id:
+        raise UserError("unknown_requirement", ref=req_id)
+    return req
+
+
+def _decisions(ctx: Context, req: Requirement) -> dict[int, str]:
+    rows = ctx.session.scalars(
+        select(Confirmation).where(
+            Confirmation.requirement_id == req.id, Confirmation.version == req.current_version
+        )
+    )
+    return {c.person_id: c.decision for c in rows}
+
+
+def _confirmers(ctx: Context, tokens: tuple[str, ...], customer: Customer) -> list[Person]:
+    """The named confirmers; by default the owner's manager, else the owner."""
+    if tokens:
+        people = [resolve_mention(ctx, t) for t in tokens]
+        return list({p.id: p for p in people}.values())
+    owner = ctx.session.get(Person, customer.owner_id) if customer.owner_id else ctx.me
+    owner = owner or ctx.me
+    return [manager_of(ctx, owner) or owner]

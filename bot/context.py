@@ -1,0 +1,47 @@
+"""Everything one handled event needs: the session, who speaks, in which language and zone."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from bot.events import Event
+from bot.i18n import Words
+from bot.settings import Settings
+from storage.models import Person, Tenant
+
+
+class UserError(Exception):
+    """A request we refuse or cannot do; rendered from messages/<locale>/errors.j2."""
+
+    def __init__(self, key: str, **params: Any) -> None:
+        super().__init__(key)
+        self.key = key
+        self.params = params
+
+
+@dataclass(kw_only=True)
+class Context:
+    session: Session
+    event: Event
+    tenant: Tenant
+    me: Person
+    locale: str
+    tz: str
+    settings: Settings
+    words: Words
+
+    @property
+    def now(self) -> datetime:
+        return self.event.occurred_at
+
+    def t(self, key: str, **params: Any) -> str:
+        return self.words(self.locale, key, tz=self.tz, **params)
+
+    def t_for(self, person: Person, key: str, **params: Any) -> str:
+        """Words for someone else (a push), in their language and zone."""
+        locale = person.locale or self.tenant.locale
+        return self.words(locale, key, tz=person.timezone or self.tenant.timezone, **params)

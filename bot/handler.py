@@ -1,0 +1,198 @@
+"""One event in, one outcome out, in one transaction."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot import customers, grammar
+from bot import intents as i
+from bot.commands import admin, deals, meetings, records, requirements, views
+from bot.context import Context, UserError
+from bot.events import Event
+from bot.i18n import Words, pick_locale
+from bot.outcome import Outcome
+from bot.people import person_for, tenant_for
+from bot.settings import Settings
+from storage.models import Identity, Person, ProcessedInbound
+
+logger = logging.getLogger(__name__)
+
+COMMANDS: dict[type, Callable[[Context, Any], Outcome]] = {
+    i.LogTouch: records.log_touch,
+    i.TaskAdd: records.add_task,
+    i.TaskList: records.list_tasks,
+    i.QuestionAdd: records.add_question,
+    i.Answered: records.answered,
+    i.DealCommand: deals.deal,
+    i.MeetingAdd: meetings.add_meeting,
+    i.MinutesAdd: meetings.add_minutes,
+    i.ReqAdd: requirements.add,
+    i.ReqRevise: requirements.revise,
+    i.PipelineView: views.pipeline,
+    i.DigestView: views.digest,
+    i.ProgressView: views.progress,
+    i.CustomerShow: views.customer,
+    i.TargetSet: admin.set_target,
+    i.Handover: admin.handover,
+    i.CustomerAliasAdd: admin.add_alias,
+    i.Help: admin.show_help,
+    i.RoleSet: admin.set_role,
+    i.TeamSet: admin.set_team,
+    i.Link: admin.link,
+}
+
+BUTTONS: dict[str, Callable[[Context, tuple[int, ...]], Outcome]] = {
+    "req.confirm": lambda ctx, a: requirements.press(ctx, "confirm", a[0], a[1]),
+    "req.change": lambda ctx, a: requirements.press(ctx, "change", a[0], a[1]),
+    "task.done": lambda ctx, a: records.task_done(ctx, a[0]),
+}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Address:
+    """How to reach a person on a platform."""
+
+    person_id: int
+    platform: str
+    user_id: str
+    name: str
+
+
+class Bot:
+    def __init__(self, *, sessions: sessionmaker[Session], settings: Settings, words: Words):
+        self.sessions = sessions
+        self.settings = settings
+        self.words = words
+
+    def handle(self, event: Event) -> Outcome:
+        try:
+            with self.sessions.begin() as session:
+                return self._handle(session, event)
+        except IntegrityError:
+            # two deliveries of one event raced on processed_inbound: the other one handled it
+            if event.delivery_id:
+                logger.info("duplicate delivery %s ignored", event.delivery_id)
+                return Outcome()
+            logger.exception("integrity error handling %s", event.message_id)
+        except Exception:
+            logger.exception("failed to handle %s", event.message_id or event.delivery_id)
+        # never a stack trace in chat: say nothing was saved and hand the words back
+        locale = pick_locale(event.user_locale, event.text, self.settings.locale)
+        text = event.text or (event.action.button_id if event.action else "")
+        return Outcome().reply(self.words(locale, "errors.internal", text=text), private=True)
+
+    def _handle(self, session: Session, event: Event) -> Outcome:
+        tenant = tenant_for(session, event, self.settings)
+        if event.delivery_id and not self._first_delivery(session, tenant.id, event):
+            return Outcome()
+        me = person_for(
+            session,
+            tenant,
+            platform=event.platform,
+            user_id=event.user_id,
+            name=event.user_name,
+            now=event.occurred_at,
+            timezone=event.user_timezone,
+            locale=event.user_locale,
+        )
+        ctx = Context(
+            session=session,
+            event=event,
+            tenant=tenant,
+            me=me,
+            locale=pick_locale(me.locale, event.text, tenant.locale),
+            tz=me.timezone or tenant.timezone,
+            settings=self.settings,
+            words=self.words,
+        )
+        savepoint = session.begin_nested()
+        try:
+            outcome = self._dispatch(ctx)
+            savepoint.commit()
+            return outcome
+        except UserError as e:
+            savepoint.rollback()
+            return Outcome().reply(ctx.t(f"errors.{e.key}", **e.params), private=True)
+
+    def _first_delivery(self, session: Session, tenant_id: int, event: Event) -> bool:
+        seen = session.scalar(
+            select(ProcessedInbound.id).where(
+                ProcessedInbound.platform == event.platform,
+                ProcessedInbound.delivery_id == event.delivery_id,
+            )
+        )
+        if seen is not None:
+            return False
+        session.add(
+            ProcessedInbound(
+                tenant_id=tenant_id,
+                platform=event.platform,
+                delivery_id=event.delivery_id or "",
+                received_at=event.occurred_at,
+            )
+        )
+        session.flush()
+        return True
+
+    def _dispatch(self, ctx: Context) -> Outcome:
+        event = ctx.event
+        if event.action is not None:
+            press = BUTTONS.get(event.action.name)
+            try:
+                args = tuple(int(a) for a in event.action.args)
+            except ValueError:
+                press = None
+            if press is None:
+                raise UserError("unknown_button", button=event.action.button_id)
+            return press(ctx, args)
+        text = (event.text or "").strip()
+        if len(text) > self.settings.max_message_chars:
+            raise UserError("too_long", limit=self.settings.max_message_chars, size=len(text))
+        parsed = grammar.parse(
+            text,
+            grammar.ParseContext(
+                now=event.occurred_at,
+                tz=ZoneInfo(ctx.tz),
+                day_start=self.settings.day_start,
+                is_customer=lambda name: customers.exact(ctx.session, ctx.tenant.id, name)
+                is not None,
+                pipeline=self.settings.pipeline,
+            ),
+        )
+        if isinstance(parsed, i.ParseError):
+            params = dict(parsed.params)
+            stages = [s.name(ctx.locale) for s in self.settings.pipeline.stages]
+            raise UserError("parse", code=parsed.code, command=parsed.command, params=params,
+                            text=text, stages=stages)  # fmt: skip
+        return COMMANDS[type(parsed)](ctx, parsed)
+
+    def addresses(self, person_ids: list[int], platform: str) -> dict[int, Address]:
+        """Where each person is reached: their identity on `platform`, else any identity."""
+        found: dict[int, Address] = {}
+        if not person_ids:
+            return found
+        with self.sessions() as session:
+            rows = session.execute(
+                select(Person, Identity)
+                .outerjoin(Identity, Identity.person_id == Person.id)
+                .where(Person.id.in_(set(person_ids)))
+            ).all()
+        for person, ident in rows:
+            here = ident is not None and ident.platform == platform
+            if person.id in found and not here:
+                continue
+            found[person.id] = Address(
+                person_id=person.id,
+                platform=ident.platform if ident else platform,
+                user_id=ident.external_id if ident else "",
+                name=(ident.handle if ident and ident.handle else person.display_name),
+            )
+        return found

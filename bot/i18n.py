@@ -1,0 +1,59 @@
+"""Every sentence a person reads comes from messages/<locale>/<module>.j2 macros."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
+from jinja2.runtime import Context
+
+from bot.parse.amounts import format_amount
+
+LOCALES = ("en", "zh_CN")
+MESSAGES = Path(__file__).resolve().parent.parent / "messages"
+
+
+def pick_locale(explicit: str | None, text: str | None, default: str) -> str:
+    """A person's own setting wins; otherwise answer in the script they wrote in."""
+    if explicit in LOCALES:
+        return explicit
+    if text and any("\u4e00" <= ch <= "\u9fff" for ch in text):
+        return "zh_CN"
+    if text and any(ch.isascii() and ch.isalpha() for ch in text):
+        return "en"
+    return default if default in LOCALES else "en"
+
+
+@pass_context
+def _local(ctx: Context, value: datetime) -> datetime:
+    return value.astimezone(ZoneInfo(ctx["tz"]))
+
+
+@pass_context
+def _money(ctx: Context, value: Decimal | None, currency: str) -> str:
+    return "" if value is None else format_amount(Decimal(value), currency, ctx["locale"])
+
+
+class Words:
+    def __init__(self, root: Path = MESSAGES) -> None:
+        self.env = Environment(
+            loader=FileSystemLoader(str(root)),
+            undefined=StrictUndefined,
+            autoescape=False,
+            # block tags keep their newline; blank lines are dropped after rendering, so a
+            # template reads like the message and `{% if %}` lines vanish when false
+            lstrip_blocks=True,
+        )
+        self.env.filters["local"] = _local
+        self.env.filters["money"] = _money
+
+    def __call__(self, locale: str, key: str, *, tz: str = "UTC", **params: Any) -> str:
+        module, _, macro = key.partition(".")
+        template = self.env.get_template(f"{locale}/{module}.j2")
+        mod = template.make_module({"locale": locale, "tz": tz})
+        text = str(getattr(mod, macro)(**params))
+        return "\n".join(line.rstrip() for line in text.splitlines() if line.strip())

@@ -1,0 +1,105 @@
+"""Tokens with positions, and the command word at the start of a line.
+
+Parsing reads the normalized text (full-width punctuation folded to ASCII) but every span
+points into the original too — normalize() keeps lengths — so users' words are kept verbatim.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+COMMANDS: dict[str, str] = {
+    "log": "log", "记录": "log", "跟进": "log",
+    "deal": "deal", "商机": "deal",
+    "task": "task", "待办": "task",
+    "tasks": "tasks",
+    "meeting": "meeting", "会议": "meeting",
+    "minutes": "minutes", "纪要": "minutes",
+    "question": "question", "问题": "question",
+    "answered": "answered", "已答复": "answered",
+    "req": "req", "需求": "req",
+    "pipeline": "pipeline", "漏斗": "pipeline",
+    "digest": "digest", "日报": "digest",
+    "progress": "progress", "进度": "progress",
+    "target": "target", "目标": "target",
+    "handover": "handover", "交接": "handover",
+    "customer": "customer", "客户": "customer",
+    "help": "help", "帮助": "help",
+    "role": "role", "角色": "role",
+    "team": "team", "团队": "team",
+    "link": "link", "关联": "link",
+}  # fmt: skip
+
+_TOKEN = re.compile(r'"([^"]*)"?|「([^」]*)」?|(\S+)')
+_MENTION = re.compile(r"^@([^\s@,:;!?。，：；！？]+)")
+_REF = {"deal": "D", "task": "T", "question": "Q", "requirement": "R", "meeting": "M"}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Token:
+    text: str  # normalized, quotes removed
+    start: int
+    end: int
+    quoted: bool = False
+
+    @property
+    def folded(self) -> str:
+        return self.text.casefold()
+
+    @property
+    def mention(self) -> str | None:
+        m = _MENTION.match(self.text) if not self.quoted else None
+        return "@" + m.group(1) if m else None
+
+    @property
+    def is_tag(self) -> bool:
+        return (
+            not self.quoted
+            and self.text.startswith("#")
+            and len(self.text) > 1
+            and not self.text[1:].isdigit()
+        )
+
+
+def tokenize(norm: str, start: int = 0) -> list[Token]:
+    tokens = []
+    for m in _TOKEN.finditer(norm, start):
+        if m.group(3) is not None:
+            tokens.append(Token(text=m.group(3), start=m.start(), end=m.end()))
+        else:
+            inner = m.group(1) if m.group(1) is not None else m.group(2)
+            tokens.append(Token(text=inner.strip(), start=m.start(), end=m.end(), quoted=True))
+    return tokens
+
+
+def ref_id(text: str, kind: str) -> int | None:
+    """`D12`, `d12`, `#12` or `12` → 12 for the given kind of record."""
+    t = text.strip()
+    prefix = _REF[kind]
+    if t[:1].upper() == prefix:
+        t = t[1:]
+    elif t.startswith("#"):
+        t = t[1:]
+    return int(t) if t.isdigit() and len(t) < 10 else None
+
+
+def is_ref(text: str, kind: str) -> bool:
+    t = text.strip()
+    return len(t) > 1 and t[0].upper() == _REF[kind] and t[1:].isdigit() and len(t) < 11
+
+
+def split_command(norm: str) -> tuple[str | None, str, int]:
+    """(command key or None, the word as written, where the arguments start).
+
+    `/dealbot <cmd> …` is the fallback form for workspaces where a name is taken.
+    """
+    tokens = tokenize(norm)
+    if not tokens:
+        return None, "", len(norm)
+    first = tokens[0]
+    word = first.text.lstrip("/").casefold()
+    if word == "dealbot" and len(tokens) > 1:
+        first = tokens[1]
+        word = first.text.lstrip("/").casefold()
+    return COMMANDS.get(word), first.text, first.end

@@ -1,0 +1,1 @@
+"""Parsers for the free-text parts of commands: dates, amounts, durations."""

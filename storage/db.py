@@ -1,0 +1,71 @@
+"""Engines and sessions. SQLite gets WAL, a busy timeout and BEGIN IMMEDIATE."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+logger = logging.getLogger(__name__)
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30})
+        _tune_sqlite(engine)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def _tune_sqlite(engine: Engine) -> None:
+    # pysqlite's own transaction handling begins lazily (DEFERRED): a read-then-write
+    # transaction then fails with "database is locked" when another writer got there first.
+    # Taking the write lock at BEGIN makes concurrent writers wait on busy_timeout instead.
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):  # type: ignore[no-untyped-def]
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def alembic_config(engine: Engine) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["engine"] = engine
+    return cfg
+
+
+def is_current(engine: Engine) -> bool:
+    head = ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision() == head
+
+
+def upgrade(engine: Engine) -> None:
+    """Bring any database to the newest schema (what `dealbot db upgrade` runs)."""
+    command.upgrade(alembic_config(engine), "head")
+
+
+def open_store(url: str, *, migrate: bool = True) -> sessionmaker[Session]:
+    """An engine + session factory; a database that is behind is migrated first."""
+    engine = make_engine(url)
+    if migrate and not is_current(engine):
+        logger.info("migrating database %s", engine.url.render_as_string(hide_password=True))
+        upgrade(engine)
+    return sessionmaker(engine, expire_on_commit=False)

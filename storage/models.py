@@ -1,0 +1,364 @@
+"""Tables. Every row belongs to a tenant; times are stored in UTC and read back timezone-aware."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out — SQLite forgets the zone otherwise."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; pass an aware one")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON, list[str]: JSON}
+
+
+def _tenant_fk() -> Mapped[int]:
+    return mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+
+
+class Tenant(Base):
+    __tablename__ = "tenants"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    locale: Mapped[str] = mapped_column(String(10), default="en")
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    currency: Mapped[str] = mapped_column(String(3), default="USD")
+    created_at: Mapped[datetime]
+
+
+class Workspace(Base):
+    """A platform's workspace (Slack team, Feishu tenant_key, WeCom corp) mapped to a tenant."""
+
+    __tablename__ = "workspaces"
+    __table_args__ = (UniqueConstraint("platform", "external_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = _tenant_fk()
+    platform: Mapped[str] = mapped_column(String(20))
+    external_id: Mapped[str] = mapped_column(String(100))
+
+
+class Team(Base):
+    __tablename__ = "teams"
+    __table_args__ = (UniqueConstraint("tenant_id", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = _tenant_fk()
+    name: Mapped[str] = mapped_column(String(100))
+    lead_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", use_alter=True))
+
+
+class Person(Base):
+    __tablename__ = "people"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = _tenant_fk()
+    display_name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(10), default="rep")  # rep | manager | admin
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"))
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    locale: Mapped[str | None] = mapped_column(String(10))
+    created_at: Mapped[datetime]
+
+
+class Identity(Base):
+    """One person may be reached on several platforms."""
+
+    __tablename__ = "identities"
+    __table_args__ = (UniqueConstraint("tenant_id", "platform", "external_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = _tenant_fk()
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    external_id: Mapped[str] = mapped_column(String(100))
+    handle: Mapped[str | None] = mapped_column(String(200))
+
+
+class Customer(Base):
+    __tablename__ = "customers"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "name_key"),
+        Index("ix_customers_owner", "tenant_id", "owner_id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = _tenant_fk()
+    name: Mapped[str] = mapped_column(String(200))
+    name_key: Mapped[str] = mapped_column(String(200))  # casefolded, for matching
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    tags: Mapped[list[str]] = mapped_column(default=list)
+    created_at: Mapped[datetime]
+
+
+class CustomerAlias(Base):
+    __tablename__ = "customer_aliases"
+    __table_args__ = (UniqueConstraint("tenant_id", "alias_key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = _tenant_fk()
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    alias: Mapped[str] = mapped_column(String(200))
+    alias_key: Mapped[str] = mapped_column(String(200))
+
+
+class CustomerChannel(Base):
+    """A chat channel shared with (or dedicated to) a customer."""
+
+    __tablename__ = "customer_channels"
+    __table_args__ = (UniqueConstraint("tenant_id", "platform", "channel_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = _tenant_fk()
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    platform: Mapped[str] = mapped_column(String(20))
+    channel_id: Mapped[str] = mapped_column(String(100))
+
+
+class Contact(Base):
+    __tablename__ = "contacts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = _tenant_fk()
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    title: Mapped[str | None] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(50))
+
+
+class Deal(Base):
+    __tablename__ = "deals"
+    __table_args__ = (
+        # the stale-deal scan: open deals of a tenant ordered by last touch
+        Index("ix_deals_open_touch", "tenant_id", "status", "last_touch_at"),
+        Index("ix_deals_customer", "customer_id", "status"),
+        Index("ix_deals_owner", "tenant_id", "owner_id", "status"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = _tenant_fk()
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(String(300))
+    amount: Mapped[Decimal | None] = mapped_column(Numeric(16, 2))
+    currency: Mapped[str] = mapped_column(String(3))
+    stage: Mapped[str] = mapped_column(String(40))
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    expected_close: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(10), default="open")  # open | won | lost
+    lost_reason: Mapped[str | None] = mapped_column(Text)
+    stage_entered_at: Mapped[datetime]
+    last_touch_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+
+class Activity(Base):
+    __tablename__ = "activities"
+    __table_args__ = (
+        Index("ix_activities_customer", "customer_id", "occurred_at"),
+        Index("ix_activities_author", "tenant_id", "author_id", "occurred_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = _tenant_fk()
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    deal_id: Mapped[int | None] = mapped_column(ForeignKey("deals.id", ondelete="SET NULL"))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    type: Mapped[str] = mapped_column(String(10))  # call visit meeting email chat note
+    text: Mapped[str] = mapped_column(Text)  # the author's words, verbatim
+    tags: Mapped[list[str]] = mapped_column(default=list)
+    occurred_at: Mapped[datetime]
+    source_message_id: Mapped[str | None] = mapped_column(String(200))
+
+
+class Task(Base):
+    __tablename__ = "tasks"
+    __table_args__ = (
+        # the follow-up scan: open tasks by due time
+        Index("ix_tasks_open_due", "status", "due_at"),
+        Index("ix_tasks_owner", "tenant_id", "owner_id", "status"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = _tenant_fk()
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    deal_id: Mapped[int | None] = mapped_column(ForeignKey("deals.id", ondelete="SET NULL"))
+    owner_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    text: Mapped[str] = mapped_column(Text)
+    due_at: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(10), default="open")  # open | done
+    snoozed_until: Mapped[datetime | None]
+    source_activity_id: Mapped[int | None] = mapped_column(
+        ForeignKey("activities.id", ondelete="SET NULL")
+    )
+    source_meeting_id: Mapped[int | None] = mapped_column(
+        ForeignKey("meetings.id", ondelete="SET NULL")
+    )
+    done_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+
+class Meeting(Base):
+    __tablename__ = "meetings"
+    __table_args__ = (Index("ix_meetings_ends", "tenant_id", "ends_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = _tenant_fk()
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    organiser_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    attendee_ids: Mapped[list[str]] = mapped_column(default=list)  # person ids, as strings
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    minutes_activity_id: Mapped[int | None] = mapped_column(
+        ForeignKey("activities.id", ondelete="SET NULL")
+    )
+    channel_platform: Mapped[str | None] = mapped_column(String(20))
+    channel_id: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime]
+
+
+class Question(Base):
+    __tablename__ = "questions"
+    __table_args__ = (Index("ix_questions_open", "tenant_id", "status", "asked_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = _tenant_fk()
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    text: Mapped[str] = mapped_column(Text)  # the customer's words, verbatim
+    asked_by: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(10), default="open")  # open | answered
+    asked_at: Mapped[datetime]
+    answered_at: Mapped[datetime | None]
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    channel_platform: Mapped[str | None] = mapped_column(String(20))
+    channel_id: Mapped[str | None] = mapped_column(String(100))
+    thread_id: Mapped[str | None] = mapped_column(String(100))
+
+
+class Requirement(Base):
+    __tablename__ = "requirements"
+    __table_args__ = (Index("ix_requirements_status", "tenant_id", "status"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = _tenant_fk()
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending|confirmed|change
+    current_version: Mapped[int] = mapped_column(Integer, default=1)
+    confirmer_ids: Mapped[list[str]] = mapped_column(default=list)  # person ids, as strings
+    created_at: Mapped[datetime]
+
+
+class RequirementVersion(Base):
+    __tablename__ = "requirement_versions"
+    __table_args__ = (UniqueConstraint("requirement_id", "version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = _tenant_fk()
+    requirement_id: Mapped[int] = mapped_column(
+        ForeignKey("requirements.id", ondelete="CASCADE"), index=True
+    )
+    version: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)  # the customer's words, verbatim
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime]
+
+
+class Confirmation(Base):
+    __tablename__ = "confirmations"
+    __table_args__ = (UniqueConstraint("requirement_id", "version", "person_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = _tenant_fk()
+    requirement_id: Mapped[int] = mapped_column(
+        ForeignKey("requirements.id", ondelete="CASCADE"), index=True
+    )
+    version: Mapped[int] = mapped_column(Integer)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    decision: Mapped[str] = mapped_column(String(10))  # confirm | change
+    decided_at: Mapped[datetime]
+
+
+class Target(Base):
+    __tablename__ = "targets"
+    __table_args__ = (UniqueConstraint("tenant_id", "person_id", "period"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = _tenant_fk()
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    period: Mapped[str] = mapped_column(String(10))  # 2026-12 or 2026-W49
+    calls: Mapped[int | None] = mapped_column(Integer)
+    visits: Mapped[int | None] = mapped_column(Integer)
+    won_amount: Mapped[Decimal | None] = mapped_column(Numeric(16, 2))
+    currency: Mapped[str | None] = mapped_column(String(3))
+
+
+class ProcessedInbound(Base):
+    """Platform delivery ids already handled, so a retried event changes nothing."""
+
+    __tablename__ = "processed_inbound"
+    __table_args__ = (UniqueConstraint("platform", "delivery_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = _tenant_fk()
+    platform: Mapped[str] = mapped_column(String(20))
+    delivery_id: Mapped[str] = mapped_column(String(200))
+    received_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class OutboxItem(Base):
+    """A push waiting to be delivered; the dedup key makes enqueueing idempotent."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "dedup_key"),
+        Index("ix_outbox_due", "status", "next_attempt_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = _tenant_fk()
+    dedup_key: Mapped[str] = mapped_column(String(200))
+    platform: Mapped[str] = mapped_column(String(20))
+    target_kind: Mapped[str] = mapped_column(String(10))  # person | channel
+    target_id: Mapped[str] = mapped_column(String(200))
+    payload: Mapped[dict[str, Any]]
+    status: Mapped[str] = mapped_column(String(10), default="pending")  # pending|claimed|sent|dead
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    claimed_by: Mapped[str | None] = mapped_column(String(100))
+    claimed_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    platform_message_id: Mapped[str | None] = mapped_column(String(200))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_tenant_at", "tenant_id", "at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = _tenant_fk()
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(50))
+    subject: Mapped[str] = mapped_column(String(100))
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    at: Mapped[datetime]

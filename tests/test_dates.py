@@ -1,0 +1,480 @@
+"""Dates and times in English and Chinese: parse_when, split_trailing_when, extract_deadline."""
+
+from datetime import datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.parse.dates import DateError, extract_deadline, parse_when, split_trailing_when
+from bot.parse.normalize import ascii_lower, cn_int, normalize
+
+SH = ZoneInfo("Asia/Shanghai")
+NY = ZoneInfo("America/New_York")
+UTC = timezone.utc
+# Wednesday 2026-12-02 10:30 in Shanghai. This ISO week: Mon 11-30 .. Sun 12-06.
+NOW = datetime(2026, 12, 2, 10, 30, tzinfo=SH)
+
+BASIC = [
+    # English dates
+    ("today", datetime(2026, 12, 2, 9, 0, tzinfo=SH)),
+    ("Today", datetime(2026, 12, 2, 9, 0, tzinfo=SH)),
+    ("TOMORROW", datetime(2026, 12, 3, 9, 0, tzinfo=SH)),
+    ("tomorrow", datetime(2026, 12, 3, 9, 0, tzinfo=SH)),
+    ("tmr", datetime(2026, 12, 3, 9, 0, tzinfo=SH)),
+    ("day after tomorrow", datetime(2026, 12, 4, 9, 0, tzinfo=SH)),
+    ("the day after tomorrow", datetime(2026, 12, 4, 9, 0, tzinfo=SH)),
+    ("mon", datetime(2026, 12, 7, 9, 0, tzinfo=SH)),
+    ("Monday", datetime(2026, 12, 7, 9, 0, tzinfo=SH)),
+    ("tue", datetime(2026, 12, 8, 9, 0, tzinfo=SH)),
+    ("tues", datetime(2026, 12, 8, 9, 0, tzinfo=SH)),
+    ("Tuesday", datetime(2026, 12, 8, 9, 0, tzinfo=SH)),
+    ("wed", datetime(2026, 12, 2, 9, 0, tzinfo=SH)),
+    ("wednesday", datetime(2026, 12, 2, 9, 0, tzinfo=SH)),
+    ("thu", datetime(2026, 12, 3, 9, 0, tzinfo=SH)),
+    ("thur", datetime(2026, 12, 3, 9, 0, tzinfo=SH)),
+    ("thurs", datetime(2026, 12, 3, 9, 0, tzinfo=SH)),
+    ("thursday", datetime(2026, 12, 3, 9, 0, tzinfo=SH)),
+    ("Fri", datetime(2026, 12, 4, 9, 0, tzinfo=SH)),
+    ("friday", datetime(2026, 12, 4, 9, 0, tzinfo=SH)),
+    ("sat", datetime(2026, 12, 5, 9, 0, tzinfo=SH)),
+    ("saturday", datetime(2026, 12, 5, 9, 0, tzinfo=SH)),
+    ("sun", datetime(2026, 12, 6, 9, 0, tzinfo=SH)),
+    ("sunday", datetime(2026, 12, 6, 9, 0, tzinfo=SH)),
+    ("next monday", datetime(2026, 12, 7, 9, 0, tzinfo=SH)),
+    ("Next Mon", datetime(2026, 12, 7, 9, 0, tzinfo=SH)),
+    ("next wed", datetime(2026, 12, 9, 9, 0, tzinfo=SH)),
+    ("next friday", datetime(2026, 12, 11, 9, 0, tzinfo=SH)),
+    ("next sunday", datetime(2026, 12, 13, 9, 0, tzinfo=SH)),
+    ("this monday", datetime(2026, 11, 30, 9, 0, tzinfo=SH)),
+    ("this fri", datetime(2026, 12, 4, 9, 0, tzinfo=SH)),
+    ("this sunday", datetime(2026, 12, 6, 9, 0, tzinfo=SH)),
+    ("next week", datetime(2026, 12, 7, 9, 0, tzinfo=SH)),
+    ("in 1 day", datetime(2026, 12, 3, 9, 0, tzinfo=SH)),
+    ("in 3 days", datetime(2026, 12, 5, 9, 0, tzinfo=SH)),
+    ("in 30 days", datetime(2027, 1, 1, 9, 0, tzinfo=SH)),
+    ("in 1 week", datetime(2026, 12, 9, 9, 0, tzinfo=SH)),
+    ("in 2 weeks", datetime(2026, 12, 16, 9, 0, tzinfo=SH)),
+    ("in a week", datetime(2026, 12, 9, 9, 0, tzinfo=SH)),
+    ("2026-12-05", datetime(2026, 12, 5, 9, 0, tzinfo=SH)),
+    ("2026/12/05", datetime(2026, 12, 5, 9, 0, tzinfo=SH)),
+    ("2026-1-5", datetime(2026, 1, 5, 9, 0, tzinfo=SH)),
+    ("2027-03-01", datetime(2027, 3, 1, 9, 0, tzinfo=SH)),
+    ("2028-02-29", datetime(2028, 2, 29, 9, 0, tzinfo=SH)),
+    ("12-05", datetime(2026, 12, 5, 9, 0, tzinfo=SH)),
+    ("12/5", datetime(2026, 12, 5, 9, 0, tzinfo=SH)),
+    ("1/5", datetime(2027, 1, 5, 9, 0, tzinfo=SH)),
+    ("12-02", datetime(2026, 12, 2, 9, 0, tzinfo=SH)),
+    ("12-01", datetime(2027, 12, 1, 9, 0, tzinfo=SH)),
+    ("3/15", datetime(2027, 3, 15, 9, 0, tzinfo=SH)),
+    # Chinese dates
+    ("今天", datetime(2026, 12, 2, 9, 0, tzinfo=SH)),
+    ("今日", datetime(2026, 12, 2, 9, 0, tzinfo=SH)),
+    ("明天", datetime(2026, 12, 3, 9, 0, tzinfo=SH)),
+    ("明日", datetime(2026, 12, 3, 9, 0, tzinfo=SH)),
+    ("后天", datetime(2026, 12, 4, 9, 0, tzinfo=SH)),
+    ("大后天", datetime(2026, 12, 5, 9, 0, tzinfo=SH)),
+    ("周一", datetime(2026, 12, 7, 9, 0, tzinfo=SH)),
+    ("周三", datetime(2026, 12, 2, 9, 0, tzinfo=SH)),
+    ("周五", datetime(2026, 12, 4, 9, 0, tzinfo=SH)),
+    ("周日", datetime(2026, 12, 6, 9, 0, tzinfo=SH)),
+    ("周天", datetime(2026, 12, 6, 9, 0, tzinfo=SH)),
+    ("星期二", datetime(2026, 12, 8, 9, 0, tzinfo=SH)),
+    ("星期六", datetime(2026, 12, 5, 9, 0, tzinfo=SH)),
+    ("礼拜四", datetime(2026, 12, 3, 9, 0, tzinfo=SH)),
+    ("礼拜天", datetime(2026, 12, 6, 9, 0, tzinfo=SH)),
+    ("周1", datetime(2026, 12, 7, 9, 0, tzinfo=SH)),
+    ("周7", datetime(2026, 12, 6, 9, 0, tzinfo=SH)),
+    ("星期5", datetime(2026, 12, 4, 9, 0, tzinfo=SH)),
+    ("下周一", datetime(2026, 12, 7, 9, 0, tzinfo=SH)),
+    ("下周三", datetime(2026, 12, 9, 9, 0, tzinfo=SH)),
+    ("下周日", datetime(2026, 12, 13, 9, 0, tzinfo=SH)),
+    ("下星期五", datetime(2026, 12, 11, 9, 0, tzinfo=SH)),
+    ("下礼拜二", datetime(2026, 12, 8, 9, 0, tzinfo=SH)),
+    ("下个星期四", datetime(2026, 12, 10, 9, 0, tzinfo=SH)),
+    ("本周一", datetime(2026, 11, 30, 9, 0, tzinfo=SH)),
+    ("本周五", datetime(2026, 12, 4, 9, 0, tzinfo=SH)),
+    ("这周二", datetime(2026, 12, 1, 9, 0, tzinfo=SH)),
+    ("这周日", datetime(2026, 12, 6, 9, 0, tzinfo=SH)),
+    ("这个星期三", datetime(2026, 12, 2, 9, 0, tzinfo=SH)),
+    ("下周", datetime(2026, 12, 7, 9, 0, tzinfo=SH)),
+    ("3天后", datetime(2026, 12, 5, 9, 0, tzinfo=SH)),
+    ("三天后", datetime(2026, 12, 5, 9, 0, tzinfo=SH)),
+    ("10天后", datetime(2026, 12, 12, 9, 0, tzinfo=SH)),
+    ("十天后", datetime(2026, 12, 12, 9, 0, tzinfo=SH)),
+    ("三十天后", datetime(2027, 1, 1, 9, 0, tzinfo=SH)),
+    ("1周后", datetime(2026, 12, 9, 9, 0, tzinfo=SH)),
+    ("两周后", datetime(2026, 12, 16, 9, 0, tzinfo=SH)),
+    ("2个星期后", datetime(2026, 12, 16, 9, 0, tzinfo=SH)),
+    ("一个星期后", datetime(2026, 12, 9, 9, 0, tzinfo=SH)),
+    ("3星期后", datetime(2026, 12, 23, 9, 0, tzinfo=SH)),
+    ("12月5日", datetime(2026, 12, 5, 9, 0, tzinfo=SH)),
+    ("12月5号", datetime(2026, 12, 5, 9, 0, tzinfo=SH)),
+    ("十二月五日", datetime(2026, 12, 5, 9, 0, tzinfo=SH)),
+    ("1月5日", datetime(2027, 1, 5, 9, 0, tzinfo=SH)),
+    ("12月1日", datetime(2027, 12, 1, 9, 0, tzinfo=SH)),
+    ("2026年12月5日", datetime(2026, 12, 5, 9, 0, tzinfo=SH)),
+    ("2027年1月3号", datetime(2027, 1, 3, 9, 0, tzinfo=SH)),
+    # relative times: exactly now + delta
+    ("in 2 hours", datetime(2026, 12, 2, 12, 30, tzinfo=SH)),
+    ("in 1 hour", datetime(2026, 12, 2, 11, 30, tzinfo=SH)),
+    ("in an hour", datetime(2026, 12, 2, 11, 30, tzinfo=SH)),
+    ("in 3 hrs", datetime(2026, 12, 2, 13, 30, tzinfo=SH)),
+    ("in 45 minutes", datetime(2026, 12, 2, 11, 15, tzinfo=SH)),
+    ("in 90 mins", datetime(2026, 12, 2, 12, 0, tzinfo=SH)),
+    ("in 1 min", datetime(2026, 12, 2, 10, 31, tzinfo=SH)),
+    ("2小时后", datetime(2026, 12, 2, 12, 30, tzinfo=SH)),
+    ("两个小时后", datetime(2026, 12, 2, 12, 30, tzinfo=SH)),
+    ("14小时后", datetime(2026, 12, 3, 0, 30, tzinfo=SH)),
+    ("30分钟后", datetime(2026, 12, 2, 11, 0, tzinfo=SH)),
+    ("十分钟后", datetime(2026, 12, 2, 10, 40, tzinfo=SH)),
+    ("半小时后", datetime(2026, 12, 2, 11, 0, tzinfo=SH)),
+    # English times: today if still ahead, else tomorrow
+    ("15:00", datetime(2026, 12, 2, 15, 0, tzinfo=SH)),
+    ("9:30", datetime(2026, 12, 3, 9, 30, tzinfo=SH)),
+    ("10:30", datetime(2026, 12, 3, 10, 30, tzinfo=SH)),
+    ("10:31", datetime(2026, 12, 2, 10, 31, tzinfo=SH)),
+    ("0:15", datetime(2026, 12, 3, 0, 15, tzinfo=SH)),
+    ("23:59", datetime(2026, 12, 2, 23, 59, tzinfo=SH)),
+    ("3pm", datetime(2026, 12, 2, 15, 0, tzinfo=SH)),
+    ("3 pm", datetime(2026, 12, 2, 15, 0, tzinfo=SH)),
+    ("3PM", datetime(2026, 12, 2, 15, 0, tzinfo=SH)),
+    ("3:30pm", datetime(2026, 12, 2, 15, 30, tzinfo=SH)),
+    ("3:30 PM", datetime(2026, 12, 2, 15, 30, tzinfo=SH)),
+    ("3 p.m.", datetime(2026, 12, 2, 15, 0, tzinfo=SH)),
+    ("11am", datetime(2026, 12, 2, 11, 0, tzinfo=SH)),
+    ("9am", datetime(2026, 12, 3, 9, 0, tzinfo=SH)),
+    ("12am", datetime(2026, 12, 3, 0, 0, tzinfo=SH)),
+    ("12pm", datetime(2026, 12, 2, 12, 0, tzinfo=SH)),
+    ("noon", datetime(2026, 12, 2, 12, 0, tzinfo=SH)),
+    # Chinese times
+    ("下午3点", datetime(2026, 12, 2, 15, 0, tzinfo=SH)),
+    ("下午三点", datetime(2026, 12, 2, 15, 0, tzinfo=SH)),
+    ("下午3点半", datetime(2026, 12, 2, 15, 30, tzinfo=SH)),
+    ("下午3点15分", datetime(2026, 12, 2, 15, 15, tzinfo=SH)),
+    ("下午3点15", datetime(2026, 12, 2, 15, 15, tzinfo=SH)),
+    ("下午3:30", datetime(2026, 12, 2, 15, 30, tzinfo=SH)),
+    ("下午3时", datetime(2026, 12, 2, 15, 0, tzinfo=SH)),
+    ("下午15点", datetime(2026, 12, 2, 15, 0, tzinfo=SH)),
+    ("上午10点", datetime(2026, 12, 3, 10, 0, tzinfo=SH)),
+    ("上午11点", datetime(2026, 12, 2, 11, 0, tzinfo=SH)),
+    ("早上8点", datetime(2026, 12, 3, 8, 0, tzinfo=SH)),
+    ("早8点", datetime(2026, 12, 3, 8, 0, tzinfo=SH)),
+    ("中午", datetime(2026, 12, 2, 12, 0, tzinfo=SH)),
+    ("中午12点", datetime(2026, 12, 2, 12, 0, tzinfo=SH)),
+    ("中午1点", datetime(2026, 12, 2, 13, 0, tzinfo=SH)),
+    ("晚上8点", datetime(2026, 12, 2, 20, 0, tzinfo=SH)),
+    ("晚上九点半", datetime(2026, 12, 2, 21, 30, tzinfo=SH)),
+    ("傍晚6点", datetime(2026, 12, 2, 18, 0, tzinfo=SH)),
+    ("晚上12点", datetime(2026, 12, 3, 0, 0, tzinfo=SH)),
+    ("凌晨2点", datetime(2026, 12, 3, 2, 0, tzinfo=SH)),
+    ("3点", datetime(2026, 12, 2, 15, 0, tzinfo=SH)),
+    ("三点", datetime(2026, 12, 2, 15, 0, tzinfo=SH)),
+    ("6点", datetime(2026, 12, 2, 18, 0, tzinfo=SH)),
+    ("7点", datetime(2026, 12, 3, 7, 0, tzinfo=SH)),
+    ("11点", datetime(2026, 12, 2, 11, 0, tzinfo=SH)),
+    ("十一点", datetime(2026, 12, 2, 11, 0, tzinfo=SH)),
+    ("十点半", datetime(2026, 12, 3, 10, 30, tzinfo=SH)),
+    # a date and a time, either order
+    ("tomorrow 3pm", datetime(2026, 12, 3, 15, 0, tzinfo=SH)),
+    ("tomorrow at 3pm", datetime(2026, 12, 3, 15, 0, tzinfo=SH)),
+    ("3pm tomorrow", datetime(2026, 12, 3, 15, 0, tzinfo=SH)),
+    ("Tomorrow at 15:00", datetime(2026, 12, 3, 15, 0, tzinfo=SH)),
+    ("fri 9:30", datetime(2026, 12, 4, 9, 30, tzinfo=SH)),
+    ("next monday 10am", datetime(2026, 12, 7, 10, 0, tzinfo=SH)),
+    ("2026-12-05 15:00", datetime(2026, 12, 5, 15, 0, tzinfo=SH)),
+    ("12-05 15:00", datetime(2026, 12, 5, 15, 0, tzinfo=SH)),
+    ("12/5 3pm", datetime(2026, 12, 5, 15, 0, tzinfo=SH)),
+    ("today 9am", datetime(2026, 12, 2, 9, 0, tzinfo=SH)),
+    ("in 3 days at noon", datetime(2026, 12, 5, 12, 0, tzinfo=SH)),
+    ("明天下午3点", datetime(2026, 12, 3, 15, 0, tzinfo=SH)),
+    ("明天 下午3点", datetime(2026, 12, 3, 15, 0, tzinfo=SH)),
+    ("明天3点", datetime(2026, 12, 3, 15, 0, tzinfo=SH)),
+    ("12月5日下午3点", datetime(2026, 12, 5, 15, 0, tzinfo=SH)),
+    ("下周一上午10点", datetime(2026, 12, 7, 10, 0, tzinfo=SH)),
+    ("周五 14:00", datetime(2026, 12, 4, 14, 0, tzinfo=SH)),
+    ("后天晚上8点", datetime(2026, 12, 4, 20, 0, tzinfo=SH)),
+    ("明天晚上12点", datetime(2026, 12, 4, 0, 0, tzinfo=SH)),
+    ("今天上午9点", datetime(2026, 12, 2, 9, 0, tzinfo=SH)),
+    # leading at/on, trailing full stop, full-width characters
+    ("at 3pm", datetime(2026, 12, 2, 15, 0, tzinfo=SH)),
+    ("on fri", datetime(2026, 12, 4, 9, 0, tzinfo=SH)),
+    ("Tomorrow.", datetime(2026, 12, 3, 9, 0, tzinfo=SH)),
+    ("\u3000明天\u3000", datetime(2026, 12, 3, 9, 0, tzinfo=SH)),
+    ("１２月５日", datetime(2026, 12, 5, 9, 0, tzinfo=SH)),
+    ("明天１５：００", datetime(2026, 12, 3, 15, 0, tzinfo=SH)),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), BASIC)
+def test_parse_when(text, expected):
+    got = parse_when(text, now=NOW, tz=SH)
+    assert got == expected
+    assert got.tzinfo == SH
+
+
+EDGES = [
+    # month and year ends, leap days
+    (datetime(2026, 1, 31, 10, 0, tzinfo=SH), "in 1 day", datetime(2026, 2, 1, 9, 0, tzinfo=SH)),
+    (datetime(2026, 1, 31, 10, 0, tzinfo=SH), "tomorrow", datetime(2026, 2, 1, 9, 0, tzinfo=SH)),
+    (datetime(2026, 2, 28, 10, 0, tzinfo=SH), "tomorrow", datetime(2026, 3, 1, 9, 0, tzinfo=SH)),
+    (datetime(2028, 2, 28, 10, 0, tzinfo=SH), "tomorrow", datetime(2028, 2, 29, 9, 0, tzinfo=SH)),
+    (datetime(2028, 2, 28, 10, 0, tzinfo=SH), "02-29", datetime(2028, 2, 29, 9, 0, tzinfo=SH)),
+    (datetime(2027, 6, 1, 10, 0, tzinfo=SH), "2月29日", datetime(2028, 2, 29, 9, 0, tzinfo=SH)),
+    (datetime(2026, 12, 31, 10, 0, tzinfo=SH), "tomorrow", datetime(2027, 1, 1, 9, 0, tzinfo=SH)),
+    (datetime(2026, 12, 31, 10, 0, tzinfo=SH), "明天", datetime(2027, 1, 1, 9, 0, tzinfo=SH)),
+    (datetime(2026, 12, 31, 10, 0, tzinfo=SH), "01-05", datetime(2027, 1, 5, 9, 0, tzinfo=SH)),
+    (datetime(2026, 12, 28, 10, 0, tzinfo=SH), "01-05", datetime(2027, 1, 5, 9, 0, tzinfo=SH)),
+    (datetime(2026, 12, 31, 10, 0, tzinfo=SH), "12-31", datetime(2026, 12, 31, 9, 0, tzinfo=SH)),
+    (datetime(2026, 12, 31, 10, 0, tzinfo=SH), "下周一", datetime(2027, 1, 4, 9, 0, tzinfo=SH)),
+    (datetime(2026, 12, 31, 10, 0, tzinfo=SH), "next week", datetime(2027, 1, 4, 9, 0, tzinfo=SH)),
+    (datetime(2026, 12, 31, 10, 0, tzinfo=SH), "in 1 week", datetime(2027, 1, 7, 9, 0, tzinfo=SH)),
+    (datetime(2026, 12, 31, 10, 0, tzinfo=SH), "1月1日", datetime(2027, 1, 1, 9, 0, tzinfo=SH)),
+    # next/this weekday on a Sunday (2026-11-29) and a Monday (2026-11-30)
+    (datetime(2026, 11, 29, 10, 0, tzinfo=SH), "next monday", datetime(2026, 11, 30, 9, 0, tzinfo=SH)),
+    (datetime(2026, 11, 30, 10, 0, tzinfo=SH), "next monday", datetime(2026, 12, 7, 9, 0, tzinfo=SH)),
+    (datetime(2026, 11, 29, 10, 0, tzinfo=SH), "下周一", datetime(2026, 11, 30, 9, 0, tzinfo=SH)),
+    (datetime(2026, 11, 30, 10, 0, tzinfo=SH), "下周一", datetime(2026, 12, 7, 9, 0, tzinfo=SH)),
+    (datetime(2026, 11, 29, 10, 0, tzinfo=SH), "this monday", datetime(2026, 11, 23, 9, 0, tzinfo=SH)),
+    (datetime(2026, 11, 29, 10, 0, tzinfo=SH), "next week", datetime(2026, 11, 30, 9, 0, tzinfo=SH)),
+    # a weekday said on that weekday is today, even after day_start
+    (datetime(2026, 11, 29, 10, 0, tzinfo=SH), "sun", datetime(2026, 11, 29, 9, 0, tzinfo=SH)),
+    (datetime(2026, 11, 29, 10, 0, tzinfo=SH), "周日", datetime(2026, 11, 29, 9, 0, tzinfo=SH)),
+    (datetime(2026, 11, 30, 10, 0, tzinfo=SH), "monday", datetime(2026, 11, 30, 9, 0, tzinfo=SH)),
+    (datetime(2026, 12, 4, 16, 0, tzinfo=SH), "周五", datetime(2026, 12, 4, 9, 0, tzinfo=SH)),
+    (datetime(2026, 12, 4, 16, 0, tzinfo=SH), "fri", datetime(2026, 12, 4, 9, 0, tzinfo=SH)),
+    # a time already past today means tomorrow
+    (datetime(2026, 12, 2, 16, 0, tzinfo=SH), "3pm", datetime(2026, 12, 3, 15, 0, tzinfo=SH)),
+    (datetime(2026, 12, 2, 16, 0, tzinfo=SH), "下午3点", datetime(2026, 12, 3, 15, 0, tzinfo=SH)),
+    (datetime(2026, 12, 2, 16, 0, tzinfo=SH), "15:00", datetime(2026, 12, 3, 15, 0, tzinfo=SH)),
+    (datetime(2026, 12, 31, 23, 0, tzinfo=SH), "9am", datetime(2027, 1, 1, 9, 0, tzinfo=SH)),
+    (datetime(2026, 12, 2, 23, 30, tzinfo=SH), "in 1 hour", datetime(2026, 12, 3, 0, 30, tzinfo=SH)),
+    (datetime(2026, 12, 2, 23, 30, tzinfo=SH), "晚上12点", datetime(2026, 12, 3, 0, 0, tzinfo=SH)),
+    # seconds and microseconds of now are dropped from relative times
+    (datetime(2026, 12, 2, 10, 30, 59, 999, tzinfo=SH), "in 5 minutes", datetime(2026, 12, 2, 10, 35, tzinfo=SH)),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("now", "text", "expected"), EDGES)
+def test_parse_when_edges(now, text, expected):
+    assert parse_when(text, now=now, tz=SH) == expected
+
+
+ZONES = [
+    # 17:00 UTC on 12-02 is already 01:00 on 12-03 in Shanghai
+    (datetime(2026, 12, 2, 17, 0, tzinfo=UTC), SH, "today", datetime(2026, 12, 3, 1, 0, tzinfo=UTC)),
+    (datetime(2026, 12, 2, 17, 0, tzinfo=UTC), SH, "tomorrow", datetime(2026, 12, 4, 1, 0, tzinfo=UTC)),
+    (datetime(2026, 12, 2, 17, 0, tzinfo=UTC), SH, "明天", datetime(2026, 12, 4, 1, 0, tzinfo=UTC)),
+    (datetime(2026, 12, 2, 17, 0, tzinfo=UTC), SH, "3pm", datetime(2026, 12, 3, 7, 0, tzinfo=UTC)),
+    (datetime(2026, 12, 2, 17, 0, tzinfo=UTC), SH, "周四", datetime(2026, 12, 3, 1, 0, tzinfo=UTC)),
+    (datetime(2026, 12, 2, 17, 0, tzinfo=UTC), SH, "in 2 hours", datetime(2026, 12, 2, 19, 0, tzinfo=UTC)),
+    # New York falls back on Sunday 2026-11-01 (EDT -4 → EST -5); now is Sat 12:00 EDT
+    (datetime(2026, 10, 31, 16, 0, tzinfo=UTC), NY, "tomorrow", datetime(2026, 11, 1, 14, 0, tzinfo=UTC)),
+    (datetime(2026, 10, 31, 16, 0, tzinfo=UTC), NY, "sun", datetime(2026, 11, 1, 14, 0, tzinfo=UTC)),
+    (datetime(2026, 10, 31, 16, 0, tzinfo=UTC), NY, "in 1 day", datetime(2026, 11, 1, 14, 0, tzinfo=UTC)),
+    (datetime(2026, 10, 31, 16, 0, tzinfo=UTC), NY, "tomorrow 3pm", datetime(2026, 11, 1, 20, 0, tzinfo=UTC)),
+    (datetime(2026, 10, 31, 16, 0, tzinfo=UTC), NY, "in 24 hours", datetime(2026, 11, 1, 16, 0, tzinfo=UTC)),
+    (datetime(2026, 10, 31, 16, 0, tzinfo=UTC), NY, "1pm", datetime(2026, 10, 31, 17, 0, tzinfo=UTC)),
+    # a wall time in the spring-forward gap moves to the first time that exists
+    (datetime(2026, 3, 7, 17, 0, tzinfo=UTC), NY, "tomorrow 2:30am", datetime(2026, 3, 8, 7, 30, tzinfo=UTC)),
+    (datetime(2026, 3, 7, 17, 0, tzinfo=UTC), NY, "tomorrow", datetime(2026, 3, 8, 13, 0, tzinfo=UTC)),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("now", "tz", "text", "expected_utc"), ZONES)
+def test_parse_when_time_zones(now, tz, text, expected_utc):
+    got = parse_when(text, now=now, tz=tz)
+    assert got.astimezone(UTC) == expected_utc
+    assert got.tzinfo == tz
+
+
+def test_local_offset_after_fall_back():
+    got = parse_when("tomorrow", now=datetime(2026, 10, 31, 16, 0, tzinfo=UTC), tz=NY)
+    assert got.utcoffset() == timedelta(hours=-5)
+
+
+def test_day_start():
+    got = parse_when("tomorrow", now=NOW, tz=SH, day_start=time(8, 30))
+    assert got == datetime(2026, 12, 3, 8, 30, tzinfo=SH)
+
+
+def test_naive_now_is_refused():
+    with pytest.raises(ValueError):
+        parse_when("tomorrow", now=datetime(2026, 12, 2, 10, 30), tz=SH)
+
+
+NOT_DATES = [
+    "", "   ", None, "pilot", "Acme", "3", "40-seat", "120k", "call back", "1234", "next",
+    "in days", "周", "下午好", "下午", "tomorrow3pm", "monkey", "一点", "快一点", "早一点",
+    "40-50", "13-01", "10:750", "tomorrow tomorrow", "明天后天", "3pm 4pm", "next month",
+    "2026-12", "12-05-2026", "v2", "3 days", "周八", "本周", "send quote by tue",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("text", NOT_DATES)
+def test_not_a_date(text):
+    assert parse_when(text, now=NOW, tz=SH) is None
+
+
+IMPOSSIBLE = [
+    ("02-30", "no_such_date", "02-30"),
+    ("2/30", "no_such_date", "2/30"),
+    ("2月30日", "no_such_date", "2月30日"),
+    ("2026年2月30日", "no_such_date", "2026年2月30日"),
+    ("2026-13-01", "no_such_date", "2026-13-01"),
+    ("2026-02-29", "no_such_date", "2026-02-29"),
+    ("2027-02-29", "no_such_date", "2027-02-29"),
+    ("04-31", "no_such_date", "04-31"),
+    ("13月1日", "no_such_date", "13月1日"),
+    ("12月32日", "no_such_date", "12月32日"),
+    ("02-29", "no_such_date", "02-29"),
+    ("02-30 3pm", "no_such_date", "02-30"),
+    ("25:00", "no_such_time", "25:00"),
+    ("24:00", "no_such_time", "24:00"),
+    ("13pm", "no_such_time", "13pm"),
+    ("13PM", "no_such_time", "13PM"),
+    ("0pm", "no_such_time", "0pm"),
+    ("13:30pm", "no_such_time", "13:30pm"),
+    ("10:75", "no_such_time", "10:75"),
+    ("下午25点", "no_such_time", "下午25点"),
+    ("下午0点", "no_such_time", "下午0点"),
+    ("上午15点", "no_such_time", "上午15点"),
+    ("明天25:00", "no_such_time", "25:00"),
+    ("tomorrow 13pm", "no_such_time", "13pm"),
+]
+
+
+@pytest.mark.parametrize(("text", "code", "piece"), IMPOSSIBLE)
+def test_impossible(text, code, piece):
+    with pytest.raises(DateError) as info:
+        parse_when(text, now=NOW, tz=SH)
+    assert info.value.code == code
+    assert info.value.text == piece
+    assert isinstance(info.value, ValueError)
+
+
+SPLITS = [
+    ("确认交付周期明天下午3点", 6, datetime(2026, 12, 3, 15, 0, tzinfo=SH)),
+    ("call back about the pilot tomorrow 3pm", 26, datetime(2026, 12, 3, 15, 0, tzinfo=SH)),
+    ("华为 确认交付周期 明天 下午3点", 10, datetime(2026, 12, 3, 15, 0, tzinfo=SH)),
+    ("release 12-05", 8, datetime(2026, 12, 5, 9, 0, tzinfo=SH)),
+    ("meet 2026-12-05 15:00", 5, datetime(2026, 12, 5, 15, 0, tzinfo=SH)),
+    ("下一步:周五", 4, datetime(2026, 12, 4, 9, 0, tzinfo=SH)),
+    ("call at 3pm", 5, datetime(2026, 12, 2, 15, 0, tzinfo=SH)),
+    ("meet on fri", 5, datetime(2026, 12, 4, 9, 0, tzinfo=SH)),
+    ("review day after tomorrow at 3 pm", 7, datetime(2026, 12, 4, 15, 0, tzinfo=SH)),
+    ("确认大后天", 2, datetime(2026, 12, 5, 9, 0, tzinfo=SH)),
+    ("call Tomorrow.", 5, datetime(2026, 12, 3, 9, 0, tzinfo=SH)),
+    ("明天", 0, datetime(2026, 12, 3, 9, 0, tzinfo=SH)),
+    ("demo next monday 10am", 5, datetime(2026, 12, 7, 10, 0, tzinfo=SH)),
+    ("跟进报价下周一上午10点", 4, datetime(2026, 12, 7, 10, 0, tzinfo=SH)),
+    ("send contract in 3 days", 14, datetime(2026, 12, 5, 9, 0, tzinfo=SH)),
+    ("回访 3天后", 3, datetime(2026, 12, 5, 9, 0, tzinfo=SH)),
+    ("sync 15:00", 5, datetime(2026, 12, 2, 15, 0, tzinfo=SH)),
+    ("确认合同１２月５日", 4, datetime(2026, 12, 5, 9, 0, tzinfo=SH)),
+    ("ping in 2 hours", 5, datetime(2026, 12, 2, 12, 30, tzinfo=SH)),
+    ("call tomorrow 3pm ", 5, datetime(2026, 12, 3, 15, 0, tzinfo=SH)),
+]
+
+
+@pytest.mark.parametrize(("text", "start", "expected"), SPLITS)
+def test_split_trailing_when(text, start, expected):
+    assert split_trailing_when(text, now=NOW, tz=SH) == (start, expected)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["send quote", "v2", "release v12-05", "ship v1-12-05", "回复快一点", "fix bug 2", "room 12",
+     "2小时后回电", "", "   "],
+)  # fmt: skip
+def test_split_trailing_when_none(text):
+    assert split_trailing_when(text, now=NOW, tz=SH) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [("meet 02-30", "no_such_date"), ("确认2月30日", "no_such_date"), ("call 25:00", "no_such_time")],
+)
+def test_split_trailing_when_impossible(text, code):
+    with pytest.raises(DateError) as info:
+        split_trailing_when(text, now=NOW, tz=SH)
+    assert info.value.code == code
+
+
+DEADLINES = [
+    ("send quote by Tue", ("send quote", datetime(2026, 12, 8, 9, 0, tzinfo=SH))),
+    ("send quote, by Tue.", ("send quote", datetime(2026, 12, 8, 9, 0, tzinfo=SH))),
+    ("send quote BY tomorrow 3pm", ("send quote", datetime(2026, 12, 3, 15, 0, tzinfo=SH))),
+    ("book the pilot before Fri 3pm", ("book the pilot", datetime(2026, 12, 4, 15, 0, tzinfo=SH))),
+    ("send revised quote by Wed", ("send revised quote", datetime(2026, 12, 2, 9, 0, tzinfo=SH))),
+    ("call them by 12/5", ("call them", datetime(2026, 12, 5, 9, 0, tzinfo=SH))),
+    ("send the deck before next monday", ("send the deck", datetime(2026, 12, 7, 9, 0, tzinfo=SH))),
+    ("send by 周五", ("send", datetime(2026, 12, 4, 9, 0, tzinfo=SH))),
+    ("给报价 by 下周三", ("给报价", datetime(2026, 12, 9, 9, 0, tzinfo=SH))),
+    ("周五前发方案", ("发方案", datetime(2026, 12, 4, 9, 0, tzinfo=SH))),
+    ("周五之前，发方案", ("发方案", datetime(2026, 12, 4, 9, 0, tzinfo=SH))),
+    ("下周一以前完成报价", ("完成报价", datetime(2026, 12, 7, 9, 0, tzinfo=SH))),
+    ("明天下午3点前确认需求", ("确认需求", datetime(2026, 12, 3, 15, 0, tzinfo=SH))),
+    ("发方案周五前", ("发方案", datetime(2026, 12, 4, 9, 0, tzinfo=SH))),
+    ("发方案 周五之前", ("发方案", datetime(2026, 12, 4, 9, 0, tzinfo=SH))),
+    ("发方案在周五前", ("发方案", datetime(2026, 12, 4, 9, 0, tzinfo=SH))),
+    ("发方案 截止12月5日", ("发方案", datetime(2026, 12, 5, 9, 0, tzinfo=SH))),
+    ("发方案，截止到12月5日前", ("发方案", datetime(2026, 12, 5, 9, 0, tzinfo=SH))),
+    ("发方案 截至下周一", ("发方案", datetime(2026, 12, 7, 9, 0, tzinfo=SH))),
+    ("周五前", ("", datetime(2026, 12, 4, 9, 0, tzinfo=SH))),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), DEADLINES)
+def test_extract_deadline(text, expected):
+    assert extract_deadline(text, now=NOW, tz=SH) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["send quote", "by the way", "提前发方案", "standby fri", "前期沟通", "pass by the office",
+     "send quote by then", ""],
+)  # fmt: skip
+def test_extract_deadline_none(text):
+    assert extract_deadline(text, now=NOW, tz=SH) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [("send quote by 02-30", "no_such_date"), ("2月30日前发方案", "no_such_date"),
+     ("发方案 截止2月30日", "no_such_date"), ("call by 25:00", "no_such_time")],
+)  # fmt: skip
+def test_extract_deadline_impossible(text, code):
+    with pytest.raises(DateError) as info:
+        extract_deadline(text, now=NOW, tz=SH)
+    assert info.value.code == code
+
+
+NORMALIZED = [
+    ("：", ":"), ("，", ","), ("１", "1"), ("＃", "#"), ("＠", "@"), ("\u3000", " "),
+    ("“", '"'), ("”", '"'), ("‘", "'"), ("’", "'"), ("、", ","), ("ＡＢＣ", "ABC"),
+    ("ｚ", "z"), ("～", "~"), ("￥", "¥"), ("！", "!"), ("华为", "华为"),
+    ("下一步：周五前", "下一步:周五前"), ("“Acme Corp”，明天", '"Acme Corp",明天'),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("text", "expected"), NORMALIZED)
+def test_normalize(text, expected):
+    assert normalize(text) == expected
+
+
+def test_normalize_keeps_every_length():
+    every = "".join(chr(cp) for cp in range(0x30000) if not 0xD800 <= cp <= 0xDFFF)
+    assert len(normalize(every)) == len(every)
+    assert len(ascii_lower(every)) == len(every)
+    for cp in range(0x30000):
+        assert len(normalize(chr(cp))) == 1, hex(cp)
+    assert ascii_lower("İSTANBUL Tomorrow") == "İstanbul tomorrow"
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("0", 0), ("7", 7), ("12", 12), ("一", 1), ("两", 2), ("十", 10), ("十二", 12), ("二十", 20),
+     ("二十五", 25), ("九十九", 99)],
+)  # fmt: skip
+def test_cn_int(text, value):
+    assert cn_int(text) == value
