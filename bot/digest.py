@@ -94,17 +94,16 @@ def build(
     ).all():
         if (r := rep(question.owner_id)) is not None:
             r.questions.append((question, qcustomer))
-    pending = list(
-        session.execute(
+    pending = [
+        (req, customer)
+        for req, customer in session.execute(
             select(Requirement, Customer)
             .join(Customer, Customer.id == Requirement.customer_id)
             .where(Requirement.tenant_id == tenant_id, Requirement.status != "confirmed")
             .where(owned(Customer.owner_id))
             .order_by(Requirement.created_at)
         )
-        .tuples()
-        .all()
-    )
+    ]
     for r in reps.values():
         r.stale.sort(key=lambda s: s.risk, reverse=True)
     ordered = sorted(

@@ -1,6 +1,6 @@
 """Dates and times in English and Chinese: parse_when, split_trailing_when, extract_deadline."""
 
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -10,7 +10,6 @@ from bot.parse.normalize import ascii_lower, cn_int, normalize
 
 SH = ZoneInfo("Asia/Shanghai")
 NY = ZoneInfo("America/New_York")
-UTC = timezone.utc
 # Wednesday 2026-12-02 10:30 in Shanghai. This ISO week: Mon 11-30 .. Sun 12-06.
 NOW = datetime(2026, 12, 2, 10, 30, tzinfo=SH)
 
@@ -212,46 +211,64 @@ def test_parse_when(text, expected):
     assert got.tzinfo == SH
 
 
+# Each `now` below is written out once and named for what it tests.
+JAN31 = datetime(2026, 1, 31, 10, 0, tzinfo=SH)
+FEB28 = datetime(2026, 2, 28, 10, 0, tzinfo=SH)
+FEB28_LEAP = datetime(2028, 2, 28, 10, 0, tzinfo=SH)
+JUN1 = datetime(2027, 6, 1, 10, 0, tzinfo=SH)
+DEC31 = datetime(2026, 12, 31, 10, 0, tzinfo=SH)
+DEC28 = datetime(2026, 12, 28, 10, 0, tzinfo=SH)
+SUN = datetime(2026, 11, 29, 10, 0, tzinfo=SH)
+MON = datetime(2026, 11, 30, 10, 0, tzinfo=SH)
+FRI_4PM = datetime(2026, 12, 4, 16, 0, tzinfo=SH)
+WED_4PM = datetime(2026, 12, 2, 16, 0, tzinfo=SH)
+DEC31_11PM = datetime(2026, 12, 31, 23, 0, tzinfo=SH)
+WED_1130PM = datetime(2026, 12, 2, 23, 30, tzinfo=SH)
+NOW_WITH_SECONDS = datetime(2026, 12, 2, 10, 30, 59, 999, tzinfo=SH)
+SH_NEXT_DAY = datetime(2026, 12, 2, 17, 0, tzinfo=UTC)
+NY_FALL_BACK = datetime(2026, 10, 31, 16, 0, tzinfo=UTC)
+NY_SPRING_FORWARD = datetime(2026, 3, 7, 17, 0, tzinfo=UTC)
+
 EDGES = [
     # month and year ends, leap days
-    (datetime(2026, 1, 31, 10, 0, tzinfo=SH), "in 1 day", datetime(2026, 2, 1, 9, 0, tzinfo=SH)),
-    (datetime(2026, 1, 31, 10, 0, tzinfo=SH), "tomorrow", datetime(2026, 2, 1, 9, 0, tzinfo=SH)),
-    (datetime(2026, 2, 28, 10, 0, tzinfo=SH), "tomorrow", datetime(2026, 3, 1, 9, 0, tzinfo=SH)),
-    (datetime(2028, 2, 28, 10, 0, tzinfo=SH), "tomorrow", datetime(2028, 2, 29, 9, 0, tzinfo=SH)),
-    (datetime(2028, 2, 28, 10, 0, tzinfo=SH), "02-29", datetime(2028, 2, 29, 9, 0, tzinfo=SH)),
-    (datetime(2027, 6, 1, 10, 0, tzinfo=SH), "2月29日", datetime(2028, 2, 29, 9, 0, tzinfo=SH)),
-    (datetime(2026, 12, 31, 10, 0, tzinfo=SH), "tomorrow", datetime(2027, 1, 1, 9, 0, tzinfo=SH)),
-    (datetime(2026, 12, 31, 10, 0, tzinfo=SH), "明天", datetime(2027, 1, 1, 9, 0, tzinfo=SH)),
-    (datetime(2026, 12, 31, 10, 0, tzinfo=SH), "01-05", datetime(2027, 1, 5, 9, 0, tzinfo=SH)),
-    (datetime(2026, 12, 28, 10, 0, tzinfo=SH), "01-05", datetime(2027, 1, 5, 9, 0, tzinfo=SH)),
-    (datetime(2026, 12, 31, 10, 0, tzinfo=SH), "12-31", datetime(2026, 12, 31, 9, 0, tzinfo=SH)),
-    (datetime(2026, 12, 31, 10, 0, tzinfo=SH), "下周一", datetime(2027, 1, 4, 9, 0, tzinfo=SH)),
-    (datetime(2026, 12, 31, 10, 0, tzinfo=SH), "next week", datetime(2027, 1, 4, 9, 0, tzinfo=SH)),
-    (datetime(2026, 12, 31, 10, 0, tzinfo=SH), "in 1 week", datetime(2027, 1, 7, 9, 0, tzinfo=SH)),
-    (datetime(2026, 12, 31, 10, 0, tzinfo=SH), "1月1日", datetime(2027, 1, 1, 9, 0, tzinfo=SH)),
+    (JAN31, "in 1 day", datetime(2026, 2, 1, 9, 0, tzinfo=SH)),
+    (JAN31, "tomorrow", datetime(2026, 2, 1, 9, 0, tzinfo=SH)),
+    (FEB28, "tomorrow", datetime(2026, 3, 1, 9, 0, tzinfo=SH)),
+    (FEB28_LEAP, "tomorrow", datetime(2028, 2, 29, 9, 0, tzinfo=SH)),
+    (FEB28_LEAP, "02-29", datetime(2028, 2, 29, 9, 0, tzinfo=SH)),
+    (JUN1, "2月29日", datetime(2028, 2, 29, 9, 0, tzinfo=SH)),
+    (DEC31, "tomorrow", datetime(2027, 1, 1, 9, 0, tzinfo=SH)),
+    (DEC31, "明天", datetime(2027, 1, 1, 9, 0, tzinfo=SH)),
+    (DEC31, "01-05", datetime(2027, 1, 5, 9, 0, tzinfo=SH)),
+    (DEC28, "01-05", datetime(2027, 1, 5, 9, 0, tzinfo=SH)),
+    (DEC31, "12-31", datetime(2026, 12, 31, 9, 0, tzinfo=SH)),
+    (DEC31, "下周一", datetime(2027, 1, 4, 9, 0, tzinfo=SH)),
+    (DEC31, "next week", datetime(2027, 1, 4, 9, 0, tzinfo=SH)),
+    (DEC31, "in 1 week", datetime(2027, 1, 7, 9, 0, tzinfo=SH)),
+    (DEC31, "1月1日", datetime(2027, 1, 1, 9, 0, tzinfo=SH)),
     # next/this weekday on a Sunday (2026-11-29) and a Monday (2026-11-30)
-    (datetime(2026, 11, 29, 10, 0, tzinfo=SH), "next monday", datetime(2026, 11, 30, 9, 0, tzinfo=SH)),
-    (datetime(2026, 11, 30, 10, 0, tzinfo=SH), "next monday", datetime(2026, 12, 7, 9, 0, tzinfo=SH)),
-    (datetime(2026, 11, 29, 10, 0, tzinfo=SH), "下周一", datetime(2026, 11, 30, 9, 0, tzinfo=SH)),
-    (datetime(2026, 11, 30, 10, 0, tzinfo=SH), "下周一", datetime(2026, 12, 7, 9, 0, tzinfo=SH)),
-    (datetime(2026, 11, 29, 10, 0, tzinfo=SH), "this monday", datetime(2026, 11, 23, 9, 0, tzinfo=SH)),
-    (datetime(2026, 11, 29, 10, 0, tzinfo=SH), "next week", datetime(2026, 11, 30, 9, 0, tzinfo=SH)),
+    (SUN, "next monday", datetime(2026, 11, 30, 9, 0, tzinfo=SH)),
+    (MON, "next monday", datetime(2026, 12, 7, 9, 0, tzinfo=SH)),
+    (SUN, "下周一", datetime(2026, 11, 30, 9, 0, tzinfo=SH)),
+    (MON, "下周一", datetime(2026, 12, 7, 9, 0, tzinfo=SH)),
+    (SUN, "this monday", datetime(2026, 11, 23, 9, 0, tzinfo=SH)),
+    (SUN, "next week", datetime(2026, 11, 30, 9, 0, tzinfo=SH)),
     # a weekday said on that weekday is today, even after day_start
-    (datetime(2026, 11, 29, 10, 0, tzinfo=SH), "sun", datetime(2026, 11, 29, 9, 0, tzinfo=SH)),
-    (datetime(2026, 11, 29, 10, 0, tzinfo=SH), "周日", datetime(2026, 11, 29, 9, 0, tzinfo=SH)),
-    (datetime(2026, 11, 30, 10, 0, tzinfo=SH), "monday", datetime(2026, 11, 30, 9, 0, tzinfo=SH)),
-    (datetime(2026, 12, 4, 16, 0, tzinfo=SH), "周五", datetime(2026, 12, 4, 9, 0, tzinfo=SH)),
-    (datetime(2026, 12, 4, 16, 0, tzinfo=SH), "fri", datetime(2026, 12, 4, 9, 0, tzinfo=SH)),
+    (SUN, "sun", datetime(2026, 11, 29, 9, 0, tzinfo=SH)),
+    (SUN, "周日", datetime(2026, 11, 29, 9, 0, tzinfo=SH)),
+    (MON, "monday", datetime(2026, 11, 30, 9, 0, tzinfo=SH)),
+    (FRI_4PM, "周五", datetime(2026, 12, 4, 9, 0, tzinfo=SH)),
+    (FRI_4PM, "fri", datetime(2026, 12, 4, 9, 0, tzinfo=SH)),
     # a time already past today means tomorrow
-    (datetime(2026, 12, 2, 16, 0, tzinfo=SH), "3pm", datetime(2026, 12, 3, 15, 0, tzinfo=SH)),
-    (datetime(2026, 12, 2, 16, 0, tzinfo=SH), "下午3点", datetime(2026, 12, 3, 15, 0, tzinfo=SH)),
-    (datetime(2026, 12, 2, 16, 0, tzinfo=SH), "15:00", datetime(2026, 12, 3, 15, 0, tzinfo=SH)),
-    (datetime(2026, 12, 31, 23, 0, tzinfo=SH), "9am", datetime(2027, 1, 1, 9, 0, tzinfo=SH)),
-    (datetime(2026, 12, 2, 23, 30, tzinfo=SH), "in 1 hour", datetime(2026, 12, 3, 0, 30, tzinfo=SH)),
-    (datetime(2026, 12, 2, 23, 30, tzinfo=SH), "晚上12点", datetime(2026, 12, 3, 0, 0, tzinfo=SH)),
+    (WED_4PM, "3pm", datetime(2026, 12, 3, 15, 0, tzinfo=SH)),
+    (WED_4PM, "下午3点", datetime(2026, 12, 3, 15, 0, tzinfo=SH)),
+    (WED_4PM, "15:00", datetime(2026, 12, 3, 15, 0, tzinfo=SH)),
+    (DEC31_11PM, "9am", datetime(2027, 1, 1, 9, 0, tzinfo=SH)),
+    (WED_1130PM, "in 1 hour", datetime(2026, 12, 3, 0, 30, tzinfo=SH)),
+    (WED_1130PM, "晚上12点", datetime(2026, 12, 3, 0, 0, tzinfo=SH)),
     # seconds and microseconds of now are dropped from relative times
-    (datetime(2026, 12, 2, 10, 30, 59, 999, tzinfo=SH), "in 5 minutes", datetime(2026, 12, 2, 10, 35, tzinfo=SH)),
-]  # fmt: skip
+    (NOW_WITH_SECONDS, "in 5 minutes", datetime(2026, 12, 2, 10, 35, tzinfo=SH)),
+]
 
 
 @pytest.mark.parametrize(("now", "text", "expected"), EDGES)
@@ -261,23 +278,23 @@ def test_parse_when_edges(now, text, expected):
 
 ZONES = [
     # 17:00 UTC on 12-02 is already 01:00 on 12-03 in Shanghai
-    (datetime(2026, 12, 2, 17, 0, tzinfo=UTC), SH, "today", datetime(2026, 12, 3, 1, 0, tzinfo=UTC)),
-    (datetime(2026, 12, 2, 17, 0, tzinfo=UTC), SH, "tomorrow", datetime(2026, 12, 4, 1, 0, tzinfo=UTC)),
-    (datetime(2026, 12, 2, 17, 0, tzinfo=UTC), SH, "明天", datetime(2026, 12, 4, 1, 0, tzinfo=UTC)),
-    (datetime(2026, 12, 2, 17, 0, tzinfo=UTC), SH, "3pm", datetime(2026, 12, 3, 7, 0, tzinfo=UTC)),
-    (datetime(2026, 12, 2, 17, 0, tzinfo=UTC), SH, "周四", datetime(2026, 12, 3, 1, 0, tzinfo=UTC)),
-    (datetime(2026, 12, 2, 17, 0, tzinfo=UTC), SH, "in 2 hours", datetime(2026, 12, 2, 19, 0, tzinfo=UTC)),
+    (SH_NEXT_DAY, SH, "today", datetime(2026, 12, 3, 1, 0, tzinfo=UTC)),
+    (SH_NEXT_DAY, SH, "tomorrow", datetime(2026, 12, 4, 1, 0, tzinfo=UTC)),
+    (SH_NEXT_DAY, SH, "明天", datetime(2026, 12, 4, 1, 0, tzinfo=UTC)),
+    (SH_NEXT_DAY, SH, "3pm", datetime(2026, 12, 3, 7, 0, tzinfo=UTC)),
+    (SH_NEXT_DAY, SH, "周四", datetime(2026, 12, 3, 1, 0, tzinfo=UTC)),
+    (SH_NEXT_DAY, SH, "in 2 hours", datetime(2026, 12, 2, 19, 0, tzinfo=UTC)),
     # New York falls back on Sunday 2026-11-01 (EDT -4 → EST -5); now is Sat 12:00 EDT
-    (datetime(2026, 10, 31, 16, 0, tzinfo=UTC), NY, "tomorrow", datetime(2026, 11, 1, 14, 0, tzinfo=UTC)),
-    (datetime(2026, 10, 31, 16, 0, tzinfo=UTC), NY, "sun", datetime(2026, 11, 1, 14, 0, tzinfo=UTC)),
-    (datetime(2026, 10, 31, 16, 0, tzinfo=UTC), NY, "in 1 day", datetime(2026, 11, 1, 14, 0, tzinfo=UTC)),
-    (datetime(2026, 10, 31, 16, 0, tzinfo=UTC), NY, "tomorrow 3pm", datetime(2026, 11, 1, 20, 0, tzinfo=UTC)),
-    (datetime(2026, 10, 31, 16, 0, tzinfo=UTC), NY, "in 24 hours", datetime(2026, 11, 1, 16, 0, tzinfo=UTC)),
-    (datetime(2026, 10, 31, 16, 0, tzinfo=UTC), NY, "1pm", datetime(2026, 10, 31, 17, 0, tzinfo=UTC)),
-    # a wall time in the spring-forward gap moves to the first time that exists
-    (datetime(2026, 3, 7, 17, 0, tzinfo=UTC), NY, "tomorrow 2:30am", datetime(2026, 3, 8, 7, 30, tzinfo=UTC)),
-    (datetime(2026, 3, 7, 17, 0, tzinfo=UTC), NY, "tomorrow", datetime(2026, 3, 8, 13, 0, tzinfo=UTC)),
-]  # fmt: skip
+    (NY_FALL_BACK, NY, "tomorrow", datetime(2026, 11, 1, 14, 0, tzinfo=UTC)),
+    (NY_FALL_BACK, NY, "sun", datetime(2026, 11, 1, 14, 0, tzinfo=UTC)),
+    (NY_FALL_BACK, NY, "in 1 day", datetime(2026, 11, 1, 14, 0, tzinfo=UTC)),
+    (NY_FALL_BACK, NY, "tomorrow 3pm", datetime(2026, 11, 1, 20, 0, tzinfo=UTC)),
+    (NY_FALL_BACK, NY, "in 24 hours", datetime(2026, 11, 1, 16, 0, tzinfo=UTC)),
+    (NY_FALL_BACK, NY, "1pm", datetime(2026, 10, 31, 17, 0, tzinfo=UTC)),
+    # a wall time in the spring-forward gap (02:00-03:00) moves an hour later
+    (NY_SPRING_FORWARD, NY, "tomorrow 2:30am", datetime(2026, 3, 8, 7, 30, tzinfo=UTC)),
+    (NY_SPRING_FORWARD, NY, "tomorrow", datetime(2026, 3, 8, 13, 0, tzinfo=UTC)),
+]
 
 
 @pytest.mark.parametrize(("now", "tz", "text", "expected_utc"), ZONES)
@@ -288,7 +305,7 @@ def test_parse_when_time_zones(now, tz, text, expected_utc):
 
 
 def test_local_offset_after_fall_back():
-    got = parse_when("tomorrow", now=datetime(2026, 10, 31, 16, 0, tzinfo=UTC), tz=NY)
+    got = parse_when("tomorrow", now=NY_FALL_BACK, tz=NY)
     assert got.utcoffset() == timedelta(hours=-5)
 
 
@@ -392,7 +409,11 @@ def test_split_trailing_when_none(text):
 
 @pytest.mark.parametrize(
     ("text", "code"),
-    [("meet 02-30", "no_such_date"), ("确认2月30日", "no_such_date"), ("call 25:00", "no_such_time")],
+    [
+        ("meet 02-30", "no_such_date"),
+        ("确认2月30日", "no_such_date"),
+        ("call 25:00", "no_such_time"),
+    ],
 )
 def test_split_trailing_when_impossible(text, code):
     with pytest.raises(DateError) as info:

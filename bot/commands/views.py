@@ -101,8 +101,9 @@ def progress(ctx: Context, intent: i.ProgressView) -> Outcome:
         if not can_reach(ctx, subject.id):
             raise UserError("not_allowed_view")
     start, end, key = period_bounds(ctx.now, subject.timezone or ctx.tz, intent.period)
-    counts = dict(
-        ctx.session.execute(
+    counts: dict[str, int] = {
+        kind: n
+        for kind, n in ctx.session.execute(
             select(Activity.type, func.count(Activity.id))
             .where(
                 Activity.tenant_id == ctx.tenant.id,
@@ -111,8 +112,8 @@ def progress(ctx: Context, intent: i.ProgressView) -> Outcome:
                 Activity.occurred_at < end,
             )
             .group_by(Activity.type)
-        ).tuples()
-    )
+        )
+    }
     won = ctx.session.scalar(
         select(func.coalesce(func.sum(Deal.amount), 0)).where(
             Deal.tenant_id == ctx.tenant.id,

@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 
 from bot.parse.normalize import CN_NUM, ascii_lower, cn_int, normalize
 
-__all__ = ["Amount", "parse_amount", "parse_duration", "format_amount"]
+__all__ = ["Amount", "format_amount", "parse_amount", "parse_duration"]
 
 
 @dataclass(frozen=True)

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.parse.normalize import CN_NUM, ascii_lower, cn_int, normalize
 
-__all__ = ["DateError", "parse_when", "split_trailing_when", "extract_deadline"]
+__all__ = ["DateError", "extract_deadline", "parse_when", "split_trailing_when"]
 
 _NO_DATE, _NO_TIME = "no_such_date", "no_such_time"
 _MAX_TOKENS = 7  # "day after tomorrow at 3 pm" is six tokens
@@ -57,47 +57,32 @@ _WEEK = "(?:周|星期|礼拜)"
 _CWD = "([一二三四五六日天1-7])"
 
 
-def _weekday(m: re.Match[str]) -> int:
-    return _EN_WD[m[1]] if m[1] else _CN_WD[m[2]]
-
-
 def _monday(d: date) -> date:
     return d - timedelta(days=d.weekday())
 
 
-@_piece(_DATES, r"today|今天|今日")
-def _today(m: re.Match[str], today: date) -> _Value:
-    return today
+_DAY_WORDS = {
+    "today": 0, "今天": 0, "今日": 0, "tomorrow": 1, "tmrw": 1, "tmr": 1, "明天": 1, "明日": 1,
+    "后天": 2, "大后天": 3,
+}  # fmt: skip
 
 
-@_piece(_DATES, r"tomorrow|tmrw?|明天|明日")
-def _tomorrow(m: re.Match[str], today: date) -> _Value:
-    return today + timedelta(days=1)
-
-
-@_piece(_DATES, r"(?:the\s+)?day\s+after\s+tomorrow|后天")
-def _overmorrow(m: re.Match[str], today: date) -> _Value:
-    return today + timedelta(days=2)
-
-
-@_piece(_DATES, r"大后天")
-def _in_three(m: re.Match[str], today: date) -> _Value:
-    return today + timedelta(days=3)
+@_piece(_DATES, r"(?:the\s+)?day\s+after\s+tomorrow|" + "|".join(sorted(_DAY_WORDS, key=len)[::-1]))
+def _day_word(m: re.Match[str], today: date) -> _Value:
+    return today + timedelta(days=_DAY_WORDS.get(m[0], 2))
 
 
 @_piece(_DATES, rf"({_WD})|{_WEEK}{_CWD}")
 def _bare_weekday(m: re.Match[str], today: date) -> _Value:
-    return today + timedelta(days=(_weekday(m) - today.weekday()) % 7)
+    wd = _EN_WD[m[1]] if m[1] else _CN_WD[m[2]]
+    return today + timedelta(days=(wd - today.weekday()) % 7)
 
 
-@_piece(_DATES, rf"next\s+({_WD})|下个?{_WEEK}{_CWD}")
-def _next_weekday(m: re.Match[str], today: date) -> _Value:
-    return _monday(today) + timedelta(days=7 + _weekday(m))
-
-
-@_piece(_DATES, rf"this\s+({_WD})|(?:本|这个?){_WEEK}{_CWD}")
-def _this_weekday(m: re.Match[str], today: date) -> _Value:
-    return _monday(today) + timedelta(days=_weekday(m))
+@_piece(_DATES, rf"(next|this)\s+({_WD})|(下个?|本|这个?){_WEEK}{_CWD}")
+def _weekday_of_week(m: re.Match[str], today: date) -> _Value:
+    wd = _EN_WD[m[2]] if m[2] else _CN_WD[m[4]]
+    weeks = 1 if (m[1] or m[3]).startswith(("next", "下")) else 0
+    return _monday(today) + timedelta(days=7 * weeks + wd)
 
 
 @_piece(_DATES, rf"next\s+week|下个?{_WEEK}")
@@ -115,35 +100,29 @@ def _in_days(m: re.Match[str], today: date) -> _Value:
     return today + timedelta(days=days) if days <= 36600 else None
 
 
-def _ymd(y: str, mo: str, d: str) -> _Value:
+@_piece(
+    _DATES,
+    rf"([0-9]{{4}})([-/.])([0-9]{{1,2}})\2([0-9]{{1,2}})"
+    rf"|([0-9]{{4}})\s*年\s*({_N})\s*月\s*({_N})\s*[日号]",
+)
+def _ymd(m: re.Match[str], today: date) -> _Value:
+    y, mo, d = (m[1], m[3], m[4]) if m[1] else (m[5], m[6], m[7])
     try:
         return date(int(y), cn_int(mo), cn_int(d))
     except ValueError:
         return _NO_DATE
 
 
-@_piece(_DATES, r"([0-9]{4})([-/.])([0-9]{1,2})\2([0-9]{1,2})")
-def _iso(m: re.Match[str], today: date) -> _Value:
-    return _ymd(m[1], m[3], m[4])
-
-
-@_piece(_DATES, rf"([0-9]{{4}})\s*年\s*({_N})\s*月\s*({_N})\s*[日号]")
-def _cn_ymd(m: re.Match[str], today: date) -> _Value:
-    return _ymd(m[1], m[2], m[3])
-
-
 def _yearless(today: date, mo: int, d: int) -> _Value:
     """This year when still ahead (or today), else next year."""
-    try:
-        this = date(today.year, mo, d)
-        if this >= today:
-            return this
-    except ValueError:
-        pass
-    try:
-        return date(today.year + 1, mo, d)
-    except ValueError:
-        return _NO_DATE
+    for year in (today.year, today.year + 1):
+        try:
+            day = date(year, mo, d)
+        except ValueError:
+            continue
+        if day >= today or year > today.year:
+            return day
+    return _NO_DATE
 
 
 @_piece(_DATES, r"([0-9]{1,2})[-/]([0-9]{1,2})")
@@ -172,15 +151,12 @@ def _ampm(h: int, mi: int, ap: str) -> _Value:
 _AP = r"\s*([ap])\.?m\.?"
 
 
-@_piece(_TIMES, rf"([0-9]{{1,2}}):([0-9]{{2}})(?:{_AP})?")
+@_piece(_TIMES, rf"([0-9]{{1,2}})(?::([0-9]{{2}}))?(?:{_AP})?")
 def _clock(m: re.Match[str], today: date) -> _Value:
-    h, mi = int(m[1]), int(m[2])
+    if m[2] is None and m[3] is None:
+        return None  # a bare number is no time
+    h, mi = int(m[1]), int(m[2] or 0)
     return _ampm(h, mi, m[3]) if m[3] else _check(h, mi)
-
-
-@_piece(_TIMES, rf"([0-9]{{1,2}}){_AP}")
-def _hour_ampm(m: re.Match[str], today: date) -> _Value:
-    return _ampm(int(m[1]), 0, m[2])
 
 
 @_piece(_TIMES, r"noon|midday|中午")
@@ -279,9 +255,9 @@ def _readings(low: str, today: date) -> Iterator[list[tuple]]:
 
 
 def _at(day: date, h: int, mi: int, tz: ZoneInfo) -> datetime:
-    # The UTC round trip moves a wall time that DST skips to one that exists.
+    # The UTC round trip moves a wall time inside a DST gap (02:30) to one that exists (03:30).
     naive = datetime(day.year, day.month, day.day, h, mi, tzinfo=tz)
-    return naive.astimezone(timezone.utc).astimezone(tz)
+    return naive.astimezone(UTC).astimezone(tz)
 
 
 def parse_when(
@@ -299,9 +275,7 @@ def parse_when(
     if not low:
         return None
     if delta := _relative(low):
-        return (now.astimezone(timezone.utc) + delta).astimezone(tz).replace(
-            second=0, microsecond=0
-        )
+        return (now.astimezone(UTC) + delta).astimezone(tz).replace(second=0, microsecond=0)
     today = now.astimezone(tz).date()
     error: DateError | None = None
     for reading in _readings(low, today):
@@ -376,9 +350,9 @@ def extract_deadline(
         rest = _BEFORE_END.sub("", norm[m.end() :])
         if when := parse_when(rest, **kw):
             return _step(text[: m.start()]), when
-    if end := _BEFORE_END.search(norm):
-        if hit := split_trailing_when(norm[: end.start()], **kw):
-            return _step(text[: hit[0]]), hit[1]
+    end = _BEFORE_END.search(norm)
+    if end and (hit := split_trailing_when(norm[: end.start()], **kw)):
+        return _step(text[: hit[0]]), hit[1]
     for m in _BEFORE.finditer(norm):
         head = norm[: m.start()].strip()
         if head[:1] in ("在", "于"):

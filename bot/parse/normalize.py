@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import string
 
-__all__ = ["normalize", "ascii_lower", "cn_int", "CN_NUM"]
+__all__ = ["CN_NUM", "ascii_lower", "cn_int", "normalize"]
 
 _TABLE: dict[int, str] = {cp: chr(cp - 0xFEE0) for cp in range(0xFF01, 0xFF5F)}
 _TABLE.update(

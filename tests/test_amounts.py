@@ -1,0 +1,142 @@
+"""Money amounts and durations: parse_amount, parse_duration, format_amount."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+
+from bot.parse.amounts import Amount, format_amount, parse_amount, parse_duration
+
+AMOUNTS = [
+    ("120000", Decimal(120000), None),
+    ("120k", Decimal(120000), None),
+    ("120K", Decimal(120000), None),
+    ("120 k", Decimal(120000), None),
+    ("1.2m", Decimal(1200000), None),
+    ("1.5M", Decimal(1500000), None),
+    ("0.1k", Decimal(100), None),
+    ("1.23456789m", Decimal("1234567.89"), None),
+    ("120,000", Decimal(120000), None),
+    ("120,000.50", Decimal("120000.5"), None),
+    ("１２０ｋ", Decimal(120000), None),
+    ("¥120,000", Decimal(120000), "CNY"),
+    ("￥120,000", Decimal(120000), "CNY"),
+    ("¥12万", Decimal(120000), "CNY"),
+    ("$120k", Decimal(120000), "USD"),
+    ("$1,500,000", Decimal(1500000), "USD"),
+    ("＄120k", Decimal(120000), "USD"),
+    ("€5k", Decimal(5000), "EUR"),
+    ("£5k", Decimal(5000), "GBP"),
+    ("12万", Decimal(120000), "CNY"),
+    ("1.5亿", Decimal(150000000), "CNY"),
+    ("5千", Decimal(5000), "CNY"),
+    ("50万元", Decimal(500000), "CNY"),
+    ("3000元", Decimal(3000), "CNY"),
+    ("3000块", Decimal(3000), "CNY"),
+    ("3000块钱", Decimal(3000), "CNY"),
+    ("120k USD", Decimal(120000), "USD"),
+    ("USD 120k", Decimal(120000), "USD"),
+    ("usd120k", Decimal(120000), "USD"),
+    ("RMB 50万", Decimal(500000), "CNY"),
+    ("CNY120000", Decimal(120000), "CNY"),
+    ("EUR 5000", Decimal(5000), "EUR"),
+    ("5000 GBP", Decimal(5000), "GBP"),
+    ("1.2w", Decimal(12000), "CNY"),
+    ("12w", Decimal(120000), "CNY"),
+    ("12W", Decimal(120000), "CNY"),
+    ("60万", Decimal(600000), "CNY"),
+    ("100美元", Decimal(100), "USD"),
+]
+
+
+@pytest.mark.parametrize(("text", "value", "currency"), AMOUNTS)
+def test_parse_amount(text, value, currency):
+    got = parse_amount(text)
+    assert got == Amount(value, currency)
+    assert isinstance(got.value, Decimal)
+    assert str(got.value) == str(value)  # exact: no float, no "1200000.0"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", None, "abc", "40-seat", "k", "1.2.3", "12万万", "-5k", "120kk", "tomorrow", "$120k RMB",
+     "1,20,000", "12,5", "万", "$", "120k seats", "1e5"],
+)  # fmt: skip
+def test_not_an_amount(text):
+    assert parse_amount(text) is None
+
+
+DURATIONS = [
+    ("60m", timedelta(minutes=60)),
+    ("60min", timedelta(minutes=60)),
+    ("60 mins", timedelta(minutes=60)),
+    ("90 minutes", timedelta(minutes=90)),
+    ("1 minute", timedelta(minutes=1)),
+    ("1h", timedelta(hours=1)),
+    ("1H", timedelta(hours=1)),
+    ("1.5h", timedelta(minutes=90)),
+    ("1.25h", timedelta(minutes=75)),
+    ("2 hours", timedelta(hours=2)),
+    ("1 hr", timedelta(hours=1)),
+    ("2hrs", timedelta(hours=2)),
+    ("1h30m", timedelta(minutes=90)),
+    ("1h 30m", timedelta(minutes=90)),
+    ("1h30", timedelta(minutes=90)),
+    ("1 hour 30 minutes", timedelta(minutes=90)),
+    ("24h", timedelta(hours=24)),
+    ("90分钟", timedelta(minutes=90)),
+    ("90分", timedelta(minutes=90)),
+    ("三十分钟", timedelta(minutes=30)),
+    ("１２０分钟", timedelta(minutes=120)),
+    ("1小时", timedelta(hours=1)),
+    ("1.5小时", timedelta(minutes=90)),
+    ("一个半小时", timedelta(minutes=90)),
+    ("半小时", timedelta(minutes=30)),
+    ("半个小时", timedelta(minutes=30)),
+    ("两小时", timedelta(hours=2)),
+    ("两个小时", timedelta(hours=2)),
+    ("1小时30分钟", timedelta(minutes=90)),
+    ("一小时十五分", timedelta(minutes=75)),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), DURATIONS)
+def test_parse_duration(text, expected):
+    assert parse_duration(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", None, "60", "abc", "0m", "0小时", "25h", "1500m", "1h90", "1h60m", "小时", "1.5m",
+     "1.5h30", "tomorrow", "60 seats", "-5m"],
+)  # fmt: skip
+def test_not_a_duration(text):
+    assert parse_duration(text) is None
+
+
+FORMATS = [
+    (Decimal(120000), "USD", "en", "$120,000"),
+    (Decimal(1500000), "USD", "en", "$1,500,000"),
+    (Decimal("120000.00"), "USD", "en", "$120,000"),
+    (Decimal("1500.50"), "USD", "en", "$1,500.5"),
+    (Decimal(999), "USD", "en", "$999"),
+    (Decimal(-5000), "USD", "en", "-$5,000"),
+    (Decimal("1E+5"), "USD", "en", "$100,000"),
+    (Decimal(500000), "CNY", "en", "¥500,000"),
+    (Decimal(5000), "EUR", "en", "€5,000"),
+    (Decimal(5000), "GBP", "en", "£5,000"),
+    (Decimal(120000), "X", "en", "120,000 X"),
+    (Decimal(500000), "CNY", "zh_CN", "50万元"),
+    (Decimal(123456), "CNY", "zh_CN", "12.3456万元"),
+    (Decimal(10000), "CNY", "zh_CN", "1万元"),
+    (Decimal(5000), "CNY", "zh_CN", "5,000元"),
+    (Decimal("5000.00"), "CNY", "zh_CN", "5,000元"),
+    (Decimal(150000000), "CNY", "zh_CN", "1.5亿元"),
+    (Decimal(120000), "USD", "zh_CN", "$120,000"),
+    (Decimal(120000), "X", "zh_CN", "120,000 X"),
+]
+
+
+@pytest.mark.parametrize(("value", "currency", "locale", "expected"), FORMATS)
+def test_format_amount(value, currency, locale, expected):
+    assert format_amount(value, currency, locale) == expected
