@@ -153,6 +153,8 @@ def _log(line: _Line, tokens: list[Token]) -> i.Intent:
     if m:
         notes = body[: m.start()].strip()
         next_step, due = line.deadline(body[m.end() :].strip())
+        if due is None and (hit := line.trailing_when(next_step)) and hit[0]:
+            next_step, due = hit  # "next: call back tomorrow" — a trailing date is the deadline
         if not next_step:
             raise _Fail("missing_next_step", "log")
     if not notes:

@@ -42,7 +42,8 @@ class Console:
         for line in lines:
             line = line.rstrip("\n")
             if echo and line.strip():
-                self.say(line if line.lstrip().startswith(("#", "[")) else f"[{self.speaker}] {line}")
+                plain = line.lstrip().startswith(("#", "[", ":"))
+                self.say(line if plain else f"[{self.speaker}] {line}")
             if not self.line(line):
                 break
 
