@@ -77,9 +77,7 @@ def ref_id(text: str, kind: str) -> int | None:
     """`D12`, `d12`, `#12` or `12` → 12 for the given kind of record."""
     t = text.strip()
     prefix = _REF[kind]
-    if t[:1].upper() == prefix:
-        t = t[1:]
-    elif t.startswith("#"):
+    if t[:1].upper() == prefix or t.startswith("#"):
         t = t[1:]
     return int(t) if t.isdigit() and len(t) < 10 else None
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -52,7 +52,7 @@ def test_log_keeps_words_verbatim_and_next_step_becomes_a_task(chat: Chat) -> No
     assert activity.tags == ["pricing"]
     [task] = rows(chat, Task)
     assert task.text == "send quote"
-    assert task.due_at == datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
+    assert task.due_at == datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
     assert task.source_activity_id == activity.id
 
 

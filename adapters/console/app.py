@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Callable, Iterable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
@@ -33,7 +33,7 @@ class Console:
         self.seq = 0
 
     def now(self) -> datetime:
-        return self.clock or datetime.now(timezone.utc)
+        return self.clock or datetime.now(UTC)
 
     def say(self, text: str) -> None:
         print(text, file=self.out, flush=True)

@@ -11,7 +11,7 @@ from bot.events import CardAction, Event, Mention
 
 WORKSPACE = "local"
 CHANNEL = "sales"
-_SPEAKER = re.compile(r"^\[([^\]\s]{1,64})\]\s*(.*)$", re.S)
+_SPEAKER = re.compile(r"^\[([^\]\s]{1,64})\]\s*(.*)$", re.DOTALL)
 _MENTION = re.compile(r"(?<![\w@])@([^\s@,:;!?。，：；！？]+)")
 
 

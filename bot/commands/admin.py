@@ -30,7 +30,7 @@ def _admin_only(ctx: Context) -> None:
 def _audit(ctx: Context, action: str, subject: str, **detail: object) -> None:
     ctx.session.add(
         AuditEntry(tenant_id=ctx.tenant.id, actor_id=ctx.me.id, action=action, subject=subject,
-                   detail={k: str(v) for k, v in detail.items()}, at=ctx.now)  # fmt: skip
+                   detail={k: str(v) for k, v in detail.items()}, at=ctx.now)
     )
 
 
@@ -70,7 +70,7 @@ def set_team(ctx: Context, intent: i.TeamSet) -> Outcome:
     _audit(ctx, "team.set", f"team:{team.id}", lead=lead.id, members=[m.id for m in members])
     return Outcome().reply(
         ctx.t("admin.team_set", team=team, lead=lead, members=members, created=created,
-              promoted=promoted)  # fmt: skip
+              promoted=promoted)
     )
 
 

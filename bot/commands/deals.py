@@ -79,7 +79,7 @@ def _new(ctx: Context, intent: i.DealCommand) -> Outcome:
     stage = ctx.settings.pipeline.first.name(ctx.locale)
     return Outcome().reply(
         ctx.t("deals.created", deal=target, customer=customer, created=created, stage=stage,
-              others=others)  # fmt: skip
+              others=others)
     )
 
 
@@ -91,7 +91,7 @@ def _audit(ctx: Context, target: Deal, action: str, before: dict[str, str]) -> N
             action=f"deal.{action}",
             subject=f"deal:{target.id}",
             detail={"before": before, "after": {"stage": target.stage, "status": target.status,
-                                                "amount": str(target.amount)}},  # fmt: skip
+                                                "amount": str(target.amount)}},
             at=ctx.now,
         )
     )

@@ -32,7 +32,7 @@ def add_meeting(ctx: Context, intent: i.MeetingAdd) -> Outcome:
     minutes = int(intent.duration.total_seconds() // 60)
     out = Outcome().reply(
         ctx.t("meetings.scheduled", meeting=meeting, customer=customer, created=created,
-              attendees=attendees, minutes=minutes)  # fmt: skip
+              attendees=attendees, minutes=minutes)
     )
     for person in attendees:
         if person.id != ctx.me.id:
@@ -97,6 +97,6 @@ def add_minutes(ctx: Context, intent: i.MinutesAdd) -> Outcome:
                                          customer=customer, by=ctx.me))  # fmt: skip
     summary = Outcome().reply(
         ctx.t("meetings.minutes_saved", customer=customer, created=created, meeting=meeting,
-              tasks=tasks)  # fmt: skip
+              tasks=tasks)
     )
     return summary.extend(out)

@@ -109,7 +109,7 @@ def card(ctx: Context, req: Requirement, customer: Customer) -> Card:
         v = req.current_version
         buttons = (
             Button(id=f"req.confirm:{req.id}:{v}", label=ctx.t("requirements.confirm_button"),
-                   style="primary"),  # fmt: skip
+                   style="primary"),
             Button(id=f"req.change:{req.id}:{v}", label=ctx.t("requirements.change_button")),
         )
     return Card(
@@ -120,7 +120,7 @@ def card(ctx: Context, req: Requirement, customer: Customer) -> Card:
             (ctx.t("requirements.status_label"), ctx.t("requirements.status", req=req)),
             (ctx.t("requirements.confirmers_label"),
              ctx.t("requirements.confirmers", confirmers=confirmers)),
-        ),  # fmt: skip
+        ),
         buttons=buttons,
         fallback=ctx.t("requirements.card_text", **params),
     )

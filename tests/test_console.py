@@ -1,0 +1,97 @@
+"""The real `dealbot console` process, replaying the example conversations."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DEALBOT = Path(sys.executable).parent / "dealbot"
+
+
+def run_console(script: str, db: Path, *args: str) -> str:
+    done = subprocess.run(
+        [str(DEALBOT), "console", "--db", str(db), *args],
+        check=False,
+        input=script,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+    return done.stdout
+
+
+@pytest.fixture
+def tour(tmp_path: Path) -> str:
+    return run_console((ROOT / "examples" / "tour.txt").read_text(), tmp_path / "tour.db")
+
+
+def test_tour_reps_log_touches_with_next_steps(tour: str) -> None:
+    assert "✓ @alice logged a call with Acme: “Discussed pricing for 40 seats; they need SSO first.”" in tour
+    assert "Next step T1: send quote — due Tue Dec 1 09:00" in tour
+
+
+def test_tour_manager_sees_team_pipeline_and_rep_is_refused(tour: str) -> None:
+    team_view = tour.split("[bob] /pipeline team", 1)[1].split("[alice] /pipeline @dave", 1)[0]
+    assert "D1 “40-seat license” $120,000 — Acme, @alice" in team_view
+    assert "Initech" not in team_view  # dave is in another team
+    refused = tour.split("[alice] /pipeline @dave", 1)[1].split("\n[", 1)[0]
+    assert "outside what you can see" in refused and "Initech" not in refused
+
+
+def test_tour_requirement_confirmed_by_every_confirmer_with_click(tour: str) -> None:
+    assert "[bob] :click 1\ndealbot: ✓ @bob confirmed R1 v1 (Acme)." in tour
+    assert "Everyone has confirmed: the requirement is agreed." in tour
+    assert "│ Confirmers: @bob ✓, @carl ✓" in tour
+    assert "→ @alice: Requirement R1 (Acme) is confirmed by every confirmer." in tour
+
+
+def test_tour_handover_sends_history_to_new_owner(tour: str) -> None:
+    assert "→ @carl: @bob handed Acme over to you (from @alice)." in tour
+    summary = tour.split("→ @carl: @bob handed Acme over to you", 1)[1].split("→ @alice", 1)[0]
+    assert "call by @alice: “Discussed pricing for 40 seats" in summary
+
+
+def test_tour_minutes_action_items_become_tasks(tour: str) -> None:
+    assert "• T4 @alice: send revised quote — due Wed Dec 2 09:00" in tour
+    assert "→ @bob: New task from @alice's minutes (Acme) — T5: book the pilot" in tour
+
+
+def test_tour_mistakes_get_clear_answers(tour: str) -> None:
+    assert "“signed” is not a stage" in tour
+    assert "You wrote: /task Acme call back someday" in tour
+    assert "“02-30” is not a date or time that exists." in tour
+
+
+def test_console_controls(tmp_path: Path) -> None:
+    out = run_console(
+        ":now yesterday\n:click 3\n:bogus\n[bob] /log Acme call hi\n:tick 2026-12-01 09:00\n"
+        ":click nope:1\n",
+        tmp_path / "c.db",
+    )
+    assert ":now needs a time like 2026-12-01 09:00" in out
+    assert "the last card shown has no button 3" in out
+    assert "unknown console command ':bogus'" in out
+    assert "✓ @bob logged a call with Acme" in out
+    assert "(tick 2026-12-01 09:00: nothing due)" in out
+    assert "That button (nope:1) does not exist" in out
+
+
+def test_console_state_survives_restart_on_the_same_file(tmp_path: Path) -> None:
+    db = tmp_path / "keep.db"
+    run_console("[alice] /log Acme call first touch\n", db)
+    out = run_console("[alice] /customer Acme\n", db)
+    assert "“first touch”" in out
+
+
+def test_console_rejects_unknown_timezone(tmp_path: Path) -> None:
+    done = subprocess.run([str(DEALBOT), "console", "--db", str(tmp_path / "x.db"), "--tz",
+                           "Mars/Olympus"], input="", capture_output=True, text=True, timeout=60,
+                          check=False)  # fmt: skip
+    assert done.returncode != 0 and "unknown time zone" in done.stderr
