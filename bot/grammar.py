@@ -11,7 +11,13 @@ from zoneinfo import ZoneInfo
 from bot import intents as i
 from bot.lexer import COMMANDS, Token, is_ref, ref_id, split_command, tokenize
 from bot.parse.amounts import parse_amount, parse_duration
-from bot.parse.dates import DateError, extract_deadline, parse_when, split_trailing_when
+from bot.parse.dates import (
+    DateError,
+    extract_deadline,
+    parse_when,
+    split_leading_when,
+    split_trailing_when,
+)
 from bot.parse.normalize import normalize
 from bot.pipeline import Pipeline
 
@@ -94,6 +100,21 @@ class _Line:
             raise _Fail("bad_date", self.command, text=e.text) from None
         return hit if hit else (text.strip(), None)
 
+    def loose_when(self, text: str) -> tuple[str, datetime | None]:
+        """A date that ends or starts a step, without "by"/"前", is its deadline too."""
+        hit = self.trailing_when(text)
+        if hit and hit[0]:
+            return hit
+        try:
+            lead = split_leading_when(
+                text, now=self.ctx.now, tz=self.ctx.tz, day_start=self.ctx.day_start
+            )
+        except DateError as e:
+            raise _Fail("bad_date", self.command, text=e.text) from None
+        if lead and text[lead[1] :].strip():
+            return text[lead[1] :].strip(), lead[0]
+        return text, None
+
     def customer(self, tokens: list[Token]) -> tuple[i.CustomerRef, list[Token]]:
         """A quoted name, else the longest leading words naming a known customer, else one word."""
         if not tokens or tokens[0].mention or tokens[0].is_tag:
@@ -153,8 +174,8 @@ def _log(line: _Line, tokens: list[Token]) -> i.Intent:
     if m:
         notes = body[: m.start()].strip()
         next_step, due = line.deadline(body[m.end() :].strip())
-        if due is None and (hit := line.trailing_when(next_step)) and hit[0]:
-            next_step, due = hit  # "next: call back tomorrow" — a trailing date is the deadline
+        if due is None:  # "next: call back tomorrow", "下一步：明天下午3点回电"
+            next_step, due = line.loose_when(next_step)
         if not next_step:
             raise _Fail("missing_next_step", "log")
     if not notes:

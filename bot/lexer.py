@@ -100,4 +100,6 @@ def split_command(norm: str) -> tuple[str | None, str, int]:
     if word == "dealbot" and len(tokens) > 1:
         first = tokens[1]
         word = first.text.lstrip("/").casefold()
+        # after the /dealbot prefix, any word was meant as a command
+        return COMMANDS.get(word), "/" + first.text.lstrip("/"), first.end
     return COMMANDS.get(word), first.text, first.end

@@ -230,8 +230,8 @@ def test_zh_errors_translate_codes(words: Words) -> None:
 
 # -- 3. no forgotten English -------------------------------------------------------------------
 
-_COMMENT = re.compile(r"\{#.*?#\}", re.S)
-_TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.S)
+_COMMENT = re.compile(r"\{#.*?#\}", re.DOTALL)
+_TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.DOTALL)
 _LITERAL = re.compile(r"'([^'\\]*)'|\"([^\"\\]*)\"")
 _COMMAND = re.compile(r"/\S+")
 _ENGLISH_RUN = re.compile(r"[A-Za-z]+(?:[ ,;:'’-]+[A-Za-z]+){3,}")

@@ -14,7 +14,13 @@ from zoneinfo import ZoneInfo
 
 from bot.parse.normalize import CN_NUM, ascii_lower, cn_int, normalize
 
-__all__ = ["DateError", "extract_deadline", "parse_when", "split_trailing_when"]
+__all__ = [
+    "DateError",
+    "extract_deadline",
+    "parse_when",
+    "split_leading_when",
+    "split_trailing_when",
+]
 
 _NO_DATE, _NO_TIME = "no_such_date", "no_such_time"
 _MAX_TOKENS = 7  # "day after tomorrow at 3 pm" is six tokens
@@ -359,4 +365,21 @@ def extract_deadline(
             head = head[1:]
         if head and (when := parse_when(head, **kw)):
             return _step(text[m.end() :]), when
+    return None
+
+
+def split_leading_when(
+    text: str, *, now: datetime, tz: ZoneInfo, day_start: time = time(9, 0)
+) -> tuple[datetime, int] | None:
+    """(when, end) for the longest date/time expression starting `text` ("明天下午3点回电").
+
+    The words after it must be separate from it: a space, or CJK text glued on.
+    """
+    norm = normalize(text)
+    for end in range(min(len(norm), 40), 0, -1):
+        if end < len(norm) and not (norm[end].isspace() or _glue_ok(norm, end)):
+            continue
+        when = parse_when(norm[:end], now=now, tz=tz, day_start=day_start)
+        if when is not None:
+            return when, end
     return None
