@@ -103,12 +103,15 @@ class Bot:
             timezone=event.user_timezone,
             locale=event.user_locale,
         )
+        locale = pick_locale(me.locale, event.text, tenant.locale)
+        if event.text and me.locale != locale:
+            me.locale = locale  # pushes and card clicks then speak the language they write
         ctx = Context(
             session=session,
             event=event,
             tenant=tenant,
             me=me,
-            locale=pick_locale(me.locale, event.text, tenant.locale),
+            locale=locale,
             tz=me.timezone or tenant.timezone,
             settings=self.settings,
             words=self.words,

@@ -17,15 +17,31 @@ LOCALES = ("en", "zh_CN")
 MESSAGES = Path(__file__).resolve().parent.parent / "messages"
 
 
-def pick_locale(explicit: str | None, text: str | None, default: str) -> str:
-    """A person's own setting wins; otherwise answer in the script they wrote in."""
-    if explicit in LOCALES:
-        return explicit
-    if text and any("\u4e00" <= ch <= "\u9fff" for ch in text):
+def _has_cjk(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+def spoken_locale(text: str | None) -> str | None:
+    """The language a message is written in: a command's own word decides (`/log 华为 …` is
+    English, `/记录 Acme …` Chinese); free text goes by its script."""
+    words = (text or "").split()
+    if words and words[0].lstrip("/／").casefold() == "dealbot":
+        words = words[1:]
+    if words and words[0][:1] in "/／":
+        return "zh_CN" if _has_cjk(words[0]) else "en"
+    if text and _has_cjk(text):
         return "zh_CN"
     if text and any(ch.isascii() and ch.isalpha() for ch in text):
         return "en"
-    return default if default in LOCALES else "en"
+    return None
+
+
+def pick_locale(known: str | None, text: str | None, default: str) -> str:
+    """Answer in the language just written, else the person's, else the tenant's."""
+    for locale in (spoken_locale(text), known, default):
+        if locale in LOCALES:
+            return locale
+    return "en"
 
 
 @pass_context

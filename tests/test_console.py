@@ -95,3 +95,20 @@ def test_console_rejects_unknown_timezone(tmp_path: Path) -> None:
                            "Mars/Olympus"], input="", capture_output=True, text=True, timeout=60,
                           check=False)  # fmt: skip
     assert done.returncode != 0 and "unknown time zone" in done.stderr
+
+
+@pytest.fixture
+def tour_zh(tmp_path: Path) -> str:
+    script = (ROOT / "examples" / "tour_zh.txt").read_text()
+    return run_console(script, tmp_path / "tour_zh.db", "--tz", "Asia/Shanghai")
+
+
+def test_tour_zh_covers_the_same_ground_in_chinese(tour_zh: str) -> None:
+    assert "✓ @小李 记录了与华为的拜访：“客户关注交付周期和私有化部署”" in tour_zh
+    assert "下一步 T1：发方案 — 截止 12月4日 周五 09:00" in tour_zh
+    assert "• D1“私有化部署项目” 50万元 — 华为，@小李" in tour_zh
+    assert "[小李] /漏斗 @小赵\ndealbot → @小李 only: 超出你的查看范围" in tour_zh
+    assert "→ @小李: 需求 R1（华为）已获全部确认人确认。" in tour_zh
+    assert "• T5 @王经理：预约试点 — 截止 12月4日 周五 09:00" in tour_zh
+    assert "→ @小张: @王经理 把客户华为交接给了你（原负责人 @小李）。" in tour_zh
+    assert "你发送的内容：/会议 华为 2月30日 10:00" in tour_zh

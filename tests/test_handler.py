@@ -276,3 +276,13 @@ def test_unexpected_failure_answers_without_a_traceback(chat: Chat, monkeypatch)
     assert "Traceback" not in reply and "disk on fire" not in reply
     with chat.bot.sessions() as s:
         assert s.scalar(select(func.count(Activity.id))) == 0
+
+
+def test_replies_and_pushes_speak_the_language_people_write(chat: Chat) -> None:
+    team(chat)
+    assert "已为华为新建商机" in chat.say("carl", "/商机 华为 新建 试点 20万")
+    assert "New deal" in chat.say("alice", "/deal 华为科技 new pilot 10k")  # English command word
+    chat.say("alice", "/req Acme data in region confirm @carl")
+    carl = next(p for p in rows(chat, Person) if p.display_name == "carl")
+    assert "请你确认" in chat.pushes()[carl.id]  # carl last wrote Chinese
+    assert "@carl 已确认 R1" in chat.click("carl", "req.confirm:1:1")  # a click has no words

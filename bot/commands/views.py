@@ -129,7 +129,8 @@ def progress(ctx: Context, intent: i.ProgressView) -> Outcome:
     text = ctx.t("views.progress", person=subject, period=key, kind=intent.period,
                  calls=counts.get("call", 0), visits=counts.get("visit", 0),
                  meetings=counts.get("meeting", 0), touches=sum(counts.values()),
-                 won=Decimal(won or 0), currency=ctx.tenant.currency, target=target)  # fmt: skip
+                 won=Decimal(won or 0), target=target,
+                 currency=(target.currency if target and target.currency else ctx.tenant.currency))  # fmt: skip
     return Outcome().reply(text, private=True)
 
 
