@@ -73,17 +73,17 @@ class Bot:
         self.words = words
 
     def handle(self, event: Event) -> Outcome:
-        try:
-            with self.sessions.begin() as session:
-                return self._handle(session, event)
-        except IntegrityError:
-            # two deliveries of one event raced on processed_inbound: the other one handled it
-            if event.delivery_id:
-                logger.info("duplicate delivery %s ignored", event.delivery_id)
-                return Outcome()
-            logger.exception("integrity error handling %s", event.message_id)
-        except Exception:
-            logger.exception("failed to handle %s", event.message_id or event.delivery_id)
+        for attempt in range(3):
+            try:
+                with self.sessions.begin() as session:
+                    return self._handle(session, event)
+            except IntegrityError:
+                # a concurrent transaction created the same row first (a person seen for the
+                # first time, a new customer, the same delivery): run again and see its row
+                logger.info("conflict handling %s, attempt %d", event.message_id, attempt + 1)
+            except Exception:
+                logger.exception("failed to handle %s", event.message_id or event.delivery_id)
+                break
         # never a stack trace in chat: say nothing was saved and hand the words back
         locale = pick_locale(event.user_locale, event.text, self.settings.locale)
         text = event.text or (event.action.button_id if event.action else "")
