@@ -101,10 +101,11 @@ def list_tasks(ctx: Context, intent: i.TaskList) -> Outcome:
         Button(id=f"task.done:{row['task'].id}", label=ctx.t("tasks.done_button", task=row["task"]))
         for row in tasks[:5]
     )
+    title, _, body = text.partition("\n")
     card = Card(
         key=f"tasks:{person.id}",
-        title=ctx.t("tasks.title", person=person),
-        body=text,
+        title=title,
+        body=body,
         buttons=buttons,
         fallback=text,
     )
