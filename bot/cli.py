@@ -35,8 +35,13 @@ def main(verbose: bool) -> None:
 
 @main.command()
 @click.option("--db", "db_url", help="Database URL or SQLite file (default ./dealbot.db).")
-@click.option("--lang", type=click.Choice(LOCALES), default="en", show_default=True,
-              help="Default language of replies (people writing Chinese get Chinese).")
+@click.option(
+    "--lang",
+    type=click.Choice(LOCALES),
+    default="en",
+    show_default=True,
+    help="Default language of replies (people writing Chinese get Chinese).",
+)
 @click.option("--tz", default="UTC", show_default=True, help="Time zone, e.g. Asia/Shanghai.")
 def console(db_url: str | None, lang: str, tz: str) -> None:
     """Chat with dealbot in the terminal (#sales). Reads a script when stdin is not a terminal."""

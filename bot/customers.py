@@ -40,13 +40,15 @@ def _by_prefix(session: Session, tenant_id: int, name: str) -> list[Customer]:
     )
     ids = direct.union(aliased).limit(10).subquery()
     return list(
-        session.scalars(select(Customer).where(Customer.id.in_(select(ids))).order_by(Customer.name))
+        session.scalars(
+            select(Customer).where(Customer.id.in_(select(ids))).order_by(Customer.name)
+        )
     )
 
 
-def find(ctx: Context, ref: CustomerRef, *, create: bool, change: bool = True) -> tuple[
-    Customer, bool
-]:
+def find(
+    ctx: Context, ref: CustomerRef, *, create: bool, change: bool = True
+) -> tuple[Customer, bool]:
     """(customer, created). Ambiguous → UserError with the candidates; unknown → created or not."""
     customer = exact(ctx.session, ctx.tenant.id, ref.name)
     if customer is None and not ref.quoted:

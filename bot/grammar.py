@@ -22,29 +22,79 @@ from bot.parse.normalize import normalize
 from bot.pipeline import Pipeline
 
 TOUCH_TYPES = {
-    "call": "call", "电话": "call", "通话": "call",
-    "visit": "visit", "拜访": "visit", "上门": "visit",
-    "meeting": "meeting", "会议": "meeting", "会面": "meeting",
-    "email": "email", "mail": "email", "邮件": "email",
-    "chat": "chat", "微信": "chat", "聊天": "chat", "im": "chat",
-    "note": "note", "备注": "note",
-}  # fmt: skip
+    "call": "call",
+    "电话": "call",
+    "通话": "call",
+    "visit": "visit",
+    "拜访": "visit",
+    "上门": "visit",
+    "meeting": "meeting",
+    "会议": "meeting",
+    "会面": "meeting",
+    "email": "email",
+    "mail": "email",
+    "邮件": "email",
+    "chat": "chat",
+    "微信": "chat",
+    "聊天": "chat",
+    "im": "chat",
+    "note": "note",
+    "备注": "note",
+}
 DEAL_VERBS = {
-    "new": "new", "create": "new", "新建": "new", "创建": "new",
-    "stage": "stage", "阶段": "stage",
-    "amount": "amount", "金额": "amount",
-    "won": "won", "win": "won", "赢单": "won",
-    "lost": "lost", "lose": "lost", "输单": "lost", "丢单": "lost",
-    "close": "close", "预计成交": "close",
-}  # fmt: skip
-ROLES = {"rep": "rep", "销售": "rep", "manager": "manager", "经理": "manager",
-         "admin": "admin", "管理员": "admin"}  # fmt: skip
-SCOPES = {"mine": "mine", "我的": "mine", "team": "team", "团队": "team", "all": "all",
-          "全部": "all", "所有": "all"}  # fmt: skip
-PERIODS = {"week": "week", "本周": "week", "周": "week", "month": "month", "本月": "month",
-           "月": "month"}  # fmt: skip
-TARGET_KEYS = {"calls": "calls", "call": "calls", "电话": "calls", "visits": "visits",
-               "visit": "visits", "拜访": "visits", "won": "won", "赢单": "won"}  # fmt: skip
+    "new": "new",
+    "create": "new",
+    "新建": "new",
+    "创建": "new",
+    "stage": "stage",
+    "阶段": "stage",
+    "amount": "amount",
+    "金额": "amount",
+    "won": "won",
+    "win": "won",
+    "赢单": "won",
+    "lost": "lost",
+    "lose": "lost",
+    "输单": "lost",
+    "丢单": "lost",
+    "close": "close",
+    "预计成交": "close",
+}
+ROLES = {
+    "rep": "rep",
+    "销售": "rep",
+    "manager": "manager",
+    "经理": "manager",
+    "admin": "admin",
+    "管理员": "admin",
+}
+SCOPES = {
+    "mine": "mine",
+    "我的": "mine",
+    "team": "team",
+    "团队": "team",
+    "all": "all",
+    "全部": "all",
+    "所有": "all",
+}
+PERIODS = {
+    "week": "week",
+    "本周": "week",
+    "周": "week",
+    "month": "month",
+    "本月": "month",
+    "月": "month",
+}
+TARGET_KEYS = {
+    "calls": "calls",
+    "call": "calls",
+    "电话": "calls",
+    "visits": "visits",
+    "visit": "visits",
+    "拜访": "visits",
+    "won": "won",
+    "赢单": "won",
+}
 _NEXT = re.compile(r"(?i)(?:^|(?<=\s))next\s*:|下一步\s*:")
 _CONFIRM = re.compile(r"(?i)(?:^|(?<=\s))(?:confirm(?:ers)?\s*:?|确认人\s*:?)(?=\s*@)")
 _ITEM = re.compile(r"(?:^|\s)[-•*]\s*(?=@)|\n\s*[-•*]\s+")
@@ -314,7 +364,9 @@ def _answered(line: _Line, tokens: list[Token]) -> i.Intent:
 def _req(line: _Line, tokens: list[Token]) -> i.Intent:
     if not tokens:
         raise _Fail("missing_customer", "req")
-    revise = ref_id(tokens[0].text, "requirement") if is_ref(tokens[0].text, "requirement") else None
+    revise = (
+        ref_id(tokens[0].text, "requirement") if is_ref(tokens[0].text, "requirement") else None
+    )
     if revise is not None:
         customer, rest = None, tokens[1:]
     else:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -12,16 +12,16 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import customers, grammar
+from bot import customers, grammar, outbox
 from bot import intents as i
 from bot.commands import admin, deals, meetings, records, requirements, views
 from bot.context import Context, UserError
 from bot.events import Event
 from bot.i18n import Words, pick_locale
 from bot.outcome import Outcome
-from bot.people import person_for, tenant_for
+from bot.people import Address, address_of, person_for, tenant_for
 from bot.settings import Settings
-from storage.models import Identity, Person, ProcessedInbound
+from storage.models import ProcessedInbound
 
 logger = logging.getLogger(__name__)
 
@@ -54,16 +54,6 @@ BUTTONS: dict[str, Callable[[Context, tuple[int, ...]], Outcome]] = {
     "req.change": lambda ctx, a: requirements.press(ctx, "change", a[0], a[1]),
     "task.done": lambda ctx, a: records.task_done(ctx, a[0]),
 }
-
-
-@dataclass(frozen=True, kw_only=True)
-class Address:
-    """How to reach a person on a platform."""
-
-    person_id: int
-    platform: str
-    user_id: str
-    name: str
 
 
 class Bot:
@@ -120,10 +110,36 @@ class Bot:
         try:
             outcome = self._dispatch(ctx)
             savepoint.commit()
-            return outcome
         except UserError as e:
             savepoint.rollback()
             return Outcome().reply(ctx.t(f"errors.{e.key}", **e.params), private=True)
+        self._enqueue_pushes(ctx, outcome)
+        return outcome
+
+    def _enqueue_pushes(self, ctx: Context, outcome: Outcome) -> None:
+        """Pushes leave through the outbox, in the same transaction as the change they tell of."""
+        origin = ctx.event.delivery_id or ctx.event.message_id or uuid.uuid4().hex
+        for n, push in enumerate(outcome.pushes):
+            if push.person_id is not None:
+                to = address_of(ctx.session, push.person_id, prefer=ctx.event.platform)
+                kind = "person"
+            else:
+                to = Address(
+                    person_id=None,
+                    platform=push.channel_platform or ctx.event.platform,
+                    user_id=push.channel_id or "",
+                    name=push.channel_id or "",
+                )
+                kind = "channel"
+            outbox.enqueue(
+                ctx.session,
+                tenant_id=ctx.tenant.id,
+                dedup_key=f"push:{origin}:{n}",
+                to=to,
+                message=push.message,
+                now=ctx.now,
+                target_kind=kind,
+            )
 
     def _first_delivery(self, session: Session, tenant_id: int, event: Event) -> bool:
         seen = session.scalar(
@@ -165,37 +181,21 @@ class Bot:
                 now=event.occurred_at,
                 tz=ZoneInfo(ctx.tz),
                 day_start=self.settings.day_start,
-                is_customer=lambda name: customers.exact(ctx.session, ctx.tenant.id, name)
-                is not None,
+                is_customer=lambda name: (
+                    customers.exact(ctx.session, ctx.tenant.id, name) is not None
+                ),
                 pipeline=self.settings.pipeline,
             ),
         )
         if isinstance(parsed, i.ParseError):
             params = dict(parsed.params)
             stages = [s.name(ctx.locale) for s in self.settings.pipeline.stages]
-            raise UserError("parse", code=parsed.code, command=parsed.command, params=params,
-                            text=text, stages=stages)  # fmt: skip
-        return COMMANDS[type(parsed)](ctx, parsed)
-
-    def addresses(self, person_ids: list[int], platform: str) -> dict[int, Address]:
-        """Where each person is reached: their identity on `platform`, else any identity."""
-        found: dict[int, Address] = {}
-        if not person_ids:
-            return found
-        with self.sessions() as session:
-            rows = session.execute(
-                select(Person, Identity)
-                .outerjoin(Identity, Identity.person_id == Person.id)
-                .where(Person.id.in_(set(person_ids)))
-            ).all()
-        for person, ident in rows:
-            here = ident is not None and ident.platform == platform
-            if person.id in found and not here:
-                continue
-            found[person.id] = Address(
-                person_id=person.id,
-                platform=ident.platform if ident else platform,
-                user_id=ident.external_id if ident else "",
-                name=(ident.handle if ident and ident.handle else person.display_name),
+            raise UserError(
+                "parse",
+                code=parsed.code,
+                command=parsed.command,
+                params=params,
+                text=text,
+                stages=stages,
             )
-        return found
+        return COMMANDS[type(parsed)](ctx, parsed)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -30,7 +31,9 @@ def tenant_for(session: Session, event: Event, settings: Settings) -> Tenant:
     )
     session.add(tenant)
     session.flush()
-    session.add(Workspace(tenant_id=tenant.id, platform=event.platform, external_id=event.workspace_id))
+    session.add(
+        Workspace(tenant_id=tenant.id, platform=event.platform, external_id=event.workspace_id)
+    )
     return tenant
 
 
@@ -92,14 +95,19 @@ def resolve_mention(ctx: Context, token: str) -> Person:
                 now=ctx.now,
             )
     handle = token.lstrip("@").casefold()
-    found = ctx.session.scalars(
-        select(Person)
-        .join(Identity, Identity.person_id == Person.id)
-        .where(
-            Person.tenant_id == ctx.tenant.id,
-            (func.lower(Identity.handle) == handle) | (func.lower(Person.display_name) == handle),
+    found = (
+        ctx.session.scalars(
+            select(Person)
+            .join(Identity, Identity.person_id == Person.id)
+            .where(
+                Person.tenant_id == ctx.tenant.id,
+                (func.lower(Identity.handle) == handle)
+                | (func.lower(Person.display_name) == handle),
+            )
         )
-    ).unique().all()
+        .unique()
+        .all()
+    )
     if len(found) == 1:
         return found[0]
     raise UserError("unknown_person", name=token)
@@ -137,3 +145,32 @@ def manager_of(ctx: Context, person: Person) -> Person | None:
     if team is None or team.lead_id is None or team.lead_id == person.id:
         return None
     return ctx.session.get(Person, team.lead_id)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Address:
+    """How to reach a person: the platform and its user id, kept with each outbox row."""
+
+    person_id: int | None
+    platform: str
+    user_id: str
+    name: str
+
+
+def address_of(session: Session, person_id: int, prefer: str | None = None) -> Address:
+    """A person's identity on `prefer` if they have one, else the first they were seen with."""
+    person = session.get_one(Person, person_id)
+    idents = list(
+        session.scalars(
+            select(Identity).where(Identity.person_id == person_id).order_by(Identity.id)
+        )
+    )
+    ident = next((x for x in idents if x.platform == prefer), idents[0] if idents else None)
+    if ident is None:
+        return Address(person_id=person_id, platform="none", user_id="", name=person.display_name)
+    return Address(
+        person_id=person_id,
+        platform=ident.platform,
+        user_id=ident.external_id,
+        name=ident.handle or person.display_name,
+    )

@@ -58,7 +58,9 @@ class Pipeline:
         folded = name.strip().casefold()
         if folded in self._by_name:
             return self._by_name[folded]
-        hits = {s.key: s for n, s in self._by_name.items() if n.startswith(folded)} if folded else {}
+        hits = (
+            {s.key: s for n, s in self._by_name.items() if n.startswith(folded)} if folded else {}
+        )
         return next(iter(hits.values())) if len(hits) == 1 else None
 
     @property

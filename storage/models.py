@@ -218,6 +218,7 @@ class Task(Base):
     due_at: Mapped[datetime | None]
     status: Mapped[str] = mapped_column(String(10), default="open")  # open | done
     snoozed_until: Mapped[datetime | None]
+    last_reminded_at: Mapped[datetime | None]
     source_activity_id: Mapped[int | None] = mapped_column(
         ForeignKey("activities.id", ondelete="SET NULL")
     )
@@ -230,7 +231,10 @@ class Task(Base):
 
 class Meeting(Base):
     __tablename__ = "meetings"
-    __table_args__ = (Index("ix_meetings_ends", "tenant_id", "ends_at"),)
+    __table_args__ = (
+        Index("ix_meetings_ends", "tenant_id", "ends_at"),
+        Index("ix_meetings_ends_all", "ends_at"),  # the scheduler's scan spans tenants
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = _tenant_fk()
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
@@ -241,6 +245,8 @@ class Meeting(Base):
     minutes_activity_id: Mapped[int | None] = mapped_column(
         ForeignKey("activities.id", ondelete="SET NULL")
     )
+    prompted_at: Mapped[datetime | None]  # minutes prompt sent to the organiser
+    escalated_at: Mapped[datetime | None]  # the manager told that minutes are missing
     channel_platform: Mapped[str | None] = mapped_column(String(20))
     channel_id: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime]
@@ -248,7 +254,10 @@ class Meeting(Base):
 
 class Question(Base):
     __tablename__ = "questions"
-    __table_args__ = (Index("ix_questions_open", "tenant_id", "status", "asked_at"),)
+    __table_args__ = (
+        Index("ix_questions_open", "tenant_id", "status", "asked_at"),
+        Index("ix_questions_status_asked", "status", "asked_at"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = _tenant_fk()
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
@@ -259,6 +268,8 @@ class Question(Base):
     asked_at: Mapped[datetime]
     answered_at: Mapped[datetime | None]
     answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    alerted_at: Mapped[datetime | None]
+    escalated_at: Mapped[datetime | None]
     channel_platform: Mapped[str | None] = mapped_column(String(20))
     channel_id: Mapped[str | None] = mapped_column(String(100))
     thread_id: Mapped[str | None] = mapped_column(String(100))
@@ -266,7 +277,10 @@ class Question(Base):
 
 class Requirement(Base):
     __tablename__ = "requirements"
-    __table_args__ = (Index("ix_requirements_status", "tenant_id", "status"),)
+    __table_args__ = (
+        Index("ix_requirements_status", "tenant_id", "status"),
+        Index("ix_requirements_status_all", "status"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = _tenant_fk()
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
@@ -344,6 +358,7 @@ class OutboxItem(Base):
     platform: Mapped[str] = mapped_column(String(20))
     target_kind: Mapped[str] = mapped_column(String(10))  # person | channel
     target_id: Mapped[str] = mapped_column(String(200))
+    target_name: Mapped[str | None] = mapped_column(String(200))
     payload: Mapped[dict[str, Any]]
     status: Mapped[str] = mapped_column(String(10), default="pending")  # pending|claimed|sent|dead
     attempts: Mapped[int] = mapped_column(Integer, default=0)

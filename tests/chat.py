@@ -18,10 +18,17 @@ _MENTION = re.compile(r"(?<![\w@])@([^\s@,:;!?。，：；！？]+)")
 
 
 class Chat:
-    def __init__(self, sessions: sessionmaker[Session], *, tz: str = "UTC", locale: str = "en",
-                 now: str = "2026-11-30 10:00") -> None:  # fmt: skip
-        self.bot = Bot(sessions=sessions, settings=Settings(timezone=tz, locale=locale),
-                       words=Words())  # fmt: skip
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        *,
+        tz: str = "UTC",
+        locale: str = "en",
+        now: str = "2026-11-30 10:00",
+    ) -> None:
+        self.bot = Bot(
+            sessions=sessions, settings=Settings(timezone=tz, locale=locale), words=Words()
+        )
         self.tz = ZoneInfo(tz)
         self.at(now)
         self.last: Outcome = Outcome()
@@ -29,15 +36,29 @@ class Chat:
     def at(self, when: str) -> None:
         self.now = datetime.fromisoformat(when).replace(tzinfo=self.tz)
 
-    def event(self, who: str, text: str | None = None, *, button: str | None = None,
-              delivery_id: str | None = None) -> Event:  # fmt: skip
+    def event(
+        self,
+        who: str,
+        text: str | None = None,
+        *,
+        button: str | None = None,
+        delivery_id: str | None = None,
+    ) -> Event:
         mentions = tuple(
             Mention(token="@" + m, user_id=m, name=m) for m in _MENTION.findall(text or "")
         )
-        return Event(platform="test", workspace_id="w1", user_id=who, user_name=who,
-                     channel_id="sales", text=text, mentions=mentions, delivery_id=delivery_id,
-                     action=CardAction(button_id=button) if button else None,
-                     occurred_at=self.now)  # fmt: skip
+        return Event(
+            platform="test",
+            workspace_id="w1",
+            user_id=who,
+            user_name=who,
+            channel_id="sales",
+            text=text,
+            mentions=mentions,
+            delivery_id=delivery_id,
+            action=CardAction(button_id=button) if button else None,
+            occurred_at=self.now,
+        )
 
     def send(self, event: Event) -> Outcome:
         self.last = self.bot.handle(event)

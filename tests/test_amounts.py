@@ -59,9 +59,26 @@ def test_parse_amount(text, value, currency):
 
 @pytest.mark.parametrize(
     "text",
-    ["", None, "abc", "40-seat", "k", "1.2.3", "12万万", "-5k", "120kk", "tomorrow", "$120k RMB",
-     "1,20,000", "12,5", "万", "$", "120k seats", "1e5"],
-)  # fmt: skip
+    [
+        "",
+        None,
+        "abc",
+        "40-seat",
+        "k",
+        "1.2.3",
+        "12万万",
+        "-5k",
+        "120kk",
+        "tomorrow",
+        "$120k RMB",
+        "1,20,000",
+        "12,5",
+        "万",
+        "$",
+        "120k seats",
+        "1e5",
+    ],
+)
 def test_not_an_amount(text):
     assert parse_amount(text) is None
 
@@ -107,9 +124,25 @@ def test_parse_duration(text, expected):
 
 @pytest.mark.parametrize(
     "text",
-    ["", None, "60", "abc", "0m", "0小时", "25h", "1500m", "1h90", "1h60m", "小时", "1.5m",
-     "1.5h30", "tomorrow", "60 seats", "-5m"],
-)  # fmt: skip
+    [
+        "",
+        None,
+        "60",
+        "abc",
+        "0m",
+        "0小时",
+        "25h",
+        "1500m",
+        "1h90",
+        "1h60m",
+        "小时",
+        "1.5m",
+        "1.5h30",
+        "tomorrow",
+        "60 seats",
+        "-5m",
+    ],
+)
 def test_not_a_duration(text):
     assert parse_duration(text) is None
 

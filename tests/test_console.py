@@ -33,7 +33,10 @@ def tour(tmp_path: Path) -> str:
 
 
 def test_tour_reps_log_touches_with_next_steps(tour: str) -> None:
-    assert "✓ @alice logged a call with Acme: “Discussed pricing for 40 seats; they need SSO first.”" in tour
+    assert (
+        "✓ @alice logged a call with Acme: “Discussed pricing for 40 seats; they need SSO first.”"
+        in tour
+    )
     assert "Next step T1: send quote — due Tue Dec 1 09:00" in tour
 
 
@@ -91,9 +94,14 @@ def test_console_state_survives_restart_on_the_same_file(tmp_path: Path) -> None
 
 
 def test_console_rejects_unknown_timezone(tmp_path: Path) -> None:
-    done = subprocess.run([str(DEALBOT), "console", "--db", str(tmp_path / "x.db"), "--tz",
-                           "Mars/Olympus"], input="", capture_output=True, text=True, timeout=60,
-                          check=False)  # fmt: skip
+    done = subprocess.run(
+        [str(DEALBOT), "console", "--db", str(tmp_path / "x.db"), "--tz", "Mars/Olympus"],
+        input="",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert done.returncode != 0 and "unknown time zone" in done.stderr
 
 

@@ -320,11 +320,41 @@ def test_naive_now_is_refused():
 
 
 NOT_DATES = [
-    "", "   ", None, "pilot", "Acme", "3", "40-seat", "120k", "call back", "1234", "next",
-    "in days", "周", "下午好", "下午", "tomorrow3pm", "monkey", "一点", "快一点", "早一点",
-    "40-50", "13-01", "10:750", "tomorrow tomorrow", "明天后天", "3pm 4pm", "next month",
-    "2026-12", "12-05-2026", "v2", "3 days", "周八", "本周", "send quote by tue",
-]  # fmt: skip
+    "",
+    "   ",
+    None,
+    "pilot",
+    "Acme",
+    "3",
+    "40-seat",
+    "120k",
+    "call back",
+    "1234",
+    "next",
+    "in days",
+    "周",
+    "下午好",
+    "下午",
+    "tomorrow3pm",
+    "monkey",
+    "一点",
+    "快一点",
+    "早一点",
+    "40-50",
+    "13-01",
+    "10:750",
+    "tomorrow tomorrow",
+    "明天后天",
+    "3pm 4pm",
+    "next month",
+    "2026-12",
+    "12-05-2026",
+    "v2",
+    "3 days",
+    "周八",
+    "本周",
+    "send quote by tue",
+]
 
 
 @pytest.mark.parametrize("text", NOT_DATES)
@@ -400,9 +430,19 @@ def test_split_trailing_when(text, start, expected):
 
 @pytest.mark.parametrize(
     "text",
-    ["send quote", "v2", "release v12-05", "ship v1-12-05", "回复快一点", "fix bug 2", "room 12",
-     "2小时后回电", "", "   "],
-)  # fmt: skip
+    [
+        "send quote",
+        "v2",
+        "release v12-05",
+        "ship v1-12-05",
+        "回复快一点",
+        "fix bug 2",
+        "room 12",
+        "2小时后回电",
+        "",
+        "   ",
+    ],
+)
 def test_split_trailing_when_none(text):
     assert split_trailing_when(text, now=NOW, tz=SH) is None
 
@@ -452,18 +492,30 @@ def test_extract_deadline(text, expected):
 
 @pytest.mark.parametrize(
     "text",
-    ["send quote", "by the way", "提前发方案", "standby fri", "前期沟通", "pass by the office",
-     "send quote by then", ""],
-)  # fmt: skip
+    [
+        "send quote",
+        "by the way",
+        "提前发方案",
+        "standby fri",
+        "前期沟通",
+        "pass by the office",
+        "send quote by then",
+        "",
+    ],
+)
 def test_extract_deadline_none(text):
     assert extract_deadline(text, now=NOW, tz=SH) is None
 
 
 @pytest.mark.parametrize(
     ("text", "code"),
-    [("send quote by 02-30", "no_such_date"), ("2月30日前发方案", "no_such_date"),
-     ("发方案 截止2月30日", "no_such_date"), ("call by 25:00", "no_such_time")],
-)  # fmt: skip
+    [
+        ("send quote by 02-30", "no_such_date"),
+        ("2月30日前发方案", "no_such_date"),
+        ("发方案 截止2月30日", "no_such_date"),
+        ("call by 25:00", "no_such_time"),
+    ],
+)
 def test_extract_deadline_impossible(text, code):
     with pytest.raises(DateError) as info:
         extract_deadline(text, now=NOW, tz=SH)
@@ -471,11 +523,26 @@ def test_extract_deadline_impossible(text, code):
 
 
 NORMALIZED = [
-    ("：", ":"), ("，", ","), ("１", "1"), ("＃", "#"), ("＠", "@"), ("\u3000", " "),
-    ("“", '"'), ("”", '"'), ("‘", "'"), ("’", "'"), ("、", ","), ("ＡＢＣ", "ABC"),
-    ("ｚ", "z"), ("～", "~"), ("￥", "¥"), ("！", "!"), ("华为", "华为"),
-    ("下一步：周五前", "下一步:周五前"), ("“Acme Corp”，明天", '"Acme Corp",明天'),
-]  # fmt: skip
+    ("：", ":"),
+    ("，", ","),
+    ("１", "1"),
+    ("＃", "#"),
+    ("＠", "@"),
+    ("\u3000", " "),
+    ("“", '"'),
+    ("”", '"'),
+    ("‘", "'"),
+    ("’", "'"),
+    ("、", ","),
+    ("ＡＢＣ", "ABC"),
+    ("ｚ", "z"),
+    ("～", "~"),
+    ("￥", "¥"),
+    ("！", "!"),
+    ("华为", "华为"),
+    ("下一步：周五前", "下一步:周五前"),
+    ("“Acme Corp”，明天", '"Acme Corp",明天'),
+]
 
 
 @pytest.mark.parametrize(("text", "expected"), NORMALIZED)
@@ -494,8 +561,18 @@ def test_normalize_keeps_every_length():
 
 @pytest.mark.parametrize(
     ("text", "value"),
-    [("0", 0), ("7", 7), ("12", 12), ("一", 1), ("两", 2), ("十", 10), ("十二", 12), ("二十", 20),
-     ("二十五", 25), ("九十九", 99)],
-)  # fmt: skip
+    [
+        ("0", 0),
+        ("7", 7),
+        ("12", 12),
+        ("一", 1),
+        ("两", 2),
+        ("十", 10),
+        ("十二", 12),
+        ("二十", 20),
+        ("二十五", 25),
+        ("九十九", 99),
+    ],
+)
 def test_cn_int(text, value):
     assert cn_int(text) == value

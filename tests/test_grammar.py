@@ -16,8 +16,7 @@ from bot.pipeline import Pipeline
 SH = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 30, 10, 0, tzinfo=SH)  # a Monday
 KNOWN = {"acme corp", "acme", "华为", "big blue inc", "中国移动 广东"}
-CTX = ParseContext(now=NOW, tz=SH, is_customer=lambda n: n.casefold() in KNOWN,
-                   pipeline=Pipeline())  # fmt: skip
+CTX = ParseContext(now=NOW, tz=SH, is_customer=lambda n: n.casefold() in KNOWN, pipeline=Pipeline())
 
 
 def at(day: int, hour: int = 9, minute: int = 0, month: int = 12) -> datetime:
@@ -28,77 +27,160 @@ def cust(name: str, known: bool = True, quoted: bool = False) -> i.CustomerRef:
     return i.CustomerRef(name=name, known=known, quoted=quoted)
 
 
-def log(name, text, notes, type="note", next_step=None, due=None, tags=(), deal_ref=None,
-        known=True, quoted=False):  # type: ignore[no-untyped-def]  # fmt: skip
-    return i.LogTouch(customer=cust(name, known, quoted), deal_ref=deal_ref, type=type,
-                      text=text, notes=notes, next_step=next_step, due=due, tags=tags)  # fmt: skip
+def log(
+    name,
+    text,
+    notes,
+    type="note",
+    next_step=None,
+    due=None,
+    tags=(),
+    deal_ref=None,
+    known=True,
+    quoted=False,
+):  # type: ignore[no-untyped-def]
+    return i.LogTouch(
+        customer=cust(name, known, quoted),
+        deal_ref=deal_ref,
+        type=type,
+        text=text,
+        notes=notes,
+        next_step=next_step,
+        due=due,
+        tags=tags,
+    )
 
 
 def deal(name, verb, **kw):  # type: ignore[no-untyped-def]
-    return i.DealCommand(customer=cust(name, kw.pop("known", True)),
-                         deal_ref=kw.pop("deal_ref", None), verb=verb, **kw)  # fmt: skip
+    return i.DealCommand(
+        customer=cust(name, kw.pop("known", True)),
+        deal_ref=kw.pop("deal_ref", None),
+        verb=verb,
+        **kw,
+    )
 
 
 LOG = [
-    ("/log Acme call Discussed pricing for 40 seats; they need SSO first. next: send quote by Tue #pricing",
-     log("Acme", "Discussed pricing for 40 seats; they need SSO first. next: send quote by Tue #pricing",
-         "Discussed pricing for 40 seats; they need SSO first.", "call", "send quote", at(1),
-         ("pricing",))),
-    ('/log "Acme Corp" visit Met the CTO, demo went well',
-     log("Acme Corp", "Met the CTO, demo went well", "Met the CTO, demo went well", "visit",
-         quoted=True)),
-    ("/log Acme Corp visit Met the CTO",
-     log("Acme Corp", "Met the CTO", "Met the CTO", "visit")),
-    ("/log Big Blue Inc email sent deck",
-     log("Big Blue Inc", "sent deck", "sent deck", "email")),
-    ("/log Initech call intro call",
-     log("Initech", "intro call", "intro call", "call", known=False)),
-    ("/log Acme D12 call about the renewal",
-     log("Acme", "about the renewal", "about the renewal", "call", deal_ref=12)),
-    ("/log Acme chat pinged on WeChat next: call back tomorrow 3pm",
-     log("Acme", "pinged on WeChat next: call back tomorrow 3pm", "pinged on WeChat", "chat",
-         "call back", at(1, 15))),
-    ("/log Acme note budget frozen until Q2 #risk #budget",
-     log("Acme", "budget frozen until Q2 #risk #budget", "budget frozen until Q2", "note",
-         tags=("risk", "budget"))),
-    ("/log Acme CALL caps type",
-     log("Acme", "caps type", "caps type", "call")),
-    ("/log Acme met at the fair",
-     log("Acme", "met at the fair", "met at the fair")),
-    ("/log Acme call talked next: send deck",
-     log("Acme", "talked next: send deck", "talked", "call", "send deck")),
-    ("/log Acme call talked NEXT: demo before Fri",
-     log("Acme", "talked NEXT: demo before Fri", "talked", "call", "demo", at(4))),
-    ("/log Acme call talked next: send quote by 12-05 15:00",
-     log("Acme", "talked next: send quote by 12-05 15:00", "talked", "call", "send quote",
-         at(5, 15))),
-    ("/dealbot log Acme call via fallback",
-     log("Acme", "via fallback", "via fallback", "call")),
-    ("/记录 华为 拜访 客户关注交付周期和私有化部署 下一步：周五前发方案 #交付",
-     log("华为", "客户关注交付周期和私有化部署 下一步：周五前发方案 #交付",
-         "客户关注交付周期和私有化部署", "visit", "发方案", at(4), ("交付",))),
-    ("/跟进 华为 电话 沟通了报价 下一步: 明天下午3点回电",
-     log("华为", "沟通了报价 下一步: 明天下午3点回电", "沟通了报价", "call", "回电",
-         at(1, 15))),
-    ("/记录 华为 微信 发了资料",
-     log("华为", "发了资料", "发了资料", "chat")),
-    ("/记录 中国移动 广东 拜访 见了信息部",
-     log("中国移动 广东", "见了信息部", "见了信息部", "visit")),
-    ("/记录 “华为技术” 邮件 发了报价",
-     log("华为技术", "发了报价", "发了报价", "email", known=False, quoted=True)),
-    ("／记录 华为 备注 全角斜杠",
-     log("华为", "全角斜杠", "全角斜杠", "note")),
-    ("/记录 华为 电话 聊了 下一步：发合同 12月5日前",
-     log("华为", "聊了 下一步：发合同 12月5日前", "聊了", "call", "发合同", at(5))),
-    ("/记录 华为 拜访 交流 下一步：下周一上午10点复盘",
-     log("华为", "交流 下一步：下周一上午10点复盘", "交流", "visit", "复盘", at(7, 10))),
-]  # fmt: skip
+    (
+        "/log Acme call Discussed pricing for 40 seats; they need SSO first. next: send quote by Tue #pricing",
+        log(
+            "Acme",
+            "Discussed pricing for 40 seats; they need SSO first. next: send quote by Tue #pricing",
+            "Discussed pricing for 40 seats; they need SSO first.",
+            "call",
+            "send quote",
+            at(1),
+            ("pricing",),
+        ),
+    ),
+    (
+        '/log "Acme Corp" visit Met the CTO, demo went well',
+        log(
+            "Acme Corp",
+            "Met the CTO, demo went well",
+            "Met the CTO, demo went well",
+            "visit",
+            quoted=True,
+        ),
+    ),
+    ("/log Acme Corp visit Met the CTO", log("Acme Corp", "Met the CTO", "Met the CTO", "visit")),
+    ("/log Big Blue Inc email sent deck", log("Big Blue Inc", "sent deck", "sent deck", "email")),
+    (
+        "/log Initech call intro call",
+        log("Initech", "intro call", "intro call", "call", known=False),
+    ),
+    (
+        "/log Acme D12 call about the renewal",
+        log("Acme", "about the renewal", "about the renewal", "call", deal_ref=12),
+    ),
+    (
+        "/log Acme chat pinged on WeChat next: call back tomorrow 3pm",
+        log(
+            "Acme",
+            "pinged on WeChat next: call back tomorrow 3pm",
+            "pinged on WeChat",
+            "chat",
+            "call back",
+            at(1, 15),
+        ),
+    ),
+    (
+        "/log Acme note budget frozen until Q2 #risk #budget",
+        log(
+            "Acme",
+            "budget frozen until Q2 #risk #budget",
+            "budget frozen until Q2",
+            "note",
+            tags=("risk", "budget"),
+        ),
+    ),
+    ("/log Acme CALL caps type", log("Acme", "caps type", "caps type", "call")),
+    ("/log Acme met at the fair", log("Acme", "met at the fair", "met at the fair")),
+    (
+        "/log Acme call talked next: send deck",
+        log("Acme", "talked next: send deck", "talked", "call", "send deck"),
+    ),
+    (
+        "/log Acme call talked NEXT: demo before Fri",
+        log("Acme", "talked NEXT: demo before Fri", "talked", "call", "demo", at(4)),
+    ),
+    (
+        "/log Acme call talked next: send quote by 12-05 15:00",
+        log(
+            "Acme",
+            "talked next: send quote by 12-05 15:00",
+            "talked",
+            "call",
+            "send quote",
+            at(5, 15),
+        ),
+    ),
+    ("/dealbot log Acme call via fallback", log("Acme", "via fallback", "via fallback", "call")),
+    (
+        "/记录 华为 拜访 客户关注交付周期和私有化部署 下一步：周五前发方案 #交付",
+        log(
+            "华为",
+            "客户关注交付周期和私有化部署 下一步：周五前发方案 #交付",
+            "客户关注交付周期和私有化部署",
+            "visit",
+            "发方案",
+            at(4),
+            ("交付",),
+        ),
+    ),
+    (
+        "/跟进 华为 电话 沟通了报价 下一步: 明天下午3点回电",
+        log("华为", "沟通了报价 下一步: 明天下午3点回电", "沟通了报价", "call", "回电", at(1, 15)),
+    ),
+    ("/记录 华为 微信 发了资料", log("华为", "发了资料", "发了资料", "chat")),
+    (
+        "/记录 中国移动 广东 拜访 见了信息部",
+        log("中国移动 广东", "见了信息部", "见了信息部", "visit"),
+    ),
+    (
+        "/记录 “华为技术” 邮件 发了报价",
+        log("华为技术", "发了报价", "发了报价", "email", known=False, quoted=True),
+    ),
+    ("／记录 华为 备注 全角斜杠", log("华为", "全角斜杠", "全角斜杠", "note")),
+    (
+        "/记录 华为 电话 聊了 下一步：发合同 12月5日前",
+        log("华为", "聊了 下一步：发合同 12月5日前", "聊了", "call", "发合同", at(5)),
+    ),
+    (
+        "/记录 华为 拜访 交流 下一步：下周一上午10点复盘",
+        log("华为", "交流 下一步：下周一上午10点复盘", "交流", "visit", "复盘", at(7, 10)),
+    ),
+]
 
 DEAL = [
-    ("/deal Acme new 40-seat license 120k",
-     deal("Acme", "new", title="40-seat license", amount=Amount(Decimal(120000), None))),
-    ("/deal Acme new pilot $30k",
-     deal("Acme", "new", title="pilot", amount=Amount(Decimal(30000), "USD"))),
+    (
+        "/deal Acme new 40-seat license 120k",
+        deal("Acme", "new", title="40-seat license", amount=Amount(Decimal(120000), None)),
+    ),
+    (
+        "/deal Acme new pilot $30k",
+        deal("Acme", "new", title="pilot", amount=Amount(Decimal(30000), "USD")),
+    ),
     ("/deal Acme new", deal("Acme", "new", title="", amount=None)),
     ("/deal Acme new renewal", deal("Acme", "new", title="renewal", amount=None)),
     ("/deal Acme stage proposal", deal("Acme", "stage", stage="proposal")),
@@ -114,8 +196,10 @@ DEAL = [
     ("/deal Acme close 12-20", deal("Acme", "close", when=at(20))),
     ("/deal Acme", deal("Acme", "show")),
     ("/deal Acme D7", deal("Acme", "show", deal_ref=7)),
-    ("/商机 华为 新建 私有化部署项目 50万",
-     deal("华为", "new", title="私有化部署项目", amount=Amount(Decimal(500000), "CNY"))),
+    (
+        "/商机 华为 新建 私有化部署项目 50万",
+        deal("华为", "new", title="私有化部署项目", amount=Amount(Decimal(500000), "CNY")),
+    ),
     ("/商机 华为 阶段 方案递交", deal("华为", "stage", stage="proposal")),
     ("/商机 华为 阶段 签约前沟通", deal("华为", "stage", stage="negotiate")),
     ("/商机 华为 金额 60万", deal("华为", "amount", amount=Amount(Decimal(600000), "CNY"))),
@@ -124,23 +208,34 @@ DEAL = [
     ("/商机 华为 输单 价格太高", deal("华为", "lost", note="价格太高")),
     ("/商机 华为 预计成交 12月20日", deal("华为", "close", when=at(20))),
     ("/商机 华为 丢单 被竞品替代", deal("华为", "lost", note="被竞品替代")),
-]  # fmt: skip
+]
 
 OTHERS = [
-    ("/task Acme call back about the pilot tomorrow 3pm",
-     i.TaskAdd(customer=cust("Acme"), text="call back about the pilot", due=at(1, 15))),
-    ("/task Acme send contract Fri",
-     i.TaskAdd(customer=cust("Acme"), text="send contract", due=at(4))),
-    ("/task Acme send contract next Monday",
-     i.TaskAdd(customer=cust("Acme"), text="send contract", due=at(7))),
-    ("/task Acme renew in 3 days",
-     i.TaskAdd(customer=cust("Acme"), text="renew", due=at(3))),
-    ("/task Acme year-end review 2026-12-31 17:00",
-     i.TaskAdd(customer=cust("Acme"), text="year-end review", due=at(31, 17))),
-    ("/待办 华为 确认交付周期 明天下午3点",
-     i.TaskAdd(customer=cust("华为"), text="确认交付周期", due=at(1, 15))),
-    ("/待办 华为 确认交付周期明天下午3点",
-     i.TaskAdd(customer=cust("华为"), text="确认交付周期", due=at(1, 15))),
+    (
+        "/task Acme call back about the pilot tomorrow 3pm",
+        i.TaskAdd(customer=cust("Acme"), text="call back about the pilot", due=at(1, 15)),
+    ),
+    (
+        "/task Acme send contract Fri",
+        i.TaskAdd(customer=cust("Acme"), text="send contract", due=at(4)),
+    ),
+    (
+        "/task Acme send contract next Monday",
+        i.TaskAdd(customer=cust("Acme"), text="send contract", due=at(7)),
+    ),
+    ("/task Acme renew in 3 days", i.TaskAdd(customer=cust("Acme"), text="renew", due=at(3))),
+    (
+        "/task Acme year-end review 2026-12-31 17:00",
+        i.TaskAdd(customer=cust("Acme"), text="year-end review", due=at(31, 17)),
+    ),
+    (
+        "/待办 华为 确认交付周期 明天下午3点",
+        i.TaskAdd(customer=cust("华为"), text="确认交付周期", due=at(1, 15)),
+    ),
+    (
+        "/待办 华为 确认交付周期明天下午3点",
+        i.TaskAdd(customer=cust("华为"), text="确认交付周期", due=at(1, 15)),
+    ),
     ("/待办 华为 回访 3天后", i.TaskAdd(customer=cust("华为"), text="回访", due=at(3))),
     ("/待办 华为 寄样品 后天", i.TaskAdd(customer=cust("华为"), text="寄样品", due=at(2))),
     ("/task", i.TaskList(person=None)),
@@ -148,51 +243,113 @@ OTHERS = [
     ("/tasks @alice", i.TaskList(person="@alice")),
     ("/待办", i.TaskList(person=None)),
     ("/待办 @小李", i.TaskList(person="@小李")),
-    ("/meeting Acme tomorrow 15:00 60m with @bob",
-     i.MeetingAdd(customer=cust("Acme"), starts_at=at(1, 15), duration=timedelta(minutes=60),
-                  attendees=("@bob",))),
-    ("/meeting Acme Fri 10am",
-     i.MeetingAdd(customer=cust("Acme"), starts_at=at(4, 10), duration=timedelta(hours=1),
-                  attendees=())),
-    ("/meeting Acme 12-05 14:00 1.5h with @bob @carl",
-     i.MeetingAdd(customer=cust("Acme"), starts_at=at(5, 14), duration=timedelta(minutes=90),
-                  attendees=("@bob", "@carl"))),
-    ("/会议 华为 周五 14:00 90分钟 @王经理",
-     i.MeetingAdd(customer=cust("华为"), starts_at=at(4, 14), duration=timedelta(minutes=90),
-                  attendees=("@王经理",))),
-    ("/会议 华为 明天下午3点 1小时 和 @小李",
-     i.MeetingAdd(customer=cust("华为"), starts_at=at(1, 15), duration=timedelta(hours=1),
-                  attendees=("@小李",))),
-    ("/minutes Acme Agreed on SSO scope. - @alice send revised quote by Wed - @bob book the pilot by Fri",
-     i.MinutesAdd(customer=cust("Acme"),
-                  text="Agreed on SSO scope. - @alice send revised quote by Wed - @bob book the pilot by Fri",
-                  items=(i.ActionItem(owner="@alice", text="send revised quote", due=at(2)),
-                         i.ActionItem(owner="@bob", text="book the pilot", due=at(4))))),
-    ("/minutes Acme Pricing agreed, pre-sales call - phase 1 first",
-     i.MinutesAdd(customer=cust("Acme"), text="Pricing agreed, pre-sales call - phase 1 first",
-                  items=())),
-    ("/纪要 华为 确认了部署范围。 - @小张 周三前发修订报价 - @小李 周五前预约试点",
-     i.MinutesAdd(customer=cust("华为"), text="确认了部署范围。 - @小张 周三前发修订报价 - @小李 周五前预约试点",
-                  items=(i.ActionItem(owner="@小张", text="发修订报价", due=at(2)),
-                         i.ActionItem(owner="@小李", text="预约试点", due=at(4))))),
-    ("/question Acme Do you support SAML single sign-on?",
-     i.QuestionAdd(customer=cust("Acme"), text="Do you support SAML single sign-on?")),
-    ("/问题 华为 是否支持国产数据库？",
-     i.QuestionAdd(customer=cust("华为"), text="是否支持国产数据库？")),
+    (
+        "/meeting Acme tomorrow 15:00 60m with @bob",
+        i.MeetingAdd(
+            customer=cust("Acme"),
+            starts_at=at(1, 15),
+            duration=timedelta(minutes=60),
+            attendees=("@bob",),
+        ),
+    ),
+    (
+        "/meeting Acme Fri 10am",
+        i.MeetingAdd(
+            customer=cust("Acme"), starts_at=at(4, 10), duration=timedelta(hours=1), attendees=()
+        ),
+    ),
+    (
+        "/meeting Acme 12-05 14:00 1.5h with @bob @carl",
+        i.MeetingAdd(
+            customer=cust("Acme"),
+            starts_at=at(5, 14),
+            duration=timedelta(minutes=90),
+            attendees=("@bob", "@carl"),
+        ),
+    ),
+    (
+        "/会议 华为 周五 14:00 90分钟 @王经理",
+        i.MeetingAdd(
+            customer=cust("华为"),
+            starts_at=at(4, 14),
+            duration=timedelta(minutes=90),
+            attendees=("@王经理",),
+        ),
+    ),
+    (
+        "/会议 华为 明天下午3点 1小时 和 @小李",
+        i.MeetingAdd(
+            customer=cust("华为"),
+            starts_at=at(1, 15),
+            duration=timedelta(hours=1),
+            attendees=("@小李",),
+        ),
+    ),
+    (
+        "/minutes Acme Agreed on SSO scope. - @alice send revised quote by Wed - @bob book the pilot by Fri",
+        i.MinutesAdd(
+            customer=cust("Acme"),
+            text="Agreed on SSO scope. - @alice send revised quote by Wed - @bob book the pilot by Fri",
+            items=(
+                i.ActionItem(owner="@alice", text="send revised quote", due=at(2)),
+                i.ActionItem(owner="@bob", text="book the pilot", due=at(4)),
+            ),
+        ),
+    ),
+    (
+        "/minutes Acme Pricing agreed, pre-sales call - phase 1 first",
+        i.MinutesAdd(
+            customer=cust("Acme"), text="Pricing agreed, pre-sales call - phase 1 first", items=()
+        ),
+    ),
+    (
+        "/纪要 华为 确认了部署范围。 - @小张 周三前发修订报价 - @小李 周五前预约试点",
+        i.MinutesAdd(
+            customer=cust("华为"),
+            text="确认了部署范围。 - @小张 周三前发修订报价 - @小李 周五前预约试点",
+            items=(
+                i.ActionItem(owner="@小张", text="发修订报价", due=at(2)),
+                i.ActionItem(owner="@小李", text="预约试点", due=at(4)),
+            ),
+        ),
+    ),
+    (
+        "/question Acme Do you support SAML single sign-on?",
+        i.QuestionAdd(customer=cust("Acme"), text="Do you support SAML single sign-on?"),
+    ),
+    (
+        "/问题 华为 是否支持国产数据库？",
+        i.QuestionAdd(customer=cust("华为"), text="是否支持国产数据库？"),
+    ),
     ("/answered 12", i.Answered(question_id=12)),
     ("/answered Q12", i.Answered(question_id=12)),
     ("/已答复 #7", i.Answered(question_id=7)),
-    ("/req Acme Single sign-on with our Azure AD tenant before go-live confirm @bob @carl",
-     i.ReqAdd(customer=cust("Acme"), text="Single sign-on with our Azure AD tenant before go-live",
-              confirmers=("@bob", "@carl"))),
-    ("/req Acme Data stays in the EU",
-     i.ReqAdd(customer=cust("Acme"), text="Data stays in the EU", confirmers=())),
-    ("/req R3 SSO and SCIM confirm @bob",
-     i.ReqRevise(requirement_id=3, text="SSO and SCIM", confirmers=("@bob",))),
-    ("/需求 华为 支持私有化部署，数据不出机房 确认人 @王经理",
-     i.ReqAdd(customer=cust("华为"), text="支持私有化部署，数据不出机房", confirmers=("@王经理",))),
-    ("/需求 华为 支持国产化 确认人：@王经理 @小张",
-     i.ReqAdd(customer=cust("华为"), text="支持国产化", confirmers=("@王经理", "@小张"))),
+    (
+        "/req Acme Single sign-on with our Azure AD tenant before go-live confirm @bob @carl",
+        i.ReqAdd(
+            customer=cust("Acme"),
+            text="Single sign-on with our Azure AD tenant before go-live",
+            confirmers=("@bob", "@carl"),
+        ),
+    ),
+    (
+        "/req Acme Data stays in the EU",
+        i.ReqAdd(customer=cust("Acme"), text="Data stays in the EU", confirmers=()),
+    ),
+    (
+        "/req R3 SSO and SCIM confirm @bob",
+        i.ReqRevise(requirement_id=3, text="SSO and SCIM", confirmers=("@bob",)),
+    ),
+    (
+        "/需求 华为 支持私有化部署，数据不出机房 确认人 @王经理",
+        i.ReqAdd(
+            customer=cust("华为"), text="支持私有化部署，数据不出机房", confirmers=("@王经理",)
+        ),
+    ),
+    (
+        "/需求 华为 支持国产化 确认人：@王经理 @小张",
+        i.ReqAdd(customer=cust("华为"), text="支持国产化", confirmers=("@王经理", "@小张")),
+    ),
     ("/pipeline", i.PipelineView(scope="mine")),
     ("/pipeline mine", i.PipelineView(scope="mine")),
     ("/pipeline team", i.PipelineView(scope="team")),
@@ -205,24 +362,49 @@ OTHERS = [
     ("/progress @alice month", i.ProgressView(person="@alice", period="month")),
     ("/进度 @小李 本月", i.ProgressView(person="@小李", period="month")),
     ("/进度 本周", i.ProgressView(person=None, period="week")),
-    ("/target @alice 2026-12 calls=60 visits=12 won=500k",
-     i.TargetSet(person="@alice", period="2026-12", calls=60, visits=12,
-                 won=Amount(Decimal(500000), None))),
-    ("/target @alice week calls=15", i.TargetSet(person="@alice", period="2026-W49", calls=15,
-                                                 visits=None, won=None)),
-    ("/target @alice 2026-W50 visits=3", i.TargetSet(person="@alice", period="2026-W50",
-                                                     calls=None, visits=3, won=None)),
-    ("/目标 @小李 2026-12 电话=60 拜访=12 赢单=50万",
-     i.TargetSet(person="@小李", period="2026-12", calls=60, visits=12,
-                 won=Amount(Decimal(500000), "CNY"))),
-    ("/handover Acme @alice @carl",
-     i.Handover(customer=cust("Acme"), from_person="@alice", to_person="@carl")),
-    ("/交接 华为 @小李 @小张",
-     i.Handover(customer=cust("华为"), from_person="@小李", to_person="@小张")),
+    (
+        "/target @alice 2026-12 calls=60 visits=12 won=500k",
+        i.TargetSet(
+            person="@alice",
+            period="2026-12",
+            calls=60,
+            visits=12,
+            won=Amount(Decimal(500000), None),
+        ),
+    ),
+    (
+        "/target @alice week calls=15",
+        i.TargetSet(person="@alice", period="2026-W49", calls=15, visits=None, won=None),
+    ),
+    (
+        "/target @alice 2026-W50 visits=3",
+        i.TargetSet(person="@alice", period="2026-W50", calls=None, visits=3, won=None),
+    ),
+    (
+        "/目标 @小李 2026-12 电话=60 拜访=12 赢单=50万",
+        i.TargetSet(
+            person="@小李",
+            period="2026-12",
+            calls=60,
+            visits=12,
+            won=Amount(Decimal(500000), "CNY"),
+        ),
+    ),
+    (
+        "/handover Acme @alice @carl",
+        i.Handover(customer=cust("Acme"), from_person="@alice", to_person="@carl"),
+    ),
+    (
+        "/交接 华为 @小李 @小张",
+        i.Handover(customer=cust("华为"), from_person="@小李", to_person="@小张"),
+    ),
     ("/customer Acme", i.CustomerShow(customer=cust("Acme"))),
     ("/customer Acme Corp", i.CustomerShow(customer=cust("Acme Corp"))),
     ("/客户 华为", i.CustomerShow(customer=cust("华为"))),
-    ('/customer Acme alias "Acme Inc"', i.CustomerAliasAdd(customer=cust("Acme"), alias="Acme Inc")),
+    (
+        '/customer Acme alias "Acme Inc"',
+        i.CustomerAliasAdd(customer=cust("Acme"), alias="Acme Inc"),
+    ),
     ("/客户 华为 别名 华为技术", i.CustomerAliasAdd(customer=cust("华为"), alias="华为技术")),
     ("/help", i.Help(topic=None)),
     ("/help log", i.Help(topic="log")),
@@ -231,17 +413,24 @@ OTHERS = [
     ("/role @bob manager", i.RoleSet(person="@bob", role="manager")),
     ("/角色 @王经理 经理", i.RoleSet(person="@王经理", role="manager")),
     ("/role @carl admin", i.RoleSet(person="@carl", role="admin")),
-    ("/team east @bob @alice @carl", i.TeamSet(name="east", lead="@bob", members=("@alice", "@carl"))),
-    ("/团队 华东 @王经理 @小李 @小张",
-     i.TeamSet(name="华东", lead="@王经理", members=("@小李", "@小张"))),
+    (
+        "/team east @bob @alice @carl",
+        i.TeamSet(name="east", lead="@bob", members=("@alice", "@carl")),
+    ),
+    (
+        "/团队 华东 @王经理 @小李 @小张",
+        i.TeamSet(name="华东", lead="@王经理", members=("@小李", "@小张")),
+    ),
     ("/team solo @bob", i.TeamSet(name="solo", lead="@bob", members=())),
     ("/link Acme", i.Link(customer=cust("Acme"), channel=None)),
     ("/link #acme-shared Acme", i.Link(customer=cust("Acme"), channel="#acme-shared")),
     ("/link <#C123|acme> Acme", i.Link(customer=cust("Acme"), channel="<#C123|acme>")),
     ("/关联 华为", i.Link(customer=cust("华为"), channel=None)),
-    ("log Acme call addressed without slash", log("Acme", "addressed without slash",
-                                                  "addressed without slash", "call")),
-]  # fmt: skip
+    (
+        "log Acme call addressed without slash",
+        log("Acme", "addressed without slash", "addressed without slash", "call"),
+    ),
+]
 
 ERRORS = [
     ("", "empty", None),
@@ -312,7 +501,7 @@ ERRORS = [
     ("/team east @bob alice", "bad_team", "team"),
     ("/link", "missing_customer", "link"),
     ("/link Acme extra words", "bad_link", "link"),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize(("text", "expected"), LOG + DEAL + OTHERS)
@@ -328,20 +517,29 @@ def test_errors_name_the_problem_and_the_command(text: str, code: str, command: 
 
 
 def test_next_monday_said_on_a_sunday_is_tomorrow() -> None:
-    sunday = ParseContext(now=datetime(2026, 11, 29, 20, 0, tzinfo=SH), tz=SH,
-                          is_customer=lambda n: False, pipeline=Pipeline())  # fmt: skip
+    sunday = ParseContext(
+        now=datetime(2026, 11, 29, 20, 0, tzinfo=SH),
+        tz=SH,
+        is_customer=lambda n: False,
+        pipeline=Pipeline(),
+    )
     assert parse("/task Acme review next Monday", sunday) == i.TaskAdd(
         customer=cust("Acme", known=False), text="review", due=at(30, month=11)
     )
 
 
 def test_year_end_month_day_rolls_into_next_year() -> None:
-    eve = ParseContext(now=datetime(2026, 12, 31, 18, 0, tzinfo=SH), tz=SH,
-                       is_customer=lambda n: False, pipeline=Pipeline())  # fmt: skip
+    eve = ParseContext(
+        now=datetime(2026, 12, 31, 18, 0, tzinfo=SH),
+        tz=SH,
+        is_customer=lambda n: False,
+        pipeline=Pipeline(),
+    )
     assert parse("/待办 华为 年后回访 1月5日", eve) == i.TaskAdd(
-        customer=cust("华为", known=False), text="年后回访",
+        customer=cust("华为", known=False),
+        text="年后回访",
         due=datetime(2027, 1, 5, 9, 0, tzinfo=SH),
-    )  # fmt: skip
+    )
 
 
 def test_verbatim_text_keeps_full_width_punctuation() -> None:

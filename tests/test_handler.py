@@ -41,8 +41,10 @@ def team(chat: Chat) -> None:
 
 
 def test_log_keeps_words_verbatim_and_next_step_becomes_a_task(chat: Chat) -> None:
-    line = ("/log Acme call Discussed pricing for 40 seats; they need SSO first. "
-            "next: send quote by Tue #pricing")  # fmt: skip
+    line = (
+        "/log Acme call Discussed pricing for 40 seats; they need SSO first. "
+        "next: send quote by Tue #pricing"
+    )
     reply = chat.say("alice", line)
     assert "New customer “Acme” created" in reply
     assert "Next step T1: send quote — due Tue Dec 1 09:00" in reply
@@ -142,8 +144,11 @@ def test_requirement_confirmed_by_every_confirmer_and_new_version_voids(chat: Ch
     text = "Single sign-on with our Azure AD tenant before go-live"
     reply = chat.say("alice", f"/req Acme {text} confirm @bob @carl")
     assert f"“{text}”" in reply and "@bob … pending" in reply
-    assert {chat.pushes()[p.id] is not None for p in rows(chat, Person)
-            if p.display_name in ("bob", "carl")} == {True}  # fmt: skip
+    assert {
+        chat.pushes()[p.id] is not None
+        for p in rows(chat, Person)
+        if p.display_name in ("bob", "carl")
+    } == {True}
     [req] = rows(chat, Requirement)
     assert "not one of the confirmers" in chat.click("dave", f"req.confirm:{req.id}:1")
     assert "@bob confirmed R1 v1" in chat.click("bob", f"req.confirm:{req.id}:1")

@@ -63,8 +63,17 @@ def words() -> Words:
 def _world(person: str, customer: str, title: str) -> NS:
     me = NS(display_name=person)
     cust = NS(name=customer)
-    deal = NS(id=12, title=title, amount=Decimal(500000), currency="CNY", stage="proposal",
-              status="open", lost_reason=None, last_touch_at=TUE, expected_close=FRI)  # fmt: skip
+    deal = NS(
+        id=12,
+        title=title,
+        amount=Decimal(500000),
+        currency="CNY",
+        stage="proposal",
+        status="open",
+        lost_reason=None,
+        last_touch_at=TUE,
+        expected_close=FRI,
+    )
     other = NS(id=13, title="Pilot", amount=None, currency="CNY", stage="lead")
     task = NS(id=7, text="send", due_at=FRI)
     activity = NS(id=1, type="call", tags=["pricing"], occurred_at=TUE, text="notes")
@@ -75,9 +84,20 @@ def _world(person: str, customer: str, title: str) -> NS:
 def test_zh_log_recorded(words: Words) -> None:
     w = _world("小李", "华为", "私有化部署项目")
     w.task.text = "发方案"
-    text = words("zh_CN", "log.recorded", tz="Asia/Shanghai", customer=w.customer, created=True,
-                 activity=w.activity, notes="客户关注交付周期", task=w.task, defaulted=True,
-                 deal=w.deal, others=[w.other], me=w.me)  # fmt: skip
+    text = words(
+        "zh_CN",
+        "log.recorded",
+        tz="Asia/Shanghai",
+        customer=w.customer,
+        created=True,
+        activity=w.activity,
+        notes="客户关注交付周期",
+        task=w.task,
+        defaulted=True,
+        deal=w.deal,
+        others=[w.other],
+        me=w.me,
+    )
     assert "已新建客户“华为”" in text
     assert "@小李 记录了与华为的电话" in text
     assert "“客户关注交付周期”" in text
@@ -91,9 +111,20 @@ def test_zh_log_recorded(words: Words) -> None:
 
 def test_en_log_recorded(words: Words) -> None:
     w = _world("alice", "Acme", "40-seat license")
-    text = words("en", "log.recorded", tz="Asia/Shanghai", customer=w.customer, created=False,
-                 activity=w.activity, notes="Discussed pricing", task=w.task, defaulted=False,
-                 deal=None, others=[], me=w.me)  # fmt: skip
+    text = words(
+        "en",
+        "log.recorded",
+        tz="Asia/Shanghai",
+        customer=w.customer,
+        created=False,
+        activity=w.activity,
+        notes="Discussed pricing",
+        task=w.task,
+        defaulted=False,
+        deal=None,
+        others=[],
+        me=w.me,
+    )
     assert "@alice logged a call with Acme" in text
     assert "“Discussed pricing”" in text
     assert "Fri Dec 4 09:00" in text
@@ -101,8 +132,9 @@ def test_en_log_recorded(words: Words) -> None:
 
 def test_zh_dates_in_the_readers_zone(words: Words) -> None:
     w = _world("小李", "华为", "私有化部署项目")
-    text = words("zh_CN", "tasks.added", tz="Asia/Shanghai", task=w.task, customer=w.customer,
-                 created=False)  # fmt: skip
+    text = words(
+        "zh_CN", "tasks.added", tz="Asia/Shanghai", task=w.task, customer=w.customer, created=False
+    )
     assert text == "✓ 已为华为添加待办 T7：send — 截止 12月4日 周五 09:00"
     w.task.due_at = TUE
     text = words("zh_CN", "tasks.added", tz="UTC", task=w.task, customer=w.customer, created=False)
@@ -111,16 +143,34 @@ def test_zh_dates_in_the_readers_zone(words: Words) -> None:
 
 def test_zh_deals_show_chinese_stages_and_money(words: Words) -> None:
     w = _world("小李", "华为", "私有化部署项目")
-    created = words("zh_CN", "deals.created", tz="Asia/Shanghai", deal=w.deal, customer=w.customer,
-                    created=False, stage="首次联系", others=[])  # fmt: skip
+    created = words(
+        "zh_CN",
+        "deals.created",
+        tz="Asia/Shanghai",
+        deal=w.deal,
+        customer=w.customer,
+        created=False,
+        stage="首次联系",
+        others=[],
+    )
     assert created == "✓ 已为华为新建商机 D12“私有化部署项目” 50万元，当前阶段：首次联系。"
-    listing = words("zh_CN", "deals.listing", tz="Asia/Shanghai", customer=w.customer,
-                    deals=[w.deal])  # fmt: skip
+    listing = words(
+        "zh_CN", "deals.listing", tz="Asia/Shanghai", customer=w.customer, deals=[w.deal]
+    )
     assert "阶段：方案递交" in listing
     assert "最近跟进 12月1日 周二" in listing
     assert "proposal" not in listing
-    lost = words("zh_CN", "deals.changed", tz="Asia/Shanghai", verb="lost", deal=w.deal,
-                 customer=w.customer, stage="输单", others=[w.other], note="")  # fmt: skip
+    lost = words(
+        "zh_CN",
+        "deals.changed",
+        tz="Asia/Shanghai",
+        verb="lost",
+        deal=w.deal,
+        customer=w.customer,
+        stage="输单",
+        others=[w.other],
+        note="",
+    )
     assert "输单" in lost
     assert "/商机 华为 输单 <原因>" in lost
     assert "/商机 华为 D13 …" in lost
@@ -142,9 +192,18 @@ def test_zh_admin_and_views(words: Words) -> None:
     target = NS(period="2026-12", calls=None, visits=12, won_amount=Decimal(500000))
     text = words("zh_CN", "admin.target_set", person=w.me, target=target, currency="CNY")
     assert text == "✓ 已设定 @王经理 的 2026-12 目标：拜访 12 次 · 赢单 50万元。"
-    view = words("zh_CN", "views.customer", tz="Asia/Shanghai", customer=w.customer, owner=w.me,
-                 activities=[(w.activity, w.me)], deals=[w.deal], tasks=[w.task], questions=[],
-                 reqs=[w.req])  # fmt: skip
+    view = words(
+        "zh_CN",
+        "views.customer",
+        tz="Asia/Shanghai",
+        customer=w.customer,
+        owner=w.me,
+        activities=[(w.activity, w.me)],
+        deals=[w.deal],
+        tasks=[w.task],
+        questions=[],
+        reqs=[w.req],
+    )
     assert "华为 — 负责人 @王经理" in view
     assert "阶段：方案递交" in view
     assert "R3 v2 — 待确认" in view
@@ -155,12 +214,23 @@ def test_zh_admin_and_views(words: Words) -> None:
 
 def test_zh_requirement_card(words: Words) -> None:
     w = _world("王经理", "华为", "私有化部署项目")
-    versions = [NS(version=1, text="旧的说法", created_at=TUE), NS(version=2, text="数据不出机房",
-                                                                  created_at=FRI)]  # fmt: skip
-    confirmers = [NS(person=w.me, decision="confirm"), NS(person=NS(display_name="小张"),
-                                                          decision=None)]  # fmt: skip
-    text = words("zh_CN", "requirements.card_text", tz="Asia/Shanghai", req=w.req,
-                 customer=w.customer, versions=versions, confirmers=confirmers)  # fmt: skip
+    versions = [
+        NS(version=1, text="旧的说法", created_at=TUE),
+        NS(version=2, text="数据不出机房", created_at=FRI),
+    ]
+    confirmers = [
+        NS(person=w.me, decision="confirm"),
+        NS(person=NS(display_name="小张"), decision=None),
+    ]
+    text = words(
+        "zh_CN",
+        "requirements.card_text",
+        tz="Asia/Shanghai",
+        req=w.req,
+        customer=w.customer,
+        versions=versions,
+        confirmers=confirmers,
+    )
     assert "需求 R3 · 华为（v2）" in text
     assert "客户原话：“数据不出机房”" in text
     assert "v1（12月1日 周二）：“旧的说法”" in text
@@ -170,9 +240,26 @@ def test_zh_requirement_card(words: Words) -> None:
 
 def test_zh_help_lists_chinese_commands(words: Words) -> None:
     text = words("zh_CN", "help.text", topic=None)
-    for command in ("/记录 —", "/商机 —", "/待办 —", "/会议 —", "/纪要 —", "/问题 —", "/已答复 —",
-                    "/需求 —", "/漏斗 —", "/日报 —", "/进度 —", "/目标 —", "/交接 —", "/客户 —",
-                    "/帮助 —", "/角色 —", "/团队 —", "/关联 —"):  # fmt: skip
+    for command in (
+        "/记录 —",
+        "/商机 —",
+        "/待办 —",
+        "/会议 —",
+        "/纪要 —",
+        "/问题 —",
+        "/已答复 —",
+        "/需求 —",
+        "/漏斗 —",
+        "/日报 —",
+        "/进度 —",
+        "/目标 —",
+        "/交接 —",
+        "/客户 —",
+        "/帮助 —",
+        "/角色 —",
+        "/团队 —",
+        "/关联 —",
+    ):
         assert command in text
     assert "英文命令同样可用" in text
     assert "下周一" in text
@@ -193,11 +280,18 @@ ZH_PARSE_ERRORS = [
 
 
 @pytest.mark.parametrize(("code", "command", "params", "text", "expected"), ZH_PARSE_ERRORS)
-def test_zh_parse_errors_quote_the_user(words: Words, code: str, command: str | None,
-                                        params: dict[str, str], text: str,
-                                        expected: str) -> None:  # fmt: skip
-    out = words("zh_CN", "errors.parse", code=code, command=command, params=params, text=text,
-                stages=["首次联系", "需求确认", "方案递交"])  # fmt: skip
+def test_zh_parse_errors_quote_the_user(
+    words: Words, code: str, command: str | None, params: dict[str, str], text: str, expected: str
+) -> None:
+    out = words(
+        "zh_CN",
+        "errors.parse",
+        code=code,
+        command=command,
+        params=params,
+        text=text,
+        stages=["首次联系", "需求确认", "方案递交"],
+    )
     assert expected in out
     assert out.splitlines()[-1] == f"你发送的内容：{text}"
     if command:
@@ -213,11 +307,18 @@ EN_PARSE_ERRORS = [
 
 
 @pytest.mark.parametrize(("code", "command", "params", "text", "expected"), EN_PARSE_ERRORS)
-def test_en_parse_errors_quote_the_user(words: Words, code: str, command: str | None,
-                                        params: dict[str, str], text: str,
-                                        expected: str) -> None:  # fmt: skip
-    out = words("en", "errors.parse", code=code, command=command, params=params, text=text,
-                stages=["lead", "qualify"])  # fmt: skip
+def test_en_parse_errors_quote_the_user(
+    words: Words, code: str, command: str | None, params: dict[str, str], text: str, expected: str
+) -> None:
+    out = words(
+        "en",
+        "errors.parse",
+        code=code,
+        command=command,
+        params=params,
+        text=text,
+        stages=["lead", "qualify"],
+    )
     assert expected in out
     assert out.splitlines()[-1] == f"You wrote: {text}"
 

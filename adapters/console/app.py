@@ -11,14 +11,32 @@ from typing import TextIO
 from zoneinfo import ZoneInfo
 
 from adapters.console import parse, render
+from bot.delivery import Delivery
 from bot.events import Event
 from bot.handler import Bot
+from bot.outbox import Worker
 from bot.outcome import Card, Outcome
 
 logger = logging.getLogger(__name__)
 
-# :tick hands the clock to whatever runs scheduled jobs and prints what they deliver
-TickFn = Callable[[datetime], list[tuple[str, Outcome]]]
+# :tick hands the clock to whatever runs scheduled jobs; what they enqueue is then delivered
+TickFn = Callable[[datetime], int]
+
+
+class ConsoleSender:
+    """Delivers outbox rows by printing them: `→ @alice: …`."""
+
+    platform = "console"
+    min_interval = 0.0
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+
+    def send(self, delivery: Delivery) -> str:
+        sigil = "@" if delivery.target_kind == "person" else "#"
+        self.console.say(render.message(delivery.message, f"→ {sigil}{delivery.target_name}: "))
+        self.console.last_card = delivery.message.card or self.console.last_card
+        return f"console:{delivery.id}"
 
 
 class Console:
@@ -31,6 +49,12 @@ class Console:
         self.clock: datetime | None = None
         self.last_card: Card | None = None
         self.seq = 0
+        self.worker = Worker(
+            sessions=bot.sessions,
+            senders={"console": ConsoleSender(self)},
+            name="console",
+            clock=self.now,
+        )
 
     def now(self) -> datetime:
         return self.clock or datetime.now(UTC)
@@ -55,8 +79,9 @@ class Console:
         d = parse.directive(rest)
         if d is None:
             self.seq += 1
-            self.deliver(parse.message_event(rest, speaker=self.speaker, now=self.now(),
-                                             seq=self.seq))  # fmt: skip
+            self.deliver(
+                parse.message_event(rest, speaker=self.speaker, now=self.now(), seq=self.seq)
+            )
             return True
         if d.name == "quit":
             return False
@@ -71,8 +96,10 @@ class Console:
         elif d.name == "click":
             self.click(d.arg)
         elif d.name == "help":
-            self.say("  :now 2026-12-01 09:00 · :tick <time> · :click <n|button id> · "
-                     "[name] speaks as name · :quit")  # fmt: skip
+            self.say(
+                "  :now 2026-12-01 09:00 · :tick <time> · :click <n|button id> · "
+                "[name] speaks as name · :quit"
+            )
         elif d.name == "bad":
             self.say(f"  ! unknown console command {d.arg!r}; try :help")
         return True
@@ -91,14 +118,14 @@ class Console:
         self.deliver(parse.click_event(button, speaker=self.speaker, now=self.now()))
 
     def tick(self, when: datetime) -> None:
-        results = self.tick_fn(when) if self.tick_fn else []
-        if not results:
+        if self.tick_fn is not None:
+            self.tick_fn(when)
+        if not self.worker.drain().sent:
             self.say(f"  (tick {when:%Y-%m-%d %H:%M}: nothing due)")
-        for _job, outcome in results:
-            self.show(outcome)
 
     def deliver(self, event: Event) -> None:
         self.show(self.bot.handle(event))
+        self.worker.drain()
 
     def show(self, outcome: Outcome) -> None:
         for reply in outcome.replies:
@@ -108,19 +135,16 @@ class Console:
         for update in outcome.updates:
             self.say(render.message_card_update(update.card))
             self.last_card = update.card
-        people = self.bot.addresses([p.person_id for p in outcome.pushes if p.person_id], "console")
-        for push in outcome.pushes:
-            if push.person_id:
-                address = people.get(push.person_id)
-                target = f"@{address.name if address else push.person_id}"
-            else:
-                target = f"#{push.channel_id}"
-            self.say(render.message(push.message, f"→ {target}: "))
-            self.last_card = push.message.card or self.last_card
 
 
-def run(bot: Bot, *, tz: str, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout,
-        tick: TickFn | None = None) -> None:  # fmt: skip
+def run(
+    bot: Bot,
+    *,
+    tz: str,
+    stdin: TextIO = sys.stdin,
+    out: TextIO = sys.stdout,
+    tick: TickFn | None = None,
+) -> None:
     console = Console(bot=bot, tz=tz, out=out, tick=tick)
     if stdin.isatty():
         _interactive(console)

@@ -29,8 +29,14 @@ def _admin_only(ctx: Context) -> None:
 
 def _audit(ctx: Context, action: str, subject: str, **detail: object) -> None:
     ctx.session.add(
-        AuditEntry(tenant_id=ctx.tenant.id, actor_id=ctx.me.id, action=action, subject=subject,
-                   detail={k: str(v) for k, v in detail.items()}, at=ctx.now)
+        AuditEntry(
+            tenant_id=ctx.tenant.id,
+            actor_id=ctx.me.id,
+            action=action,
+            subject=subject,
+            detail={k: str(v) for k, v in detail.items()},
+            at=ctx.now,
+        )
     )
 
 
@@ -69,8 +75,14 @@ def set_team(ctx: Context, intent: i.TeamSet) -> Outcome:
         m.team_id = team.id
     _audit(ctx, "team.set", f"team:{team.id}", lead=lead.id, members=[m.id for m in members])
     return Outcome().reply(
-        ctx.t("admin.team_set", team=team, lead=lead, members=members, created=created,
-              promoted=promoted)
+        ctx.t(
+            "admin.team_set",
+            team=team,
+            lead=lead,
+            members=members,
+            created=created,
+            promoted=promoted,
+        )
     )
 
 
@@ -96,8 +108,14 @@ def set_target(ctx: Context, intent: i.TargetSet) -> Outcome:
         target.won_amount = intent.won.value
         target.currency = intent.won.currency or ctx.tenant.currency
     ctx.session.flush()
-    return Outcome().reply(ctx.t("admin.target_set", person=person, target=target,
-                                 currency=target.currency or ctx.tenant.currency))  # fmt: skip
+    return Outcome().reply(
+        ctx.t(
+            "admin.target_set",
+            person=person,
+            target=target,
+            currency=target.currency or ctx.tenant.currency,
+        )
+    )
 
 
 def handover(ctx: Context, intent: i.Handover) -> Outcome:
@@ -111,14 +129,22 @@ def handover(ctx: Context, intent: i.Handover) -> Outcome:
     if customer.owner_id != src.id:
         raise UserError("not_owner", customer=customer.name, person=src.display_name)
     customer.owner_id = dst.id
-    deals = list(ctx.session.scalars(
-        select(Deal).where(Deal.customer_id == customer.id, Deal.status == "open",
-                           Deal.owner_id == src.id)))  # fmt: skip
+    deals = list(
+        ctx.session.scalars(
+            select(Deal).where(
+                Deal.customer_id == customer.id, Deal.status == "open", Deal.owner_id == src.id
+            )
+        )
+    )
     for deal in deals:
         deal.owner_id = dst.id
-    tasks = list(ctx.session.scalars(
-        select(Task).where(Task.customer_id == customer.id, Task.status == "open",
-                           Task.owner_id == src.id)))  # fmt: skip
+    tasks = list(
+        ctx.session.scalars(
+            select(Task).where(
+                Task.customer_id == customer.id, Task.status == "open", Task.owner_id == src.id
+            )
+        )
+    )
     for task in tasks:
         task.owner_id = dst.id
     _audit(ctx, "customer.handover", f"customer:{customer.id}", src=src.id, dst=dst.id)
@@ -132,8 +158,9 @@ def handover(ctx: Context, intent: i.Handover) -> Outcome:
     params = {"customer": customer, "src": src, "dst": dst, "deals": deals, "tasks": tasks}
     out = Outcome().reply(ctx.t("admin.handed_over", **params))
     if dst.id != ctx.me.id:
-        out.push(dst.id, ctx.t_for(dst, "admin.handover_summary", history=history, by=ctx.me,
-                                   **params))  # fmt: skip
+        out.push(
+            dst.id, ctx.t_for(dst, "admin.handover_summary", history=history, by=ctx.me, **params)
+        )
     if src.id != ctx.me.id:
         out.push(src.id, ctx.t_for(src, "admin.handover_notice", by=ctx.me, **params))
     return out
@@ -151,12 +178,17 @@ def link(ctx: Context, intent: i.Link) -> Outcome:
         )
     )
     if row is None:
-        row = CustomerChannel(tenant_id=ctx.tenant.id, platform=ctx.event.platform,
-                              channel_id=channel, customer_id=customer.id)  # fmt: skip
+        row = CustomerChannel(
+            tenant_id=ctx.tenant.id,
+            platform=ctx.event.platform,
+            channel_id=channel,
+            customer_id=customer.id,
+        )
         ctx.session.add(row)
     row.customer_id = customer.id
-    return Outcome().reply(ctx.t("admin.linked", customer=customer, channel=channel,
-                                 created=created))  # fmt: skip
+    return Outcome().reply(
+        ctx.t("admin.linked", customer=customer, channel=channel, created=created)
+    )
 
 
 def add_alias(ctx: Context, intent: i.CustomerAliasAdd) -> Outcome:
@@ -169,8 +201,11 @@ def add_alias(ctx: Context, intent: i.CustomerAliasAdd) -> Outcome:
     )
     if taken is not None or key == customer.name_key:
         raise UserError("alias_taken", alias=intent.alias)
-    ctx.session.add(CustomerAlias(tenant_id=ctx.tenant.id, customer_id=customer.id,
-                                  alias=intent.alias, alias_key=key))  # fmt: skip
+    ctx.session.add(
+        CustomerAlias(
+            tenant_id=ctx.tenant.id, customer_id=customer.id, alias=intent.alias, alias_key=key
+        )
+    )
     return Outcome().reply(ctx.t("customers.alias_added", customer=customer, alias=intent.alias))
 
 

@@ -52,7 +52,9 @@ def _move(ctx: Context, target: Deal, stage_key: str) -> None:
     stage = ctx.settings.pipeline.get(stage_key)
     missing = [f for f in stage.requires if getattr(target, f) is None]
     if missing:
-        raise UserError("stage_requires", stage=stage.name(ctx.locale), fields=missing, deal=target.id)
+        raise UserError(
+            "stage_requires", stage=stage.name(ctx.locale), fields=missing, deal=target.id
+        )
     if target.stage != stage.key:
         target.stage, target.stage_entered_at = stage.key, ctx.now
 
@@ -78,8 +80,14 @@ def _new(ctx: Context, intent: i.DealCommand) -> Outcome:
     others = [d for d in open_deals(ctx.session, customer) if d.id != target.id]
     stage = ctx.settings.pipeline.first.name(ctx.locale)
     return Outcome().reply(
-        ctx.t("deals.created", deal=target, customer=customer, created=created, stage=stage,
-              others=others)
+        ctx.t(
+            "deals.created",
+            deal=target,
+            customer=customer,
+            created=created,
+            stage=stage,
+            others=others,
+        )
     )
 
 
@@ -90,8 +98,14 @@ def _audit(ctx: Context, target: Deal, action: str, before: dict[str, str]) -> N
             actor_id=ctx.me.id,
             action=f"deal.{action}",
             subject=f"deal:{target.id}",
-            detail={"before": before, "after": {"stage": target.stage, "status": target.status,
-                                                "amount": str(target.amount)}},
+            detail={
+                "before": before,
+                "after": {
+                    "stage": target.stage,
+                    "status": target.status,
+                    "amount": str(target.amount),
+                },
+            },
             at=ctx.now,
         )
     )

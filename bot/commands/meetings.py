@@ -31,13 +31,28 @@ def add_meeting(ctx: Context, intent: i.MeetingAdd) -> Outcome:
     ctx.session.flush()
     minutes = int(intent.duration.total_seconds() // 60)
     out = Outcome().reply(
-        ctx.t("meetings.scheduled", meeting=meeting, customer=customer, created=created,
-              attendees=attendees, minutes=minutes)
+        ctx.t(
+            "meetings.scheduled",
+            meeting=meeting,
+            customer=customer,
+            created=created,
+            attendees=attendees,
+            minutes=minutes,
+        )
     )
     for person in attendees:
         if person.id != ctx.me.id:
-            out.push(person.id, ctx.t_for(person, "meetings.invited", meeting=meeting,
-                                          customer=customer, by=ctx.me, minutes=minutes))  # fmt: skip
+            out.push(
+                person.id,
+                ctx.t_for(
+                    person,
+                    "meetings.invited",
+                    meeting=meeting,
+                    customer=customer,
+                    by=ctx.me,
+                    minutes=minutes,
+                ),
+            )
     return out
 
 
@@ -93,10 +108,17 @@ def add_minutes(ctx: Context, intent: i.MinutesAdd) -> Outcome:
         ctx.session.flush()
         tasks.append({"task": task, "owner": owner})
         if owner.id != ctx.me.id:
-            out.push(owner.id, ctx.t_for(owner, "meetings.action_item", task=task,
-                                         customer=customer, by=ctx.me))  # fmt: skip
+            out.push(
+                owner.id,
+                ctx.t_for(owner, "meetings.action_item", task=task, customer=customer, by=ctx.me),
+            )
     summary = Outcome().reply(
-        ctx.t("meetings.minutes_saved", customer=customer, created=created, meeting=meeting,
-              tasks=tasks)
+        ctx.t(
+            "meetings.minutes_saved",
+            customer=customer,
+            created=created,
+            meeting=meeting,
+            tasks=tasks,
+        )
     )
     return summary.extend(out)

@@ -93,7 +93,9 @@ def list_tasks(ctx: Context, intent: i.TaskList) -> Outcome:
         .order_by(Task.due_at.is_(None), Task.due_at, Task.id)
         .limit(50)
     ).all()
-    tasks = [{"task": t, "customer": c, "overdue": t.due_at and t.due_at < ctx.now} for t, c in rows]
+    tasks = [
+        {"task": t, "customer": c, "overdue": t.due_at and t.due_at < ctx.now} for t, c in rows
+    ]
     text = ctx.t("tasks.listing", person=person, tasks=tasks, mine=person.id == ctx.me.id)
     if not tasks:
         return Outcome().reply(text, private=True)
@@ -139,11 +141,15 @@ def add_question(ctx: Context, intent: i.QuestionAdd) -> Outcome:
     ctx.session.flush()
     owner = ctx.session.get_one(Person, question.owner_id)
     out = Outcome().reply(
-        ctx.t("questions.opened", question=question, customer=customer, created=created, owner=owner)
+        ctx.t(
+            "questions.opened", question=question, customer=customer, created=created, owner=owner
+        )
     )
     if owner.id != ctx.me.id:
-        out.push(owner.id, ctx.t_for(owner, "questions.assigned", question=question,
-                                     customer=customer, by=ctx.me))  # fmt: skip
+        out.push(
+            owner.id,
+            ctx.t_for(owner, "questions.assigned", question=question, customer=customer, by=ctx.me),
+        )
     return out
 
 

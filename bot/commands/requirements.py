@@ -81,12 +81,15 @@ def press(ctx: Context, decision: str, req_id: int, version: int) -> Outcome:
         req.status = "pending"
     out = Outcome()
     out.updates.append(CardUpdate(card=card(ctx, req, customer)))
-    out.reply(ctx.t("requirements.pressed", req=req, decision=decision, me=ctx.me,
-                    customer=customer))  # fmt: skip
+    out.reply(
+        ctx.t("requirements.pressed", req=req, decision=decision, me=ctx.me, customer=customer)
+    )
     author = ctx.session.get(Person, req.author_id) if req.author_id else None
     if author is not None and author.id != ctx.me.id and req.status in ("confirmed", "change"):
-        out.push(author.id, ctx.t_for(author, "requirements.author_news", req=req, by=ctx.me,
-                                      customer=customer))  # fmt: skip
+        out.push(
+            author.id,
+            ctx.t_for(author, "requirements.author_news", req=req, by=ctx.me, customer=customer),
+        )
     return out
 
 
@@ -108,8 +111,11 @@ def card(ctx: Context, req: Requirement, customer: Customer) -> Card:
     if req.status != "confirmed":
         v = req.current_version
         buttons = (
-            Button(id=f"req.confirm:{req.id}:{v}", label=ctx.t("requirements.confirm_button"),
-                   style="primary"),
+            Button(
+                id=f"req.confirm:{req.id}:{v}",
+                label=ctx.t("requirements.confirm_button"),
+                style="primary",
+            ),
             Button(id=f"req.change:{req.id}:{v}", label=ctx.t("requirements.change_button")),
         )
     return Card(
@@ -118,8 +124,10 @@ def card(ctx: Context, req: Requirement, customer: Customer) -> Card:
         body=ctx.t("requirements.card_body", **params),
         fields=(
             (ctx.t("requirements.status_label"), ctx.t("requirements.status", req=req)),
-            (ctx.t("requirements.confirmers_label"),
-             ctx.t("requirements.confirmers", confirmers=confirmers)),
+            (
+                ctx.t("requirements.confirmers_label"),
+                ctx.t("requirements.confirmers", confirmers=confirmers),
+            ),
         ),
         buttons=buttons,
         fallback=ctx.t("requirements.card_text", **params),
@@ -131,8 +139,12 @@ def _announce(ctx: Context, req: Requirement, customer: Customer) -> Outcome:
     for pid in req.confirmer_ids:
         person = ctx.session.get_one(Person, int(pid))
         if person.id != ctx.me.id:
-            out.push(person.id, ctx.t_for(person, "requirements.please_confirm", req=req,
-                                          customer=customer, by=ctx.me))  # fmt: skip
+            out.push(
+                person.id,
+                ctx.t_for(
+                    person, "requirements.please_confirm", req=req, customer=customer, by=ctx.me
+                ),
+            )
     return out
 
 

@@ -61,10 +61,17 @@ def pipeline(ctx: Context, intent: i.PipelineView) -> Outcome:
         totals: dict[str, Decimal] = {}
         for d, _, _ in deals:
             totals[d.currency] = totals.get(d.currency, Decimal(0)) + (d.amount or Decimal(0))
-        stages.append({"name": stage.name(ctx.locale), "deals": deals[:10], "count": len(deals),
-                       "totals": totals})  # fmt: skip
-    text = ctx.t("views.pipeline", stages=stages, scope=intent.scope, subject=subject,
-                 total=len(rows))  # fmt: skip
+        stages.append(
+            {
+                "name": stage.name(ctx.locale),
+                "deals": deals[:10],
+                "count": len(deals),
+                "totals": totals,
+            }
+        )
+    text = ctx.t(
+        "views.pipeline", stages=stages, scope=intent.scope, subject=subject, total=len(rows)
+    )
     return Outcome().reply(text, private=True)
 
 
@@ -126,11 +133,19 @@ def progress(ctx: Context, intent: i.ProgressView) -> Outcome:
     target = ctx.session.scalar(
         select(Target).where(Target.person_id == subject.id, Target.period == key)
     )
-    text = ctx.t("views.progress", person=subject, period=key, kind=intent.period,
-                 calls=counts.get("call", 0), visits=counts.get("visit", 0),
-                 meetings=counts.get("meeting", 0), touches=sum(counts.values()),
-                 won=Decimal(won or 0), target=target,
-                 currency=(target.currency if target and target.currency else ctx.tenant.currency))  # fmt: skip
+    text = ctx.t(
+        "views.progress",
+        person=subject,
+        period=key,
+        kind=intent.period,
+        calls=counts.get("call", 0),
+        visits=counts.get("visit", 0),
+        meetings=counts.get("meeting", 0),
+        touches=sum(counts.values()),
+        won=Decimal(won or 0),
+        target=target,
+        currency=(target.currency if target and target.currency else ctx.tenant.currency),
+    )
     return Outcome().reply(text, private=True)
 
 
@@ -156,9 +171,19 @@ def customer(ctx: Context, intent: i.CustomerShow) -> Outcome:
         )
     )
     questions = list(
-        s.scalars(select(Question).where(Question.customer_id == found.id, Question.status == "open"))
+        s.scalars(
+            select(Question).where(Question.customer_id == found.id, Question.status == "open")
+        )
     )
     reqs = list(s.scalars(select(Requirement).where(Requirement.customer_id == found.id)))
-    text = ctx.t("views.customer", customer=found, owner=owner, activities=activities,
-                 deals=deals, tasks=tasks, questions=questions, reqs=reqs)  # fmt: skip
+    text = ctx.t(
+        "views.customer",
+        customer=found,
+        owner=owner,
+        activities=activities,
+        deals=deals,
+        tasks=tasks,
+        questions=questions,
+        reqs=reqs,
+    )
     return Outcome().reply(text, private=True)

@@ -19,11 +19,25 @@ class Amount:
 
 
 _CURRENCY = {
-    "$": "USD", "us$": "USD", "usd": "USD", "美元": "USD", "美金": "USD",
-    "¥": "CNY", "rmb": "CNY", "cny": "CNY", "元": "CNY", "块": "CNY", "块钱": "CNY",
-    "人民币": "CNY", "€": "EUR", "eur": "EUR", "欧元": "EUR", "£": "GBP", "gbp": "GBP",
+    "$": "USD",
+    "us$": "USD",
+    "usd": "USD",
+    "美元": "USD",
+    "美金": "USD",
+    "¥": "CNY",
+    "rmb": "CNY",
+    "cny": "CNY",
+    "元": "CNY",
+    "块": "CNY",
+    "块钱": "CNY",
+    "人民币": "CNY",
+    "€": "EUR",
+    "eur": "EUR",
+    "欧元": "EUR",
+    "£": "GBP",
+    "gbp": "GBP",
     "英镑": "GBP",
-}  # fmt: skip
+}
 _UNIT = {"k": 1000, "m": 10**6, "w": 10**4, "万": 10**4, "亿": 10**8, "千": 1000}
 _CNY_UNITS = ("w", "万", "亿", "千")  # only ever used for yuan
 _CODE = "usd|rmb|cny|eur|gbp"

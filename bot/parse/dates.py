@@ -53,10 +53,24 @@ def _piece(table: list, pattern: str) -> Callable[[_Handler], _Handler]:
 
 
 _EN_WD = {
-    "monday": 0, "mon": 0, "tuesday": 1, "tues": 1, "tue": 1, "wednesday": 2, "wed": 2,
-    "thursday": 3, "thurs": 3, "thur": 3, "thu": 3, "friday": 4, "fri": 4,
-    "saturday": 5, "sat": 5, "sunday": 6, "sun": 6,
-}  # fmt: skip
+    "monday": 0,
+    "mon": 0,
+    "tuesday": 1,
+    "tues": 1,
+    "tue": 1,
+    "wednesday": 2,
+    "wed": 2,
+    "thursday": 3,
+    "thurs": 3,
+    "thur": 3,
+    "thu": 3,
+    "friday": 4,
+    "fri": 4,
+    "saturday": 5,
+    "sat": 5,
+    "sunday": 6,
+    "sun": 6,
+}
 _WD = "|".join(sorted(_EN_WD, key=len, reverse=True))
 _CN_WD = dict(zip("一二三四五六日天1234567", (0, 1, 2, 3, 4, 5, 6, 6, 0, 1, 2, 3, 4, 5, 6)))
 _WEEK = "(?:周|星期|礼拜)"
@@ -68,9 +82,17 @@ def _monday(d: date) -> date:
 
 
 _DAY_WORDS = {
-    "today": 0, "今天": 0, "今日": 0, "tomorrow": 1, "tmrw": 1, "tmr": 1, "明天": 1, "明日": 1,
-    "后天": 2, "大后天": 3,
-}  # fmt: skip
+    "today": 0,
+    "今天": 0,
+    "今日": 0,
+    "tomorrow": 1,
+    "tmrw": 1,
+    "tmr": 1,
+    "明天": 1,
+    "明日": 1,
+    "后天": 2,
+    "大后天": 3,
+}
 
 
 @_piece(_DATES, r"(?:the\s+)?day\s+after\s+tomorrow|" + "|".join(sorted(_DAY_WORDS, key=len)[::-1]))

@@ -28,9 +28,19 @@ _TABLE.update(
 _LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 
 _CN_DIGITS = {
-    "零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3,
-    "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9,
-}  # fmt: skip
+    "零": 0,
+    "〇": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 CN_NUM = "[一二两三四五六七八九]?十[一二三四五六七八九]?|[零〇一二两三四五六七八九]"
 """Regex alternation for a Chinese numeral 0..99 (wrap it in a group before use)."""
 

@@ -11,7 +11,6 @@ if engine is None:  # the alembic CLI, for `alembic revision --autogenerate`
     engine = engine_from_config({"sqlalchemy.url": config.get_main_option("sqlalchemy.url")})
 
 
-
 def render_item(type_, obj, autogen_context):  # type: ignore[no-untyped-def]
     # keep migrations free of imports from the live models module
     if type_ == "type" and isinstance(obj, UTCDateTime):

@@ -1,0 +1,327 @@
+"""The config file: TOML → validated sections (pydantic) → the runtime Settings.
+
+`load_config` reports every problem at once, one line each ("<dotted.key>: <problem>"), so
+`dealbot check-config` can print them; unknown keys are errors, so typos are caught. Every key
+of a platform table, and the database URL, can come from the environment instead
+(DEALBOT_<SECTION>_<KEY>); the environment wins over the file, and an empty variable counts as
+unset. config.example.toml documents every key.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Iterator, Mapping
+from datetime import time
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    AfterValidator,
+    Field,
+    Strict,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from bot.config_platforms import (
+    PLATFORMS,
+    Clock,
+    FeishuSection,
+    PositiveFloat,
+    PositiveInt,
+    Section,
+    SlackSection,
+    Text,
+    WecomSection,
+    between,
+    env_name,
+    problem,
+    problem_lines,
+)
+from bot.pipeline import DEFAULT_STAGES, Stage
+from bot.pipeline import Pipeline as RuntimePipeline
+from bot.settings import Rules, Settings
+
+DEFAULT_DATABASE_URL = "sqlite:///dealbot.db"
+DATABASE_URL_ENV = "DEALBOT_DATABASE_URL"
+
+
+class ConfigError(Exception):
+    """Everything wrong with a config, one line per problem; str() is those lines."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def _currency(value: str) -> str:
+    if not re.fullmatch(r"[A-Z]{3}", value):
+        raise problem(f"must be a 3-letter currency code in capitals like 'USD', not {value!r}")
+    return value
+
+
+def _stage_key(value: str) -> str:
+    if not re.fullmatch(r"[a-z][a-z0-9_]*", value):
+        raise problem(
+            f"must be lower-case letters, digits and _, starting with a letter: {value!r}"
+        )
+    return value
+
+
+class DatabaseSection(Section):
+    url: str = DEFAULT_DATABASE_URL
+
+    @field_validator("url")
+    @classmethod
+    def _parses(cls, value: str) -> str:
+        try:
+            make_url(value)
+        except (ArgumentError, ValueError):
+            raise problem(
+                "not a database URL; e.g. sqlite:///dealbot.db or "
+                "postgresql+psycopg://user@host/dealbot"
+            ) from None
+        return value
+
+    def __repr_args__(self) -> Iterator[tuple[str, Any]]:  # the URL may hold a password
+        yield "url", make_url(self.url).render_as_string(hide_password=True)
+
+
+class BotSection(Section):
+    timezone: str = "UTC"
+    locale: Literal["en", "zh_CN"] = "en"
+    currency: Annotated[str, AfterValidator(_currency)] | None = None
+    day_start: Clock = time(9, 0)
+    day_end: Clock = time(18, 0)
+    holidays: Literal["none", "CN"] = "none"
+    max_message_chars: Annotated[int, Strict(), between(100, 40000)] = 4000
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            raise problem(f"unknown time zone {value!r}") from None
+        return value
+
+    @model_validator(mode="after")
+    def _day_order(self) -> BotSection:
+        if self.day_end <= self.day_start:
+            raise problem(f"must be later than day_start ({self.day_start:%H:%M})", key="day_end")
+        return self
+
+
+class RulesSection(Section):
+    digest_at: Clock = time(9, 0)
+    minutes_prompt_after_min: PositiveInt = 30
+    minutes_escalate_after_h: PositiveInt = 24
+    question_alert_after_wh: PositiveFloat = 2.0
+    question_escalate_after_wh: PositiveFloat = 4.0
+    confirm_remind_after_wd: PositiveInt = 1
+
+    @model_validator(mode="after")
+    def _escalate_later(self) -> RulesSection:
+        alert = self.question_alert_after_wh
+        if self.question_escalate_after_wh <= alert:
+            raise problem(
+                f"must be greater than question_alert_after_wh ({alert:g})",
+                key="question_escalate_after_wh",
+            )
+        return self
+
+
+class StageSection(Section):
+    key: Annotated[str, AfterValidator(_stage_key)]
+    en: Text | None = None  # default: the key
+    zh_CN: Text | None = None  # default: the English name
+    stale_after_days: PositiveInt | None = None
+    requires: tuple[Literal["amount"], ...] = ()
+    closed: Annotated[bool, Strict()] = False
+
+    @model_validator(mode="after")
+    def _staleness(self) -> StageSection:
+        if not self.closed and self.stale_after_days is None:
+            raise problem("required for an open stage", key="stale_after_days")
+        if self.closed and self.stale_after_days is not None:
+            raise problem("closed stages never go stale; leave it out", key="stale_after_days")
+        return self
+
+    def stage(self) -> Stage:
+        names = {"en": self.en or self.key} | ({"zh_CN": self.zh_CN} if self.zh_CN else {})
+        return Stage(
+            key=self.key,
+            names=names,
+            stale_after_days=self.stale_after_days,
+            requires=tuple(dict.fromkeys(self.requires)),
+            closed=self.closed,
+        )
+
+
+def _stage_problems(stages: list[StageSection]) -> list[str]:
+    found = []
+    if not stages or stages[0].closed:
+        found.append("the first stage is where new deals start, so it must be open")
+    keys = [s.key for s in stages]
+    found += [
+        f"key {k!r} is used by more than one stage"
+        for k in dict.fromkeys(keys)
+        if keys.count(k) > 1
+    ]
+    owner: dict[str, StageSection] = {}
+    for stage in stages:
+        for name in dict.fromkeys(n.casefold() for n in (stage.key, stage.en, stage.zh_CN) if n):
+            other = owner.setdefault(name, stage)
+            if other.key != stage.key:
+                found.append(f"name {name!r} is used by stages {other.key!r} and {stage.key!r}")
+    for key in ("won", "lost"):
+        hit = next((s for s in stages if s.key == key), None)
+        if hit is None:
+            found.append(f"needs a closed stage with key {key!r}")
+        elif not hit.closed:
+            found.append(f"stage {key!r} must have closed = true")
+    extra = [repr(s.key) for s in stages if s.closed and s.key not in ("won", "lost")]
+    if extra:
+        found.append(f"only 'won' and 'lost' can be closed, not {', '.join(extra)}")
+    return found
+
+
+class PipelineSection(Section):
+    stages: list[StageSection] | None = None  # None: bot.pipeline.DEFAULT_STAGES
+
+    @field_validator("stages")
+    @classmethod
+    def _coherent(cls, stages: list[StageSection] | None) -> list[StageSection] | None:
+        if stages is not None and (found := _stage_problems(stages)):
+            raise problem(*found)
+        return stages
+
+    def runtime(self) -> RuntimePipeline:
+        if self.stages is None:
+            return RuntimePipeline(DEFAULT_STAGES)
+        return RuntimePipeline(tuple(s.stage() for s in self.stages))
+
+
+class ServerSection(Section):
+    host: Text = "127.0.0.1"
+    port: Annotated[int, Strict(), between(1, 65535)] = 8080
+
+
+class OutboxSection(Section):
+    max_attempts: PositiveInt = 8
+    base_backoff_seconds: PositiveFloat = 2.0
+    max_backoff_seconds: PositiveFloat = 300.0
+    claim_timeout_seconds: PositiveFloat = 120.0
+    batch_size: PositiveInt = 50
+    poll_seconds: PositiveFloat = 1.0
+
+    @model_validator(mode="after")
+    def _backoff_order(self) -> OutboxSection:
+        base = self.base_backoff_seconds
+        if self.max_backoff_seconds < base:
+            raise problem(
+                f"must be at least base_backoff_seconds ({base:g})", key="max_backoff_seconds"
+            )
+        return self
+
+
+class SchedulerSection(Section):
+    interval_seconds: PositiveFloat = 30.0
+
+
+class Config(Section):
+    database: DatabaseSection = Field(default_factory=DatabaseSection)
+    bot: BotSection = Field(default_factory=BotSection)
+    rules: RulesSection = Field(default_factory=RulesSection)
+    pipeline: PipelineSection = Field(default_factory=PipelineSection)
+    server: ServerSection = Field(default_factory=ServerSection)
+    outbox: OutboxSection = Field(default_factory=OutboxSection)
+    scheduler: SchedulerSection = Field(default_factory=SchedulerSection)
+    slack: SlackSection | None = None  # None: not configured (no table, no environment)
+    feishu: FeishuSection | None = None
+    wecom: WecomSection | None = None
+
+    @property
+    def platforms(self) -> list[str]:
+        """The configured chat platforms, e.g. ["slack", "wecom"]."""
+        return [name for name in PLATFORMS if getattr(self, name) is not None]
+
+    def settings(self) -> Settings:
+        bot = self.bot
+        return Settings(
+            timezone=bot.timezone,
+            locale=bot.locale,
+            currency=bot.currency,
+            day_start=bot.day_start,
+            day_end=bot.day_end,
+            holidays=None if bot.holidays == "none" else bot.holidays,
+            pipeline=self.pipeline.runtime(),
+            rules=Rules(**self.rules.model_dump()),
+            max_message_chars=bot.max_message_chars,
+        )
+
+
+def load_config(path: str | Path | None, env: Mapping[str, str] | None = None) -> Config:
+    """The file at `path` (None: defaults only), overridden by `env` (default os.environ).
+
+    Raises ConfigError listing every problem found.
+    """
+    raw, problems = _read(Path(path)) if path is not None else ({}, [])
+    if problems:
+        raise ConfigError(problems)
+    sources = _apply_env(raw, os.environ if env is None else env)
+    try:
+        return Config.model_validate(raw)
+    except ValidationError as e:
+        errors = e.errors(include_url=False)
+    # raised outside the except block: no chained ValidationError (its text may quote secrets)
+    raise ConfigError(
+        list(dict.fromkeys(line for err in errors for line in problem_lines(err, sources, Config)))
+    )
+
+
+def check_config(path: str | Path | None, env: Mapping[str, str] | None = None) -> list[str]:
+    """[] when the config is fine, else one line per problem (for `dealbot check-config`)."""
+    try:
+        load_config(path, env)
+    except ConfigError as e:
+        return e.problems
+    return []
+
+
+def _read(path: Path) -> tuple[dict[str, Any], list[str]]:
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        return {}, [f"{path}: no such file"]
+    except UnicodeDecodeError:
+        return {}, [f"{path}: not UTF-8 text"]
+    except OSError as e:
+        return {}, [f"{path}: cannot read it ({e.strerror or e.__class__.__name__})"]
+    try:
+        return tomllib.loads(text), []
+    except tomllib.TOMLDecodeError as e:
+        message = str(e)
+    match = re.fullmatch(r"(.*) \(at line (\d+), column \d+\)", message)
+    return {}, [f"{path}: line {match[2]}: {match[1]}" if match else f"{path}: {message}"]
+
+
+def _apply_env(raw: dict[str, Any], env: Mapping[str, str]) -> dict[tuple[str, str], str]:
+    """Copy DEALBOT_* variables into the parsed file; returns (section, key) → variable."""
+    wanted = [("database", "url", DATABASE_URL_ENV)] + [
+        (name, key, env_name(name, key))
+        for name, model in PLATFORMS.items()
+        for key in model.model_fields
+    ]
+    sources = {}
+    for section, key, var in wanted:
+        if env.get(var) and isinstance(table := raw.setdefault(section, {}), dict):
+            table[key] = env[var]
+            sources[section, key] = var
+    return sources

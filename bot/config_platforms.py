@@ -1,0 +1,215 @@
+"""Building blocks of bot/config.py: value types, problem lines, and the chat-platform tables
+[slack], [feishu], [wecom].
+
+Every key of a platform table can also come from the environment as DEALBOT_<SECTION>_<KEY>
+(bot/config.py merges that in; the environment wins). Secrets are SecretStr: their values never
+show in a repr, and no problem message quotes them.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from datetime import time
+from typing import Annotated, Any, Literal, get_args
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    SecretStr,
+    Strict,
+    StringConstraints,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+PROBLEM = "dealbot_config"  # the error type of our own checks; ctx carries the lines and a sub-key
+
+
+def problem(*lines: str, key: str | None = None) -> PydanticCustomError:
+    """One or more problems at the field being validated (or at its sub-key `key`)."""
+    return PydanticCustomError(
+        PROBLEM, "{message}", {"message": "; ".join(lines), "lines": lines, "key": key}
+    )
+
+
+def env_name(section: str, key: str) -> str:
+    return f"DEALBOT_{section}_{key}".upper()
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, hide_input_in_errors=True, allow_inf_nan=False
+    )
+
+
+def _clock(value: Any) -> time:
+    if isinstance(value, time) and value.tzinfo is None:  # a TOML local time: 09:00:00
+        return value
+    match = re.fullmatch(r"(\d{1,2}):(\d\d)", value) if isinstance(value, str) else None
+    if match and int(match[1]) < 24 and int(match[2]) < 60:
+        return time(int(match[1]), int(match[2]))
+    raise problem(f'must be a time "HH:MM" (24-hour clock), not {value!r}')
+
+
+def between(low: int, high: int) -> AfterValidator:
+    def check(value: int) -> int:
+        if not low <= value <= high:
+            raise problem(f"must be between {low} and {high}")
+        return value
+
+    return AfterValidator(check)
+
+
+def _positive(value: float) -> float:
+    if value <= 0:
+        raise problem("must be greater than 0")
+    return value
+
+
+def _url(value: str) -> str:
+    if not value.startswith(("http://", "https://")):
+        raise problem(f"must start with http:// or https://, not {value!r}")
+    return value
+
+
+def _secret(value: SecretStr) -> SecretStr:
+    if not value.get_secret_value().strip():
+        raise problem("must not be empty")
+    return value
+
+
+def _aes_key(value: SecretStr) -> SecretStr:
+    if len(value.get_secret_value()) != 43:
+        raise problem("must be exactly 43 characters")
+    return value
+
+
+Clock = Annotated[time, BeforeValidator(_clock)]
+PositiveInt = Annotated[int, Strict(), AfterValidator(_positive)]
+PositiveFloat = Annotated[float, Strict(), AfterValidator(_positive)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Secret = Annotated[SecretStr, AfterValidator(_secret)]
+# SDK clients append method names to the base URL, so it keeps exactly one trailing slash
+ApiBase = Annotated[str, AfterValidator(_url), AfterValidator(lambda v: v.rstrip("/") + "/")]
+Domain = Annotated[str, AfterValidator(_url), AfterValidator(lambda v: v.rstrip("/"))]
+
+
+def _required_with(section: str, key: str, when: str) -> PydanticCustomError:
+    return problem(f"required {when} (or set {env_name(section, key)})", key=key)
+
+
+class SlackSection(Section):
+    bot_token: Secret
+    signing_secret: Secret
+    app_token: Secret | None = None  # set: Socket Mode instead of HTTP events
+    api_base_url: ApiBase = "https://slack.com/api/"
+
+
+class FeishuSection(Section):
+    app_id: Text
+    app_secret: Secret
+    verification_token: Secret | None = None
+    encrypt_key: Secret | None = None
+    mode: Literal["webhook", "websocket"] = "webhook"
+    domain: Domain = "https://open.feishu.cn"
+
+    @model_validator(mode="after")
+    def _webhook_needs_token(self) -> FeishuSection:
+        if self.mode == "webhook" and self.verification_token is None:
+            raise _required_with("feishu", "verification_token", 'when mode = "webhook"')
+        return self
+
+
+class WecomSection(Section):
+    corp_id: Text
+    agent_id: int
+    secret: Secret
+    token: Secret
+    encoding_aes_key: Annotated[SecretStr, AfterValidator(_aes_key)]
+    api_base_url: ApiBase = "https://qyapi.weixin.qq.com/cgi-bin/"
+    bot_id: Text | None = None  # the AI bot for group chats
+    bot_secret: Secret | None = None
+
+    @model_validator(mode="after")
+    def _bot_pair(self) -> WecomSection:
+        if self.bot_id is not None and self.bot_secret is None:
+            raise _required_with("wecom", "bot_secret", "when bot_id is set")
+        if self.bot_secret is not None and self.bot_id is None:
+            raise _required_with("wecom", "bot_id", "when bot_secret is set")
+        return self
+
+
+PLATFORMS: dict[str, type[Section]] = {
+    "slack": SlackSection,
+    "feishu": FeishuSection,
+    "wecom": WecomSection,
+}
+
+
+_MESSAGES = {
+    "string_type": "must be a string (in quotes)",
+    "string_too_short": "must not be empty",
+    "int_type": "must be a whole number",
+    "int_parsing": "must be a whole number",
+    "float_type": "must be a number",
+    "finite_number": "must be a finite number",
+    "bool_type": "must be true or false",
+    "list_type": "must be a list",
+    "tuple_type": "must be a list",
+    "model_type": "must be a table",
+    "model_attributes_type": "must be a table",
+}
+
+
+def problem_lines(
+    err: Any, sources: dict[tuple[str, str], str], root: type[BaseModel]
+) -> list[str]:
+    """A pydantic error as "<dotted.key>: <problem>" lines; `sources` names env-sourced keys."""
+    loc, kind, ctx = tuple(err["loc"]), err["type"], err.get("ctx") or {}
+    if kind == PROBLEM:
+        loc += (ctx["key"],) if ctx.get("key") else ()
+        messages = list(ctx["lines"])
+    elif kind == "extra_forbidden":
+        known = _model_at(root, loc[:-1])
+        close = difflib.get_close_matches(
+            str(loc[-1]), known.model_fields if known else [], 1, 0.75
+        )
+        what = (
+            "unknown section" if len(loc) == 1 and isinstance(err["input"], dict) else "unknown key"
+        )
+        messages = [what + (f" (did you mean {close[0]!r}?)" if close else "")]
+    elif kind == "missing" and len(loc) == 2 and loc[0] in PLATFORMS:
+        messages = [f"required when [{loc[0]}] is configured (or set {env_name(*loc)})"]
+    elif kind == "missing":
+        messages = ["required"]
+    elif kind == "literal_error":  # literal fields are never secrets, so the value may show
+        messages = [f"must be {ctx['expected']}, not {err['input']!r}"]
+    else:  # pydantic's own wording never quotes the value
+        messages = [_MESSAGES.get(kind, err["msg"])]
+    source = f" (from {sources[loc]})" if loc in sources else ""
+    return [f"{_dotted(loc)}: {message}{source}" for message in messages]
+
+
+def _dotted(loc: tuple[str | int, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else f".{part}" if out else part
+    return out
+
+
+def _model_at(root: type[BaseModel], loc: tuple[str | int, ...]) -> type[BaseModel] | None:
+    model: type[BaseModel] | None = root
+    for part in loc:
+        if isinstance(part, str):
+            field = model.model_fields.get(part) if model else None
+            model = _inner_model(field.annotation) if field else None
+    return model
+
+
+def _inner_model(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    return next((m for a in get_args(annotation) if (m := _inner_model(a))), None)

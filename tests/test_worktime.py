@@ -1,0 +1,216 @@
+"""Working-time calendar: weekends, mainland-China holidays and make-up days, DST, degrading."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+import holidays
+import pytest
+
+from bot import worktime
+from bot.worktime import WorkCalendar, is_working_day, next_working_start
+
+SH = "Asia/Shanghai"
+NY = "America/New_York"
+
+
+@pytest.fixture(autouse=True)
+def fresh_cn_cache():
+    # The per-year cache is process-wide (one warning per year); tests must not share it.
+    worktime._cn_year.cache_clear()
+    yield
+    worktime._cn_year.cache_clear()
+
+
+def _dt(value: str, tz: str) -> datetime:
+    """An ISO string; without an offset it is a wall-clock time in `tz`."""
+    dt = datetime.fromisoformat(value)
+    return dt if dt.tzinfo else dt.replace(tzinfo=ZoneInfo(tz))
+
+
+@pytest.mark.parametrize(
+    ("cal", "day", "expected"),
+    [
+        (None, "2026-11-27", True),  # Friday
+        (None, "2026-11-28", False),  # Saturday
+        (None, "2026-11-29", False),  # Sunday
+        (None, "2026-10-01", True),  # no holiday calendar: National Day is a Thursday
+        ("CN", "2026-09-30", True),
+        ("CN", "2026-10-01", False),  # National Day week, Oct 1-7
+        ("CN", "2026-10-02", False),
+        ("CN", "2026-10-03", False),
+        ("CN", "2026-10-04", False),
+        ("CN", "2026-10-05", False),
+        ("CN", "2026-10-06", False),
+        ("CN", "2026-10-07", False),
+        ("CN", "2026-10-08", True),
+        ("CN", "2026-09-20", True),  # Sunday worked for National Day
+        ("CN", "2026-10-10", True),  # Saturday worked for National Day
+        ("CN", "2026-10-11", False),  # an ordinary Sunday
+        ("CN", "2026-02-14", True),  # Saturday worked for Spring Festival
+        ("CN", "2026-02-17", False),  # Spring Festival 2026
+        ("CN", "2026-01-02", False),  # New Year bridge day
+        ("CN", "2026-01-04", True),  # Sunday worked for it
+        ("CN", "2025-12-31", True),
+        ("CN", "2001-12-29", True),  # worked for New Year 2002, listed in 2002's notice
+    ],
+)
+def test_is_working_day(cal, day, expected):
+    assert WorkCalendar(holidays=cal).is_working_day(date.fromisoformat(day)) is expected
+
+
+def test_cn_official_years_in_installed_package():
+    years = worktime.official_cn_years()
+    assert set(range(2001, 2027)) <= years
+    assert 2031 not in years
+
+
+def test_cn_spring_festival_2027():
+    if 2027 not in worktime.official_cn_years():
+        pytest.skip(f"holidays {holidays.__version__} has no official 2027 CN schedule")
+    cal = WorkCalendar(holidays="CN")
+    # Statutory whatever the make-up days turn out to be: New Year's Eve (Fri) and Feb 8-9.
+    for day in ("2027-02-05", "2027-02-08", "2027-02-09"):
+        assert cal.is_working_day(date.fromisoformat(day)) is False, day
+
+
+def test_cn_year_without_schedule_is_weekends_only_with_one_warning(caplog):
+    caplog.set_level(logging.WARNING, logger="bot.worktime")
+    cal = WorkCalendar(holidays="CN")
+    assert cal.is_working_day(date(2031, 10, 1)) is True  # Wednesday, National Day
+    assert cal.is_working_day(date(2031, 10, 4)) is False  # Saturday
+    assert cal.next_working_start(_dt("2031-10-01T10:00", SH), SH).isoformat() == (
+        "2031-10-02T09:00:00+08:00"
+    )
+    warnings = [r for r in caplog.records if r.name == "bot.worktime"]
+    assert len(warnings) == 1
+    assert warnings[0].levelno == logging.WARNING
+    assert warnings[0].args == (2031, 2031)
+    assert "2031" in warnings[0].getMessage()
+
+
+def test_cn_package_error_degrades_to_weekends_only(monkeypatch, caplog):
+    def broken(*args, **kwargs):
+        raise RuntimeError("no data")
+
+    monkeypatch.setattr(holidays, "country_holidays", broken)
+    caplog.set_level(logging.WARNING, logger="bot.worktime")
+    cal = WorkCalendar(holidays="CN")
+    assert cal.is_working_day(date(2026, 10, 1)) is True
+    assert cal.is_working_day(date(2026, 10, 2)) is True
+    assert cal.is_working_day(date(2026, 10, 3)) is False
+    warnings = [r for r in caplog.records if r.name == "bot.worktime"]
+    assert len(warnings) == 1
+    assert "2026" in warnings[0].getMessage() and "no data" in warnings[0].getMessage()
+
+
+@pytest.mark.parametrize(
+    ("cal", "after", "tz", "expected"),
+    [
+        (None, "2026-11-27T15:00", SH, "2026-11-30T09:00:00+08:00"),  # Fri -> Mon
+        (None, "2026-11-27T20:00+00:00", SH, "2026-11-30T09:00:00+08:00"),  # Sat local
+        (None, "2026-11-30T08:00", SH, "2026-12-01T09:00:00+08:00"),  # strictly after the date
+        ("CN", "2026-09-30T10:00", SH, "2026-10-08T09:00:00+08:00"),  # over National Day
+        ("CN", "2026-09-18T12:00", SH, "2026-09-20T09:00:00+08:00"),  # make-up Sunday
+        ("CN", "2026-10-09T12:00", SH, "2026-10-10T09:00:00+08:00"),  # make-up Saturday
+    ],
+)
+def test_next_working_start(cal, after, tz, expected):
+    got = WorkCalendar(holidays=cal).next_working_start(_dt(after, tz), tz)
+    assert got.isoformat() == expected
+    assert got.tzinfo == ZoneInfo(tz)
+
+
+@pytest.mark.parametrize(
+    ("cal", "at", "tz", "expected"),
+    [
+        (None, "2026-11-30T08:00", SH, "2026-11-30T09:00:00+08:00"),  # before hours
+        (None, "2026-11-30T11:30", SH, "2026-11-30T11:30:00+08:00"),  # inside
+        (None, "2026-11-30T01:30+00:00", SH, "2026-11-30T09:30:00+08:00"),  # inside, from UTC
+        (None, "2026-11-30T18:00", SH, "2026-12-01T09:00:00+08:00"),  # day_end is outside
+        (None, "2026-11-27T19:00", SH, "2026-11-30T09:00:00+08:00"),  # Friday evening
+        (None, "2026-11-28T10:00", SH, "2026-11-30T09:00:00+08:00"),  # Saturday
+        ("CN", "2026-10-02T10:00", SH, "2026-10-08T09:00:00+08:00"),  # holiday
+        ("CN", "2026-10-10T10:00", SH, "2026-10-10T10:00:00+08:00"),  # make-up Saturday
+    ],
+)
+def test_working_moment(cal, at, tz, expected):
+    assert WorkCalendar(holidays=cal).working_moment(_dt(at, tz), tz).isoformat() == expected
+
+
+@pytest.mark.parametrize(
+    ("cal", "start", "hours", "tz", "expected"),
+    [
+        (None, "2026-11-30T16:00", 4, SH, "2026-12-01T11:00:00+08:00"),  # across an evening
+        (None, "2026-11-27T17:00", 2, SH, "2026-11-30T10:00:00+08:00"),  # across a weekend
+        (None, "2026-11-27T17:00", 1, SH, "2026-11-27T18:00:00+08:00"),  # done by close
+        (None, "2026-11-28T12:00", 1, SH, "2026-11-30T10:00:00+08:00"),  # starts on Saturday
+        (None, "2026-11-30T08:00", 0.5, SH, "2026-11-30T09:30:00+08:00"),  # before hours
+        (None, "2026-11-30T09:00", 20, SH, "2026-12-02T11:00:00+08:00"),  # 9 + 9 + 2
+        ("CN", "2026-09-30T09:00+00:00", 2, SH, "2026-10-08T10:00:00+08:00"),  # National Day
+        ("CN", "2026-10-09T17:00", 2, SH, "2026-10-10T10:00:00+08:00"),  # make-up Saturday
+        ("CN", "2026-02-13T17:00", 2, SH, "2026-02-14T10:00:00+08:00"),  # make-up Saturday
+        (None, "2026-10-30T17:00", 2, NY, "2026-11-02T10:00:00-05:00"),  # DST ends Nov 1
+        (None, "2026-10-31T12:00", 1, NY, "2026-11-02T10:00:00-05:00"),
+        (None, "2026-10-30T09:00", 18, NY, "2026-11-02T18:00:00-05:00"),  # wall-clock hours
+        (None, "2026-03-06T17:00", 2, NY, "2026-03-09T10:00:00-04:00"),  # DST starts Mar 8
+    ],
+)
+def test_add_working_hours(cal, start, hours, tz, expected):
+    got = WorkCalendar(holidays=cal).add_working_hours(_dt(start, tz), hours, tz)
+    assert got.isoformat() == expected
+
+
+@pytest.mark.parametrize(
+    ("cal", "start", "days", "tz", "expected"),
+    [
+        (None, "2026-11-30T14:00", 1, SH, "2026-12-01T14:00:00+08:00"),
+        (None, "2026-11-27T14:00", 1, SH, "2026-11-30T14:00:00+08:00"),  # over a weekend
+        (None, "2026-11-27T14:00", 0, SH, "2026-11-27T14:00:00+08:00"),
+        (None, "2026-11-28T14:00", 0, SH, "2026-11-30T09:00:00+08:00"),  # Saturday, clamped
+        (None, "2026-11-28T10:00", 1, SH, "2026-11-30T10:00:00+08:00"),
+        (None, "2026-11-30T20:00", 1, SH, "2026-12-02T09:00:00+08:00"),  # Tue 20:00 clamped
+        (None, "2026-11-30T07:00", 1, SH, "2026-12-01T09:00:00+08:00"),
+        (None, "2026-11-30T10:00", 5, SH, "2026-12-07T10:00:00+08:00"),
+        ("CN", "2026-09-30T15:00", 1, SH, "2026-10-08T15:00:00+08:00"),
+        ("CN", "2026-09-30T15:00", 3, SH, "2026-10-10T15:00:00+08:00"),  # make-up Saturday
+        (None, "2026-10-30T10:00", 1, NY, "2026-11-02T10:00:00-05:00"),  # across DST end
+    ],
+)
+def test_working_days_after(cal, start, days, tz, expected):
+    got = WorkCalendar(holidays=cal).working_days_after(_dt(start, tz), days, tz)
+    assert got.isoformat() == expected
+
+
+@pytest.mark.parametrize(
+    ("now", "tz", "day_start", "expected"),
+    [
+        ("2026-11-27T15:00+00:00", SH, time(8, 30), "2026-11-30T08:30:00+08:00"),
+        ("2026-11-28T12:00", NY, time(9, 0), "2026-11-30T09:00:00-05:00"),
+        ("2026-11-30T12:00", NY, time(19, 0), "2026-12-01T19:00:00-05:00"),  # late day_start
+        ("2026-09-30T10:00", SH, time(9, 0), "2026-10-01T09:00:00+08:00"),  # weekends only
+    ],
+)
+def test_legacy_next_working_start(now, tz, day_start, expected):
+    assert next_working_start(_dt(now, tz), tz, day_start).isoformat() == expected
+
+
+def test_legacy_is_working_day():
+    assert is_working_day(date(2026, 11, 27)) is True
+    assert is_working_day(datetime(2026, 11, 28, 10, 0)) is False
+
+
+@pytest.mark.parametrize(
+    ("call", "kwargs"),
+    [
+        (WorkCalendar, {"day_start": time(18, 0), "day_end": time(9, 0)}),
+        (WorkCalendar, {"holidays": "US"}),
+        (lambda: WorkCalendar().add_working_hours(_dt("2026-11-30T10:00", SH), -1, SH), {}),
+        (lambda: WorkCalendar().working_days_after(_dt("2026-11-30T10:00", SH), -1, SH), {}),
+    ],
+)
+def test_rejects_bad_arguments(call, kwargs):
+    with pytest.raises(ValueError):
+        call(**kwargs)
