@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from collections.abc import Iterator, Mapping
 from datetime import time
 from pathlib import Path
@@ -32,6 +31,7 @@ from sqlalchemy.exc import ArgumentError
 from bot.config_platforms import (
     PLATFORMS,
     Clock,
+    Currency,
     FeishuSection,
     PositiveFloat,
     PositiveInt,
@@ -43,6 +43,7 @@ from bot.config_platforms import (
     env_name,
     problem,
     problem_lines,
+    read_toml,
 )
 from bot.pipeline import DEFAULT_STAGES, Stage
 from bot.pipeline import Pipeline as RuntimePipeline
@@ -58,12 +59,6 @@ class ConfigError(Exception):
     def __init__(self, problems: list[str]) -> None:
         super().__init__("\n".join(problems))
         self.problems = problems
-
-
-def _currency(value: str) -> str:
-    if not re.fullmatch(r"[A-Z]{3}", value):
-        raise problem(f"must be a 3-letter currency code in capitals like 'USD', not {value!r}")
-    return value
 
 
 def _stage_key(value: str) -> str:
@@ -96,7 +91,7 @@ class DatabaseSection(Section):
 class BotSection(Section):
     timezone: str = "UTC"
     locale: Literal["en", "zh_CN"] = "en"
-    currency: Annotated[str, AfterValidator(_currency)] | None = None
+    currency: Currency | None = None
     day_start: Clock = time(9, 0)
     day_end: Clock = time(18, 0)
     holidays: Literal["none", "CN"] = "none"
@@ -272,7 +267,7 @@ def load_config(path: str | Path | None, env: Mapping[str, str] | None = None) -
 
     Raises ConfigError listing every problem found.
     """
-    raw, problems = _read(Path(path)) if path is not None else ({}, [])
+    raw, problems = read_toml(Path(path)) if path is not None else ({}, [])
     if problems:
         raise ConfigError(problems)
     sources = _apply_env(raw, os.environ if env is None else env)
@@ -293,23 +288,6 @@ def check_config(path: str | Path | None, env: Mapping[str, str] | None = None) 
     except ConfigError as e:
         return e.problems
     return []
-
-
-def _read(path: Path) -> tuple[dict[str, Any], list[str]]:
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except FileNotFoundError:
-        return {}, [f"{path}: no such file"]
-    except UnicodeDecodeError:
-        return {}, [f"{path}: not UTF-8 text"]
-    except OSError as e:
-        return {}, [f"{path}: cannot read it ({e.strerror or e.__class__.__name__})"]
-    try:
-        return tomllib.loads(text), []
-    except tomllib.TOMLDecodeError as e:
-        message = str(e)
-    match = re.fullmatch(r"(.*) \(at line (\d+), column \d+\)", message)
-    return {}, [f"{path}: line {match[2]}: {match[1]}" if match else f"{path}: {message}"]
 
 
 def _apply_env(raw: dict[str, Any], env: Mapping[str, str]) -> dict[tuple[str, str], str]:

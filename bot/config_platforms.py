@@ -1,5 +1,6 @@
-"""Building blocks of bot/config.py: value types, problem lines, and the chat-platform tables
-[slack], [feishu], [wecom].
+"""Building blocks of bot/config.py: value types, reading the TOML file, turning pydantic's
+errors into "<dotted.key>: <problem>" lines, and the chat-platform tables [slack], [feishu],
+[wecom].
 
 Every key of a platform table can also come from the environment as DEALBOT_<SECTION>_<KEY>
 (bot/config.py merges that in; the environment wins). Secrets are SecretStr: their values never
@@ -10,7 +11,9 @@ from __future__ import annotations
 
 import difflib
 import re
+import tomllib
 from datetime import time
+from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
@@ -69,6 +72,12 @@ def _positive(value: float) -> float:
     return value
 
 
+def _currency(value: str) -> str:
+    if not re.fullmatch(r"[A-Z]{3}", value):
+        raise problem(f"must be a 3-letter currency code in capitals like 'USD', not {value!r}")
+    return value
+
+
 def _url(value: str) -> str:
     if not value.startswith(("http://", "https://")):
         raise problem(f"must start with http:// or https://, not {value!r}")
@@ -90,6 +99,7 @@ def _aes_key(value: SecretStr) -> SecretStr:
 Clock = Annotated[time, BeforeValidator(_clock)]
 PositiveInt = Annotated[int, Strict(), AfterValidator(_positive)]
 PositiveFloat = Annotated[float, Strict(), AfterValidator(_positive)]
+Currency = Annotated[str, AfterValidator(_currency)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Secret = Annotated[SecretStr, AfterValidator(_secret)]
 # SDK clients append method names to the base URL, so it keeps exactly one trailing slash
@@ -147,6 +157,24 @@ PLATFORMS: dict[str, type[Section]] = {
     "feishu": FeishuSection,
     "wecom": WecomSection,
 }
+
+
+def read_toml(path: Path) -> tuple[dict[str, Any], list[str]]:
+    """The parsed file, or a problem line: missing, unreadable, not TOML."""
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        return {}, [f"{path}: no such file"]
+    except UnicodeDecodeError:
+        return {}, [f"{path}: not UTF-8 text"]
+    except OSError as e:
+        return {}, [f"{path}: cannot read it ({e.strerror or e.__class__.__name__})"]
+    try:
+        return tomllib.loads(text), []
+    except tomllib.TOMLDecodeError as e:
+        message = str(e)
+    match = re.fullmatch(r"(.*) \(at line (\d+), column \d+\)", message)
+    return {}, [f"{path}: line {match[2]}: {match[1]}" if match else f"{path}: {message}"]
 
 
 _MESSAGES = {

@@ -53,6 +53,8 @@ BUTTONS: dict[str, Callable[[Context, tuple[int, ...]], Outcome]] = {
     "req.confirm": lambda ctx, a: requirements.press(ctx, "confirm", a[0], a[1]),
     "req.change": lambda ctx, a: requirements.press(ctx, "change", a[0], a[1]),
     "task.done": lambda ctx, a: records.task_done(ctx, a[0]),
+    "task.snooze": lambda ctx, a: records.task_snooze(ctx, a[0]),
+    "task.log": lambda ctx, a: records.task_log(ctx, a[0]),
 }
 
 

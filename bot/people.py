@@ -138,13 +138,13 @@ def require_change(ctx: Context, customer: Customer) -> None:
         )
 
 
-def manager_of(ctx: Context, person: Person) -> Person | None:
+def manager_of(session: Session, person: Person) -> Person | None:
     if person.team_id is None:
         return None
-    team = ctx.session.get(Team, person.team_id)
+    team = session.get(Team, person.team_id)
     if team is None or team.lead_id is None or team.lead_id == person.id:
         return None
-    return ctx.session.get(Person, team.lead_id)
+    return session.get(Person, team.lead_id)
 
 
 @dataclass(frozen=True, kw_only=True)

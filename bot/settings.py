@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import time
+from functools import cached_property
 
 from bot.pipeline import Pipeline
+from bot.worktime import WorkCalendar
 
 
 @dataclass(kw_only=True)
@@ -38,3 +40,7 @@ class Settings:
     @property
     def default_currency(self) -> str:
         return self.currency or ("CNY" if self.locale == "zh_CN" else "USD")
+
+    @cached_property
+    def calendar(self) -> WorkCalendar:
+        return WorkCalendar(day_start=self.day_start, day_end=self.day_end, holidays=self.holidays)

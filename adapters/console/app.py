@@ -40,7 +40,15 @@ class ConsoleSender:
 
 
 class Console:
-    def __init__(self, *, bot: Bot, tz: str, out: TextIO, tick: TickFn | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        bot: Bot,
+        tz: str,
+        out: TextIO,
+        tick: TickFn | None = None,
+        on_dead: Callable[[Delivery, str], None] | None = None,
+    ) -> None:
         self.bot = bot
         self.tz = ZoneInfo(tz)
         self.out = out
@@ -54,6 +62,7 @@ class Console:
             senders={"console": ConsoleSender(self)},
             name="console",
             clock=self.now,
+            on_dead=on_dead,
         )
 
     def now(self) -> datetime:
@@ -144,8 +153,9 @@ def run(
     stdin: TextIO = sys.stdin,
     out: TextIO = sys.stdout,
     tick: TickFn | None = None,
+    on_dead: Callable[[Delivery, str], None] | None = None,
 ) -> None:
-    console = Console(bot=bot, tz=tz, out=out, tick=tick)
+    console = Console(bot=bot, tz=tz, out=out, tick=tick, on_dead=on_dead)
     if stdin.isatty():
         _interactive(console)
     else:

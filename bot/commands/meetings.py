@@ -9,7 +9,6 @@ from bot.context import Context
 from bot.customers import find, pick_deal
 from bot.outcome import Outcome
 from bot.people import resolve_mention
-from bot.worktime import next_working_start
 from storage.models import Activity, Meeting, Task
 
 
@@ -91,7 +90,7 @@ def add_minutes(ctx: Context, intent: i.MinutesAdd) -> Outcome:
     tasks = []
     for item in intent.items:
         owner = resolve_mention(ctx, item.owner) if item.owner else ctx.me
-        due = item.due or next_working_start(ctx.now, ctx.tz, ctx.settings.day_start)
+        due = item.due or ctx.settings.calendar.next_working_start(ctx.now, ctx.tz)
         task = Task(
             tenant_id=ctx.tenant.id,
             customer_id=customer.id,

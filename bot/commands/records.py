@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select
 
 from bot import intents as i
@@ -9,7 +11,6 @@ from bot.context import Context, UserError
 from bot.customers import find, pick_deal
 from bot.outcome import Button, Card, Outcome
 from bot.people import can_reach, resolve_mention
-from bot.worktime import next_working_start
 from storage.models import Activity, Customer, Person, Question, Task
 
 
@@ -35,7 +36,7 @@ def log_touch(ctx: Context, intent: i.LogTouch) -> Outcome:
     if intent.next_step:
         due = intent.due
         if due is None:
-            due, defaulted = next_working_start(ctx.now, ctx.tz, ctx.settings.day_start), True
+            due, defaulted = ctx.settings.calendar.next_working_start(ctx.now, ctx.tz), True
         task = Task(
             tenant_id=ctx.tenant.id,
             customer_id=customer.id,
@@ -115,13 +116,31 @@ def list_tasks(ctx: Context, intent: i.TaskList) -> Outcome:
 
 
 def task_done(ctx: Context, task_id: int) -> Outcome:
-    task = ctx.session.get(Task, task_id)
-    if task is None or task.tenant_id != ctx.tenant.id or not can_reach(ctx, task.owner_id):
-        raise UserError("unknown_task", ref=task_id)
+    task = _own_task(ctx, task_id)
     if task.status == "done":
         return Outcome().reply(ctx.t("tasks.already_done", task=task), private=True)
     task.status, task.done_at = "done", ctx.now
     return Outcome().reply(ctx.t("tasks.marked_done", task=task, me=ctx.me))
+
+
+def task_snooze(ctx: Context, task_id: int) -> Outcome:
+    task = _own_task(ctx, task_id)
+    cal = ctx.settings.calendar
+    task.snoozed_until = cal.working_moment(ctx.now + timedelta(days=1), ctx.tz)
+    return Outcome().reply(ctx.t("tasks.snoozed", task=task), private=True)
+
+
+def task_log(ctx: Context, task_id: int) -> Outcome:
+    task = _own_task(ctx, task_id)
+    customer = ctx.session.get(Customer, task.customer_id) if task.customer_id else None
+    return Outcome().reply(ctx.t("tasks.log_hint", task=task, customer=customer), private=True)
+
+
+def _own_task(ctx: Context, task_id: int) -> Task:
+    task = ctx.session.get(Task, task_id)
+    if task is None or task.tenant_id != ctx.tenant.id or not can_reach(ctx, task.owner_id):
+        raise UserError("unknown_task", ref=task_id)
+    return task
 
 
 def add_question(ctx: Context, intent: i.QuestionAdd) -> Outcome:

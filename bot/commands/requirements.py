@@ -185,4 +185,4 @@ def _confirmers(ctx: Context, tokens: tuple[str, ...], customer: Customer) -> li
         return list({p.id: p for p in people}.values())
     owner = ctx.session.get(Person, customer.owner_id) if customer.owner_id else ctx.me
     owner = owner or ctx.me
-    return [manager_of(ctx, owner) or owner]
+    return [manager_of(ctx.session, owner) or owner]

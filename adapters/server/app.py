@@ -1,0 +1,86 @@
+"""`dealbot serve`: one ASGI app on uvicorn, with the runtime started and stopped around it."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import sys
+from collections.abc import AsyncIterator
+
+import uvicorn
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from adapters.server.metrics import Metrics
+from adapters.server.runtime import Runtime
+from adapters.wiring import senders_for
+from bot.assembly import assemble
+from bot.config import Config
+
+logger = logging.getLogger(__name__)
+
+
+class JsonLines(logging.Formatter):
+    """One JSON object per line; messages are ours, and ours never carry secrets."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "ts": self.formatTime(record),
+            "level": record.levelname,
+            "logger": record.name,
+            "msg": record.getMessage(),
+        }
+        if record.exc_info:
+            entry["exc"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def build_app(config: Config) -> Starlette:
+    core = assemble(config)
+    metrics = Metrics(core.outbox_depth)
+    runtime = Runtime(
+        env=core.env,
+        senders=senders_for(config, out=sys.stdout),
+        policy=core.policy,
+        interval=config.scheduler.interval_seconds,
+        poll=config.outbox.poll_seconds,
+        metrics=metrics,
+    )
+
+    async def healthz(request: Request) -> Response:
+        if not core.healthy():
+            logger.warning("health check failed: database unreachable")
+            return JSONResponse({"status": "unhealthy", "database": "unreachable"}, status_code=503)
+        return JSONResponse({"status": "ok", "database": "ok"})
+
+    async def metrics_endpoint(request: Request) -> Response:
+        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        runtime.start()
+        try:
+            yield
+        finally:
+            runtime.stop()
+
+    app = Starlette(
+        routes=[Route("/healthz", healthz), Route("/metrics", metrics_endpoint)], lifespan=lifespan
+    )
+    app.state.core, app.state.metrics, app.state.runtime = core, metrics, runtime
+    return app
+
+
+def run_server(config: Config) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonLines())
+    logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
+    app = build_app(config)
+    # uvicorn turns SIGTERM / Ctrl-C into a graceful shutdown, which runs the lifespan's exit
+    uvicorn.run(
+        app, host=config.server.host, port=config.server.port, log_config=None, access_log=False
+    )

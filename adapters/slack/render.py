@@ -1,0 +1,86 @@
+"""Neutral messages → Slack text + Block Kit, within Slack's limits. Pure."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.outcome import Card, Message
+
+MAX_BLOCKS = 50
+MAX_SECTION = 3000
+MAX_BUTTON_TEXT = 75
+
+
+def escape(text: str) -> str:
+    """Slack mrkdwn control characters, so a customer's words never break formatting."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _sections(text: str) -> list[dict[str, Any]]:
+    chunks, current = [], ""
+    for line in escape(text).splitlines():
+        while len(line) > MAX_SECTION:  # one enormous line: hard split
+            chunks.append(current) if current else None
+            current = ""
+            chunks.append(line[:MAX_SECTION])
+            line = line[MAX_SECTION:]
+        if len(current) + len(line) + 1 > MAX_SECTION:
+            chunks.append(current)
+            current = line
+        else:
+            current = f"{current}\n{line}" if current else line
+    if current:
+        chunks.append(current)
+    return [{"type": "section", "text": {"type": "mrkdwn", "text": c}} for c in chunks]
+
+
+def card_blocks(card: Card) -> list[dict[str, Any]]:
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": card.title[:150]}}
+    ]
+    blocks += _sections(card.body)
+    if card.fields:
+        blocks.append(
+            {
+                "type": "section",
+                "fields": [
+                    {"type": "mrkdwn", "text": f"*{escape(k)}*\n{escape(v)}"[:2000]}
+                    for k, v in card.fields[:10]
+                ],
+            }
+        )
+    if card.buttons:
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": f"{card.key}:{abs(hash(card.fallback)) % 10**8}"[:255],
+                "elements": [
+                    {
+                        "type": "button",
+                        "action_id": b.id[:255],
+                        "value": b.id[:2000],
+                        "text": {"type": "plain_text", "text": b.label[:MAX_BUTTON_TEXT]},
+                        **({"style": b.style} if b.style in ("primary", "danger") else {}),
+                    }
+                    for b in card.buttons[:25]
+                ],
+            }
+        )
+    return blocks
+
+
+def message(msg: Message) -> dict[str, Any]:
+    """Keyword arguments for chat.postMessage / chat.update (without channel)."""
+    blocks: list[dict[str, Any]] = []
+    if msg.text:
+        blocks += _sections(msg.text)
+    if msg.card is not None:
+        blocks += card_blocks(msg.card)
+    if len(blocks) > MAX_BLOCKS:  # keep the buttons, which sit last
+        blocks = (
+            blocks[: MAX_BLOCKS - 2]
+            + [{"type": "context", "elements": [{"type": "mrkdwn", "text": "…"}]}]
+            + blocks[-1:]
+        )
+    fallback = msg.text or (msg.card.fallback if msg.card else "")
+    return {"text": escape(fallback)[:39000], "blocks": blocks}

@@ -1,0 +1,57 @@
+"""A running dealbot's core parts, built from its configuration."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select, text
+
+from bot.config import Config
+from bot.handler import Bot
+from bot.i18n import Words
+from bot.jobs.env import JobEnv
+from bot.outbox import OutboxPolicy
+from bot.settings import Settings
+from storage import db
+from storage.models import OutboxItem
+
+
+@dataclass(kw_only=True)
+class Core:
+    bot: Bot
+    env: JobEnv
+    policy: OutboxPolicy
+
+    def healthy(self) -> bool:
+        try:
+            with self.bot.sessions() as s:
+                s.execute(text("select 1"))
+        except Exception:  # noqa: BLE001 - any failure is "unhealthy"
+            return False
+        return True
+
+    def outbox_depth(self) -> dict[str, int]:
+        with self.bot.sessions() as s:
+            rows = s.execute(select(OutboxItem.status, func.count()).group_by(OutboxItem.status))
+            return {status: n for status, n in rows}
+
+
+def outbox_policy(config: Config) -> OutboxPolicy:
+    o = config.outbox
+    return OutboxPolicy(
+        max_attempts=o.max_attempts,
+        base_backoff=o.base_backoff_seconds,
+        max_backoff=o.max_backoff_seconds,
+        claim_timeout=o.claim_timeout_seconds,
+        batch_size=o.batch_size,
+    )
+
+
+def assemble(
+    config: Config, *, database_url: str | None = None, settings: Settings | None = None
+) -> Core:
+    sessions = db.open_store(database_url or config.database.url)
+    settings = settings or config.settings()
+    bot = Bot(sessions=sessions, settings=settings, words=Words())
+    env = JobEnv(sessions=sessions, settings=settings, words=bot.words)
+    return Core(bot=bot, env=env, policy=outbox_policy(config))

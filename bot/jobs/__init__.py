@@ -1,0 +1,42 @@
+"""Scheduled rules. The database says what is due; each job turns due items into outbox rows.
+
+A job is idempotent (every push has a dedup key), so running it late, twice, or in two
+processes at once delivers each push once. APScheduler only decides *when* jobs run.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from datetime import datetime
+
+from bot.jobs import alerts, digest, reminders
+from bot.jobs.env import JobEnv
+
+logger = logging.getLogger(__name__)
+
+JOBS: tuple[tuple[str, Callable[[JobEnv, datetime], int]], ...] = (
+    ("followups", reminders.followups),
+    ("confirmations", reminders.confirmations),
+    ("minutes", alerts.minutes),
+    ("questions", alerts.questions),
+    ("digest", digest.digests),
+)
+
+
+def run_due(
+    env: JobEnv, now: datetime, *, observe: Callable[[str, float, int], None] | None = None
+) -> dict[str, int]:
+    """Run every job for `now`; returns how many pushes each one enqueued."""
+    counts = {}
+    for name, job in JOBS:
+        started = time.perf_counter()
+        try:
+            counts[name] = job(env, now)
+        except Exception:  # one broken rule must not stop the others
+            logger.exception("job %s failed", name)
+            counts[name] = 0
+        if observe is not None:
+            observe(name, time.perf_counter() - started, counts[name])
+    return counts

@@ -1,0 +1,113 @@
+"""Meetings without minutes and customer questions without answers: prompt, then escalate."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select
+
+from bot.jobs.env import JobEnv
+from bot.people import manager_of
+from storage.models import Customer, Meeting, Person, Question, Tenant
+
+SCAN_LIMIT = 5000
+
+
+def minutes(env: JobEnv, now: datetime) -> int:
+    rules, cal = env.settings.rules, env.settings.calendar
+    prompt_after = timedelta(minutes=rules.minutes_prompt_after_min)
+    escalate_after = timedelta(hours=rules.minutes_escalate_after_h)
+    sent = 0
+    with env.sessions.begin() as s:
+        rows = s.execute(
+            select(Meeting, Person, Tenant, Customer)
+            .join(Person, Person.id == Meeting.organiser_id)
+            .join(Tenant, Tenant.id == Meeting.tenant_id)
+            .join(Customer, Customer.id == Meeting.customer_id)
+            .where(
+                Meeting.ends_at <= now - prompt_after,
+                Meeting.ends_at >= now - timedelta(days=14),
+                Meeting.minutes_activity_id.is_(None),
+                or_(Meeting.prompted_at.is_(None), Meeting.escalated_at.is_(None)),
+            )
+            .limit(SCAN_LIMIT)
+        ).all()
+        for meeting, organiser, tenant, customer in rows:
+            tz = env.tz(organiser, tenant)
+            if meeting.prompted_at is None and now >= cal.working_moment(
+                meeting.ends_at + prompt_after, tz
+            ):
+                text = env.say(
+                    organiser, tenant, "jobs.minutes_prompt", meeting=meeting, customer=customer
+                )
+                sent += env.push(s, organiser, f"minutes:{meeting.id}:prompt", text=text, now=now)
+                meeting.prompted_at = now
+            if meeting.escalated_at is None and now >= cal.working_moment(
+                meeting.ends_at + escalate_after, tz
+            ):
+                manager = manager_of(s, organiser)
+                if manager is not None:
+                    text = env.say(
+                        manager,
+                        tenant,
+                        "jobs.minutes_escalation",
+                        meeting=meeting,
+                        customer=customer,
+                        organiser=organiser,
+                    )
+                    sent += env.push(
+                        s, manager, f"minutes:{meeting.id}:escalate", text=text, now=now
+                    )
+                meeting.escalated_at = now
+    return sent
+
+
+def questions(env: JobEnv, now: datetime) -> int:
+    rules, cal = env.settings.rules, env.settings.calendar
+    sent = 0
+    with env.sessions.begin() as s:
+        rows = s.execute(
+            select(Question, Person, Tenant, Customer)
+            .join(Person, Person.id == Question.owner_id)
+            .join(Tenant, Tenant.id == Question.tenant_id)
+            .join(Customer, Customer.id == Question.customer_id)
+            .where(
+                Question.status == "open",
+                Question.asked_at <= now - timedelta(hours=rules.question_alert_after_wh),
+                Question.asked_at >= now - timedelta(days=30),
+                or_(Question.alerted_at.is_(None), Question.escalated_at.is_(None)),
+            )
+            .limit(SCAN_LIMIT)
+        ).all()
+        for q, owner, tenant, customer in rows:
+            tz = env.tz(owner, tenant)
+            if q.alerted_at is None and now >= cal.add_working_hours(
+                q.asked_at, rules.question_alert_after_wh, tz
+            ):
+                text = env.say(
+                    owner,
+                    tenant,
+                    "jobs.question_alert",
+                    question=q,
+                    customer=customer,
+                    hours=rules.question_alert_after_wh,
+                )
+                sent += env.push(s, owner, f"question:{q.id}:alert", text=text, now=now)
+                q.alerted_at = now
+            if q.escalated_at is None and now >= cal.add_working_hours(
+                q.asked_at, rules.question_escalate_after_wh, tz
+            ):
+                manager = manager_of(s, owner)
+                if manager is not None:
+                    text = env.say(
+                        manager,
+                        tenant,
+                        "jobs.question_escalation",
+                        question=q,
+                        customer=customer,
+                        owner=owner,
+                        hours=rules.question_escalate_after_wh,
+                    )
+                    sent += env.push(s, manager, f"question:{q.id}:escalate", text=text, now=now)
+                q.escalated_at = now
+    return sent

@@ -1,0 +1,49 @@
+"""What every job needs, and how it pushes to a person in their own language and zone."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot import outbox
+from bot.i18n import Words
+from bot.outcome import Card, Message
+from bot.people import address_of
+from bot.settings import Settings
+from storage.models import Person, Tenant
+
+
+@dataclass(kw_only=True)
+class JobEnv:
+    sessions: sessionmaker[Session]
+    settings: Settings
+    words: Words
+
+    def tz(self, person: Person, tenant: Tenant) -> str:
+        return person.timezone or tenant.timezone
+
+    def say(self, person: Person, tenant: Tenant, key: str, **params: Any) -> str:
+        locale = person.locale or tenant.locale
+        return self.words(locale, key, tz=self.tz(person, tenant), **params)
+
+    def push(
+        self,
+        session: Session,
+        person: Person,
+        key: str,
+        *,
+        text: str = "",
+        card: Card | None = None,
+        now: datetime,
+    ) -> bool:
+        return outbox.enqueue(
+            session,
+            tenant_id=person.tenant_id,
+            dedup_key=key,
+            to=address_of(session, person.id),
+            now=now,
+            message=Message(text=text, card=card),
+        )
