@@ -95,6 +95,8 @@ class Bot:
             timezone=event.user_timezone,
             locale=event.user_locale,
         )
+        if event.user_timezone and me.timezone != event.user_timezone:
+            me.timezone = event.user_timezone  # the platform's profile is the truth
         locale = pick_locale(me.locale, event.text, tenant.locale)
         if event.text and me.locale != locale:
             me.locale = locale  # pushes and card clicks then speak the language they write

@@ -84,3 +84,52 @@ class Chat:
 
     def pushes(self) -> dict[int, str]:
         return {p.person_id or 0: p.message.text for p in self.last.pushes}
+
+
+class Recorder:
+    """A platform sender that remembers what it was asked to deliver (platform "test")."""
+
+    platform = "test"
+    min_interval = 0.0
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str]] = []
+        self.fail_with: Exception | None = None
+        self.fail_for: str | None = None  # only this person's messages fail
+
+    def send(self, delivery) -> str:  # type: ignore[no-untyped-def]
+        if self.fail_with is not None and self.fail_for in (None, delivery.target_name):
+            raise self.fail_with
+        msg = delivery.message
+        text = msg.text or ""
+        if msg.card is not None:
+            text = "\n".join(p for p in (text, msg.card.title, msg.card.fallback) if p)
+            text += "\n" + " ".join(f"[{b.id}]" for b in msg.card.buttons)
+        self.sent.append((delivery.target_name, text))
+        return f"test:{delivery.id}"
+
+
+class Clockwork:
+    """Runs the scheduler's jobs and the outbox for a Chat, on the chat's clock."""
+
+    def __init__(self, chat: Chat) -> None:
+        from bot.jobs.env import JobEnv
+        from bot.outbox import OutboxPolicy, Worker
+
+        self.chat = chat
+        self.recorder = Recorder()
+        self.env = JobEnv(sessions=chat.bot.sessions, settings=chat.bot.settings,
+                          words=chat.bot.words)
+        self.worker = Worker(sessions=chat.bot.sessions, senders={"test": self.recorder},
+                             name="test-worker", clock=lambda: chat.now,
+                             policy=OutboxPolicy(max_attempts=3))
+
+    def tick(self, when: str) -> list[tuple[str, str]]:
+        """Move the clock, run every job, deliver; returns (who, text) for what went out."""
+        from bot.jobs import run_due
+
+        self.chat.at(when)
+        run_due(self.env, self.chat.now)
+        before = len(self.recorder.sent)
+        self.worker.drain()
+        return self.recorder.sent[before:]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from sqlalchemy import select
 
 from bot import intents as i
@@ -126,7 +124,7 @@ def task_done(ctx: Context, task_id: int) -> Outcome:
 def task_snooze(ctx: Context, task_id: int) -> Outcome:
     task = _own_task(ctx, task_id)
     cal = ctx.settings.calendar
-    task.snoozed_until = cal.working_moment(ctx.now + timedelta(days=1), ctx.tz)
+    task.snoozed_until = cal.working_days_after(ctx.now, 1, ctx.tz)
     return Outcome().reply(ctx.t("tasks.snoozed", task=task), private=True)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -46,7 +46,8 @@ def digests(env: JobEnv, now: datetime) -> int:
             result = digest_mod.build(
                 s, tenant_id=tenant.id, people=members, now=now, pipeline=env.settings.pipeline
             )
-            touches = _yesterday(s, members, local)
+            day = _previous_working_day(env, local)
+            touches = _touches(s, members, day, local)
             if result.empty and not any(t["count"] for t in touches):
                 continue  # nothing to report: no message
             text = env.say(
@@ -55,16 +56,27 @@ def digests(env: JobEnv, now: datetime) -> int:
                 "jobs.digest",
                 digest=result,
                 touches=touches,
-                day=(local - timedelta(days=1)).date(),
+                day=day,
             )
             sent += env.push(s, lead, key, text=text, now=now)
     return sent
 
 
-def _yesterday(s, members: set[int], local: datetime) -> list[dict]:  # type: ignore[no-untyped-def]
-    """Each member's touches yesterday, with month-to-date calls and visits against targets."""
+def _previous_working_day(env: JobEnv, local: datetime) -> date:
+    day = local.date() - timedelta(days=1)
+    for _ in range(30):
+        if env.settings.calendar.is_working_day(day):
+            break
+        day -= timedelta(days=1)
+    return day
+
+
+def _touches(s, members: set[int], day: date, local: datetime) -> list[dict]:  # type: ignore[no-untyped-def]
+    """Each member's touches on `day` (the last working day), with month-to-date calls and
+    visits against their monthly targets."""
     midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
-    start, end = midnight - timedelta(days=1), midnight
+    start = datetime.combine(day, time(0), local.tzinfo)
+    end = start + timedelta(days=1)
     month_start = midnight.replace(day=1)
     period = f"{midnight.year}-{midnight.month:02d}"
     rows = []
@@ -77,8 +89,8 @@ def _yesterday(s, members: set[int], local: datetime) -> list[dict]:  # type: ig
             {
                 "person": person,
                 "count": _count(s, person.id, start, end),
-                "calls": _count(s, person.id, month_start, end, "call"),
-                "visits": _count(s, person.id, month_start, end, "visit"),
+                "calls": _count(s, person.id, month_start, midnight, "call"),
+                "visits": _count(s, person.id, month_start, midnight, "visit"),
                 "target": target,
             }
         )

@@ -58,7 +58,7 @@ def followups(env: JobEnv, now: datetime) -> int:
                     continue  # not a working day: the next one will remind
             if now < slot or now < first:
                 continue
-            overdue = first.date() < today
+            overdue = cal.working_moment(task.due_at, tz).date() < today
             card = Card(
                 key=f"task:{task.id}",
                 title=env.say(owner, tenant, "jobs.followup_title", task=task, overdue=overdue),
