@@ -78,8 +78,9 @@ def enqueue(
         insert(OutboxItem)
         .values(**values)
         .on_conflict_do_nothing(index_elements=["tenant_id", "dedup_key"])
+        .returning(OutboxItem.id)  # rowcount is -1 here with psycopg 3: ask for the row instead
     )
-    return bool(session.execute(stmt).rowcount)
+    return session.execute(stmt).scalar() is not None
 
 
 def claim(

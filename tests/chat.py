@@ -118,11 +118,16 @@ class Clockwork:
 
         self.chat = chat
         self.recorder = Recorder()
-        self.env = JobEnv(sessions=chat.bot.sessions, settings=chat.bot.settings,
-                          words=chat.bot.words)
-        self.worker = Worker(sessions=chat.bot.sessions, senders={"test": self.recorder},
-                             name="test-worker", clock=lambda: chat.now,
-                             policy=OutboxPolicy(max_attempts=3))
+        self.env = JobEnv(
+            sessions=chat.bot.sessions, settings=chat.bot.settings, words=chat.bot.words
+        )
+        self.worker = Worker(
+            sessions=chat.bot.sessions,
+            senders={"test": self.recorder},
+            name="test-worker",
+            clock=lambda: chat.now,
+            policy=OutboxPolicy(max_attempts=3),
+        )
 
     def tick(self, when: str) -> list[tuple[str, str]]:
         """Move the clock, run every job, deliver; returns (who, text) for what went out."""

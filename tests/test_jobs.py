@@ -31,7 +31,9 @@ def to(sent: list[tuple[str, str]], name: str, *, digest: bool = False) -> list[
     return [t for n, t in sent if n == name and (digest or not t.startswith("Good morning"))]
 
 
-def test_followup_at_start_of_working_day_skipping_the_weekend(chat: Chat, clock: Clockwork) -> None:
+def test_followup_at_start_of_working_day_skipping_the_weekend(
+    chat: Chat, clock: Clockwork
+) -> None:
     chat.say("alice", "/task Acme send quote tomorrow")  # due Saturday 09:00
     assert clock.tick("2026-12-05 09:00") == []
     assert clock.tick("2026-12-06 12:00") == []
@@ -115,7 +117,9 @@ def test_minutes_in_time_means_no_prompt(chat: Chat, clock: Clockwork) -> None:
     assert to(clock.tick("2026-12-07 12:00"), "bob") == []
 
 
-def test_question_alert_after_two_working_hours_then_escalation(chat: Chat, clock: Clockwork) -> None:
+def test_question_alert_after_two_working_hours_then_escalation(
+    chat: Chat, clock: Clockwork
+) -> None:
     chat.at("2026-12-04 17:00")  # Friday, one working hour left
     chat.say("alice", "/question Acme Do you support SAML?")
     assert to(clock.tick("2026-12-04 19:00"), "alice") == []
@@ -165,7 +169,9 @@ def test_daylight_saving_change_keeps_local_nine(sessions) -> None:  # type: ign
     assert who(clock.tick("2026-11-02 09:00")) == ["alice"]  # 14:00 UTC, not 13:00
 
 
-def test_failed_sends_are_retried_then_dead_lettered_to_admins(chat: Chat, clock: Clockwork) -> None:
+def test_failed_sends_are_retried_then_dead_lettered_to_admins(
+    chat: Chat, clock: Clockwork
+) -> None:
     from bot.jobs.dead_letters import tell_admins
 
     chat.say("alice", "/task Acme a today 3pm")

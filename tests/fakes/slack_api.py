@@ -1,0 +1,120 @@
+"""A local HTTP server on 127.0.0.1 that answers like the Slack Web API and records calls.
+
+It can fail a share of chat.postMessage calls the ways Slack does: HTTP 500, HTTP 429 with
+Retry-After, and timeouts (the request is dropped unanswered, as when it never got through).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl
+
+
+class FakeSlack:
+    def __init__(
+        self,
+        *,
+        fail_rate: float = 0.0,
+        seed: int = 7,
+        retry_after: int = 1,
+        hang_seconds: float = 2.0,
+    ) -> None:
+        self.fail_rate = fail_rate
+        self.random = random.Random(seed)
+        self.retry_after = retry_after
+        self.hang_seconds = hang_seconds
+        self.lock = threading.Lock()
+        self.calls: list[tuple[str, dict[str, Any]]] = []  # every call, answered or not
+        self.posted: list[dict[str, Any]] = []  # messages Slack accepted
+        self.failures = {"500": 0, "429": 0, "timeout": 0}
+        self._ts = 0
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                size = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(size).decode()
+                if "json" in (self.headers.get("Content-Type") or ""):
+                    body = json.loads(raw or "{}")
+                else:
+                    body = dict(parse_qsl(raw))
+                method = self.path.rsplit("/", 1)[-1]
+                status, payload, headers = fake.answer(method, body)
+                if status == 0:  # a timeout: hold the connection past the client's patience
+                    time.sleep(fake.hang_seconds)
+                    self.close_connection = True
+                    return
+                data = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                for k, v in headers.items():
+                    self.send_header(k, v)
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/api/"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> FakeSlack:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def answer(
+        self, method: str, body: dict[str, Any]
+    ) -> tuple[int, dict[str, Any], dict[str, str]]:
+        with self.lock:
+            self.calls.append((method, body))
+            if method == "chat.postMessage" and self.random.random() < self.fail_rate:
+                kind = self.random.choice(["500", "429", "timeout"])
+                self.failures[kind] += 1
+                if kind == "500":
+                    return 500, {"ok": False, "error": "internal_error"}, {}
+                if kind == "429":
+                    return (
+                        429,
+                        {"ok": False, "error": "ratelimited"},
+                        {"Retry-After": str(self.retry_after)},
+                    )
+                return 0, {}, {}
+            if method == "auth.test":
+                return 200, {"ok": True, "user_id": "UBOT", "team_id": "T1", "bot_id": "B1"}, {}
+            if method in ("chat.postMessage", "chat.postEphemeral"):
+                if body.get("channel") == "UGONE":
+                    return 200, {"ok": False, "error": "user_not_found"}, {}
+                self._ts += 1
+                self.posted.append(body)
+                return (
+                    200,
+                    {"ok": True, "channel": body.get("channel"), "ts": f"{self._ts}.0001"},
+                    {},
+                )
+            if method == "chat.update":
+                return 200, {"ok": True, "channel": body.get("channel"), "ts": body.get("ts")}, {}
+            if method == "conversations.open":
+                return 200, {"ok": True, "channel": {"id": "D" + str(body.get("users", ""))}}, {}
+            if method == "users.info":
+                user = body.get("user", "")
+                return (
+                    200,
+                    {
+                        "ok": True,
+                        "user": {"id": user, "name": user.lower(), "tz": "UTC", "locale": "en-US"},
+                    },
+                    {},
+                )
+            return 200, {"ok": False, "error": "unknown_method"}, {}
