@@ -140,7 +140,7 @@ def check_config_cmd(config_path: str | None) -> None:
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help=CONFIG_HELP)
 def serve(config_path: str | None) -> None:
     """HTTP endpoints + scheduler + outbox worker (+ platform connections)."""
-    from adapters.server import run_server
+    from adapters.server.app import run_server
 
     config = load(config_path)
     run_server(config)

@@ -37,8 +37,8 @@ def seed(sessions, n: int) -> None:  # type: ignore[no-untyped-def]
 
 def test_flaky_platform_still_gets_everything_exactly_once(sessions) -> None:  # type: ignore[no-untyped-def]
     seed(sessions, 150)
-    with FakeSlack(fail_rate=0.3, retry_after=1, hang_seconds=1.5) as slack:
-        sender = SlackSender(token="xoxb-test", base_url=slack.url, timeout=1, min_interval=0)
+    with FakeSlack(fail_rate=0.3, retry_after=1, hang_seconds=0.6) as slack:
+        sender = SlackSender(token="xoxb-test", base_url=slack.url, timeout=0.3, min_interval=0)
         worker = Worker(
             sessions=sessions,
             senders={"slack": sender},

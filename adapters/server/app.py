@@ -7,6 +7,7 @@ import json
 import logging
 import sys
 from collections.abc import AsyncIterator
+from types import FrameType
 
 import uvicorn
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -75,12 +76,22 @@ def build_app(config: Config) -> Starlette:
     return app
 
 
+class _Server(uvicorn.Server):
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        super().handle_exit(sig, frame)
+        # uvicorn re-raises the signal after shutting down; a requested stop is a clean stop
+        self._captured_signals.clear()
+
+
 def run_server(config: Config) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonLines())
     logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
     app = build_app(config)
-    # uvicorn turns SIGTERM / Ctrl-C into a graceful shutdown, which runs the lifespan's exit
-    uvicorn.run(
-        app, host=config.server.host, port=config.server.port, log_config=None, access_log=False
+    # SIGTERM / Ctrl-C: stop accepting, run the lifespan's exit (runtime.stop), exit 0
+    server = _Server(
+        uvicorn.Config(
+            app, host=config.server.host, port=config.server.port, log_config=None, access_log=False
+        )
     )
+    server.run()

@@ -26,7 +26,7 @@ class SlackSender:
     min_interval = 1.0  # chat.postMessage: about one message per second per channel
 
     def __init__(
-        self, *, token: str, base_url: str, timeout: int = 10, min_interval: float | None = None
+        self, *, token: str, base_url: str, timeout: float = 10, min_interval: float | None = None
     ) -> None:
         # retries belong to the outbox (durable, with backoff); the client makes one attempt
         self.client = WebClient(token=token, base_url=base_url, timeout=timeout, retry_handlers=[])
