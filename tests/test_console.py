@@ -120,3 +120,43 @@ def test_tour_zh_covers_the_same_ground_in_chinese(tour_zh: str) -> None:
     assert "• T5 @王经理：预约试点 — 截止 12月4日 周五 09:00" in tour_zh
     assert "→ @小张: @王经理 把客户华为交接给了你（原负责人 @小李）。" in tour_zh
     assert "你发送的内容：/会议 华为 2月30日 10:00" in tour_zh
+
+
+def test_scheduler_script_fires_each_rule_at_its_moment(tmp_path: Path) -> None:
+    out = run_console((ROOT / "examples" / "scheduler.txt").read_text(), tmp_path / "s.db")
+    blocks = {}
+    for chunk in out.split("\n:tick ")[1:]:
+        when, _, rest = chunk.partition("\n")
+        blocks.setdefault(when, []).append(rest.split("\n[")[0].split("\n#")[0])
+    assert blocks["2026-12-04 11:59"][0].startswith("→ @bob: Good morning.")  # the day's digest
+    assert "Send the minutes" not in blocks["2026-12-04 11:59"][0]
+    assert "→ @alice: Your meeting M1 with Acme ended" in blocks["2026-12-04 12:00"][0]
+    assert (
+        "→ @alice: ❗ Acme's question Q1 has waited 2 working hours"
+        in blocks["2026-12-04 12:00"][0]
+    )
+    assert "→ @bob: ❗ Escalated: Acme's question Q1" in blocks["2026-12-04 16:00"][0]
+    assert "nothing due" in blocks["2026-12-05 09:00"][0]
+    assert "nothing due" in blocks["2026-12-06 18:00"][0]
+    monday, again = blocks["2026-12-07 09:00"]
+    assert "→ @alice: ┌─ ⏰ Due now: T1 send the quote" in monday
+    assert "[2] Snooze 1 day   :click task.snooze:1" in monday
+    assert "→ @bob: No minutes yet for @alice's meeting M1" in monday
+    assert "nothing due" in again
+    assert "T1 snoozed until Tue Dec 8 09:00" in out
+    assert "→ @bob: ┌─ Please confirm R1 · Acme (v1)" in blocks["2026-12-08 09:00"][0]
+    assert "✓ @bob confirmed R1 v1 (Acme). Everyone has confirmed" in out
+    final = blocks["2026-12-14 09:00"][0]
+    assert "⚠ stale: D1 “40-seat license” $120,000" in final and "Globex" not in final
+
+
+def test_chinese_holidays_from_a_config_file(tmp_path: Path) -> None:
+    config = tmp_path / "cn.toml"
+    config.write_text('[bot]\ntimezone = "Asia/Shanghai"\nholidays = "CN"\n')
+    script = (
+        ":now 2026-09-30 10:00\n[小李] /待办 华为 续签合同 10月2日\n"
+        ":tick 2026-10-02 09:00\n:tick 2026-10-07 09:00\n:tick 2026-10-08 09:00\n"
+    )
+    out = run_console(script, tmp_path / "cn.db", "--config", str(config))
+    assert out.count("nothing due") == 2  # National Day: Oct 2 and Oct 7 are holidays
+    assert "→ @小李: ┌─ ⏰ 到期提醒：T1 续签合同" in out.split(":tick 2026-10-08 09:00")[1]
