@@ -68,12 +68,16 @@ def test_cn_official_years_in_installed_package():
 
 
 def test_cn_spring_festival_2027():
-    if 2027 not in worktime.official_cn_years():
-        pytest.skip(f"holidays {holidays.__version__} has no official 2027 CN schedule")
     cal = WorkCalendar(holidays="CN")
-    # Statutory whatever the make-up days turn out to be: New Year's Eve (Fri) and Feb 8-9.
-    for day in ("2027-02-05", "2027-02-08", "2027-02-09"):
-        assert cal.is_working_day(date.fromisoformat(day)) is False, day
+    days = ("2027-02-05", "2027-02-08", "2027-02-09")
+    if 2027 in worktime.official_cn_years():
+        # Statutory whatever the make-up days turn out to be: New Year's Eve (Fri) and Feb 8-9.
+        expected = [False, False, False]
+    else:
+        # holidays 0.109 has no 2027 schedule yet: January 1st 2027 must not crash, and the
+        # year degrades to weekends only (these are weekdays) until a release adds it
+        expected = [True, True, True]
+    assert [cal.is_working_day(date.fromisoformat(d)) for d in days] == expected
 
 
 def test_cn_year_without_schedule_is_weekends_only_with_one_warning(caplog):
