@@ -64,10 +64,15 @@ def build(
         for s in pipeline.open_stages
         if s.stale_after_days is not None
     ]
+    shortest = min(
+        (s.stale_after_days for s in pipeline.open_stages if s.stale_after_days), default=0
+    )
     rows = session.execute(
         select(Deal, Customer)
         .join(Customer, Customer.id == Deal.customer_id)
         .where(Deal.tenant_id == tenant_id, Deal.status == "open", owned(Deal.owner_id))
+        # a plain range first, so the (tenant, status, last_touch_at) index does the work
+        .where(Deal.last_touch_at < now - timedelta(days=shortest))
         .where(or_(*stale_rules))
     ).all()
     for deal, customer in rows:

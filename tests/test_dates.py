@@ -5,8 +5,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.parse.dates import DateError, extract_deadline, parse_when, split_trailing_when
+from bot.parse.dates import DateError, parse_when
 from bot.parse.normalize import ascii_lower, cn_int, normalize
+from bot.parse.spans import extract_deadline, split_trailing_when
 
 SH = ZoneInfo("Asia/Shanghai")
 NY = ZoneInfo("America/New_York")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -14,6 +13,7 @@ from bot.context import Context, UserError
 from bot.customers import find
 from bot.outcome import Outcome
 from bot.people import can_reach, reachable_ids, resolve_mention
+from bot.periods import bounds
 from storage.models import (
     Activity,
     Customer,
@@ -86,18 +86,6 @@ def digest(ctx: Context, intent: i.DigestView) -> Outcome:
     return Outcome().reply(ctx.t("views.digest", digest=result), private=True)
 
 
-def period_bounds(now: datetime, tz: str, period: str) -> tuple[datetime, datetime, str]:
-    local = now.astimezone(ZoneInfo(tz))
-    day = local.replace(hour=0, minute=0, second=0, microsecond=0)
-    if period == "month":
-        start = day.replace(day=1)
-        end = (start + timedelta(days=32)).replace(day=1)
-        return start, end, f"{start.year}-{start.month:02d}"
-    start = day - timedelta(days=day.weekday())
-    iso = start.isocalendar()
-    return start, start + timedelta(days=7), f"{iso.year}-W{iso.week:02d}"
-
-
 def progress(ctx: Context, intent: i.ProgressView) -> Outcome:
     subject = ctx.me
     if intent.person:
@@ -107,7 +95,7 @@ def progress(ctx: Context, intent: i.ProgressView) -> Outcome:
             raise UserError("not_allowed_view") from None
         if not can_reach(ctx, subject.id):
             raise UserError("not_allowed_view")
-    start, end, key = period_bounds(ctx.now, subject.timezone or ctx.tz, intent.period)
+    start, end, key = bounds(ctx.now, ZoneInfo(subject.timezone or ctx.tz), intent.period)
     counts: dict[str, int] = {
         kind: n
         for kind, n in ctx.session.execute(
