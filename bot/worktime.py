@@ -140,15 +140,3 @@ class WorkCalendar:
         for _ in range(days):
             day = self._next_day(day)
         return _aware(self._moment(datetime.combine(day, wall.time())), tz)
-
-
-def is_working_day(day: date) -> bool:
-    """Weekends-only check, kept for existing callers."""
-    return WorkCalendar().is_working_day(day)
-
-
-def next_working_start(now: datetime, tz: str, day_start: time) -> datetime:
-    """The start of the next working day after `now` (local), as an aware local datetime."""
-    # Only the start matters here; the end just has to come after it.
-    end = time(18, 0) if day_start < time(18, 0) else time.max
-    return WorkCalendar(day_start=day_start, day_end=end).next_working_start(now, tz)

@@ -10,7 +10,7 @@ import holidays
 import pytest
 
 from bot import worktime
-from bot.worktime import WorkCalendar, is_working_day, next_working_start
+from bot.worktime import WorkCalendar
 
 SH = "Asia/Shanghai"
 NY = "America/New_York"
@@ -186,24 +186,6 @@ def test_add_working_hours(cal, start, hours, tz, expected):
 def test_working_days_after(cal, start, days, tz, expected):
     got = WorkCalendar(holidays=cal).working_days_after(_dt(start, tz), days, tz)
     assert got.isoformat() == expected
-
-
-@pytest.mark.parametrize(
-    ("now", "tz", "day_start", "expected"),
-    [
-        ("2026-11-27T15:00+00:00", SH, time(8, 30), "2026-11-30T08:30:00+08:00"),
-        ("2026-11-28T12:00", NY, time(9, 0), "2026-11-30T09:00:00-05:00"),
-        ("2026-11-30T12:00", NY, time(19, 0), "2026-12-01T19:00:00-05:00"),  # late day_start
-        ("2026-09-30T10:00", SH, time(9, 0), "2026-10-01T09:00:00+08:00"),  # weekends only
-    ],
-)
-def test_legacy_next_working_start(now, tz, day_start, expected):
-    assert next_working_start(_dt(now, tz), tz, day_start).isoformat() == expected
-
-
-def test_legacy_is_working_day():
-    assert is_working_day(date(2026, 11, 27)) is True
-    assert is_working_day(datetime(2026, 11, 28, 10, 0)) is False
 
 
 @pytest.mark.parametrize(
