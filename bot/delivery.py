@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from bot.outcome import Button, Card, Message
@@ -33,10 +33,11 @@ class Delivery:
     tenant_id: int
     dedup_key: str  # also the idempotency key where a platform has one (Feishu uuid, …)
     platform: str
-    target_kind: str  # person | channel
+    target_kind: str  # person | channel | ephemeral | update
     target_id: str  # the platform's user or channel id
     target_name: str
     message: Message
+    meta: dict[str, str] = field(default_factory=dict)  # thread, response_url, message ts, …
 
 
 class Sender(Protocol):

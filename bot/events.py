@@ -50,4 +50,8 @@ class Event:
     user_timezone: str | None = None
     user_locale: str | None = None
     from_other_org: bool = False  # e.g. a customer in a Slack Connect channel
+    addressed: bool = True  # a command, a DM or an @mention; False: overheard channel chatter
+    # platforms whose replies are sent by the outbox (durable, retried) rather than printed
+    reply_via_outbox: bool = False
+    reply_meta: dict[str, str] = field(default_factory=dict, compare=False)  # e.g. response_url
     raw: dict[str, Any] = field(default_factory=dict, compare=False)

@@ -14,11 +14,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import customers, grammar, outbox
 from bot import intents as i
-from bot.commands import admin, deals, meetings, records, requirements, views
+from bot.commands import admin, channel_talk, deals, meetings, records, requirements, views
 from bot.context import Context, UserError
 from bot.events import Event
 from bot.i18n import Words, pick_locale
-from bot.outcome import Outcome
+from bot.jobs.env import JobEnv
+from bot.outcome import Message, Outcome
 from bot.people import Address, address_of, person_for, tenant_for
 from bot.settings import Settings
 from storage.models import ProcessedInbound
@@ -85,6 +86,15 @@ class Bot:
         tenant = tenant_for(session, event, self.settings)
         if event.delivery_id and not self._first_delivery(session, tenant.id, event):
             return Outcome()
+        if (
+            not event.addressed
+            and event.action is None
+            and not (event.text or "").lstrip().startswith(("/", "／"))
+        ):
+            # overheard, not spoken to: track customer questions, say nothing
+            env = JobEnv(sessions=self.sessions, settings=self.settings, words=self.words)
+            channel_talk.overheard(session, tenant, event, env)
+            return Outcome()
         me = person_for(
             session,
             tenant,
@@ -116,13 +126,63 @@ class Bot:
             savepoint.commit()
         except UserError as e:
             savepoint.rollback()
-            return Outcome().reply(ctx.t(f"errors.{e.key}", **e.params), private=True)
+            outcome = Outcome().reply(ctx.t(f"errors.{e.key}", **e.params), private=True)
+            if event.reply_via_outbox:
+                self._enqueue_replies(ctx, outcome)
+            return outcome
+        if event.reply_via_outbox:
+            self._enqueue_replies(ctx, outcome)
         self._enqueue_pushes(ctx, outcome)
         return outcome
 
+    def _enqueue_replies(self, ctx: Context, outcome: Outcome) -> None:
+        """Replies and card updates as outbox rows, committed with the change they report."""
+        outcome.queued = True
+        event = ctx.event
+        origin = f"reply:{self._origin(event)}"
+        here = Address(
+            person_id=None, platform=event.platform, user_id=event.channel_id, name=event.channel_id
+        )
+        meta = {**event.reply_meta, "user": event.user_id}
+        if event.thread_id:
+            meta["thread"] = event.thread_id
+        for n, reply in enumerate(outcome.replies):
+            outbox.enqueue(
+                ctx.session,
+                tenant_id=ctx.tenant.id,
+                dedup_key=f"{origin}:{n}",
+                to=here,
+                message=reply.message,
+                now=ctx.now,
+                target_kind="ephemeral" if reply.private else "channel",
+                meta=meta,
+            )
+        clicked = event.action.card_message_id if event.action else None
+        for n, update in enumerate(outcome.updates):
+            if clicked:
+                outbox.enqueue(
+                    ctx.session,
+                    tenant_id=ctx.tenant.id,
+                    dedup_key=f"{origin}:update:{n}",
+                    to=here,
+                    message=Message(card=update.card),
+                    now=ctx.now,
+                    target_kind="update",
+                    meta={
+                        **meta,
+                        "message": clicked,
+                        "actor": ctx.me.display_name,
+                        "at": ctx.now.isoformat(),
+                    },
+                )
+
+    @staticmethod
+    def _origin(event: Event) -> str:
+        return event.delivery_id or event.message_id or uuid.uuid4().hex
+
     def _enqueue_pushes(self, ctx: Context, outcome: Outcome) -> None:
         """Pushes leave through the outbox, in the same transaction as the change they tell of."""
-        origin = ctx.event.delivery_id or ctx.event.message_id or uuid.uuid4().hex
+        origin = self._origin(ctx.event)
         for n, push in enumerate(outcome.pushes):
             if push.person_id is not None:
                 to = address_of(ctx.session, push.person_id, prefer=ctx.event.platform)

@@ -58,6 +58,7 @@ def enqueue(
     message: Message,
     now: datetime,
     target_kind: str = "person",
+    meta: dict[str, str] | None = None,
 ) -> bool:
     """Add a push unless one with this key exists; True when it was added."""
     values = {
@@ -67,7 +68,7 @@ def enqueue(
         "target_kind": target_kind,
         "target_id": to.user_id,
         "target_name": to.name,
-        "payload": message_to_dict(message),
+        "payload": {**message_to_dict(message), "meta": meta or {}},
         "status": "pending",
         "attempts": 0,
         "next_attempt_at": now,
@@ -132,6 +133,7 @@ def claim(
                 target_id=r.target_id,
                 target_name=r.target_name or r.target_id,
                 message=message_from_dict(r.payload),
+                meta=r.payload.get("meta") or {},
             )
             for r in rows
         ]

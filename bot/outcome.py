@@ -60,6 +60,7 @@ class Outcome:
     replies: list[Reply] = field(default_factory=list)
     pushes: list[Push] = field(default_factory=list)
     updates: list[CardUpdate] = field(default_factory=list)
+    queued: bool = False  # replies and updates already sit in the outbox (reply_via_outbox)
 
     def reply(self, text: str = "", *, card: Card | None = None, private: bool = False) -> Outcome:
         self.replies.append(Reply(message=Message(text=text, card=card), private=private))

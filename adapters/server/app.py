@@ -52,6 +52,26 @@ def build_app(config: Config) -> Starlette:
         metrics=metrics,
     )
 
+    routes = []
+    adapters = []
+    if config.slack is not None:
+        from adapters.slack.app import SlackAdapter
+
+        slack = config.slack
+        adapters.append(
+            SlackAdapter(
+                bot=core.bot,
+                token=slack.bot_token.get_secret_value(),
+                signing_secret=slack.signing_secret.get_secret_value(),
+                api_base_url=slack.api_base_url,
+                app_token=slack.app_token.get_secret_value() if slack.app_token else None,
+                wake=runtime.wake,
+                count=lambda outcome: metrics.inbound.labels("slack", outcome).inc(),
+            )
+        )
+    for adapter in adapters:
+        routes += adapter.routes()
+
     async def healthz(request: Request) -> Response:
         if not core.healthy():
             logger.warning("health check failed: database unreachable")
@@ -64,13 +84,18 @@ def build_app(config: Config) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         runtime.start()
+        for adapter in adapters:
+            adapter.start()
         try:
             yield
         finally:
+            for adapter in adapters:  # no new work, finish what was acknowledged
+                adapter.stop()
             runtime.stop()
 
     app = Starlette(
-        routes=[Route("/healthz", healthz), Route("/metrics", metrics_endpoint)], lifespan=lifespan
+        routes=[Route("/healthz", healthz), Route("/metrics", metrics_endpoint), *routes],
+        lifespan=lifespan,
     )
     app.state.core, app.state.metrics, app.state.runtime = core, metrics, runtime
     return app

@@ -54,6 +54,11 @@ class Runtime:
         )
         self.scheduler = BackgroundScheduler(timezone="UTC")
         self._thread: threading.Thread | None = None
+        self._wake = threading.Event()
+
+    def wake(self) -> None:
+        """Something was just enqueued (a reply): send it now rather than at the next poll."""
+        self._wake.set()
 
     def start(self) -> None:
         # a late run still runs (no misfire grace limit); a backlog collapses into one run,
@@ -84,12 +89,14 @@ class Runtime:
                 self.worker.drain()
             except Exception:
                 logger.exception("outbox drain failed")
-            self.worker.stopping.wait(self.poll)
+            self._wake.wait(self.poll)
+            self._wake.clear()
 
     def stop(self) -> None:
         """Stop taking work, finish the send in flight, give back the rest of our claims."""
         self.scheduler.shutdown(wait=True)
         self.worker.stopping.set()
+        self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout=30)
         released = self.worker.stop()

@@ -1,12 +1,15 @@
-"""Sending to Slack through slack_sdk's WebClient, with outcomes the outbox understands."""
+"""Sending to Slack through slack_sdk, with outcomes the outbox understands."""
 
 from __future__ import annotations
 
 import logging
 import urllib.error
+from collections.abc import Callable
+from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.webhook import WebhookClient
 
 from adapters.slack import render
 from bot.delivery import Delivery, RetryLater, Undeliverable
@@ -17,34 +20,60 @@ logger = logging.getLogger(__name__)
 PERMANENT = {
     "channel_not_found", "user_not_found", "is_archived", "not_in_channel", "account_inactive",
     "invalid_auth", "not_authed", "token_revoked", "msg_too_long", "no_text", "invalid_blocks",
-    "cannot_dm_bot", "user_disabled",
+    "cannot_dm_bot", "user_disabled", "message_not_found", "cant_update_message",
 }  # fmt: skip
+TRANSIENT = {"internal_error", "fatal_error", "service_unavailable", "request_timeout"}
 
 
 class SlackSender:
     platform = "slack"
     min_interval = 1.0  # chat.postMessage: about one message per second per channel
 
-    def __init__(
-        self, *, token: str, base_url: str, timeout: float = 10, min_interval: float | None = None
-    ) -> None:
+    def __init__(self, *, token: str, base_url: str, timeout: float = 10,
+                 min_interval: float | None = None) -> None:  # fmt: skip
         # retries belong to the outbox (durable, with backoff); the client makes one attempt
         self.client = WebClient(token=token, base_url=base_url, timeout=timeout, retry_handlers=[])
+        self.timeout = timeout
         if min_interval is not None:
             self.min_interval = min_interval
 
     def send(self, delivery: Delivery) -> str:
-        try:
-            resp = self.client.chat_postMessage(
-                channel=delivery.target_id, **render.message(delivery.message)
+        meta, kind = delivery.meta, delivery.target_kind
+        body = render.message(delivery.message)
+        # a slash command's or a click's own reply goes to its response_url, which works even
+        # where the bot is no member; a spent URL falls back to the Web API below
+        url = meta.get("response_url") if kind in ("channel", "ephemeral") else None
+        if url and self._respond(url, body, ephemeral=kind == "ephemeral"):
+            return f"{delivery.target_id}:response"
+        if kind == "update":
+            channel, _, ts = meta["message"].partition(":")
+            blocks = body["blocks"] + [render.clicked(meta.get("actor", ""), meta.get("at", ""))]
+            call: Callable[[], Any] = lambda: self.client.chat_update(
+                channel=channel, ts=ts, text=body["text"], blocks=blocks
             )
+        elif kind == "ephemeral":
+            call = lambda: self.client.chat_postEphemeral(
+                channel=delivery.target_id,
+                user=meta.get("user", ""),
+                **body,
+                **({"thread_ts": meta["thread"]} if meta.get("thread") else {}),
+            )
+        else:  # person (their DM, by user id) or channel
+            call = lambda: self.client.chat_postMessage(
+                channel=delivery.target_id,
+                **body,
+                **({"thread_ts": meta["thread"]} if meta.get("thread") else {}),
+            )
+        resp = self._call(call)
+        return f"{resp.get('channel', delivery.target_id)}:{resp.get('ts') or resp.get('message_ts', '')}"
+
+    def _call(self, call: Callable[[], Any]) -> Any:
+        try:
+            return call()
         except SlackApiError as e:
             status = e.response.status_code
-            error = (
-                (e.response.data or {}).get("error", "")
-                if isinstance(e.response.data, dict)
-                else ""
-            )
+            data = e.response.data if isinstance(e.response.data, dict) else {}
+            error = data.get("error", "")
             if status == 429 or error == "ratelimited":
                 after = e.response.headers.get("Retry-After") or e.response.headers.get(
                     "retry-after"
@@ -52,16 +81,23 @@ class SlackSender:
                 raise RetryLater(
                     "slack rate limited", after=float(after) if after else None
                 ) from None
-            if status >= 500 or error in (
-                "internal_error",
-                "fatal_error",
-                "service_unavailable",
-                "request_timeout",
-            ):
-                raise RetryLater(f"slack {status} {error}".strip()) from None
             if error in PERMANENT:
                 raise Undeliverable(f"slack: {error}") from None
             raise RetryLater(f"slack {status} {error}".strip()) from None
         except (TimeoutError, urllib.error.URLError, ConnectionError) as e:
             raise RetryLater(f"slack unreachable: {e.__class__.__name__}") from None
-        return f"{resp.get('channel')}:{resp.get('ts')}"
+
+    def _respond(self, url: str, body: dict[str, Any], *, ephemeral: bool) -> bool:
+        """True when Slack took it; False when the URL is spent (then use the Web API)."""
+        try:
+            resp = WebhookClient(url, timeout=int(max(self.timeout, 1))).send(
+                text=body["text"],
+                blocks=body["blocks"],
+                replace_original=False,
+                response_type="ephemeral" if ephemeral else "in_channel",
+            )
+        except (TimeoutError, urllib.error.URLError, ConnectionError) as e:
+            raise RetryLater(f"slack response_url unreachable: {e.__class__.__name__}") from None
+        if resp.status_code == 429 or resp.status_code >= 500:
+            raise RetryLater(f"slack response_url {resp.status_code}")
+        return resp.status_code == 200

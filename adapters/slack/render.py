@@ -84,3 +84,17 @@ def message(msg: Message) -> dict[str, Any]:
         )
     fallback = msg.text or (msg.card.fallback if msg.card else "")
     return {"text": escape(fallback)[:39000], "blocks": blocks}
+
+
+def clicked(actor: str, at_iso: str) -> dict[str, Any]:
+    """The line a card gets after a click: who, and when (in each reader's own zone)."""
+    from datetime import datetime
+
+    when = datetime.fromisoformat(at_iso) if at_iso else None
+    stamp = (
+        f"<!date^{int(when.timestamp())}^{{date_short_pretty}} {{time}}|{at_iso}>" if when else ""
+    )
+    return {
+        "type": "context",
+        "elements": [{"type": "mrkdwn", "text": f"{escape(actor)} · {stamp}"}],
+    }

@@ -32,6 +32,11 @@ class FakeSlack:
         self.calls: list[tuple[str, dict[str, Any]]] = []  # every call, answered or not
         self.posted: list[dict[str, Any]] = []  # messages Slack accepted
         self.failures = {"500": 0, "429": 0, "timeout": 0}
+        self.fail_next: list[str] = []  # "429" / "500" for the next chat.* calls, in order
+        self.ephemeral: list[dict[str, Any]] = []
+        self.updates: list[dict[str, Any]] = []
+        self.responses: dict[str, list[dict[str, Any]]] = {}  # response_url id → posts
+        self.people: dict[str, dict[str, Any]] = {}  # user id → users.info "user"
         self._ts = 0
         fake = self
 
@@ -46,6 +51,13 @@ class FakeSlack:
                     body = json.loads(raw or "{}")
                 else:
                     body = dict(parse_qsl(raw))
+                if self.path.startswith("/response/"):
+                    fake.respond(self.path.rsplit("/", 1)[-1], body)
+                    self.send_response(200)
+                    self.send_header("Content-Length", "2")
+                    self.end_headers()
+                    self.wfile.write(b"ok")
+                    return
                 method = self.path.rsplit("/", 1)[-1]
                 status, payload, headers = fake.answer(method, body)
                 if status == 0:  # a timeout: hold the connection past the client's patience
@@ -74,11 +86,30 @@ class FakeSlack:
         self.server.shutdown()
         self.server.server_close()
 
+    @property
+    def base(self) -> str:
+        return self.url.removesuffix("/api/")
+
+    def respond(self, key: str, body: dict[str, Any]) -> None:
+        with self.lock:
+            self.calls.append(("response_url", body))
+            self.responses.setdefault(key, []).append(body)
+
     def answer(
         self, method: str, body: dict[str, Any]
     ) -> tuple[int, dict[str, Any], dict[str, str]]:
         with self.lock:
             self.calls.append((method, body))
+            if method.startswith("chat.") and self.fail_next:
+                kind = self.fail_next.pop(0)
+                self.failures[kind] += 1
+                if kind == "429":
+                    return (
+                        429,
+                        {"ok": False, "error": "ratelimited"},
+                        {"Retry-After": str(self.retry_after)},
+                    )
+                return 500, {"ok": False, "error": "internal_error"}, {}
             if method == "chat.postMessage" and self.random.random() < self.fail_rate:
                 kind = self.random.choice(["500", "429", "timeout"])
                 self.failures[kind] += 1
@@ -97,24 +128,19 @@ class FakeSlack:
                 if body.get("channel") == "UGONE":
                     return 200, {"ok": False, "error": "user_not_found"}, {}
                 self._ts += 1
-                self.posted.append(body)
+                (self.posted if method == "chat.postMessage" else self.ephemeral).append(body)
                 return (
                     200,
                     {"ok": True, "channel": body.get("channel"), "ts": f"{self._ts}.0001"},
                     {},
                 )
             if method == "chat.update":
+                self.updates.append(body)
                 return 200, {"ok": True, "channel": body.get("channel"), "ts": body.get("ts")}, {}
             if method == "conversations.open":
                 return 200, {"ok": True, "channel": {"id": "D" + str(body.get("users", ""))}}, {}
             if method == "users.info":
                 user = body.get("user", "")
-                return (
-                    200,
-                    {
-                        "ok": True,
-                        "user": {"id": user, "name": user.lower(), "tz": "UTC", "locale": "en-US"},
-                    },
-                    {},
-                )
+                default = {"id": user, "name": user.lower(), "tz": "UTC", "locale": "en-US"}
+                return 200, {"ok": True, "user": self.people.get(user) or default}, {}
             return 200, {"ok": False, "error": "unknown_method"}, {}
