@@ -4,6 +4,7 @@ through the real slack-bolt app and slack_sdk client into a local fake of the Sl
 from __future__ import annotations
 
 import itertools
+import json
 import sqlite3
 import subprocess
 import time
@@ -173,7 +174,7 @@ def test_card_click_updates_the_card_in_place(rig: SlackRig) -> None:
     }
     rig.say("/log Acme call first touch", team="T-card")  # so the /req answer is the card alone
     reply = rig.say("/req Acme Data stays in the EU confirm <@U7>", team="T-card")
-    actions = [b for b in reply["blocks"] if b["type"] == "actions"][0]
+    actions = next(b for b in reply["blocks"] if b["type"] == "actions")
     confirm = actions["elements"][0]
     assert confirm["value"].startswith("req.confirm:")
     payload = {
@@ -202,11 +203,8 @@ def test_card_click_updates_the_card_in_place(rig: SlackRig) -> None:
     assert wait_for(lambda: any(u["ts"] == "1700000000.000100" for u in rig.fake.updates))
     update = next(u for u in rig.fake.updates if u["ts"] == "1700000000.000100")
     assert update["channel"] == "C1"
-    blocks = (
-        update["blocks"]
-        if isinstance(update["blocks"], list)
-        else __import__("json").loads(update["blocks"])
-    )
+    blocks = update["blocks"]
+    blocks = json.loads(blocks) if isinstance(blocks, str) else blocks
     flat = str(blocks)
     assert "Bob ✓" in flat and "confirmed by everyone" in flat
     assert blocks[-1]["type"] == "context" and "Bob · <!date^" in blocks[-1]["elements"][0]["text"]
@@ -333,7 +331,7 @@ def test_slack_connect_question_opened_and_closed(rig: SlackRig) -> None:
     [(text, asked_by, status)] = rig.rows(
         "select text, asked_by, status from questions where channel_id='C9'"
     )
-    assert (text, status) == ("Do you support SAML single sign-on?", "open")
+    assert (text, asked_by, status) == ("Do you support SAML single sign-on?", "uext", "open")
     assert wait_for(lambda: any("asked in the shared channel" in str(p) for p in rig.fake.posted))
     answer = _mention(
         team,
