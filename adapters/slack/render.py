@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from bot.outcome import Card, Message
@@ -34,6 +35,11 @@ def _sections(text: str) -> list[dict[str, Any]]:
     return [{"type": "section", "text": {"type": "mrkdwn", "text": c}} for c in chunks]
 
 
+def _digest(card: Card) -> str:
+    content = "\x00".join([card.title, card.body, *(f"{k}={v}" for k, v in card.fields)])
+    return hashlib.sha1(content.encode()).hexdigest()[:10]
+
+
 def card_blocks(card: Card) -> list[dict[str, Any]]:
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": card.title[:150]}}
@@ -53,7 +59,8 @@ def card_blocks(card: Card) -> list[dict[str, Any]]:
         blocks.append(
             {
                 "type": "actions",
-                "block_id": f"{card.key}:{abs(hash(card.fallback)) % 10**8}"[:255],
+                # a new block_id per revision of the card, the same for the same content
+                "block_id": f"{card.key}:{_digest(card)}"[:255],
                 "elements": [
                     {
                         "type": "button",

@@ -1,0 +1,153 @@
+"""Slack rendering and parsing, pure: golden files for each card, limits, escaping, payloads."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from adapters.slack import parse, render
+from bot.outcome import Button, Card, Message
+
+GOLDEN = Path(__file__).parent / "golden" / "slack"
+
+CARDS = {
+    "requirement": Card(
+        key="req:3",
+        title="Requirement R3 · Acme <Corp> & Sons (v2)",
+        body="Customer's words: “SSO with <Azure AD> & SCIM”\nEarlier versions:\n  v1: “SSO”",
+        fields=(("Status", "waiting for confirmation"), ("Confirmers", "@bob ✓, @carl … pending")),
+        buttons=(
+            Button(id="req.confirm:3:2", label="Confirm", style="primary"),
+            Button(id="req.change:3:2", label="Request change"),
+        ),
+        fallback="Requirement R3 · Acme (v2)",
+    ),
+    "followup": Card(
+        key="task:7",
+        title="⏰ Due now: T7 send quote",
+        body="Customer: Acme\nT7 send quote — due Mon Dec 7 09:00",
+        buttons=(
+            Button(id="task.done:7", label="Done", style="primary"),
+            Button(id="task.snooze:7", label="Snooze 1 day"),
+            Button(id="task.log:7", label="Log"),
+        ),
+        fallback="T7 send quote",
+    ),
+    "tasks": Card(
+        key="tasks:2",
+        title="Open tasks of @alice (2):",
+        body="• T1 [Acme] send quote — due Tue Dec 1 09:00\n• T3 [Globex] call — due Wed Dec 2 15:00",
+        buttons=(
+            Button(id="task.done:1", label="Done T1"),
+            Button(id="task.done:3", label="Done T3"),
+        ),
+        fallback="Open tasks of @alice (2)",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CARDS))
+def test_card_matches_its_golden_file(name: str) -> None:
+    rendered = render.message(Message(card=CARDS[name]))
+    path = GOLDEN / f"{name}.json"
+    text = json.dumps(rendered, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+    if os.environ.get("UPDATE_GOLDEN") == "1":
+        path.write_text(text)
+    assert text == path.read_text()
+
+
+def test_customer_words_never_break_mrkdwn() -> None:
+    blocks = render.message(Message(card=CARDS["requirement"]))["blocks"]
+    assert "&lt;Azure AD&gt; &amp; SCIM" in blocks[1]["text"]["text"]
+
+
+def test_long_text_is_split_into_sections_within_slack_limits() -> None:
+    text = "\n".join(f"line {n} " + "x" * 90 for n in range(400))  # ~40k characters
+    out = render.message(Message(text=text))
+    assert len(out["blocks"]) <= render.MAX_BLOCKS
+    assert all(len(b["text"]["text"]) <= render.MAX_SECTION for b in out["blocks"] if "text" in b)
+    assert len(out["text"]) <= 39000
+
+
+def test_buttons_survive_when_a_card_is_cut_to_fifty_blocks() -> None:
+    card = Card(
+        key="big",
+        title="t",
+        body="\n".join("y" * 2900 for _ in range(80)),
+        buttons=(Button(id="task.done:1", label="Done"),),
+        fallback="t",
+    )
+    blocks = render.message(Message(card=card))["blocks"]
+    assert len(blocks) == render.MAX_BLOCKS and blocks[-1]["type"] == "actions"
+
+
+def test_plain_turns_slack_markup_back_into_what_was_typed() -> None:
+    text, users = parse.plain(
+        "log <@U1|alice> &amp; <@U2> met <#C9|shared> see <https://x.io|site> a &lt; b"
+    )
+    assert text == "log @U1 & @U2 met <#C9> see site a < b"
+    assert users == ["U1", "U2"]
+
+
+def test_payloads_become_events() -> None:
+    alice = parse.User(id="U1", name="Alice", tz="Asia/Shanghai", locale="zh_CN")
+    now = datetime(2026, 12, 1, 9, tzinfo=UTC)
+    cmd = parse.command(
+        {
+            "command": "/log",
+            "text": "Acme call hi <@U2>",
+            "team_id": "T1",
+            "channel_id": "C1",
+            "user_id": "U1",
+            "trigger_id": "tr1",
+            "response_url": "https://hooks/1",
+        },
+        alice,
+        {"U2": parse.User(id="U2", name="Bob")},
+        now,
+    )
+    assert (cmd.text, cmd.workspace_id, cmd.user_timezone) == (
+        "/log Acme call hi @U2",
+        "T1",
+        "Asia/Shanghai",
+    )
+    assert cmd.mentions[0].name == "Bob" and cmd.reply_meta["response_url"] == "https://hooks/1"
+    env = {
+        "team_id": "T1",
+        "event": {
+            "type": "app_mention",
+            "user": "U1",
+            "ts": "1.5",
+            "channel": "C1",
+            "text": "<@UBOT> log Acme call x",
+        },
+    }
+    msg = parse.message(env, alice, {}, "UBOT", "T1")
+    assert (msg.text, msg.addressed, msg.delivery_id, msg.from_other_org) == (
+        "log Acme call x",
+        True,
+        "msg:C1:1.5",
+        False,
+    )
+    env["event"] |= {"type": "message", "text": "Do you do SSO?", "user_team": "T-other"}
+    overheard = parse.message(env, alice, {}, "UBOT", "T1")
+    assert (overheard.addressed, overheard.from_other_org) == (False, True)
+    click = parse.action(
+        {
+            "team": {"id": "T1"},
+            "container": {"channel_id": "C1", "message_ts": "2.5"},
+            "actions": [{"value": "req.confirm:3:2", "action_ts": "3"}],
+        },
+        alice,
+        now,
+    )
+    assert click.action is not None
+    assert (click.action.name, click.action.args, click.action.card_message_id) == (
+        "req.confirm",
+        ("3", "2"),
+        "C1:2.5",
+    )
