@@ -151,3 +151,20 @@ def test_payloads_become_events() -> None:
         ("3", "2"),
         "C1:2.5",
     )
+
+
+def test_manifest_registers_every_english_command_and_the_events_we_handle() -> None:
+    import yaml
+
+    from bot.lexer import COMMANDS
+
+    manifest = yaml.safe_load(
+        (Path(__file__).parent.parent / "adapters/slack/manifest.yml").read_text()
+    )
+    registered = {c["command"].lstrip("/") for c in manifest["features"]["slash_commands"]}
+    english = {word for word in COMMANDS if word.isascii()}
+    assert english | {"dealbot"} == registered
+    assert all(c["should_escape"] for c in manifest["features"]["slash_commands"])
+    events = set(manifest["settings"]["event_subscriptions"]["bot_events"])
+    assert {"app_mention", "message.im", "message.channels"} <= events
+    assert manifest["settings"]["interactivity"]["is_enabled"]

@@ -37,6 +37,7 @@ class FakeSlack:
         self.updates: list[dict[str, Any]] = []
         self.responses: dict[str, list[dict[str, Any]]] = {}  # response_url id → posts
         self.people: dict[str, dict[str, Any]] = {}  # user id → users.info "user"
+        self.socket_url = ""  # what apps.connections.open hands out (Socket Mode)
         self._ts = 0
         fake = self
 
@@ -137,6 +138,8 @@ class FakeSlack:
             if method == "chat.update":
                 self.updates.append(body)
                 return 200, {"ok": True, "channel": body.get("channel"), "ts": body.get("ts")}, {}
+            if method == "apps.connections.open":
+                return 200, {"ok": True, "url": self.socket_url}, {}
             if method == "conversations.open":
                 return 200, {"ok": True, "channel": {"id": "D" + str(body.get("users", ""))}}, {}
             if method == "users.info":
