@@ -18,13 +18,14 @@ from tests.fakes.slack_api import FakeSlack
 
 
 def seed(sessions, n: int) -> None:  # type: ignore[no-untyped-def]
+    """n pushes, due now, each to its own Slack user."""
     now = datetime.now(UTC)
     with sessions.begin() as s:
         tenant = Tenant(name="t", created_at=now)
         s.add(tenant)
         s.flush()
         for i in range(n):
-            to = Address(person_id=None, platform="slack", user_id=f"U{i:04d}", name=f"u{i}")
+            to = Address(person_id=None, platform="slack", user_id=f"U{i:05d}", name=f"u{i}")
             outbox.enqueue(
                 s,
                 tenant_id=tenant.id,

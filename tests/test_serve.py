@@ -11,19 +11,16 @@ import sys
 import time
 import urllib.request
 from collections import Counter
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
-from bot import outbox
-from bot.outcome import Message
-from bot.people import Address
 from storage import db
-from storage.models import OutboxItem, Tenant
+from storage.models import OutboxItem
 from tests.conftest import empty_pg_database
 from tests.fakes.slack_api import FakeSlack
+from tests.test_delivery import seed as seed_outbox
 
 ROOT = Path(__file__).resolve().parent.parent
 DEALBOT = Path(sys.executable).parent / "dealbot"
@@ -128,25 +125,9 @@ def test_check_config_names_each_bad_key(tmp_path: Path) -> None:
 
 
 def seed(url: str, n: int) -> None:
-    engine = db.make_engine(url)
-    db.upgrade(engine)
-    engine.dispose()
-    sessions = db.open_store(url, migrate=False)
-    now = datetime.now(UTC)
-    with sessions.begin() as s:
-        tenant = Tenant(name="t", created_at=now)
-        s.add(tenant)
-        s.flush()
-        for i in range(n):
-            to = Address(person_id=None, platform="slack", user_id=f"U{i:05d}", name=f"u{i}")
-            outbox.enqueue(
-                s,
-                tenant_id=tenant.id,
-                dedup_key=f"item:{i}",
-                to=to,
-                message=Message(text=f"item {i}"),
-                now=now,
-            )
+    """A migrated database with n pushes due to n Slack users."""
+    sessions = db.open_store(url)  # migrates the new database
+    seed_outbox(sessions, n)
     sessions.kw["bind"].dispose()
 
 

@@ -11,6 +11,7 @@ from typing import TextIO
 from zoneinfo import ZoneInfo
 
 from adapters.console import parse, render
+from adapters.console.sender import ConsoleSender
 from bot.delivery import Delivery
 from bot.events import Event
 from bot.handler import Bot
@@ -21,22 +22,6 @@ logger = logging.getLogger(__name__)
 
 # :tick hands the clock to whatever runs scheduled jobs; what they enqueue is then delivered
 TickFn = Callable[[datetime], int]
-
-
-class ConsoleSender:
-    """Delivers outbox rows by printing them: `→ @alice: …`."""
-
-    platform = "console"
-    min_interval = 0.0
-
-    def __init__(self, console: Console) -> None:
-        self.console = console
-
-    def send(self, delivery: Delivery) -> str:
-        sigil = "@" if delivery.target_kind == "person" else "#"
-        self.console.say(render.message(delivery.message, f"→ {sigil}{delivery.target_name}: "))
-        self.console.last_card = delivery.message.card or self.console.last_card
-        return f"console:{delivery.id}"
 
 
 class Console:
@@ -59,11 +44,14 @@ class Console:
         self.seq = 0
         self.worker = Worker(
             sessions=bot.sessions,
-            senders={"console": ConsoleSender(self)},
+            senders={"console": ConsoleSender(self.say, on_card=self._shown)},
             name="console",
             clock=self.now,
             on_dead=on_dead,
         )
+
+    def _shown(self, card: Card) -> None:
+        self.last_card = card
 
     def now(self) -> datetime:
         return self.clock or datetime.now(UTC)

@@ -5,11 +5,12 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from bot import intents as i
+from bot.commands.rows import new_task, new_touch
 from bot.context import Context
 from bot.customers import find, pick_deal
 from bot.outcome import Outcome
 from bot.people import resolve_mention
-from storage.models import Activity, Meeting, Task
+from storage.models import Meeting
 
 
 def add_meeting(ctx: Context, intent: i.MeetingAdd) -> Outcome:
@@ -58,21 +59,7 @@ def add_meeting(ctx: Context, intent: i.MeetingAdd) -> Outcome:
 def add_minutes(ctx: Context, intent: i.MinutesAdd) -> Outcome:
     customer, created = find(ctx, intent.customer, create=True)
     deal, _ = pick_deal(ctx, customer, None)
-    activity = Activity(
-        tenant_id=ctx.tenant.id,
-        customer_id=customer.id,
-        deal_id=deal.id if deal else None,
-        author_id=ctx.me.id,
-        type="meeting",
-        text=intent.text,
-        tags=[],
-        occurred_at=ctx.now,
-        source_message_id=ctx.event.message_id,
-    )
-    ctx.session.add(activity)
-    ctx.session.flush()
-    if deal is not None:
-        deal.last_touch_at = ctx.now
+    activity = new_touch(ctx, customer=customer, deal=deal, kind="meeting", text=intent.text)
     # the minutes belong to the latest meeting with this customer that has begun and has none
     meeting = ctx.session.scalar(
         select(Meeting)
@@ -91,20 +78,16 @@ def add_minutes(ctx: Context, intent: i.MinutesAdd) -> Outcome:
     for item in intent.items:
         owner = resolve_mention(ctx, item.owner) if item.owner else ctx.me
         due = item.due or ctx.settings.calendar.next_working_start(ctx.now, ctx.tz)
-        task = Task(
-            tenant_id=ctx.tenant.id,
-            customer_id=customer.id,
-            deal_id=deal.id if deal else None,
-            owner_id=owner.id,
-            created_by_id=ctx.me.id,
+        task = new_task(
+            ctx,
+            customer=customer,
+            deal=deal,
             text=item.text,
-            due_at=due,
-            source_activity_id=activity.id,
-            source_meeting_id=meeting.id if meeting else None,
-            created_at=ctx.now,
+            due=due,
+            owner=owner,
+            activity=activity,
+            meeting=meeting,
         )
-        ctx.session.add(task)
-        ctx.session.flush()
         tasks.append({"task": task, "owner": owner})
         if owner.id != ctx.me.id:
             out.push(

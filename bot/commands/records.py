@@ -5,49 +5,28 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from bot import intents as i
+from bot.commands.rows import new_task, new_touch
 from bot.context import Context, UserError
 from bot.customers import find, pick_deal
 from bot.outcome import Button, Card, Outcome
 from bot.people import can_reach, resolve_mention
-from storage.models import Activity, Customer, Person, Question, Task
+from storage.models import Customer, Person, Question, Task
 
 
 def log_touch(ctx: Context, intent: i.LogTouch) -> Outcome:
     customer, created = find(ctx, intent.customer, create=True)
     deal, others = pick_deal(ctx, customer, intent.deal_ref)
-    activity = Activity(
-        tenant_id=ctx.tenant.id,
-        customer_id=customer.id,
-        deal_id=deal.id if deal else None,
-        author_id=ctx.me.id,
-        type=intent.type,
-        text=intent.text,
-        tags=list(intent.tags),
-        occurred_at=ctx.now,
-        source_message_id=ctx.event.message_id,
+    activity = new_touch(
+        ctx, customer=customer, deal=deal, kind=intent.type, text=intent.text, tags=intent.tags
     )
-    ctx.session.add(activity)
-    ctx.session.flush()
-    if deal is not None:
-        deal.last_touch_at = ctx.now
     task, defaulted = None, False
     if intent.next_step:
         due = intent.due
         if due is None:
             due, defaulted = ctx.settings.calendar.next_working_start(ctx.now, ctx.tz), True
-        task = Task(
-            tenant_id=ctx.tenant.id,
-            customer_id=customer.id,
-            deal_id=deal.id if deal else None,
-            owner_id=ctx.me.id,
-            created_by_id=ctx.me.id,
-            text=intent.next_step,
-            due_at=due,
-            source_activity_id=activity.id,
-            created_at=ctx.now,
+        task = new_task(
+            ctx, customer=customer, deal=deal, text=intent.next_step, due=due, activity=activity
         )
-        ctx.session.add(task)
-        ctx.session.flush()
     text = ctx.t(
         "log.recorded",
         customer=customer,
@@ -66,18 +45,7 @@ def log_touch(ctx: Context, intent: i.LogTouch) -> Outcome:
 def add_task(ctx: Context, intent: i.TaskAdd) -> Outcome:
     customer, created = find(ctx, intent.customer, create=True)
     deal, _ = pick_deal(ctx, customer, None)
-    task = Task(
-        tenant_id=ctx.tenant.id,
-        customer_id=customer.id,
-        deal_id=deal.id if deal else None,
-        owner_id=ctx.me.id,
-        created_by_id=ctx.me.id,
-        text=intent.text,
-        due_at=intent.due,
-        created_at=ctx.now,
-    )
-    ctx.session.add(task)
-    ctx.session.flush()
+    task = new_task(ctx, customer=customer, deal=deal, text=intent.text, due=intent.due)
     return Outcome().reply(ctx.t("tasks.added", task=task, customer=customer, created=created))
 
 
