@@ -48,6 +48,9 @@ class Sender(Protocol):
         """Deliver; return the platform's message id. Raise RetryLater or Undeliverable."""
         ...
 
+    # optional: `pace_key(delivery) -> str | None`, the conversation `min_interval` applies to
+    # (default: the target id; None: not paced)
+
 
 def message_to_dict(message: Message) -> dict[str, Any]:
     card = message.card

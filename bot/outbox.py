@@ -185,6 +185,22 @@ def mark_failed(
         return False
 
 
+def defer(sessions: sessionmaker[Session], worker: str, item_id: int, until: datetime) -> None:
+    """Not sent yet, not failed either: back in the queue until `until` (pacing)."""
+    with sessions.begin() as s:
+        s.execute(
+            update(OutboxItem)
+            .where(_mine(worker, item_id))
+            .values(
+                status="pending",
+                claimed_by=None,
+                claimed_at=None,
+                next_attempt_at=until,
+                attempts=OutboxItem.attempts - 1,
+            )
+        )
+
+
 def release(sessions: sessionmaker[Session], worker: str) -> int:
     """Give back every row this worker still holds (clean shutdown)."""
     with sessions.begin() as s:
@@ -202,6 +218,7 @@ def release(sessions: sessionmaker[Session], worker: str) -> int:
 class DrainReport:
     sent: int = 0
     retried: int = 0
+    deferred: int = 0
     dead: list[tuple[Delivery, str]] | None = None
 
 
@@ -252,7 +269,9 @@ class Worker:
 
     def _send(self, delivery: Delivery, report: DrainReport) -> None:
         sender = self.senders[delivery.platform]
-        self._pace(sender, delivery)
+        if not self._paced(sender, delivery):
+            report.deferred += 1
+            return
         try:
             message_id = sender.send(delivery)
         except RetryLater as e:
@@ -296,12 +315,19 @@ class Worker:
         else:
             report.retried += 1
 
-    def _pace(self, sender: Sender, delivery: Delivery) -> None:
-        key = (delivery.platform, delivery.target_id)
-        wait = self._last_sent.get(key, 0.0) + sender.min_interval - _time.monotonic()
+    def _paced(self, sender: Sender, delivery: Delivery) -> bool:
+        """Within the platform's pace for this conversation? If not, the row goes back to wait
+        its turn and the worker moves on: one busy channel never holds up the others."""
+        key = sender.pace_key(delivery) if hasattr(sender, "pace_key") else delivery.target_id
+        if key is None or sender.min_interval <= 0:
+            return True
+        now = _time.monotonic()
+        wait = self._last_sent.get((delivery.platform, key), 0.0) + sender.min_interval - now
         if wait > 0:
-            self.stopping.wait(wait)
-        self._last_sent[key] = _time.monotonic()
+            defer(self.sessions, self.name, delivery.id, self.clock() + timedelta(seconds=wait))
+            return False
+        self._last_sent[(delivery.platform, key)] = now
+        return True
 
     def stop(self) -> int:
         self.stopping.set()

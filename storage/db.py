@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from pathlib import Path
 
 from alembic import command
@@ -42,6 +43,19 @@ def _tune_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn):  # type: ignore[no-untyped-def]
         conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    # Threads of one process take turns on a Python lock, which hands over at once, instead
+    # of meeting in SQLite's busy handler, which sleeps up to 100 ms between tries. Other
+    # processes on the same file still wait on busy_timeout.
+    turn = threading.Lock()  # not an RLock: a connection may be checked in by another thread
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection, record, proxy):  # type: ignore[no-untyped-def]
+        turn.acquire()
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(dbapi_connection, record):  # type: ignore[no-untyped-def]
+        turn.release()
 
 
 def alembic_config(engine: Engine) -> Config:

@@ -167,3 +167,38 @@ def test_an_abandoned_claim_is_taken_over_after_the_timeout(sessions) -> None:  
     outbox.mark_sent(sessions, "dead", taken[0].id, "x", t0)
     with sessions() as s:
         assert s.get(OutboxItem, taken[0].id).status == "claimed"
+
+
+def test_a_busy_channel_waits_its_turn_without_holding_up_others(sessions) -> None:  # type: ignore[no-untyped-def]
+    now = datetime.now(UTC)
+    with sessions.begin() as s:
+        tenant = Tenant(name="t", created_at=now)
+        s.add(tenant)
+        s.flush()
+        for n, channel in enumerate(["CBUSY", "CBUSY", "CBUSY", "CQUIET"]):
+            outbox.enqueue(
+                s,
+                tenant_id=tenant.id,
+                dedup_key=f"k{n}",
+                to=Address(person_id=None, platform="slack", user_id=channel, name=channel),
+                message=Message(text=f"m{n}"),
+                now=now,
+                target_kind="channel",
+            )
+    with FakeSlack() as slack:
+        sender = SlackSender(token="xoxb-test", base_url=slack.url, timeout=1)  # 1 msg/s/channel
+        worker = Worker(
+            sessions=sessions, senders={"slack": sender}, name="w1", clock=lambda: datetime.now(UTC)
+        )
+        report = worker.drain()
+        assert [m["text"] for m in slack.posted] == ["m0", "m3"]
+        assert (report.sent, report.deferred) == (2, 2)
+        with sessions() as s:
+            waiting = s.scalars(select(OutboxItem).where(OutboxItem.status == "pending")).all()
+            assert sorted(r.dedup_key for r in waiting) == ["k1", "k2"]
+            assert all(r.attempts == 0 for r in waiting)  # waiting its turn is not a failure
+        deadline = time.monotonic() + 10
+        while len(slack.posted) < 4 and time.monotonic() < deadline:
+            worker.drain()
+            time.sleep(0.1)
+        assert [m["text"] for m in slack.posted] == ["m0", "m3", "m1", "m2"]

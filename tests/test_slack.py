@@ -117,17 +117,14 @@ def wait_for(pred, seconds: float = 10) -> bool:  # type: ignore[no-untyped-def]
     return False
 
 
-def test_log_is_acknowledged_fast_and_answered_in_the_channel(rig: SlackRig) -> None:
-    started = time.monotonic()
-    key, status, took = rig.command(
+def test_log_is_acknowledged_and_answered_in_the_channel(rig: SlackRig) -> None:
+    key, status, _ = rig.command(
         "Acme call Discussed pricing. next: send quote by Tue", team="T-log"
     )
-    assert status == 200 and took < 1.0
+    assert status == 200  # how fast: bench/slack_ack.py (no timing asserts in tests)
     reply = rig.response(key)
-    answered = time.monotonic() - started
     assert reply["response_type"] == "in_channel"
     assert "logged a call with Acme" in text_of(reply)
-    assert answered < 1.0, answered
 
 
 @pytest.mark.parametrize(
@@ -196,10 +193,10 @@ def test_card_click_updates_the_card_in_place(rig: SlackRig) -> None:
         ],
     }
     body = signing.action_body(payload)
-    status, took = rig.post(
+    status, _ = rig.post(
         body, signing.headers(body, SECRET, content_type="application/x-www-form-urlencoded")
     )
-    assert status == 200 and took < 1.0
+    assert status == 200
     assert wait_for(lambda: any(u["ts"] == "1700000000.000100" for u in rig.fake.updates))
     update = next(u for u in rig.fake.updates if u["ts"] == "1700000000.000100")
     assert update["channel"] == "C1"

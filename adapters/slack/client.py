@@ -37,6 +37,12 @@ class SlackSender:
         if min_interval is not None:
             self.min_interval = min_interval
 
+    def pace_key(self, delivery: Delivery) -> str | None:
+        """The conversation Slack's ~1 message/s applies to; a response_url is not paced."""
+        if delivery.target_kind in ("channel", "ephemeral") and delivery.meta.get("response_url"):
+            return None
+        return delivery.target_id
+
     def send(self, delivery: Delivery) -> str:
         meta, kind = delivery.meta, delivery.target_kind
         body = render.message(delivery.message)

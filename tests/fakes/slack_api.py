@@ -36,6 +36,7 @@ class FakeSlack:
         self.ephemeral: list[dict[str, Any]] = []
         self.updates: list[dict[str, Any]] = []
         self.responses: dict[str, list[dict[str, Any]]] = {}  # response_url id → posts
+        self.answered_at: dict[str, float] = {}  # response_url id → time of the first post
         self.people: dict[str, dict[str, Any]] = {}  # user id → users.info "user"
         self.socket_url = ""  # what apps.connections.open hands out (Socket Mode)
         self._ts = 0
@@ -95,6 +96,7 @@ class FakeSlack:
         with self.lock:
             self.calls.append(("response_url", body))
             self.responses.setdefault(key, []).append(body)
+            self.answered_at.setdefault(key, time.time())
 
     def answer(
         self, method: str, body: dict[str, Any]
