@@ -358,3 +358,17 @@ def test_serve_refuses_to_start_without_a_signing_secret(tmp_path: Path) -> None
     )
     assert done.returncode != 0
     assert "slack.signing_secret" in done.stderr + done.stdout
+
+
+def test_ack_does_not_wait_for_a_locked_database(rig: SlackRig) -> None:
+    holder = sqlite3.connect(rig.db, timeout=1, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")  # another process holds the store
+    try:
+        key, status, _ = rig.command("Acme call while the database was locked", team="T-locked")
+        assert status == 200  # acknowledged although nothing could be written yet
+        time.sleep(0.5)
+        assert key not in rig.fake.responses
+    finally:
+        holder.execute("COMMIT")
+        holder.close()
+    assert "logged a call with Acme" in text_of(rig.response(key, timeout=20))
