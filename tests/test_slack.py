@@ -102,6 +102,9 @@ poll_seconds = 0.2
             yield SlackRig(fake, port, db)
         finally:
             assert stop(proc) == 0, log.read_text()
+        logged = log.read_text()
+        assert SECRET not in logged and "xoxb-test" not in logged  # never a secret in the logs
+        assert '"msg": "runtime stopped' in logged
 
 
 def text_of(response: dict[str, Any]) -> str:
