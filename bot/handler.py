@@ -86,12 +86,10 @@ class Bot:
         tenant = tenant_for(session, event, self.settings)
         if event.delivery_id and not self._first_delivery(session, tenant.id, event):
             return Outcome()
-        if (
-            not event.addressed
-            and event.action is None
-            and not (event.text or "").lstrip().startswith(("/", "／"))
-        ):
-            # overheard, not spoken to: track customer questions, say nothing
+        spoken_to = event.addressed or (event.text or "").lstrip().startswith(("/", "／"))
+        if event.action is None and (event.from_other_org or not spoken_to):
+            # overheard, or someone from another organisation (a customer in a shared
+            # channel, who may never run commands here): track their questions, say nothing
             env = JobEnv(sessions=self.sessions, settings=self.settings, words=self.words)
             channel_talk.overheard(session, tenant, event, env)
             return Outcome()

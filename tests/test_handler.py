@@ -291,3 +291,11 @@ def test_replies_and_pushes_speak_the_language_people_write(chat: Chat) -> None:
     carl = next(p for p in rows(chat, Person) if p.display_name == "carl")
     assert "请你确认" in chat.pushes()[carl.id]  # carl last wrote Chinese
     assert "@carl 已确认 R1" in chat.click("carl", "req.confirm:1:1")  # a click has no words
+
+
+def test_someone_from_another_organisation_cannot_run_commands(chat: Chat) -> None:
+    chat.say("alice", "/log Acme call ours")
+    outsider = chat.event("mallory", "/pipeline all")
+    outsider = type(outsider)(**{**outsider.__dict__, "from_other_org": True})
+    assert chat.send(outsider).replies == []
+    assert [p.display_name for p in rows(chat, Person)] == ["alice"]
