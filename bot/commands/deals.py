@@ -6,7 +6,7 @@ from bot import intents as i
 from bot.context import Context, UserError
 from bot.customers import find, open_deals, pick_deal
 from bot.outcome import Outcome
-from storage.models import AuditEntry, Customer, Deal
+from storage.models import AuditEntry, Deal
 
 
 def deal(ctx: Context, intent: i.DealCommand) -> Outcome:
@@ -109,7 +109,3 @@ def _audit(ctx: Context, target: Deal, action: str, before: dict[str, str]) -> N
             at=ctx.now,
         )
     )
-
-
-def customer_of(ctx: Context, target: Deal) -> Customer:
-    return ctx.session.get_one(Customer, target.customer_id)
