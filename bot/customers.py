@@ -57,7 +57,10 @@ def find(
             customer = candidates[0]
         elif len(candidates) > 1:
             raise UserError(
-                "ambiguous_customer", name=ref.name, candidates=[c.name for c in candidates]
+                "ambiguous_customer",
+                name=ref.name,
+                candidates=[c.name for c in candidates],
+                text=ctx.event.text or "",  # offered back with each name, nothing retyped
             )
     if customer is None:
         if not create:
