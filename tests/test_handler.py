@@ -74,6 +74,7 @@ def test_customer_matching_exact_alias_prefix_and_quoted(chat: Chat) -> None:
     chat.say("alice", "/log Acmeville call another one")
     reply = chat.say("alice", "/log Acme call which one?")
     assert "could be “Acme Corp” or “Acmeville”" in reply
+    assert '/log "Acmeville" call which one?' in reply  # the words come back, ready to send
     assert len(rows(chat, Activity)) == 5  # the ambiguous line stored nothing
 
 
