@@ -236,7 +236,12 @@ class Bot:
             return press(ctx, args)
         text = (event.text or "").strip()
         if len(text) > self.settings.max_message_chars:
-            raise UserError("too_long", limit=self.settings.max_message_chars, size=len(text))
+            raise UserError(
+                "too_long",
+                limit=self.settings.max_message_chars,
+                size=len(text),
+                text=text[:20000],  # handed back so that splitting it needs no retyping
+            )
         parsed = grammar.parse(
             text,
             grammar.ParseContext(

@@ -226,8 +226,9 @@ def test_a_retried_delivery_changes_nothing(chat: Chat) -> None:
 
 
 def test_oversized_message_is_refused_and_nothing_saved(chat: Chat) -> None:
-    reply = chat.say("alice", "/log Acme call " + "x" * 5000)
-    assert "the limit is 4000" in reply
+    line = "/log Acme call " + "x" * 5000
+    reply = chat.say("alice", line)
+    assert "the limit is 4000" in reply and line in reply
     assert rows(chat, Activity) == []
 
 
