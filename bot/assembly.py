@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select, text
 
+from bot import inbox
 from bot.config import Config
 from bot.handler import Bot
 from bot.i18n import Words
+from bot.inbox import InboxPolicy
 from bot.jobs.env import JobEnv
 from bot.outbox import OutboxPolicy
 from bot.settings import Settings
@@ -34,6 +37,15 @@ class Core:
         with self.bot.sessions() as s:
             rows = s.execute(select(OutboxItem.status, func.count()).group_by(OutboxItem.status))
             return {status: n for status, n in rows}
+
+    def inbox_depth(self) -> inbox.Depth:
+        with self.bot.sessions() as s:
+            return inbox.depth(s, datetime.now(UTC))
+
+
+def inbox_policy(config: Config) -> InboxPolicy:
+    i = config.inbox
+    return InboxPolicy(max_attempts=i.max_attempts, max_depth=i.max_depth, keep_days=i.keep_days)
 
 
 def outbox_policy(config: Config) -> OutboxPolicy:

@@ -4,22 +4,24 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import partial
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 
-from bot.assembly import assemble
-from bot.config import Config, ConfigError, check_config, load_config
-from bot.delivery import Delivery
-from bot.i18n import LOCALES
-from bot.jobs import run_due
-from bot.jobs.dead_letters import tell_admins
-from bot.jobs.env import JobEnv
-from bot.outbox import Worker
-from storage import db
+# Only what `--help` needs is imported here: the store, the SDKs and the core load when a
+# command runs (`dealbot --help` stays well under a second).
+if TYPE_CHECKING:
+    from bot.config import Config
+    from bot.delivery import Delivery
+    from bot.jobs.env import JobEnv
+
+LOCALES = ("en", "zh_CN")  # bot.i18n.LOCALES, without loading Jinja for --help
+VERBOSE = {"on": False}
 
 CONFIG_HELP = "TOML configuration (see config.example.toml); secrets may come from DEALBOT_* env."
 
@@ -32,13 +34,18 @@ def database_url(value: str | None, config: Config) -> str:
 
 
 def load(path: str | None) -> Config:
+    from adapters.registry import sections
+    from bot.config import ConfigError, load_config
+
     try:
-        return load_config(path)
+        return load_config(path, platforms=sections())
     except ConfigError as e:
         raise click.ClickException("configuration problems:\n" + "\n".join(e.problems)) from None
 
 
 def on_dead(env: JobEnv, clock, delivery: Delivery, reason: str) -> None:  # type: ignore[no-untyped-def]
+    from bot.jobs.dead_letters import tell_admins
+
     tell_admins(env, delivery, reason, clock())
 
 
@@ -46,6 +53,7 @@ def on_dead(env: JobEnv, clock, delivery: Delivery, reason: str) -> None:  # typ
 @click.option("-v", "--verbose", is_flag=True, help="Log debug output to stderr.")
 def main(verbose: bool) -> None:
     """dealbot — sales-process chat-ops for Slack, Feishu and WeCom."""
+    VERBOSE["on"] = verbose
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.WARNING,
         stream=sys.stderr,
@@ -61,6 +69,8 @@ def main(verbose: bool) -> None:
 def console(db_url: str | None, lang: str | None, tz: str | None, config_path: str | None) -> None:
     """Chat with dealbot in the terminal (#sales). Reads a script when stdin is not a terminal."""
     from adapters.console.app import run
+    from bot.assembly import assemble
+    from bot.jobs import run_due
 
     config = load(config_path)
     settings = config.settings()
@@ -92,9 +102,15 @@ def console(db_url: str | None, lang: str | None, tz: str | None, config_path: s
 )
 @click.option("--db", "db_url", help="Database URL or SQLite file (default from the config).")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help=CONFIG_HELP)
-def tick(at: str, db_url: str | None, config_path: str | None) -> None:
+@click.option("--max-wait", type=float, default=300.0, show_default=True,
+              help="Seconds to wait out platforms' pacing before leaving the rest for later.")
+def tick(at: str, db_url: str | None, config_path: str | None, max_wait: float) -> None:
     """Run every job due by --at, deliver what they enqueued, exit."""
-    from adapters.wiring import senders_for
+    from adapters.platform import Services
+    from adapters.server import platforms as registry
+    from bot.assembly import assemble
+    from bot.jobs import run_due
+    from bot.outbox import Worker
 
     config = load(config_path)
     settings = config.settings()
@@ -106,20 +122,33 @@ def tick(at: str, db_url: str | None, config_path: str | None) -> None:
         when = when.replace(tzinfo=ZoneInfo(settings.timezone))
     core = assemble(config, database_url=database_url(db_url, config), settings=settings)
     env = core.env
+    services = Services(ingress=None, words=core.bot.words, locale=settings.locale,
+                        out=sys.stdout)  # fmt: skip
+    try:
+        platforms = registry.build(config, services)
+    except NotImplementedError as e:
+        raise click.ClickException(str(e)) from None
     counts = run_due(env, when)
+    started = time.monotonic()
+
+    def clock() -> datetime:  # the tick's moment, advancing as pacing makes it wait
+        return when + timedelta(seconds=time.monotonic() - started)
+
     worker = Worker(
         sessions=env.sessions,
-        senders=senders_for(config, out=sys.stdout),
+        senders={name: p.sender() for name, p in platforms.items()},
         name=f"tick-{datetime.now(UTC):%H%M%S}",
         policy=core.policy,
-        clock=lambda: when,
-        on_dead=partial(on_dead, env, lambda: when),
+        clock=clock,
+        on_dead=partial(on_dead, env, clock),
+        orphans=True,
     )
-    report = worker.drain()
+    report = worker.drain_paced(max_wait=max_wait, sleep=time.sleep)
     jobs = ", ".join(f"{name} {n}" for name, n in counts.items())
     click.echo(
         f"tick {when.isoformat()}: enqueued {jobs}; sent {report.sent}, "
-        f"retrying {report.retried}, dead {len(report.dead or [])}",
+        f"retrying {report.retried}, dead {len(report.dead or [])}, "
+        f"deferred by pacing {report.deferred}",
         err=True,
     )
 
@@ -128,7 +157,13 @@ def tick(at: str, db_url: str | None, config_path: str | None) -> None:
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help=CONFIG_HELP)
 def check_config_cmd(config_path: str | None) -> None:
     """Validate the configuration: one line per mistake, exit 1 if there is any."""
-    problems = check_config(config_path)
+    from adapters.registry import sections
+    from adapters.server.platforms import unavailable
+    from bot.config import check_config, load_config
+
+    problems = check_config(config_path, platforms=sections())
+    if not problems:
+        problems = unavailable(load_config(config_path, platforms=sections()))
     for line in problems:
         click.echo(line)
     if problems:
@@ -143,7 +178,7 @@ def serve(config_path: str | None) -> None:
     from adapters.server.app import run_server
 
     config = load(config_path)
-    run_server(config)
+    run_server(config, verbose=VERBOSE["on"])
 
 
 @main.group(name="db")
@@ -156,6 +191,8 @@ def db_group() -> None:
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help=CONFIG_HELP)
 def upgrade(db_url: str | None, config_path: str | None) -> None:
     """Migrate the database to the newest schema (Alembic)."""
+    from storage import db
+
     engine = db.make_engine(database_url(db_url, load(config_path)))
     db.upgrade(engine)
     click.echo("database is at the newest schema")

@@ -9,6 +9,7 @@ unset. config.example.toml documents every key.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Iterator, Mapping
@@ -22,23 +23,20 @@ from pydantic import (
     Field,
     Strict,
     ValidationError,
+    create_model,
     field_validator,
     model_validator,
 )
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from bot.config_platforms import (
-    PLATFORMS,
+from bot.config_types import (
     Clock,
     Currency,
-    FeishuSection,
     PositiveFloat,
     PositiveInt,
     Section,
-    SlackSection,
     Text,
-    WecomSection,
     between,
     env_name,
     problem,
@@ -230,6 +228,16 @@ class SchedulerSection(Section):
     interval_seconds: PositiveFloat = 30.0
 
 
+class InboxSection(Section):
+    max_depth: PositiveInt = 5000  # waiting deliveries past which platforms are asked to retry
+    max_attempts: PositiveInt = 5
+    keep_days: PositiveFloat = 7.0
+    max_body_bytes: PositiveInt = 1_048_576
+    body_timeout_seconds: PositiveFloat = 10.0
+    max_connections: PositiveInt = 2000
+    poll_seconds: PositiveFloat = 0.5
+
+
 class Config(Section):
     database: DatabaseSection = Field(default_factory=DatabaseSection)
     bot: BotSection = Field(default_factory=BotSection)
@@ -238,14 +246,17 @@ class Config(Section):
     server: ServerSection = Field(default_factory=ServerSection)
     outbox: OutboxSection = Field(default_factory=OutboxSection)
     scheduler: SchedulerSection = Field(default_factory=SchedulerSection)
-    slack: SlackSection | None = None  # None: not configured (no table, no environment)
-    feishu: FeishuSection | None = None
-    wecom: WecomSection | None = None
+    inbox: InboxSection = Field(default_factory=InboxSection)
+    # a table per chat platform joins through `model_for` (None: not configured)
 
     @property
     def platforms(self) -> list[str]:
         """The configured chat platforms, e.g. ["slack", "wecom"]."""
-        return [name for name in PLATFORMS if getattr(self, name) is not None]
+        names = [n for n, f in type(self).model_fields.items() if _is_platform(f.metadata)]
+        return [name for name in names if getattr(self, name) is not None]
+
+    def section(self, name: str) -> Section | None:
+        return getattr(self, name, None)
 
     def settings(self) -> Settings:
         bot = self.bot
@@ -262,39 +273,79 @@ class Config(Section):
         )
 
 
-def load_config(path: str | Path | None, env: Mapping[str, str] | None = None) -> Config:
+Platforms = Mapping[str, type[Section]]  # a platform's name → its table (from the registry)
+
+
+class _PlatformSlot:
+    """Marks a Config field as a platform's table."""
+
+
+def _is_platform(metadata: list[Any]) -> bool:
+    return any(isinstance(m, _PlatformSlot) for m in metadata)
+
+
+def model_for(platforms: Platforms) -> type[Config]:
+    """The Config with a table for each platform; the composition root passes the registry's."""
+    return _model(tuple(platforms.items())) if platforms else Config
+
+
+@functools.cache
+def _model(platforms: tuple[tuple[str, type[Section]], ...]) -> type[Config]:
+    fields: dict[str, Any] = {
+        name: (Annotated[section | None, _PlatformSlot()], None) for name, section in platforms
+    }
+    return create_model("Config", __base__=Config, **fields)
+
+
+def load_config(
+    path: str | Path | None,
+    env: Mapping[str, str] | None = None,
+    platforms: Platforms | None = None,
+) -> Config:
     """The file at `path` (None: defaults only), overridden by `env` (default os.environ).
 
     Raises ConfigError listing every problem found.
     """
+    platforms = platforms or {}
+    model = model_for(platforms)
     raw, problems = read_toml(Path(path)) if path is not None else ({}, [])
     if problems:
         raise ConfigError(problems)
-    sources = _apply_env(raw, os.environ if env is None else env)
+    sources = _apply_env(raw, os.environ if env is None else env, platforms)
     try:
-        return Config.model_validate(raw)
+        return model.model_validate(raw)
     except ValidationError as e:
         errors = e.errors(include_url=False)
     # raised outside the except block: no chained ValidationError (its text may quote secrets)
     raise ConfigError(
-        list(dict.fromkeys(line for err in errors for line in problem_lines(err, sources, Config)))
+        list(
+            dict.fromkeys(
+                line for err in errors for line in problem_lines(err, sources, model, platforms)
+            )
+        )
     )
 
 
-def check_config(path: str | Path | None, env: Mapping[str, str] | None = None) -> list[str]:
+def check_config(
+    path: str | Path | None,
+    env: Mapping[str, str] | None = None,
+    platforms: Platforms | None = None,
+) -> list[str]:
     """[] when the config is fine, else one line per problem (for `dealbot check-config`)."""
     try:
-        load_config(path, env)
+        load_config(path, env, platforms)
     except ConfigError as e:
         return e.problems
     return []
 
 
-def _apply_env(raw: dict[str, Any], env: Mapping[str, str]) -> dict[tuple[str, str], str]:
+def _apply_env(
+    raw: dict[str, Any], env: Mapping[str, str], platforms: Platforms
+) -> dict[tuple[str, str], str]:
     """Copy DEALBOT_* variables into the parsed file; returns (section, key) → variable."""
     wanted = [("database", "url", DATABASE_URL_ENV)] + [
         (name, key, env_name(name, key))
-        for name, model in PLATFORMS.items()
+        for name, model in platforms.items()
         for key in model.model_fields
     ]
     sources = {}

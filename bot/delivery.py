@@ -1,11 +1,21 @@
-"""The neutral side of sending: what a platform sender gets and how it reports failure."""
+"""The neutral side of sending: what a platform's sender is, what it gets, how it fails."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, replace
+from enum import StrEnum
+from typing import Any, ClassVar
 
+from bot.events import ReplyHandle
 from bot.outcome import Button, Card, Message
+
+
+class TargetKind(StrEnum):
+    PERSON = "person"  # a person's direct messages
+    CHANNEL = "channel"  # a channel or group chat, for everyone in it
+    EPHEMERAL = "ephemeral"  # in a conversation, seen only by one person
+    UPDATE = "update"  # replace a card already shown
 
 
 class RetryLater(Exception):
@@ -26,30 +36,61 @@ class Undeliverable(Exception):
 
 
 @dataclass(frozen=True, kw_only=True)
+class Capabilities:
+    """What a platform can show. The outbox worker turns what it cannot into what it can: a
+    private reply becomes a direct message, a card update a new message with the card."""
+
+    ephemeral: bool = False
+    update: bool = False
+    threads: bool = False
+    idempotency_key: bool = False  # the dedup key reaches the platform (Feishu's uuid, …)
+
+
+@dataclass(frozen=True, kw_only=True)
 class Delivery:
     """One claimed outbox row, as a sender sees it."""
 
     id: int
     tenant_id: int
-    dedup_key: str  # also the idempotency key where a platform has one (Feishu uuid, …)
+    dedup_key: str  # also the idempotency key where a platform has one
     platform: str
-    target_kind: str  # person | channel | ephemeral | update
-    target_id: str  # the platform's user or channel id
+    kind: TargetKind
+    target_id: str  # the platform's user or conversation id
     target_name: str
     message: Message
-    meta: dict[str, str] = field(default_factory=dict)  # thread, response_url, message ts, …
+    reply: ReplyHandle | None = None  # for replies and card updates: the event's own handle
+    clicked_by: str = ""  # card updates: who pressed, and when (ISO)
+    clicked_at: str = ""
 
 
-class Sender(Protocol):
-    platform: str
-    min_interval: float  # seconds between two messages to one conversation
+class Sender(ABC):
+    """A platform's outbound half. `send` raises RetryLater or Undeliverable; anything else is
+    treated as a bug: retried, then dead-lettered."""
 
+    platform: ClassVar[str]
+    capabilities: ClassVar[Capabilities] = Capabilities()
+    min_interval: float = 0.0  # seconds between two messages to one conversation
+
+    @abstractmethod
     def send(self, delivery: Delivery) -> str:
-        """Deliver; return the platform's message id. Raise RetryLater or Undeliverable."""
-        ...
+        """Deliver; return the platform's message id."""
 
-    # optional: `pace_key(delivery) -> str | None`, the conversation `min_interval` applies to
-    # (default: the target id; None: not paced)
+    def pace_key(self, delivery: Delivery) -> str | None:
+        """The conversation `min_interval` applies to; None: not paced."""
+        return delivery.target_id
+
+
+def adapt(delivery: Delivery, can: Capabilities) -> Delivery:
+    """What a platform cannot show, in a form it can: a private reply as a direct message to
+    the person, a card update as the card posted again in the conversation."""
+    reply = delivery.reply
+    if reply is None:
+        return delivery
+    if delivery.kind is TargetKind.EPHEMERAL and not can.ephemeral:
+        return replace(delivery, kind=TargetKind.PERSON, target_id=reply.user_id)
+    if delivery.kind is TargetKind.UPDATE and not can.update:
+        return replace(delivery, kind=TargetKind.CHANNEL, target_id=reply.conversation)
+    return delivery
 
 
 def message_to_dict(message: Message) -> dict[str, Any]:

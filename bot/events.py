@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
+
+# The one neutral mention token: `@` and a platform user id (or a name the console typed).
+# Each adapter rewrites its platform's own markup (Slack `<@U1>`, Feishu `@_user_1`) to this
+# before the core sees the text; the grammar and the console read mentions with this regex.
+MENTION = re.compile(r"(?<![\w@])@([^\s@,:;!?。，：；！？]+)")
+
+
+def mention_token(user_id: str) -> str:
+    return "@" + user_id
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -18,40 +28,52 @@ class Mention:
 
 @dataclass(frozen=True, kw_only=True)
 class CardAction:
-    """A button press: the button id carries the action and its arguments (`req.confirm:3:2`)."""
+    """A button press: the button id carries the action and its arguments (bot/buttons.py)."""
 
     button_id: str
-    card_message_id: str | None = None
 
-    @property
-    def name(self) -> str:
-        return self.button_id.split(":", 1)[0]
 
-    @property
-    def args(self) -> tuple[str, ...]:
-        return tuple(self.button_id.split(":")[1:])
+@dataclass(frozen=True, kw_only=True)
+class ReplyHandle:
+    """Where the answer to one event goes. Built by the platform that received the event and
+    handed back to that platform's sender; the core only stores and returns it."""
+
+    conversation: str  # the channel / chat the event came from
+    user_id: str  # who spoke: the target of a private (ephemeral) reply
+    thread: str | None = None  # reply in this thread, where the platform has threads
+    token: str = ""  # the platform's own reply capability (Slack: response_url); never logged
+    card_message: str | None = None  # the message of the clicked card, to update it
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if v not in (None, "")}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> ReplyHandle | None:
+        if not data:
+            return None
+        return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
 
 
 @dataclass(frozen=True, kw_only=True)
 class Event:
-    platform: str  # console | slack | feishu | wecom
+    platform: str
     workspace_id: str
     user_id: str
     user_name: str
     channel_id: str
-    channel_is_dm: bool = False
     text: str | None = None
     action: CardAction | None = None
     mentions: tuple[Mention, ...] = ()
-    delivery_id: str | None = None  # for de-duplication of platform retries
     message_id: str | None = None  # the source message, kept with what it created
     thread_id: str | None = None
     occurred_at: datetime
     user_timezone: str | None = None
     user_locale: str | None = None
     from_other_org: bool = False  # e.g. a customer in a Slack Connect channel
-    addressed: bool = True  # a command, a DM or an @mention; False: overheard channel chatter
-    # platforms whose replies are sent by the outbox (durable, retried) rather than printed
-    reply_via_outbox: bool = False
-    reply_meta: dict[str, str] = field(default_factory=dict, compare=False)  # e.g. response_url
-    raw: dict[str, Any] = field(default_factory=dict, compare=False)
+    addressed: bool = True  # the edge decides: a command, a DM or an @mention of the bot
+    reply: ReplyHandle | None = None  # None: answer in `channel_id`, to `user_id`
+
+    def reply_handle(self) -> ReplyHandle:
+        return self.reply or ReplyHandle(
+            conversation=self.channel_id, user_id=self.user_id, thread=self.thread_id
+        )

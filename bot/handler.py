@@ -5,26 +5,31 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import customers, grammar, outbox
+from bot import buttons, customers, grammar, inbox, mentions, posting
 from bot import intents as i
+from bot.buttons import Act
 from bot.commands import admin, channel_talk, deals, meetings, records, requirements, views
 from bot.context import Context, UserError
 from bot.events import Event
 from bot.i18n import Words, pick_locale
 from bot.jobs.env import JobEnv
-from bot.outcome import Message, Outcome
-from bot.people import Address, address_of, person_for, tenant_for
+from bot.outcome import Outcome
+from bot.people import person_for, tenant_for
 from bot.settings import Settings
-from storage.models import ProcessedInbound
 
 logger = logging.getLogger(__name__)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
 
 COMMANDS: dict[type, Callable[[Context, Any], Outcome]] = {
     i.LogTouch: records.log_touch,
@@ -50,13 +55,25 @@ COMMANDS: dict[type, Callable[[Context, Any], Outcome]] = {
     i.Link: admin.link,
 }
 
-BUTTONS: dict[str, Callable[[Context, tuple[int, ...]], Outcome]] = {
-    "req.confirm": lambda ctx, a: requirements.press(ctx, "confirm", a[0], a[1]),
-    "req.change": lambda ctx, a: requirements.press(ctx, "change", a[0], a[1]),
-    "task.done": lambda ctx, a: records.task_done(ctx, a[0]),
-    "task.snooze": lambda ctx, a: records.task_snooze(ctx, a[0]),
-    "task.log": lambda ctx, a: records.task_log(ctx, a[0]),
+BUTTONS: dict[Act, Callable[[Context, tuple[int, ...]], Outcome]] = {
+    Act.REQ_CONFIRM: lambda ctx, a: requirements.press(ctx, "confirm", a[0], a[1]),
+    Act.REQ_CHANGE: lambda ctx, a: requirements.press(ctx, "change", a[0], a[1]),
+    Act.TASK_DONE: lambda ctx, a: records.task_done(ctx, a[0]),
+    Act.TASK_SNOOZE: lambda ctx, a: records.task_snooze(ctx, a[0]),
+    Act.TASK_LOG: lambda ctx, a: records.task_log(ctx, a[0]),
 }
+
+
+@dataclass(frozen=True)
+class InboxClaim:
+    """The inbox row an event came from, held by `worker`: marked done with the change."""
+
+    id: int
+    worker: str
+
+
+class LostClaim(Exception):
+    """Another worker took the inbox row over (ours was too slow): our work is rolled back."""
 
 
 class Bot:
@@ -65,34 +82,47 @@ class Bot:
         self.settings = settings
         self.words = words
 
-    def handle(self, event: Event) -> Outcome:
+    def handle(self, event: Event, *, claim: InboxClaim | None = None) -> Outcome:
+        """Handle one event in one transaction: the change, its outbox rows, and (with a claim)
+        the inbox row marked done commit together. Raises when the store or a bug stopped it;
+        then nothing was changed, and the inbox retries or dead-letters the row."""
+        origin = f"in{claim.id}" if claim else f"ev{uuid.uuid4().hex}"
         for attempt in range(3):
             try:
                 with self.sessions.begin() as session:
-                    return self._handle(session, event)
+                    outcome = self._handle(session, event, origin)
+                    if claim and not inbox.mark_done(session, claim.worker, claim.id, utcnow()):
+                        raise LostClaim(f"inbox row {claim.id}")
+                    return outcome
             except IntegrityError:
                 # a concurrent transaction created the same row first (a person seen for the
-                # first time, a new customer, the same delivery): run again and see its row
-                logger.info("conflict handling %s, attempt %d", event.message_id, attempt + 1)
-            except Exception:
-                logger.exception("failed to handle %s", event.message_id or event.delivery_id)
-                break
-        # never a stack trace in chat: say nothing was saved and hand the words back
+                # first time, a new customer): run again and see its row
+                logger.info("conflict handling inbox row %s, attempt %d", origin, attempt + 1)
+        raise RuntimeError(f"{origin}: conflicting writes three times in a row")
+
+    def refusal(self, event: Event) -> Outcome:
+        """Never a stack trace in chat: nothing was saved, and here are your words back."""
         locale = pick_locale(event.user_locale, event.text, self.settings.locale)
         text = event.text or (event.action.button_id if event.action else "")
         return Outcome().reply(self.words(locale, "errors.internal", text=text), private=True)
 
-    def _handle(self, session: Session, event: Event) -> Outcome:
+    def give_up(self, event: Event, claim: InboxClaim) -> None:
+        """The inbox row is dead: tell the sender, in their language, with their words."""
+        with self.sessions.begin() as session:
+            tenant = tenant_for(session, event, self.settings)
+            posting.post(session, tenant_id=tenant.id, outcome=self.refusal(event),
+                         origin=f"in{claim.id}:dead", now=utcnow(), event=event)  # fmt: skip
+
+    def _handle(self, session: Session, event: Event, origin: str) -> Outcome:
         tenant = tenant_for(session, event, self.settings)
-        if event.delivery_id and not self._first_delivery(session, tenant.id, event):
-            return Outcome()
-        spoken_to = event.addressed or (event.text or "").lstrip().startswith(("/", "／"))
-        if event.action is None and (event.from_other_org or not spoken_to):
+        if event.action is None and (event.from_other_org or not event.addressed):
             # overheard, or someone from another organisation (a customer in a shared
             # channel, who may never run commands here): track their questions, say nothing
             env = JobEnv(sessions=self.sessions, settings=self.settings, words=self.words)
-            channel_talk.overheard(session, tenant, event, env)
-            return Outcome()
+            outcome = channel_talk.overheard(session, tenant, event, env)
+            posting.post(session, tenant_id=tenant.id, outcome=outcome, origin=origin,
+                         now=event.occurred_at)  # fmt: skip
+            return outcome
         me = person_for(
             session,
             tenant,
@@ -125,115 +155,29 @@ class Bot:
         except UserError as e:
             savepoint.rollback()
             outcome = Outcome().reply(ctx.t(f"errors.{e.key}", **e.params), private=True)
-            if event.reply_via_outbox:
-                self._enqueue_replies(ctx, outcome)
-            return outcome
-        if event.reply_via_outbox:
-            self._enqueue_replies(ctx, outcome)
-        self._enqueue_pushes(ctx, outcome)
+        posting.post(
+            session,
+            tenant_id=tenant.id,
+            outcome=outcome,
+            origin=origin,
+            now=ctx.now,
+            event=event,
+            speaker=me.display_name,
+            clicked=(mentions.marker(me.id), ctx.now.isoformat()),
+        )
         return outcome
-
-    def _enqueue_replies(self, ctx: Context, outcome: Outcome) -> None:
-        """Replies and card updates as outbox rows, committed with the change they report."""
-        outcome.queued = True
-        event = ctx.event
-        origin = f"reply:{self._origin(event)}"
-        here = Address(
-            person_id=None, platform=event.platform, user_id=event.channel_id, name=event.channel_id
-        )
-        meta = {**event.reply_meta, "user": event.user_id}
-        if event.thread_id:
-            meta["thread"] = event.thread_id
-        for n, reply in enumerate(outcome.replies):
-            outbox.enqueue(
-                ctx.session,
-                tenant_id=ctx.tenant.id,
-                dedup_key=f"{origin}:{n}",
-                to=here,
-                message=reply.message,
-                now=ctx.now,
-                target_kind="ephemeral" if reply.private else "channel",
-                meta=meta,
-            )
-        clicked = event.action.card_message_id if event.action else None
-        for n, update in enumerate(outcome.updates):
-            if clicked:
-                outbox.enqueue(
-                    ctx.session,
-                    tenant_id=ctx.tenant.id,
-                    dedup_key=f"{origin}:update:{n}",
-                    to=here,
-                    message=Message(card=update.card),
-                    now=ctx.now,
-                    target_kind="update",
-                    meta={
-                        **meta,
-                        "message": clicked,
-                        "actor": ctx.me.display_name,
-                        "at": ctx.now.isoformat(),
-                    },
-                )
-
-    @staticmethod
-    def _origin(event: Event) -> str:
-        return event.delivery_id or event.message_id or uuid.uuid4().hex
-
-    def _enqueue_pushes(self, ctx: Context, outcome: Outcome) -> None:
-        """Pushes leave through the outbox, in the same transaction as the change they tell of."""
-        origin = self._origin(ctx.event)
-        for n, push in enumerate(outcome.pushes):
-            if push.person_id is not None:
-                to = address_of(ctx.session, push.person_id, prefer=ctx.event.platform)
-                kind = "person"
-            else:
-                to = Address(
-                    person_id=None,
-                    platform=push.channel_platform or ctx.event.platform,
-                    user_id=push.channel_id or "",
-                    name=push.channel_id or "",
-                )
-                kind = "channel"
-            outbox.enqueue(
-                ctx.session,
-                tenant_id=ctx.tenant.id,
-                dedup_key=f"push:{origin}:{n}",
-                to=to,
-                message=push.message,
-                now=ctx.now,
-                target_kind=kind,
-            )
-
-    def _first_delivery(self, session: Session, tenant_id: int, event: Event) -> bool:
-        seen = session.scalar(
-            select(ProcessedInbound.id).where(
-                ProcessedInbound.platform == event.platform,
-                ProcessedInbound.delivery_id == event.delivery_id,
-            )
-        )
-        if seen is not None:
-            return False
-        session.add(
-            ProcessedInbound(
-                tenant_id=tenant_id,
-                platform=event.platform,
-                delivery_id=event.delivery_id or "",
-                received_at=event.occurred_at,
-            )
-        )
-        session.flush()
-        return True
 
     def _dispatch(self, ctx: Context) -> Outcome:
         event = ctx.event
         if event.action is not None:
-            press = BUTTONS.get(event.action.name)
-            try:
-                args = tuple(int(a) for a in event.action.args)
-            except ValueError:
-                press = None
-            if press is None:
+            press = buttons.decode(event.action.button_id)
+            handler = BUTTONS.get(press.act) if press else None
+            if press is None or handler is None:
                 raise UserError("unknown_button", button=event.action.button_id)
-            return press(ctx, args)
+            try:
+                return handler(ctx, press.args)
+            except IndexError:  # a button id with too few arguments: not one we made
+                raise UserError("unknown_button", button=event.action.button_id) from None
         text = (event.text or "").strip()
         if len(text) > self.settings.max_message_chars:
             raise UserError(

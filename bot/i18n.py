@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
 from jinja2.runtime import Context
 
+from bot import mentions
 from bot.parse.amounts import format_amount
 
 LOCALES = ("en", "zh_CN")
@@ -66,6 +67,7 @@ class Words:
         )
         self.env.filters["local"] = _local
         self.env.filters["money"] = _money
+        self.env.filters["mention"] = mentions.marker
 
     def __call__(self, locale: str, key: str, *, tz: str = "UTC", **params: Any) -> str:
         module, _, macro = key.partition(".")

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
@@ -24,12 +24,16 @@ from bot.delivery import (
     Delivery,
     RetryLater,
     Sender,
+    TargetKind,
     Undeliverable,
+    adapt,
     message_from_dict,
     message_to_dict,
 )
+from bot.events import ReplyHandle
 from bot.outcome import Message
 from bot.people import Address
+from storage import queue
 from storage.models import OutboxItem
 
 logger = logging.getLogger(__name__)
@@ -57,18 +61,24 @@ def enqueue(
     to: Address,
     message: Message,
     now: datetime,
-    target_kind: str = "person",
-    meta: dict[str, str] | None = None,
+    kind: TargetKind = TargetKind.PERSON,
+    reply: ReplyHandle | None = None,
+    clicked: tuple[str, str] | None = None,  # a card update: who pressed, when (ISO)
 ) -> bool:
     """Add a push unless one with this key exists; True when it was added."""
+    payload = message_to_dict(message)
+    if reply is not None:
+        payload["reply"] = reply.to_dict()
+    if clicked is not None:
+        payload["clicked"] = list(clicked)
     values = {
         "tenant_id": tenant_id,
         "dedup_key": dedup_key[:200],
         "platform": to.platform,
-        "target_kind": target_kind,
-        "target_id": to.user_id,
-        "target_name": to.name,
-        "payload": {**message_to_dict(message), "meta": meta or {}},
+        "target_kind": kind.value,
+        "target_id": to.user_id[:200],
+        "target_name": to.name[:200],
+        "payload": payload,
         "status": "pending",
         "attempts": 0,
         "next_attempt_at": now,
@@ -84,6 +94,23 @@ def enqueue(
     return session.execute(stmt).scalar() is not None
 
 
+def _delivery(row: OutboxItem) -> Delivery:
+    clicked = row.payload.get("clicked") or ["", ""]
+    return Delivery(
+        id=row.id,
+        tenant_id=row.tenant_id,
+        dedup_key=row.dedup_key,
+        platform=row.platform,
+        kind=TargetKind(row.target_kind),
+        target_id=row.target_id,
+        target_name=row.target_name or row.target_id,
+        message=message_from_dict(row.payload),
+        reply=ReplyHandle.from_dict(row.payload.get("reply")),
+        clicked_by=clicked[0],
+        clicked_at=clicked[1],
+    )
+
+
 def claim(
     sessions: sessionmaker[Session],
     *,
@@ -91,59 +118,25 @@ def claim(
     platforms: list[str],
     now: datetime,
     policy: OutboxPolicy,
+    orphans: bool = False,
 ) -> list[Delivery]:
-    """Take up to a batch of due rows for these platforms, including abandoned claims."""
-    stale = now - timedelta(seconds=policy.claim_timeout)
+    """Take up to a batch of due rows for these platforms (or, with `orphans`, for any other
+    platform: rows no sender here can deliver), including abandoned claims."""
+    where = OutboxItem.platform.not_in(platforms) if orphans else OutboxItem.platform.in_(platforms)
     with sessions.begin() as s:
-        ids = list(
-            s.scalars(
-                select(OutboxItem.id)
-                .where(
-                    OutboxItem.platform.in_(platforms),
-                    or_(
-                        and_(OutboxItem.status == "pending", OutboxItem.next_attempt_at <= now),
-                        and_(OutboxItem.status == "claimed", OutboxItem.claimed_at < stale),
-                    ),
-                )
-                .order_by(OutboxItem.next_attempt_at, OutboxItem.id)
-                .limit(policy.batch_size)
-                .with_for_update(skip_locked=True)
-            )
+        ids = queue.claim_ids(
+            s,
+            OutboxItem,
+            worker=worker,
+            now=now,
+            claim_timeout=policy.claim_timeout,
+            limit=policy.batch_size,
+            where=[where],
         )
         if not ids:
             return []
-        s.execute(
-            update(OutboxItem)
-            .where(OutboxItem.id.in_(ids))
-            .values(
-                status="claimed",
-                claimed_by=worker,
-                claimed_at=now,
-                attempts=OutboxItem.attempts + 1,
-            )
-        )
         rows = s.scalars(select(OutboxItem).where(OutboxItem.id.in_(ids)).order_by(OutboxItem.id))
-        return [
-            Delivery(
-                id=r.id,
-                tenant_id=r.tenant_id,
-                dedup_key=r.dedup_key,
-                platform=r.platform,
-                target_kind=r.target_kind,
-                target_id=r.target_id,
-                target_name=r.target_name or r.target_id,
-                message=message_from_dict(r.payload),
-                meta=r.payload.get("meta") or {},
-            )
-            for r in rows
-        ]
-
-
-def _mine(worker: str, item_id: int):  # type: ignore[no-untyped-def]
-    # a row we no longer hold (taken over after a timeout) is not ours to mark
-    return and_(
-        OutboxItem.id == item_id, OutboxItem.claimed_by == worker, OutboxItem.status == "claimed"
-    )
+        return [_delivery(r) for r in rows]
 
 
 def mark_sent(
@@ -152,7 +145,7 @@ def mark_sent(
     with sessions.begin() as s:
         s.execute(
             update(OutboxItem)
-            .where(_mine(worker, item_id))
+            .where(queue.mine(OutboxItem, worker, item_id))
             .values(
                 status="sent", sent_at=now, platform_message_id=message_id[:200], last_error=None
             )
@@ -172,46 +165,30 @@ def mark_failed(
 ) -> bool:
     """Back to pending with a backoff, or dead when final or out of attempts. True if dead."""
     with sessions.begin() as s:
-        item = s.scalar(select(OutboxItem).where(_mine(worker, item_id)))
-        if item is None:
-            return False
-        item.last_error = reason[:2000]
-        item.claimed_by, item.claimed_at = None, None
-        if final or item.attempts >= policy.max_attempts:
-            item.status = "dead"
-            return True
-        wait = max(after or 0.0, policy.backoff(item.attempts))
-        item.status, item.next_attempt_at = "pending", now + timedelta(seconds=wait)
-        return False
+        dead = queue.fail(
+            s,
+            OutboxItem,
+            worker=worker,
+            item_id=item_id,
+            reason=reason,
+            now=now,
+            wait=lambda attempts: max(after or 0.0, policy.backoff(attempts)),
+            max_attempts=policy.max_attempts,
+            final=final,
+        )
+        return bool(dead)
 
 
 def defer(sessions: sessionmaker[Session], worker: str, item_id: int, until: datetime) -> None:
     """Not sent yet, not failed either: back in the queue until `until` (pacing)."""
     with sessions.begin() as s:
-        s.execute(
-            update(OutboxItem)
-            .where(_mine(worker, item_id))
-            .values(
-                status="pending",
-                claimed_by=None,
-                claimed_at=None,
-                next_attempt_at=until,
-                attempts=OutboxItem.attempts - 1,
-            )
-        )
+        queue.give_back(s, OutboxItem, worker=worker, item_id=item_id, until=until)
 
 
 def release(sessions: sessionmaker[Session], worker: str) -> int:
     """Give back every row this worker still holds (clean shutdown)."""
     with sessions.begin() as s:
-        result = s.execute(
-            update(OutboxItem)
-            .where(OutboxItem.claimed_by == worker, OutboxItem.status == "claimed")
-            .values(
-                status="pending", claimed_by=None, claimed_at=None, attempts=OutboxItem.attempts - 1
-            )
-        )
-        return result.rowcount or 0
+        return queue.give_back(s, OutboxItem, worker=worker)
 
 
 @dataclass(kw_only=True)
@@ -235,7 +212,11 @@ class Worker:
         clock: Callable[[], datetime],
         on_dead: Callable[[Delivery, str], None] | None = None,
         on_result: Callable[[str, str], None] | None = None,
+        orphans: bool = False,
     ) -> None:
+        """`orphans`: this worker has every sender the deployment has (serve, tick), so a row
+        for any other platform can never be sent: dead-letter it with the reason."""
+        self.orphans = orphans
         self.sessions = sessions
         self.senders = dict(senders)
         self.name = name
@@ -249,6 +230,8 @@ class Worker:
     def drain(self, *, max_batches: int = 1000) -> DrainReport:
         """Send what is due now, batch after batch, until nothing is left or we are stopping."""
         report = DrainReport(dead=[])
+        if self.orphans:
+            self._bury_orphans(report)
         for _ in range(max_batches):
             if self.stopping.is_set():
                 break
@@ -267,8 +250,39 @@ class Worker:
                 self._send(delivery, report)
         return report
 
+    def drain_paced(self, *, max_wait: float, sleep: Callable[[float], None]) -> DrainReport:
+        """Drain, then wait out the platforms' pacing and drain again, until nothing paced is
+        left or `max_wait` seconds have passed (`dealbot tick`: its clock must advance)."""
+        total = DrainReport(dead=[])
+        waited = 0.0
+        while True:
+            report = self.drain()
+            total.sent += report.sent
+            total.retried += report.retried
+            total.dead = (total.dead or []) + (report.dead or [])
+            total.deferred = report.deferred
+            if not report.deferred or waited >= max_wait or self.stopping.is_set():
+                return total
+            step = min(max(s.min_interval for s in self.senders.values()), max_wait - waited)
+            sleep(step)
+            waited += step
+
+    def _bury_orphans(self, report: DrainReport) -> None:
+        while batch := claim(
+            self.sessions,
+            worker=self.name,
+            platforms=list(self.senders),
+            now=self.clock(),
+            policy=self.policy,
+            orphans=True,
+        ):
+            for delivery in batch:
+                reason = f"no sender for platform {delivery.platform!r}: it is not configured"
+                self._failed(delivery, reason, None, True, report)
+
     def _send(self, delivery: Delivery, report: DrainReport) -> None:
         sender = self.senders[delivery.platform]
+        delivery = adapt(delivery, sender.capabilities)
         if not self._paced(sender, delivery):
             report.deferred += 1
             return
@@ -318,7 +332,7 @@ class Worker:
     def _paced(self, sender: Sender, delivery: Delivery) -> bool:
         """Within the platform's pace for this conversation? If not, the row goes back to wait
         its turn and the worker moves on: one busy channel never holds up the others."""
-        key = sender.pace_key(delivery) if hasattr(sender, "pace_key") else delivery.target_id
+        key = sender.pace_key(delivery)
         if key is None or sender.min_interval <= 0:
             return True
         now = _time.monotonic()

@@ -46,6 +46,7 @@ class Push:
     person_id: int | None = None
     channel_platform: str | None = None
     channel_id: str | None = None
+    key: str | None = None  # the dedup key of what it reports (rules); None: from the event
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -60,14 +61,17 @@ class Outcome:
     replies: list[Reply] = field(default_factory=list)
     pushes: list[Push] = field(default_factory=list)
     updates: list[CardUpdate] = field(default_factory=list)
-    queued: bool = False  # replies and updates already sit in the outbox (reply_via_outbox)
 
     def reply(self, text: str = "", *, card: Card | None = None, private: bool = False) -> Outcome:
         self.replies.append(Reply(message=Message(text=text, card=card), private=private))
         return self
 
-    def push(self, person_id: int, text: str = "", *, card: Card | None = None) -> Outcome:
-        self.pushes.append(Push(message=Message(text=text, card=card), person_id=person_id))
+    def push(
+        self, person_id: int, text: str = "", *, card: Card | None = None, key: str | None = None
+    ) -> Outcome:
+        self.pushes.append(
+            Push(message=Message(text=text, card=card), person_id=person_id, key=key)
+        )
         return self
 
     def extend(self, other: Outcome) -> Outcome:

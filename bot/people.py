@@ -157,8 +157,9 @@ class Address:
     name: str
 
 
-def address_of(session: Session, person_id: int, prefer: str | None = None) -> Address:
-    """A person's identity on `prefer` if they have one, else the first they were seen with."""
+def reach(session: Session, person_id: int, prefer: str | None = None) -> Address:
+    """The one rule for where a person is reached: on `prefer` (the platform they are talking
+    on) if they have an identity there, else the first platform they were seen on."""
     person = session.get_one(Person, person_id)
     idents = list(
         session.scalars(

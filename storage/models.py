@@ -332,16 +332,29 @@ class Target(Base):
     currency: Mapped[str | None] = mapped_column(String(3))
 
 
-class ProcessedInbound(Base):
-    """Platform delivery ids already handled, so a retried event changes nothing."""
+class InboxItem(Base):
+    """A platform's delivery, stored before the platform got its answer; then claimed, handled
+    and marked done in the handler's own transaction. The unique key makes a retried or
+    doubled delivery a no-op at the insert, so it never reaches the handler twice."""
 
-    __tablename__ = "processed_inbound"
-    __table_args__ = (UniqueConstraint("platform", "delivery_id"),)
+    __tablename__ = "inbox"
+    __table_args__ = (
+        UniqueConstraint("platform", "workspace", "delivery_key"),
+        Index("ix_inbox_due", "status", "next_attempt_at"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
-    tenant_id: Mapped[int] = _tenant_fk()
     platform: Mapped[str] = mapped_column(String(20))
-    delivery_id: Mapped[str] = mapped_column(String(200))
-    received_at: Mapped[datetime] = mapped_column(index=True)
+    workspace: Mapped[str] = mapped_column(String(200))  # the platform's tenant (team, corp, …)
+    delivery_key: Mapped[str] = mapped_column(String(200))
+    payload: Mapped[dict[str, Any]]
+    status: Mapped[str] = mapped_column(String(10), default="pending")  # pending|claimed|done|dead
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    received_at: Mapped[datetime]
+    next_attempt_at: Mapped[datetime]
+    claimed_by: Mapped[str | None] = mapped_column(String(100))
+    claimed_at: Mapped[datetime | None]
+    done_at: Mapped[datetime | None] = mapped_column(index=True)
+    last_error: Mapped[str | None] = mapped_column(Text)
 
 
 class OutboxItem(Base):

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.events import CardAction, Event, Mention
+from bot import inbox, mentions
+from bot.delivery import Capabilities, Sender
+from bot.events import MENTION, CardAction, Event, Mention
 from bot.handler import Bot
 from bot.i18n import Words
+from bot.inbox import Arrival, Claimed
+from bot.intake import Intake
 from bot.outcome import Outcome
 from bot.settings import Settings
-
-_MENTION = re.compile(r"(?<![\w@])@([^\s@,:;!?。，：；！？]+)")
 
 
 class Chat:
@@ -42,11 +43,8 @@ class Chat:
         text: str | None = None,
         *,
         button: str | None = None,
-        delivery_id: str | None = None,
     ) -> Event:
-        mentions = tuple(
-            Mention(token="@" + m, user_id=m, name=m) for m in _MENTION.findall(text or "")
-        )
+        said = tuple(Mention(token="@" + m, user_id=m, name=m) for m in MENTION.findall(text or ""))
         return Event(
             platform="test",
             workspace_id="w1",
@@ -54,11 +52,25 @@ class Chat:
             user_name=who,
             channel_id="sales",
             text=text,
-            mentions=mentions,
-            delivery_id=delivery_id,
+            mentions=said,
             action=CardAction(button_id=button) if button else None,
             occurred_at=self.now,
         )
+
+    # --- the durable path: what an edge stores, what an intake handles ---
+
+    def store(self, who: str, text: str, *, key: str) -> int | None:
+        """Store a delivery as a platform edge would; its inbox row id, None for a repeat."""
+        arrival = Arrival(platform="test", workspace="w1", key=key, received_at=self.now,
+                          payload={"who": who, "text": text})  # fmt: skip
+        with self.bot.sessions.begin() as s:
+            return inbox.accept(s, [arrival])[0]
+
+    def parse(self, row: Claimed) -> Event:
+        return self.event(row.payload["who"], row.payload["text"])
+
+    def intake(self, name: str = "intake") -> Intake:
+        return Intake(bot=self.bot, parsers={"test": self.parse}, name=name, clock=lambda: self.now)
 
     def send(self, event: Event) -> Outcome:
         self.last = self.bot.handle(event)
@@ -71,8 +83,12 @@ class Chat:
     def click(self, who: str, button: str) -> str:
         return self.text(self.send(self.event(who, button=button)))
 
-    @staticmethod
-    def text(outcome: Outcome) -> str:
+    def plain(self, text: str) -> str:
+        """People as a reader sees them without a platform: `@name`."""
+        with self.bot.sessions() as s:
+            return mentions.names(s, text)
+
+    def text(self, outcome: Outcome) -> str:
         parts = []
         for r in outcome.replies:
             parts.append(r.message.text or "")
@@ -80,20 +96,22 @@ class Chat:
                 parts.append(r.message.card.fallback)
         for u in outcome.updates:
             parts.append(u.card.fallback)
-        return "\n".join(p for p in parts if p)
+        return self.plain("\n".join(p for p in parts if p))
 
     def pushes(self) -> dict[int, str]:
-        return {p.person_id or 0: p.message.text for p in self.last.pushes}
+        return {p.person_id or 0: self.plain(p.message.text) for p in self.last.pushes}
 
 
-class Recorder:
+class Recorder(Sender):
     """A platform sender that remembers what it was asked to deliver (platform "test")."""
 
     platform = "test"
+    capabilities = Capabilities(ephemeral=True, update=True)
     min_interval = 0.0
 
     def __init__(self) -> None:
         self.sent: list[tuple[str, str]] = []
+        self.replies: list[tuple[str, str]] = []
         self.fail_with: Exception | None = None
         self.fail_for: str | None = None  # only this person's messages fail
 
@@ -105,7 +123,10 @@ class Recorder:
         if msg.card is not None:
             text = "\n".join(p for p in (text, msg.card.title, msg.card.fallback) if p)
             text += "\n" + " ".join(f"[{b.id}]" for b in msg.card.buttons)
-        self.sent.append((delivery.target_name, text))
+        if delivery.reply is not None:  # the answers in the conversation, seen by Chat.say
+            self.replies.append((delivery.target_name, mentions.render(text)))
+        else:
+            self.sent.append((delivery.target_name, mentions.render(text)))
         return f"test:{delivery.id}"
 
 

@@ -11,9 +11,20 @@ from typing import get_args
 import pytest
 from pydantic import BaseModel
 
-from bot.config import Config, ConfigError, StageSection, check_config, load_config
+from adapters.registry import sections
+from bot import config as core_config
+from bot.config import Config, ConfigError, StageSection
 from bot.pipeline import DEFAULT_STAGES
 from bot.settings import Rules, Settings
+
+
+def load_config(path, env=None):  # type: ignore[no-untyped-def]
+    """The configuration as the CLI loads it: with every registered platform's table."""
+    return core_config.load_config(path, env, platforms=sections())
+
+
+def check_config(path, env=None):  # type: ignore[no-untyped-def]
+    return core_config.check_config(path, env, platforms=sections())
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "config.example.toml"
 

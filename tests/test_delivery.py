@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from adapters.slack.client import SlackSender
 from bot import outbox
+from bot.delivery import TargetKind
 from bot.outbox import OutboxPolicy, Worker
 from bot.outcome import Message
 from bot.people import Address
@@ -183,7 +184,7 @@ def test_a_busy_channel_waits_its_turn_without_holding_up_others(sessions) -> No
                 to=Address(person_id=None, platform="slack", user_id=channel, name=channel),
                 message=Message(text=f"m{n}"),
                 now=now,
-                target_kind="channel",
+                kind=TargetKind.CHANNEL,
             )
     with FakeSlack() as slack:
         sender = SlackSender(token="xoxb-test", base_url=slack.url, timeout=1)  # 1 msg/s/channel

@@ -424,7 +424,7 @@ OTHERS = [
     ("/team solo @bob", i.TeamSet(name="solo", lead="@bob", members=())),
     ("/link Acme", i.Link(customer=cust("Acme"), channel=None)),
     ("/link #acme-shared Acme", i.Link(customer=cust("Acme"), channel="#acme-shared")),
-    ("/link <#C123|acme> Acme", i.Link(customer=cust("Acme"), channel="<#C123|acme>")),
+    ("/link #C123 Acme", i.Link(customer=cust("Acme"), channel="#C123")),
     ("/关联 华为", i.Link(customer=cust("华为"), channel=None)),
     (
         "log Acme call addressed without slash",

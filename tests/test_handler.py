@@ -8,12 +8,15 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
+from bot.inbox import InboxPolicy
 from storage.models import (
     Activity,
     AuditEntry,
     Confirmation,
     Customer,
     Deal,
+    InboxItem,
+    OutboxItem,
     Person,
     Question,
     Requirement,
@@ -219,9 +222,11 @@ def test_question_and_answered(chat: Chat) -> None:
 
 
 def test_a_retried_delivery_changes_nothing(chat: Chat) -> None:
-    event = chat.event("alice", "/log Acme call once only", delivery_id="Ev1")
-    assert chat.text(chat.send(event))
-    assert chat.text(chat.send(event)) == ""
+    first = chat.store("alice", "/log Acme call once only", key="Ev1")
+    assert first is not None
+    assert chat.store("alice", "/log Acme call once only", key="Ev1") is None  # the retry
+    assert chat.intake().drain() == 1
+    assert chat.intake().drain() == 0
     assert len(rows(chat, Activity)) == 1
 
 
@@ -278,11 +283,19 @@ def test_unexpected_failure_answers_without_a_traceback(chat: Chat, monkeypatch)
         raise RuntimeError("disk on fire")
 
     monkeypatch.setitem(handler.COMMANDS, intents.LogTouch, boom)
-    reply = chat.say("alice", "/log Acme call words to keep")
-    assert "nothing was saved" in reply and "/log Acme call words to keep" in reply
-    assert "Traceback" not in reply and "disk on fire" not in reply
+    chat.store("alice", "/log Acme call words to keep", key="k1")
+    intake = chat.intake()
+    intake.policy = InboxPolicy(max_attempts=2, backoff=0)
+    assert intake.drain() == 0 and intake.drain() == 0  # tried twice, then given up
     with chat.bot.sessions() as s:
         assert s.scalar(select(func.count(Activity.id))) == 0
+        row = s.scalar(select(InboxItem))
+        assert row is not None and (row.status, row.last_error) == ("dead", "RuntimeError")
+        told = [o for o in s.scalars(select(OutboxItem)) if o.target_kind == "ephemeral"]
+    assert len(told) == 1 and told[0].target_name == "alice"
+    reply = told[0].payload["text"]
+    assert "nothing was saved" in reply and "/log Acme call words to keep" in reply
+    assert "Traceback" not in reply and "disk on fire" not in reply
 
 
 def test_replies_and_pushes_speak_the_language_people_write(chat: Chat) -> None:

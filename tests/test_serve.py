@@ -78,7 +78,11 @@ def test_serve_with_the_example_config_answers_and_stops_cleanly(tmp_path: Path)
     try:
         wait_healthy(port, proc, log)
         status, body = get(f"http://127.0.0.1:{port}/healthz")
-        assert (status, json.loads(body)) == (200, {"status": "ok", "database": "ok"})
+        assert (status, json.loads(body)) == (
+            200,
+            {"status": "ok", "database": "ok", "inbox": {"backlog": 0, "oldest_seconds": 0.0,
+                                                         "dead": 0}},
+        )  # fmt: skip
         status, metrics = get(f"http://127.0.0.1:{port}/metrics")
         assert status == 200
         for name in (
@@ -87,6 +91,8 @@ def test_serve_with_the_example_config_answers_and_stops_cleanly(tmp_path: Path)
             "dealbot_sends_total",
             "dealbot_job_duration_seconds",
             "dealbot_inbound_events_total",
+            "dealbot_inbox_backlog",
+            "dealbot_database_up 1.0",
         ):
             assert name in metrics
     finally:

@@ -206,8 +206,9 @@ def test_card_click_updates_the_card_in_place(rig: SlackRig) -> None:
     blocks = update["blocks"]
     blocks = json.loads(blocks) if isinstance(blocks, str) else blocks
     flat = str(blocks)
-    assert "Bob ✓" in flat and "confirmed by everyone" in flat
-    assert blocks[-1]["type"] == "context" and "Bob · <!date^" in blocks[-1]["elements"][0]["text"]
+    # people are Slack mentions that notify them, in fields and in the "who clicked" line
+    assert "<@U7> ✓" in flat and "confirmed by everyone" in flat
+    assert blocks[-1]["type"] == "context" and "<@U7> · <!date^" in blocks[-1]["elements"][0]["text"]
 
 
 def _mention(

@@ -89,7 +89,7 @@ def test_plain_turns_slack_markup_back_into_what_was_typed() -> None:
     text, users = parse.plain(
         "log <@U1|alice> &amp; <@U2> met <#C9|shared> see <https://x.io|site> a &lt; b"
     )
-    assert text == "log @U1 & @U2 met <#C9> see site a < b"
+    assert text == "log @U1 & @U2 met #C9 see site a < b"
     assert users == ["U1", "U2"]
 
 
@@ -115,7 +115,7 @@ def test_payloads_become_events() -> None:
         "T1",
         "Asia/Shanghai",
     )
-    assert cmd.mentions[0].name == "Bob" and cmd.reply_meta["response_url"] == "https://hooks/1"
+    assert cmd.mentions[0].name == "Bob" and cmd.reply.token == "https://hooks/1"
     env = {
         "team_id": "T1",
         "event": {
@@ -127,14 +127,16 @@ def test_payloads_become_events() -> None:
         },
     }
     msg = parse.message(env, alice, {}, "UBOT", "T1")
-    assert (msg.text, msg.addressed, msg.delivery_id, msg.from_other_org) == (
+    assert msg is not None
+    assert (msg.text, msg.addressed, msg.message_id, msg.from_other_org) == (
         "log Acme call x",
         True,
-        "msg:C1:1.5",
+        "1.5",
         False,
     )
     env["event"] |= {"type": "message", "text": "Do you do SSO?", "user_team": "T-other"}
     overheard = parse.message(env, alice, {}, "UBOT", "T1")
+    assert overheard is not None
     assert (overheard.addressed, overheard.from_other_org) == (False, True)
     click = parse.action(
         {
@@ -146,9 +148,8 @@ def test_payloads_become_events() -> None:
         now,
     )
     assert click.action is not None
-    assert (click.action.name, click.action.args, click.action.card_message_id) == (
-        "req.confirm",
-        ("3", "2"),
+    assert (click.action.button_id, click.reply and click.reply.card_message) == (
+        "req.confirm:3:2",
         "C1:2.5",
     )
 

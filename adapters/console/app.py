@@ -3,20 +3,26 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
+import uuid
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
-from adapters.console import parse, render
+from adapters.console import parse
+from adapters.console.platform import ConsolePlatform
 from adapters.console.sender import ConsoleSender
+from adapters.platform import Services
+from bot import inbox
 from bot.delivery import Delivery
-from bot.events import Event
 from bot.handler import Bot
+from bot.inbox import Arrival
+from bot.intake import Intake
 from bot.outbox import Worker
-from bot.outcome import Card, Outcome
+from bot.outcome import Card
 
 logger = logging.getLogger(__name__)
 
@@ -41,14 +47,20 @@ class Console:
         self.speaker = "me"
         self.clock: datetime | None = None
         self.last_card: Card | None = None
-        self.seq = 0
-        self.worker = Worker(
-            sessions=bot.sessions,
-            senders={"console": ConsoleSender(self.say, on_card=self._shown)},
-            name="console",
-            clock=self.now,
-            on_dead=on_dead,
+        sender = ConsoleSender(self.say, on_card=self._shown)
+        platform = ConsolePlatform(
+            services=Services(ingress=None, words=bot.words, locale=bot.settings.locale),
+            sender=sender,
         )
+        me = f"console-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+        # the same path as `dealbot serve`: a line is an inbox row, handled by the intake,
+        # and everything said back is an outbox row, printed by the console's sender
+        self.intake = Intake(bot=bot, parsers={"console": platform.parse}, name=me,
+                             clock=self.now)  # fmt: skip
+        self.worker = Worker(
+            sessions=bot.sessions, senders={"console": sender}, name=me, clock=self.now,
+            on_dead=on_dead,
+        )  # fmt: skip
 
     def _shown(self, card: Card) -> None:
         self.last_card = card
@@ -75,10 +87,7 @@ class Console:
             self.speaker = speaker
         d = parse.directive(rest)
         if d is None:
-            self.seq += 1
-            self.deliver(
-                parse.message_event(rest, speaker=self.speaker, now=self.now(), seq=self.seq)
-            )
+            self.deliver(parse.line_payload(rest, speaker=self.speaker, now=self.now()))
             return True
         if d.name == "quit":
             return False
@@ -112,7 +121,7 @@ class Console:
         if not button:
             self.say("  ! :click needs a button number or id")
             return
-        self.deliver(parse.click_event(button, speaker=self.speaker, now=self.now()))
+        self.deliver(parse.click_payload(button, speaker=self.speaker, now=self.now()))
 
     def tick(self, when: datetime) -> None:
         if self.tick_fn is not None:
@@ -120,18 +129,13 @@ class Console:
         if not self.worker.drain().sent:
             self.say(f"  (tick {when:%Y-%m-%d %H:%M}: nothing due)")
 
-    def deliver(self, event: Event) -> None:
-        self.show(self.bot.handle(event))
+    def deliver(self, payload: dict[str, str]) -> None:
+        arrival = Arrival(platform="console", workspace=parse.WORKSPACE, key=uuid.uuid4().hex,
+                          payload=payload, received_at=self.now())  # fmt: skip
+        with self.intake.bot.sessions.begin() as s:
+            inbox.accept(s, [arrival])
+        self.intake.drain()
         self.worker.drain()
-
-    def show(self, outcome: Outcome) -> None:
-        for reply in outcome.replies:
-            prefix = f"dealbot → @{self.speaker} only: " if reply.private else "dealbot: "
-            self.say(render.message(reply.message, prefix))
-            self.last_card = reply.message.card or self.last_card
-        for update in outcome.updates:
-            self.say(render.message_card_update(update.card))
-            self.last_card = update.card
 
 
 def run(

@@ -7,12 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.events import CardAction, Event, Mention
+from bot.events import MENTION, CardAction, Event, Mention, ReplyHandle, mention_token
 
 WORKSPACE = "local"
 CHANNEL = "sales"
 _SPEAKER = re.compile(r"^\[([^\]\s]{1,64})\]\s*(.*)$", re.DOTALL)
-_MENTION = re.compile(r"(?<![\w@])@([^\s@,:;!?。，：；！？]+)")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -47,11 +46,20 @@ def parse_clock(arg: str, tz: ZoneInfo) -> datetime | None:
     return value.replace(tzinfo=tz) if value.tzinfo is None else value
 
 
-def message_event(text: str, *, speaker: str, now: datetime, seq: int) -> Event:
-    mentions = tuple(
-        Mention(token="@" + m.group(1), user_id=m.group(1), name=m.group(1))
-        for m in _MENTION.finditer(text)
-    )
+def line_payload(text: str, *, speaker: str, now: datetime) -> dict[str, str]:
+    """What the console stores in the inbox for a line typed by `speaker` at `now`."""
+    return {"user": speaker, "text": text, "at": now.isoformat()}
+
+
+def click_payload(button_id: str, *, speaker: str, now: datetime) -> dict[str, str]:
+    return {"user": speaker, "button": button_id, "at": now.isoformat()}
+
+
+def event(payload: dict[str, str]) -> Event:
+    """A stored console line or click → the neutral Event."""
+    speaker = payload["user"]
+    text = payload.get("text")
+    button = payload.get("button")
     return Event(
         platform="console",
         workspace_id=WORKSPACE,
@@ -59,19 +67,11 @@ def message_event(text: str, *, speaker: str, now: datetime, seq: int) -> Event:
         user_name=speaker,
         channel_id=CHANNEL,
         text=text,
-        mentions=mentions,
-        message_id=f"console:{seq}",
-        occurred_at=now,
-    )
-
-
-def click_event(button_id: str, *, speaker: str, now: datetime) -> Event:
-    return Event(
-        platform="console",
-        workspace_id=WORKSPACE,
-        user_id=speaker,
-        user_name=speaker,
-        channel_id=CHANNEL,
-        action=CardAction(button_id=button_id),
-        occurred_at=now,
-    )
+        action=CardAction(button_id=button) if button else None,
+        mentions=tuple(
+            Mention(token=mention_token(m), user_id=m, name=m) for m in MENTION.findall(text or "")
+        ),
+        occurred_at=datetime.fromisoformat(payload["at"]),
+        reply=ReplyHandle(conversation=CHANNEL, user_id=speaker,
+                          card_message="console" if button else None),
+    )  # fmt: skip

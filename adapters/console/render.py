@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot import mentions
 from bot.outcome import Card, Message
 
 
@@ -12,7 +13,7 @@ def indent(text: str, prefix: str) -> str:
 
 
 def card(c: Card) -> str:
-    out = [f"┌─ {c.title}"]
+    out = [f"┌─ {mentions.render(c.title)}"]
     out += [f"│ {line}" for line in c.body.strip("\n").splitlines() if line.strip()]
     out += [f"│ {label}: {value}" for label, value in c.fields]
     width = max((len(b.label) for b in c.buttons), default=0)
@@ -20,13 +21,13 @@ def card(c: Card) -> str:
         f"│ [{n}] {b.label.ljust(width)}   :click {b.id}" for n, b in enumerate(c.buttons, start=1)
     ]
     out.append("└─")
-    return "\n".join(out)
+    return mentions.render("\n".join(out))
 
 
 def message(m: Message, prefix: str) -> str:
     parts = []
     if m.text:
-        parts.append(indent(m.text, prefix))
+        parts.append(indent(mentions.render(m.text), prefix))
     if m.card is not None:
         parts.append(indent(card(m.card), prefix if not parts else " " * len(prefix)))
     return "\n".join(parts)

@@ -1,16 +1,18 @@
-"""The console platform's sender: a delivery is a printed line, `→ @alice: …`."""
+"""The console platform's sender: a delivery is a printed line. Replies read `dealbot: …`
+(`dealbot → @alice only: …` when private), pushes `→ @alice: …` or `→ #sales: …`."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from adapters.console import render
-from bot.delivery import Delivery
+from bot.delivery import Capabilities, Delivery, Sender, TargetKind
 from bot.outcome import Card
 
 
-class ConsoleSender:
+class ConsoleSender(Sender):
     platform = "console"
+    capabilities = Capabilities(ephemeral=True, update=True, threads=False)
     min_interval = 0.0
 
     def __init__(self, say: Callable[[str], None],
@@ -19,8 +21,16 @@ class ConsoleSender:
         self.on_card = on_card
 
     def send(self, delivery: Delivery) -> str:
-        sigil = "@" if delivery.target_kind == "person" else "#"
-        self.say(render.message(delivery.message, f"→ {sigil}{delivery.target_name}: "))
-        if delivery.message.card is not None:
-            self.on_card(delivery.message.card)
+        message, kind = delivery.message, delivery.kind
+        if kind is TargetKind.UPDATE and message.card is not None:
+            self.say(render.message_card_update(message.card))
+        elif delivery.reply is not None and kind is TargetKind.EPHEMERAL:
+            self.say(render.message(message, f"dealbot → @{delivery.target_name} only: "))
+        elif delivery.reply is not None:
+            self.say(render.message(message, "dealbot: "))
+        else:
+            sigil = "@" if kind is TargetKind.PERSON else "#"
+            self.say(render.message(message, f"→ {sigil}{delivery.target_name}: "))
+        if message.card is not None:
+            self.on_card(message.card)
         return f"console:{delivery.id}"

@@ -1,13 +1,19 @@
-"""`dealbot serve`: one ASGI app on uvicorn, with the runtime started and stopped around it."""
+"""`dealbot serve`: one ASGI app on uvicorn, with every configured platform's routes and long
+connections, and the runtime (scheduler, intake, outbox) started and stopped around it."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import logging
+import re
+import resource
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from types import FrameType
+from typing import Any, TypeVar
 
 import uvicorn
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -16,17 +22,22 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from adapters.server.metrics import Metrics
+from adapters.ingress import Ingress
+from adapters.platform import EdgeLimits, Services
+from adapters.server import platforms as registry
+from adapters.server.metrics import Metrics, Snapshot
 from adapters.server.runtime import Runtime
-from adapters.wiring import senders_for
-from bot.assembly import assemble
+from bot.assembly import assemble, inbox_policy
 from bot.config import Config
 
 logger = logging.getLogger(__name__)
 
+PROBE_TIMEOUT = 1.0  # /healthz and /metrics answer within this, whatever the database does
+T = TypeVar("T")
+
 
 class JsonLines(logging.Formatter):
-    """One JSON object per line; messages are ours, and ours never carry secrets."""
+    """One JSON object per line."""
 
     def format(self, record: logging.LogRecord) -> str:
         entry = {
@@ -40,64 +51,114 @@ class JsonLines(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
+class Redact(logging.Filter):
+    """No secret, token or capability URL in any log line, at any level, from any library."""
+
+    def __init__(self, patterns: Iterable[str], secrets: Iterable[str]) -> None:
+        super().__init__()
+        parts = [*patterns, *(re.escape(s) for s in secrets if len(s) >= 6)]
+        self.pattern = re.compile("|".join(parts)) if parts else None
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.pattern is None:
+            return True
+        message = record.getMessage()
+        clean = self.pattern.sub("[redacted]", message)
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self.pattern.sub("[redacted]", record.exc_text)
+        if clean != message:
+            record.msg, record.args = clean, None
+        return True
+
+
+def secrets_of(config: Config) -> list[str]:
+    found = []
+    for name in config.platforms:
+        section = config.section(name)
+        for value in section.__dict__.values() if section else ():
+            if hasattr(value, "get_secret_value"):
+                found.append(value.get_secret_value())
+    return found
+
+
 def build_app(config: Config) -> Starlette:
     core = assemble(config)
-    metrics = Metrics(core.outbox_depth)
+    metrics = Metrics()
+    ingress = Ingress(sessions=core.bot.sessions, max_depth=config.inbox.max_depth)
+    services = Services(
+        ingress=ingress,
+        words=core.bot.words,
+        locale=core.bot.settings.locale,
+        limits=EdgeLimits(max_body_bytes=config.inbox.max_body_bytes,
+                          body_timeout=config.inbox.body_timeout_seconds),
+        count=metrics.count,
+    )  # fmt: skip
+    platforms = registry.build(config, services)
     runtime = Runtime(
         env=core.env,
-        senders=senders_for(config, out=sys.stdout),
+        bot=core.bot,
+        platforms=platforms,
+        ingress=ingress,
         policy=core.policy,
+        inbox_policy=inbox_policy(config),
         interval=config.scheduler.interval_seconds,
         poll=config.outbox.poll_seconds,
+        inbox_poll=config.inbox.poll_seconds,
         metrics=metrics,
     )
+    ingress.on_saved = runtime.wake_intake
+    probes = ThreadPoolExecutor(max_workers=4, thread_name_prefix="probe")
 
-    routes = []
-    adapters = []
-    if config.slack is not None:
-        from adapters.slack.app import SlackAdapter
-
-        slack = config.slack
-        adapters.append(
-            SlackAdapter(
-                bot=core.bot,
-                token=slack.bot_token.get_secret_value(),
-                signing_secret=slack.signing_secret.get_secret_value(),
-                api_base_url=slack.api_base_url,
-                app_token=slack.app_token.get_secret_value() if slack.app_token else None,
-                wake=runtime.wake,
-                count=lambda outcome: metrics.inbound.labels("slack", outcome).inc(),
-            )
-        )
-    for adapter in adapters:
-        routes += adapter.routes()
+    async def probe(fn: Callable[[], T]) -> T:
+        loop = asyncio.get_running_loop()
+        return await asyncio.wait_for(loop.run_in_executor(probes, fn), PROBE_TIMEOUT)
 
     async def healthz(request: Request) -> Response:
-        if not core.healthy():
-            logger.warning("health check failed: database unreachable")
-            return JSONResponse({"status": "unhealthy", "database": "unreachable"}, status_code=503)
-        return JSONResponse({"status": "ok", "database": "ok"})
+        try:
+            depth = await probe(core.inbox_depth)
+        except Exception as e:  # noqa: BLE001 - down, locked or slow: all "unhealthy"
+            logger.warning("health check failed: database %s", e.__class__.__name__)
+            return JSONResponse({"status": "unhealthy", "database": "unreachable"}, 503)
+        backlog = {"backlog": depth.pending, "oldest_seconds": round(depth.oldest_age, 1),
+                   "dead": depth.dead}  # fmt: skip
+        status = "busy" if depth.pending >= config.inbox.max_depth else "ok"
+        return JSONResponse({"status": status, "database": "ok", "inbox": backlog})
+
+    def snapshot() -> Snapshot:
+        depth = core.inbox_depth()
+        return Snapshot(database_up=True, outbox=core.outbox_depth(), inbox_backlog=depth.pending,
+                        inbox_dead=depth.dead, inbox_oldest_seconds=depth.oldest_age)  # fmt: skip
 
     async def metrics_endpoint(request: Request) -> Response:
+        try:
+            metrics.snapshot = await probe(snapshot)
+        except Exception:  # noqa: BLE001 - still answer: the database gauge says it is down
+            metrics.snapshot = Snapshot(database_up=False)
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         runtime.start()
-        for adapter in adapters:
-            adapter.start()
+        started = []
         try:
+            for platform in platforms.values():
+                platform.start()  # a platform that cannot start stops serve here
+                started.append(platform)
             yield
         finally:
-            for adapter in adapters:  # no new work, finish what was acknowledged
-                adapter.stop()
+            for platform in started:  # no new work; what was stored stays in the inbox
+                platform.stop()
             runtime.stop()
+            probes.shutdown(wait=False)
 
-    app = Starlette(
-        routes=[Route("/healthz", healthz), Route("/metrics", metrics_endpoint), *routes],
-        lifespan=lifespan,
-    )
+    routes: list[Any] = [Route("/healthz", healthz), Route("/metrics", metrics_endpoint)]
+    for platform in platforms.values():
+        routes += platform.routes()
+    app = Starlette(routes=routes, lifespan=lifespan)
     app.state.core, app.state.metrics, app.state.runtime = core, metrics, runtime
+    app.state.platforms = platforms
     return app
 
 
@@ -108,15 +169,37 @@ class _Server(uvicorn.Server):
         self._captured_signals.clear()
 
 
-def run_server(config: Config) -> None:
+def _raise_open_file_limit() -> None:
+    # every slow client holds a descriptor: take what the system allows, not the soft default
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    with contextlib.suppress(ValueError, OSError):
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    logger.debug("open file limit %s → %s", soft, hard)
+
+
+def run_server(config: Config, *, verbose: bool = False) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonLines())
-    logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
-    app = build_app(config)
-    # SIGTERM / Ctrl-C: stop accepting, run the lifespan's exit (runtime.stop), exit 0
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, handlers=[handler],
+                        force=True)  # fmt: skip
+    if not verbose:  # the SDKs' INFO lines are request-by-request chatter
+        for noisy in ("slack_sdk", "slack_bolt", "apscheduler", "httpx"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
+    try:
+        app = build_app(config)
+    except NotImplementedError as e:
+        logger.error("%s", e)
+        raise SystemExit(2) from None
+    patterns = [p for platform in app.state.platforms.values() for p in platform.redactions()]
+    handler.addFilter(Redact(patterns, secrets_of(config)))
+    _raise_open_file_limit()
+    # SIGTERM / Ctrl-C: stop accepting, finish requests (at most 5 s), then the lifespan's
+    # exit: platforms stop, the runtime gives its claims back; the backlog stays in the inbox
     server = _Server(
         uvicorn.Config(
-            app, host=config.server.host, port=config.server.port, log_config=None, access_log=False
+            app, host=config.server.host, port=config.server.port, log_config=None,
+            access_log=False, limit_concurrency=config.inbox.max_connections,
+            timeout_graceful_shutdown=5,
         )
-    )
+    )  # fmt: skip
     server.run()

@@ -1,33 +1,60 @@
-"""Prometheus metrics of one `dealbot serve` process."""
+"""Prometheus metrics of one `dealbot serve` process.
+
+Queue depths come from a snapshot that /metrics takes in a worker thread with a short timeout,
+so that scraping never blocks the event loop and still answers while the database is down
+(`dealbot_database_up 0`, the depths left out).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 
-class _OutboxDepth(Collector):
-    def __init__(self, depth: Callable[[], dict[str, int]]) -> None:
-        self.depth = depth
+@dataclass
+class Snapshot:
+    database_up: bool = False
+    outbox: dict[str, int] = field(default_factory=dict)
+    inbox_backlog: int | None = None
+    inbox_dead: int | None = None
+    inbox_oldest_seconds: float | None = None
+
+
+class _Depths(Collector):
+    def __init__(self, metrics: Metrics) -> None:
+        self.metrics = metrics
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        family = GaugeMetricFamily(
-            "dealbot_outbox_depth", "Outbox rows by status", labels=["status"]
-        )
-        for status, n in self.depth().items():
-            family.add_metric([status], n)
-        yield family
+        snap = self.metrics.snapshot
+        yield GaugeMetricFamily("dealbot_database_up", "1 if the database answered the last scrape",
+                                value=1 if snap.database_up else 0)  # fmt: skip
+        if not snap.database_up:
+            return
+        outbox = GaugeMetricFamily("dealbot_outbox_depth", "Outbox rows by status",
+                                   labels=["status"])  # fmt: skip
+        for status, n in snap.outbox.items():
+            outbox.add_metric([status], n)
+        yield outbox
+        yield GaugeMetricFamily("dealbot_inbox_backlog", "Inbox rows waiting or being handled",
+                                value=snap.inbox_backlog or 0)  # fmt: skip
+        yield GaugeMetricFamily("dealbot_inbox_dead", "Inbox rows given up",
+                                value=snap.inbox_dead or 0)  # fmt: skip
+        yield GaugeMetricFamily("dealbot_inbox_oldest_seconds",
+                                "Age of the oldest waiting inbox row",
+                                value=snap.inbox_oldest_seconds or 0)  # fmt: skip
 
 
 class Metrics:
-    def __init__(self, depth: Callable[[], dict[str, int]]) -> None:
+    def __init__(self) -> None:
         self.registry = CollectorRegistry()
+        self.snapshot = Snapshot()
         self.inbound = Counter(
             "dealbot_inbound_events",
-            "Inbound events by platform and outcome",
+            "Inbound deliveries by platform and outcome (saved, repeat, busy, failed, …)",
             ["platform", "outcome"],
             registry=self.registry,
         )
@@ -46,7 +73,10 @@ class Metrics:
             ["job"],
             registry=self.registry,
         )
-        self.registry.register(_OutboxDepth(depth))
+        self.registry.register(_Depths(self))
+
+    def count(self, platform: str, outcome: str) -> None:
+        self.inbound.labels(platform, outcome).inc()
 
     def job(self, name: str, seconds: float, _count: int) -> None:
         self.job_runs.labels(name).inc()

@@ -1,4 +1,8 @@
-"""The background half of `dealbot serve`: the scheduler and the outbox worker."""
+"""The background half of `dealbot serve`: the scheduler, the inbox's intake and the outbox.
+
+APScheduler only keeps time: what is due lives in the database, so any number of processes
+may run this side by side; inbox and outbox claims make each row handled once.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +10,18 @@ import logging
 import os
 import socket
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from adapters.ingress import Ingress
+from adapters.platform import Platform
+from adapters.server.metrics import Metrics
+from bot import inbox
+from bot.handler import Bot
+from bot.inbox import InboxPolicy
+from bot.intake import Intake
 from bot.jobs import run_due
 from bot.jobs.dead_letters import tell_admins
 from bot.jobs.env import JobEnv
@@ -22,82 +34,115 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
+class _Loop:
+    """A thread that runs `work` every `poll` seconds, or at once when woken."""
+
+    def __init__(self, name: str, work: Callable[[], None], poll: float) -> None:
+        self.name, self.work, self.poll = name, work, poll
+        self.wake_up = threading.Event()
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._run, name=name, daemon=True)
+
+    def _run(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                self.work()
+            except Exception as e:
+                logger.error("%s round failed: %s", self.name, e.__class__.__name__,
+                             exc_info=logger.isEnabledFor(logging.DEBUG))  # fmt: skip
+            self.wake_up.wait(self.poll)
+            self.wake_up.clear()
+
+    def stop(self, timeout: float) -> None:
+        self.stopping.set()
+        self.wake_up.set()
+        self.thread.join(timeout=timeout)
+
+
 class Runtime:
-    """Runs the rules every `interval` seconds and drains the outbox every `poll` seconds.
-
-    APScheduler only keeps time: what is due lives in the database, so any number of
-    processes may run this side by side; the outbox claims make each push go out once.
-    """
-
     def __init__(
         self,
         *,
         env: JobEnv,
-        senders,
+        bot: Bot,
+        platforms: dict[str, Platform],
+        ingress: Ingress,
         policy: OutboxPolicy,
-        interval: float,  # type: ignore[no-untyped-def]
+        inbox_policy: InboxPolicy,
+        interval: float,
         poll: float,
-        metrics=None,
-    ) -> None:  # type: ignore[no-untyped-def]
+        inbox_poll: float,
+        metrics: Metrics,
+    ) -> None:
         self.env = env
         self.metrics = metrics
         self.interval = interval
-        self.poll = poll
+        self.ingress = ingress
+        self.inbox_policy = inbox_policy
+        name = f"{socket.gethostname()}:{os.getpid()}"
         self.worker = Worker(
             sessions=env.sessions,
-            senders=senders,
-            name=f"{socket.gethostname()}:{os.getpid()}",
+            senders={n: p.sender() for n, p in platforms.items()},
+            name=name,
             policy=policy,
             clock=now,
             on_dead=lambda d, reason: tell_admins(env, d, reason, now()),
-            on_result=metrics.send if metrics else None,
+            on_result=metrics.send,
+            orphans=True,
+        )
+        self.intake = Intake(
+            bot=bot,
+            parsers={n: p.parse for n, p in platforms.items()},
+            name=name,
+            clock=now,
+            policy=inbox_policy,
+            on_handled=self.wake,
         )
         self.scheduler = BackgroundScheduler(timezone="UTC")
-        self._thread: threading.Thread | None = None
-        self._wake = threading.Event()
+        self.outbox_loop = _Loop("outbox", self.worker.drain, poll)
+        self.intake_loop = _Loop("intake", self._intake_round, inbox_poll)
 
     def wake(self) -> None:
         """Something was just enqueued (a reply): send it now rather than at the next poll."""
-        self._wake.set()
+        self.outbox_loop.wake_up.set()
+
+    def wake_intake(self) -> None:
+        self.intake_loop.wake_up.set()
 
     def start(self) -> None:
         # a late run still runs (no misfire grace limit); a backlog collapses into one run,
         # which is enough because every run delivers everything due by its time
         self.scheduler.add_job(
-            self.run_rules,
-            "interval",
-            seconds=self.interval,
-            id="rules",
-            next_run_time=now(),
-            misfire_grace_time=None,
-            coalesce=True,
-            max_instances=1,
-        )
+            self.run_rules, "interval", seconds=self.interval, id="rules", next_run_time=now(),
+            misfire_grace_time=None, coalesce=True, max_instances=1,
+        )  # fmt: skip
         self.scheduler.start()
-        self._thread = threading.Thread(target=self._drain_loop, name="outbox", daemon=True)
-        self._thread.start()
+        self.ingress.start()
+        self.intake_loop.thread.start()
+        self.outbox_loop.thread.start()
         logger.info("runtime started: worker %s", self.worker.name)
 
+    def _intake_round(self) -> None:
+        self.intake.drain()
+        with self.env.sessions() as s:
+            depth = inbox.depth(s, now())
+        self.ingress.observe(depth.pending)
+
     def run_rules(self) -> None:
-        counts = run_due(self.env, now(), observe=self.metrics.job if self.metrics else None)
+        counts = run_due(self.env, now(), observe=self.metrics.job)
         if any(counts.values()):
             logger.info("rules enqueued %s", counts)
-
-    def _drain_loop(self) -> None:
-        while not self.worker.stopping.is_set():
-            try:
-                self.worker.drain()
-            except Exception:
-                logger.exception("outbox drain failed")
-            self._wake.wait(self.poll)
-            self._wake.clear()
+        with self.env.sessions.begin() as s:
+            inbox.prune(s, now(), self.inbox_policy.keep_days)
 
     def stop(self) -> None:
-        """Stop taking work, finish the send in flight, give back the rest of our claims."""
-        self.scheduler.shutdown(wait=True)
+        """Stop taking work; finish the row and the send in flight; give back the rest."""
+        self.ingress.stop()  # the edges stopped first: write what they acknowledged
+        self.scheduler.shutdown(wait=False)
+        self.intake.stopping.set()
         self.worker.stopping.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout=30)
+        self.intake_loop.stop(timeout=5)
+        self.outbox_loop.stop(timeout=5)
+        held = self.intake.stop()
         released = self.worker.stop()
-        logger.info("runtime stopped; released %d claimed outbox rows", released)
+        logger.info("runtime stopped; released %d inbox and %d outbox rows", held, released)

@@ -12,7 +12,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
 from adapters.slack import render
-from bot.delivery import Delivery, RetryLater, Undeliverable
+from bot.delivery import Capabilities, Delivery, RetryLater, Sender, TargetKind, Undeliverable
 
 logger = logging.getLogger(__name__)
 
@@ -25,8 +25,9 @@ PERMANENT = {
 TRANSIENT = {"internal_error", "fatal_error", "service_unavailable", "request_timeout"}
 
 
-class SlackSender:
+class SlackSender(Sender):
     platform = "slack"
+    capabilities = Capabilities(ephemeral=True, update=True, threads=True)
     min_interval = 1.0  # chat.postMessage: about one message per second per channel
 
     def __init__(self, *, token: str, base_url: str, timeout: float = 10,
@@ -39,36 +40,38 @@ class SlackSender:
 
     def pace_key(self, delivery: Delivery) -> str | None:
         """The conversation Slack's ~1 message/s applies to; a response_url is not paced."""
-        if delivery.target_kind in ("channel", "ephemeral") and delivery.meta.get("response_url"):
+        if self._response_url(delivery):
             return None
         return delivery.target_id
 
+    @staticmethod
+    def _response_url(delivery: Delivery) -> str:
+        replying = delivery.kind in (TargetKind.CHANNEL, TargetKind.EPHEMERAL)
+        return delivery.reply.token if replying and delivery.reply else ""
+
     def send(self, delivery: Delivery) -> str:
-        meta, kind = delivery.meta, delivery.target_kind
+        kind, reply = delivery.kind, delivery.reply
         body = render.message(delivery.message)
+        thread = {"thread_ts": reply.thread} if reply and reply.thread else {}
         # a slash command's or a click's own reply goes to its response_url, which works even
         # where the bot is no member; a spent URL falls back to the Web API below
-        url = meta.get("response_url") if kind in ("channel", "ephemeral") else None
-        if url and self._respond(url, body, ephemeral=kind == "ephemeral"):
+        url = self._response_url(delivery)
+        if url and self._respond(url, body, ephemeral=kind is TargetKind.EPHEMERAL):
             return f"{delivery.target_id}:response"
-        if kind == "update":
-            channel, _, ts = meta["message"].partition(":")
-            blocks = body["blocks"] + [render.clicked(meta.get("actor", ""), meta.get("at", ""))]
+        if kind is TargetKind.UPDATE and reply and reply.card_message:
+            channel, _, ts = reply.card_message.partition(":")
+            note = render.clicked(delivery.clicked_by, delivery.clicked_at)
+            blocks = body["blocks"] + [note]
             call: Callable[[], Any] = lambda: self.client.chat_update(
                 channel=channel, ts=ts, text=body["text"], blocks=blocks
             )
-        elif kind == "ephemeral":
+        elif kind is TargetKind.EPHEMERAL and reply:
             call = lambda: self.client.chat_postEphemeral(
-                channel=delivery.target_id,
-                user=meta.get("user", ""),
-                **body,
-                **({"thread_ts": meta["thread"]} if meta.get("thread") else {}),
+                channel=delivery.target_id, user=reply.user_id, **body, **thread
             )
         else:  # person (their DM, by user id) or channel
             call = lambda: self.client.chat_postMessage(
-                channel=delivery.target_id,
-                **body,
-                **({"thread_ts": meta["thread"]} if meta.get("thread") else {}),
+                channel=delivery.target_id, **body, **thread
             )
         resp = self._call(call)
         return f"{resp.get('channel', delivery.target_id)}:{resp.get('ts') or resp.get('message_ts', '')}"

@@ -1,4 +1,8 @@
-"""Slack payloads → the neutral Event. Pure: user details come in already looked up."""
+"""Stored Slack deliveries → the neutral Event. Pure: user details come in already looked up.
+
+Slack's markup becomes the core's neutral forms here: `<@U1>` → `@U1` (bot.events.MENTION),
+`<#C1|sales>` → `#C1`, links unwrapped, `&amp;` `&lt;` `&gt;` decoded.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.events import CardAction, Event, Mention
+from bot.events import CardAction, Event, Mention, ReplyHandle, mention_token
 
 _USER = re.compile(r"<@([UW][A-Z0-9]+)(?:\|([^>]*))?>")
 _CHANNEL = re.compile(r"<#([CG][A-Z0-9]+)(?:\|([^>]*))?>")
@@ -23,16 +27,16 @@ class User:
 
 
 def plain(text: str) -> tuple[str, list[str]]:
-    """Slack's markup → the words as typed: `<@U1>` → `@U1`, links and channels unwrapped,
-    `&amp;` `&lt;` `&gt;` decoded. Returns the text and the user ids mentioned."""
+    """Slack's markup → the words as typed, with neutral mentions. Returns the text and the
+    user ids mentioned."""
     users: list[str] = []
 
     def user(m: re.Match[str]) -> str:
         users.append(m.group(1))
-        return "@" + m.group(1)
+        return mention_token(m.group(1))
 
     text = _USER.sub(user, text or "")
-    text = _CHANNEL.sub(lambda m: f"<#{m.group(1)}>", text)  # the id is what /link needs
+    text = _CHANNEL.sub(lambda m: f"#{m.group(1)}", text)  # the id is what /link needs
     text = _LINK.sub(lambda m: m.group(2) or m.group(1), text)
     text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
     return text, users
@@ -45,9 +49,10 @@ def user_ids(text: str) -> list[str]:
 
 def mentions(user_ids: list[str], people: dict[str, User]) -> tuple[Mention, ...]:
     return tuple(
-        Mention(token="@" + uid, user_id=uid, name=people[uid].name if uid in people else uid)
+        Mention(token=mention_token(uid), user_id=uid,
+                name=people[uid].name if uid in people else uid)
         for uid in dict.fromkeys(user_ids)
-    )
+    )  # fmt: skip
 
 
 def _base(team: str, user: User, channel: str, when: datetime) -> dict[str, Any]:
@@ -60,65 +65,61 @@ def _base(team: str, user: User, channel: str, when: datetime) -> dict[str, Any]
         "user_locale": user.locale,
         "channel_id": channel,
         "occurred_at": when,
-        "reply_via_outbox": True,
     }
 
 
-def command(body: dict[str, Any], user: User, people: dict[str, User], now: datetime) -> Event:
+def command(body: dict[str, Any], user: User, people: dict[str, User], when: datetime) -> Event:
     """A slash command: `/log Acme …` (or `/dealbot log Acme …`)."""
     text, users = plain(body.get("text", ""))
     name = body.get("command", "/dealbot")
+    channel = body.get("channel_id", "")
     return Event(
-        **_base(body.get("team_id", ""), user, body.get("channel_id", ""), now),
-        channel_is_dm=(body.get("channel_name") == "directmessage"),
+        **_base(body.get("team_id", ""), user, channel, when),
         text=f"{name} {text}".strip(),
         mentions=mentions(users, people),
-        delivery_id=f"command:{body.get('trigger_id') or body.get('response_url', '')}"[:200],
-        reply_meta={"response_url": body.get("response_url", "")},
-        raw=body,
-    )
+        reply=ReplyHandle(conversation=channel, user_id=user.id,
+                          token=body.get("response_url", "")),
+    )  # fmt: skip
 
 
 def message(envelope: dict[str, Any], user: User, people: dict[str, User], bot_user: str,
-            our_team: str) -> Event:  # fmt: skip
-    """A message or app_mention event. Only a DM or an @mention of the bot is addressed to us."""
+            our_team: str) -> Event | None:  # fmt: skip
+    """A message or app_mention event; None for a channel line that only looks like a command
+    (Slack runs real slash commands itself). Only a DM or an @mention of the bot is addressed
+    to us; the rest is overheard (customer questions in linked channels)."""
     ev = envelope["event"]
     text, users = plain(ev.get("text", ""))
     addressed = ev.get("channel_type") == "im" or bot_user in users
-    text = re.sub(rf"^\s*@{bot_user}\b[\s:,]*", "", text)  # "@dealbot log …" → "log …"
+    text = re.sub(rf"^\s*@{bot_user}\b[\s:,]*", "", text).strip()  # "@dealbot log …" → "log …"
+    if not addressed and text.startswith("/"):
+        return None
     author_team = ev.get("user_team") or ev.get("team") or our_team
     ts = ev.get("ts", "")
+    channel = ev.get("channel", "")
     return Event(
-        **_base(
-            envelope.get("team_id", our_team),
-            user,
-            ev.get("channel", ""),
-            datetime.fromtimestamp(float(ts or 0), UTC) if ts else datetime.now(UTC),
-        ),
-        channel_is_dm=ev.get("channel_type") == "im",
-        text=text.strip(),
+        **_base(envelope.get("team_id", our_team), user, channel,
+                datetime.fromtimestamp(float(ts), UTC)),
+        text=text,
         mentions=mentions([u for u in users if u != bot_user], people),
-        # message and app_mention of one post share (channel, ts): one key covers both
-        delivery_id=f"msg:{ev.get('channel', '')}:{ts}",
         message_id=ts,
         thread_id=ev.get("thread_ts"),
         addressed=addressed,
         from_other_org=author_team != our_team,
-        raw=envelope,
-    )
+        reply=ReplyHandle(conversation=channel, user_id=user.id, thread=ev.get("thread_ts")),
+    )  # fmt: skip
 
 
-def action(body: dict[str, Any], user: User, now: datetime) -> Event:
+def action(body: dict[str, Any], user: User, when: datetime) -> Event:
     """A button press on one of our cards."""
     act = (body.get("actions") or [{}])[0]
     container = body.get("container") or {}
     channel = container.get("channel_id") or (body.get("channel") or {}).get("id", "")
     message_ts = container.get("message_ts", "")
+    team = (body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id", "")
     return Event(
-        **_base((body.get("team") or {}).get("id", ""), user, channel, now),
-        action=CardAction(button_id=act.get("value") or act.get("action_id", ""),
-                          card_message_id=f"{channel}:{message_ts}" if message_ts else None),
-        delivery_id=f"action:{channel}:{message_ts}:{act.get('action_ts', '')}:{user.id}"[:200],
-        reply_meta={"response_url": body.get("response_url", "")},
-        raw=body,
+        **_base(team, user, channel, when),
+        action=CardAction(button_id=act.get("value") or act.get("action_id", "")),
+        reply=ReplyHandle(conversation=channel, user_id=user.id,
+                          token=body.get("response_url", ""),
+                          card_message=f"{channel}:{message_ts}" if message_ts else None),
     )  # fmt: skip

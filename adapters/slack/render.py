@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from bot import mentions
 from bot.outcome import Card, Message
 
 MAX_BLOCKS = 50
@@ -13,8 +14,15 @@ MAX_BUTTON_TEXT = 75
 
 
 def escape(text: str) -> str:
-    """Slack mrkdwn control characters, so a customer's words never break formatting."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Slack mrkdwn control characters, so a customer's words never break formatting; then
+    the people dealbot names, as Slack mentions that notify them."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return mentions.render(text, lambda user_id, name: f"<@{user_id}>")
+
+
+def plain(text: str) -> str:
+    """For plain_text fields (headers, buttons), where a mention cannot notify: `@name`."""
+    return mentions.render(text)
 
 
 def _sections(text: str) -> list[dict[str, Any]]:
@@ -42,7 +50,7 @@ def _digest(card: Card) -> str:
 
 def card_blocks(card: Card) -> list[dict[str, Any]]:
     blocks: list[dict[str, Any]] = [
-        {"type": "header", "text": {"type": "plain_text", "text": card.title[:150]}}
+        {"type": "header", "text": {"type": "plain_text", "text": plain(card.title)[:150]}}
     ]
     blocks += _sections(card.body)
     if card.fields:
@@ -66,7 +74,7 @@ def card_blocks(card: Card) -> list[dict[str, Any]]:
                         "type": "button",
                         "action_id": b.id[:255],
                         "value": b.id[:2000],
-                        "text": {"type": "plain_text", "text": b.label[:MAX_BUTTON_TEXT]},
+                        "text": {"type": "plain_text", "text": plain(b.label)[:MAX_BUTTON_TEXT]},
                         **({"style": b.style} if b.style in ("primary", "danger") else {}),
                     }
                     for b in card.buttons[:25]

@@ -168,8 +168,7 @@ def handover(ctx: Context, intent: i.Handover) -> Outcome:
 
 def link(ctx: Context, intent: i.Link) -> Outcome:
     customer, created = find(ctx, intent.customer, create=True)
-    channel = intent.channel or ctx.event.channel_id
-    channel = channel.strip("<>#").split("|")[0]
+    channel = (intent.channel or "").removeprefix("#") or ctx.event.channel_id
     row = ctx.session.scalar(
         select(CustomerChannel).where(
             CustomerChannel.tenant_id == ctx.tenant.id,

@@ -10,12 +10,14 @@ from sqlalchemy.orm import Session
 
 from bot.events import Event
 from bot.jobs.env import JobEnv
+from bot.outcome import Outcome
 from bot.parse.asks import asks_something
 from storage.models import Customer, CustomerChannel, Identity, Person, Question, Tenant
 
 
-def overheard(session: Session, tenant: Tenant, event: Event, env: JobEnv) -> int:
-    """Returns how many questions it opened or closed."""
+def overheard(session: Session, tenant: Tenant, event: Event, env: JobEnv) -> Outcome:
+    """Opens or closes questions; the outcome tells the owner of a question just opened."""
+    outcome = Outcome()
     link = session.scalar(
         select(CustomerChannel).where(
             CustomerChannel.tenant_id == tenant.id,
@@ -24,11 +26,11 @@ def overheard(session: Session, tenant: Tenant, event: Event, env: JobEnv) -> in
         )
     )
     if link is None or not event.text:
-        return 0
+        return outcome
     customer = session.get_one(Customer, link.customer_id)
     if event.from_other_org:
         if not asks_something(event.text):
-            return 0
+            return outcome
         question = Question(
             tenant_id=tenant.id,
             customer_id=customer.id,
@@ -47,10 +49,8 @@ def overheard(session: Session, tenant: Tenant, event: Event, env: JobEnv) -> in
             text = env.say(
                 owner, tenant, "questions.overheard", question=question, customer=customer
             )
-            env.push(
-                session, owner, f"question:{question.id}:opened", text=text, now=event.occurred_at
-            )
-        return 1
+            outcome.push(owner.id, text, key=f"question:{question.id}:opened")
+        return outcome
     # one of ours answered: in a thread, that thread's question; else the channel's
     query = select(Question).where(
         Question.tenant_id == tenant.id,
@@ -68,9 +68,7 @@ def overheard(session: Session, tenant: Tenant, event: Event, env: JobEnv) -> in
             Identity.external_id == event.user_id,
         )
     )
-    closed = 0
     for question in session.scalars(query):
         question.status, question.answered_at = "answered", event.occurred_at
         question.answered_by_id = answerer
-        closed += 1
-    return closed
+    return outcome

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from bot import intents as i
+from bot.buttons import Act, button_id
 from bot.commands.rows import new_task, new_touch
 from bot.context import Context, UserError
 from bot.customers import find, pick_deal
@@ -67,7 +68,7 @@ def list_tasks(ctx: Context, intent: i.TaskList) -> Outcome:
     if not tasks:
         return Outcome().reply(text, private=True)
     buttons = tuple(
-        Button(id=f"task.done:{row['task'].id}", label=ctx.t("tasks.done_button", task=row["task"]))
+        Button(id=button_id(Act.TASK_DONE, row['task'].id), label=ctx.t("tasks.done_button", task=row["task"]))
         for row in tasks[:5]
     )
     title, _, body = text.partition("\n")

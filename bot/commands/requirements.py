@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from bot import intents as i
+from bot.buttons import Act, button_id
 from bot.context import Context, UserError
 from bot.customers import find
 from bot.outcome import Button, Card, CardUpdate, Outcome
@@ -112,11 +113,11 @@ def card(ctx: Context, req: Requirement, customer: Customer) -> Card:
         v = req.current_version
         buttons = (
             Button(
-                id=f"req.confirm:{req.id}:{v}",
+                id=button_id(Act.REQ_CONFIRM, req.id, v),
                 label=ctx.t("requirements.confirm_button"),
                 style="primary",
             ),
-            Button(id=f"req.change:{req.id}:{v}", label=ctx.t("requirements.change_button")),
+            Button(id=button_id(Act.REQ_CHANGE, req.id, v), label=ctx.t("requirements.change_button")),
         )
     return Card(
         key=f"req:{req.id}",

@@ -157,7 +157,7 @@ def team(line: Line, tokens: list[Token]) -> i.Intent:
 
 def link(line: Line, tokens: list[Token]) -> i.Intent:
     channel = None
-    if tokens and (tokens[0].text.startswith("#") or tokens[0].text.startswith("<#")):
+    if tokens and tokens[0].text.startswith("#"):  # `#<channel id>`: the edge's neutral form
         channel, tokens = tokens[0].text, tokens[1:]
     customer, rest = line.customer(tokens)
     if rest:

@@ -8,10 +8,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import outbox
+from bot import posting
 from bot.i18n import Words
-from bot.outcome import Card, Message
-from bot.people import address_of
+from bot.outcome import Card, Outcome
 from bot.settings import Settings
 from storage.models import Person, Tenant
 
@@ -39,11 +38,6 @@ class JobEnv:
         card: Card | None = None,
         now: datetime,
     ) -> bool:
-        return outbox.enqueue(
-            session,
-            tenant_id=person.tenant_id,
-            dedup_key=key,
-            to=address_of(session, person.id),
-            now=now,
-            message=Message(text=text, card=card),
-        )
+        outcome = Outcome().push(person.id, text, card=card, key=key)
+        return posting.post(session, tenant_id=person.tenant_id, outcome=outcome, origin=key,
+                            now=now) > 0  # fmt: skip

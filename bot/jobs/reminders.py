@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select
 
+from bot.buttons import Act, button_id
 from bot.jobs.env import JobEnv
 from bot.outcome import Button, Card
 from storage.models import (
@@ -72,16 +73,16 @@ def followups(env: JobEnv, now: datetime) -> int:
                 ),
                 buttons=(
                     Button(
-                        id=f"task.done:{task.id}",
+                        id=button_id(Act.TASK_DONE, task.id),
                         label=env.say(owner, tenant, "jobs.done_button"),
                         style="primary",
                     ),
                     Button(
-                        id=f"task.snooze:{task.id}",
+                        id=button_id(Act.TASK_SNOOZE, task.id),
                         label=env.say(owner, tenant, "jobs.snooze_button"),
                     ),
                     Button(
-                        id=f"task.log:{task.id}", label=env.say(owner, tenant, "jobs.log_button")
+                        id=button_id(Act.TASK_LOG, task.id), label=env.say(owner, tenant, "jobs.log_button")
                     ),
                 ),
                 fallback=env.say(
@@ -152,12 +153,12 @@ def confirmations(env: JobEnv, now: datetime) -> int:
                     body=text,
                     buttons=(
                         Button(
-                            id=f"req.confirm:{req.id}:{req.current_version}",
+                            id=button_id(Act.REQ_CONFIRM, req.id, req.current_version),
                             label=env.say(person, tenant, "requirements.confirm_button"),
                             style="primary",
                         ),
                         Button(
-                            id=f"req.change:{req.id}:{req.current_version}",
+                            id=button_id(Act.REQ_CHANGE, req.id, req.current_version),
                             label=env.say(person, tenant, "requirements.change_button"),
                         ),
                     ),

@@ -1,6 +1,7 @@
-"""Building blocks of bot/config.py: value types, reading the TOML file, turning pydantic's
-errors into "<dotted.key>: <problem>" lines, and the chat-platform tables [slack], [feishu],
-[wecom].
+"""Building blocks of configuration: value types, reading the TOML file, and turning pydantic's
+errors into "<dotted.key>: <problem>" lines. Each platform's own table ([slack], …) is defined in
+its adapter (adapters/<platform>/config.py) with these types, and joins the Config through the
+registry.
 
 Every key of a platform table can also come from the environment as DEALBOT_<SECTION>_<KEY>
 (bot/config.py merges that in; the environment wins). Secrets are SecretStr: their values never
@@ -12,9 +13,10 @@ from __future__ import annotations
 import difflib
 import re
 import tomllib
+from collections.abc import Collection
 from datetime import time
 from pathlib import Path
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any, get_args
 
 from pydantic import (
     AfterValidator,
@@ -24,7 +26,6 @@ from pydantic import (
     SecretStr,
     Strict,
     StringConstraints,
-    model_validator,
 )
 from pydantic_core import PydanticCustomError
 
@@ -90,7 +91,7 @@ def _secret(value: SecretStr) -> SecretStr:
     return value
 
 
-def _aes_key(value: SecretStr) -> SecretStr:
+def aes_key(value: SecretStr) -> SecretStr:
     if len(value.get_secret_value()) != 43:
         raise problem("must be exactly 43 characters")
     return value
@@ -107,56 +108,9 @@ ApiBase = Annotated[str, AfterValidator(_url), AfterValidator(lambda v: v.rstrip
 Domain = Annotated[str, AfterValidator(_url), AfterValidator(lambda v: v.rstrip("/"))]
 
 
-def _required_with(section: str, key: str, when: str) -> PydanticCustomError:
+def required_with(section: str, key: str, when: str) -> PydanticCustomError:
+    """A key that another key's value makes necessary."""
     return problem(f"required {when} (or set {env_name(section, key)})", key=key)
-
-
-class SlackSection(Section):
-    bot_token: Secret
-    signing_secret: Secret
-    app_token: Secret | None = None  # set: Socket Mode instead of HTTP events
-    api_base_url: ApiBase = "https://slack.com/api/"
-
-
-class FeishuSection(Section):
-    app_id: Text
-    app_secret: Secret
-    verification_token: Secret | None = None
-    encrypt_key: Secret | None = None
-    mode: Literal["webhook", "websocket"] = "webhook"
-    domain: Domain = "https://open.feishu.cn"
-
-    @model_validator(mode="after")
-    def _webhook_needs_token(self) -> FeishuSection:
-        if self.mode == "webhook" and self.verification_token is None:
-            raise _required_with("feishu", "verification_token", 'when mode = "webhook"')
-        return self
-
-
-class WecomSection(Section):
-    corp_id: Text
-    agent_id: int
-    secret: Secret
-    token: Secret
-    encoding_aes_key: Annotated[SecretStr, AfterValidator(_aes_key)]
-    api_base_url: ApiBase = "https://qyapi.weixin.qq.com/cgi-bin/"
-    bot_id: Text | None = None  # the AI bot for group chats
-    bot_secret: Secret | None = None
-
-    @model_validator(mode="after")
-    def _bot_pair(self) -> WecomSection:
-        if self.bot_id is not None and self.bot_secret is None:
-            raise _required_with("wecom", "bot_secret", "when bot_id is set")
-        if self.bot_secret is not None and self.bot_id is None:
-            raise _required_with("wecom", "bot_id", "when bot_secret is set")
-        return self
-
-
-PLATFORMS: dict[str, type[Section]] = {
-    "slack": SlackSection,
-    "feishu": FeishuSection,
-    "wecom": WecomSection,
-}
 
 
 def read_toml(path: Path) -> tuple[dict[str, Any], list[str]]:
@@ -193,7 +147,10 @@ _MESSAGES = {
 
 
 def problem_lines(
-    err: Any, sources: dict[tuple[str, str], str], root: type[BaseModel]
+    err: Any,
+    sources: dict[tuple[str, str], str],
+    root: type[BaseModel],
+    platforms: Collection[str] = (),
 ) -> list[str]:
     """A pydantic error as "<dotted.key>: <problem>" lines; `sources` names env-sourced keys."""
     loc, kind, ctx = tuple(err["loc"]), err["type"], err.get("ctx") or {}
@@ -209,7 +166,7 @@ def problem_lines(
             "unknown section" if len(loc) == 1 and isinstance(err["input"], dict) else "unknown key"
         )
         messages = [what + (f" (did you mean {close[0]!r}?)" if close else "")]
-    elif kind == "missing" and len(loc) == 2 and loc[0] in PLATFORMS:
+    elif kind == "missing" and len(loc) == 2 and loc[0] in platforms:
         messages = [f"required when [{loc[0]}] is configured (or set {env_name(*loc)})"]
     elif kind == "missing":
         messages = ["required"]

@@ -1,0 +1,33 @@
+"""The console as a platform: no routes and no connection (`dealbot console` feeds it lines),
+and a sender that prints, which also serves `dealbot tick` on a console database."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from adapters.console import parse
+from adapters.console.sender import ConsoleSender
+from adapters.platform import Platform, Services
+from bot.events import Event
+from bot.inbox import Claimed
+from bot.intake import Malformed
+
+
+class ConsolePlatform(Platform):
+    name = "console"
+
+    def __init__(self, *, config: Any = None, services: Services,
+                 sender: ConsoleSender | None = None) -> None:  # fmt: skip
+        super().__init__(config=config, services=services)
+        out = services.out or sys.stdout
+        self._sender = sender or ConsoleSender(lambda text: print(text, file=out, flush=True))
+
+    def sender(self) -> ConsoleSender:
+        return self._sender
+
+    def parse(self, row: Claimed) -> Event | None:
+        try:
+            return parse.event(row.payload)
+        except (KeyError, TypeError, ValueError) as e:
+            raise Malformed(e.__class__.__name__) from None

@@ -1,0 +1,76 @@
+"""The platform seam: what a chat platform is to dealbot. One folder per platform implements it;
+adapters/registry.py lists them; `serve`, `tick` and `check-config` loop over the registry.
+
+A platform owns both directions and one SDK client:
+- inbound: its HTTP routes (`routes`) and/or a long connection (`start`/`stop`) verify what
+  arrives and store it in the inbox through `Services.ingress` before answering;
+- after the answer: `parse` turns a stored delivery into the neutral Event (profile lookups
+  belong here, never before the answer);
+- outbound: `sender()` delivers outbox rows, with the platform's capabilities and pacing.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar, TextIO
+
+from bot.delivery import Sender
+from bot.events import Event
+from bot.i18n import Words
+from bot.inbox import Claimed
+
+if TYPE_CHECKING:
+    from starlette.routing import BaseRoute
+
+    from adapters.ingress import Ingress
+
+
+@dataclass(frozen=True, kw_only=True)
+class EdgeLimits:
+    max_body_bytes: int = 1_048_576
+    body_timeout: float = 10.0
+
+
+@dataclass(kw_only=True)
+class Services:
+    """What a running dealbot hands each platform."""
+
+    ingress: Ingress | None  # None: a process that only sends (`dealbot tick`)
+    words: Words
+    locale: str  # the tenant default, for answers at the edge
+    limits: EdgeLimits = field(default_factory=EdgeLimits)
+    count: Callable[[str, str], None] = lambda platform, outcome: None  # inbound metrics
+    out: TextIO | None = None  # where the console platform prints
+
+
+class Platform(ABC):
+    name: ClassVar[str]
+    deadline: ClassVar[float] = 3.0  # seconds the platform waits for its answer
+
+    def __init__(self, *, config: Any, services: Services) -> None:
+        self.config = config
+        self.services = services
+
+    def routes(self) -> list[BaseRoute]:
+        """HTTP routes inside `dealbot serve`; none for a platform on a long connection only."""
+        return []
+
+    def start(self) -> None:
+        """Open the long connection, if the platform has one; raise if it cannot start."""
+
+    def stop(self) -> None:
+        """Stop taking new deliveries (what was stored stays in the inbox)."""
+
+    @abstractmethod
+    def sender(self) -> Sender:
+        """The outbound half: one object per process, reused for every send."""
+
+    @abstractmethod
+    def parse(self, row: Claimed) -> Event | None:
+        """A stored delivery → the neutral Event; None when it is nothing for the core."""
+
+    def redactions(self) -> list[str]:
+        """Regexes of what must never reach a log line (capability URLs, tokens)."""
+        return []

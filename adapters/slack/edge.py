@@ -1,0 +1,146 @@
+"""What Slack sends, checked before the answer: the signature (once), the shape (once), the URL
+handshake, our own messages dropped, and the delivery's key. Pure apart from the clock.
+
+The same `classify` serves HTTP (a form or JSON body) and Socket Mode (the envelope's payload),
+so both store the same thing in the inbox: {"kind": command|event|action, "body": …}.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl
+
+from adapters.edge import Refused
+
+IGNORED_SUBTYPES = {"message_changed", "message_deleted", "bot_message", "channel_join",
+                    "channel_leave", "channel_topic", "channel_purpose", "channel_name"}  # fmt: skip
+MESSAGE_EVENTS = {"message", "app_mention"}
+_TS = re.compile(r"\d{1,12}\.\d{1,9}")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Incoming:
+    kind: str  # command | event | action | challenge | ignore
+    body: dict[str, Any]
+    workspace: str = ""
+    key: str = ""
+    text: str = ""  # a command's line, quoted back if it cannot be stored
+
+    def payload(self) -> dict[str, Any]:
+        return {"kind": self.kind, "body": self.body}
+
+
+def _str(value: Any, what: str, *, required: bool = True) -> str:
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str) or (required and not value):
+        raise Refused(400, f"malformed: {what}")
+    return value
+
+
+def _dict(value: Any, what: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise Refused(400, f"malformed: {what}")
+    return value
+
+
+def _json(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        raise Refused(400, "malformed: not JSON") from None
+
+
+def read_http(body: bytes, content_type: str) -> tuple[str, dict[str, Any]]:
+    """An HTTP body → (what it is, its fields): events are JSON, commands a form,
+    interactivity a form with one JSON field."""
+    try:
+        text = body.decode()
+    except UnicodeDecodeError:
+        raise Refused(400, "malformed: not UTF-8") from None
+    if "json" in content_type:
+        return "event", _dict(_json(text), "body")
+    try:
+        form = dict(parse_qsl(text, keep_blank_values=True, strict_parsing=bool(text)))
+    except ValueError:
+        raise Refused(400, "malformed: not a form") from None
+    if "payload" in form:
+        return "action", _dict(_json(form["payload"]), "payload")
+    return "command", form
+
+
+def classify(kind: str, body: dict[str, Any], bot_user: str = "") -> Incoming:
+    if kind == "command":
+        return _command(body)
+    if kind == "action":
+        return _action(body)
+    return _event(body, bot_user)
+
+
+def _command(body: dict[str, Any]) -> Incoming:
+    name = _str(body.get("command"), "command")
+    if not name.startswith("/"):
+        raise Refused(400, "malformed: command")
+    team = _str(body.get("team_id"), "team_id")
+    for field in ("user_id", "channel_id", "trigger_id"):
+        _str(body.get(field), field)
+    text = _str(body.get("text"), "text", required=False)
+    url = _str(body.get("response_url"), "response_url", required=False)
+    if url and not url.startswith(("https://", "http://")):
+        raise Refused(400, "malformed: response_url")
+    return Incoming(
+        kind="command", body=body, workspace=team, key=f"command:{body['trigger_id']}",
+        text=f"{name} {text}".strip(),
+    )  # fmt: skip
+
+
+def _action(body: dict[str, Any]) -> Incoming:
+    if body.get("type") != "block_actions":
+        return Incoming(kind="ignore", body=body)
+    user = _dict(body.get("user"), "user")
+    user_id = _str(user.get("id"), "user.id")
+    team = body.get("team") or {}
+    workspace = _str(_dict(team, "team").get("id") or user.get("team_id"), "team.id")
+    actions = body.get("actions")
+    if not isinstance(actions, list) or not actions:
+        raise Refused(400, "malformed: actions")
+    first = _dict(actions[0], "actions[0]")
+    if not isinstance(first.get("value") or first.get("action_id"), str):
+        raise Refused(400, "malformed: action value")
+    container = body.get("container") or {}
+    _dict(container, "container")
+    channel = container.get("channel_id") or ((body.get("channel") or {}).get("id")) or ""
+    _str(channel, "channel", required=False)
+    key = f"action:{channel}:{container.get('message_ts', '')}:{first.get('action_ts', '')}"
+    return Incoming(kind="action", body=body, workspace=workspace, key=f"{key}:{user_id}")
+
+
+def _event(body: dict[str, Any], bot_user: str) -> Incoming:
+    kind = body.get("type")
+    if kind == "url_verification":
+        return Incoming(kind="challenge", body={"challenge": _str(body.get("challenge"), "c")})
+    if kind != "event_callback":
+        return Incoming(kind="ignore", body=body)
+    team = _str(body.get("team_id"), "team_id")
+    ev = _dict(body.get("event"), "event")
+    etype = _str(ev.get("type"), "event.type")
+    if etype not in MESSAGE_EVENTS:
+        return Incoming(kind="ignore", body=body)
+    if ev.get("subtype") in IGNORED_SUBTYPES or ev.get("bot_id"):
+        return Incoming(kind="ignore", body=body)  # our own posts and other bots'
+    user = ev.get("user")
+    if user is None or user == bot_user:
+        return Incoming(kind="ignore", body=body)
+    _str(user, "event.user")
+    channel = _str(ev.get("channel"), "event.channel")
+    ts = _str(ev.get("ts"), "event.ts")
+    if not _TS.fullmatch(ts) or not _TS.fullmatch(ev.get("thread_ts") or "0.0"):
+        raise Refused(400, "malformed: event.ts")
+    _str(ev.get("text"), "event.text", required=False)
+    for field in ("user_team", "team", "channel_type"):
+        _str(ev.get(field), f"event.{field}", required=False)
+    # a message and its app_mention share (channel, ts): one key covers both
+    return Incoming(kind="event", body=body, workspace=team, key=f"msg:{channel}:{ts}")

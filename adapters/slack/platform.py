@@ -1,0 +1,237 @@
+"""dealbot on Slack, over HTTP (`POST /slack/events`) or Socket Mode, with slack_sdk.
+
+The edge verifies the signature once, checks the shape once, answers the URL handshake, drops
+our own messages, and stores the delivery in the inbox before answering; everything slow
+(users.info, the database, the handler) happens after, from the inbox. Slack's Bolt framework
+acks first and keeps the work in memory, which is exactly what must not happen here, so the
+edge is built on slack_sdk's own parts (SignatureVerifier, SocketModeClient, WebClient).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
+from slack_sdk.signature import SignatureVerifier
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from adapters.edge import ProfileCache, Refused, read_body
+from adapters.ingress import Verdict
+from adapters.platform import Platform, Services
+from adapters.slack import edge, parse
+from adapters.slack.client import SlackSender
+from adapters.slack.config import SlackSection
+from bot.events import Event
+from bot.i18n import spoken_locale
+from bot.inbox import Arrival, Claimed
+from bot.intake import Malformed
+
+logger = logging.getLogger(__name__)
+
+ACK_TIMEOUT = 2.0  # of Slack's 3 s: the rest is the network's
+
+
+def locale_of(slack_locale: str | None) -> str | None:
+    if not slack_locale:
+        return None
+    return "zh_CN" if slack_locale.lower().startswith("zh") else "en"
+
+
+class SlackPlatform(Platform):
+    name = "slack"
+    deadline = 3.0
+
+    def __init__(self, *, config: SlackSection, services: Services) -> None:
+        super().__init__(config=config, services=services)
+        token = config.bot_token.get_secret_value()
+        self.client = WebClient(
+            token=token,
+            base_url=config.api_base_url,
+            timeout=10,
+            retry_handlers=[ConnectionErrorRetryHandler(max_retry_count=2)],
+        )
+        self.verifier = SignatureVerifier(config.signing_secret.get_secret_value())
+        self.profiles: ProfileCache[parse.User] = ProfileCache(ttl=3600)
+        self._bot_user = ""
+        self._socket: Any = None
+        self._sender = SlackSender(token=token, base_url=config.api_base_url)
+
+    def sender(self) -> SlackSender:
+        return self._sender
+
+    def redactions(self) -> list[str]:
+        # response_url is a capability: whoever holds it may post as the bot for 30 minutes
+        return [r"https?://[^\s\"']+/(?:commands|actions|response)/[^\s\"']+", r"xox[a-z]-[\w-]+",
+                r"xapp-[\w-]+"]  # fmt: skip
+
+    # --- the edge -------------------------------------------------------------------------
+
+    def routes(self) -> list[BaseRoute]:
+        return [Route("/slack/events", self.http, methods=["POST"])]
+
+    async def http(self, request: Request) -> Response:
+        try:
+            body = await read_body(request, self.services.limits)
+            headers = {k.lower(): v for k, v in request.headers.items()}
+            if not self._verified(body, headers):
+                raise Refused(401, "invalid request")
+            kind, fields = edge.read_http(body, headers.get("content-type", ""))
+            incoming = edge.classify(kind, fields, self._bot_user)
+        except Refused as e:
+            self.services.count(self.name, "rejected" if e.status == 401 else "malformed")
+            return e.response()
+        if incoming.kind == "challenge":
+            return JSONResponse(incoming.body)
+        if incoming.kind == "ignore":
+            self.services.count(self.name, "ignored")
+            return Response(status_code=200)
+        verdict = await self._ingress().persist(self._arrival(incoming), ACK_TIMEOUT)
+        return self._answer(incoming, verdict)
+
+    def _verified(self, body: bytes, headers: dict[str, str]) -> bool:
+        try:  # the SDK's check: 5-minute window, constant-time comparison
+            return self.verifier.is_valid(
+                body,
+                headers.get("x-slack-request-timestamp", ""),
+                headers.get("x-slack-signature", ""),
+            )
+        except (ValueError, TypeError):  # a timestamp header that is not a number
+            return False
+
+    def _ingress(self):  # type: ignore[no-untyped-def]
+        if self.services.ingress is None:
+            raise RuntimeError("slack: no inbox in this process")
+        return self.services.ingress
+
+    @staticmethod
+    def _arrival(incoming: edge.Incoming) -> Arrival:
+        return Arrival(
+            platform="slack",
+            workspace=incoming.workspace,
+            key=incoming.key,
+            payload=incoming.payload(),
+            received_at=datetime.now(UTC),
+        )
+
+    def _answer(self, incoming: edge.Incoming, verdict: Verdict) -> Response:
+        self.services.count(self.name, verdict.value)
+        if verdict.stored:
+            return Response(status_code=200)
+        if incoming.kind == "command":  # a person is waiting: tell them, with their line
+            return JSONResponse({"response_type": "ephemeral",
+                                 "text": self._not_saved(incoming, verdict)})  # fmt: skip
+        # events and clicks: a 5xx makes Slack retry the event (and mark a button failed)
+        return JSONResponse({"error": verdict.value}, status_code=503)
+
+    def _not_saved(self, incoming: edge.Incoming, verdict: Verdict) -> str:
+        locale = spoken_locale(incoming.text) or self.services.locale
+        key = "errors.busy" if verdict is Verdict.BUSY else "errors.not_saved"
+        return self.services.words(locale, key, text=incoming.text)
+
+    # --- Socket Mode ----------------------------------------------------------------------
+
+    def start(self) -> None:
+        try:
+            self._bot_user = self.client.auth_test().get("user_id", "")
+        except Exception as e:  # noqa: BLE001 - asked again when a message needs it
+            logger.warning("slack: auth.test failed at start: %s", e.__class__.__name__)
+        if self.config.app_token is None:
+            return
+        from slack_sdk.socket_mode import SocketModeClient
+
+        self._socket = SocketModeClient(
+            app_token=self.config.app_token.get_secret_value(), web_client=self.client
+        )
+        self._socket.socket_mode_request_listeners.append(self._on_socket)
+        self._socket.connect()
+        logger.info("slack: socket mode connected")
+
+    def _on_socket(self, client: Any, req: Any) -> None:
+        from slack_sdk.socket_mode.response import SocketModeResponse
+
+        kind = {"events_api": "event", "slash_commands": "command",
+                "interactive": "action"}.get(req.type)  # fmt: skip
+        if kind is None or not isinstance(req.payload, dict):
+            client.send_socket_mode_response(SocketModeResponse(envelope_id=req.envelope_id))
+            return
+        try:
+            incoming = edge.classify(kind, req.payload, self._bot_user)
+        except Refused as e:
+            logger.warning("slack: malformed socket envelope refused: %s", e.reason)
+            self.services.count(self.name, "malformed")
+            client.send_socket_mode_response(SocketModeResponse(envelope_id=req.envelope_id))
+            return
+        if incoming.kind in ("ignore", "challenge"):
+            client.send_socket_mode_response(SocketModeResponse(envelope_id=req.envelope_id))
+            return
+        verdict = self._ingress().save(self._arrival(incoming), ACK_TIMEOUT)
+        self.services.count(self.name, verdict.value)
+        if verdict.stored:
+            client.send_socket_mode_response(SocketModeResponse(envelope_id=req.envelope_id))
+        elif incoming.kind == "command":
+            text = self._not_saved(incoming, verdict)
+            client.send_socket_mode_response(SocketModeResponse(
+                envelope_id=req.envelope_id, payload={"response_type": "ephemeral", "text": text}
+            ))  # fmt: skip
+        # an event not stored is not acked: Slack sends it again
+
+    def stop(self) -> None:
+        if self._socket is not None:
+            self._socket.close()
+
+    # --- after the answer -----------------------------------------------------------------
+
+    def parse(self, row: Claimed) -> Event | None:
+        kind, body = row.payload.get("kind"), row.payload.get("body")
+        if not isinstance(body, dict):
+            raise Malformed("no body")
+        team = row.workspace
+        if kind == "command":
+            users = parse.user_ids(body.get("text", ""))
+            return parse.command(body, self.user(team, body["user_id"]), self.users(team, users),
+                                 row.received_at)  # fmt: skip
+        if kind == "event":
+            ev = body["event"]
+            users = parse.user_ids(ev.get("text", ""))
+            return parse.message(body, self.user(team, ev["user"]), self.users(team, users),
+                                 self.bot_user(), team)  # fmt: skip
+        if kind == "action":
+            user = self.user(team, body["user"]["id"])
+            return parse.action(body, user, row.received_at)
+        raise Malformed(f"unknown kind {kind!r}")
+
+    def bot_user(self) -> str:
+        if not self._bot_user:
+            self._bot_user = self.client.auth_test().get("user_id", "")
+        return self._bot_user
+
+    def user(self, team: str, user_id: str) -> parse.User:
+        """Name, zone and language from users.info, cached for an hour; a failed lookup is
+        not cached (the next event asks again) and meanwhile the tenant's zone applies."""
+        try:
+            return self.profiles.get((team, user_id), lambda: self._lookup(user_id))
+        except SlackApiError as e:
+            logger.info("slack: users.info failed: %s", e.response.get("error"))
+        except OSError as e:
+            logger.info("slack: users.info unreachable: %s", e.__class__.__name__)
+        return parse.User(id=user_id, name=user_id)
+
+    def _lookup(self, user_id: str) -> parse.User:
+        info = self.client.users_info(user=user_id, include_locale=True).get("user") or {}
+        profile = info.get("profile") or {}
+        return parse.User(
+            id=user_id,
+            name=profile.get("display_name") or info.get("real_name") or info.get("name")
+            or user_id,
+            tz=info.get("tz"),
+            locale=locale_of(info.get("locale")),
+        )  # fmt: skip
+
+    def users(self, team: str, ids: list[str]) -> dict[str, parse.User]:
+        return {uid: self.user(team, uid) for uid in dict.fromkeys(ids)}

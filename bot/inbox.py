@@ -1,0 +1,191 @@
+"""The durable inbox: what a platform delivered, stored before the platform got its answer.
+
+A platform that got its 200 never resends, so from then on the inbox row is the only copy of
+what a person typed. The edge inserts (`accept`) and answers; a worker claims rows, handles
+them and marks each done in the handler's own transaction. The unique key (platform, the
+platform's tenant, the delivery's own id) makes a retried or doubled delivery a no-op here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session, sessionmaker
+
+from storage import queue
+from storage.models import InboxItem
+
+KEY_LIMIT = 200  # the column's width; longer keys are cut, never refused
+
+
+@dataclass(frozen=True, kw_only=True)
+class Arrival:
+    """One verified delivery, as the edge hands it to the store."""
+
+    platform: str
+    workspace: str  # the platform's tenant: Slack team, Feishu tenant_key, WeCom corp id
+    key: str  # the platform's own id for this delivery, stable across its retries
+    payload: dict[str, Any]
+    received_at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class Claimed:
+    id: int
+    platform: str
+    workspace: str
+    payload: dict[str, Any]
+    attempts: int
+    received_at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class InboxPolicy:
+    max_attempts: int = 5
+    backoff: float = 2.0  # doubles per attempt
+    claim_timeout: float = 120.0
+    batch_size: int = 20
+    max_depth: int = 5000  # pending rows past which the edge asks platforms to come back later
+    keep_days: float = 7.0  # done rows are kept this long (platforms retry for hours)
+
+
+def accept(session: Session, arrivals: list[Arrival]) -> list[int | None]:
+    """Insert each arrival unless it is already here; its new row id, or None for a repeat."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    ids = []
+    for a in arrivals:
+        stmt = (
+            insert(InboxItem)
+            .values(
+                platform=a.platform,
+                workspace=a.workspace[:KEY_LIMIT],
+                delivery_key=a.key[:KEY_LIMIT],
+                payload=a.payload,
+                status="pending",
+                attempts=0,
+                received_at=a.received_at,
+                next_attempt_at=a.received_at,
+            )
+            .on_conflict_do_nothing(index_elements=["platform", "workspace", "delivery_key"])
+            .returning(InboxItem.id)
+        )
+        ids.append(session.execute(stmt).scalar())
+    return ids
+
+
+def claim(
+    sessions: sessionmaker[Session],
+    *,
+    worker: str,
+    platforms: list[str],
+    now: datetime,
+    policy: InboxPolicy,
+) -> list[Claimed]:
+    with sessions.begin() as s:
+        ids = queue.claim_ids(
+            s,
+            InboxItem,
+            worker=worker,
+            now=now,
+            claim_timeout=policy.claim_timeout,
+            limit=policy.batch_size,
+            where=[InboxItem.platform.in_(platforms)],
+        )
+        if not ids:
+            return []
+        rows = s.scalars(select(InboxItem).where(InboxItem.id.in_(ids)).order_by(InboxItem.id))
+        return [
+            Claimed(
+                id=r.id,
+                platform=r.platform,
+                workspace=r.workspace,
+                payload=r.payload,
+                attempts=r.attempts,
+                received_at=r.received_at,
+            )
+            for r in rows
+        ]
+
+
+def mark_done(session: Session, worker: str, item_id: int, now: datetime) -> bool:
+    """In the handler's transaction: done together with the change it made, or not at all.
+    False: the row is no longer ours (taken over after a claim timeout); roll back."""
+    result = session.execute(
+        update(InboxItem)
+        .where(queue.mine(InboxItem, worker, item_id))
+        .values(status="done", done_at=now, claimed_by=None, last_error=None)
+        .returning(InboxItem.id)
+    )
+    return result.scalar() is not None
+
+
+def mark_failed(
+    session: Session,
+    worker: str,
+    item_id: int,
+    reason: str,
+    *,
+    now: datetime,
+    policy: InboxPolicy,
+    final: bool = False,
+) -> bool | None:
+    """True: dead (the sender is then told); False: retried later; None: no longer ours."""
+    return queue.fail(
+        session,
+        InboxItem,
+        worker=worker,
+        item_id=item_id,
+        reason=reason,
+        now=now,
+        wait=lambda attempts: policy.backoff * 2 ** max(attempts - 1, 0),
+        max_attempts=policy.max_attempts,
+        final=final,
+    )
+
+
+def release(sessions: sessionmaker[Session], worker: str) -> int:
+    with sessions.begin() as s:
+        return queue.give_back(s, InboxItem, worker=worker)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Depth:
+    pending: int  # waiting or being handled
+    dead: int
+    oldest_age: float  # seconds since the oldest waiting row arrived; 0 when none
+
+
+def depth(session: Session, now: datetime) -> Depth:
+    counts = dict(
+        session.execute(
+            select(InboxItem.status, func.count())
+            .where(InboxItem.status.in_(("pending", "claimed", "dead")))
+            .group_by(InboxItem.status)
+        ).all()
+    )
+    oldest = session.scalar(
+        select(func.min(InboxItem.received_at)).where(
+            InboxItem.status.in_(("pending", "claimed"))
+        )
+    )
+    if isinstance(oldest, datetime) and oldest.tzinfo is None:  # SQLite's aggregate is naive
+        oldest = oldest.replace(tzinfo=now.tzinfo)
+    return Depth(
+        pending=counts.get("pending", 0) + counts.get("claimed", 0),
+        dead=counts.get("dead", 0),
+        oldest_age=max((now - oldest).total_seconds(), 0.0) if oldest else 0.0,
+    )
+
+
+def prune(session: Session, now: datetime, keep_days: float) -> int:
+    """Forget handled deliveries older than the platforms' retry windows."""
+    cutoff = now - timedelta(days=keep_days)
+    result = session.execute(
+        delete(InboxItem).where(InboxItem.status == "done", InboxItem.done_at < cutoff)
+    )
+    return result.rowcount or 0

@@ -1,0 +1,87 @@
+"""The one place where an Outcome becomes outbox rows, for chat events and scheduled rules.
+
+Replies go back where the event came from (its reply handle); pushes go to a person on the
+platform they are reached on (`people.reach`) or to a channel; card updates replace the
+clicked card. Each row's dedup key is unique for what it reports: a rule's own key, or the
+event's inbox row id (unique across processes and restarts) with the item's place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from bot import mentions, outbox
+from bot.delivery import TargetKind
+from bot.events import Event
+from bot.outcome import Card, Message, Outcome
+from bot.people import Address, reach
+
+
+def _resolved(session: Session, message: Message, platform: str) -> Message:
+    def r(text: str) -> str:
+        return mentions.resolve(session, text, platform)
+
+    card = message.card
+    if card is not None:
+        card = Card(
+            key=card.key,
+            title=r(card.title),
+            body=r(card.body),
+            fields=tuple((r(k), r(v)) for k, v in card.fields),
+            buttons=tuple(replace(b, label=r(b.label)) for b in card.buttons),
+            fallback=r(card.fallback),
+        )
+    return Message(text=r(message.text), card=card)
+
+
+def post(
+    session: Session,
+    *,
+    tenant_id: int,
+    outcome: Outcome,
+    origin: str,
+    now: datetime,
+    event: Event | None = None,
+    speaker: str = "",
+    clicked: tuple[str, str] | None = None,
+) -> int:
+    """Enqueue everything the outcome says; returns how many rows were new."""
+    added = 0
+
+    def put(key: str, to: Address, message: Message, kind: TargetKind, **kw: object) -> None:
+        nonlocal added
+        message = _resolved(session, message, to.platform)
+        added += outbox.enqueue(
+            session, tenant_id=tenant_id, dedup_key=key, to=to, message=message, now=now,
+            kind=kind, **kw,  # type: ignore[arg-type]
+        )  # fmt: skip
+
+    if event is not None:
+        handle = event.reply_handle()
+        here = Address(
+            person_id=None, platform=event.platform, user_id=handle.conversation,
+            name=handle.conversation,
+        )  # fmt: skip
+        for n, reply in enumerate(outcome.replies):
+            kind = TargetKind.EPHEMERAL if reply.private else TargetKind.CHANNEL
+            to = replace(here, name=speaker or event.user_name) if reply.private else here
+            put(f"{origin}:reply:{n}", to, reply.message, kind, reply=handle)
+        if event.action is not None:
+            for n, update in enumerate(outcome.updates):
+                who = (mentions.resolve(session, clicked[0], here.platform), clicked[1]) if clicked else None
+                put(f"{origin}:update:{n}", here, Message(card=update.card), TargetKind.UPDATE,
+                    reply=handle, clicked=who)  # fmt: skip
+    prefer = event.platform if event is not None else None
+    for n, push in enumerate(outcome.pushes):
+        if push.person_id is not None:
+            to, kind = reach(session, push.person_id, prefer=prefer), TargetKind.PERSON
+        else:
+            platform = push.channel_platform or prefer or ""
+            channel = push.channel_id or ""
+            to = Address(person_id=None, platform=platform, user_id=channel, name=channel)
+            kind = TargetKind.CHANNEL
+        put(push.key or f"{origin}:push:{n}", to, push.message, kind)
+    return added

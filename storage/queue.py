@@ -1,0 +1,108 @@
+"""The claim discipline shared by the two durable queues, the inbox and the outbox.
+
+A row is pending until a worker claims it (FOR UPDATE SKIP LOCKED on PostgreSQL, so each row
+goes to one worker; SQLite's BEGIN IMMEDIATE serialises writers to the same effect). A claim
+older than the timeout belonged to a worker that died and is taken over. A failed row goes back
+to pending after a backoff, or dies when it is out of attempts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, or_, select, update
+from sqlalchemy.orm import Session
+
+from storage.models import InboxItem, OutboxItem
+
+Queued = type[InboxItem] | type[OutboxItem]
+
+
+def claim_ids(
+    session: Session,
+    model: Queued,
+    *,
+    worker: str,
+    now: datetime,
+    claim_timeout: float,
+    limit: int,
+    where: Sequence[ColumnElement[bool]] = (),
+) -> list[int]:
+    """Claim up to `limit` due rows (abandoned claims included), oldest first."""
+    stale = now - timedelta(seconds=claim_timeout)
+    ids = list(
+        session.scalars(
+            select(model.id)
+            .where(
+                *where,
+                or_(
+                    and_(model.status == "pending", model.next_attempt_at <= now),
+                    and_(model.status == "claimed", model.claimed_at < stale),
+                ),
+            )
+            .order_by(model.next_attempt_at, model.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+    )
+    if ids:
+        session.execute(
+            update(model)
+            .where(model.id.in_(ids))
+            .values(
+                status="claimed", claimed_by=worker, claimed_at=now, attempts=model.attempts + 1
+            )
+        )
+    return ids
+
+
+def mine(model: Queued, worker: str, item_id: int) -> ColumnElement[bool]:
+    """The row, while this worker still holds it: one taken over after a timeout is not ours."""
+    return and_(model.id == item_id, model.claimed_by == worker, model.status == "claimed")
+
+
+def fail(
+    session: Session,
+    model: Queued,
+    *,
+    worker: str,
+    item_id: int,
+    reason: str,
+    now: datetime,
+    wait: Any,  # (attempts) -> seconds
+    max_attempts: int,
+    final: bool,
+) -> bool | None:
+    """Back to pending after `wait(attempts)` seconds, or dead when final or out of attempts.
+    True: dead; False: will retry; None: the row is no longer ours."""
+    item = session.scalar(select(model).where(mine(model, worker, item_id)))
+    if item is None:
+        return None
+    item.last_error = reason[:2000]
+    item.claimed_by, item.claimed_at = None, None
+    if final or item.attempts >= max_attempts:
+        item.status = "dead"
+        return True
+    item.status, item.next_attempt_at = "pending", now + timedelta(seconds=wait(item.attempts))
+    return False
+
+
+def give_back(
+    session: Session, model: Queued, *, worker: str, until: datetime | None = None,
+    item_id: int | None = None,
+) -> int:  # fmt: skip
+    """Unclaim without counting an attempt: this worker's rows (stopping), or one row (pacing)."""
+    where = [model.claimed_by == worker, model.status == "claimed"]
+    if item_id is not None:
+        where.append(model.id == item_id)
+    values: dict[str, Any] = {
+        "status": "pending",
+        "claimed_by": None,
+        "claimed_at": None,
+        "attempts": model.attempts - 1,
+    }
+    if until is not None:
+        values["next_attempt_at"] = until
+    return session.execute(update(model).where(*where).values(**values)).rowcount or 0
