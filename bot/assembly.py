@@ -45,7 +45,8 @@ class Core:
 
 def inbox_policy(config: Config) -> InboxPolicy:
     i = config.inbox
-    return InboxPolicy(max_attempts=i.max_attempts, max_depth=i.max_depth, keep_days=i.keep_days)
+    return InboxPolicy(max_attempts=i.max_attempts, max_depth=i.max_depth, keep_days=i.keep_days,
+                       claim_timeout=i.claim_timeout_seconds)  # fmt: skip
 
 
 def outbox_policy(config: Config) -> OutboxPolicy:

@@ -231,6 +231,7 @@ class SchedulerSection(Section):
 class InboxSection(Section):
     max_depth: PositiveInt = 5000  # waiting deliveries past which platforms are asked to retry
     max_attempts: PositiveInt = 5
+    claim_timeout_seconds: PositiveFloat = 120.0
     keep_days: PositiveFloat = 7.0
     max_body_bytes: PositiveInt = 1_048_576
     body_timeout_seconds: PositiveFloat = 10.0

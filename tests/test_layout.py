@@ -54,3 +54,33 @@ def test_ruff_is_clean() -> None:
         check=False,
     )
     assert done.returncode == 0, done.stdout
+
+
+def test_bot_names_no_platform_in_its_code() -> None:
+    """The core never branches on a platform: no platform name in bot/'s identifiers or string
+    values (comments and docstrings may give examples), except the CLI that wires adapters."""
+    platforms = ("slack", "feishu", "lark", "wecom")
+    for path in (ROOT / "bot").rglob("*.py"):
+        if path.name == "cli.py":
+            continue
+        tree = ast.parse(path.read_text())
+        docstrings = {
+            id(node.body[0].value)
+            for node in ast.walk(tree)
+            if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef))
+            and node.body
+            and isinstance(node.body[0], ast.Expr)
+            and isinstance(node.body[0].value, ast.Constant)
+        }
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                if id(node) in docstrings:
+                    continue
+                word = node.value.lower()
+            elif isinstance(node, ast.Name):
+                word = node.id.lower()
+            elif isinstance(node, ast.Attribute):
+                word = node.attr.lower()
+            else:
+                continue
+            assert not any(p in word for p in platforms), (path, word)

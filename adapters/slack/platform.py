@@ -37,6 +37,14 @@ logger = logging.getLogger(__name__)
 ACK_TIMEOUT = 2.0  # of Slack's 3 s: the rest is the network's
 
 
+def _utf8(body: bytes) -> bool:
+    try:
+        body.decode()
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def locale_of(slack_locale: str | None) -> str | None:
     if not slack_locale:
         return None
@@ -79,6 +87,8 @@ class SlackPlatform(Platform):
         try:
             body = await read_body(request, self.services.limits)
             headers = {k.lower(): v for k, v in request.headers.items()}
+            if not _utf8(body):  # Slack sends UTF-8; this cannot be from Slack
+                raise Refused(400, "malformed: not UTF-8")
             if not self._verified(body, headers):
                 raise Refused(401, "invalid request")
             kind, fields = edge.read_http(body, headers.get("content-type", ""))

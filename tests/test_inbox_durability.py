@@ -1,0 +1,141 @@
+"""Nothing acknowledged is lost: commands answered 200 survive a SIGKILL right after the last
+answer (SQLite and PostgreSQL), and a console run never reuses an earlier run's push keys."""
+
+from __future__ import annotations
+
+import itertools
+import signal
+import subprocess
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from storage import db
+from storage.models import Activity, InboxItem
+from tests.conftest import empty_pg_database
+from tests.fakes import slack_signing as signing
+from tests.fakes.slack_api import FakeSlack
+from tests.test_console import run_console
+from tests.test_serve import free_port, start, stop, wait_for, wait_healthy
+
+SECRET = "kill-test-signing-secret"
+_n = itertools.count()
+
+
+def config(tmp: Path, url: str, fake: FakeSlack, port: int) -> Path:
+    path = tmp / f"kill-{port}.toml"
+    path.write_text(f"""
+[database]
+url = "{url}"
+[server]
+port = {port}
+[slack]
+bot_token = "xoxb-test"
+signing_secret = "{SECRET}"
+api_base_url = "{fake.url}"
+[outbox]
+poll_seconds = 0.05
+claim_timeout_seconds = 2
+[scheduler]
+interval_seconds = 3600
+[inbox]
+claim_timeout_seconds = 2
+""")
+    return path
+
+
+def post_log(port: int, fake: FakeSlack, i: int) -> int:
+    body = signing.command_body(
+        command="/log", text=f"Acme call note number {i}", user_id="U1", team_id="T1",
+        channel_id="C1", channel_name="sales", trigger_id=f"kill-{i}-{next(_n)}",
+        response_url=f"{fake.base}/response/k{i}",
+    )  # fmt: skip
+    req = urllib.request.Request(
+        f"http://127.0.0.1:{port}/slack/events", data=body, method="POST",
+        headers=signing.headers(body, SECRET, content_type="application/x-www-form-urlencoded"),
+    )  # fmt: skip
+    with urllib.request.urlopen(req, timeout=10) as r:
+        return r.status
+
+
+def count(url: str, model) -> int:  # type: ignore[no-untyped-def]
+    sessions = db.open_store(url, migrate=False)
+    with sessions() as s:
+        n = s.scalar(select(func.count(model.id))) or 0
+    sessions.kw["bind"].dispose()
+    return n
+
+
+def kill_after_acks(tmp: Path, url: str, n: int) -> None:
+    with FakeSlack() as fake:
+        slow = fake.answer
+
+        def answer(method, body):  # type: ignore[no-untyped-def]
+            import time
+
+            time.sleep(0.02)  # users.info is slow: the backlog is real when the kill lands
+            return slow(method, body)
+
+        fake.answer = answer  # type: ignore[method-assign]
+        port = free_port()
+        cfg = config(tmp, url, fake, port)
+        log = tmp / "first.log"
+        proc = start(cfg, log)
+        wait_healthy(port, proc, log)
+        with ThreadPoolExecutor(max_workers=10) as pool:
+            statuses = list(pool.map(lambda i: post_log(port, fake, i), range(n)))
+        proc.send_signal(signal.SIGKILL)  # right after the last 200
+        proc.wait(timeout=10)
+        assert statuses == [200] * n
+        handled_before = count(url, Activity)
+        assert count(url, InboxItem) == n  # every acknowledged command was stored
+        log2 = tmp / "second.log"
+        proc = start(cfg, log2)
+        try:
+            wait_healthy(port, proc, log2)
+            assert wait_for(lambda: count(url, Activity) >= n, 120), log2.read_text()
+            assert wait_for(lambda: len(fake.responses) >= n, 60)
+        finally:
+            assert stop(proc) == 0
+        assert count(url, Activity) == n  # none lost, none doubled
+        answered_twice = sum(len(v) - 1 for v in fake.responses.values())
+        assert answered_twice <= 1, answered_twice
+        assert handled_before < n, "the kill landed after all work was done: no test"
+
+
+def test_sigkill_after_the_last_ack_loses_nothing_on_sqlite(tmp_path: Path) -> None:
+    kill_after_acks(tmp_path, f"sqlite:///{tmp_path / 'kill.db'}", 120)
+
+
+@pytest.mark.postgres
+def test_sigkill_after_the_last_ack_loses_nothing_on_postgres(tmp_path: Path) -> None:
+    with empty_pg_database() as url:
+        db.upgrade(db.make_engine(url))
+        kill_after_acks(tmp_path, url, 120)
+
+
+def test_a_second_console_run_prints_every_push(tmp_path: Path) -> None:
+    """Push keys come from inbox rows, unique across runs: a second run's pushes are new."""
+    dbfile = tmp_path / "two.db"
+    first = "[alice] /team east @bob @alice @carl\n[alice] /log Globex call hello\n"
+    first += "[bob] /handover Globex @alice @bob\n"
+    out1 = run_console(first, dbfile)
+    assert "→ @alice: " in out1
+    second = "[alice] /handover Globex @bob @carl\n"
+    out2 = run_console(second, dbfile)
+    assert "→ @carl: " in out2 and "→ @bob: " in out2, out2
+
+
+def test_dealbot_help_loads_no_sdk() -> None:
+    code = (
+        "import sys; from click.testing import CliRunner; from bot.cli import main;"
+        "CliRunner().invoke(main, ['--help']);"
+        "bad = [m for m in ('slack_sdk', 'slack_bolt', 'sqlalchemy', 'jinja2', 'uvicorn')"
+        " if m in sys.modules]; print(bad); sys.exit(1 if bad else 0)"
+    )
+    done = subprocess.run([__import__("sys").executable, "-c", code], capture_output=True,
+                          text=True, check=False)  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
