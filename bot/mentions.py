@@ -30,20 +30,20 @@ def resolve(session: Session, text: str, platform: str) -> str:
     ids = {int(m) for m in _PERSON.findall(text)}
     if not ids:
         return text
-    names = dict(
-        session.execute(select(Person.id, Person.display_name).where(Person.id.in_(ids)))
-        .tuples()
-        .all()
-    )
-    users = dict(
-        session.execute(
+    names = {
+        pid: name
+        for pid, name in session.execute(
+            select(Person.id, Person.display_name).where(Person.id.in_(ids))
+        )
+    }
+    users = {  # the newest identity on the platform wins: the dict keeps the last
+        pid: uid
+        for pid, uid in session.execute(
             select(Identity.person_id, Identity.external_id)
             .where(Identity.person_id.in_(ids), Identity.platform == platform)
-            .order_by(Identity.id)  # the newest identity wins: dict keeps the last
+            .order_by(Identity.id)
         )
-        .tuples()
-        .all()
-    )
+    }
     return _PERSON.sub(
         lambda m: f"\x02{users.get(int(m[1]), '')}\x1f{names.get(int(m[1]), '?')}\x03", text
     )

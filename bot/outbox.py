@@ -226,6 +226,7 @@ class Worker:
         self.on_result = on_result or (lambda platform, result: None)
         self.stopping = threading.Event()
         self._last_sent: dict[tuple[str, str], float] = {}
+        self._waiting: set[int] = set()  # rows this worker deferred for pacing, not yet sent
 
     def drain(self, *, max_batches: int = 1000) -> DrainReport:
         """Send what is due now, batch after batch, until nothing is left or we are stopping."""
@@ -260,8 +261,8 @@ class Worker:
             total.sent += report.sent
             total.retried += report.retried
             total.dead = (total.dead or []) + (report.dead or [])
-            total.deferred = report.deferred
-            if not report.deferred or waited >= max_wait or self.stopping.is_set():
+            total.deferred = len(self._waiting)  # still held back by pacing, not yet sent
+            if not self._waiting or waited >= max_wait or self.stopping.is_set():
                 return total
             step = min(max(s.min_interval for s in self.senders.values()), max_wait - waited)
             sleep(step)
@@ -339,8 +340,10 @@ class Worker:
         wait = self._last_sent.get((delivery.platform, key), 0.0) + sender.min_interval - now
         if wait > 0:
             defer(self.sessions, self.name, delivery.id, self.clock() + timedelta(seconds=wait))
+            self._waiting.add(delivery.id)
             return False
         self._last_sent[(delivery.platform, key)] = now
+        self._waiting.discard(delivery.id)
         return True
 
     def stop(self) -> int:

@@ -1,0 +1,291 @@
+"""Slack ingress: how many signed /log commands `dealbot serve` acknowledges per second, and how
+fast, against a bare slack-bolt app that only acks.
+
+C concurrent clients (raw HTTP/1.1 keep-alive, one connection each, in a process of their own)
+send signed /log slash commands, each awaiting its answer, for S seconds. The baseline, measured
+in the same run, is a slack-bolt App whose one listener only calls ack(), on uvicorn in its own
+process. dealbot is a real `dealbot serve` against the local fake Slack API, on a fresh SQLite
+file and/or a fresh PostgreSQL database; afterwards every acked command must be stored exactly
+once (activities, inbox) and answered on its response_url (ack → answer latency is reported).
+Targets: throughput ≥ 0.5× baseline, ack p99 ≤ 100 ms, 0 errors, every command stored once.
+Run:  .venv/bin/python bench/ingress.py [--seconds 30] [--clients 50] [--db sqlite|postgres|both]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import create_engine, func, select, text
+
+from storage import db
+from storage.models import Activity, InboxItem
+from tests.fakes import slack_signing
+from tests.fakes.slack_api import FakeSlack
+from tests.test_serve import free_port, start, stop, wait_for, wait_healthy
+
+SECRET = "bench-signing-secret"
+PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+FORM = "application/x-www-form-urlencoded"
+
+
+def serve_baseline(port: int, api: str) -> None:
+    """The bare bolt app; its one auth.test (bolt needs a token) goes to the fake, once."""
+    import uvicorn
+    from slack_bolt import Ack, App
+    from slack_bolt.adapter.starlette import SlackRequestHandler
+    from slack_sdk import WebClient
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.routing import Route
+
+    app = App(signing_secret=SECRET, client=WebClient(token="xoxb-bench", base_url=api),
+              token_verification_enabled=False, request_verification_enabled=True)  # fmt: skip
+
+    @app.command(re.compile(r"^/.+"))
+    def only_ack(ack: Ack) -> None:
+        ack()
+
+    handler = SlackRequestHandler(app)
+
+    async def events(request: Request):  # type: ignore[no-untyped-def]
+        return await handler.handle(request)
+
+    class Server(uvicorn.Server):  # a requested stop exits 0, as `dealbot serve` does
+        def handle_exit(self, sig, frame):  # type: ignore[no-untyped-def]
+            super().handle_exit(sig, frame)
+            self._captured_signals.clear()
+
+    routes = [Route("/slack/events", events, methods=["POST"])]
+    Server(uvicorn.Config(Starlette(routes=routes), host="127.0.0.1", port=port,
+                          log_level="warning", access_log=False)).run()  # fmt: skip
+
+
+async def read_answer(reader: asyncio.StreamReader) -> tuple[int, bytes, bool]:
+    head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
+    fields = {k.strip().lower(): v.strip() for k, _, v in (h.partition(":") for h in head[1:])}
+    body = await reader.readexactly(int(fields.get("content-length", "0")))
+    return int(head[0].split()[1]), body, fields.get("connection", "").lower() == "close"
+
+
+async def client(port: int, base: str, label: str, n: int, step: int, end: float, out: dict):  # type: ignore[no-untyped-def,type-arg]
+    conn = None
+    while time.monotonic() < end:
+        key = f"{label}{n}"  # distinct trigger_id and response_url per request and target
+        body = slack_signing.command_body(
+            command="/log", text=f"Acme call note {n}", user_id="U1", team_id="T1",
+            channel_id="C1", channel_name="sales", trigger_id=key,
+            response_url=f"{base}/response/{key}",
+        )  # fmt: skip
+        n += step
+        headers = slack_signing.headers(body, SECRET, content_type=FORM)
+        head = f"POST /slack/events HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+        head += "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+        request = f"{head}Content-Length: {len(body)}\r\n\r\n".encode() + body
+        t0 = time.monotonic()
+        try:
+            conn = conn or await asyncio.open_connection("127.0.0.1", port)
+            conn[1].write(request)
+            async with asyncio.timeout(30):
+                status, answer, close = await read_answer(conn[0])
+        except (OSError, EOFError, TimeoutError, ValueError, asyncio.IncompleteReadError) as e:
+            out["errors"][f"connection: {e.__class__.__name__}"] += 1
+            close, status = True, 0
+        t1 = time.monotonic()
+        if status == 200 and not answer:  # stored (dealbot) / acked (bolt): an empty 200
+            out["acks"].append((key, t1, t1 - t0))
+        elif status:
+            out["errors"][f"HTTP {status} {answer[:60].decode(errors='replace')}"] += 1
+        if close and conn:
+            conn[1].close()
+            conn = None
+
+
+def load(port: int, base: str, label: str, clients: int, seconds: float) -> dict:  # type: ignore[type-arg]
+    """Runs in its own process, so the fake Slack's threads never share the clients' GIL."""
+    out: dict = {"acks": [], "errors": Counter()}  # type: ignore[type-arg]
+
+    async def run() -> None:
+        end = time.monotonic() + seconds
+        await asyncio.gather(*(client(port, base, label, i, clients, end, out)
+                               for i in range(clients)))  # fmt: skip
+
+    cpu, t0 = time.process_time(), time.monotonic()
+    asyncio.run(run())
+    out["elapsed"] = time.monotonic() - t0
+    out["cpu"] = (time.process_time() - cpu) / out["elapsed"]
+    return out
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] * 1000 if ordered else 0
+
+
+def measure(port: int, fake: FakeSlack, label: str, args: argparse.Namespace) -> dict:  # type: ignore[type-arg]
+    with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
+        res = pool.submit(load, port, fake.base, label, args.clients, args.seconds).result()
+    lat = [a[2] for a in res["acks"]]
+    res.update(rps=len(lat) / res["elapsed"], p50=pct(lat, 50), p99=pct(lat, 99),
+               max=max(lat, default=0) * 1000, nerr=sum(res["errors"].values()))  # fmt: skip
+    return res
+
+
+def run_baseline(fake: FakeSlack, args: argparse.Namespace) -> dict:  # type: ignore[type-arg]
+    port = free_port()
+    cmd = [sys.executable, __file__, "--baseline-port", str(port), "--api", fake.url]
+    proc = subprocess.Popen(cmd)
+    try:
+        while not listening(port):
+            assert proc.poll() is None, "the baseline did not start"
+            time.sleep(0.1)
+        res = measure(port, fake, "bl", args)
+    finally:
+        code = stop(proc)
+    return {**res, "exit": code}
+
+
+def listening(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def count(url: str, model) -> int:  # type: ignore[no-untyped-def]
+    sessions = db.open_store(url, migrate=False)
+    with sessions() as s:
+        n = s.scalar(select(func.count(model.id))) or 0
+    sessions.kw["bind"].dispose()
+    return n
+
+
+def run_dealbot(name: str, url: str, fake: FakeSlack, tmp: Path, args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    engine = db.make_engine(url)
+    db.upgrade(engine)
+    engine.dispose()
+    port, config, log = free_port(), tmp / f"{name}.toml", tmp / f"{name}.log"
+    config.write_text(
+        f'[database]\nurl = "{url}"\n[server]\nport = {port}\n[slack]\nbot_token = "xoxb-b"\n'
+        f'signing_secret = "{SECRET}"\napi_base_url = "{fake.url}"\n'
+        "[outbox]\npoll_seconds = 0.05\n[scheduler]\ninterval_seconds = 3600\n"
+    )
+    proc = start(config, log)
+    try:
+        wait_healthy(port, proc, log)
+        res = measure(port, fake, name, args)
+        acked = {k for k, _, _ in res["acks"]}
+        res["drained"] = wait_for(lambda: count(url, Activity) >= len(acked), 120)
+        wait_for(lambda: acked <= fake.answered_at.keys(), 30)
+    finally:
+        code = stop(proc)
+    res["exit"] = code
+    sessions = db.open_store(url, migrate=False)
+    with sessions() as s:
+        notes = Counter(re.sub(r"\D", "", t) for t in s.scalars(select(Activity.text)))
+        res["inbox"] = dict(Counter(s.scalars(select(InboxItem.status))))
+    sessions.kw["bind"].dispose()
+    want = Counter(k.removeprefix(name) for k in acked)
+    res["activities"], res["missing"] = notes.total(), len(want - notes)
+    res["doubled"], res["extra"] = sum((notes - want).values()), len(notes.keys() - want.keys())
+    res["once"] = notes == want and sum(res["inbox"].values()) == len(acked)
+    t_ack = {k: t for k, t, _ in res["acks"]}
+    waits = [fake.first_post[k] - t_ack[k] for k in acked if k in fake.first_post]
+    res["answered"], res["a50"], res["a99"] = len(waits), pct(waits, 50), pct(waits, 99)
+    res["twice"] = sum(len(fake.responses[k]) > 1 for k in acked if k in fake.responses)
+    lines = [json.loads(x) for x in log.read_text().splitlines() if x.startswith("{")]
+    res["log"] = Counter(f"{e['level']} {e['msg'][:90]}" for e in lines
+                         if e["level"] in ("WARNING", "ERROR", "CRITICAL"))  # fmt: skip
+    return res
+
+
+def report(results: dict[str, dict], args: argparse.Namespace) -> None:  # type: ignore[type-arg]
+    print(f"\n{args.clients} clients x {args.seconds:g} s, nproc {os.cpu_count()}, "
+          f"Python {sys.version.split()[0]}\n")  # fmt: skip
+    print(f"{'target':<18}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}{'errors':>8}"
+          f"{'client CPU':>12}{'answer p50':>12}{'answer p99':>12}{'exit':>6}")  # fmt: skip
+    for name, r in results.items():
+        answer = f"{r['a50']:>10.1f}ms{r['a99']:>10.1f}ms" if "a50" in r else f"{'-':>12}" * 2
+        print(f"{name:<18}{r['rps']:>9.1f}{r['p50']:>9.1f}{r['p99']:>9.1f}{r['max']:>9.1f}"
+              f"{r['nerr']:>8}{r['cpu']:>11.0%} {answer}{r['exit']:>6}")  # fmt: skip
+    base = results["baseline (bolt)"]
+    for name, r in results.items():
+        for error, n in r["errors"].most_common(5):
+            print(f"  {name} error x{n}: {error}")
+        if name == "baseline (bolt)":
+            continue
+        ratio = r["rps"] / base["rps"] if base["rps"] else 0
+        print(f"\n{name}:")
+        stored = (
+            f"stored exactly once: {len(r['acks'])} acked, {r['activities']} activities "
+            f"({r['missing']} missing, {r['doubled']} doubled, {r['extra']} not acked), "
+            f"inbox {r['inbox']}"
+        )
+        checks = [
+            (f"throughput {ratio:.2f}x baseline (>= 0.5x)", ratio >= 0.5),
+            (f"ack p99 {r['p99']:.1f} ms (<= 100 ms)", r["p99"] <= 100),
+            (f"errors {r['nerr']} (0)", r["nerr"] == 0),
+            (stored, r["once"]),
+        ]
+        for what, ok in checks:
+            print(f"  {'PASS' if ok else 'FAIL'}  {what}")
+        print(f"  answered on response_url: {r['answered']}/{len(r['acks'])}, "
+              f"{r['twice']} answered twice; serve exit code {r['exit']}")  # fmt: skip
+        for line, n in r["log"].most_common(5):
+            print(f"  serve log x{n}: {line}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--baseline-port", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--api", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.baseline_port:
+        return serve_baseline(args.baseline_port, args.api)
+    results: dict[str, dict] = {}  # type: ignore[type-arg]
+    with tempfile.TemporaryDirectory() as tmp, FakeSlack() as fake:
+        fake.first_post = {}  # type: ignore[attr-defined]
+        respond = fake.respond
+
+        def first_post(key: str, body: dict) -> None:  # type: ignore[type-arg]
+            fake.first_post.setdefault(key, time.monotonic())  # type: ignore[attr-defined]
+            respond(key, body)
+
+        fake.respond = first_post  # type: ignore[method-assign]
+        results["baseline (bolt)"] = run_baseline(fake, args)
+        if args.db in ("sqlite", "both"):
+            url = f"sqlite:///{tmp}/bench.db"
+            results["dealbot sqlite"] = run_dealbot("sq", url, fake, Path(tmp), args)
+        if args.db in ("postgres", "both"):
+            name = f"dealbot_bench_{uuid.uuid4().hex[:10]}"
+            admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+            with admin.connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+            try:
+                url = PG_ADMIN.rsplit("/", 1)[0] + "/" + name
+                results["dealbot postgres"] = run_dealbot("pg", url, fake, Path(tmp), args)
+            finally:
+                with admin.connect() as conn:
+                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                admin.dispose()
+    report(results, args)
+
+
+if __name__ == "__main__":
+    main()

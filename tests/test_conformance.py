@@ -1,0 +1,150 @@
+"""One conformance suite over every registered platform: its edge refuses what is not signed,
+answers within the platform's deadline however slow the work after it is, stores before it
+answers, stores a delivery sent four times once; its sender maps the platform's failures to
+retry-later or undeliverable. A platform joins by being registered and having a kit here."""
+
+from __future__ import annotations
+
+import importlib
+import sqlite3
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from adapters.registry import REGISTRY
+from bot.delivery import Delivery, RetryLater, TargetKind, Undeliverable
+from bot.outcome import Message
+from tests.test_serve import free_port, start, stop, wait_for, wait_healthy
+
+# platforms whose only edge is the terminal: no HTTP edge, a sender that cannot fail
+EDGELESS = {"console"}
+EDGED = [e.name for e in REGISTRY if e.platform is not None and e.name not in EDGELESS]
+
+
+def kit(name: str) -> Any:
+    return importlib.import_module(f"tests.kits.{name}")
+
+
+def test_every_registered_platform_has_a_kit() -> None:
+    for name in EDGED:
+        assert importlib.util.find_spec(f"tests.kits.{name}"), f"tests/kits/{name}.py is missing"
+
+
+class Rig:
+    def __init__(self, name: str, api: Any, port: int, db: Path) -> None:
+        self.kit, self.api, self.port, self.db = kit(name), api, port, db
+        self.url = f"http://127.0.0.1:{port}{self.kit.PATH}"
+
+    def post(self, body: bytes, headers: dict[str, str]) -> tuple[int, float]:
+        req = urllib.request.Request(self.url, data=body, headers=headers, method="POST")
+        started = time.monotonic()
+        try:
+            with urllib.request.urlopen(req, timeout=10) as r:
+                r.read()
+                return r.status, time.monotonic() - started
+        except urllib.error.HTTPError as e:
+            return e.code, time.monotonic() - started
+
+    def inbox(self) -> int:
+        with sqlite3.connect(self.db) as conn:
+            return conn.execute("select count(*) from inbox").fetchone()[0]
+
+    def activities(self, like: str) -> int:
+        with sqlite3.connect(self.db) as conn:
+            sql = "select count(*) from activities where text like ?"
+            return conn.execute(sql, (f"%{like}%",)).fetchone()[0]
+
+
+@pytest.fixture(scope="module", params=EDGED)
+def rig(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
+    name = request.param
+    tmp = tmp_path_factory.mktemp(name)
+    with kit(name).fake() as api:
+        kit(name).slow_profiles(api, 4.0)  # the work after the ack is slower than any deadline
+        port, db = free_port(), tmp / "conformance.db"
+        config = tmp / "dealbot.toml"
+        config.write_text(f"""
+[database]
+url = "sqlite:///{db}"
+[server]
+port = {port}
+[outbox]
+poll_seconds = 0.05
+[scheduler]
+interval_seconds = 3600
+{kit(name).config(api)}""")
+        log = tmp / "serve.log"
+        proc = start(config, log)
+        try:
+            wait_healthy(port, proc, log)
+            yield Rig(name, api, port, db)
+        finally:
+            assert stop(proc) == 0, log.read_text()
+
+
+def test_forged_stale_and_unsigned_deliveries_are_refused(rig: Rig) -> None:
+    before = rig.inbox()
+    for body, headers in rig.kit.forged(rig.api, "Acme call forged"):
+        status, _ = rig.post(body, headers)
+        assert 400 <= status < 500, status
+    assert rig.inbox() == before
+
+
+def test_answers_within_the_deadline_and_stores_before_answering(rig: Rig) -> None:
+    from adapters.registry import entry
+
+    deadline = entry(rig.kit.__name__.rsplit(".", 1)[-1]).platform_class().deadline
+    before = rig.inbox()
+    status, took = rig.post(*rig.kit.command(rig.api, "Acme call within the deadline"))
+    assert status == 200 and took < deadline, took
+    assert rig.inbox() == before + 1  # stored when the answer came, not later
+    assert wait_for(lambda: rig.activities("within the deadline") == 1, 30)
+
+
+def test_a_delivery_sent_four_times_is_stored_and_handled_once(rig: Rig) -> None:
+    before = rig.inbox()
+    for _ in range(4):
+        status, _ = rig.post(*rig.kit.command(rig.api, "Acme call only once", key="four"))
+        assert status == 200
+    assert rig.inbox() == before + 1
+    assert wait_for(lambda: rig.activities("only once") == 1, 30)
+    time.sleep(0.5)
+    assert rig.activities("only once") == 1
+
+
+@pytest.mark.parametrize("name", EDGED)
+@pytest.mark.parametrize(
+    ("how", "raises"),
+    [("rate", RetryLater), ("transient", RetryLater), ("permanent", Undeliverable)],
+)
+def test_sender_maps_failures(name: str, how: str, raises: type[Exception]) -> None:
+    k = kit(name)
+    with k.fake() as api:
+        target = k.fail_next(api, how)
+        delivery = Delivery(
+            id=1, tenant_id=1, dedup_key="conformance:1", platform=name, kind=TargetKind.PERSON,
+            target_id=target, target_name="someone", message=Message(text="hello"),
+        )  # fmt: skip
+        with pytest.raises(raises):
+            k.sender(api).send(delivery)
+
+
+@pytest.mark.parametrize("name", EDGED)
+def test_sender_delivers_and_names_people_natively(name: str) -> None:
+    k = kit(name)
+    with k.fake() as api:
+        text = "hello \x02U1\x1fAlice\x03"  # a person, as the core hands it to a sender
+        delivery = Delivery(
+            id=1, tenant_id=1, dedup_key=f"conformance:{datetime.now(UTC)}", platform=name,
+            kind=TargetKind.PERSON, target_id="U1", target_name="alice",
+            message=Message(text=text),
+        )  # fmt: skip
+        assert k.sender(api).send(delivery)
+        shown = " ".join(k.answered(api))
+        assert "\x02" not in shown and "Alice" not in shown  # the platform's mention, not a name
