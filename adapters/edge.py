@@ -1,5 +1,8 @@
-"""The edge steps every platform's HTTP route takes, named once: read the body within limits,
-refuse what is too big, too slow or gone, and cache profiles with a TTL.
+"""The edge steps every platform takes, named once, in order: read the body within limits,
+verify, classify (handshake / nothing for us — the bot's own messages — / a delivery), persist,
+answer. A platform supplies only its own `verify`, `classify` and how it answers a delivery
+that could not be stored; `receive` runs the steps for an HTTP route, `persist_now` for a long
+connection's thread. Also here: profiles cached with a TTL.
 
 Nothing here trusts the request: the limit is enforced while reading (a declared length over
 it is refused before a byte is read), a slow body is cut off, and a client that disconnects
@@ -13,12 +16,17 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import Generic, TypeVar
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import Enum
+from typing import Any, Generic, Protocol, TypeVar
 
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 
-from adapters.platform import EdgeLimits
+from adapters.ingress import Verdict
+from adapters.platform import EdgeLimits, Services
+from bot.inbox import Arrival
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +64,83 @@ async def read_body(request: Request, limits: EdgeLimits) -> bytes:
         logger.debug("client left before sending its whole body")
         raise Refused(400, "client disconnected") from None
     return b"".join(chunks)
+
+
+class Step(Enum):
+    DELIVER = "deliver"  # store it, then answer
+    HANDSHAKE = "handshake"  # answer `reply` at once (URL verification, echostr)
+    IGNORE = "ignore"  # verified but nothing for us (our own messages, other event types)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Incoming:
+    """A verified request, classified."""
+
+    step: Step
+    workspace: str = ""  # the platform's tenant
+    key: str = ""  # the delivery's own id, stable across the platform's retries
+    payload: dict[str, Any] = field(default_factory=dict)  # what the platform's parse reads
+    reply: dict[str, Any] | None = None  # a handshake's answer
+    text: str = ""  # a person's words, quoted back if they could not be stored
+    waiting: bool = False  # a person waits for this answer (a command), not a retrying platform
+
+
+class HttpEdge(Protocol):
+    name: str
+    deadline: float
+    services: Services
+
+    def verify(self, body: bytes, headers: dict[str, str]) -> None:
+        """Raise Refused (401/400) unless the request is the platform's and fresh."""
+
+    def classify(self, body: bytes, headers: dict[str, str]) -> Incoming:
+        """Raise Refused(400) for a malformed one."""
+
+    def unsaved(self, incoming: Incoming, verdict: Verdict) -> Response:
+        """The answer when it could not be stored (busy, or the store failed)."""
+
+
+async def receive(edge: HttpEdge, request: Request) -> Response:
+    """One HTTP delivery through every edge step; what is acknowledged is stored."""
+    count = edge.services.count
+    try:
+        body = await read_body(request, edge.services.limits)
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        edge.verify(body, headers)
+        incoming = edge.classify(body, headers)
+    except Refused as e:
+        count(edge.name, "rejected" if e.status == 401 else "malformed")
+        return e.response()
+    if incoming.step is Step.HANDSHAKE:
+        return JSONResponse(incoming.reply or {})
+    if incoming.step is Step.IGNORE:
+        count(edge.name, "ignored")
+        return Response(status_code=200)
+    ingress = edge.services.ingress
+    if ingress is None:
+        raise RuntimeError(f"{edge.name}: no inbox in this process")
+    verdict = await ingress.persist(arrival(edge.name, incoming), ack_timeout(edge.deadline))
+    count(edge.name, verdict.value)
+    return Response(status_code=200) if verdict.stored else edge.unsaved(incoming, verdict)
+
+
+def persist_now(name: str, deadline: float, services: Services, incoming: Incoming) -> Verdict:
+    """The persist step for a long connection's thread: acknowledge only when stored."""
+    if services.ingress is None:
+        raise RuntimeError(f"{name}: no inbox in this process")
+    verdict = services.ingress.save(arrival(name, incoming), ack_timeout(deadline))
+    services.count(name, verdict.value)
+    return verdict
+
+
+def arrival(platform: str, incoming: Incoming) -> Arrival:
+    return Arrival(platform=platform, workspace=incoming.workspace, key=incoming.key,
+                   payload=incoming.payload, received_at=datetime.now(UTC))  # fmt: skip
+
+
+def ack_timeout(deadline: float) -> float:
+    """How long the store may take: the platform's deadline less a margin for the network."""
+    return max(deadline - 1.0, deadline * 0.5)
 
 
 T = TypeVar("T")

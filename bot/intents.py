@@ -11,7 +11,6 @@ from bot.parse.amounts import Amount
 @dataclass(frozen=True, kw_only=True)
 class CustomerRef:
     name: str
-    known: bool  # matched a known name or alias exactly while parsing
     quoted: bool = False
 
 

@@ -23,8 +23,8 @@ def at(day: int, hour: int = 9, minute: int = 0, month: int = 12) -> datetime:
     return datetime(2026, month, day, hour, minute, tzinfo=SH)
 
 
-def cust(name: str, known: bool = True, quoted: bool = False) -> i.CustomerRef:
-    return i.CustomerRef(name=name, known=known, quoted=quoted)
+def cust(name: str, quoted: bool = False) -> i.CustomerRef:
+    return i.CustomerRef(name=name, quoted=quoted)
 
 
 def log(
@@ -36,11 +36,10 @@ def log(
     due=None,
     tags=(),
     deal_ref=None,
-    known=True,
     quoted=False,
 ):  # type: ignore[no-untyped-def]
     return i.LogTouch(
-        customer=cust(name, known, quoted),
+        customer=cust(name, quoted),
         deal_ref=deal_ref,
         type=type,
         text=text,
@@ -53,7 +52,7 @@ def log(
 
 def deal(name, verb, **kw):  # type: ignore[no-untyped-def]
     return i.DealCommand(
-        customer=cust(name, kw.pop("known", True)),
+        customer=cust(name),
         deal_ref=kw.pop("deal_ref", None),
         verb=verb,
         **kw,
@@ -87,7 +86,7 @@ LOG = [
     ("/log Big Blue Inc email sent deck", log("Big Blue Inc", "sent deck", "sent deck", "email")),
     (
         "/log Initech call intro call",
-        log("Initech", "intro call", "intro call", "call", known=False),
+        log("Initech", "intro call", "intro call", "call"),
     ),
     (
         "/log Acme D12 call about the renewal",
@@ -159,7 +158,7 @@ LOG = [
     ),
     (
         "/记录 “华为技术” 邮件 发了报价",
-        log("华为技术", "发了报价", "发了报价", "email", known=False, quoted=True),
+        log("华为技术", "发了报价", "发了报价", "email", quoted=True),
     ),
     ("／记录 华为 备注 全角斜杠", log("华为", "全角斜杠", "全角斜杠", "note")),
     (
@@ -524,7 +523,7 @@ def test_next_monday_said_on_a_sunday_is_tomorrow() -> None:
         pipeline=Pipeline(),
     )
     assert parse("/task Acme review next Monday", sunday) == i.TaskAdd(
-        customer=cust("Acme", known=False), text="review", due=at(30, month=11)
+        customer=cust("Acme"), text="review", due=at(30, month=11)
     )
 
 
@@ -536,7 +535,7 @@ def test_year_end_month_day_rolls_into_next_year() -> None:
         pipeline=Pipeline(),
     )
     assert parse("/待办 华为 年后回访 1月5日", eve) == i.TaskAdd(
-        customer=cust("华为", known=False),
+        customer=cust("华为"),
         text="年后回访",
         due=datetime(2027, 1, 5, 9, 0, tzinfo=SH),
     )

@@ -233,3 +233,27 @@ def test_sigkill_mid_delivery_loses_nothing(tmp_path: Path) -> None:
         # only a message sent but not yet marked when the process died can go out twice
         assert doubled <= 1, doubled
         assert code == 0
+
+
+def test_a_configured_platform_that_cannot_start_stops_serve_with_the_reason(
+    tmp_path: Path,
+) -> None:
+    config = tmp_path / "feishu.toml"
+    config.write_text(f"""
+[database]
+url = "sqlite:///{tmp_path / "f.db"}"
+[server]
+port = {free_port()}
+[feishu]
+app_id = "cli_x"
+app_secret = "feishu-secret-value"
+verification_token = "token-value"
+""")
+    done = subprocess.run([str(DEALBOT), "serve", "--config", str(config)], capture_output=True,
+                          text=True, check=False, timeout=60)  # fmt: skip
+    assert done.returncode != 0
+    assert "cannot connect to feishu yet" in done.stderr, done.stderr
+    assert "feishu-secret-value" not in done.stdout + done.stderr
+    checked = subprocess.run([str(DEALBOT), "check-config", "--config", str(config)],
+                             capture_output=True, text=True, check=False, timeout=60)  # fmt: skip
+    assert checked.returncode == 1 and checked.stdout.startswith("feishu: configured, but")

@@ -1,5 +1,5 @@
-"""What Slack sends, checked before the answer: the signature (once), the shape (once), the URL
-handshake, our own messages dropped, and the delivery's key. Pure apart from the clock.
+"""What Slack sends, classified before the answer (adapters/edge.py runs the steps): the shape
+checked once, the URL handshake, our own messages dropped, and the delivery's key. Pure.
 
 The same `classify` serves HTTP (a form or JSON body) and Socket Mode (the envelope's payload),
 so both store the same thing in the inbox: {"kind": command|event|action, "body": …}.
@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
-from adapters.edge import Refused
+from adapters.edge import Incoming, Refused, Step
 
 IGNORED_SUBTYPES = {"message_changed", "message_deleted", "bot_message", "channel_join",
                     "channel_leave", "channel_topic", "channel_purpose", "channel_name"}  # fmt: skip
@@ -21,16 +20,14 @@ MESSAGE_EVENTS = {"message", "app_mention"}
 _TS = re.compile(r"\d{1,12}\.\d{1,9}")
 
 
-@dataclass(frozen=True, kw_only=True)
-class Incoming:
-    kind: str  # command | event | action | challenge | ignore
-    body: dict[str, Any]
-    workspace: str = ""
-    key: str = ""
-    text: str = ""  # a command's line, quoted back if it cannot be stored
+def _delivery(kind: str, body: dict[str, Any], workspace: str, key: str,
+              text: str = "") -> Incoming:  # fmt: skip
+    return Incoming(step=Step.DELIVER, workspace=workspace, key=key,
+                    payload={"kind": kind, "body": body}, text=text,
+                    waiting=kind == "command")  # fmt: skip
 
-    def payload(self) -> dict[str, Any]:
-        return {"kind": self.kind, "body": self.body}
+
+IGNORE = Incoming(step=Step.IGNORE)
 
 
 def _str(value: Any, what: str, *, required: bool = True) -> str:
@@ -91,15 +88,13 @@ def _command(body: dict[str, Any]) -> Incoming:
     url = _str(body.get("response_url"), "response_url", required=False)
     if url and not url.startswith(("https://", "http://")):
         raise Refused(400, "malformed: response_url")
-    return Incoming(
-        kind="command", body=body, workspace=team, key=f"command:{body['trigger_id']}",
-        text=f"{name} {text}".strip(),
-    )  # fmt: skip
+    return _delivery("command", body, team, f"command:{body['trigger_id']}",
+                     f"{name} {text}".strip())  # fmt: skip
 
 
 def _action(body: dict[str, Any]) -> Incoming:
     if body.get("type") != "block_actions":
-        return Incoming(kind="ignore", body=body)
+        return IGNORE
     user = _dict(body.get("user"), "user")
     user_id = _str(user.get("id"), "user.id")
     team = body.get("team") or {}
@@ -115,25 +110,26 @@ def _action(body: dict[str, Any]) -> Incoming:
     channel = container.get("channel_id") or ((body.get("channel") or {}).get("id")) or ""
     _str(channel, "channel", required=False)
     key = f"action:{channel}:{container.get('message_ts', '')}:{first.get('action_ts', '')}"
-    return Incoming(kind="action", body=body, workspace=workspace, key=f"{key}:{user_id}")
+    return _delivery("action", body, workspace, f"{key}:{user_id}")
 
 
 def _event(body: dict[str, Any], bot_user: str) -> Incoming:
     kind = body.get("type")
     if kind == "url_verification":
-        return Incoming(kind="challenge", body={"challenge": _str(body.get("challenge"), "c")})
+        challenge = _str(body.get("challenge"), "challenge")
+        return Incoming(step=Step.HANDSHAKE, reply={"challenge": challenge})
     if kind != "event_callback":
-        return Incoming(kind="ignore", body=body)
+        return IGNORE
     team = _str(body.get("team_id"), "team_id")
     ev = _dict(body.get("event"), "event")
     etype = _str(ev.get("type"), "event.type")
     if etype not in MESSAGE_EVENTS:
-        return Incoming(kind="ignore", body=body)
+        return IGNORE
     if ev.get("subtype") in IGNORED_SUBTYPES or ev.get("bot_id"):
-        return Incoming(kind="ignore", body=body)  # our own posts and other bots'
+        return IGNORE  # our own posts and other bots'
     user = ev.get("user")
     if user is None or user == bot_user:
-        return Incoming(kind="ignore", body=body)
+        return IGNORE
     _str(user, "event.user")
     channel = _str(ev.get("channel"), "event.channel")
     ts = _str(ev.get("ts"), "event.ts")
@@ -143,4 +139,4 @@ def _event(body: dict[str, Any], bot_user: str) -> Incoming:
     for field in ("user_team", "team", "channel_type"):
         _str(ev.get(field), f"event.{field}", required=False)
     # a message and its app_mention share (channel, ts): one key covers both
-    return Incoming(kind="event", body=body, workspace=team, key=f"msg:{channel}:{ts}")
+    return _delivery("event", body, team, f"msg:{channel}:{ts}")

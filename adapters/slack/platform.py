@@ -10,7 +10,6 @@ edge is built on slack_sdk's own parts (SignatureVerifier, SocketModeClient, Web
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
 from typing import Any
 
 from slack_sdk import WebClient
@@ -21,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from adapters.edge import ProfileCache, Refused, read_body
+from adapters.edge import Incoming, ProfileCache, Refused, Step, persist_now, receive
 from adapters.ingress import Verdict
 from adapters.platform import Platform, Services
 from adapters.slack import edge, parse
@@ -29,13 +28,10 @@ from adapters.slack.client import SlackSender
 from adapters.slack.config import SlackSection
 from bot.events import Event
 from bot.i18n import spoken_locale
-from bot.inbox import Arrival, Claimed
+from bot.inbox import Claimed
 from bot.intake import Malformed
 
 logger = logging.getLogger(__name__)
-
-ACK_TIMEOUT = 2.0  # of Slack's 3 s: the rest is the network's
-
 
 def _utf8(body: bytes) -> bool:
     try:
@@ -84,62 +80,34 @@ class SlackPlatform(Platform):
         return [Route("/slack/events", self.http, methods=["POST"])]
 
     async def http(self, request: Request) -> Response:
-        try:
-            body = await read_body(request, self.services.limits)
-            headers = {k.lower(): v for k, v in request.headers.items()}
-            if not _utf8(body):  # Slack sends UTF-8; this cannot be from Slack
-                raise Refused(400, "malformed: not UTF-8")
-            if not self._verified(body, headers):
-                raise Refused(401, "invalid request")
-            kind, fields = edge.read_http(body, headers.get("content-type", ""))
-            incoming = edge.classify(kind, fields, self._bot_user)
-        except Refused as e:
-            self.services.count(self.name, "rejected" if e.status == 401 else "malformed")
-            return e.response()
-        if incoming.kind == "challenge":
-            return JSONResponse(incoming.body)
-        if incoming.kind == "ignore":
-            self.services.count(self.name, "ignored")
-            return Response(status_code=200)
-        verdict = await self._ingress().persist(self._arrival(incoming), ACK_TIMEOUT)
-        return self._answer(incoming, verdict)
+        return await receive(self, request)
 
-    def _verified(self, body: bytes, headers: dict[str, str]) -> bool:
+    def verify(self, body: bytes, headers: dict[str, str]) -> None:
+        if not _utf8(body):  # Slack sends UTF-8; this cannot be from Slack
+            raise Refused(400, "malformed: not UTF-8")
         try:  # the SDK's check: 5-minute window, constant-time comparison
-            return self.verifier.is_valid(
+            ok = self.verifier.is_valid(
                 body,
                 headers.get("x-slack-request-timestamp", ""),
                 headers.get("x-slack-signature", ""),
             )
         except (ValueError, TypeError):  # a timestamp header that is not a number
-            return False
+            ok = False
+        if not ok:
+            raise Refused(401, "invalid request")
 
-    def _ingress(self):  # type: ignore[no-untyped-def]
-        if self.services.ingress is None:
-            raise RuntimeError("slack: no inbox in this process")
-        return self.services.ingress
+    def classify(self, body: bytes, headers: dict[str, str]) -> Incoming:
+        kind, fields = edge.read_http(body, headers.get("content-type", ""))
+        return edge.classify(kind, fields, self._bot_user)
 
-    @staticmethod
-    def _arrival(incoming: edge.Incoming) -> Arrival:
-        return Arrival(
-            platform="slack",
-            workspace=incoming.workspace,
-            key=incoming.key,
-            payload=incoming.payload(),
-            received_at=datetime.now(UTC),
-        )
-
-    def _answer(self, incoming: edge.Incoming, verdict: Verdict) -> Response:
-        self.services.count(self.name, verdict.value)
-        if verdict.stored:
-            return Response(status_code=200)
-        if incoming.kind == "command":  # a person is waiting: tell them, with their line
+    def unsaved(self, incoming: Incoming, verdict: Verdict) -> Response:
+        if incoming.waiting:  # a person is waiting: tell them, with their line
             return JSONResponse({"response_type": "ephemeral",
                                  "text": self._not_saved(incoming, verdict)})  # fmt: skip
         # events and clicks: a 5xx makes Slack retry the event (and mark a button failed)
         return JSONResponse({"error": verdict.value}, status_code=503)
 
-    def _not_saved(self, incoming: edge.Incoming, verdict: Verdict) -> str:
+    def _not_saved(self, incoming: Incoming, verdict: Verdict) -> str:
         locale = spoken_locale(incoming.text) or self.services.locale
         key = "errors.busy" if verdict is Verdict.BUSY else "errors.not_saved"
         return self.services.words(locale, key, text=incoming.text)
@@ -177,14 +145,13 @@ class SlackPlatform(Platform):
             self.services.count(self.name, "malformed")
             client.send_socket_mode_response(SocketModeResponse(envelope_id=req.envelope_id))
             return
-        if incoming.kind in ("ignore", "challenge"):
+        if incoming.step is not Step.DELIVER:
             client.send_socket_mode_response(SocketModeResponse(envelope_id=req.envelope_id))
             return
-        verdict = self._ingress().save(self._arrival(incoming), ACK_TIMEOUT)
-        self.services.count(self.name, verdict.value)
+        verdict = persist_now(self.name, self.deadline, self.services, incoming)
         if verdict.stored:
             client.send_socket_mode_response(SocketModeResponse(envelope_id=req.envelope_id))
-        elif incoming.kind == "command":
+        elif incoming.waiting:
             text = self._not_saved(incoming, verdict)
             client.send_socket_mode_response(SocketModeResponse(
                 envelope_id=req.envelope_id, payload={"response_type": "ephemeral", "text": text}

@@ -89,17 +89,15 @@ class Line:
             if not first.text:
                 raise Fail("missing_customer", self.command)
             name = first.text
-            return i.CustomerRef(name=name, known=self.ctx.is_customer(name), quoted=True), tokens[
-                1:
-            ]
+            return i.CustomerRef(name=name, quoted=True), tokens[1:]
         for k in range(min(6, len(tokens)), 1, -1):
             if any(t.quoted or t.mention or t.is_tag for t in tokens[:k]):
                 continue
             phrase = self.words(tokens[:k])
             if self.ctx.is_customer(phrase):
-                return i.CustomerRef(name=phrase, known=True), tokens[k:]
+                return i.CustomerRef(name=phrase), tokens[k:]
         name = self.words([first])
-        return i.CustomerRef(name=name, known=self.ctx.is_customer(name)), tokens[1:]
+        return i.CustomerRef(name=name), tokens[1:]
 
     def mentions(self, tokens: list[Token]) -> list[str]:
         return [m for t in tokens if (m := t.mention)]
