@@ -139,3 +139,42 @@ def test_dealbot_help_loads_no_sdk() -> None:
     done = subprocess.run([__import__("sys").executable, "-c", code], capture_output=True,
                           text=True, check=False)  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_sigterm_with_a_backlog_exits_in_seconds_and_the_next_start_finishes_it(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path / 'term.db'}"
+    with FakeSlack() as fake:
+        slow = fake.answer
+
+        def answer(method, body):  # type: ignore[no-untyped-def]
+            import time
+
+            if method == "users.info":
+                time.sleep(0.5)  # a backlog that takes ~20 s to work through
+            return slow(method, body)
+
+        fake.answer = answer  # type: ignore[method-assign]
+        port = free_port()
+        cfg = config(tmp_path, url, fake, port)
+        log = tmp_path / "first.log"
+        proc = start(cfg, log)
+        wait_healthy(port, proc, log)
+        with ThreadPoolExecutor(max_workers=10) as pool:
+            assert set(pool.map(lambda i: post_log(port, fake, i), range(40))) == {200}
+        import time
+
+        began = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=20) == 0
+        assert time.monotonic() - began < 10, "SIGTERM took too long"
+        left = count(url, InboxItem) - count(url, Activity)
+        assert left > 0, "nothing was left for the next start: no test"
+        log2 = tmp_path / "second.log"
+        proc = start(cfg, log2)
+        try:
+            wait_healthy(port, proc, log2)
+            assert wait_for(lambda: count(url, Activity) == 40, 90), log2.read_text()
+        finally:
+            assert stop(proc) == 0
