@@ -30,10 +30,12 @@ class SlackSender(Sender):
     capabilities = Capabilities(ephemeral=True, update=True, threads=True)
     min_interval = 1.0  # chat.postMessage: about one message per second per channel
 
-    def __init__(self, *, token: str, base_url: str, timeout: float = 10,
-                 min_interval: float | None = None) -> None:  # fmt: skip
+    def __init__(self, *, token: str = "", base_url: str = "", timeout: float = 10,
+                 min_interval: float | None = None, client: WebClient | None = None) -> None:  # fmt: skip
         # retries belong to the outbox (durable, with backoff); the client makes one attempt
-        self.client = WebClient(token=token, base_url=base_url, timeout=timeout, retry_handlers=[])
+        self.client = client or WebClient(
+            token=token, base_url=base_url, timeout=timeout, retry_handlers=[]
+        )
         self.timeout = timeout
         if min_interval is not None:
             self.min_interval = min_interval

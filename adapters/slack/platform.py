@@ -14,7 +14,6 @@ from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
 from slack_sdk.signature import SignatureVerifier
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -53,18 +52,19 @@ class SlackPlatform(Platform):
 
     def __init__(self, *, config: SlackSection, services: Services) -> None:
         super().__init__(config=config, services=services)
-        token = config.bot_token.get_secret_value()
+        # one client for both directions; it makes one attempt (retries are the outbox's and
+        # the inbox's, durable and with backoff; a failed profile lookup is asked again later)
         self.client = WebClient(
-            token=token,
+            token=config.bot_token.get_secret_value(),
             base_url=config.api_base_url,
             timeout=10,
-            retry_handlers=[ConnectionErrorRetryHandler(max_retry_count=2)],
+            retry_handlers=[],
         )
         self.verifier = SignatureVerifier(config.signing_secret.get_secret_value())
         self.profiles: ProfileCache[parse.User] = ProfileCache(ttl=3600)
         self._bot_user = ""
         self._socket: Any = None
-        self._sender = SlackSender(token=token, base_url=config.api_base_url)
+        self._sender = SlackSender(client=self.client)
 
     def sender(self) -> SlackSender:
         return self._sender
