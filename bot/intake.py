@@ -66,8 +66,9 @@ class Intake:
             for row in batch:
                 if self.stopping.is_set():
                     break  # the rest is released by stop() for the next start
-                done += self.handle(row)
-            self.on_handled()
+                if self.handle(row):
+                    done += 1
+                    self.on_handled()  # its answer is in the outbox: send it now
         return done
 
     def handle(self, row: Claimed) -> bool:
