@@ -25,7 +25,6 @@ from bot.inbox import Arrival
 
 logger = logging.getLogger(__name__)
 
-LATE_GRACE = 0.5  # seconds a delivery already being written may take past the edge's timeout
 
 
 class Verdict(Enum):
@@ -37,6 +36,39 @@ class Verdict(Enum):
     @property
     def stored(self) -> bool:
         return self in (Verdict.SAVED, Verdict.REPEAT)
+
+
+class _Waiting:
+    """One delivery between the edge and the store. The edge may give up on it only while it
+    is still WAITING; once the writer holds the store's write lock it is WRITING, and its
+    verdict comes within milliseconds. So "not saved" is never said of a row that is saved."""
+
+    WAITING, WRITING, ABANDONED, DONE = range(4)
+
+    def __init__(self, arrival: Arrival) -> None:
+        self.arrival = arrival
+        self.state = self.WAITING
+        self.lock = threading.Lock()
+        self.future: concurrent.futures.Future[Verdict] = concurrent.futures.Future()
+
+    def abandon(self) -> bool:
+        with self.lock:
+            if self.state == self.WAITING:
+                self.state = self.ABANDONED
+                return True
+            return False
+
+    def start_writing(self) -> bool:
+        with self.lock:
+            if self.state == self.WAITING:
+                self.state = self.WRITING
+                return True
+            return False
+
+    def settle(self, verdict: Verdict) -> None:
+        with self.lock:
+            self.state = self.DONE
+        self.future.set_result(verdict)
 
 
 class Ingress:
@@ -53,9 +85,9 @@ class Ingress:
         self.on_saved = on_saved
         self.max_batch = max_batch
         self.backlog = 0  # rows waiting in the inbox, as last counted (see `observe`)
-        self._queue: queue.Queue[tuple[Arrival, concurrent.futures.Future[Verdict]]] = (
-            queue.Queue()
-        )
+        self._queue: queue.Queue[_Waiting] = queue.Queue()
+        self._in_flight = 0  # submitted, not yet settled: counted against max_depth too
+        self._count_lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -64,7 +96,7 @@ class Ingress:
         self.backlog = backlog
 
     def busy(self) -> bool:
-        return self.backlog + self._queue.qsize() >= self.max_depth
+        return self.backlog + self._in_flight >= self.max_depth
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._write_loop, name="ingress", daemon=True)
@@ -76,41 +108,39 @@ class Ingress:
         if self._thread is not None:
             self._thread.join(timeout=10)
 
-    def submit(self, arrival: Arrival) -> concurrent.futures.Future[Verdict]:
-        future: concurrent.futures.Future[Verdict] = concurrent.futures.Future()
-        if self._stop.is_set() or self.busy():
-            future.set_result(Verdict.BUSY)
-        else:
-            self._queue.put((arrival, future))
-        return future
+    def _submit(self, arrival: Arrival) -> _Waiting | None:
+        with self._count_lock:
+            if self._stop.is_set() or self.busy():
+                return None
+            self._in_flight += 1
+        item = _Waiting(arrival)
+        self._queue.put(item)
+        return item
 
     def save(self, arrival: Arrival, timeout: float) -> Verdict:
         """Blocking (long connections' threads): the verdict within `timeout` seconds."""
-        return self._settle(self.submit(arrival), timeout)
+        item = self._submit(arrival)
+        if item is None:
+            return Verdict.BUSY
+        try:
+            return item.future.result(timeout)
+        except concurrent.futures.TimeoutError:
+            if item.abandon():
+                return Verdict.FAILED
+            return item.future.result()  # being written, the lock held: a moment more
 
     async def persist(self, arrival: Arrival, timeout: float) -> Verdict:
         """The same, awaited (HTTP routes): the event loop stays free meanwhile."""
-        future = self.submit(arrival)
+        item = self._submit(arrival)
+        if item is None:
+            return Verdict.BUSY
+        waiting = asyncio.wrap_future(item.future)
         try:
-            return await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(future)), timeout)
+            return await asyncio.wait_for(asyncio.shield(waiting), timeout)
         except TimeoutError:
-            return self._settle(future, 0)
-
-    @staticmethod
-    def _settle(future: concurrent.futures.Future[Verdict], timeout: float) -> Verdict:
-        try:
-            return future.result(timeout)
-        except concurrent.futures.TimeoutError:
-            # not written yet: withdraw it, so "not saved" stays true. If the writer already
-            # took it, its transaction is under way: give it a moment more. A store locked
-            # for longer than that gets FAILED: an event comes back with the same key (a
-            # no-op if the late commit landed), a person is asked to send again.
-            if future.cancel():
+            if item.abandon():
                 return Verdict.FAILED
-            try:
-                return future.result(LATE_GRACE)
-            except concurrent.futures.TimeoutError:
-                return Verdict.FAILED
+            return await waiting  # being written, the lock held: a moment more
 
     def _write_loop(self) -> None:
         while not (self._stop.is_set() and self._queue.empty()):
@@ -123,21 +153,26 @@ class Ingress:
                     batch.append(self._queue.get_nowait())
                 except queue.Empty:
                     break
-            live = [(a, f) for a, f in batch if f.set_running_or_notify_cancel()]
-            if live:
-                self._write(live)
+            self._write(batch)
 
-    def _write(self, live: list[tuple[Arrival, concurrent.futures.Future[Verdict]]]) -> None:
+    def _write(self, batch: list[_Waiting]) -> None:
+        live: list[_Waiting] = []
         try:
             with self.sessions.begin() as s:
-                ids = inbox.accept(s, [a for a, _ in live])
+                s.connection()  # take the write lock first (SQLite: BEGIN IMMEDIATE) …
+                live = [w for w in batch if w.start_writing()]  # … then what still waits
+                ids = inbox.accept(s, [w.arrival for w in live])
         except Exception as e:  # noqa: BLE001 - the store is down or locked: nothing saved
-            logger.warning("inbox insert of %d deliveries failed: %s", len(live),
+            logger.warning("inbox insert of %d deliveries failed: %s", len(batch),
                            e.__class__.__name__)  # fmt: skip
-            for _, f in live:
-                f.set_result(Verdict.FAILED)
-            return
-        for (_, f), row_id in zip(live, ids, strict=True):
-            f.set_result(Verdict.SAVED if row_id is not None else Verdict.REPEAT)
-        self.backlog += sum(1 for i in ids if i is not None)
-        self.on_saved()
+            for w in batch:
+                if w in live or w.start_writing():
+                    w.settle(Verdict.FAILED)
+            ids, live = [], []
+        for w, row_id in zip(live, ids, strict=True):
+            w.settle(Verdict.SAVED if row_id is not None else Verdict.REPEAT)
+        with self._count_lock:
+            self._in_flight -= len(batch)
+            self.backlog += sum(1 for i in ids if i is not None)
+        if live:
+            self.on_saved()

@@ -45,13 +45,20 @@ class ReplyHandle:
     card_message: str | None = None  # the message of the clicked card, to update it
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in asdict(self).items() if v not in (None, "")}
+        return asdict(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> ReplyHandle | None:
-        if not data:
+        """A stored handle; whatever it lacks reads as empty, so a row never fails to load."""
+        if not isinstance(data, dict):
             return None
-        return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
+        return cls(
+            conversation=str(data.get("conversation") or ""),
+            user_id=str(data.get("user_id") or ""),
+            thread=data.get("thread") or None,
+            token=str(data.get("token") or ""),
+            card_message=data.get("card_message") or None,
+        )
 
 
 @dataclass(frozen=True, kw_only=True)

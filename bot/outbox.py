@@ -136,7 +136,16 @@ def claim(
         if not ids:
             return []
         rows = s.scalars(select(OutboxItem).where(OutboxItem.id.in_(ids)).order_by(OutboxItem.id))
-        return [_delivery(r) for r in rows]
+        deliveries = []
+        for row in rows:
+            try:
+                deliveries.append(_delivery(row))
+            except (KeyError, TypeError, ValueError) as e:  # one unreadable row stops no other
+                logger.error("outbox row %s cannot be read (%s): dead", row.id,
+                             e.__class__.__name__)  # fmt: skip
+                row.status, row.claimed_by = "dead", None
+                row.last_error = f"unreadable: {e.__class__.__name__}"
+        return deliveries
 
 
 def mark_sent(

@@ -48,10 +48,6 @@ class Serve:
     log: Path
     fake: FakeSlack
 
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/slack/events"
-
     def request(
         self, path: str, *, body: bytes | None = None, headers: dict[str, str] | None = None,
         timeout: float = 10,
@@ -74,13 +70,13 @@ class Serve:
         return status, text
 
     def command(
-        self, text: str, *, user: str = "U1", team: str = "T-edge", timeout: float = 10
+        self, text: str, *, team: str = "T-edge", timeout: float = 10
     ) -> tuple[str, int, str, float]:
         """A signed slash command; (response_url key, status, answer body, seconds)."""
         command, _, rest = text.partition(" ")
         key = f"e{next(_ids)}"
         body = signing.command_body(
-            command=command, text=rest, user_id=user, team_id=team, channel_id="C1",
+            command=command, text=rest, user_id="U1", team_id=team, channel_id="C1",
             channel_name="sales", trigger_id=f"trig-{key}",
             response_url=f"{self.fake.base}/response/{key}",
         )  # fmt: skip
@@ -327,6 +323,24 @@ def test_signed_malformed_payloads_get_400_and_store_nothing(serve: Serve, case:
     assert serve.count("inbox") == before
 
 
+def test_a_click_without_a_channel_does_not_stop_every_later_answer(tmp_path: Path) -> None:
+    """A signed click that names no channel (no container.channel_id, no channel): refused
+    at the edge, or handled; either way the answers to everyone else keep going out."""
+    with FakeSlack() as fake, serving(tmp_path, fake) as s:
+        key, _, _, _ = s.command("/log Acme call before the click")
+        assert "logged a call" in s.response(key).get("text", "")
+        body = signing.action_body(_click(response_url=f"{fake.base}/response/click"))
+        status, answer = s.post(body, signing.headers(body, SECRET, content_type=FORM))
+        assert status in (200, 400), (status, answer)
+        key, status, _, _ = s.command("/log Acme call after the click")
+        assert status == 200
+        assert wait_for(lambda: bool(fake.responses.get(key)), 10), (
+            s.rows("select id, status, attempts, last_error from outbox"),
+            [x[:300] for x in errors_in(s)][:3],
+        )  # fmt: skip
+        assert not [x for x in errors_in(s) if "outbox round failed" in x]
+
+
 @pytest.mark.parametrize("case", ["forged", "stale", "unsigned"])
 def test_unverified_requests_get_401_and_store_nothing(serve: Serve, case: str) -> None:
     body = _command(text=f"Evil call {case}")
@@ -455,9 +469,7 @@ def test_a_command_told_not_saved_is_not_recorded_later(serve: Serve, locked: Lo
     assert answer == ""
     serve.response(key, timeout=40)  # the bot has caught up with whatever was stored
     time.sleep(1.0)
-    assert serve.rows("select count(*) from activities where text like '%while locked%'") == [
-        (0,)
-    ]
+    assert serve.rows("select count(*) from activities where text like '%while locked%'") == [(0,)]
     assert locked.command_key not in serve.fake.responses, serve.fake.responses.get(
         locked.command_key
     )

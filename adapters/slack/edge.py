@@ -105,10 +105,9 @@ def _action(body: dict[str, Any]) -> Incoming:
     first = _dict(actions[0], "actions[0]")
     if not isinstance(first.get("value") or first.get("action_id"), str):
         raise Refused(400, "malformed: action value")
-    container = body.get("container") or {}
-    _dict(container, "container")
-    channel = container.get("channel_id") or ((body.get("channel") or {}).get("id")) or ""
-    _str(channel, "channel", required=False)
+    container = _dict(body.get("container") or {}, "container")
+    where = _dict(body.get("channel") or {}, "channel")
+    channel = _str(container.get("channel_id") or where.get("id"), "channel")
     key = f"action:{channel}:{container.get('message_ts', '')}:{first.get('action_ts', '')}"
     return _delivery("action", body, workspace, f"{key}:{user_id}")
 
@@ -125,6 +124,7 @@ def _event(body: dict[str, Any], bot_user: str) -> Incoming:
     etype = _str(ev.get("type"), "event.type")
     if etype not in MESSAGE_EVENTS:
         return IGNORE
+    _str(ev.get("subtype"), "event.subtype", required=False)
     if ev.get("subtype") in IGNORED_SUBTYPES or ev.get("bot_id"):
         return IGNORE  # our own posts and other bots'
     user = ev.get("user")
@@ -133,7 +133,8 @@ def _event(body: dict[str, Any], bot_user: str) -> Incoming:
     _str(user, "event.user")
     channel = _str(ev.get("channel"), "event.channel")
     ts = _str(ev.get("ts"), "event.ts")
-    if not _TS.fullmatch(ts) or not _TS.fullmatch(ev.get("thread_ts") or "0.0"):
+    thread = _str(ev.get("thread_ts"), "event.thread_ts", required=False)
+    if not _TS.fullmatch(ts) or not _TS.fullmatch(thread or "0.0"):
         raise Refused(400, "malformed: event.ts")
     _str(ev.get("text"), "event.text", required=False)
     for field in ("user_team", "team", "channel_type"):
