@@ -1,7 +1,7 @@
 """Storing verified deliveries before the answer, many at a time.
 
 Every platform edge (HTTP route or long connection) hands its verified delivery to `Ingress`
-and waits for the verdict: SAVED or REPEAT (already stored) → acknowledge; BUSY or FAILED →
+and waits for the verdict: SAVED (now, or before: a retry) → acknowledge; BUSY or FAILED →
 answer so that the platform retries, or the person tries again. One writer thread commits all
 deliveries waiting at that moment in one transaction (group commit): under load, one fsync and
 one turn on SQLite's write lock serve dozens of requests, and the event loop never blocks on
@@ -28,14 +28,13 @@ logger = logging.getLogger(__name__)
 
 
 class Verdict(Enum):
-    SAVED = "saved"
-    REPEAT = "repeat"  # the same delivery was stored before: acknowledge, change nothing
+    SAVED = "saved"  # stored now, or stored before (a platform's retry): acknowledge
     BUSY = "busy"  # the backlog is past its limit: come back later
     FAILED = "failed"  # the store did not take it in time: nothing was saved
 
     @property
     def stored(self) -> bool:
-        return self in (Verdict.SAVED, Verdict.REPEAT)
+        return self is Verdict.SAVED
 
 
 class _Waiting:
@@ -161,18 +160,18 @@ class Ingress:
             with self.sessions.begin() as s:
                 s.connection()  # take the write lock first (SQLite: BEGIN IMMEDIATE) …
                 live = [w for w in batch if w.start_writing()]  # … then what still waits
-                ids = inbox.accept(s, [w.arrival for w in live])
+                inbox.accept_many(s, [w.arrival for w in live])
         except Exception as e:  # noqa: BLE001 - the store is down or locked: nothing saved
             logger.warning("inbox insert of %d deliveries failed: %s", len(batch),
                            e.__class__.__name__)  # fmt: skip
             for w in batch:
                 if w in live or w.start_writing():
                     w.settle(Verdict.FAILED)
-            ids, live = [], []
-        for w, row_id in zip(live, ids, strict=True):
-            w.settle(Verdict.SAVED if row_id is not None else Verdict.REPEAT)
+            live = []
+        for w in live:  # a repeat was skipped by the insert: stored either way
+            w.settle(Verdict.SAVED)
         with self._count_lock:
             self._in_flight -= len(batch)
-            self.backlog += sum(1 for i in ids if i is not None)
+            self.backlog += len(live)  # repeats overcount until the next `observe`
         if live:
             self.on_saved()
