@@ -178,7 +178,7 @@ def serve(config_path: str | None) -> None:
     from adapters.server.app import run_server
 
     config = load(config_path)
-    run_server(config, verbose=VERBOSE["on"])
+    run_server(config, config_path=config_path, verbose=VERBOSE["on"])
 
 
 @main.group(name="db")

@@ -1,5 +1,6 @@
-"""`dealbot serve`: one ASGI app on uvicorn, with every configured platform's routes and long
-connections, and the runtime (scheduler, intake, outbox) started and stopped around it."""
+"""`dealbot serve`'s edge process: one ASGI app on uvicorn with every configured platform's
+routes and long connections, the inbox writer, /healthz and /metrics; it starts and stops the
+worker process (adapters/server/worker.py) that does everything after the answer."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ import asyncio
 import contextlib
 import json
 import logging
+import queue
 import re
 import resource
 import sys
+import threading
 from collections.abc import AsyncIterator, Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from types import FrameType
@@ -26,8 +29,8 @@ from adapters.ingress import Ingress
 from adapters.platform import EdgeLimits, Services
 from adapters.server import platforms as registry
 from adapters.server.metrics import Metrics, Snapshot
-from adapters.server.runtime import Runtime
-from bot.assembly import assemble, inbox_policy
+from adapters.server.worker import WorkerProcess
+from bot.assembly import assemble
 from bot.config import Config
 
 logger = logging.getLogger(__name__)
@@ -83,10 +86,11 @@ def secrets_of(config: Config) -> list[str]:
     return found
 
 
-def build_app(config: Config) -> Starlette:
+def build_app(config: Config, worker: WorkerProcess) -> Starlette:
     core = assemble(config)
     metrics = Metrics()
-    ingress = Ingress(sessions=core.bot.sessions, max_depth=config.inbox.max_depth)
+    ingress = Ingress(sessions=core.bot.sessions, max_depth=config.inbox.max_depth,
+                      on_saved=worker.wake.set)  # fmt: skip
     services = Services(
         ingress=ingress,
         words=core.bot.words,
@@ -96,20 +100,29 @@ def build_app(config: Config) -> Starlette:
         count=metrics.count,
     )  # fmt: skip
     platforms = registry.build(config, services)
-    runtime = Runtime(
-        env=core.env,
-        bot=core.bot,
-        platforms=platforms,
-        ingress=ingress,
-        policy=core.policy,
-        inbox_policy=inbox_policy(config),
-        interval=config.scheduler.interval_seconds,
-        poll=config.outbox.poll_seconds,
-        inbox_poll=config.inbox.poll_seconds,
-        metrics=metrics,
-    )
-    ingress.on_saved = runtime.wake_intake
     probes = ThreadPoolExecutor(max_workers=4, thread_name_prefix="probe")
+    stopping = threading.Event()
+
+    def observe_backlog() -> None:
+        # the edge's own count of the inbox, so back-pressure eases as soon as rows are done
+        while not stopping.wait(config.inbox.poll_seconds):
+            try:
+                ingress.observe(core.inbox_depth().pending)
+            except Exception as e:  # noqa: BLE001 - the store is down: keep the last count
+                logger.debug("inbox depth: %s", e.__class__.__name__)
+
+    def relay_metrics() -> None:  # the worker's sends and job runs, into this /metrics
+        while not stopping.is_set():
+            try:
+                update = worker.updates.get(timeout=0.5)
+            except queue.Empty:
+                continue
+            except (EOFError, OSError):
+                return
+            if update[0] == "send":
+                metrics.send(update[1], update[2])
+            elif update[0] == "job":
+                metrics.job(update[1], update[2], update[3])
 
     async def probe(fn: Callable[[], T]) -> T:
         loop = asyncio.get_running_loop()
@@ -123,6 +136,10 @@ def build_app(config: Config) -> Starlette:
             return JSONResponse({"status": "unhealthy", "database": "unreachable"}, 503)
         backlog = {"backlog": depth.pending, "oldest_seconds": round(depth.oldest_age, 1),
                    "dead": depth.dead}  # fmt: skip
+        if not worker.alive() or not worker.ready.is_set():
+            state = "starting" if worker.alive() else "down"
+            return JSONResponse({"status": "unhealthy", "database": "ok", "worker": state,
+                                 "inbox": backlog}, 503)  # fmt: skip
         status = "busy" if depth.pending >= config.inbox.max_depth else "ok"
         return JSONResponse({"status": status, "database": "ok", "inbox": backlog})
 
@@ -140,7 +157,11 @@ def build_app(config: Config) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        runtime.start()
+        ingress.start()
+        threads = [threading.Thread(target=f, name=f.__name__, daemon=True)
+                   for f in (observe_backlog, relay_metrics)]  # fmt: skip
+        for t in threads:
+            t.start()
         started = []
         try:
             for platform in platforms.values():
@@ -150,15 +171,17 @@ def build_app(config: Config) -> Starlette:
         finally:
             for platform in started:  # no new work; what was stored stays in the inbox
                 platform.stop()
-            runtime.stop()
+            ingress.stop()  # write what was acknowledged
+            code = worker.stop()
+            stopping.set()
             probes.shutdown(wait=False)
+            logger.info("edge stopped; worker exited with %s", code)
 
     routes: list[Any] = [Route("/healthz", healthz), Route("/metrics", metrics_endpoint)]
     for platform in platforms.values():
         routes += platform.routes()
     app = Starlette(routes=routes, lifespan=lifespan)
-    app.state.core, app.state.metrics, app.state.runtime = core, metrics, runtime
-    app.state.platforms = platforms
+    app.state.core, app.state.metrics, app.state.platforms = core, metrics, platforms
     return app
 
 
@@ -177,7 +200,7 @@ def _raise_open_file_limit() -> None:
     logger.debug("open file limit %s → %s", soft, hard)
 
 
-def run_server(config: Config, *, verbose: bool = False) -> None:
+def configure_logging(verbose: bool) -> logging.Handler:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonLines())
     logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, handlers=[handler],
@@ -185,16 +208,24 @@ def run_server(config: Config, *, verbose: bool = False) -> None:
     if not verbose:  # the SDKs' INFO lines are request-by-request chatter
         for noisy in ("slack_sdk", "slack_bolt", "apscheduler", "httpx"):
             logging.getLogger(noisy).setLevel(logging.WARNING)
+    return handler
+
+
+def run_server(config: Config, *, config_path: str | None = None, verbose: bool = False) -> None:
+    handler = configure_logging(verbose)
+    worker = WorkerProcess(config_path, verbose)
     try:
-        app = build_app(config)
+        app = build_app(config, worker)
     except NotImplementedError as e:
         logger.error("%s", e)
         raise SystemExit(2) from None
     patterns = [p for platform in app.state.platforms.values() for p in platform.redactions()]
     handler.addFilter(Redact(patterns, secrets_of(config)))
     _raise_open_file_limit()
+    worker.start()
     # SIGTERM / Ctrl-C: stop accepting, finish requests (at most 5 s), then the lifespan's
-    # exit: platforms stop, the runtime gives its claims back; the backlog stays in the inbox
+    # exit: platforms stop, the inbox writer flushes, the worker gives its claims back; the
+    # backlog stays in the inbox for the next start
     server = _Server(
         uvicorn.Config(
             app, host=config.server.host, port=config.server.port, log_config=None,
@@ -202,4 +233,8 @@ def run_server(config: Config, *, verbose: bool = False) -> None:
             timeout_graceful_shutdown=5,
         )
     )  # fmt: skip
-    server.run()
+    try:
+        server.run()
+    finally:
+        if worker.alive():  # the server never started (a port in use): don't leave it behind
+            worker.stop()

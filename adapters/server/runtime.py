@@ -1,4 +1,4 @@
-"""The background half of `dealbot serve`: the scheduler, the inbox's intake and the outbox.
+"""What `dealbot serve`'s worker process runs: the scheduler, the inbox's intake and the outbox.
 
 APScheduler only keeps time: what is due lives in the database, so any number of processes
 may run this side by side; inbox and outbox claims make each row handled once.
@@ -12,12 +12,11 @@ import socket
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from adapters.ingress import Ingress
 from adapters.platform import Platform
-from adapters.server.metrics import Metrics
 from bot import inbox
 from bot.handler import Bot
 from bot.inbox import InboxPolicy
@@ -37,9 +36,10 @@ def now() -> datetime:
 class _Loop:
     """A thread that runs `work` every `poll` seconds, or at once when woken."""
 
-    def __init__(self, name: str, work: Callable[[], None], poll: float) -> None:
+    def __init__(self, name: str, work: Callable[[], None], poll: float,
+                 wake_up: Any = None) -> None:  # fmt: skip
         self.name, self.work, self.poll = name, work, poll
-        self.wake_up = threading.Event()
+        self.wake_up = wake_up or threading.Event()  # or a multiprocessing.Event
         self.stopping = threading.Event()
         self.thread = threading.Thread(target=self._run, name=name, daemon=True)
 
@@ -66,18 +66,17 @@ class Runtime:
         env: JobEnv,
         bot: Bot,
         platforms: dict[str, Platform],
-        ingress: Ingress,
         policy: OutboxPolicy,
         inbox_policy: InboxPolicy,
         interval: float,
         poll: float,
         inbox_poll: float,
-        metrics: Metrics,
+        metrics: Any,  # .send(platform, result), .job(name, seconds, count)
+        wake: Any = None,  # set when a delivery was stored (by the edge process)
     ) -> None:
         self.env = env
         self.metrics = metrics
         self.interval = interval
-        self.ingress = ingress
         self.inbox_policy = inbox_policy
         name = f"{socket.gethostname()}:{os.getpid()}"
         self.worker = Worker(
@@ -100,14 +99,11 @@ class Runtime:
         )
         self.scheduler = BackgroundScheduler(timezone="UTC")
         self.outbox_loop = _Loop("outbox", self.worker.drain, poll)
-        self.intake_loop = _Loop("intake", self._intake_round, inbox_poll)
+        self.intake_loop = _Loop("intake", self.intake.drain, inbox_poll, wake)
 
     def wake(self) -> None:
         """Something was just enqueued (a reply): send it now rather than at the next poll."""
         self.outbox_loop.wake_up.set()
-
-    def wake_intake(self) -> None:
-        self.intake_loop.wake_up.set()
 
     def start(self) -> None:
         # a late run still runs (no misfire grace limit); a backlog collapses into one run,
@@ -117,16 +113,9 @@ class Runtime:
             misfire_grace_time=None, coalesce=True, max_instances=1,
         )  # fmt: skip
         self.scheduler.start()
-        self.ingress.start()
         self.intake_loop.thread.start()
         self.outbox_loop.thread.start()
         logger.info("runtime started: worker %s", self.worker.name)
-
-    def _intake_round(self) -> None:
-        self.intake.drain()
-        with self.env.sessions() as s:
-            depth = inbox.depth(s, now())
-        self.ingress.observe(depth.pending)
 
     def run_rules(self) -> None:
         counts = run_due(self.env, now(), observe=self.metrics.job)
@@ -137,7 +126,6 @@ class Runtime:
 
     def stop(self) -> None:
         """Stop taking work; finish the row and the send in flight; give back the rest."""
-        self.ingress.stop()  # the edges stopped first: write what they acknowledged
         self.scheduler.shutdown(wait=False)
         self.intake.stopping.set()
         self.worker.stopping.set()
