@@ -11,12 +11,13 @@ the database.
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
+import contextlib
 import logging
 import queue
 import threading
 from collections.abc import Callable
 from enum import Enum
+from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -40,15 +41,21 @@ class Verdict(Enum):
 class _Waiting:
     """One delivery between the edge and the store. The edge may give up on it only while it
     is still WAITING; once the writer holds the store's write lock it is WRITING, and its
-    verdict comes within milliseconds. So "not saved" is never said of a row that is saved."""
+    verdict comes within milliseconds. So "not saved" is never said of a row that is saved.
+
+    An HTTP route waits on an asyncio future of its loop (the writer settles a whole batch
+    with one wake-up of the loop); a long connection's thread waits on a threading Event."""
 
     WAITING, WRITING, ABANDONED, DONE = range(4)
 
-    def __init__(self, arrival: Arrival) -> None:
+    def __init__(self, arrival: Arrival, loop: asyncio.AbstractEventLoop | None = None) -> None:
         self.arrival = arrival
         self.state = self.WAITING
         self.lock = threading.Lock()
-        self.future: concurrent.futures.Future[Verdict] = concurrent.futures.Future()
+        self.loop = loop
+        self.future: asyncio.Future[Verdict] | None = loop.create_future() if loop else None
+        self.done = threading.Event()
+        self.verdict = Verdict.FAILED
 
     def abandon(self) -> bool:
         with self.lock:
@@ -65,9 +72,19 @@ class _Waiting:
             return False
 
     def settle(self, verdict: Verdict) -> None:
+        """In the writer thread; an asyncio future is resolved by `resolve` in its loop."""
         with self.lock:
-            self.state = self.DONE
-        self.future.set_result(verdict)
+            self.state, self.verdict = self.DONE, verdict
+        self.done.set()
+
+    def resolve(self) -> None:
+        if self.future is not None and not self.future.done():
+            self.future.set_result(self.verdict)
+
+
+def _resolve_all(items: list[_Waiting]) -> None:
+    for item in items:
+        item.resolve()
 
 
 class Ingress:
@@ -77,8 +94,10 @@ class Ingress:
         sessions: sessionmaker[Session],
         max_depth: int,
         on_saved: Callable[[], None] = lambda: None,
+        writing: Any = None,  # a shared counter (multiprocessing.Value): others defer to it
         max_batch: int = 500,
     ) -> None:
+        self.writing = writing
         self.sessions = sessions
         self.max_depth = max_depth
         self.on_saved = on_saved
@@ -107,39 +126,53 @@ class Ingress:
         if self._thread is not None:
             self._thread.join(timeout=10)
 
-    def _submit(self, arrival: Arrival) -> _Waiting | None:
+    def _submit(self, item: _Waiting) -> bool:
         with self._count_lock:
             if self._stop.is_set() or self.busy():
-                return None
+                return False
             self._in_flight += 1
-        item = _Waiting(arrival)
         self._queue.put(item)
-        return item
+        return True
 
     def save(self, arrival: Arrival, timeout: float) -> Verdict:
         """Blocking (long connections' threads): the verdict within `timeout` seconds."""
-        item = self._submit(arrival)
-        if item is None:
+        item = _Waiting(arrival)
+        if not self._submit(item):
             return Verdict.BUSY
-        try:
-            return item.future.result(timeout)
-        except concurrent.futures.TimeoutError:
-            if item.abandon():
-                return Verdict.FAILED
-            return item.future.result()  # being written, the lock held: a moment more
+        if not item.done.wait(timeout) and item.abandon():
+            return Verdict.FAILED
+        item.done.wait()  # being written, the lock held: a moment more
+        return item.verdict
 
     async def persist(self, arrival: Arrival, timeout: float) -> Verdict:
         """The same, awaited (HTTP routes): the event loop stays free meanwhile."""
-        item = self._submit(arrival)
-        if item is None:
+        loop = asyncio.get_running_loop()
+        item = _Waiting(arrival, loop)
+        if not self._submit(item):
             return Verdict.BUSY
-        waiting = asyncio.wrap_future(item.future)
+        assert item.future is not None
+
+        def give_up() -> None:
+            if item.abandon() and item.future is not None and not item.future.done():
+                item.future.set_result(Verdict.FAILED)
+            # else: being written, the lock held: its verdict comes in a moment
+
+        timer = loop.call_later(timeout, give_up)
         try:
-            return await asyncio.wait_for(asyncio.shield(waiting), timeout)
-        except TimeoutError:
-            if item.abandon():
-                return Verdict.FAILED
-            return await waiting  # being written, the lock held: a moment more
+            return await item.future
+        finally:
+            timer.cancel()
+
+    @staticmethod
+    def _wake_loops(batch: list[_Waiting]) -> None:
+        """One call into each waiting event loop per batch, not one per delivery."""
+        by_loop: dict[asyncio.AbstractEventLoop, list[_Waiting]] = {}
+        for w in batch:
+            if w.loop is not None and w.state == _Waiting.DONE:
+                by_loop.setdefault(w.loop, []).append(w)
+        for loop, items in by_loop.items():
+            with contextlib.suppress(RuntimeError):  # the loop has closed: nobody waits
+                loop.call_soon_threadsafe(_resolve_all, items)
 
     def _write_loop(self) -> None:
         while not (self._stop.is_set() and self._queue.empty()):
@@ -155,6 +188,15 @@ class Ingress:
             self._write(batch)
 
     def _write(self, batch: list[_Waiting]) -> None:
+        if self.writing is not None:
+            self.writing.value = 1
+        try:
+            self._write_batch(batch)
+        finally:
+            if self.writing is not None:
+                self.writing.value = 0
+
+    def _write_batch(self, batch: list[_Waiting]) -> None:
         live: list[_Waiting] = []
         try:
             with self.sessions.begin() as s:
@@ -167,9 +209,11 @@ class Ingress:
             for w in batch:
                 if w in live or w.start_writing():
                     w.settle(Verdict.FAILED)
+            self._wake_loops(batch)
             live = []
         for w in live:  # a repeat was skipped by the insert: stored either way
             w.settle(Verdict.SAVED)
+        self._wake_loops(batch)
         with self._count_lock:
             self._in_flight -= len(batch)
             self.backlog += len(live)  # repeats overcount until the next `observe`

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -61,9 +62,13 @@ def outbox_policy(config: Config) -> OutboxPolicy:
 
 
 def assemble(
-    config: Config, *, database_url: str | None = None, settings: Settings | None = None
+    config: Config,
+    *,
+    database_url: str | None = None,
+    settings: Settings | None = None,
+    defer_to: Callable[[], bool] | None = None,  # storage.db: who goes first on SQLite
 ) -> Core:
-    sessions = db.open_store(database_url or config.database.url)
+    sessions = db.open_store(database_url or config.database.url, defer_to=defer_to)
     settings = settings or config.settings()
     bot = Bot(sessions=sessions, settings=settings, words=Words())
     env = JobEnv(sessions=sessions, settings=settings, words=bot.words)

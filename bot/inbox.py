@@ -97,8 +97,8 @@ def accept_many(session: Session, arrivals: list[Arrival]) -> None:
         }
         for a in arrivals
     ]
-    if rows:
-        session.execute(stmt, rows)
+    if rows:  # Core executemany on the session's connection: no ORM bookkeeping per row
+        session.connection().execute(stmt, rows)
 
 
 def claim(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command
@@ -18,15 +20,22 @@ logger = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def make_engine(url: str) -> Engine:
+# SQLite has one writer at a time. A process that must never wait long for it (the edge of
+# `dealbot serve`, which stores what it acknowledges) raises a shared flag while it writes;
+# a process opened with `defer_to` that flag waits (up to DEFER_LIMIT) before each write
+# transaction, so the edge waits at most for one transaction already under way.
+DEFER_LIMIT = 0.25
+
+
+def make_engine(url: str, *, defer_to: Callable[[], bool] | None = None) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30})
-        _tune_sqlite(engine)
+        _tune_sqlite(engine, defer_to)
         return engine
     return create_engine(url, pool_pre_ping=True)
 
 
-def _tune_sqlite(engine: Engine) -> None:
+def _tune_sqlite(engine: Engine, defer_to: Callable[[], bool] | None = None) -> None:
     # pysqlite's own transaction handling begins lazily (DEFERRED): a read-then-write
     # transaction then fails with "database is locked" when another writer got there first.
     # Taking the write lock at BEGIN makes concurrent writers wait on busy_timeout instead.
@@ -42,6 +51,10 @@ def _tune_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):  # type: ignore[no-untyped-def]
+        if defer_to is not None:
+            deadline = time.monotonic() + DEFER_LIMIT
+            while defer_to() and time.monotonic() < deadline:
+                time.sleep(0.001)
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     # Threads of one process take turns on a Python lock, which hands over at once, instead
@@ -76,9 +89,11 @@ def upgrade(engine: Engine) -> None:
     command.upgrade(alembic_config(engine), "head")
 
 
-def open_store(url: str, *, migrate: bool = True) -> sessionmaker[Session]:
+def open_store(
+    url: str, *, migrate: bool = True, defer_to: Callable[[], bool] | None = None
+) -> sessionmaker[Session]:
     """An engine + session factory; a database that is behind is migrated first."""
-    engine = make_engine(url)
+    engine = make_engine(url, defer_to=defer_to)
     if migrate and not is_current(engine):
         logger.info("migrating database %s", engine.url.render_as_string(hide_password=True))
         upgrade(engine)

@@ -90,7 +90,7 @@ def build_app(config: Config, worker: WorkerProcess) -> Starlette:
     core = assemble(config)
     metrics = Metrics()
     ingress = Ingress(sessions=core.bot.sessions, max_depth=config.inbox.max_depth,
-                      on_saved=worker.wake.set)  # fmt: skip
+                      on_saved=worker.wake.set, writing=worker.edge_writing)  # fmt: skip
     services = Services(
         ingress=ingress,
         words=core.bot.words,

@@ -45,7 +45,7 @@ def _die_with_parent() -> None:
 
 
 def main(config_path: str | None, verbose: bool, wake: ProcessEvent, ready: ProcessEvent,
-         updates: Any, parent: int) -> None:  # fmt: skip
+         updates: Any, edge_writing: Any, parent: int) -> None:  # fmt: skip
     """The worker process's entry point (multiprocessing, spawn)."""
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
@@ -65,7 +65,7 @@ def main(config_path: str | None, verbose: bool, wake: ProcessEvent, ready: Proc
     from adapters.server.runtime import Runtime
     from bot.assembly import assemble, inbox_policy
 
-    core = assemble(config)
+    core = assemble(config, defer_to=lambda: edge_writing.value > 0)
     services = Services(ingress=None, words=core.bot.words, locale=core.bot.settings.locale)
     platforms = registry.build(config, services)
     handler.addFilter(Redact([p for pl in platforms.values() for p in pl.redactions()],
@@ -98,6 +98,7 @@ class WorkerProcess:
         self.ctx = multiprocessing.get_context("spawn")
         self.wake = self.ctx.Event()
         self.ready = self.ctx.Event()  # the worker runs: it can be stopped cleanly
+        self.edge_writing = self.ctx.Value("i", 0, lock=False)  # see storage.db.DEFER_LIMIT
         self.updates = self.ctx.Queue(maxsize=10000)
         self.config_path = config_path
         self.verbose = verbose
@@ -107,7 +108,7 @@ class WorkerProcess:
         self.process = self.ctx.Process(
             target=main, name="dealbot-worker", daemon=False,
             args=(self.config_path, self.verbose, self.wake, self.ready, self.updates,
-                  os.getpid()),
+                  self.edge_writing, os.getpid()),
         )  # fmt: skip
         self.process.start()
         logger.info("worker process %s started", self.process.pid)
