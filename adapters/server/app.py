@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import json
 import logging
 import queue
@@ -222,6 +223,10 @@ def run_server(config: Config, *, config_path: str | None = None, verbose: bool 
     patterns = [p for platform in app.state.platforms.values() for p in platform.redactions()]
     handler.addFilter(Redact(patterns, secrets_of(config)))
     _raise_open_file_limit()
+    # what is loaded now lives as long as the process: keep the collector from walking it on
+    # every full collection (pauses that would land on an answer's latency)
+    gc.collect()
+    gc.freeze()
     worker.start()
     # SIGTERM / Ctrl-C: stop accepting, finish requests (at most 5 s), then the lifespan's
     # exit: platforms stop, the inbox writer flushes, the worker gives its claims back; the

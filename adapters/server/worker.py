@@ -51,6 +51,8 @@ def main(config_path: str | None, verbose: bool, wake: ProcessEvent, ready: Proc
     signal.signal(signal.SIGTERM, lambda *_: done.set())
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the edge, which stops us
     _die_with_parent()
+    with contextlib.suppress(OSError):  # the answer is due in 3 s, the work after it is not:
+        os.nice(10)  # on a busy machine the edge gets the CPU first
     if os.getppid() != parent:  # the edge died before we got here
         return
     from adapters.registry import sections
