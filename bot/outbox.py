@@ -38,6 +38,8 @@ from storage.models import OutboxItem
 
 logger = logging.getLogger(__name__)
 
+ORPHAN_CHECK_SECONDS = 60.0  # rows for unconfigured platforms are looked for this often
+
 
 @dataclass(frozen=True, kw_only=True)
 class OutboxPolicy:
@@ -236,11 +238,13 @@ class Worker:
         self.stopping = threading.Event()
         self._last_sent: dict[tuple[str, str], float] = {}
         self._waiting: set[int] = set()  # rows this worker deferred for pacing, not yet sent
+        self._next_orphan_check = 0.0
 
     def drain(self, *, max_batches: int = 1000) -> DrainReport:
         """Send what is due now, batch after batch, until nothing is left or we are stopping."""
         report = DrainReport(dead=[])
-        if self.orphans:
+        if self.orphans and _time.monotonic() >= self._next_orphan_check:
+            self._next_orphan_check = _time.monotonic() + ORPHAN_CHECK_SECONDS
             self._bury_orphans(report)
         for _ in range(max_batches):
             if self.stopping.is_set():
