@@ -18,33 +18,16 @@ from storage.models import Activity, InboxItem
 from tests.conftest import empty_pg_database
 from tests.fakes import slack_signing as signing
 from tests.fakes.slack_api import FakeSlack
+from tests.kits.slack import slow_profiles
 from tests.test_console import run_console
-from tests.test_serve import free_port, start, stop, wait_for, wait_healthy
+from tests.test_serve import free_port, serve_config, start, stop, wait_for, wait_healthy
 
 SECRET = "kill-test-signing-secret"
 _n = itertools.count()
 
 
 def config(tmp: Path, url: str, fake: FakeSlack, port: int) -> Path:
-    path = tmp / f"kill-{port}.toml"
-    path.write_text(f"""
-[database]
-url = "{url}"
-[server]
-port = {port}
-[slack]
-bot_token = "xoxb-test"
-signing_secret = "{SECRET}"
-api_base_url = "{fake.url}"
-[outbox]
-poll_seconds = 0.05
-claim_timeout_seconds = 2
-[scheduler]
-interval_seconds = 3600
-[inbox]
-claim_timeout_seconds = 2
-""")
-    return path
+    return serve_config(tmp, url, fake, port, secret=SECRET, claim_timeout=2)
 
 
 def post_log(port: int, fake: FakeSlack, i: int) -> int:
@@ -71,15 +54,7 @@ def count(url: str, model) -> int:  # type: ignore[no-untyped-def]
 
 def kill_after_acks(tmp: Path, url: str, n: int) -> None:
     with FakeSlack() as fake:
-        slow = fake.answer
-
-        def answer(method, body):  # type: ignore[no-untyped-def]
-            import time
-
-            time.sleep(0.02)  # users.info is slow: the backlog is real when the kill lands
-            return slow(method, body)
-
-        fake.answer = answer  # type: ignore[method-assign]
+        slow_profiles(fake, 0.02)  # the backlog is real when the kill lands
         port = free_port()
         cfg = config(tmp, url, fake, port)
         log = tmp / "first.log"
@@ -146,16 +121,7 @@ def test_sigterm_with_a_backlog_exits_in_seconds_and_the_next_start_finishes_it(
 ) -> None:
     url = f"sqlite:///{tmp_path / 'term.db'}"
     with FakeSlack() as fake:
-        slow = fake.answer
-
-        def answer(method, body):  # type: ignore[no-untyped-def]
-            import time
-
-            if method == "users.info":
-                time.sleep(0.5)  # a backlog that takes ~20 s to work through
-            return slow(method, body)
-
-        fake.answer = answer  # type: ignore[method-assign]
+        slow_profiles(fake, 0.5)  # a backlog to leave behind
         port = free_port()
         cfg = config(tmp_path, url, fake, port)
         log = tmp_path / "first.log"

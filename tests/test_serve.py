@@ -137,7 +137,10 @@ def seed(url: str, n: int) -> None:
     sessions.kw["bind"].dispose()
 
 
-def serve_config(dir: Path, url: str, slack: FakeSlack, port: int) -> Path:
+def serve_config(dir: Path, url: str, slack: FakeSlack, port: int, *,
+                 secret: str = "test-signing-secret", claim_timeout: float = 3) -> Path:  # fmt: skip
+    """A serve on `url` and a fake Slack, with short polls and claim timeouts (a dead
+    process's claims are taken over in seconds)."""
     path = dir / f"serve-{port}.toml"
     path.write_text(f"""
 [database]
@@ -146,12 +149,14 @@ url = "{url}"
 port = {port}
 [slack]
 bot_token = "xoxb-test"
-signing_secret = "test-signing-secret"
+signing_secret = "{secret}"
 api_base_url = "{slack.url}"
 [outbox]
-claim_timeout_seconds = 3
+claim_timeout_seconds = {claim_timeout}
 poll_seconds = 0.05
 batch_size = 10
+[inbox]
+claim_timeout_seconds = {claim_timeout}
 [scheduler]
 interval_seconds = 3600
 """)
