@@ -17,6 +17,15 @@ def mention_token(user_id: str) -> str:
     return "@" + user_id
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def clean(text: str) -> str:
+    """What a person wrote, without control characters (newlines and tabs stay): they are
+    never meant, some stores refuse them (NUL), and the core uses two to mark people."""
+    return _CONTROL.sub("", text.replace("\r\n", "\n"))
+
+
 @dataclass(frozen=True, kw_only=True)
 class Mention:
     """`@token` as written in the text, and the platform user it points at."""
@@ -79,6 +88,16 @@ class Event:
     from_other_org: bool = False  # e.g. a customer in a Slack Connect channel
     addressed: bool = True  # the edge decides: a command, a DM or an @mention of the bot
     reply: ReplyHandle | None = None  # None: answer in `channel_id`, to `user_id`
+
+    def __post_init__(self) -> None:
+        # every platform's text passes here: what people typed and their names are cleaned once
+        if self.text is not None:
+            object.__setattr__(self, "text", clean(self.text))
+        object.__setattr__(self, "user_name", clean(self.user_name))
+        if self.mentions:
+            named = tuple(Mention(token=m.token, user_id=m.user_id, name=clean(m.name))
+                          for m in self.mentions)  # fmt: skip
+            object.__setattr__(self, "mentions", named)
 
     def reply_handle(self) -> ReplyHandle:
         return self.reply or ReplyHandle(

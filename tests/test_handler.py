@@ -314,3 +314,12 @@ def test_someone_from_another_organisation_cannot_run_commands(chat: Chat) -> No
     outsider = type(outsider)(**{**outsider.__dict__, "from_other_org": True})
     assert chat.send(outsider).replies == []
     assert [p.display_name for p in rows(chat, Person)] == ["alice"]
+
+
+def test_typed_control_characters_never_name_anyone(chat: Chat) -> None:
+    """The core marks people with control characters: typed ones are dropped, not obeyed."""
+    chat.say("boss", "/help")  # person 1
+    reply = chat.say("alice", "/log Acme call see \x021\x03 and \x00 nul\r\nnext line")
+    assert "@boss" not in reply and "see 1 and  nul" in reply
+    texts = [a.text for a in rows(chat, Activity)]
+    assert texts == ["see 1 and  nul\nnext line"]
