@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.events import MENTION, mention_token
+
 COMMANDS: dict[str, str] = {
     "log": "log",
     "记录": "log",
@@ -51,7 +53,6 @@ COMMANDS: dict[str, str] = {
 }
 
 _TOKEN = re.compile(r'"([^"]*)"?|「([^」]*)」?|(\S+)')
-_MENTION = re.compile(r"^@([^\s@,:;!?。，：；！？]+)")
 _REF = {"deal": "D", "task": "T", "question": "Q", "requirement": "R", "meeting": "M"}
 
 
@@ -68,8 +69,8 @@ class Token:
 
     @property
     def mention(self) -> str | None:
-        m = _MENTION.match(self.text) if not self.quoted else None
-        return "@" + m.group(1) if m else None
+        m = MENTION.match(self.text) if not self.quoted else None  # the one neutral token
+        return mention_token(m.group(1)) if m else None
 
     @property
     def is_tag(self) -> bool:
