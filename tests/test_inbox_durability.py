@@ -77,6 +77,8 @@ def kill_after_acks(tmp: Path, url: str, n: int) -> None:
             assert stop(proc) == 0
         assert count(url, Activity) == n  # none lost, none doubled
         answered_twice = sum(len(v) - 1 for v in fake.responses.values())
+        print(f"kill test: {n} acked, {handled_before} handled when killed, "
+              f"{n - count(url, Activity)} lost, {answered_twice} answered twice")  # fmt: skip
         assert answered_twice <= 1, answered_twice
         assert handled_before < n, "the kill landed after all work was done: no test"
 
