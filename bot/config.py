@@ -252,7 +252,7 @@ class Config(Section):
 
     @property
     def platforms(self) -> list[str]:
-        """The configured chat platforms, e.g. ["slack", "wecom"]."""
+        """The names of the configured chat platforms, in registry order."""
         names = [n for n, f in type(self).model_fields.items() if _is_platform(f.metadata)]
         return [name for name in names if getattr(self, name) is not None]
 

@@ -1,5 +1,5 @@
 """Building blocks of configuration: value types, reading the TOML file, and turning pydantic's
-errors into "<dotted.key>: <problem>" lines. Each platform's own table ([slack], …) is defined in
+errors into "<dotted.key>: <problem>" lines. Each platform's own table is defined in
 its adapter (adapters/<platform>/config.py) with these types, and joins the Config through the
 registry.
 

@@ -43,7 +43,7 @@ class Capabilities:
     ephemeral: bool = False
     update: bool = False
     threads: bool = False
-    idempotency_key: bool = False  # the dedup key reaches the platform (Feishu's uuid, …)
+    idempotency_key: bool = False  # the dedup key reaches the platform as its own idempotency key
 
 
 @dataclass(frozen=True, kw_only=True)

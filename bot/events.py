@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 # The one neutral mention token: `@` and a platform user id (or a name the console typed).
-# Each adapter rewrites its platform's own markup (Slack `<@U1>`, Feishu `@_user_1`) to this
+# Each adapter rewrites its platform's own mention markup to this
 # before the core sees the text; the grammar and the console read mentions with this regex.
 MENTION = re.compile(r"(?<![\w@])@([^\s@,:;!?。，：；！？]+)")
 
@@ -50,7 +50,7 @@ class ReplyHandle:
     conversation: str  # the channel / chat the event came from
     user_id: str  # who spoke: the target of a private (ephemeral) reply
     thread: str | None = None  # reply in this thread, where the platform has threads
-    token: str = ""  # the platform's own reply capability (Slack: response_url); never logged
+    token: str = ""  # the platform's own reply capability (a reply URL, …); never logged
     card_message: str | None = None  # the message of the clicked card, to update it
 
     def to_dict(self) -> dict[str, Any]:
@@ -85,7 +85,7 @@ class Event:
     occurred_at: datetime
     user_timezone: str | None = None
     user_locale: str | None = None
-    from_other_org: bool = False  # e.g. a customer in a Slack Connect channel
+    from_other_org: bool = False  # e.g. a customer in a channel shared with their company
     addressed: bool = True  # the edge decides: a command, a DM or an @mention of the bot
     reply: ReplyHandle | None = None  # None: answer in `channel_id`, to `user_id`
 

@@ -28,7 +28,7 @@ class Arrival:
     """One verified delivery, as the edge hands it to the store."""
 
     platform: str
-    workspace: str  # the platform's tenant: Slack team, Feishu tenant_key, WeCom corp id
+    workspace: str  # the platform's own tenant id (team, tenant key, corp id)
     key: str  # the platform's own id for this delivery, stable across its retries
     payload: dict[str, Any]
     received_at: datetime

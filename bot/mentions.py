@@ -3,7 +3,7 @@
 The words in messages/ name a person with `f.who(p)`, which writes a marker carrying the
 person's id. When a message is posted to a platform, `resolve` turns each marker into that
 person's user id on that platform (and their name); the platform's sender then `render`s it in
-its own form (Slack `<@U1>`), and a platform without mentions, or a person without an identity
+its own form (a mention that notifies), and a platform without mentions, or a person without an identity
 there, reads `@name`. The markers are control characters, which people cannot type (the edge
 drops them), so a customer's words can never forge one.
 """
