@@ -13,8 +13,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage import queue
@@ -54,51 +52,34 @@ class InboxPolicy:
     keep_days: float = 7.0  # done rows are kept this long (platforms retry for hours)
 
 
+KEY = ["platform", "workspace", "delivery_key"]
+
+
+def _row(a: Arrival) -> dict[str, Any]:
+    return {
+        "platform": a.platform,
+        "workspace": a.workspace[:KEY_LIMIT],
+        "delivery_key": a.key[:KEY_LIMIT],
+        "payload": a.payload,
+        "status": "pending",
+        "attempts": 0,
+        "received_at": a.received_at,
+        "next_attempt_at": a.received_at,
+    }
+
+
 def accept(session: Session, arrivals: list[Arrival]) -> list[int | None]:
     """Insert each arrival unless it is already here; its new row id, or None for a repeat."""
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    ids = []
-    for a in arrivals:
-        stmt = (
-            insert(InboxItem)
-            .values(
-                platform=a.platform,
-                workspace=a.workspace[:KEY_LIMIT],
-                delivery_key=a.key[:KEY_LIMIT],
-                payload=a.payload,
-                status="pending",
-                attempts=0,
-                received_at=a.received_at,
-                next_attempt_at=a.received_at,
-            )
-            .on_conflict_do_nothing(index_elements=["platform", "workspace", "delivery_key"])
-            .returning(InboxItem.id)
-        )
-        ids.append(session.execute(stmt).scalar())
-    return ids
+    stmt = queue.insert_new(session, InboxItem, KEY).returning(InboxItem.id)
+    return [session.execute(stmt, _row(a)).scalar() for a in arrivals]
 
 
 def accept_many(session: Session, arrivals: list[Arrival]) -> None:
     """Insert all arrivals in one statement (a repeat is skipped): the edge's group commit."""
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    stmt = insert(InboxItem).on_conflict_do_nothing(
-        index_elements=["platform", "workspace", "delivery_key"]
-    )
-    rows = [
-        {
-            "platform": a.platform,
-            "workspace": a.workspace[:KEY_LIMIT],
-            "delivery_key": a.key[:KEY_LIMIT],
-            "payload": a.payload,
-            "status": "pending",
-            "attempts": 0,
-            "received_at": a.received_at,
-            "next_attempt_at": a.received_at,
-        }
-        for a in arrivals
-    ]
-    if rows:  # Core executemany on the session's connection: no ORM bookkeeping per row
-        session.connection().execute(stmt, rows)
+    if arrivals:  # Core executemany on the session's connection: no ORM bookkeeping per row
+        session.connection().execute(
+            queue.insert_new(session, InboxItem, KEY), [_row(a) for a in arrivals]
+        )
 
 
 def claim(

@@ -12,12 +12,10 @@ import random
 import threading
 import time as _time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.delivery import (
@@ -86,11 +84,9 @@ def enqueue(
         "next_attempt_at": now,
         "created_at": now,
     }
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     stmt = (
-        insert(OutboxItem)
+        queue.insert_new(session, OutboxItem, ["tenant_id", "dedup_key"])
         .values(**values)
-        .on_conflict_do_nothing(index_elements=["tenant_id", "dedup_key"])
         .returning(OutboxItem.id)  # rowcount is -1 here with psycopg 3: ask for the row instead
     )
     return session.execute(stmt).scalar() is not None
@@ -208,6 +204,8 @@ class DrainReport:
     retried: int = 0
     deferred: int = 0
     dead: list[tuple[Delivery, str]] | None = None
+    held: set[int] = field(default_factory=set)  # rows deferred for pacing in this round
+    settled: set[int] = field(default_factory=set)  # rows sent, retried later or dead
 
 
 class Worker:
@@ -237,7 +235,6 @@ class Worker:
         self.on_result = on_result or (lambda platform, result: None)
         self.stopping = threading.Event()
         self._last_sent: dict[tuple[str, str], float] = {}
-        self._waiting: set[int] = set()  # rows this worker deferred for pacing, not yet sent
         self._next_orphan_check = 0.0
 
     def drain(self, *, max_batches: int = 1000) -> DrainReport:
@@ -268,14 +265,16 @@ class Worker:
         """Drain, then wait out the platforms' pacing and drain again, until nothing paced is
         left or `max_wait` seconds have passed (`dealbot tick`: its clock must advance)."""
         total = DrainReport(dead=[])
+        waiting: set[int] = set()
         waited = 0.0
         while True:
             report = self.drain()
             total.sent += report.sent
             total.retried += report.retried
             total.dead = (total.dead or []) + (report.dead or [])
-            total.deferred = len(self._waiting)  # still held back by pacing, not yet sent
-            if not self._waiting or waited >= max_wait or self.stopping.is_set():
+            waiting = (waiting | report.held) - report.settled
+            total.deferred = len(waiting)  # still held back by pacing, not yet sent
+            if not waiting or waited >= max_wait or self.stopping.is_set():
                 return total
             step = min(max(s.min_interval for s in self.senders.values()), max_wait - waited)
             sleep(step)
@@ -299,7 +298,9 @@ class Worker:
         delivery = adapt(delivery, sender.capabilities)
         if not self._paced(sender, delivery):
             report.deferred += 1
+            report.held.add(delivery.id)
             return
+        report.settled.add(delivery.id)
         try:
             message_id = sender.send(delivery)
         except RetryLater as e:
@@ -353,10 +354,8 @@ class Worker:
         wait = self._last_sent.get((delivery.platform, key), 0.0) + sender.min_interval - now
         if wait > 0:
             defer(self.sessions, self.name, delivery.id, self.clock() + timedelta(seconds=wait))
-            self._waiting.add(delivery.id)
             return False
         self._last_sent[(delivery.platform, key)] = now
-        self._waiting.discard(delivery.id)
         return True
 
     def stop(self) -> int:

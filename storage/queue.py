@@ -13,11 +13,21 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, or_, select, update
+from sqlalchemy.dialects.postgresql import Insert as PgInsert
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from storage.models import InboxItem, OutboxItem
 
 Queued = type[InboxItem] | type[OutboxItem]
+
+
+def insert_new(session: Session, model: Queued, key: list[str]) -> PgInsert | SqliteInsert:
+    """INSERT … ON CONFLICT (key) DO NOTHING, in the session's dialect: a repeat is a no-op."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    return insert(model).on_conflict_do_nothing(index_elements=key)
 
 
 def claim_ids(
