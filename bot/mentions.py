@@ -11,7 +11,7 @@ drops them), so a customer's words can never forge one.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -26,10 +26,11 @@ def marker(person_id: int) -> str:
     return f"\x02{person_id}\x03"
 
 
-def resolve(session: Session, text: str, platform: str) -> str:
-    ids = {int(m) for m in _PERSON.findall(text)}
+def resolver(session: Session, platform: str, texts: Iterable[str]) -> Callable[[str], str]:
+    """Looks up, in one go, everyone these texts name; returns what resolves each text."""
+    ids = {int(m) for text in texts for m in _PERSON.findall(text)}
     if not ids:
-        return text
+        return lambda text: text
     names = {
         pid: name
         for pid, name in session.execute(
@@ -44,9 +45,15 @@ def resolve(session: Session, text: str, platform: str) -> str:
             .order_by(Identity.id)
         )
     }
-    return _PERSON.sub(
-        lambda m: f"\x02{users.get(int(m[1]), '')}\x1f{names.get(int(m[1]), '?')}\x03", text
-    )
+
+    def one(m: re.Match[str]) -> str:
+        return f"\x02{users.get(int(m[1]), '')}\x1f{names.get(int(m[1]), '?')}\x03"
+
+    return lambda text: _PERSON.sub(one, text)
+
+
+def resolve(session: Session, text: str, platform: str) -> str:
+    return resolver(session, platform, [text])(text)
 
 
 def plain(user_id: str, name: str) -> str:

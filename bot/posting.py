@@ -21,10 +21,13 @@ from bot.people import Address, reach
 
 
 def _resolved(session: Session, message: Message, platform: str) -> Message:
-    def r(text: str) -> str:
-        return mentions.resolve(session, text, platform)
-
+    """The message with the people it names resolved for `platform` (one lookup for all)."""
     card = message.card
+    texts = [message.text]
+    if card is not None:
+        texts += [card.title, card.body, card.fallback, *(b.label for b in card.buttons)]
+        texts += [t for field in card.fields for t in field]
+    r = mentions.resolver(session, platform, texts)
     if card is not None:
         card = Card(
             key=card.key,
@@ -69,9 +72,11 @@ def post(
             kind = TargetKind.EPHEMERAL if reply.private else TargetKind.CHANNEL
             to = replace(here, name=speaker or event.user_name) if reply.private else here
             put(f"{origin}:reply:{n}", to, reply.message, kind, reply=handle)
-        if event.action is not None:
+        if event.action is not None and outcome.updates:
+            who = None
+            if clicked is not None:  # who pressed, named as the platform names people
+                who = (mentions.resolve(session, clicked[0], here.platform), clicked[1])
             for n, update in enumerate(outcome.updates):
-                who = (mentions.resolve(session, clicked[0], here.platform), clicked[1]) if clicked else None
                 put(f"{origin}:update:{n}", here, Message(card=update.card), TargetKind.UPDATE,
                     reply=handle, clicked=who)  # fmt: skip
     prefer = event.platform if event is not None else None
