@@ -27,7 +27,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from adapters.ingress import Ingress
-from adapters.platform import EdgeLimits, Services
+from adapters.platform import EdgeLimits, Platform, Services
 from adapters.server import platforms as registry
 from adapters.server.metrics import Metrics, Snapshot
 from adapters.server.worker import WorkerProcess
@@ -77,14 +77,16 @@ class Redact(logging.Filter):
         return True
 
 
-def secrets_of(config: Config) -> list[str]:
-    found = []
-    for name in config.platforms:
-        section = config.section(name)
-        for value in section.__dict__.values() if section else ():
-            if hasattr(value, "get_secret_value"):
-                found.append(value.get_secret_value())
-    return found
+def redact(handler: logging.Handler, config: Config, platforms: Iterable[Platform]) -> None:
+    """Keep every configured secret and every platform's capability patterns out of the log."""
+    secrets = [
+        value.get_secret_value()
+        for name in config.platforms
+        for value in vars(config.section(name) or object()).values()
+        if hasattr(value, "get_secret_value")
+    ]
+    patterns = [p for platform in platforms for p in platform.redactions()]
+    handler.addFilter(Redact(patterns, secrets))
 
 
 def build_app(config: Config, worker: WorkerProcess) -> Starlette:
@@ -220,8 +222,7 @@ def run_server(config: Config, *, config_path: str | None = None, verbose: bool 
     except NotImplementedError as e:
         logger.error("%s", e)
         raise SystemExit(2) from None
-    patterns = [p for platform in app.state.platforms.values() for p in platform.redactions()]
-    handler.addFilter(Redact(patterns, secrets_of(config)))
+    redact(handler, config, app.state.platforms.values())
     _raise_open_file_limit()
     # what is loaded now lives as long as the process: keep the collector from walking it on
     # every full collection (pauses that would land on an answer's latency)

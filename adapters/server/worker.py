@@ -55,23 +55,20 @@ def main(config_path: str | None, verbose: bool, wake: ProcessEvent, ready: Proc
         os.nice(10)  # on a busy machine the edge gets the CPU first
     if os.getppid() != parent:  # the edge died before we got here
         return
+    from adapters.platform import Services
     from adapters.registry import sections
-    from adapters.server.app import configure_logging
+    from adapters.server import platforms as registry
+    from adapters.server.app import configure_logging, redact
+    from adapters.server.runtime import Runtime
+    from bot.assembly import assemble, inbox_policy
     from bot.config import load_config
 
     config = load_config(config_path, platforms=sections())
     handler = configure_logging(verbose)
-    from adapters.platform import Services
-    from adapters.server import platforms as registry
-    from adapters.server.app import Redact, secrets_of
-    from adapters.server.runtime import Runtime
-    from bot.assembly import assemble, inbox_policy
-
     core = assemble(config, defer_to=lambda: edge_writing.value > 0)
     services = Services(ingress=None, words=core.bot.words, locale=core.bot.settings.locale)
     platforms = registry.build(config, services)
-    handler.addFilter(Redact([p for pl in platforms.values() for p in pl.redactions()],
-                             secrets_of(config)))  # fmt: skip
+    redact(handler, config, platforms.values())
     runtime = Runtime(
         env=core.env,
         bot=core.bot,
