@@ -8,7 +8,7 @@ to pending after a backoff, or dies when it is out of attempts.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -81,7 +81,7 @@ def fail(
     item_id: int,
     reason: str,
     now: datetime,
-    wait: Any,  # (attempts) -> seconds
+    wait: Callable[[int], float],  # attempts so far → seconds until the next try
     max_attempts: int,
     final: bool,
 ) -> bool | None:

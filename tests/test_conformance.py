@@ -6,6 +6,7 @@ retry-later or undeliverable. A platform joins by being registered and having a 
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import sqlite3
 import time
 import urllib.error
