@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -15,9 +16,12 @@ from bot.i18n import Words
 from bot.inbox import InboxPolicy
 from bot.jobs.env import JobEnv
 from bot.outbox import OutboxPolicy
+from bot.retention import RetentionPolicy
 from bot.settings import Settings
 from storage import db
 from storage.models import OutboxItem
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(kw_only=True)
@@ -46,8 +50,16 @@ class Core:
 
 def inbox_policy(config: Config) -> InboxPolicy:
     i = config.inbox
-    return InboxPolicy(max_attempts=i.max_attempts, max_depth=i.max_depth, keep_days=i.keep_days,
+    return InboxPolicy(max_attempts=i.max_attempts, max_depth=i.max_depth,
                        claim_timeout=i.claim_timeout_seconds)  # fmt: skip
+
+
+def retention_policy(config: Config) -> RetentionPolicy:
+    r = config.retention
+    for note in r.notes(config.inbox):  # check-config prints these too
+        logger.warning("config: %s", note)
+    return RetentionPolicy(inbox_days=r.inbox_days(config.inbox), outbox_days=r.delivered_days,
+                           batch_size=r.batch_size)  # fmt: skip
 
 
 def outbox_policy(config: Config) -> OutboxPolicy:

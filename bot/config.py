@@ -232,11 +232,42 @@ class InboxSection(Section):
     max_depth: PositiveInt = 5000  # waiting deliveries past which platforms are asked to retry
     max_attempts: PositiveInt = 5
     claim_timeout_seconds: PositiveFloat = 120.0
-    keep_days: PositiveFloat = 7.0
+    keep_days: PositiveFloat | None = None  # deprecated: [retention] delivered_days
     max_body_bytes: PositiveInt = 1_048_576
     body_timeout_seconds: PositiveFloat = 10.0
     max_connections: PositiveInt = 2000
     poll_seconds: PositiveFloat = 0.5
+
+
+def _a_day_or_more(value: float) -> float:
+    if value < 1:  # a handled delivery is what makes a platform's retry (within hours) a no-op
+        raise problem("must be at least 1 (platforms retry a delivery for hours)")
+    return value
+
+
+class RetentionSection(Section):
+    delivered_days: Annotated[float, Strict(), AfterValidator(_a_day_or_more)] = 30.0
+    batch_size: Annotated[int, Strict(), between(1, 100_000)] = 1000
+
+    def inbox_days(self, inbox: InboxSection) -> float:
+        """The deprecated [inbox] keep_days still holds for the inbox unless delivered_days is
+        set: a config written before [retention] keeps its meaning."""
+        if inbox.keep_days is not None and "delivered_days" not in self.model_fields_set:
+            return inbox.keep_days
+        return self.delivered_days
+
+    def notes(self, inbox: InboxSection) -> list[str]:
+        """What `dealbot check-config` says about keys that still work but should go."""
+        if inbox.keep_days is None:
+            return []
+        if "delivered_days" in self.model_fields_set:
+            note = "deprecated and ignored ([retention] delivered_days is set); remove it"
+        else:
+            note = (
+                f"deprecated; handled deliveries are still kept {inbox.keep_days:g} days, sent "
+                f"pushes {self.delivered_days:g}; move it to [retention] delivered_days"
+            )
+        return [f"inbox.keep_days: {note}"]
 
 
 class Config(Section):
@@ -248,6 +279,7 @@ class Config(Section):
     outbox: OutboxSection = Field(default_factory=OutboxSection)
     scheduler: SchedulerSection = Field(default_factory=SchedulerSection)
     inbox: InboxSection = Field(default_factory=InboxSection)
+    retention: RetentionSection = Field(default_factory=RetentionSection)
     # a table per chat platform joins through `model_for` (None: not configured)
 
     @property

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from bot.events import Event
 from bot.i18n import Words
+from bot.reach import Reach, of
 from bot.settings import Settings
 from storage.models import Person, Tenant
 
@@ -33,6 +35,11 @@ class Context:
     tz: str
     settings: Settings
     words: Words
+
+    @cached_property
+    def reach(self) -> Reach:
+        """What the speaker may see and change (bot/reach.py)."""
+        return of(self.session, self.me)
 
     @property
     def now(self) -> datetime:

@@ -2,35 +2,56 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import unicodedata
+
+from sqlalchemy import select, true
 from sqlalchemy.orm import Session
 
 from bot.context import Context, UserError
 from bot.intents import CustomerRef
 from bot.parse.normalize import normalize
-from bot.people import require_change
+from bot.reach import Reach
 from storage.models import Customer, CustomerAlias, Deal
 
 
+def _invisible(ch: str) -> bool:
+    """Format characters (zero-width, bidi, tags, …), variation selectors and the combining
+    grapheme joiner: nothing a reader sees, so nothing that may tell two names apart."""
+    cp = ord(ch)
+    return (
+        unicodedata.category(ch) == "Cf"
+        or 0xFE00 <= cp <= 0xFE0F
+        or 0xE0100 <= cp <= 0xE01EF
+        or cp == 0x034F
+    )
+
+
 def name_key(name: str) -> str:
-    return " ".join(normalize(name).split()).casefold()
+    """What a name is matched by: compatibility forms folded (NFKC: full-width, ligatures,
+    circled letters…), invisible characters dropped, spaces collapsed, case folded — so a
+    name that looks like another is the other."""
+    text = unicodedata.normalize("NFKC", normalize(name))
+    text = "".join(ch for ch in text if not _invisible(ch))
+    return unicodedata.normalize("NFKC", " ".join(text.split()).casefold())
 
 
-def exact(session: Session, tenant_id: int, name: str) -> Customer | None:
+def exact(session: Session, tenant_id: int, name: str, reach: Reach | None = None) -> Customer | None:
+    """The customer called `name` (or aliased so); with `reach`, only one within it."""
     key = name_key(name)
+    seen = reach.owned(Customer.owner_id) if reach is not None else true()
     found = session.scalar(
-        select(Customer).where(Customer.tenant_id == tenant_id, Customer.name_key == key)
+        select(Customer).where(Customer.tenant_id == tenant_id, Customer.name_key == key, seen)
     )
     if found is None:
         found = session.scalar(
             select(Customer)
             .join(CustomerAlias, CustomerAlias.customer_id == Customer.id)
-            .where(CustomerAlias.tenant_id == tenant_id, CustomerAlias.alias_key == key)
+            .where(CustomerAlias.tenant_id == tenant_id, CustomerAlias.alias_key == key, seen)
         )
     return found
 
 
-def _by_prefix(session: Session, tenant_id: int, name: str) -> list[Customer]:
+def _by_prefix(session: Session, tenant_id: int, name: str, reach: Reach) -> list[Customer]:
     pattern = name_key(name).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     direct = select(Customer.id).where(
         Customer.tenant_id == tenant_id, Customer.name_key.like(pattern, escape="\\")
@@ -38,21 +59,28 @@ def _by_prefix(session: Session, tenant_id: int, name: str) -> list[Customer]:
     aliased = select(CustomerAlias.customer_id).where(
         CustomerAlias.tenant_id == tenant_id, CustomerAlias.alias_key.like(pattern, escape="\\")
     )
-    ids = direct.union(aliased).limit(10).subquery()
+    ids = direct.union(aliased).subquery()
     return list(
         session.scalars(
-            select(Customer).where(Customer.id.in_(select(ids))).order_by(Customer.name)
+            select(Customer)
+            .where(Customer.id.in_(select(ids)), reach.owned(Customer.owner_id))
+            .order_by(Customer.name)
+            .limit(10)
         )
     )
 
 
-def find(
-    ctx: Context, ref: CustomerRef, *, create: bool, change: bool = True
-) -> tuple[Customer, bool]:
-    """(customer, created). Ambiguous → UserError with the candidates; unknown → created or not."""
-    customer = exact(ctx.session, ctx.tenant.id, ref.name)
+def find(ctx: Context, ref: CustomerRef, *, create: bool) -> tuple[Customer, bool]:
+    """(customer, created), among the customers within the speaker's reach (bot/reach.py).
+
+    Ambiguous → UserError with the candidates; unknown → created, or refused as unknown.
+    A name taken by a customer out of reach is refused without a word about that customer.
+    """
+    customer = exact(ctx.session, ctx.tenant.id, ref.name, ctx.reach)
+    if customer is None and create and exact(ctx.session, ctx.tenant.id, ref.name) is not None:
+        raise UserError("not_your_customer", customer=ref.name, text=ctx.event.text or "")
     if customer is None and not ref.quoted:
-        candidates = _by_prefix(ctx.session, ctx.tenant.id, ref.name)
+        candidates = _by_prefix(ctx.session, ctx.tenant.id, ref.name, ctx.reach)
         if len(candidates) == 1:
             customer = candidates[0]
         elif len(candidates) > 1:
@@ -62,23 +90,21 @@ def find(
                 candidates=[c.name for c in candidates],
                 text=ctx.event.text or "",  # offered back with each name, nothing retyped
             )
-    if customer is None:
-        if not create:
-            raise UserError("unknown_customer", name=ref.name)
-        customer = Customer(
-            tenant_id=ctx.tenant.id,
-            name=ref.name,
-            name_key=name_key(ref.name),
-            owner_id=ctx.me.id,
-            tags=[],
-            created_at=ctx.now,
-        )
-        ctx.session.add(customer)
-        ctx.session.flush()
-        return customer, True
-    if change:
-        require_change(ctx, customer)
-    return customer, False
+    if customer is not None:
+        return customer, False
+    if not create:
+        raise UserError("unknown_customer", name=ref.name)
+    customer = Customer(
+        tenant_id=ctx.tenant.id,
+        name=ref.name,
+        name_key=name_key(ref.name),
+        owner_id=ctx.me.id,
+        tags=[],
+        created_at=ctx.now,
+    )
+    ctx.session.add(customer)
+    ctx.session.flush()
+    return customer, True
 
 
 def open_deals(session: Session, customer: Customer) -> list[Deal]:

@@ -9,10 +9,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import and_, or_, select, true
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from bot.pipeline import Pipeline
+from bot.reach import Reach
 from storage.models import Customer, Deal, Person, Question, Requirement, Task
 
 
@@ -43,12 +44,11 @@ class Digest:
 
 
 def build(
-    session: Session, *, tenant_id: int, people: set[int] | None, now: datetime, pipeline: Pipeline
+    session: Session, *, tenant_id: int, reach: Reach, now: datetime, pipeline: Pipeline
 ) -> Digest:
-    """`people` limits it to those owners (None: the whole tenant)."""
-
-    def owned(column):  # type: ignore[no-untyped-def]
-        return column.in_(people) if people is not None else true()
+    """Everything due on the customers within `reach`, and the tasks and questions of the
+    person it belongs to (bot/reach.py)."""
+    seen = reach.owned(Customer.owner_id)
 
     reps: dict[int, RepDigest] = {}
 
@@ -70,7 +70,7 @@ def build(
     rows = session.execute(
         select(Deal, Customer)
         .join(Customer, Customer.id == Deal.customer_id)
-        .where(Deal.tenant_id == tenant_id, Deal.status == "open", owned(Deal.owner_id))
+        .where(Deal.tenant_id == tenant_id, Deal.status == "open", seen)
         # a plain range first, so the (tenant, status, last_touch_at) index does the work
         .where(Deal.last_touch_at < now - timedelta(days=shortest))
         .where(or_(*stale_rules))
@@ -85,7 +85,7 @@ def build(
         select(Task, Customer)
         .outerjoin(Customer, Customer.id == Task.customer_id)
         .where(Task.tenant_id == tenant_id, Task.status == "open", Task.due_at < now)
-        .where(owned(Task.owner_id))
+        .where(or_(seen, Task.owner_id == reach.person_id))
         .order_by(Task.due_at)
     ).all():
         if (r := rep(task.owner_id)) is not None:
@@ -94,7 +94,7 @@ def build(
         select(Question, Customer)
         .join(Customer, Customer.id == Question.customer_id)
         .where(Question.tenant_id == tenant_id, Question.status == "open")
-        .where(owned(Question.owner_id))
+        .where(or_(seen, Question.owner_id == reach.person_id))
         .order_by(Question.asked_at)
     ).all():
         if (r := rep(question.owner_id)) is not None:
@@ -105,7 +105,7 @@ def build(
             select(Requirement, Customer)
             .join(Customer, Customer.id == Requirement.customer_id)
             .where(Requirement.tenant_id == tenant_id, Requirement.status != "confirmed")
-            .where(owned(Customer.owner_id))
+            .where(seen)
             .order_by(Requirement.created_at)
         )
     ]

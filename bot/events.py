@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
-from dataclasses import asdict, dataclass
+import unicodedata
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -17,13 +19,69 @@ def mention_token(user_id: str) -> str:
     return "@" + user_id
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# C0 and C1 control characters except tab and newline, and lone surrogates (what a broken
+# JSON escape leaves): never meant, stores refuse some (PostgreSQL refuses NUL, no encoding
+# has a lone surrogate), and the core uses two controls to mark people (bot/mentions.py)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+# invisible characters that make one name look like another, or reorder what is shown:
+# zero-width space / non-joiner, word joiner, BOM, Mongolian vowel separator, soft hyphen,
+# invisible math operators, deprecated format controls, interlinear annotation marks, and the
+# bidirectional marks, embeddings, overrides and isolates
+_INVISIBLE = re.compile(
+    "[\u200b\u200c\u2060-\u2064\ufeff\u180e\u00ad\u206a-\u206f\ufff9-\ufffb"
+    "\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]"
+)
+_ZWJ = "\u200d"
+
+
+def _emojiish(ch: str) -> bool:
+    """A pictograph (or the variation selector / skin tone that ends one) — what a
+    zero-width joiner legitimately joins, as in 👨‍👩‍👧 or 🏳️‍🌈."""
+    cp = ord(ch)
+    return 0x1F000 <= cp <= 0x1FAFF or cp in (0xFE0F, 0x20E3) or unicodedata.category(ch) == "So"
+
+
+def _joiners(text: str) -> str:
+    """Keep a zero-width joiner only between two emoji; elsewhere it only disguises."""
+    if _ZWJ not in text:
+        return text
+    out = []
+    for i, ch in enumerate(text):
+        if ch == _ZWJ and not (
+            0 < i < len(text) - 1 and _emojiish(text[i - 1]) and _emojiish(text[i + 1])
+        ):
+            continue
+        out.append(ch)
+    return "".join(out)
 
 
 def clean(text: str) -> str:
     """What a person wrote, without control characters (newlines and tabs stay): they are
-    never meant, some stores refuse them (NUL), and the core uses two to mark people."""
-    return _CONTROL.sub("", text.replace("\r\n", "\n"))
+    never meant, some stores refuse them (NUL), and the core uses two to mark people.
+    Zero-width and bidirectional controls go too, so `Acme\u200b` or a right-to-left override
+    can never pass for (or disguise) a name; a zero-width joiner stays inside an emoji."""
+    return _joiners(_INVISIBLE.sub("", _CONTROL.sub("", text.replace("\r\n", "\n"))))
+
+
+# The narrowest column that holds a platform id (identities, workspaces, channels, threads):
+# a longer id is stored as its start + "~" + a hash of the whole, always the same for one id.
+ID_MAX = 100
+NAME_MAX = 200  # people's display names and handles
+_ID_HASH = 16
+
+
+def bound_id(value: str) -> str:
+    """A platform id as the store keeps it: control characters dropped, at most ID_MAX long;
+    a longer one maps, every time, to the same bounded id."""
+    value = _CONTROL.sub("", value)
+    if len(value) <= ID_MAX:
+        return value
+    digest = hashlib.sha256(value.encode()).hexdigest()[:_ID_HASH]
+    return value[: ID_MAX - _ID_HASH - 1] + "~" + digest
+
+
+def _bound_name(value: str) -> str:
+    return clean(value)[:NAME_MAX]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -33,6 +91,7 @@ class Mention:
     token: str
     user_id: str
     name: str
+    outsider: bool = False  # someone from another organisation: never a person here
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -85,19 +144,43 @@ class Event:
     occurred_at: datetime
     user_timezone: str | None = None
     user_locale: str | None = None
+    profile_known: bool = True  # False: the platform's profile lookup failed (name is the id)
     from_other_org: bool = False  # e.g. a customer in a channel shared with their company
     addressed: bool = True  # the edge decides: a command, a DM or an @mention of the bot
     reply: ReplyHandle | None = None  # None: answer in `channel_id`, to `user_id`
 
     def __post_init__(self) -> None:
-        # every platform's text passes here: what people typed and their names are cleaned once
+        # every platform's text passes here: what people typed and their names are cleaned once,
+        # and ids are bounded to what the store holds (the same long id → the same stored id)
+        def put(name: str, value: object) -> None:
+            object.__setattr__(self, name, value)
+
         if self.text is not None:
-            object.__setattr__(self, "text", clean(self.text))
-        object.__setattr__(self, "user_name", clean(self.user_name))
+            put("text", clean(self.text))
+        if self.action is not None and clean(self.action.button_id) != self.action.button_id:
+            put("action", CardAction(button_id=clean(self.action.button_id)))  # echoed if unknown
+        put("user_name", _bound_name(self.user_name))
+        raw = (self.channel_id, self.user_id, self.thread_id)
+        for name in ("workspace_id", "user_id", "channel_id"):
+            put(name, bound_id(getattr(self, name)))
+        for name in ("thread_id", "message_id"):
+            value = getattr(self, name)
+            if value is not None:
+                put(name, bound_id(value))
+        if self.reply is None and raw != (self.channel_id, self.user_id, self.thread_id):
+            # the store keeps bounded ids; the answer must still reach the platform's real ones
+            put("reply", ReplyHandle(conversation=raw[0], user_id=raw[1], thread=raw[2]))
         if self.mentions:
-            named = tuple(Mention(token=m.token, user_id=m.user_id, name=clean(m.name))
-                          for m in self.mentions)  # fmt: skip
-            object.__setattr__(self, "mentions", named)
+            named = tuple(
+                replace(m, user_id=bound_id(m.user_id), name=_bound_name(m.name))
+                for m in self.mentions
+            )
+            put("mentions", named)
+        # a zone or locale longer than any real one is not one: the tenant's default applies
+        if self.user_timezone is not None and len(self.user_timezone) > 64:
+            put("user_timezone", None)
+        if self.user_locale is not None and len(self.user_locale) > 10:
+            put("user_locale", None)
 
     def reply_handle(self) -> ReplyHandle:
         return self.reply or ReplyHandle(

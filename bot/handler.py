@@ -22,14 +22,19 @@ from bot.events import Event
 from bot.i18n import Words, pick_locale
 from bot.jobs.env import JobEnv
 from bot.outcome import Outcome
-from bot.people import person_for, tenant_for
+from bot.people import person_for, refresh_profile, tenant_for
 from bot.settings import Settings
+from storage.limits import TooLong
 
 logger = logging.getLogger(__name__)
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def _is_command(event: Event) -> bool:
+    return event.addressed and (event.text or "").lstrip().startswith("/")
 
 COMMANDS: dict[type, Callable[[Context, Any], Outcome]] = {
     i.LogTouch: records.log_touch,
@@ -115,6 +120,13 @@ class Bot:
 
     def _handle(self, session: Session, event: Event, origin: str) -> Outcome:
         tenant = tenant_for(session, event, self.settings)
+        if event.from_other_org and (event.action is not None or _is_command(event)):
+            # someone from another organisation never becomes a person here: a polite no
+            locale = pick_locale(event.user_locale, event.text, tenant.locale)
+            outcome = Outcome().reply(self.words(locale, "errors.outsider"), private=True)
+            posting.post(session, tenant_id=tenant.id, outcome=outcome, origin=origin,
+                         now=event.occurred_at, event=event)  # fmt: skip
+            return outcome
         if event.action is None and (event.from_other_org or not event.addressed):
             # overheard, or someone from another organisation (a customer in a shared
             # channel, who may never run commands here): track their questions, say nothing
@@ -133,8 +145,8 @@ class Bot:
             timezone=event.user_timezone,
             locale=event.user_locale,
         )
-        if event.user_timezone and me.timezone != event.user_timezone:
-            me.timezone = event.user_timezone  # the platform's profile is the truth
+        if event.profile_known:
+            refresh_profile(session, me, event)
         locale = pick_locale(me.locale, event.text, tenant.locale)
         if event.text and me.locale != locale:
             me.locale = locale  # pushes and card clicks then speak the language they write
@@ -155,6 +167,19 @@ class Bot:
         except UserError as e:
             savepoint.rollback()
             outcome = Outcome().reply(ctx.t(f"errors.{e.key}", **e.params), private=True)
+        except TooLong as e:  # a name, title, … longer than the store holds: say which
+            savepoint.rollback()
+            outcome = Outcome().reply(
+                ctx.t(
+                    "errors.too_long_value",
+                    table=e.table,
+                    column=e.column,
+                    limit=e.limit,
+                    size=e.size,
+                    text=event.text or "",  # handed back, so that nothing typed is lost
+                ),
+                private=True,
+            )
         posting.post(
             session,
             tenant_id=tenant.id,
@@ -193,7 +218,7 @@ class Bot:
                 tz=ZoneInfo(ctx.tz),
                 day_start=self.settings.day_start,
                 is_customer=lambda name: (
-                    customers.exact(ctx.session, ctx.tenant.id, name) is not None
+                    customers.exact(ctx.session, ctx.tenant.id, name, ctx.reach) is not None
                 ),
                 pipeline=self.settings.pipeline,
             ),

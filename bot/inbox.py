@@ -9,10 +9,10 @@ platform's tenant, the delivery's own id) makes a retried or doubled delivery a 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage import queue
@@ -49,7 +49,6 @@ class InboxPolicy:
     claim_timeout: float = 120.0
     batch_size: int = 20
     max_depth: int = 5000  # pending rows past which the edge asks platforms to come back later
-    keep_days: float = 7.0  # done rows are kept this long (platforms retry for hours)
 
 
 KEY = ["platform", "workspace", "delivery_key"]
@@ -184,12 +183,3 @@ def depth(session: Session, now: datetime) -> Depth:
         dead=counts.get("dead", 0),
         oldest_age=max((now - oldest).total_seconds(), 0.0) if oldest else 0.0,
     )
-
-
-def prune(session: Session, now: datetime, keep_days: float) -> int:
-    """Forget handled deliveries older than the platforms' retry windows."""
-    cutoff = now - timedelta(days=keep_days)
-    result = session.execute(
-        delete(InboxItem).where(InboxItem.status == "done", InboxItem.done_at < cutoff)
-    )
-    return result.rowcount or 0

@@ -133,6 +133,7 @@ class Handover:
 @dataclass(frozen=True, kw_only=True)
 class CustomerShow:
     customer: CustomerRef
+    history: bool = False  # who changed what: `/customer Acme history`, `/客户 华为 历史`
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from bot.context import Context, UserError
 from bot.events import Event
 from bot.settings import Settings
-from storage.models import Customer, Identity, Person, Team, Tenant, Workspace
+from storage.models import Identity, Person, Team, Tenant, Workspace
 
 
 def tenant_for(session: Session, event: Event, settings: Settings) -> Tenant:
@@ -58,7 +58,20 @@ def person_for(
     )
     if ident is not None:
         return session.get_one(Person, ident.person_id)
-    first = not session.scalar(select(func.count(Person.id)).where(Person.tenant_id == tenant.id))
+    count = select(func.count(Person.id)).where(Person.tenant_id == tenant.id)
+    first = not session.scalar(count)
+    if first:
+        # Several first people may arrive at once: they take turns on the tenant's row, and
+        # each counts again after its turn came. On PostgreSQL (READ COMMITTED) the second
+        # count is a new statement with a new snapshot, so it sees the person committed by
+        # whoever held the lock before; on SQLite BEGIN IMMEDIATE already serialises writers
+        # and FOR UPDATE is not rendered. Only a tenant with nobody in it takes the lock (a
+        # count above zero is final: people are never deleted). NO KEY UPDATE: rows that
+        # merely reference the tenant (their foreign key takes KEY SHARE) are not waited for.
+        session.execute(
+            select(Tenant.id).where(Tenant.id == tenant.id).with_for_update(key_share=True)
+        )
+        first = not session.scalar(count)
     person = Person(
         tenant_id=tenant.id,
         display_name=name,
@@ -82,9 +95,33 @@ def person_for(
     return person
 
 
+def refresh_profile(session: Session, person: Person, event: Event) -> None:
+    """The platform's profile is the truth for name and zone: a person first seen while the
+    lookup failed (stored under their id, in the tenant's zone) is set right by the next
+    event, and a renamed or travelling person follows their profile. The language they
+    write in decides their locale; the profile's only fills it in when nothing else has."""
+    if event.user_timezone and person.timezone != event.user_timezone:
+        person.timezone = event.user_timezone
+    if event.user_locale and person.locale is None:
+        person.locale = event.user_locale
+    if event.user_name and person.display_name != event.user_name:
+        person.display_name = event.user_name
+        ident = session.scalar(
+            select(Identity).where(
+                Identity.person_id == person.id,
+                Identity.platform == event.platform,
+                Identity.external_id == event.user_id,
+            )
+        )
+        if ident is not None:
+            ident.handle = event.user_name
+
+
 def resolve_mention(ctx: Context, token: str) -> Person:
     """`@bob` → a person: by the platform's mention, else by a known handle or name."""
     for m in ctx.event.mentions:
+        if m.outsider and m.token == token:
+            raise UserError("outsider_mentioned", name=m.name)
         if m.token == token:
             return person_for(
                 ctx.session,
@@ -111,31 +148,6 @@ def resolve_mention(ctx: Context, token: str) -> Person:
     if len(found) == 1:
         return found[0]
     raise UserError("unknown_person", name=token)
-
-
-def reachable_ids(ctx: Context, person: Person | None = None) -> set[int] | None:
-    """Whose deals `person` (default: the speaker) may see and change; None means everyone."""
-    person = person or ctx.me
-    if person.role == "admin":
-        return None
-    ids = {person.id}
-    if person.role == "manager":
-        led = select(Team.id).where(Team.tenant_id == ctx.tenant.id, Team.lead_id == person.id)
-        ids |= set(ctx.session.scalars(select(Person.id).where(Person.team_id.in_(led))))
-    return ids
-
-
-def can_reach(ctx: Context, person_id: int | None) -> bool:
-    ids = reachable_ids(ctx)
-    return ids is None or person_id is None or person_id in ids
-
-
-def require_change(ctx: Context, customer: Customer) -> None:
-    if not can_reach(ctx, customer.owner_id):
-        owner = ctx.session.get(Person, customer.owner_id) if customer.owner_id else None
-        raise UserError(
-            "not_your_customer", customer=customer.name, owner=owner.display_name if owner else ""
-        )
 
 
 def manager_of(session: Session, person: Person) -> Person | None:

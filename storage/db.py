@@ -15,6 +15,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from storage import limits
+
 logger = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -28,11 +30,14 @@ DEFER_LIMIT = 0.25
 
 
 def make_engine(url: str, *, defer_to: Callable[[], bool] | None = None) -> Engine:
+    limits.install()  # a value longer than its column is refused alike on both stores
+    # hide_parameters: an error names the statement, never the values — what people wrote
+    # stays out of exception messages, and so out of every log
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30})
+        engine = create_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
         _tune_sqlite(engine, defer_to)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
 def _tune_sqlite(engine: Engine, defer_to: Callable[[], bool] | None = None) -> None:

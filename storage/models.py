@@ -20,6 +20,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from storage import append_only
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """Aware datetimes in, aware UTC datetimes out — SQLite forgets the zone otherwise."""
@@ -385,12 +387,24 @@ class OutboxItem(Base):
 
 
 class AuditEntry(Base):
+    """Who changed what, when: append-only (storage/append_only.py refuses ORM updates and
+    deletes). `detail` holds {"before": …, "after": …} and any extra facts; people by id."""
+
     __tablename__ = "audit_log"
-    __table_args__ = (Index("ix_audit_tenant_at", "tenant_id", "at"),)
+    __table_args__ = (
+        Index("ix_audit_tenant_at", "tenant_id", "at"),
+        # a customer's history: its own entries and its deals', newest first
+        Index("ix_audit_customer_at", "tenant_id", "customer_id", "at"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = _tenant_fk()
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     action: Mapped[str] = mapped_column(String(50))
     subject: Mapped[str] = mapped_column(String(100))
+    # no foreign key: the record of what happened outlives the customer row
+    customer_id: Mapped[int | None] = mapped_column(Integer)
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
     at: Mapped[datetime]
+
+
+append_only.protect(AuditEntry)

@@ -3,7 +3,8 @@
 A row is pending until a worker claims it (FOR UPDATE SKIP LOCKED on PostgreSQL, so each row
 goes to one worker; SQLite's BEGIN IMMEDIATE serialises writers to the same effect). A claim
 older than the timeout belonged to a worker that died and is taken over. A failed row goes back
-to pending after a backoff, or dies when it is out of attempts.
+to pending after a backoff, or dies when it is out of attempts. Delivered rows are pruned after
+a while, a batch per short transaction; dead rows stay until an admin retries or clears them.
 """
 
 from __future__ import annotations
@@ -12,12 +13,12 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, select, update
+from sqlalchemy import ColumnElement, and_, bindparam, delete, or_, select, update
 from sqlalchemy.dialects.postgresql import Insert as PgInsert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
 
 from storage.models import InboxItem, OutboxItem
 
@@ -116,3 +117,74 @@ def give_back(
     if until is not None:
         values["next_attempt_at"] = until
     return session.execute(update(model).where(*where).values(**values)).rowcount or 0
+
+
+# What "delivered" means per queue: the status, and the time it was reached. A prune walks the
+# queue's due index (status, next_attempt_at) from its oldest row: a row is claimed only once its
+# next_attempt_at has passed, so next_attempt_at <= done_at / sent_at, and that bound lets the
+# index give the rows in order and stop after a batch (a row whose clock ran backwards is only
+# kept longer). The same equality + range + order on one index is every planner's choice.
+DELIVERED: dict[Any, tuple[str, InstrumentedAttribute[Any]]] = {
+    InboxItem: ("done", InboxItem.done_at),  # ix_inbox_due
+    OutboxItem: ("sent", OutboxItem.sent_at),  # ix_outbox_due
+}
+
+
+def delete_in_batches(
+    sessions: sessionmaker[Session],
+    model: Queued,
+    where: Sequence[ColumnElement[bool]],
+    *,
+    order_by: InstrumentedAttribute[Any],
+    batch: int,
+    stopping: Callable[[], bool] = lambda: False,
+) -> int:
+    """Delete the rows matching `where`, at most `batch` per transaction, each its own short
+    transaction, until a batch comes back short (or `stopping()`); how many were deleted.
+
+    Rows another transaction holds are skipped (SKIP LOCKED on PostgreSQL): two instances
+    pruning at once share the work instead of queueing on each other's locks."""
+    if batch < 1:
+        raise ValueError("batch must be at least 1")
+    pick = (
+        select(model.id)
+        .where(*where)
+        .order_by(order_by)
+        .limit(batch)
+        .with_for_update(skip_locked=True)
+    )
+    total = 0
+    while not stopping():
+        with sessions.begin() as s:
+            ids = list(s.scalars(pick))
+            if ids:  # by primary key: the plan never depends on how big the table is
+                s.execute(
+                    delete(model)
+                    .where(model.id.in_(bindparam("ids", ids, literal_execute=True)))
+                    .execution_options(synchronize_session=False)
+                )
+        total += len(ids)
+        if len(ids) < batch:
+            break
+    return total
+
+
+def prune_delivered(
+    sessions: sessionmaker[Session],
+    model: Queued,
+    *,
+    cutoff: datetime,
+    batch: int,
+    stopping: Callable[[], bool] = lambda: False,
+) -> int:
+    """Delete the rows delivered (inbox done, outbox sent) before `cutoff`, in batches."""
+    return delete_in_batches(
+        sessions, model, delivered_before(model, cutoff), order_by=model.next_attempt_at,
+        batch=batch, stopping=stopping,
+    )  # fmt: skip
+
+
+def delivered_before(model: Queued, cutoff: datetime) -> list[ColumnElement[bool]]:
+    status, finished = DELIVERED[model]
+    # the last condition follows from the second; it is what lets the due index bound the scan
+    return [model.status == status, finished < cutoff, model.next_attempt_at < cutoff]

@@ -114,7 +114,8 @@ def test_rep_cannot_change_someone_elses_customer(chat: Chat) -> None:
     team(chat)
     chat.say("alice", "/log Acme call hello")
     reply = chat.say("carl", "/log Acme call sneaky")
-    assert "Acme belongs to @alice" in reply
+    assert "outside what you can see" in reply and "alice" not in reply
+    assert "/log Acme call sneaky" in reply  # handed back, nothing retyped
     assert len(rows(chat, Activity)) == 1
     # the manager of the team may
     assert "logged a call" in chat.say("bob", "/log Acme call manager checks in")
@@ -189,7 +190,8 @@ def test_handover_moves_customer_deals_tasks_and_sends_history(chat: Chat) -> No
     assert {c.owner_id for c in rows(chat, Customer)} == {carl.id}
     assert {d.owner_id for d in rows(chat, Deal)} == {carl.id}
     assert {t.owner_id for t in rows(chat, Task)} == {carl.id}
-    assert "Only an admin or the manager" in chat.say("dave", "/handover Acme @carl @dave")
+    # dave (west) cannot see east's Acme: for him it does not exist
+    assert "I know no customer “Acme”" in chat.say("dave", "/handover Acme @carl @dave")
 
 
 def test_meeting_and_minutes_action_items_become_tasks(chat: Chat) -> None:
@@ -312,7 +314,8 @@ def test_someone_from_another_organisation_cannot_run_commands(chat: Chat) -> No
     chat.say("alice", "/log Acme call ours")
     outsider = chat.event("mallory", "/pipeline all")
     outsider = type(outsider)(**{**outsider.__dict__, "from_other_org": True})
-    assert chat.send(outsider).replies == []
+    [reply] = chat.send(outsider).replies
+    assert reply.private and "only takes commands from members" in (reply.message.text or "")
     assert [p.display_name for p in rows(chat, Person)] == ["alice"]
 
 

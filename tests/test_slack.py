@@ -347,6 +347,8 @@ def test_slack_connect_question_opened_and_closed(rig: SlackRig) -> None:
     assert wait_for(
         lambda: rig.rows("select status from questions where channel_id='C9'") == [("answered",)]
     )
+    # the customer's people asked and were heard, and never became people here
+    assert rig.rows("select count(*) from identities where external_id='UEXT'") == [(0,)]
 
 
 def test_serve_refuses_to_start_without_a_signing_secret(tmp_path: Path) -> None:
@@ -377,3 +379,86 @@ def test_a_locked_database_answers_in_time_and_says_not_saved_truthfully(rig: Sl
     time.sleep(2)  # a write that was merely late would land now
     assert key not in rig.fake.responses  # told "not saved": so it is not saved
     assert not rig.rows("select id from activities where text like '%database was locked%'")
+
+
+# --- people from another organisation (Slack Connect) and profiles that fail ---------------
+
+
+def _count(rig: SlackRig, sql: str) -> int:
+    return rig.rows(sql)[0][0]
+
+
+def test_an_outsiders_command_is_refused_and_creates_nothing(rig: SlackRig) -> None:
+    """A slash command from someone of another org, carrying their own team id, in a channel
+    shared with us: a polite private no; no tenant of theirs, no person, nothing recorded."""
+    body = signing.command_body(
+        command="/log", text="Acme call sneaky", user_id="UOUT", team_id="T-theirs",
+        enterprise_id="E-theirs", channel_id="C1", trigger_id="trig-out",
+        response_url=f"{rig.fake.base}/response/out1",
+    )  # fmt: skip
+    form = "application/x-www-form-urlencoded"
+    assert rig.post(body, signing.headers(body, SECRET, content_type=form))[0] == 200
+    reply = rig.response("out1")
+    assert reply["response_type"] == "ephemeral"
+    assert "only takes commands from members of this organisation" in text_of(reply)
+    assert _count(rig, "select count(*) from workspaces where external_id='T-theirs'") == 0
+    assert _count(rig, "select count(*) from identities where external_id='UOUT'") == 0
+    assert _count(rig, "select count(*) from activities where text='sneaky'") == 0
+
+
+def test_an_outsiders_click_is_refused_and_creates_nothing(rig: SlackRig) -> None:
+    rig.say("/log Acme call first", team="T-click-out")
+    reply = rig.say("/req Acme Data stays in the EU confirm <@U1>", team="T-click-out")
+    actions = next(b for b in reply["blocks"] if b["type"] == "actions")
+    confirm = actions["elements"][0]
+    payload = {
+        "type": "block_actions",
+        "user": {"id": "UOUT2", "team_id": "T-theirs"},
+        "team": {"id": "T-theirs"},
+        "enterprise": None,  # another org, not part of ours
+        "container": {"type": "message", "channel_id": "C1", "message_ts": "1700000900.000100"},
+        "channel": {"id": "C1"},
+        "response_url": f"{rig.fake.base}/response/outclick",
+        "actions": [{"type": "button", "action_id": confirm["action_id"],
+                     "value": confirm["value"], "action_ts": "1700000901.0001"}],
+    }  # fmt: skip
+    body = signing.action_body(payload)
+    form = "application/x-www-form-urlencoded"
+    assert rig.post(body, signing.headers(body, SECRET, content_type=form))[0] == 200
+    answer = rig.response("outclick")
+    assert "only takes commands from members" in text_of(answer)
+    assert _count(rig, "select count(*) from identities where external_id='UOUT2'") == 0
+    assert _count(rig, "select count(*) from confirmations") == 0
+    assert not any(u["ts"] == "1700000900.000100" for u in rig.fake.updates)
+
+
+def test_an_outsider_named_as_confirmer_is_not_made_a_person(rig: SlackRig) -> None:
+    rig.fake.people["UCUST"] = {"id": "UCUST", "name": "cora", "team_id": "T-customer",
+                                "tz": "UTC", "profile": {"display_name": "Cora"}}  # fmt: skip
+    reply = text_of(rig.say("/req Acme SSO first confirm <@UCUST>", team="T-conf-out"))
+    assert "from another organisation" in reply and "Cora" in reply
+    assert _count(rig, "select count(*) from identities where external_id='UCUST'") == 0
+
+
+def test_a_failed_profile_lookup_is_not_a_profile(rig: SlackRig) -> None:
+    """users.info 429 on a first command: stored under the id, in the tenant's zone; the
+    next event looks the profile up again and name and zone are set right."""
+    rig.fake.people["UPF"] = {"id": "UPF", "name": "pat", "tz": "Asia/Shanghai",
+                              "locale": "en-US", "profile": {"display_name": "Pat"}}  # fmt: skip
+    rig.fake.profiles_down["UPF"] = 1
+    first = text_of(rig.say("/task Globex send the quote tomorrow 10am", team="T-prof", user="UPF"))
+    assert "send the quote" in first
+    [(name, tz)] = rig.rows("select display_name, timezone from people p join identities i "
+                            "on i.person_id = p.id where i.external_id = 'UPF'")  # fmt: skip
+    assert (name, tz) == ("UPF", None)  # the tenant's zone (UTC) applies meanwhile
+    rig.say("/task Globex book the demo tomorrow 10am", team="T-prof", user="UPF")
+    [(name, tz, handle)] = rig.rows(
+        "select display_name, timezone, handle from people p join identities i "
+        "on i.person_id = p.id where i.external_id = 'UPF'"
+    )
+    assert (name, tz, handle) == ("Pat", "Asia/Shanghai", "Pat")
+    dues = dict(rig.rows("select text, due_at from tasks where text in "
+                         "('send the quote', 'book the demo')"))  # fmt: skip
+    # 10am in the zone known at the time: UTC first, then Shanghai (02:00 UTC)
+    assert "10:00:00" in dues["send the quote"]
+    assert "02:00:00" in dues["book the demo"]

@@ -10,6 +10,7 @@ import logging
 import os
 import socket
 import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -17,7 +18,6 @@ from typing import Any
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from adapters.platform import Platform
-from bot import inbox
 from bot.handler import Bot
 from bot.inbox import InboxPolicy
 from bot.intake import Intake
@@ -25,8 +25,11 @@ from bot.jobs import run_due
 from bot.jobs.dead_letters import tell_admins
 from bot.jobs.env import JobEnv
 from bot.outbox import OutboxPolicy, Worker
+from bot.retention import RetentionPolicy, prune_delivered
 
 logger = logging.getLogger(__name__)
+
+RETENTION_EVERY = 600.0  # seconds between prunes of delivered inbox and outbox rows
 
 
 def now() -> datetime:
@@ -73,11 +76,13 @@ class Runtime:
         inbox_poll: float,
         metrics: Any,  # .send(platform, result), .job(name, seconds, count)
         wake: Any = None,  # set when a delivery was stored (by the edge process)
+        retention: RetentionPolicy | None = None,  # None: the defaults
     ) -> None:
         self.env = env
         self.metrics = metrics
         self.interval = interval
-        self.inbox_policy = inbox_policy
+        self.retention = retention or RetentionPolicy()
+        self.stopping = threading.Event()
         name = f"{socket.gethostname()}:{os.getpid()}"
         self.worker = Worker(
             sessions=env.sessions,
@@ -112,6 +117,11 @@ class Runtime:
             self.run_rules, "interval", seconds=self.interval, id="rules", next_run_time=now(),
             misfire_grace_time=None, coalesce=True, max_instances=1,
         )  # fmt: skip
+        # its own job: a first prune of a long backlog never holds up a reminder
+        self.scheduler.add_job(
+            self.run_retention, "interval", seconds=RETENTION_EVERY, id="retention",
+            next_run_time=now(), misfire_grace_time=None, coalesce=True, max_instances=1,
+        )  # fmt: skip
         self.scheduler.start()
         self.intake_loop.thread.start()
         self.outbox_loop.thread.start()
@@ -121,11 +131,20 @@ class Runtime:
         counts = run_due(self.env, now(), observe=self.metrics.job)
         if any(counts.values()):
             logger.info("rules enqueued %s", counts)
-        with self.env.sessions.begin() as s:
-            inbox.prune(s, now(), self.inbox_policy.keep_days)
+
+    def run_retention(self) -> None:
+        """Delete delivered rows past their retention, a short transaction per batch."""
+        started = time.perf_counter()
+        pruned = prune_delivered(
+            self.env.sessions, now(), self.retention, stopping=self.stopping.is_set
+        )
+        self.metrics.job("retention", time.perf_counter() - started, sum(pruned.values()))
+        if any(pruned.values()):
+            logger.info("retention pruned %s", pruned)
 
     def stop(self) -> None:
         """Stop taking work; finish the row and the send in flight; give back the rest."""
+        self.stopping.set()  # a prune under way stops after its batch
         self.scheduler.shutdown(wait=False)
         self.intake.stopping.set()
         self.worker.stopping.set()

@@ -24,6 +24,31 @@ class User:
     name: str
     tz: str | None = None
     locale: str | None = None  # dealbot's: en | zh_CN
+    team: str | None = None  # their home workspace, as users.info says
+    enterprise: str | None = None
+    known: bool = True  # False: users.info failed, `name` is only the id
+
+
+@dataclass(frozen=True, kw_only=True)
+class Home:
+    """Our installation: the workspace the bot token belongs to and, installed across an
+    Enterprise Grid org, that org. Anyone else is from another organisation (Slack Connect)."""
+
+    bot_user: str
+    team: str
+    enterprise: str | None = None
+
+    def ours(self, team: str | None, enterprise: str | None = None) -> bool:
+        return bool(team) and team == self.team or (
+            self.enterprise is not None and enterprise == self.enterprise
+        )
+
+    def member(self, user: User, team: str | None, enterprise: str | None) -> bool:
+        """The payload comes from one of our workspaces, and so does the user (when their
+        profile is known)."""
+        if not self.ours(team, enterprise):
+            return False
+        return user.team is None or user.team == team or self.ours(user.team, user.enterprise)
 
 
 def plain(text: str) -> tuple[str, list[str]]:
@@ -47,77 +72,97 @@ def user_ids(text: str) -> list[str]:
     return [m.group(1) for m in _USER.finditer(text or "")]
 
 
-def mentions(user_ids: list[str], people: dict[str, User]) -> tuple[Mention, ...]:
+def mentions(user_ids: list[str], people: dict[str, User], home: Home,
+             team: str) -> tuple[Mention, ...]:  # fmt: skip
+    def outsider(user: User | None) -> bool:
+        return user is not None and user.team is not None and user.team != team and not (
+            home.ours(user.team, user.enterprise)
+        )
+
     return tuple(
         Mention(token=mention_token(uid), user_id=uid,
-                name=people[uid].name if uid in people else uid)
+                name=people[uid].name if uid in people else uid,
+                outsider=outsider(people.get(uid)))
         for uid in dict.fromkeys(user_ids)
     )  # fmt: skip
 
 
-def _base(team: str, user: User, channel: str, when: datetime) -> dict[str, Any]:
+def _base(team: str, user: User, channel: str, when: datetime, home: Home,
+          member: bool) -> dict[str, Any]:  # fmt: skip
     return {
         "platform": "slack",
-        "workspace_id": team,
+        # an outsider's payload names their own workspace: what they do belongs to ours,
+        # where the shared channel lives, and never makes a tenant of theirs
+        "workspace_id": team if member else home.team,
         "user_id": user.id,
         "user_name": user.name,
         "user_timezone": user.tz,
         "user_locale": user.locale,
+        "profile_known": user.known,
+        "from_other_org": not member,
         "channel_id": channel,
         "occurred_at": when,
     }
 
 
-def command(body: dict[str, Any], user: User, people: dict[str, User], when: datetime) -> Event:
+def command(body: dict[str, Any], user: User, people: dict[str, User], when: datetime,
+            home: Home) -> Event:  # fmt: skip
     """A slash command: `/log Acme …` (or `/dealbot log Acme …`)."""
     text, users = plain(body.get("text", ""))
     name = body.get("command", "/dealbot")
     channel = body.get("channel_id", "")
+    team = body.get("team_id", "")
+    member = home.member(user, team, body.get("enterprise_id"))
     return Event(
-        **_base(body.get("team_id", ""), user, channel, when),
+        **_base(team, user, channel, when, home, member),
         text=f"{name} {text}".strip(),
-        mentions=mentions(users, people),
+        mentions=mentions(users, people, home, team),
         reply=ReplyHandle(conversation=channel, user_id=user.id,
                           token=body.get("response_url", "")),
     )  # fmt: skip
 
 
-def message(envelope: dict[str, Any], user: User, people: dict[str, User], bot_user: str,
-            our_team: str) -> Event | None:  # fmt: skip
+def message(envelope: dict[str, Any], user: User, people: dict[str, User],
+            home: Home) -> Event | None:  # fmt: skip
     """A message or app_mention event; None for a channel line that only looks like a command
     (Slack runs real slash commands itself). Only a DM or an @mention of the bot is addressed
     to us; the rest is overheard (customer questions in linked channels)."""
     ev = envelope["event"]
+    bot_user = home.bot_user
+    our_team = envelope.get("team_id") or home.team
     text, users = plain(ev.get("text", ""))
     addressed = ev.get("channel_type") == "im" or bot_user in users
     text = re.sub(rf"^\s*@{bot_user}\b[\s:,]*", "", text).strip()  # "@dealbot log …" → "log …"
     if not addressed and text.startswith("/"):
         return None
     author_team = ev.get("user_team") or ev.get("team") or our_team
+    member = author_team == our_team or home.ours(author_team, user.enterprise)
     ts = ev.get("ts", "")
     channel = ev.get("channel", "")
+    when = datetime.fromtimestamp(float(ts), UTC)
+    # the envelope's workspace is ours (it received the message), whoever wrote it
+    base = _base(our_team, user, channel, when, home, True) | {"from_other_org": not member}
     return Event(
-        **_base(envelope.get("team_id", our_team), user, channel,
-                datetime.fromtimestamp(float(ts), UTC)),
+        **base,
         text=text,
-        mentions=mentions([u for u in users if u != bot_user], people),
+        mentions=mentions([u for u in users if u != bot_user], people, home, our_team),
         message_id=ts,
         thread_id=ev.get("thread_ts"),
         addressed=addressed,
-        from_other_org=author_team != our_team,
         reply=ReplyHandle(conversation=channel, user_id=user.id, thread=ev.get("thread_ts")),
     )  # fmt: skip
 
 
-def action(body: dict[str, Any], user: User, when: datetime) -> Event:
+def action(body: dict[str, Any], user: User, when: datetime, home: Home) -> Event:
     """A button press on one of our cards."""
     act = (body.get("actions") or [{}])[0]
     container = body.get("container") or {}
     channel = container.get("channel_id") or (body.get("channel") or {}).get("id", "")
     message_ts = container.get("message_ts", "")
     team = (body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id", "")
+    enterprise = (body.get("enterprise") or {}).get("id")
     return Event(
-        **_base(team, user, channel, when),
+        **_base(team, user, channel, when, home, home.member(user, team, enterprise)),
         action=CardAction(button_id=act.get("value") or act.get("action_id", "")),
         reply=ReplyHandle(conversation=channel, user_id=user.id,
                           token=body.get("response_url", ""),

@@ -62,7 +62,7 @@ class SlackPlatform(Platform):
         )
         self.verifier = SignatureVerifier(config.signing_secret.get_secret_value())
         self.profiles: ProfileCache[parse.User] = ProfileCache(ttl=3600)
-        self._bot_user = ""
+        self._home: parse.Home | None = None
         self._socket: Any = None
         self._sender = SlackSender(client=self.client)
 
@@ -116,7 +116,7 @@ class SlackPlatform(Platform):
 
     def start(self) -> None:
         try:
-            self._bot_user = self.client.auth_test().get("user_id", "")
+            self.home()
         except Exception as e:  # noqa: BLE001 - asked again when a message needs it
             logger.warning("slack: auth.test failed at start: %s", e.__class__.__name__)
         if self.config.app_token is None:
@@ -178,21 +178,28 @@ class SlackPlatform(Platform):
         if kind == "command":
             users = parse.user_ids(body.get("text", ""))
             return parse.command(body, self.user(team, body["user_id"]), self.users(team, users),
-                                 row.received_at)  # fmt: skip
+                                 row.received_at, self.home())  # fmt: skip
         if kind == "event":
             ev = body["event"]
             users = parse.user_ids(ev.get("text", ""))
             return parse.message(body, self.user(team, ev["user"]), self.users(team, users),
-                                 self.bot_user(), team)  # fmt: skip
+                                 self.home())  # fmt: skip
         if kind == "action":
             user = self.user(team, body["user"]["id"])
-            return parse.action(body, user, row.received_at)
+            return parse.action(body, user, row.received_at, self.home())
         raise Malformed(f"unknown kind {kind!r}")
 
-    def bot_user(self) -> str:
-        if not self._bot_user:
-            self._bot_user = self.client.auth_test().get("user_id", "")
-        return self._bot_user
+    @property
+    def _bot_user(self) -> str:
+        return self._home.bot_user if self._home else ""
+
+    def home(self) -> parse.Home:
+        """Who we are (auth.test), asked once; a failure is asked again by the next event."""
+        if self._home is None:
+            me = self.client.auth_test()
+            self._home = parse.Home(bot_user=me.get("user_id", ""), team=me.get("team_id", ""),
+                                    enterprise=me.get("enterprise_id") or None)  # fmt: skip
+        return self._home
 
     def user(self, team: str, user_id: str) -> parse.User:
         """Name, zone and language from users.info, cached for an hour; a failed lookup is
@@ -203,7 +210,7 @@ class SlackPlatform(Platform):
             logger.info("slack: users.info failed: %s", e.response.get("error"))
         except OSError as e:
             logger.info("slack: users.info unreachable: %s", e.__class__.__name__)
-        return parse.User(id=user_id, name=user_id)
+        return parse.User(id=user_id, name=user_id, known=False)
 
     def _lookup(self, user_id: str) -> parse.User:
         info = self.client.users_info(user=user_id, include_locale=True).get("user") or {}
@@ -214,6 +221,8 @@ class SlackPlatform(Platform):
             or user_id,
             tz=info.get("tz"),
             locale=locale_of(info.get("locale")),
+            team=info.get("team_id") or None,
+            enterprise=(info.get("enterprise_user") or {}).get("enterprise_id") or None,
         )  # fmt: skip
 
     def users(self, team: str, ids: list[str]) -> dict[str, parse.User]:

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from bot import audit
 from bot import intents as i
 from bot.context import Context, UserError
 from bot.customers import find, name_key
 from bot.outcome import Outcome
-from bot.people import can_reach, resolve_mention
+from bot.people import resolve_mention
 from storage.models import (
     Activity,
-    AuditEntry,
     CustomerAlias,
     CustomerChannel,
     Deal,
@@ -27,19 +27,6 @@ def _admin_only(ctx: Context) -> None:
         raise UserError("admins_only")
 
 
-def _audit(ctx: Context, action: str, subject: str, **detail: object) -> None:
-    ctx.session.add(
-        AuditEntry(
-            tenant_id=ctx.tenant.id,
-            actor_id=ctx.me.id,
-            action=action,
-            subject=subject,
-            detail={k: str(v) for k, v in detail.items()},
-            at=ctx.now,
-        )
-    )
-
-
 def set_role(ctx: Context, intent: i.RoleSet) -> Outcome:
     _admin_only(ctx)
     person = resolve_mention(ctx, intent.person)
@@ -50,7 +37,13 @@ def set_role(ctx: Context, intent: i.RoleSet) -> Outcome:
         if len(admins) == 1:
             raise UserError("last_admin")
     before, person.role = person.role, intent.role
-    _audit(ctx, "person.role", f"person:{person.id}", before=before, after=intent.role)
+    audit.record(
+        ctx,
+        "person.role",
+        f"person:{person.id}",
+        before={"role": before},
+        after={"role": person.role},
+    )
     return Outcome().reply(ctx.t("admin.role_set", person=person, role=intent.role))
 
 
@@ -65,6 +58,7 @@ def set_team(ctx: Context, intent: i.TeamSet) -> Outcome:
     if team is None:
         team = Team(tenant_id=ctx.tenant.id, name=intent.name)
         ctx.session.add(team)
+    before = None if created else audit.team_state(ctx.session, team)
     team.lead_id = lead.id
     ctx.session.flush()
     promoted = lead.role == "rep"
@@ -73,7 +67,17 @@ def set_team(ctx: Context, intent: i.TeamSet) -> Outcome:
     lead.team_id = team.id
     for m in members:
         m.team_id = team.id
-    _audit(ctx, "team.set", f"team:{team.id}", lead=lead.id, members=[m.id for m in members])
+    if promoted:
+        audit.record(
+            ctx,
+            "person.role",
+            f"person:{lead.id}",
+            before={"role": "rep"},
+            after={"role": "manager"},
+        )
+    audit.record(
+        ctx, "team.set", f"team:{team.id}", before=before, after=audit.team_state(ctx.session, team)
+    )
     return Outcome().reply(
         ctx.t(
             "admin.team_set",
@@ -88,7 +92,7 @@ def set_team(ctx: Context, intent: i.TeamSet) -> Outcome:
 
 def set_target(ctx: Context, intent: i.TargetSet) -> Outcome:
     person = resolve_mention(ctx, intent.person)
-    if ctx.me.role == "rep" or not can_reach(ctx, person.id):
+    if ctx.me.role == "rep" or not ctx.reach.person(person.id):
         raise UserError("managers_only")
     target = ctx.session.scalar(
         select(Target).where(
@@ -97,6 +101,7 @@ def set_target(ctx: Context, intent: i.TargetSet) -> Outcome:
             Target.period == intent.period,
         )
     )
+    before = audit.target_state(target)
     if target is None:
         target = Target(tenant_id=ctx.tenant.id, person_id=person.id, period=intent.period)
         ctx.session.add(target)
@@ -108,6 +113,14 @@ def set_target(ctx: Context, intent: i.TargetSet) -> Outcome:
         target.won_amount = intent.won.value
         target.currency = intent.won.currency or ctx.tenant.currency
     ctx.session.flush()
+    audit.record(
+        ctx,
+        "target.set",
+        f"target:{target.id}",
+        before=before,
+        after=audit.target_state(target),
+        person_id=person.id,
+    )
     return Outcome().reply(
         ctx.t(
             "admin.target_set",
@@ -119,12 +132,12 @@ def set_target(ctx: Context, intent: i.TargetSet) -> Outcome:
 
 
 def handover(ctx: Context, intent: i.Handover) -> Outcome:
-    customer, _ = find(ctx, intent.customer, create=False, change=False)
+    customer, _ = find(ctx, intent.customer, create=False)
     src, dst = resolve_mention(ctx, intent.from_person), resolve_mention(ctx, intent.to_person)
     allowed = ctx.me.role == "admin" or (
-        ctx.me.role == "manager" and can_reach(ctx, src.id) and can_reach(ctx, dst.id)
+        ctx.me.role == "manager" and ctx.reach.person(src.id) and ctx.reach.person(dst.id)
     )
-    if not allowed and not (ctx.me.id == src.id and can_reach(ctx, customer.owner_id)):
+    if not allowed and ctx.me.id != src.id:
         raise UserError("managers_only")
     if customer.owner_id != src.id:
         raise UserError("not_owner", customer=customer.name, person=src.display_name)
@@ -147,7 +160,16 @@ def handover(ctx: Context, intent: i.Handover) -> Outcome:
     )
     for task in tasks:
         task.owner_id = dst.id
-    _audit(ctx, "customer.handover", f"customer:{customer.id}", src=src.id, dst=dst.id)
+    audit.record(
+        ctx,
+        "customer.handover",
+        f"customer:{customer.id}",
+        customer_id=customer.id,
+        before={"owner_id": src.id},
+        after={"owner_id": dst.id},
+        deals=[d.id for d in deals],
+        tasks=[t.id for t in tasks],
+    )
     history = ctx.session.execute(
         select(Activity, Person)
         .outerjoin(Person, Person.id == Activity.author_id)

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from bot import audit
 from bot import intents as i
 from bot.context import Context, UserError
 from bot.customers import find, open_deals, pick_deal
 from bot.outcome import Outcome
-from storage.models import AuditEntry, Deal
+from storage.models import Deal
 
 
 def deal(ctx: Context, intent: i.DealCommand) -> Outcome:
     if intent.verb == "new":
         return _new(ctx, intent)
-    customer, _ = find(ctx, intent.customer, create=False, change=intent.verb != "show")
+    customer, _ = find(ctx, intent.customer, create=False)
     if intent.verb == "show":
         deals = open_deals(ctx.session, customer)
         return Outcome().reply(ctx.t("deals.listing", customer=customer, deals=deals), private=True)
@@ -21,7 +24,7 @@ def deal(ctx: Context, intent: i.DealCommand) -> Outcome:
         raise UserError("no_open_deal", customer=customer.name)
     if target.status != "open":
         raise UserError("deal_closed", deal=target.id, status=target.status)
-    before = {"stage": target.stage, "amount": str(target.amount), "status": target.status}
+    before = audit.deal_state(target)
     if intent.verb == "stage":
         _move(ctx, target, intent.stage or "")
     elif intent.verb == "amount" and intent.amount:
@@ -91,21 +94,12 @@ def _new(ctx: Context, intent: i.DealCommand) -> Outcome:
     )
 
 
-def _audit(ctx: Context, target: Deal, action: str, before: dict[str, str]) -> None:
-    ctx.session.add(
-        AuditEntry(
-            tenant_id=ctx.tenant.id,
-            actor_id=ctx.me.id,
-            action=f"deal.{action}",
-            subject=f"deal:{target.id}",
-            detail={
-                "before": before,
-                "after": {
-                    "stage": target.stage,
-                    "status": target.status,
-                    "amount": str(target.amount),
-                },
-            },
-            at=ctx.now,
-        )
+def _audit(ctx: Context, target: Deal, action: str, before: dict[str, Any]) -> None:
+    audit.record(
+        ctx,
+        f"deal.{action}",
+        f"deal:{target.id}",
+        customer_id=target.customer_id,
+        before=before or None,
+        after=audit.deal_state(target),
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from bot import intents as i
 from bot.buttons import Act, button_id
@@ -10,7 +10,7 @@ from bot.commands.rows import new_task, new_touch
 from bot.context import Context, UserError
 from bot.customers import find, pick_deal
 from bot.outcome import Button, Card, Outcome
-from bot.people import can_reach, resolve_mention
+from bot.people import resolve_mention
 from storage.models import Customer, Person, Question, Task
 
 
@@ -51,13 +51,19 @@ def add_task(ctx: Context, intent: i.TaskAdd) -> Outcome:
 
 
 def list_tasks(ctx: Context, intent: i.TaskList) -> Outcome:
-    person = resolve_mention(ctx, intent.person) if intent.person else ctx.me
-    if not can_reach(ctx, person.id):
+    person = ctx.me
+    if intent.person:
+        try:
+            person = resolve_mention(ctx, intent.person)
+        except UserError:
+            raise UserError("not_allowed_view") from None  # the same as out of reach
+    if not ctx.reach.person(person.id):
         raise UserError("not_allowed_view")
     rows = ctx.session.execute(
         select(Task, Customer)
         .outerjoin(Customer, Customer.id == Task.customer_id)
         .where(Task.tenant_id == ctx.tenant.id, Task.owner_id == person.id, Task.status == "open")
+        .where(or_(ctx.reach.owned(Customer.owner_id), Task.owner_id == ctx.me.id))
         .order_by(Task.due_at.is_(None), Task.due_at, Task.id)
         .limit(50)
     ).all()
@@ -83,7 +89,7 @@ def list_tasks(ctx: Context, intent: i.TaskList) -> Outcome:
 
 
 def task_done(ctx: Context, task_id: int) -> Outcome:
-    task = _own_task(ctx, task_id)
+    task = _own_task(ctx, task_id, lock=True)  # a second press waits, then finds it done
     if task.status == "done":
         return Outcome().reply(ctx.t("tasks.already_done", task=task), private=True)
     task.status, task.done_at = "done", ctx.now
@@ -91,7 +97,9 @@ def task_done(ctx: Context, task_id: int) -> Outcome:
 
 
 def task_snooze(ctx: Context, task_id: int) -> Outcome:
-    task = _own_task(ctx, task_id)
+    task = _own_task(ctx, task_id, lock=True)
+    if task.status == "done":  # nothing left to snooze
+        return Outcome().reply(ctx.t("tasks.already_done", task=task), private=True)
     cal = ctx.settings.calendar
     task.snoozed_until = cal.working_days_after(ctx.now, 1, ctx.tz)
     return Outcome().reply(ctx.t("tasks.snoozed", task=task), private=True)
@@ -103,15 +111,27 @@ def task_log(ctx: Context, task_id: int) -> Outcome:
     return Outcome().reply(ctx.t("tasks.log_hint", task=task, customer=customer), private=True)
 
 
-def _own_task(ctx: Context, task_id: int) -> Task:
-    task = ctx.session.get(Task, task_id)
-    if task is None or task.tenant_id != ctx.tenant.id or not can_reach(ctx, task.owner_id):
+def _own_task(ctx: Context, task_id: int, *, lock: bool = False) -> Task:
+    """The task a button names; `lock`: its row locked until commit, so that presses on it
+    take turns (on PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises writers)."""
+    task = ctx.session.get(
+        Task, task_id, with_for_update={"key_share": True} if lock else None,
+        populate_existing=lock,
+    )  # fmt: skip
+    if task is None or task.tenant_id != ctx.tenant.id or not _sees_task(ctx, task):
         raise UserError("unknown_task", ref=task_id)
     return task
 
 
+def _sees_task(ctx: Context, task: Task) -> bool:
+    customer = ctx.session.get(Customer, task.customer_id) if task.customer_id else None
+    if customer is None:
+        return task.owner_id == ctx.me.id
+    return ctx.reach.involved(customer, task.owner_id)
+
+
 def add_question(ctx: Context, intent: i.QuestionAdd) -> Outcome:
-    customer, created = find(ctx, intent.customer, create=True, change=False)
+    customer, created = find(ctx, intent.customer, create=True)
     question = Question(
         tenant_id=ctx.tenant.id,
         customer_id=customer.id,
@@ -144,7 +164,7 @@ def answered(ctx: Context, intent: i.Answered) -> Outcome:
     if question is None or question.tenant_id != ctx.tenant.id:
         raise UserError("unknown_question", ref=intent.question_id)
     customer = ctx.session.get_one(Customer, question.customer_id)
-    if not can_reach(ctx, customer.owner_id) and ctx.me.id != question.owner_id:
+    if not ctx.reach.involved(customer, question.owner_id):
         raise UserError("unknown_question", ref=intent.question_id)
     if question.status == "answered":
         return Outcome().reply(ctx.t("questions.already", question=question), private=True)

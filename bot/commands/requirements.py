@@ -9,7 +9,7 @@ from bot.buttons import Act, button_id
 from bot.context import Context, UserError
 from bot.customers import find
 from bot.outcome import Button, Card, CardUpdate, Outcome
-from bot.people import can_reach, manager_of, resolve_mention
+from bot.people import manager_of, resolve_mention
 from storage.models import Confirmation, Customer, Person, Requirement, RequirementVersion
 
 
@@ -36,7 +36,8 @@ def add(ctx: Context, intent: i.ReqAdd) -> Outcome:
 def revise(ctx: Context, intent: i.ReqRevise) -> Outcome:
     req = _get(ctx, intent.requirement_id)
     customer = ctx.session.get_one(Customer, req.customer_id)
-    if not can_reach(ctx, customer.owner_id) and str(ctx.me.id) not in req.confirmer_ids:
+    confirmers = [int(pid) for pid in req.confirmer_ids]
+    if not ctx.reach.involved(customer, *confirmers):
         raise UserError("unknown_requirement", ref=intent.requirement_id)
     if intent.confirmers:
         req.confirmer_ids = [str(p.id) for p in _confirmers(ctx, intent.confirmers, customer)]
@@ -47,7 +48,9 @@ def revise(ctx: Context, intent: i.ReqRevise) -> Outcome:
 
 
 def press(ctx: Context, decision: str, req_id: int, version: int) -> Outcome:
-    req = _get(ctx, req_id)
+    # the requirement's row stays locked until this press commits: presses on it take turns,
+    # and each one sees every decision committed before its turn (a double click included)
+    req = _get(ctx, req_id, lock=True)
     customer = ctx.session.get_one(Customer, req.customer_id)
     if str(ctx.me.id) not in req.confirmer_ids:
         raise UserError("not_a_confirmer", ref=req.id)
@@ -60,6 +63,13 @@ def press(ctx: Context, decision: str, req_id: int, version: int) -> Outcome:
             Confirmation.person_id == ctx.me.id,
         )
     )
+    if mine is not None and mine.decision == decision:
+        # pressed again (a double click, a second device, a retry): nothing changes, so
+        # nothing is announced; only the presser hears that it was already done
+        return Outcome().reply(
+            ctx.t("requirements.already_decided", req=req, decision=decision, customer=customer),
+            private=True,
+        )
     if mine is None:
         mine = Confirmation(
             tenant_id=ctx.tenant.id,
@@ -163,8 +173,16 @@ def _add_version(ctx: Context, req: Requirement, text: str) -> None:
     ctx.session.flush()
 
 
-def _get(ctx: Context, req_id: int) -> Requirement:
-    req = ctx.session.get(Requirement, req_id)
+def _get(ctx: Context, req_id: int, *, lock: bool = False) -> Requirement:
+    """The requirement; `lock`: its row locked until commit (FOR NO KEY UPDATE on PostgreSQL,
+    where a concurrent holder is waited for and its committed row read; SQLite's BEGIN
+    IMMEDIATE already serialises writers)."""
+    req = ctx.session.get(
+        Requirement,
+        req_id,
+        with_for_update={"key_share": True} if lock else None,
+        populate_existing=lock,
+    )
     if req is None or req.tenant_id != ctx.tenant.id:
         raise UserError("unknown_requirement", ref=req_id)
     return req

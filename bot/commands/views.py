@@ -7,12 +7,13 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
+from bot import audit
 from bot import digest as digest_mod
 from bot import intents as i
 from bot.context import Context, UserError
 from bot.customers import find
 from bot.outcome import Outcome
-from bot.people import can_reach, reachable_ids, resolve_mention
+from bot.people import resolve_mention
 from bot.periods import bounds
 from storage.models import (
     Activity,
@@ -27,33 +28,28 @@ from storage.models import (
 
 
 def pipeline(ctx: Context, intent: i.PipelineView) -> Outcome:
-    owners: set[int] | None
     subject: Person | None = None
     if intent.scope == "mine":
-        owners, subject = {ctx.me.id}, ctx.me
+        subject = ctx.me
     elif intent.scope == "person":
         try:
             subject = resolve_mention(ctx, intent.person or "")
         except UserError:
             subject = None  # say the same as for someone out of reach: reveal nothing
-        if subject is None or not can_reach(ctx, subject.id):
+        if subject is None or not ctx.reach.person(subject.id):
             raise UserError("not_allowed_view")
-        owners = {subject.id}
-    elif intent.scope == "all" and ctx.me.role != "admin":
+    elif (intent.scope, ctx.me.role) in (("all", "rep"), ("all", "manager"), ("team", "rep")):
         raise UserError("not_allowed_view")
-    else:
-        owners = reachable_ids(ctx)
-        if intent.scope == "team" and ctx.me.role == "rep":
-            raise UserError("not_allowed_view")
     query = (
         select(Deal, Customer, Person)
         .join(Customer, Customer.id == Deal.customer_id)
         .outerjoin(Person, Person.id == Deal.owner_id)
         .where(Deal.tenant_id == ctx.tenant.id, Deal.status == "open")
+        .where(ctx.reach.owned(Customer.owner_id))
         .order_by(Deal.amount.desc().nulls_last(), Deal.id)
     )
-    if owners is not None:
-        query = query.where(Deal.owner_id.in_(owners))
+    if subject is not None:
+        query = query.where(Deal.owner_id == subject.id)
     rows = ctx.session.execute(query).all()
     stages = []
     for stage in ctx.settings.pipeline.open_stages:
@@ -79,7 +75,7 @@ def digest(ctx: Context, intent: i.DigestView) -> Outcome:
     result = digest_mod.build(
         ctx.session,
         tenant_id=ctx.tenant.id,
-        people=reachable_ids(ctx),
+        reach=ctx.reach,
         now=ctx.now,
         pipeline=ctx.settings.pipeline,
     )
@@ -93,7 +89,7 @@ def progress(ctx: Context, intent: i.ProgressView) -> Outcome:
             subject = resolve_mention(ctx, intent.person)
         except UserError:
             raise UserError("not_allowed_view") from None
-        if not can_reach(ctx, subject.id):
+        if not ctx.reach.person(subject.id):
             raise UserError("not_allowed_view")
     start, end, key = bounds(ctx.now, ZoneInfo(subject.timezone or ctx.tz), intent.period)
     counts: dict[str, int] = {
@@ -138,9 +134,11 @@ def progress(ctx: Context, intent: i.ProgressView) -> Outcome:
 
 
 def customer(ctx: Context, intent: i.CustomerShow) -> Outcome:
-    found, _ = find(ctx, intent.customer, create=False, change=False)
-    if not can_reach(ctx, found.owner_id):
-        raise UserError("unknown_customer", name=intent.customer.name)
+    found, _ = find(ctx, intent.customer, create=False)
+    if intent.history:
+        changes = audit.customer_history(ctx, found)
+        text = ctx.t("views.customer_history", customer=found, changes=changes)
+        return Outcome().reply(text, private=True)
     s = ctx.session
     owner = s.get(Person, found.owner_id) if found.owner_id else None
     activities = s.execute(

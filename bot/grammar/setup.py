@@ -38,6 +38,8 @@ PERIODS = {
     "本月": "month",
     "月": "month",
 }
+# `/customer Acme history`: who changed what. Not 记录: that word is /log's Chinese name.
+HISTORY = ("history", "历史", "变更记录")
 TARGET_KEYS = {
     "calls": "calls",
     "call": "calls",
@@ -130,6 +132,8 @@ def customer(line: Line, tokens: list[Token]) -> i.Intent:
     customer, rest = line.customer(tokens)
     if not rest:
         return i.CustomerShow(customer=customer)
+    if len(rest) == 1 and rest[0].folded in HISTORY:
+        return i.CustomerShow(customer=customer, history=True)
     if rest[0].folded in ("alias", "别名") and len(rest) > 1:
         return i.CustomerAliasAdd(customer=customer, alias=line.words(rest[1:]).strip('"'))
     raise Fail("bad_customer_args", "customer", text=line.words(rest))

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from bot import digest as digest_mod
 from bot.jobs.env import JobEnv
+from bot.reach import Reach, led_by
 from storage.models import Activity, OutboxItem, Person, Target, Team, Tenant
 
 
@@ -36,15 +37,13 @@ def digests(env: JobEnv, now: datetime) -> int:
             )
             if done is not None:
                 continue
-            members = set(
-                s.scalars(
-                    select(Person.id).where(
-                        Person.team_id.in_(select(Team.id).where(Team.lead_id == lead.id))
-                    )
-                )
-            ) | {lead.id}
+            members = led_by(s, lead.id)  # a lead's digest is their team's, whatever their role
             result = digest_mod.build(
-                s, tenant_id=tenant.id, people=members, now=now, pipeline=env.settings.pipeline
+                s,
+                tenant_id=tenant.id,
+                reach=Reach(lead.id, frozenset(members)),
+                now=now,
+                pipeline=env.settings.pipeline,
             )
             day = _previous_working_day(env, local)
             touches = _touches(s, members, day, local)

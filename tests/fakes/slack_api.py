@@ -38,6 +38,7 @@ class FakeSlack:
         self.responses: dict[str, list[dict[str, Any]]] = {}  # response_url id → posts
         self.answered_at: dict[str, float] = {}  # response_url id → time of the first post
         self.people: dict[str, dict[str, Any]] = {}  # user id → users.info "user"
+        self.profiles_down: dict[str, int] = {}  # user id → how many users.info calls get 429
         self.socket_url = ""  # what apps.connections.open hands out (Socket Mode)
         self._ts = 0
         fake = self
@@ -126,7 +127,10 @@ class FakeSlack:
                     )
                 return 0, {}, {}
             if method == "auth.test":
-                return 200, {"ok": True, "user_id": "UBOT", "team_id": "T1", "bot_id": "B1"}, {}
+                # installed across an Enterprise Grid org: its workspaces (the tests' T-…) are
+                # ours; a payload from another org (Slack Connect) is an outsider's
+                me = {"user_id": "UBOT", "team_id": "T1", "bot_id": "B1", "enterprise_id": "E1"}
+                return 200, {"ok": True, **me}, {}
             if method in ("chat.postMessage", "chat.postEphemeral"):
                 if body.get("channel") == "UGONE":
                     return 200, {"ok": False, "error": "user_not_found"}, {}
@@ -144,6 +148,11 @@ class FakeSlack:
                 return 200, {"ok": True, "url": self.socket_url}, {}
             if method == "conversations.open":
                 return 200, {"ok": True, "channel": {"id": "D" + str(body.get("users", ""))}}, {}
+            if method == "users.info" and body.get("user") in self.profiles_down:
+                self.profiles_down[body["user"]] -= 1
+                if not self.profiles_down[body["user"]]:
+                    del self.profiles_down[body["user"]]
+                return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "1"}
             if method == "users.info":
                 user = body.get("user", "")
                 default = {"id": user, "name": user.lower(), "tz": "UTC", "locale": "en-US"}

@@ -19,15 +19,20 @@ def headers(body: bytes, secret: str, *, ts: int | None = None,
             "Content-Type": content_type}  # fmt: skip
 
 
+ORG = "E1"  # the Enterprise Grid org the fake API says we are installed in
+
+
 def command_body(**fields: Any) -> bytes:
-    return urlencode(fields).encode()
+    return urlencode({"enterprise_id": ORG} | fields).encode()
 
 
 def action_body(payload: dict[str, Any]) -> bytes:
+    if isinstance(payload, dict):  # (a malformed one is sent as it is)
+        payload = {"enterprise": {"id": ORG}} | payload
     return urlencode({"payload": json.dumps(payload)}).encode()
 
 
 def event_body(event: dict[str, Any], *, team: str, event_id: str) -> bytes:
-    return json.dumps({"type": "event_callback", "team_id": team, "api_app_id": "A1",
-                       "event": event, "event_id": event_id,
+    return json.dumps({"type": "event_callback", "team_id": team, "enterprise_id": ORG,
+                       "api_app_id": "A1", "event": event, "event_id": event_id,
                        "event_time": int(time.time())}).encode()  # fmt: skip

@@ -1,0 +1,340 @@
+"""Who sees what, as a matrix: every command × every kind of asker × whose record it is.
+
+One rule (bot/reach.py): a rep reaches themselves, a manager also the members of the teams
+they lead, an admin everyone; a customer and all its records are within reach when its owner
+is. A refusal is the very answer given for a name or id that does not exist, so it says
+nothing of what it refused; where a new name would collide with a hidden customer the
+refusal names neither the owner nor anything recorded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.buttons import Act, button_id
+from storage.models import (
+    Activity,
+    Customer,
+    CustomerAlias,
+    CustomerChannel,
+    Deal,
+    Meeting,
+    Question,
+    Requirement,
+    Task,
+)
+from tests.chat import Chat
+
+# everyone in the tenant: root is the admin; east is led by lead_a, west by lead_b
+PEOPLE = ("root", "lead_a", "rep_a1", "rep_a2", "lead_b", "rep_b1")
+TEAMS = {"lead_a": ("rep_a1", "rep_a2"), "lead_b": ("rep_b1",)}
+
+# The asker, and whose records stand for "own", "a rep's in east", "a rep's in west"
+ASKERS = {
+    "rep in east": ("rep_a1", {"own": "rep_a1", "east rep's": "rep_a2", "west rep's": "rep_b1"}),
+    "manager of east": ("lead_a", {"own": "lead_a", "east rep's": "rep_a1", "west rep's": "rep_b1"}),
+    "manager of west": ("lead_b", {"own": "lead_b", "east rep's": "rep_a1", "west rep's": "rep_b1"}),
+    "admin": ("root", {"own": "root", "east rep's": "rep_a1", "west rep's": "rep_b1"}),
+}
+
+# What README's "Who sees what" promises, cell by cell
+EXPECTED = {
+    "rep in east": {"own": True, "east rep's": False, "west rep's": False},
+    "manager of east": {"own": True, "east rep's": True, "west rep's": False},
+    "manager of west": {"own": True, "east rep's": False, "west rep's": True},
+    "admin": {"own": True, "east rep's": True, "west rep's": True},
+}
+
+
+def reaches(asker: str) -> set[str]:
+    """Whose customers the asker sees, over everyone: the rule again, for the list views."""
+    if asker == "root":
+        return set(PEOPLE)
+    return {asker, *TEAMS.get(asker, ())}
+
+
+def customer_of(who: str) -> str:
+    return f"Co-{who}"
+
+
+GHOST = "ghost"  # never in any team: someone nobody but the admin reaches
+MISSING_ID = 99999
+
+
+@dataclass
+class World:
+    chat: Chat
+    ids: dict[str, dict[str, int]]  # who → deal / task / question / req ids of their customer
+
+    def count(self, model, *where) -> int:  # type: ignore[no-untyped-def]
+        with self.chat.bot.sessions() as s:
+            return s.scalar(select(func.count()).select_from(model).where(*where)) or 0
+
+    def get(self, model, row_id: int):  # type: ignore[no-untyped-def]
+        with self.chat.bot.sessions() as s:
+            return s.get(model, row_id)
+
+
+def build(sessions) -> World:  # type: ignore[no-untyped-def]
+    chat = Chat(sessions, now="2026-11-30 10:00")
+    chat.say("root", "/help")  # the first person is the admin
+    chat.say("root", "/team east @lead_a @rep_a1 @rep_a2")
+    chat.say("root", "/team west @lead_b @rep_b1")
+    for who in PEOPLE:
+        name = customer_of(who)
+        chat.say(who, f"/log {name} call secret-{who} next: task-{who} by tomorrow")
+        chat.say(who, f"/deal {name} new title-{who} 77k")
+        chat.say(who, f"/question {name} question-{who}?")
+        chat.say(who, f"/req {name} words-{who} confirm @{who}")
+    ids: dict[str, dict[str, int]] = {}
+    with sessions() as s:
+        for who in PEOPLE:
+            c = s.scalar(select(Customer).where(Customer.name == customer_of(who)))
+            assert c is not None
+            ids[who] = {
+                "deal": s.scalar(select(Deal.id).where(Deal.customer_id == c.id)),
+                "task": s.scalar(select(Task.id).where(Task.customer_id == c.id)),
+                "question": s.scalar(select(Question.id).where(Question.customer_id == c.id)),
+                "req": s.scalar(select(Requirement.id).where(Requirement.customer_id == c.id)),
+            }
+    chat.at("2026-12-21 10:00")  # deals gone stale and tasks overdue: the digest has them all
+    return World(chat, ids)
+
+
+@dataclass(frozen=True)
+class Probe:
+    """One command on the record of `owner`, and the same command on a record that is not there.
+
+    `effect` says whether the command saw or changed the record (read from the store or the
+    reply); a refusal must equal the answer about the missing record, word for word.
+    """
+
+    name: str
+    command: Callable[[World, str, str], str]  # (world, asker, owner) → what the asker sees
+    missing: Callable[[World, str], tuple[str, str, str]]  # → (reply, missing token, real token)
+    effect: Callable[[World, str, str, str], bool]  # (world, asker, owner, reply)
+
+
+def _say(w: World, asker: str, text: str) -> str:
+    return w.chat.say(asker, text)
+
+
+def _by_name(template: str) -> tuple[Callable, Callable]:  # type: ignore[type-arg]
+    def command(w: World, asker: str, owner: str) -> str:
+        return _say(w, asker, template.format(name=customer_of(owner), owner=owner, asker=asker))
+
+    def missing(w: World, asker: str, owner: str) -> tuple[str, str, str]:
+        ghost = f"Nx-{owner}"
+        text = template.format(name=ghost, owner=owner, asker=asker)
+        return _say(w, asker, text), ghost, customer_of(owner)
+
+    return command, missing
+
+
+def _by_id(kind: str, template: str) -> tuple[Callable, Callable]:  # type: ignore[type-arg]
+    def command(w: World, asker: str, owner: str) -> str:
+        return _say(w, asker, template.format(id=w.ids[owner][kind]))
+
+    def missing(w: World, asker: str, owner: str) -> tuple[str, str, str]:
+        return _say(w, asker, template.format(id=MISSING_ID)), str(MISSING_ID), str(w.ids[owner][kind])
+
+    return command, missing
+
+
+def _by_person(template: str) -> tuple[Callable, Callable]:  # type: ignore[type-arg]
+    def command(w: World, asker: str, owner: str) -> str:
+        return _say(w, asker, template.format(owner=owner))
+
+    def missing(w: World, asker: str, owner: str) -> tuple[str, str, str]:
+        return _say(w, asker, template.format(owner=GHOST)), GHOST, owner
+
+    return command, missing
+
+
+def _click_done(w: World, asker: str, owner: str) -> str:
+    return w.chat.click(asker, button_id(Act.TASK_DONE, w.ids[owner]["task"]))
+
+
+def _click_done_missing(w: World, asker: str, owner: str) -> tuple[str, str, str]:
+    reply = w.chat.click(asker, button_id(Act.TASK_DONE, MISSING_ID))
+    return reply, str(MISSING_ID), str(w.ids[owner]["task"])
+
+
+def _deal_stage(w: World, owner: str) -> str:
+    return w.get(Deal, w.ids[owner]["deal"]).stage
+
+
+PROBES = [
+    Probe("/customer <name>", *_by_name("/customer {name}"),
+          effect=lambda w, a, o, r: f"secret-{o}" in r),
+    Probe("/deal <name>", *_by_name("/deal {name}"),
+          effect=lambda w, a, o, r: f"title-{o}" in r),
+    Probe("/deal <name> stage", *_by_name("/deal {name} stage qualify"),
+          effect=lambda w, a, o, r: _deal_stage(w, o) == "qualify"),
+    Probe("/deal <name> amount", *_by_name("/deal {name} amount 99k"),
+          effect=lambda w, a, o, r: w.get(Deal, w.ids[o]["deal"]).amount == 99000),
+    Probe("/customer <name> alias", *_by_name("/customer {name} alias Al-{owner}-{asker}"),
+          effect=lambda w, a, o, r: w.count(CustomerAlias, CustomerAlias.alias == f"Al-{o}-{a}") == 1),
+    Probe("/handover <name>", *_by_name("/handover {name} @{owner} @{owner}"),
+          effect=lambda w, a, o, r: "handed" in r.casefold()),
+    Probe("/tasks @owner", *_by_person("/tasks @{owner}"),
+          effect=lambda w, a, o, r: f"task-{o}" in r),
+    Probe("/pipeline @owner", *_by_person("/pipeline @{owner}"),
+          effect=lambda w, a, o, r: f"title-{o}" in r),
+    Probe("/progress @owner", *_by_person("/progress @{owner}"),
+          effect=lambda w, a, o, r: o in r),
+    Probe("Done button on a task", _click_done, _click_done_missing,
+          effect=lambda w, a, o, r: w.get(Task, w.ids[o]["task"]).status == "done"),
+    Probe("/answered <id>", *_by_id("question", "/answered {id}"),
+          effect=lambda w, a, o, r: w.get(Question, w.ids[o]["question"]).status == "answered"),
+    Probe("/req R<id> (revise)", *_by_id("req", "/req R{id} revised-words"),
+          effect=lambda w, a, o, r: w.get(Requirement, w.ids[o]["req"]).current_version == 2),
+]  # fmt: skip
+
+
+def _creating(template: str) -> Callable[[World, str, str], str]:
+    return _by_name(template)[0]
+
+
+def _meetings(w: World, owner: str) -> int:
+    return w.count(Meeting, Meeting.customer_id == w.get(Deal, w.ids[owner]["deal"]).customer_id)
+
+
+# Commands that create the customer they name when it is not there: no missing twin exists
+CREATING = {
+    "/log <name>": (_creating("/log {name} visit probe-by-{asker}"),
+        lambda w, a, o: w.count(Activity, Activity.text == f"probe-by-{a}")),
+    "/task <name>": (_creating("/task {name} probe-task-by-{asker} tomorrow 3pm"),
+        lambda w, a, o: w.count(Task, Task.text == f"probe-task-by-{a}")),
+    "/question <name>": (_creating("/question {name} probe-q-by-{asker}?"),
+        lambda w, a, o: w.count(Question, Question.text == f"probe-q-by-{a}?")),
+    "/minutes <name>": (_creating("/minutes {name} probe-minutes-by-{asker}"),
+        lambda w, a, o: w.count(Activity, Activity.text.like(f"probe-minutes-by-{a}%"))),
+    "/meeting <name>": (_creating("/meeting {name} tomorrow 15:00 30m"),
+        lambda w, a, o: _meetings(w, o)),
+    "/req <name>": (_creating("/req {name} probe-req-by-{asker}"),
+        lambda w, a, o: w.count(Requirement, Requirement.author_id.is_not(None),
+                                Requirement.customer_id == w.get(Deal, w.ids[o]["deal"]).customer_id)),
+    "/deal <name> new": (_creating("/deal {name} new probe-deal-by-{asker}"),
+        lambda w, a, o: w.count(Deal, Deal.title == f"probe-deal-by-{a}")),
+    "/link <name>": (_creating("/link {name}"),
+        lambda w, a, o: w.count(CustomerChannel, CustomerChannel.customer_id
+                                == w.get(Deal, w.ids[o]["deal"]).customer_id)),
+}  # fmt: skip
+
+
+def _leaks(reply: str, owner: str) -> list[str]:
+    secrets = (f"secret-{owner}", f"title-{owner}", f"task-{owner}", f"question-{owner}",
+               f"words-{owner}", "77")  # fmt: skip
+    return [s for s in secrets if s in reply]
+
+
+@pytest.fixture
+def world(sessions) -> World:  # type: ignore[no-untyped-def]
+    return build(sessions)
+
+
+@pytest.mark.parametrize("asker_kind", list(ASKERS))
+def test_every_command_against_every_record(world: World, asker_kind: str) -> None:
+    asker, records = ASKERS[asker_kind]
+    wrong: list[str] = []
+    for probe in PROBES:
+        for record, owner in records.items():
+            expect = EXPECTED[asker_kind][record]
+            # the missing twin first: a refused command must change nothing, so it cannot
+            # matter which runs first, while a shown one may change what the twin would say
+            twin, token, real = probe.missing(world, asker, owner)
+            reply = probe.command(world, asker, owner)
+            saw = probe.effect(world, asker, owner, reply)
+            refused = reply == twin.replace(token, real)
+            where = f"{probe.name} by {asker_kind} on {record} record"
+            if expect and not saw:
+                wrong.append(f"{where}: should be shown, got {reply!r}")
+            if not expect and (saw or _leaks(reply, owner)):
+                wrong.append(f"{where}: should be refused, got {reply!r}")
+            if not expect and not refused:
+                wrong.append(f"{where}: refusal differs from the one for a missing record: "
+                             f"{reply!r} vs {twin!r}")  # fmt: skip
+    # last, as they add deals and tasks the probes above would pick
+    for name, (command, made) in CREATING.items():
+        for record, owner in records.items():
+            expect = EXPECTED[asker_kind][record]
+            before = made(world, asker, owner)
+            reply = command(world, asker, owner)
+            saw = made(world, asker, owner) != before
+            where = f"{name} by {asker_kind} on {record} record"
+            if expect and not saw:
+                wrong.append(f"{where}: should be done, got {reply!r}")
+            if not expect and (saw or _leaks(reply, owner) or "outside what" not in reply):
+                wrong.append(f"{where}: should be refused, got {reply!r}")
+    assert not wrong, "\n".join(wrong)
+
+
+@pytest.mark.parametrize("asker_kind", ["rep in east", "manager of west"])
+def test_a_name_taken_out_of_reach_is_refused_without_a_word_about_it(
+    world: World, asker_kind: str
+) -> None:
+    asker, records = ASKERS[asker_kind]
+    owner = records["east rep's"] if asker_kind == "manager of west" else records["west rep's"]
+    for name, (command, _) in CREATING.items():
+        before = world.count(Customer)
+        reply = command(world, asker, owner)
+        assert "outside what you can see" in reply, (name, reply)
+        assert "You wrote: /" in reply  # the user's own words, handed back
+        assert owner not in reply.replace(customer_of(owner), ""), (name, reply)
+        assert not _leaks(reply, owner)
+        assert world.count(Customer) == before  # no second customer under the same name
+
+
+def _customers_named(reply: str) -> set[str]:
+    return {who for who in PEOPLE if customer_of(who) in reply}
+
+
+LISTS = {
+    "/pipeline team (a rep: /pipeline)": "/pipeline team",
+    "/digest": "/digest",
+    "prefix candidates of /customer": "/customer Co-",
+}
+
+
+@pytest.mark.parametrize("asker_kind", list(ASKERS))
+def test_lists_name_only_customers_within_reach(world: World, asker_kind: str) -> None:
+    asker, _ = ASKERS[asker_kind]
+    for what, command in LISTS.items():
+        if asker_kind.startswith("rep"):
+            command = command.removesuffix(" team")  # a rep has no team view: their own
+        reply = world.chat.say(asker, command)
+        assert _customers_named(reply) == reaches(asker), (what, reply)
+
+
+def test_ambiguity_choices_offer_only_customers_within_reach(world: World) -> None:
+    reply = world.chat.say("lead_a", "/log Co- call which one")
+    assert _customers_named(reply) == reaches("lead_a")
+    assert "could be" in reply
+    # a rep sees one customer starting so: it is the one, no question asked
+    assert "logged a call with Co-rep_a1" in world.chat.say("rep_a1", "/log Co- call mine")
+
+
+def test_managers_digest_push_covers_their_team_only(world: World) -> None:
+    from tests.chat import Clockwork
+
+    clock = Clockwork(world.chat)
+    sent = clock.tick("2026-12-22 09:30")
+    to_lead_a = "\n".join(text for who, text in sent if who == "lead_a")
+    assert _customers_named(to_lead_a) == reaches("lead_a")
+
+
+def test_readme_states_the_rule_as_tested() -> None:
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Who sees what", 1)[1].split("\n## ", 1)[0]
+    header = "| asker | own | an east rep's | a west rep's |"
+    assert header in section
+    cells = {True: "shown", False: "refused"}
+    for kind, row in EXPECTED.items():
+        line = f"| {kind} | " + " | ".join(cells[v] for v in row.values()) + " |"
+        assert line in section, line
