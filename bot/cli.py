@@ -320,16 +320,18 @@ def _age(seconds: float) -> str:
 
 
 @dead_letters_group.command(name="list")
+@click.option("--limit", type=click.IntRange(min=1), default=100, show_default=True,
+              help="Show at most this many, the oldest.")  # fmt: skip
 @click.option("--db", "db_url", help=DB_HELP)
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help=CONFIG_HELP)
-def dead_letters_list(db_url: str | None, config_path: str | None) -> None:
-    """Every dead letter, oldest first: what and where, never what it says (only its size)."""
+def dead_letters_list(limit: int, db_url: str | None, config_path: str | None) -> None:
+    """List dead letters, oldest first: where and why, never their words (only the size)."""
     from bot.retention import dead_letters
 
     sessions = _dead_letter_store(db_url, config_path)
     try:
         with sessions() as s:
-            found = dead_letters(s)
+            found, total = dead_letters(s, limit)
     finally:
         sessions.kw["bind"].dispose()
     if not found:
@@ -344,6 +346,8 @@ def dead_letters_list(db_url: str | None, config_path: str | None) -> None:
     widths = [max(len(r[i]) for r in rows) for i in range(5)]
     for row in rows:
         click.echo("  ".join([c.ljust(w) for c, w in zip(row, widths, strict=False)] + [row[5]]))
+    if total > len(found):
+        click.echo(f"… and {total - len(found)} more (--limit)")
 
 
 @dead_letters_group.command(name="retry")

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import buttons, customers, grammar, inbox, mentions, posting
@@ -27,6 +27,9 @@ from bot.settings import Settings
 from storage.limits import TooLong
 
 logger = logging.getLogger(__name__)
+
+
+RETRYABLE = {"40P01", "40001"}  # deadlock detected, serialization failure
 
 
 def utcnow() -> datetime:
@@ -103,6 +106,12 @@ class Bot:
                 # a concurrent transaction created the same row first (a person seen for the
                 # first time, a new customer): run again and see its row
                 logger.info("conflict handling inbox row %s, attempt %d", origin, attempt + 1)
+            except DBAPIError as e:
+                # PostgreSQL chose us as a deadlock's victim (two first-time speakers of a new
+                # tenant, each waiting on the other's row): nothing was kept, run again
+                if getattr(e.orig, "sqlstate", None) not in RETRYABLE:
+                    raise
+                logger.info("deadlock handling inbox row %s, attempt %d", origin, attempt + 1)
         raise RuntimeError(f"{origin}: conflicting writes three times in a row")
 
     def refusal(self, event: Event) -> Outcome:

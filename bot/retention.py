@@ -15,8 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, select, update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
 
 from storage import queue
 from storage.models import InboxItem, OutboxItem
@@ -89,21 +89,35 @@ def _first_line(text: str | None) -> str:
     return (text or "").strip().splitlines()[0] if (text or "").strip() else ""
 
 
-def dead_letters(session: Session) -> list[DeadLetter]:
-    """Every dead row of both queues, oldest first."""
-    found = [
-        DeadLetter(queue="inbox", id=r.id, platform=r.platform, since=r.received_at,
-                   size=_size(r.payload), target=r.workspace, error=_first_line(r.last_error))
-        for r in session.scalars(select(InboxItem).where(InboxItem.status == "dead"))
-    ]  # fmt: skip
-    for r in session.scalars(select(OutboxItem).where(OutboxItem.status == "dead")):
-        name = f" ({r.target_name})" if r.target_name and r.target_name != r.target_id else ""
-        found.append(
-            DeadLetter(queue="outbox", id=r.id, platform=r.platform, since=r.created_at,
-                       size=_size(r.payload), target=f"{r.target_kind} {r.target_id}{name}",
-                       error=_first_line(r.last_error))
+def _since(model: queue.Queued) -> InstrumentedAttribute[datetime]:
+    return InboxItem.received_at if model is InboxItem else OutboxItem.created_at
+
+
+def dead_letters(session: Session, limit: int | None = None) -> tuple[list[DeadLetter], int]:
+    """The oldest dead rows of both queues (up to `limit`), and how many there are in all."""
+    found = []
+    for name, model in QUEUES.items():
+        rows = session.scalars(
+            select(model).where(model.status == "dead")
+            .order_by(_since(model), model.id).limit(limit)
         )  # fmt: skip
-    return sorted(found, key=lambda d: (d.since, d.queue, d.id))
+        for r in rows:
+            if isinstance(r, InboxItem):
+                since, target = r.received_at, r.workspace
+            else:
+                named = r.target_name and r.target_name != r.target_id
+                since = r.created_at
+                target = f"{r.target_kind} {r.target_id}" + (f" ({r.target_name})" if named else "")
+            found.append(
+                DeadLetter(queue=name, id=r.id, platform=r.platform, since=since,
+                           size=_size(r.payload), target=target, error=_first_line(r.last_error))
+            )  # fmt: skip
+    total = sum(
+        session.scalar(select(func.count()).where(model.status == "dead")) or 0
+        for model in QUEUES.values()
+    )
+    found.sort(key=lambda d: (d.since, d.queue, d.id))
+    return found[:limit], total
 
 
 def _selected(
@@ -114,8 +128,7 @@ def _selected(
     if ids is not None:
         where.append(model.id.in_(ids))
     if before is not None:
-        since = InboxItem.received_at if model is InboxItem else OutboxItem.created_at
-        where.append(since < before)
+        where.append(_since(model) < before)
     return where
 
 

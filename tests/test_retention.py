@@ -333,6 +333,16 @@ def test_list_shows_every_dead_letter_but_never_its_words(sessions, letters) -> 
     assert WORDS not in result.output and "confidential" not in result.output
 
 
+def test_list_shows_the_oldest_and_counts_the_rest(sessions, letters) -> None:  # type: ignore[no-untyped-def]
+    result = dead_letters(sessions, "list", "--limit", "2")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert [line.split()[0] for line in lines[1:3]] == [
+        f"inbox:{letters['in_old']}", f"outbox:{letters['out_old']}"
+    ]  # fmt: skip
+    assert lines[3:] == ["… and 1 more (--limit)"]
+
+
 def test_an_empty_store_has_no_dead_letters(sessions) -> None:  # type: ignore[no-untyped-def]
     result = dead_letters(sessions, "list")
     assert result.exit_code == 0 and result.output.strip() == "no dead letters"

@@ -428,7 +428,8 @@ def test_an_outsiders_click_is_refused_and_creates_nothing(rig: SlackRig) -> Non
     answer = rig.response("outclick")
     assert "only takes commands from members" in text_of(answer)
     assert _count(rig, "select count(*) from identities where external_id='UOUT2'") == 0
-    assert _count(rig, "select count(*) from confirmations") == 0
+    assert _count(rig, "select count(*) from confirmations c join workspaces w "
+                       "on w.tenant_id = c.tenant_id where w.external_id = 'T-click-out'") == 0
     assert not any(u["ts"] == "1700000900.000100" for u in rig.fake.updates)
 
 

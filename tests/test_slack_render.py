@@ -93,6 +93,9 @@ def test_plain_turns_slack_markup_back_into_what_was_typed() -> None:
     assert users == ["U1", "U2"]
 
 
+HOME = parse.Home(bot_user="UBOT", team="T1")
+
+
 def test_payloads_become_events() -> None:
     alice = parse.User(id="U1", name="Alice", tz="Asia/Shanghai", locale="zh_CN")
     now = datetime(2026, 12, 1, 9, tzinfo=UTC)
@@ -109,6 +112,7 @@ def test_payloads_become_events() -> None:
         alice,
         {"U2": parse.User(id="U2", name="Bob")},
         now,
+        HOME,
     )
     assert (cmd.text, cmd.workspace_id, cmd.user_timezone) == (
         "/log Acme call hi @U2",
@@ -126,7 +130,7 @@ def test_payloads_become_events() -> None:
             "text": "<@UBOT> log Acme call x",
         },
     }
-    msg = parse.message(env, alice, {}, "UBOT", "T1")
+    msg = parse.message(env, alice, {}, HOME)
     assert msg is not None
     assert (msg.text, msg.addressed, msg.message_id, msg.from_other_org) == (
         "log Acme call x",
@@ -135,7 +139,7 @@ def test_payloads_become_events() -> None:
         False,
     )
     env["event"] |= {"type": "message", "text": "Do you do SSO?", "user_team": "T-other"}
-    overheard = parse.message(env, alice, {}, "UBOT", "T1")
+    overheard = parse.message(env, alice, {}, HOME)
     assert overheard is not None
     assert (overheard.addressed, overheard.from_other_org) == (False, True)
     click = parse.action(
@@ -146,6 +150,7 @@ def test_payloads_become_events() -> None:
         },
         alice,
         now,
+        HOME,
     )
     assert click.action is not None
     assert (click.action.button_id, click.reply and click.reply.card_message) == (
@@ -169,3 +174,27 @@ def test_manifest_registers_every_english_command_and_the_events_we_handle() -> 
     events = set(manifest["settings"]["event_subscriptions"]["bot_events"])
     assert {"app_mention", "message.im", "message.channels"} <= events
     assert manifest["settings"]["interactivity"]["is_enabled"]
+
+
+def test_who_is_from_another_organisation() -> None:
+    """Our workspace, or our Enterprise Grid org, is home; a payload or a profile from
+    anywhere else is an outsider's, and an outsider's payload belongs to our workspace."""
+    grid = parse.Home(bot_user="UBOT", team="T1", enterprise="E1")
+    now = datetime(2026, 12, 1, 9, tzinfo=UTC)
+    body = {"command": "/log", "text": "Acme call", "channel_id": "C1", "user_id": "U9"}
+    sibling = parse.command(body | {"team_id": "T2", "enterprise_id": "E1"},
+                            parse.User(id="U9", name="x"), {}, now, grid)  # fmt: skip
+    assert (sibling.from_other_org, sibling.workspace_id) == (False, "T2")
+    theirs = parse.command(body | {"team_id": "T-cust"}, parse.User(id="U9", name="x"), {},
+                           now, grid)  # fmt: skip
+    assert (theirs.from_other_org, theirs.workspace_id) == (True, "T1")
+    # a payload from our workspace by someone whose profile says they are from elsewhere
+    guest = parse.User(id="U9", name="x", team="T-cust")
+    assert parse.command(body | {"team_id": "T1"}, guest, {}, now, HOME).from_other_org
+    # a mention of someone whose profile is elsewhere is marked, so it never makes a person
+    said = parse.command(body | {"team_id": "T1", "text": "Acme confirm <@U8>"},
+                         parse.User(id="U9", name="x"),
+                         {"U8": parse.User(id="U8", name="Cora", team="T-cust")}, now, HOME)  # fmt: skip
+    assert said.mentions[0].outsider
+    failed = parse.User(id="U9", name="U9", known=False)
+    assert not parse.command(body | {"team_id": "T1"}, failed, {}, now, HOME).profile_known

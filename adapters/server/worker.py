@@ -60,7 +60,7 @@ def main(config_path: str | None, verbose: bool, wake: ProcessEvent, ready: Proc
     from adapters.server import platforms as registry
     from adapters.server.app import configure_logging, redact
     from adapters.server.runtime import Runtime
-    from bot.assembly import assemble, inbox_policy
+    from bot.assembly import assemble, inbox_policy, retention_policy
     from bot.config import load_config
 
     config = load_config(config_path, platforms=sections())
@@ -80,6 +80,7 @@ def main(config_path: str | None, verbose: bool, wake: ProcessEvent, ready: Proc
         inbox_poll=config.inbox.poll_seconds,
         metrics=RemoteMetrics(updates),
         wake=wake,
+        retention=retention_policy(config),
     )
     runtime.start()
     ready.set()
