@@ -172,6 +172,8 @@ def _deal_stage(w: World, owner: str) -> str:
 PROBES = [
     Probe("/customer <name>", *_by_name("/customer {name}"),
           effect=lambda w, a, o, r: f"secret-{o}" in r),
+    Probe("/customer <name> history", *_by_name("/customer {name} history"),
+          effect=lambda w, a, o, r: f"title-{o}" in r),
     Probe("/deal <name>", *_by_name("/deal {name}"),
           effect=lambda w, a, o, r: f"title-{o}" in r),
     Probe("/deal <name> stage", *_by_name("/deal {name} stage qualify"),

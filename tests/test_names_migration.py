@@ -1,0 +1,67 @@
+"""Migration 0005: names stored with invisible characters lose them, and look-alikes that
+became two customers stay two, told apart by their id, never merged or lost."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from storage import db
+
+
+def _round(url: str) -> None:
+    from alembic import command
+
+    engine = db.make_engine(url)
+    cfg = db.alembic_config(engine)
+    command.upgrade(cfg, "0004")
+    at = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
+    meta = sa.MetaData()
+    meta.reflect(engine)
+    t = meta.tables
+    with engine.begin() as conn:
+        conn.execute(t["tenants"].insert(), [{"id": 1, "name": "t", "locale": "en",
+                     "timezone": "UTC", "currency": "USD", "created_at": at}])  # fmt: skip
+        conn.execute(t["people"].insert(), [{"id": 1, "tenant_id": 1, "role": "admin",
+                     "display_name": "\u202eecila", "created_at": at}])  # fmt: skip
+        row = {"tenant_id": 1, "tags": [], "created_at": at}
+        conn.execute(t["customers"].insert(), [
+            {**row, "id": 1, "name": "Acme", "name_key": "acme"},
+            {**row, "id": 2, "name": "Acme\u200b", "name_key": "acme\u200b"},  # the look-alike
+            {**row, "id": 3, "name": "Ｇｌｏｂｅｘ\u2060", "name_key": "ｇｌｏｂｅｘ\u2060"},
+            {**row, "id": 4, "name": "华为", "name_key": "华为"},
+        ])  # fmt: skip
+        conn.execute(t["customer_aliases"].insert(), [
+            {"id": 1, "tenant_id": 1, "customer_id": 1, "alias": "ACM", "alias_key": "acm"},
+            {"id": 2, "tenant_id": 1, "customer_id": 2, "alias": "ACM\u200c", "alias_key": "acm\u200c"},
+            {"id": 3, "tenant_id": 1, "customer_id": 4, "alias": "Huawei\u200b",
+             "alias_key": "huawei\u200b"},
+        ])  # fmt: skip
+    command.upgrade(cfg, "head")
+    with engine.connect() as conn:
+        names = dict(conn.execute(sa.text("select id, name || '|' || name_key from customers")).all())
+        aliases = dict(conn.execute(sa.text("select id, alias_key from customer_aliases")).all())
+        person = conn.execute(sa.text("select display_name from people")).scalar()
+    engine.dispose()
+    assert names == {
+        1: "Acme|acme",
+        2: "Acme (#2)|acme (#2)",  # still its own customer, its records untouched, now told apart
+        3: "Ｇｌｏｂｅｘ|globex",  # shown as typed; matched by its NFKC form
+        4: "华为|华为",
+    }
+    assert aliases == {1: "acm", 3: "huawei"}  # the look-alike alias of ACM is gone
+    assert person == "ecila"
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgres"])
+def test_names_are_cleaned_and_rekeyed_without_merging(kind: str, tmp_path: Path) -> None:
+    from tests.conftest import empty_pg_database
+
+    if kind == "sqlite":
+        _round(f"sqlite:///{tmp_path / 'old.db'}")
+    else:
+        with empty_pg_database() as url:
+            _round(url)
