@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     DateTime,
     ForeignKey,
     Index,
@@ -18,6 +19,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
 )
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from storage import append_only
@@ -218,6 +220,10 @@ class Task(Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     text: Mapped[str] = mapped_column(Text)
     due_at: Mapped[datetime | None]
+    # True: the deadline is a whole day (due_at is that day's start in the owner's zone),
+    # reminded at its working start and overdue only once its working hours are over;
+    # False: the person typed a time, and that moment is kept
+    due_all_day: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
     status: Mapped[str] = mapped_column(String(10), default="open")  # open | done
     snoozed_until: Mapped[datetime | None]
     last_reminded_at: Mapped[datetime | None]
