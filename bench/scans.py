@@ -24,6 +24,7 @@ from bot import digest
 from bot.i18n import Words
 from bot.jobs import reminders
 from bot.jobs.env import JobEnv
+from bot.reach import Reach
 from bot.settings import Settings
 from storage import db
 from storage.models import Customer, Deal, Identity, Person, Task, Team, Tenant
@@ -139,9 +140,10 @@ def measure(url: str, repeat: int) -> tuple[float, float]:
         reminders.followups(env, NOW)
         scan.append(time.perf_counter() - started)
         with sessions() as s:
-            members = set(s.scalars(select(Person.id).where(Person.team_id == 1)))
+            members = frozenset(s.scalars(select(Person.id).where(Person.team_id == 1)))
             started = time.perf_counter()
-            digest.build(s, tenant_id=1, people=members, now=NOW, pipeline=env.settings.pipeline)
+            digest.build(s, tenant_id=1, reach=Reach(1, members), now=NOW,
+                         pipeline=env.settings.pipeline)  # fmt: skip
             dig.append(time.perf_counter() - started)
     sessions.kw["bind"].dispose()
     return statistics.median(scan), statistics.median(dig)

@@ -95,7 +95,23 @@ def console(db_url: str | None, lang: str | None, tz: str | None, config_path: s
         return sum(run_due(env, when).values())
 
     dead = partial(on_dead, env, lambda: clock[0] if clock else datetime.now(UTC))
+    if sys.stdin.isatty() and not VERBOSE["on"]:
+        log_to_file(LOG_FILE)
     run(bot, tz=settings.timezone, tick=tick, on_dead=dead)
+
+
+LOG_FILE = "dealbot.log"
+
+
+def log_to_file(path: str) -> None:
+    """In a terminal a warning printed between the lines of a conversation reads as part of
+    it (or as the bot's answer): the log goes to a file beside the database instead."""
+    root = logging.getLogger()
+    for handler in root.handlers[:]:
+        root.removeHandler(handler)
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    root.addHandler(handler)
 
 
 @main.command()

@@ -13,13 +13,14 @@ import functools
 import os
 import re
 from collections.abc import Iterator, Mapping
-from datetime import time
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     AfterValidator,
+    BeforeValidator,
     Field,
     Strict,
     ValidationError,
@@ -86,13 +87,53 @@ class DatabaseSection(Section):
         yield "url", make_url(self.url).render_as_string(hide_password=True)
 
 
+MAX_DAY_RANGE = 62  # days in one "from..to" entry: a holiday run, not a season
+
+
+def _days(value: Any) -> tuple[date, ...]:
+    """A TOML list of dates: each a date (2027-02-05, quoted or not) or a range
+    "2027-02-05..2027-02-11" (both ends included), in the order given, without repeats."""
+    if not isinstance(value, list | tuple):
+        raise problem('must be a list of dates, e.g. ["2027-01-01", "2027-02-05..2027-02-11"]')
+    days: list[date] = []
+    for item in value:
+        if isinstance(item, date) and not isinstance(item, datetime):
+            days.append(item)
+            continue
+        first, sep, last = item.partition("..") if isinstance(item, str) else ("", "", "")
+        try:
+            start = date.fromisoformat(first.strip())
+            end = date.fromisoformat(last.strip()) if sep else start
+        except ValueError:
+            raise problem(
+                f'must be dates like "2027-01-01" or ranges like "2027-02-05..2027-02-11", '
+                f"not {item!r}"
+            ) from None
+        if not 0 <= (end - start).days < MAX_DAY_RANGE:
+            raise problem(
+                f"{item!r}: a range runs forward and covers at most {MAX_DAY_RANGE} days"
+            )
+        days += [start + timedelta(days=n) for n in range((end - start).days + 1)]
+    return tuple(dict.fromkeys(days))
+
+
+Days = Annotated[tuple[date, ...], BeforeValidator(_days)]
+
+
 class BotSection(Section):
     timezone: str = "UTC"
-    locale: Literal["en", "zh_CN"] = "en"
+    # unset: the zone's language and currency (zh_CN and CNY in a mainland-China zone, else
+    # en and USD; CNY for zh_CN anywhere): a team in Asia/Shanghai needs neither
+    locale: Literal["en", "zh_CN"] | None = None
     currency: Currency | None = None
     day_start: Clock = time(9, 0)
     day_end: Clock = time(18, 0)
-    holidays: Literal["none", "CN"] = "none"
+    # "auto": mainland China's official calendar in a mainland-China zone, else weekends only
+    holidays: Literal["auto", "none", "CN"] = "auto"
+    # the admin's own days off and working days ("2027-02-05" or "2027-02-05..2027-02-11"),
+    # e.g. the State Council's schedule for a year the holidays package does not know yet
+    extra_holidays: Days = ()
+    extra_workdays: Days = ()
     max_message_chars: Annotated[int, Strict(), between(100, 40000)] = 4000
 
     @field_validator("timezone")
@@ -108,6 +149,11 @@ class BotSection(Section):
     def _day_order(self) -> BotSection:
         if self.day_end <= self.day_start:
             raise problem(f"must be later than day_start ({self.day_start:%H:%M})", key="day_end")
+        if both := sorted(set(self.extra_holidays) & set(self.extra_workdays)):
+            raise problem(
+                f"{both[0]} is also in extra_holidays; a day is one or the other",
+                key="extra_workdays",
+            )
         return self
 
 
@@ -295,11 +341,13 @@ class Config(Section):
         bot = self.bot
         return Settings(
             timezone=bot.timezone,
-            locale=bot.locale,
+            locale=bot.locale or "",
             currency=bot.currency,
             day_start=bot.day_start,
             day_end=bot.day_end,
             holidays=None if bot.holidays == "none" else bot.holidays,
+            extra_holidays=frozenset(bot.extra_holidays),
+            extra_workdays=frozenset(bot.extra_workdays),
             pipeline=self.pipeline.runtime(),
             rules=Rules(**self.rules.model_dump()),
             max_message_chars=bot.max_message_chars,

@@ -46,9 +46,10 @@ class Context:
         return self.event.occurred_at
 
     def t(self, key: str, **params: Any) -> str:
-        return self.words(self.locale, key, tz=self.tz, **params)
+        return self.words(self.locale, key, tz=self.tz, now=self.now, **params)
 
     def t_for(self, person: Person, key: str, **params: Any) -> str:
         """Words for someone else (a push), in their language and zone."""
         locale = person.locale or self.tenant.locale
-        return self.words(locale, key, tz=person.timezone or self.tenant.timezone, **params)
+        tz = person.timezone or self.tenant.timezone
+        return self.words(locale, key, tz=tz, now=self.now, **params)

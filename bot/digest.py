@@ -6,22 +6,34 @@ Shared by `/digest` and the daily push, so both always say the same thing.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
+from bot import deadlines
 from bot.pipeline import Pipeline
 from bot.reach import Reach
-from storage.models import Customer, Deal, Person, Question, Requirement, Task
+from bot.worktime import WorkCalendar
+from storage.models import (
+    Confirmation,
+    Customer,
+    Deal,
+    Person,
+    Question,
+    Requirement,
+    Task,
+    Tenant,
+)
 
 
 @dataclass(kw_only=True)
 class StaleDeal:
     deal: Deal
     customer: Customer
-    days_over: int
+    days_over: int  # working days past what its stage allows; always at least 1
     risk: Decimal
 
 
@@ -37,6 +49,9 @@ class RepDigest:
 class Digest:
     reps: list[RepDigest]
     pending: list[tuple[Requirement, Customer]]
+    # by requirement id: who has not answered its current version yet, who asked for a change
+    waiting: dict[int, list[Person]] = field(default_factory=dict)
+    changes: dict[int, list[Person]] = field(default_factory=dict)
 
     @property
     def empty(self) -> bool:
@@ -44,10 +59,27 @@ class Digest:
 
 
 def build(
-    session: Session, *, tenant_id: int, reach: Reach, now: datetime, pipeline: Pipeline
+    session: Session,
+    *,
+    tenant_id: int,
+    reach: Reach,
+    now: datetime,
+    pipeline: Pipeline,
+    calendar: WorkCalendar | None = None,
+    tz: str | None = None,
+    question_after_wh: float | None = None,
 ) -> Digest:
     """Everything due on the customers within `reach`, and the tasks and questions of the
-    person it belongs to (bot/reach.py)."""
+    person it belongs to (bot/reach.py).
+
+    A deal is stale when more working days of `calendar` (default: weekends off) have passed
+    since its last touch than its stage allows, counted in days of `tz` (default: the
+    tenant's zone): touched on a Monday, a 2-day stage is stale on Thursday, 1 day over.
+
+    A task is overdue as bot/deadlines.py says (a whole day only after its working hours).
+    With `question_after_wh` (the manager's daily push), someone else's open question shows
+    only once its owner's own alert, that many working hours after it was asked, is due.
+    """
     seen = reach.owned(Customer.owner_id)
 
     reps: dict[int, RepDigest] = {}
@@ -59,8 +91,17 @@ def build(
             reps[pid] = RepDigest(person=session.get_one(Person, pid))
         return reps[pid]
 
+    cal = calendar or WorkCalendar()
+    zone = ZoneInfo(tz or session.get_one(Tenant, tenant_id).timezone)
+    today = now.astimezone(zone).date()
+
+    def midnight(days_ago: int) -> datetime:
+        return datetime.combine(today - timedelta(days=days_ago), time(0), zone)
+
+    # More than N working days since the touch needs more than N calendar days: touched
+    # before the midnight N days ago. That range narrows the rows; the calendar decides.
     stale_rules = [
-        and_(Deal.stage == s.key, Deal.last_touch_at < now - timedelta(days=s.stale_after_days))
+        and_(Deal.stage == s.key, Deal.last_touch_at < midnight(s.stale_after_days))
         for s in pipeline.open_stages
         if s.stale_after_days is not None
     ]
@@ -72,22 +113,35 @@ def build(
         .join(Customer, Customer.id == Deal.customer_id)
         .where(Deal.tenant_id == tenant_id, Deal.status == "open", seen)
         # a plain range first, so the (tenant, status, last_touch_at) index does the work
-        .where(Deal.last_touch_at < now - timedelta(days=shortest))
+        .where(Deal.last_touch_at < midnight(shortest))
         .where(or_(*stale_rules))
     ).all()
+    idle = _working_days_since(
+        cal, today, {d.last_touch_at.astimezone(zone).date() for d, _ in rows}
+    )
     for deal, customer in rows:
         allowed = pipeline.get(deal.stage).stale_after_days or 0
-        days_over = (now - deal.last_touch_at).days - allowed
-        risk = (deal.amount or Decimal(0)) * max(days_over, 1)
+        days_over = idle[deal.last_touch_at.astimezone(zone).date()] - allowed
+        if days_over < 1:
+            continue  # not past what the stage allows (yet): not stale
+        risk = (deal.amount or Decimal(0)) * days_over
         if (r := rep(deal.owner_id)) is not None:
             r.stale.append(StaleDeal(deal=deal, customer=customer, days_over=days_over, risk=risk))
+    tenant = session.get_one(Tenant, tenant_id)
+
+    def owner_zone(pid: int) -> str:
+        return deadlines.zone(session.get_one(Person, pid), tenant)
+
     for task, tcustomer in session.execute(
         select(Task, Customer)
         .outerjoin(Customer, Customer.id == Task.customer_id)
+        # every overdue task is past its due_at; bot/deadlines.py decides the rest
         .where(Task.tenant_id == tenant_id, Task.status == "open", Task.due_at < now)
         .where(or_(seen, Task.owner_id == reach.person_id))
         .order_by(Task.due_at)
     ).all():
+        if not deadlines.is_overdue(task, now, cal, owner_zone(task.owner_id)):
+            continue  # a whole day is not overdue before its working hours are over
         if (r := rep(task.owner_id)) is not None:
             r.overdue.append((task, tcustomer))
     for question, qcustomer in session.execute(
@@ -97,6 +151,15 @@ def build(
         .where(or_(seen, Question.owner_id == reach.person_id))
         .order_by(Question.asked_at)
     ).all():
+        if (
+            question_after_wh is not None
+            and question.owner_id not in (None, reach.person_id)
+            and now
+            < cal.add_working_hours(
+                question.asked_at, question_after_wh, owner_zone(question.owner_id)
+            )
+        ):
+            continue  # the owner's own alert comes first (bot/jobs/alerts.py)
         if (r := rep(question.owner_id)) is not None:
             r.questions.append((question, qcustomer))
     pending = [
@@ -109,9 +172,55 @@ def build(
             .order_by(Requirement.created_at)
         )
     ]
+    waiting, changes = _confirmers(session, [req for req, _ in pending])
     for r in reps.values():
         r.stale.sort(key=lambda s: s.risk, reverse=True)
     ordered = sorted(
         reps.values(), key=lambda r: (sum(s.risk for s in r.stale), len(r.overdue)), reverse=True
     )
-    return Digest(reps=ordered, pending=pending)
+    return Digest(reps=ordered, pending=pending, waiting=waiting, changes=changes)
+
+
+def _confirmers(
+    session: Session, reqs: list[Requirement]
+) -> tuple[dict[int, list[Person]], dict[int, list[Person]]]:
+    """By requirement: the confirmers who have not answered its current version, and those
+    who asked for a change (one query for all their answers)."""
+    answers: dict[tuple[int, int], str] = {}
+    if reqs:
+        for c in session.scalars(
+            select(Confirmation)
+            .join(Requirement, Requirement.id == Confirmation.requirement_id)
+            .where(
+                Confirmation.requirement_id.in_([r.id for r in reqs]),
+                Confirmation.version == Requirement.current_version,
+            )
+        ):
+            answers[c.requirement_id, c.person_id] = c.decision
+    waiting: dict[int, list[Person]] = {}
+    changes: dict[int, list[Person]] = {}
+    for req in reqs:
+        for pid in req.confirmer_ids:
+            person = session.get(Person, int(pid))
+            if person is None:
+                continue
+            answer = answers.get((req.id, person.id))
+            if answer == "change":
+                changes.setdefault(req.id, []).append(person)
+            elif answer != "confirm":
+                waiting.setdefault(req.id, []).append(person)
+    return waiting, changes
+
+
+def _working_days_since(cal: WorkCalendar, today: date, days: set[date]) -> dict[date, int]:
+    """For each of `days`: the working days after it, up to and including `today`.
+
+    One walk back from today over the calendar, however many deals share a date."""
+    out: dict[date, int] = {}
+    count, day = 0, today
+    for last in sorted(days, reverse=True):
+        while day > last:
+            count += cal.is_working_day(day)
+            day -= timedelta(days=1)
+        out[last] = count
+    return out

@@ -30,6 +30,7 @@ logger = logging.getLogger(__name__)
 
 
 RETRYABLE = {"40P01", "40001"}  # deadlock detected, serialization failure
+QUOTE_CHARS = 3000  # the most of a refused message quoted back: what every platform shows whole
 
 
 def utcnow() -> datetime:
@@ -42,6 +43,7 @@ def _is_command(event: Event) -> bool:
 COMMANDS: dict[type, Callable[[Context, Any], Outcome]] = {
     i.LogTouch: records.log_touch,
     i.TaskAdd: records.add_task,
+    i.TaskReschedule: records.reschedule_task,
     i.TaskList: records.list_tasks,
     i.QuestionAdd: records.add_question,
     i.Answered: records.answered,
@@ -139,7 +141,8 @@ class Bot:
         if event.action is None and (event.from_other_org or not event.addressed):
             # overheard, or someone from another organisation (a customer in a shared
             # channel, who may never run commands here): track their questions, say nothing
-            env = JobEnv(sessions=self.sessions, settings=self.settings, words=self.words)
+            env = JobEnv(sessions=self.sessions, settings=self.settings, words=self.words,
+                         now=event.occurred_at)  # fmt: skip
             outcome = channel_talk.overheard(session, tenant, event, env)
             posting.post(session, tenant_id=tenant.id, outcome=outcome, origin=origin,
                          now=event.occurred_at)  # fmt: skip
@@ -218,7 +221,10 @@ class Bot:
                 "too_long",
                 limit=self.settings.max_message_chars,
                 size=len(text),
-                text=text[:20000],  # handed back so that splitting it needs no retyping
+                # handed back so that splitting it needs little retyping, as much of it as
+                # any platform shows in one piece; the reply says how much more was not saved
+                text=text[:QUOTE_CHARS],
+                rest=max(len(text) - QUOTE_CHARS, 0),
             )
         parsed = grammar.parse(
             text,

@@ -69,9 +69,13 @@ class Words:
         self.env.filters["money"] = _money
         self.env.filters["mention"] = mentions.marker
 
-    def __call__(self, locale: str, key: str, *, tz: str = "UTC", **params: Any) -> str:
+    def __call__(
+        self, locale: str, key: str, *, tz: str = "UTC", now: datetime | None = None, **params: Any
+    ) -> str:
+        """`now`: when the words are said; dates in another year than now's show their year
+        (without it, no year is shown)."""
         module, _, macro = key.partition(".")
         template = self.env.get_template(f"{locale}/{module}.j2")
-        mod = template.make_module({"locale": locale, "tz": tz})
+        mod = template.make_module({"locale": locale, "tz": tz, "now": now})
         text = str(getattr(mod, macro)(**params))
         return "\n".join(line.rstrip() for line in text.splitlines() if line.strip())

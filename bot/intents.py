@@ -24,6 +24,7 @@ class LogTouch:
     next_step: str | None
     due: datetime | None
     tags: tuple[str, ...]
+    due_all_day: bool = False  # no time written: `due` is that day's 00:00
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -43,6 +44,16 @@ class TaskAdd:
     customer: CustomerRef
     text: str
     due: datetime
+    due_all_day: bool = False  # no time written: `due` is that day's 00:00
+
+
+@dataclass(frozen=True, kw_only=True)
+class TaskReschedule:
+    """`/task T5 Fri`, `/待办 T5 周五`: move a task's deadline."""
+
+    task_id: int
+    due: datetime
+    due_all_day: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -63,6 +74,7 @@ class ActionItem:
     owner: str | None  # @token; None means the speaker
     text: str
     due: datetime | None
+    due_all_day: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -170,6 +182,7 @@ Intent = (
     LogTouch
     | DealCommand
     | TaskAdd
+    | TaskReschedule
     | TaskList
     | MeetingAdd
     | MinutesAdd

@@ -52,6 +52,63 @@ COMMANDS: dict[str, str] = {
     "关联": "link",
 }
 
+# The kinds of touch, as people write them (the word right after the customer in /log),
+# → Activity.type. /progress counts call, visit and meeting: a call on the phone or by voice
+# chat is a call; any face-to-face talk (拜访, 上门, 面谈, 见面) a visit; a conference,
+# phone or video, a meeting; written chat (微信沟通) is chat.
+TOUCH_TYPES: dict[str, str] = {
+    "call": "call",
+    "phone": "call",
+    "电话": "call",
+    "通话": "call",
+    "打电话": "call",
+    "来电": "call",
+    "去电": "call",
+    "电话沟通": "call",
+    "微信电话": "call",
+    "微信语音": "call",
+    "语音通话": "call",
+    "visit": "visit",
+    "onsite": "visit",
+    "拜访": "visit",
+    "拜访了": "visit",
+    "上门": "visit",
+    "上门拜访": "visit",
+    "面谈": "visit",
+    "见面": "visit",
+    "meeting": "meeting",
+    "会议": "meeting",
+    "会面": "meeting",
+    "开会": "meeting",
+    "电话会议": "meeting",
+    "视频会议": "meeting",
+    "线上会议": "meeting",
+    "email": "email",
+    "mail": "email",
+    "邮件": "email",
+    "发邮件": "email",
+    "chat": "chat",
+    "wechat": "chat",
+    "微信": "chat",
+    "微信沟通": "chat",
+    "聊天": "chat",
+    "im": "chat",
+    "note": "note",
+    "备注": "note",
+}
+
+
+def reserved(word: str) -> str | None:
+    """A word that is never taken for a customer's name unless quoted or already one:
+    "type" (a kind of touch) or "command" (a command's name); None for any other word."""
+    w = word.lstrip("/").casefold()
+    if w in TOUCH_TYPES:
+        return "type"
+    if w in COMMANDS or w == "dealbot":
+        return "command"
+    return None
+
+
 _TOKEN = re.compile(r'"([^"]*)"?|「([^」]*)」?|(\S+)')
 _REF = {"deal": "D", "task": "T", "question": "Q", "requirement": "R", "meeting": "M"}
 

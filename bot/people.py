@@ -8,8 +8,10 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot import mentions
 from bot.context import Context, UserError
-from bot.events import Event
+from bot.customers import by_likeness, name_key
+from bot.events import MENTION, Event, Mention, mention_token
 from bot.settings import Settings
 from storage.models import Identity, Person, Team, Tenant, Workspace
 
@@ -47,8 +49,12 @@ def person_for(
     now: datetime,
     timezone: str | None = None,
     locale: str | None = None,
+    noted: list[Person] | None = None,
 ) -> Person:
-    """The person behind a platform identity; created on first sight (the first one is admin)."""
+    """The person behind a platform identity; created on first sight (the first one is admin).
+
+    Someone created here is appended to `noted`, for the reply that named them to say so.
+    """
     ident = session.scalar(
         select(Identity).where(
             Identity.tenant_id == tenant.id,
@@ -92,6 +98,8 @@ def person_for(
         )
     )
     session.flush()
+    if noted is not None:
+        noted.append(person)
     return person
 
 
@@ -117,12 +125,28 @@ def refresh_profile(session: Session, person: Person, event: Event) -> None:
             ident.handle = event.user_name
 
 
-def resolve_mention(ctx: Context, token: str) -> Person:
-    """`@bob` → a person: by the platform's mention, else by a known handle or name."""
+def resolve_mention(ctx: Context, token: str, *, new: list[Person] | None = None) -> Person:
+    """`@bob` → a person. The one rule for every name a command takes:
+
+    1. The platform's own mention of a user (it carries their user id: the platform vouches
+       that they exist) is that person, created on first sight like anyone who writes.
+    2. Else a known handle or name, exactly (case aside).
+    3. Else a name that looks like someone within the asker's reach (`customers.looks_like`:
+       @小章 for @小张, @王经里 for @王经理) is a slip: "did you mean", nothing created. Only
+       people within reach are ever suggested.
+    4. Else the name is new. A name typed where the platform has no user behind it (the
+       console: its mentions carry no user id; a person there is known by the name they
+       speak under) becomes a person only in a command that introduces people — `/team`,
+       `/role`, which pass `new` and say in their reply who was added. Anywhere else it is
+       unknown, and nobody is made up.
+    """
+    typed: Mention | None = None
     for m in ctx.event.mentions:
-        if m.outsider and m.token == token:
+        if m.token != token:
+            continue
+        if m.outsider:
             raise UserError("outsider_mentioned", name=m.name)
-        if m.token == token:
+        if m.user_id:
             return person_for(
                 ctx.session,
                 ctx.tenant,
@@ -130,8 +154,33 @@ def resolve_mention(ctx: Context, token: str) -> Person:
                 user_id=m.user_id,
                 name=m.name,
                 now=ctx.now,
+                noted=new,
             )
-    handle = token.lstrip("@").casefold()
+        typed = m
+        break
+    name = typed.name if typed is not None else token.lstrip("@")
+    found = _named(ctx, name)
+    if found is not None:
+        return found
+    near = similar_people(ctx, name)
+    if near:
+        raise UserError("person_near", name=token, people=near, lines=_retyped(ctx, token, near))
+    if typed is not None and new is not None and name:
+        return person_for(
+            ctx.session,
+            ctx.tenant,
+            platform=ctx.event.platform,
+            user_id=name,
+            name=name,
+            now=ctx.now,
+            noted=new,
+        )
+    raise UserError("unknown_person", name=token)
+
+
+def _named(ctx: Context, name: str) -> Person | None:
+    """The one person in the tenant with this handle or name (case aside), if exactly one."""
+    handle = name.casefold()
     found = (
         ctx.session.scalars(
             select(Person)
@@ -145,9 +194,54 @@ def resolve_mention(ctx: Context, token: str) -> Person:
         .unique()
         .all()
     )
-    if len(found) == 1:
-        return found[0]
-    raise UserError("unknown_person", name=token)
+    return found[0] if len(found) == 1 else None
+
+
+def similar_people(ctx: Context, name: str) -> list[Person]:
+    """The people within the asker's reach whose name or handle `name` looks like, likest
+    first: all that "did you mean" may offer (never anyone out of reach)."""
+    rows = ctx.session.execute(
+        select(Person, Identity.handle)
+        .outerjoin(Identity, Identity.person_id == Person.id)
+        .where(Person.tenant_id == ctx.tenant.id, ctx.reach.owned(Person.id))
+        .order_by(Person.id)
+    ).all()
+    keys: dict[str, str] = {}
+    people: dict[str, Person] = {}
+    for person, handle in rows:
+        for shown in (person.display_name, handle):
+            label = f"{person.id}:{shown}"
+            if shown and label not in keys:
+                keys[label], people[label] = name_key(shown), person
+    likest = by_likeness(name, keys)
+    return list({people[label].id: people[label] for label in likest}.values())
+
+
+def seen_person(ctx: Context, token: str) -> Person:
+    """Someone a view may show: within the asker's reach. Anyone else — unknown, a slip, or
+    out of reach — gets one answer, word for word the same whoever it is about: no one by
+    that name that you can see (with the names within reach it may be a slip for)."""
+    try:
+        person: Person | None = resolve_mention(ctx, token)
+    except UserError:
+        person = None
+    if person is not None and ctx.reach.person(person.id):
+        return person
+    name = next((m.name for m in ctx.event.mentions if m.token == token), token.lstrip("@"))
+    near = similar_people(ctx, name)
+    raise UserError("no_one_seen", name="@" + name, people=near, lines=_retyped(ctx, token, near))
+
+
+def _retyped(ctx: Context, token: str, people: list[Person]) -> list[str]:
+    """The line as sent, with `token` naming each of `people` instead: one to send back."""
+    text = ctx.event.text or ""
+    lines = []
+    for p in people:
+        marker = mentions.marker(p.id)
+        lines.append(
+            MENTION.sub(lambda m, to=marker: to if mention_token(m[1]) == token else m[0], text)
+        )
+    return [line for line in lines if line != text]
 
 
 def manager_of(session: Session, person: Person) -> Person | None:

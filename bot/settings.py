@@ -6,11 +6,21 @@ bot/config.py reads these from TOML (and secrets from the environment); tests bu
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import time
-from functools import cached_property
+from datetime import date, time
+from functools import cache, cached_property
 
 from bot.pipeline import Pipeline
-from bot.worktime import WorkCalendar
+from bot.worktime import CN_ZONES, WorkCalendar, default_holidays
+
+
+def zone_locale(zone: str) -> str:
+    """The language of a tenant in `zone` when none is configured."""
+    return "zh_CN" if zone in CN_ZONES else "en"
+
+
+def zone_currency(zone: str, locale: str) -> str:
+    """The currency of a tenant in `zone`, speaking `locale`, when none is configured."""
+    return "CNY" if zone in CN_ZONES or locale == "zh_CN" else "USD"
 
 
 @dataclass(kw_only=True)
@@ -28,19 +38,60 @@ class Rules:
 @dataclass(kw_only=True)
 class Settings:
     timezone: str = "UTC"
-    locale: str = "en"
-    currency: str | None = None  # None: CNY for zh_CN tenants, USD otherwise
+    # "" (not configured): the zone's language, zh_CN in a mainland-China zone, else en
+    locale: str = ""
+    currency: str | None = None  # None: CNY in a mainland-China zone or for zh_CN, else USD
     day_start: time = time(9, 0)
     day_end: time = time(18, 0)
-    holidays: str | None = None  # None: weekends only; "CN": mainland China's official calendar
+    # "auto": mainland China's official calendar for a tenant in a mainland-China zone, weekends
+    # only elsewhere; "CN": that calendar for every tenant; None: weekends only
+    holidays: str | None = "auto"
+    # the admin's own list, e.g. the State Council's schedule for a year the package lacks
+    extra_holidays: frozenset[date] = frozenset()
+    extra_workdays: frozenset[date] = frozenset()
     pipeline: Pipeline = field(default_factory=Pipeline)
     rules: Rules = field(default_factory=Rules)
     max_message_chars: int = 4000
+    # the zone `locale` was taken from, when none was configured ("": it was configured), so
+    # that a copy in another zone (dataclasses.replace, as `console --tz` makes) speaks that
+    # zone's language; not compared: settings that speak the same are the same
+    locale_zone: str = field(default="", repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.locale_zone and self.locale != zone_locale(self.locale_zone):
+            self.locale_zone = ""  # a language was given since: it stays
+        if not self.locale or self.locale_zone not in ("", self.timezone):
+            self.locale, self.locale_zone = zone_locale(self.timezone), self.timezone
 
     @property
     def default_currency(self) -> str:
-        return self.currency or ("CNY" if self.locale == "zh_CN" else "USD")
+        return self.currency or zone_currency(self.timezone, self.locale)
 
     @cached_property
     def calendar(self) -> WorkCalendar:
-        return WorkCalendar(day_start=self.day_start, day_end=self.day_end, holidays=self.holidays)
+        """The working calendar in the configured zone (a tenant's own: `calendar_for`)."""
+        return self.calendar_for(self.timezone)
+
+    def calendar_for(self, zone: str) -> WorkCalendar:
+        """The working calendar of a tenant in `zone`."""
+        holidays = default_holidays(zone) if self.holidays == "auto" else self.holidays
+        return _calendar(
+            self.day_start, self.day_end, holidays, self.extra_holidays, self.extra_workdays
+        )
+
+
+@cache
+def _calendar(
+    start: time,
+    end: time,
+    holidays: str | None,
+    extra_holidays: frozenset[date],
+    extra_workdays: frozenset[date],
+) -> WorkCalendar:
+    return WorkCalendar(
+        day_start=start,
+        day_end=end,
+        holidays=holidays,
+        extra_holidays=extra_holidays,
+        extra_workdays=extra_workdays,
+    )

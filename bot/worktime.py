@@ -3,6 +3,12 @@
 `WorkCalendar` is pure: callers pass the clock in, every datetime is aware, and results come
 back in the local zone `tz` (an IANA name). Hours are counted in local wall-clock time, so a
 9-18 day is nine hours even on a DST-change date.
+
+Holidays: weekends always; mainland China's official holidays and make-up working days with
+`holidays="CN"` (the default for a tenant in a mainland-China zone, see `default_holidays`);
+and an admin's own list (`extra_holidays`, `extra_workdays`), which wins over the package and,
+for a year the package has no official schedule for, *is* that year's schedule. A year with
+neither degrades to weekends only, with one warning in the log per process and year.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from zoneinfo import ZoneInfo
 log = logging.getLogger(__name__)
 
 
+@cache
 def official_cn_years() -> frozenset[int]:
     """Years for which the installed `holidays` package has the State Council's schedule.
 
@@ -41,7 +48,8 @@ def _cn_year(year: int) -> tuple[frozenset[date], frozenset[date]] | None:
         if year not in official_cn_years():
             log.warning(
                 "No official CN holiday schedule for %s in the holidays package; "
-                "treating %s as weekends-only",
+                "treating %s as weekends-only until [bot] extra_holidays and extra_workdays "
+                "list it (or a newer holidays release has it)",
                 year,
                 year,
             )
@@ -57,6 +65,19 @@ def _cn_year(year: int) -> tuple[frozenset[date], frozenset[date]] | None:
     except Exception as e:  # noqa: BLE001 - the calendar must degrade, never take the bot down
         log.warning("CN holidays for %s failed (%r); treating %s as weekends-only", year, e, year)
         return None
+
+
+# Zones of mainland China, where the State Council's calendar is the working calendar
+# (Hong Kong, Macau and Taipei have calendars of their own).
+CN_ZONES = frozenset(
+    {"Asia/Shanghai", "Asia/Chongqing", "Asia/Chungking", "Asia/Harbin", "Asia/Urumqi",
+     "Asia/Kashgar", "PRC"}
+)  # fmt: skip
+
+
+def default_holidays(zone: str) -> str | None:
+    """The holiday calendar a tenant in `zone` gets without configuring one."""
+    return "CN" if zone in CN_ZONES else None
 
 
 def _aware(wall: datetime, tz: str) -> datetime:
@@ -77,22 +98,45 @@ class WorkCalendar:
         day_start: time = time(9, 0),
         day_end: time = time(18, 0),
         holidays: str | None = None,
+        extra_holidays: frozenset[date] = frozenset(),
+        extra_workdays: frozenset[date] = frozenset(),
     ) -> None:
         if day_start >= day_end:
             raise ValueError(f"day_start {day_start} must be before day_end {day_end}")
         if holidays not in (None, "CN"):
             raise ValueError(f"unsupported holiday calendar {holidays!r}; use None or 'CN'")
+        if both := sorted(set(extra_holidays) & set(extra_workdays)):
+            raise ValueError(f"{both[0]} is both a holiday and a working day")
         self.day_start = day_start
         self.day_end = day_end
         self.holidays = holidays
+        self.extra_holidays = frozenset(extra_holidays)
+        self.extra_workdays = frozenset(extra_workdays)
+        # years the admin gave the schedule of: the package's guess is not asked for them
+        self._listed_years = frozenset(d.year for d in self.extra_holidays | self.extra_workdays)
 
     def is_working_day(self, day: date) -> bool:
+        if day in self.extra_workdays:
+            return True
+        if day in self.extra_holidays:
+            return False
         weekday = day.weekday() < 5
-        cn = _cn_year(day.year) if self.holidays == "CN" else None
+        if self.holidays != "CN":
+            return weekday
+        if day.year in self._listed_years and day.year not in official_cn_years():
+            return weekday  # the admin's list is this year's schedule: no guess, no warning
+        cn = _cn_year(day.year)
         if cn is None:
             return weekday
         off, worked = cn
         return day in worked or (weekday and day not in off)
+
+    def working_hours(self, day: date, tz: str) -> tuple[datetime, datetime] | None:
+        """(start, end) of `day`'s working hours in `tz`; None when it is not a working day."""
+        if not self.is_working_day(day):
+            return None
+        start = datetime.combine(day, self.day_start)
+        return _aware(start, tz), _aware(datetime.combine(day, self.day_end), tz)
 
     def _next_day(self, day: date) -> date:
         day += timedelta(days=1)
@@ -112,6 +156,12 @@ class WorkCalendar:
         """Start of the first working day strictly after `after`'s local date."""
         day = self._next_day(_wall(after, tz).date())
         return _aware(datetime.combine(day, self.day_start), tz)
+
+    def is_working_time(self, at: datetime, tz: str) -> bool:
+        """Whether `at` falls in working hours, their end included (what is due "by close",
+        as `add_working_hours` lands it, still goes out): when rule-driven pushes go out."""
+        wall = _wall(at, tz)
+        return self.is_working_day(wall.date()) and self.day_start <= wall.time() <= self.day_end
 
     def working_moment(self, at: datetime, tz: str) -> datetime:
         """`at` if inside working time, else the start of the next working time."""

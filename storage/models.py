@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -99,6 +100,9 @@ class Person(Base):
     timezone: Mapped[str | None] = mapped_column(String(64))
     locale: Mapped[str | None] = mapped_column(String(10))
     created_at: Mapped[datetime]
+    # the local date (their zone) of the last morning their daily digest was settled: sent,
+    # or found with nothing to report, so it does not fire later that day
+    digest_checked_on: Mapped[date | None] = mapped_column(Date)
 
 
 class Identity(Base):

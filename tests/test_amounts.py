@@ -5,7 +5,14 @@ from decimal import Decimal
 
 import pytest
 
-from bot.parse.amounts import Amount, format_amount, parse_amount, parse_duration
+from bot.parse.amounts import (
+    MAX_AMOUNT,
+    Amount,
+    format_amount,
+    out_of_range,
+    parse_amount,
+    parse_duration,
+)
 
 AMOUNTS = [
     ("120000", Decimal(120000), None),
@@ -173,3 +180,89 @@ FORMATS = [
 @pytest.mark.parametrize(("value", "currency", "locale", "expected"), FORMATS)
 def test_format_amount(value, currency, locale, expected):
     assert format_amount(value, currency, locale) == expected
+
+
+# -- issue 9: amounts in Chinese words, approximate amounts, absurd amounts ------------------------
+
+CN_WORDS = [
+    ("一百万", Decimal(1000000)),
+    ("五十万", Decimal(500000)),
+    ("八千", Decimal(8000)),
+    ("1百万", Decimal(1000000)),
+    ("3百万", Decimal(3000000)),
+    ("十万", Decimal(100000)),
+    ("十二万", Decimal(120000)),
+    ("一百二十万", Decimal(1200000)),
+    ("两万五", Decimal(25000)),  # the next unit down: 2万5千
+    ("1万5", Decimal(15000)),
+    ("一千二", Decimal(1200)),
+    ("一千零五元", Decimal(1005)),
+    ("三亿五千万", Decimal(350000000)),
+    ("一亿五", Decimal(150000000)),
+    ("12万5千", Decimal(125000)),
+    ("五十万元", Decimal(500000)),
+    ("八千块", Decimal(8000)),
+    ("一万亿", Decimal(10**12)),  # the largest amount there is
+    ("９千", Decimal(9000)),
+]
+
+
+@pytest.mark.parametrize(("text", "value"), CN_WORDS)
+def test_amounts_in_chinese_words(text, value):
+    assert parse_amount(text) == Amount(value, "CNY")
+    assert str(parse_amount(text).value) == str(value)
+
+
+def test_chinese_words_keep_a_written_currency():
+    assert parse_amount("$一百万") == Amount(Decimal(1000000), "USD")
+
+
+APPROXIMATE = [
+    ("20万左右", Decimal(200000), "CNY"),
+    ("约50万", Decimal(500000), "CNY"),
+    ("大约八千", Decimal(8000), "CNY"),
+    ("五十万左右", Decimal(500000), "CNY"),
+    ("~120k", Decimal(120000), None),
+    ("～120k", Decimal(120000), None),
+    ("about 120k", Decimal(120000), None),
+    ("around $5k", Decimal(5000), "USD"),
+]
+
+
+@pytest.mark.parametrize(("text", "value", "currency"), APPROXIMATE)
+def test_approximate_amounts(text, value, currency):
+    assert parse_amount(text) == Amount(value, currency, approx=True)
+    assert parse_amount(text) != Amount(value, currency)  # the reply can say "about"
+
+
+@pytest.mark.parametrize(
+    "text", ["百万", "五十", "三", "二〇二六", "一二三", "万万", "十百", "五千零", "两万15", "左右"]
+)
+def test_chinese_words_that_are_not_amounts(text):
+    assert parse_amount(text) is None
+    assert not out_of_range(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "十万亿",
+        "2万亿",
+        "1000000000001",
+        "1000000000000.01",
+        "1.234",  # finer than cents
+        "$1.999",
+        "9" * 40,
+        "9" * 40 + "万",
+        "1" + "0" * 30 + "k",
+    ],
+)
+def test_absurd_amounts_are_out_of_range_not_amounts(text):
+    assert parse_amount(text) is None
+    assert out_of_range(text)
+
+
+def test_the_largest_amount_is_one_trillion():
+    assert parse_amount("1000000000000") == Amount(MAX_AMOUNT, None)
+    assert parse_amount("1,000,000,000,000.00") == Amount(MAX_AMOUNT, None)
+    assert not out_of_range("1000000000000") and not out_of_range("tomorrow")

@@ -138,10 +138,10 @@ def test_role_team_and_target_changes_are_recorded(chat: Chat) -> None:
         {"role": "manager"},
     )
 
-    chat.say("boss", "/team east @bob @carl")
+    chat.say("boss", "/team east @bob @carl")  # the list replaces the team's: alice leaves
     changed = entries(chat, "team.set")[-1]
     assert changed.detail["before"]["members"] == [bob, alice]
-    assert changed.detail["after"]["members"] == [bob, alice, pid(chat, "carl")]
+    assert changed.detail["after"]["members"] == [bob, pid(chat, "carl")]
 
     chat.say("boss", "/role @alice manager")
     role = entries(chat, "person.role")[-1]

@@ -71,13 +71,13 @@ def test_defaults_without_a_file() -> None:
     assert config.outbox.claim_timeout_seconds == 120
     assert (config.outbox.batch_size, config.outbox.poll_seconds) == (50, 1.0)
     assert config.scheduler.interval_seconds == 30
-    assert config.bot.holidays == "none"
+    assert config.bot.holidays == "auto"  # the CN calendar for a mainland-China zone
     assert (config.slack, config.feishu, config.wecom) == (None, None, None)
     assert config.platforms == []
     settings = config.settings()
     assert settings.pipeline.stages == DEFAULT_STAGES
     assert settings.rules == Rules()
-    assert settings.holidays is None
+    assert settings.holidays == "auto"
     default = Settings()
     for name in ("timezone", "locale", "currency", "day_start", "day_end", "max_message_chars"):
         assert getattr(settings, name) == getattr(default, name), name
@@ -158,7 +158,7 @@ CASES = [
         '[bot]\ncurrency = "usd"',
         ["bot.currency: must be a 3-letter currency code in capitals like 'USD', not 'usd'"],
     ),
-    ("holidays", '[bot]\nholidays = "US"', ["bot.holidays: must be 'none' or 'CN', not 'US'"]),
+    ("holidays", '[bot]\nholidays = "US"', ["bot.holidays: must be 'auto', 'none' or 'CN', not 'US'"]),
     (
         "message size",
         "[bot]\nmax_message_chars = 50",

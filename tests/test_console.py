@@ -37,7 +37,7 @@ def test_tour_reps_log_touches_with_next_steps(tour: str) -> None:
         "✓ @alice logged a call with Acme: “Discussed pricing for 40 seats; they need SSO first.”"
         in tour
     )
-    assert "Next step T1: send quote — due Tue Dec 1 09:00" in tour
+    assert "Next step T1: send quote — due Tue Dec 1\n" in tour
 
 
 def test_tour_manager_sees_team_pipeline_and_rep_is_refused(tour: str) -> None:
@@ -62,7 +62,7 @@ def test_tour_handover_sends_history_to_new_owner(tour: str) -> None:
 
 
 def test_tour_minutes_action_items_become_tasks(tour: str) -> None:
-    assert "• T4 @alice: send revised quote — due Wed Dec 2 09:00" in tour
+    assert "• T4 @alice: send revised quote — due Wed Dec 2\n" in tour
     assert "→ @bob: New task from @alice's minutes (Acme) — T5: book the pilot" in tour
 
 
@@ -113,11 +113,11 @@ def tour_zh(tmp_path: Path) -> str:
 
 def test_tour_zh_covers_the_same_ground_in_chinese(tour_zh: str) -> None:
     assert "✓ @小李 记录了与华为的拜访：“客户关注交付周期和私有化部署”" in tour_zh
-    assert "下一步 T1：发方案 — 截止 12月4日 周五 09:00" in tour_zh
+    assert "下一步 T1：发方案 — 截止 12月4日 周五\n" in tour_zh
     assert "• D1“私有化部署项目” 50万元 — 华为，@小李" in tour_zh
     assert "[小李] /漏斗 @小赵\ndealbot → @小李 only: 超出你的查看范围" in tour_zh
     assert "→ @小李: 需求 R1（华为）已获全部确认人确认。" in tour_zh
-    assert "• T5 @王经理：预约试点 — 截止 12月4日 周五 09:00" in tour_zh
+    assert "• T5 @王经理：预约试点 — 截止 12月4日 周五\n" in tour_zh
     assert "→ @小张: @王经理 把客户华为交接给了你（原负责人 @小李）。" in tour_zh
     assert "你发送的内容：/会议 华为 2月30日 10:00" in tour_zh
 
@@ -146,8 +146,9 @@ def test_scheduler_script_fires_each_rule_at_its_moment(tmp_path: Path) -> None:
     assert "T1 snoozed until Tue Dec 8 09:00" in out
     assert "→ @bob: ┌─ Please confirm R1 · Acme (v1)" in blocks["2026-12-08 09:00"][0]
     assert "✓ @bob confirmed R1 v1 (Acme). Everyone has confirmed" in out
-    final = blocks["2026-12-14 09:00"][0]
+    final = blocks["2026-12-16 09:00"][0]
     assert "⚠ stale: D1 “40-seat license” $120,000" in final and "Globex" not in final
+    assert "1 working day over" in final
 
 
 def test_chinese_holidays_from_a_config_file(tmp_path: Path) -> None:
@@ -160,3 +161,125 @@ def test_chinese_holidays_from_a_config_file(tmp_path: Path) -> None:
     out = run_console(script, tmp_path / "cn.db", "--config", str(config))
     assert out.count("nothing due") == 2  # National Day: Oct 2 and Oct 7 are holidays
     assert "→ @小李: ┌─ ⏰ 到期提醒：T1 续签合同" in out.split(":tick 2026-10-08 09:00")[1]
+
+
+def test_console_clock_is_confirmed_and_never_ticks_backwards(tmp_path: Path) -> None:
+    out = run_console(
+        ":now 2026-12-01 09:00\n:tick 2026-11-30 09:00\n:tick 2026-12-01 09:00\n"
+        ":now 2026-11-20 09:00\n",
+        tmp_path / "clock.db",
+        "--tz",
+        "Asia/Shanghai",
+    )
+    assert ":now 2026-12-01 09:00\n  (clock set to Tue 2026-12-01 09:00 Asia/Shanghai)" in out
+    assert (
+        "  ! :tick 2026-11-30 09:00 is before the clock (Tue 2026-12-01 09:00 Asia/Shanghai): "
+        "time only moves forward, nothing ran." in out
+    )
+    assert "(tick 2026-12-01 09:00: nothing due)" in out  # the same time is not earlier
+    assert "(clock set to Fri 2026-11-20 09:00 Asia/Shanghai)" in out  # :now may go back
+
+
+def test_console_brackets_that_are_not_speakers(tmp_path: Path) -> None:
+    out = run_console(
+        "[]\n[小 李] /商机 华为 新建 项目 一百万\n[ ] hi\n[小李] /商机 华为 新建 项目 一百万\n"
+        "[bob smith] /deal Acme new seats 10k\n",
+        tmp_path / "speakers.db",
+        "--lang",
+        "zh_CN",
+    )
+    assert "[]\n  ! [] is not a speaker name" in out
+    assert "  ! [小 李] is not a speaker name: a name has no spaces" in out
+    assert "  ! [ ] is not a speaker name" in out
+    assert "  ! [bob smith] is not a speaker name" in out and "Acme" not in out.split("smith]")[2]
+    assert "the speaker is still me" in out and "the speaker is still 小李" in out
+    assert out.count("新建商机") == 1  # only [小李]'s line reached the bot
+
+
+def _interactive(tmp_path: Path, steps: list[tuple[bytes, str]],
+                 args: tuple[str, ...] = ()) -> tuple[str, int]:  # fmt: skip
+    """Type each step's keys into an interactive console on a real terminal, waiting for the
+    text it expects back; returns the screen and the exit status."""
+    import os
+    import pty
+    import select
+    import time
+
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: the console on a terminal
+        env = {**os.environ, "HOME": str(tmp_path)}
+        os.chdir(tmp_path)  # where its log file goes
+        os.execve(str(DEALBOT), [str(DEALBOT), "console", "--db", str(tmp_path / "i.db"), *args],
+                  env)  # fmt: skip
+
+    screen = b""
+
+    def wait_for(text: str, seconds: float = 30) -> None:
+        """Until `text` shows after what the screen showed before."""
+        nonlocal screen
+        start, end = len(screen), time.monotonic() + seconds
+        while text not in screen[start:].decode(errors="replace") and time.monotonic() < end:
+            if select.select([fd], [], [], 0.2)[0]:
+                try:
+                    chunk = os.read(fd, 4096)
+                except OSError:  # the console closed its terminal
+                    return
+                if not chunk:
+                    return
+                screen += chunk
+
+    status = None
+    try:
+        wait_for("[me] ")
+        for keys, expect in steps:
+            os.write(fd, keys)
+            wait_for(expect)
+        for _ in range(300):
+            done, code = os.waitpid(pid, os.WNOHANG)
+            if done:
+                status = os.waitstatus_to_exitcode(code)
+                break
+            time.sleep(0.1)
+    finally:
+        if status is None:  # still running: it did not quit
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+        os.close(fd)
+    return screen.decode(errors="replace"), -1 if status is None else status
+
+
+def test_interactive_ctrl_c_clears_the_line_and_ctrl_d_quits(tmp_path: Path) -> None:
+    screen, status = _interactive(
+        tmp_path,
+        [
+            ("[小李] /商机 华为 新建 项目 一百万".encode(), "一百万"),
+            (b"\x03", "\n[me] "),  # Ctrl-C: the half-typed line is dropped, the console stays
+            (b"/deal Acme new seats 10k\r", "\n[me] "),
+            ("[小李] /客户 华为\r".encode(), "\n[小李] "),
+            (b"\x04", "\n"),  # Ctrl-D: quit
+        ],
+    )
+    assert "Ctrl-C clears the line, Ctrl-D quits" in screen
+    assert "(line cleared; Ctrl-D or :quit leaves)" in screen
+    assert "New deal D1 “seats” $10,000 for Acme" in screen  # still there after Ctrl-C
+    assert "“华为”" in screen.split("/客户 华为", 1)[1] and "D1“项目”" not in screen
+    assert status == 0
+
+
+def test_interactive_warnings_go_to_a_log_file_not_between_the_lines(tmp_path: Path) -> None:
+    """2027 has no official CN holiday schedule yet: the calendar falls back and warns. In a
+    terminal that warning must not appear among the conversation's lines."""
+    screen, status = _interactive(
+        tmp_path,
+        [
+            (b":now 2026-12-30 10:00\r", "clock set"),
+            (b"/task Acme call back 2027-01-05 10:00\r", "\n[me] "),
+            (b":tick 2027-01-05 10:00\r", "\n[me] "),
+            (b"\x04", "\n"),
+        ],
+        args=("--tz", "Asia/Shanghai"),
+    )
+    assert status == 0
+    assert "Warnings go to dealbot.log" in screen
+    assert "WARNING" not in screen and "2027" in screen
+    assert "2027" in (tmp_path / "dealbot.log").read_text(encoding="utf-8")

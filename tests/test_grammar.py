@@ -23,6 +23,11 @@ def at(day: int, hour: int = 9, minute: int = 0, month: int = 12) -> datetime:
     return datetime(2026, month, day, hour, minute, tzinfo=SH)
 
 
+def whole(day: int, month: int = 12, year: int = 2026) -> dict:
+    """A deadline without a time: the whole day, stored as its 00:00 with the flag."""
+    return {"due": datetime(year, month, day, tzinfo=SH), "due_all_day": True}
+
+
 def cust(name: str, quoted: bool = False) -> i.CustomerRef:
     return i.CustomerRef(name=name, quoted=quoted)
 
@@ -37,6 +42,7 @@ def log(
     tags=(),
     deal_ref=None,
     quoted=False,
+    due_all_day=False,
 ):  # type: ignore[no-untyped-def]
     return i.LogTouch(
         customer=cust(name, quoted),
@@ -47,6 +53,7 @@ def log(
         next_step=next_step,
         due=due,
         tags=tags,
+        due_all_day=due_all_day,
     )
 
 
@@ -68,8 +75,8 @@ LOG = [
             "Discussed pricing for 40 seats; they need SSO first.",
             "call",
             "send quote",
-            at(1),
-            ("pricing",),
+            tags=("pricing",),
+            **whole(1),
         ),
     ),
     (
@@ -121,7 +128,7 @@ LOG = [
     ),
     (
         "/log Acme call talked NEXT: demo before Fri",
-        log("Acme", "talked NEXT: demo before Fri", "talked", "call", "demo", at(4)),
+        log("Acme", "talked NEXT: demo before Fri", "talked", "call", "demo", **whole(4)),
     ),
     (
         "/log Acme call talked next: send quote by 12-05 15:00",
@@ -143,8 +150,8 @@ LOG = [
             "客户关注交付周期和私有化部署",
             "visit",
             "发方案",
-            at(4),
-            ("交付",),
+            tags=("交付",),
+            **whole(4),
         ),
     ),
     (
@@ -163,7 +170,7 @@ LOG = [
     ("／记录 华为 备注 全角斜杠", log("华为", "全角斜杠", "全角斜杠", "note")),
     (
         "/记录 华为 电话 聊了 下一步：发合同 12月5日前",
-        log("华为", "聊了 下一步：发合同 12月5日前", "聊了", "call", "发合同", at(5)),
+        log("华为", "聊了 下一步：发合同 12月5日前", "聊了", "call", "发合同", **whole(5)),
     ),
     (
         "/记录 华为 拜访 交流 下一步：下周一上午10点复盘",
@@ -216,13 +223,13 @@ OTHERS = [
     ),
     (
         "/task Acme send contract Fri",
-        i.TaskAdd(customer=cust("Acme"), text="send contract", due=at(4)),
+        i.TaskAdd(customer=cust("Acme"), text="send contract", **whole(4)),
     ),
     (
         "/task Acme send contract next Monday",
-        i.TaskAdd(customer=cust("Acme"), text="send contract", due=at(7)),
+        i.TaskAdd(customer=cust("Acme"), text="send contract", **whole(7)),
     ),
-    ("/task Acme renew in 3 days", i.TaskAdd(customer=cust("Acme"), text="renew", due=at(3))),
+    ("/task Acme renew in 3 days", i.TaskAdd(customer=cust("Acme"), text="renew", **whole(3))),
     (
         "/task Acme year-end review 2026-12-31 17:00",
         i.TaskAdd(customer=cust("Acme"), text="year-end review", due=at(31, 17)),
@@ -235,8 +242,8 @@ OTHERS = [
         "/待办 华为 确认交付周期明天下午3点",
         i.TaskAdd(customer=cust("华为"), text="确认交付周期", due=at(1, 15)),
     ),
-    ("/待办 华为 回访 3天后", i.TaskAdd(customer=cust("华为"), text="回访", due=at(3))),
-    ("/待办 华为 寄样品 后天", i.TaskAdd(customer=cust("华为"), text="寄样品", due=at(2))),
+    ("/待办 华为 回访 3天后", i.TaskAdd(customer=cust("华为"), text="回访", **whole(3))),
+    ("/待办 华为 寄样品 后天", i.TaskAdd(customer=cust("华为"), text="寄样品", **whole(2))),
     ("/task", i.TaskList(person=None)),
     ("/tasks", i.TaskList(person=None)),
     ("/tasks @alice", i.TaskList(person="@alice")),
@@ -290,8 +297,8 @@ OTHERS = [
             customer=cust("Acme"),
             text="Agreed on SSO scope. - @alice send revised quote by Wed - @bob book the pilot by Fri",
             items=(
-                i.ActionItem(owner="@alice", text="send revised quote", due=at(2)),
-                i.ActionItem(owner="@bob", text="book the pilot", due=at(4)),
+                i.ActionItem(owner="@alice", text="send revised quote", **whole(2)),
+                i.ActionItem(owner="@bob", text="book the pilot", **whole(4)),
             ),
         ),
     ),
@@ -307,8 +314,8 @@ OTHERS = [
             customer=cust("华为"),
             text="确认了部署范围。 - @小张 周三前发修订报价 - @小李 周五前预约试点",
             items=(
-                i.ActionItem(owner="@小张", text="发修订报价", due=at(2)),
-                i.ActionItem(owner="@小李", text="预约试点", due=at(4)),
+                i.ActionItem(owner="@小张", text="发修订报价", **whole(2)),
+                i.ActionItem(owner="@小李", text="预约试点", **whole(4)),
             ),
         ),
     ),
@@ -523,7 +530,7 @@ def test_next_monday_said_on_a_sunday_is_tomorrow() -> None:
         pipeline=Pipeline(),
     )
     assert parse("/task Acme review next Monday", sunday) == i.TaskAdd(
-        customer=cust("Acme"), text="review", due=at(30, month=11)
+        customer=cust("Acme"), text="review", **whole(30, month=11)
     )
 
 
@@ -537,7 +544,7 @@ def test_year_end_month_day_rolls_into_next_year() -> None:
     assert parse("/待办 华为 年后回访 1月5日", eve) == i.TaskAdd(
         customer=cust("华为"),
         text="年后回访",
-        due=datetime(2027, 1, 5, 9, 0, tzinfo=SH),
+        **whole(5, month=1, year=2027),
     )
 
 

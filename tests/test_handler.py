@@ -50,21 +50,21 @@ def test_log_keeps_words_verbatim_and_next_step_becomes_a_task(chat: Chat) -> No
     )
     reply = chat.say("alice", line)
     assert "New customer “Acme” created" in reply
-    assert "Next step T1: send quote — due Tue Dec 1 09:00" in reply
+    assert "Next step T1: send quote — due Tue Dec 1\n" in reply + "\n"  # a whole day
     [activity] = rows(chat, Activity)
     assert activity.type == "call"
     assert activity.text == line.split("call ", 1)[1]
     assert activity.tags == ["pricing"]
     [task] = rows(chat, Task)
     assert task.text == "send quote"
-    assert task.due_at == datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    assert (task.due_at, task.due_all_day) == (datetime(2026, 12, 1, tzinfo=UTC), True)
     assert task.source_activity_id == activity.id
 
 
 def test_next_step_without_date_defaults_to_next_working_day(chat: Chat) -> None:
     chat.at("2026-12-04 16:00")  # a Friday
     reply = chat.say("alice", "/log Acme call talked. next: send deck")
-    assert "due Mon Dec 7 09:00 (no date given: next working day)" in reply
+    assert "due Mon Dec 7 (no date given: next working day)" in reply
 
 
 def test_customer_matching_exact_alias_prefix_and_quoted(chat: Chat) -> None:
@@ -205,8 +205,8 @@ def test_meeting_and_minutes_action_items_become_tasks(chat: Chat) -> None:
         "- @bob book the pilot by Fri",
     )
     assert "meeting M1" in reply
-    assert "@alice: send revised quote — due Wed Dec 2 09:00" in reply
-    assert "@bob: book the pilot — due Fri Dec 4 09:00" in reply
+    assert "@alice: send revised quote — due Wed Dec 2\n" in reply
+    assert "@bob: book the pilot — due Fri Dec 4" in reply
     tasks = rows(chat, Task)
     assert [(t.text, t.source_meeting_id) for t in tasks] == [
         ("send revised quote", 1),
@@ -235,7 +235,8 @@ def test_a_retried_delivery_changes_nothing(chat: Chat) -> None:
 def test_oversized_message_is_refused_and_nothing_saved(chat: Chat) -> None:
     line = "/log Acme call " + "x" * 5000
     reply = chat.say("alice", line)
-    assert "the limit is 4000" in reply and line in reply
+    assert "the limit is 4000" in reply and line[:3000] in reply  # at most 3,000 quoted back
+    assert line[:3001] not in reply and "2015 more characters, not shown here and not saved" in reply
     assert rows(chat, Activity) == []
 
 
@@ -271,7 +272,7 @@ def test_digest_lists_stale_deals_riskiest_first(chat: Chat) -> None:
     chat.say("alice", "/deal Small new small 1k")
     chat.say("alice", "/deal Big new big 900k")
     chat.say("carl", "/deal Fresh new fresh 500k")
-    chat.at("2026-12-09 10:00")
+    chat.at("2026-12-10 10:00")  # Mon Nov 30 + 8 working days: 1 over what a lead may rest
     chat.say("carl", "/log Fresh call still warm")
     reply = chat.say("bob", "/digest")
     assert reply.index("Big") < reply.index("Small")
@@ -326,3 +327,16 @@ def test_typed_control_characters_never_name_anyone(chat: Chat) -> None:
     assert "@boss" not in reply and "see 1 and  nul" in reply
     texts = [a.text for a in rows(chat, Activity)]
     assert texts == ["see 1 and  nul\nnext line"]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh_CN"])
+def test_a_long_task_list_says_how_many_it_left_out(sessions, lang: str) -> None:  # type: ignore[no-untyped-def]
+    from bot.commands.records import TASKS_SHOWN
+
+    chat = Chat(sessions, locale=lang)
+    for n in range(TASKS_SHOWN + 3):
+        chat.say("alice", f"/task Acme step{n} 2026-12-{1 + n % 28:02d} 10:00")
+    reply = chat.say("alice", "/tasks" if lang == "en" else "/待办")
+    assert reply.count("• T") == TASKS_SHOWN
+    assert ("…and 3 more" if lang == "en" else "……还有 3 条") in reply
+    assert f"({TASKS_SHOWN + 3})" in reply or f"（{TASKS_SHOWN + 3}）" in reply

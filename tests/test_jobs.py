@@ -9,6 +9,7 @@ from bot.delivery import RetryLater, Undeliverable
 from bot.settings import Settings
 from storage.models import OutboxItem
 from tests.chat import Chat, Clockwork
+from tests.test_reminders_digests import whole_day
 
 
 @pytest.fixture
@@ -34,7 +35,8 @@ def to(sent: list[tuple[str, str]], name: str, *, digest: bool = False) -> list[
 def test_followup_at_start_of_working_day_skipping_the_weekend(
     chat: Chat, clock: Clockwork
 ) -> None:
-    chat.say("alice", "/task Acme send quote tomorrow")  # due Saturday 09:00
+    chat.say("alice", "/task Acme send quote tomorrow")  # due Saturday, the whole day
+    whole_day(chat, 1)
     assert clock.tick("2026-12-05 09:00") == []
     assert clock.tick("2026-12-06 12:00") == []
     assert clock.tick("2026-12-07 08:59") == []
@@ -70,6 +72,7 @@ def test_followup_skips_chinese_holidays_and_honours_makeup_workdays(sessions) -
     clock = Clockwork(chat)
     clock.env.settings = chat.bot.settings
     chat.say("alice", "/task Acme renew contract 10-02")  # inside National Day (Oct 1-7)
+    whole_day(chat, 1)
     for day in range(2, 8):
         assert clock.tick(f"2026-10-0{day} 09:00") == [], day
     assert who(clock.tick("2026-10-08 09:00")) == ["alice"]
@@ -138,7 +141,10 @@ def test_answered_question_raises_nothing(chat: Chat, clock: Clockwork) -> None:
     assert to(sent, "alice") == [] and to(sent, "bob") == []
 
 
-def test_confirmer_reminded_after_a_working_day_once(chat: Chat, clock: Clockwork) -> None:
+def test_confirmer_reminded_after_a_working_day_then_each_working_day(
+    chat: Chat, clock: Clockwork
+) -> None:
+    # issue 9: a slow confirmer is reminded each working day, not once
     chat.say("alice", "/req Acme Data stays in the EU confirm @bob @carl")
     chat.click("carl", "req.confirm:1:1")
     clock.tick("2026-12-04 10:00")  # the requests to confirm, sent at once
@@ -146,8 +152,13 @@ def test_confirmer_reminded_after_a_working_day_once(chat: Chat, clock: Clockwor
     assert clock.tick("2026-12-06 10:00") == []  # Sunday
     [text] = to(clock.tick("2026-12-07 10:00"), "bob")
     assert "[req.confirm:1:1]" in text
-    assert to(clock.tick("2026-12-08 10:00"), "bob") == []
-    assert to(clock.tick("2026-12-08 10:00"), "carl") == []
+    assert to(clock.tick("2026-12-07 17:00"), "bob") == []  # once a day
+    assert to(clock.tick("2026-12-08 08:59"), "bob") == []  # before the working day starts
+    [text] = to(clock.tick("2026-12-08 09:00"), "bob")  # still waiting: again the next day
+    assert "[req.confirm:1:1]" in text
+    assert to(clock.tick("2026-12-08 10:00"), "carl") == []  # carl has answered
+    chat.click("bob", "req.confirm:1:1")
+    assert to(clock.tick("2026-12-09 09:00"), "bob") == []
 
 
 def test_a_late_run_delivers_what_fell_due_once(chat: Chat, clock: Clockwork) -> None:

@@ -188,11 +188,61 @@ def test_working_days_after(cal, start, days, tz, expected):
     assert got.isoformat() == expected
 
 
+def test_an_admin_list_is_the_schedule_of_a_year_the_package_lacks(caplog):
+    caplog.set_level(logging.WARNING, logger="bot.worktime")
+    cal = WorkCalendar(
+        holidays="CN",
+        extra_holidays=frozenset({date(2031, 10, 1), date(2031, 10, 2)}),
+        extra_workdays=frozenset({date(2031, 10, 11)}),
+    )
+    assert cal.is_working_day(date(2031, 10, 1)) is False  # listed
+    assert cal.is_working_day(date(2031, 10, 3)) is True  # a Friday the list leaves worked
+    assert cal.is_working_day(date(2031, 10, 11)) is True  # a Saturday worked
+    assert cal.is_working_day(date(2031, 10, 12)) is False  # an ordinary Sunday
+    assert [r for r in caplog.records if r.name == "bot.worktime"] == []  # no guess, no warning
+
+
+def test_an_admin_list_also_corrects_a_known_year_and_weekends_only_calendars():
+    fix = {"extra_holidays": frozenset({date(2026, 12, 31)}),
+           "extra_workdays": frozenset({date(2026, 10, 5)})}  # fmt: skip
+    cn, plain = WorkCalendar(holidays="CN", **fix), WorkCalendar(**fix)
+    assert cn.is_working_day(date(2026, 12, 31)) is False
+    assert cn.is_working_day(date(2026, 10, 5)) is True
+    assert cn.is_working_day(date(2026, 10, 6)) is False  # the package's schedule still holds
+    assert plain.is_working_day(date(2026, 12, 31)) is False
+    assert plain.is_working_day(date(2026, 10, 1)) is True
+
+
+@pytest.mark.parametrize(
+    ("zone", "expected"),
+    [(SH, "CN"), ("Asia/Urumqi", "CN"), ("Asia/Hong_Kong", None), (NY, None), ("UTC", None)],
+)
+def test_default_holidays_follow_the_zone(zone, expected):
+    assert worktime.default_holidays(zone) == expected
+
+
+def test_working_hours_of_a_day():
+    cal = WorkCalendar(holidays="CN")
+    assert cal.working_hours(date(2026, 10, 2), SH) is None  # National Day
+    start, end = cal.working_hours(date(2026, 10, 10), SH)  # a make-up Saturday
+    assert (start.isoformat(), end.isoformat()) == (
+        "2026-10-10T09:00:00+08:00",
+        "2026-10-10T18:00:00+08:00",
+    )
+
+
 @pytest.mark.parametrize(
     ("call", "kwargs"),
     [
         (WorkCalendar, {"day_start": time(18, 0), "day_end": time(9, 0)}),
         (WorkCalendar, {"holidays": "US"}),
+        (
+            WorkCalendar,
+            {
+                "extra_holidays": frozenset({date(2027, 1, 1)}),
+                "extra_workdays": frozenset({date(2027, 1, 1)}),
+            },
+        ),
         (lambda: WorkCalendar().add_working_hours(_dt("2026-11-30T10:00", SH), -1, SH), {}),
         (lambda: WorkCalendar().working_days_after(_dt("2026-11-30T10:00", SH), -1, SH), {}),
     ],

@@ -95,20 +95,36 @@ class Console:
             when = parse.parse_clock(d.arg, self.tz)
             if when is None:
                 self.say(f"  ! :{d.name} needs a time like 2026-12-01 09:00 (you wrote: {d.arg!r})")
+            elif d.name == "tick" and when < self.now():
+                self.say(
+                    f"  ! :tick {d.arg} is before the clock ({self._clock()}): time only moves "
+                    "forward, nothing ran. Use :now to set the clock back."
+                )
             else:
                 self.clock = when
                 if d.name == "tick":
                     self.tick(when)
+                else:
+                    self.say(f"  (clock set to {self._clock()})")
         elif d.name == "click":
             self.click(d.arg)
         elif d.name == "help":
             self.say(
                 "  :now 2026-12-01 09:00 · :tick <time> · :click <n|button id> · "
-                "[name] speaks as name · :quit"
+                "[name] speaks as name · :quit (or Ctrl-D; Ctrl-C clears the line)"
             )
         elif d.name == "bad":
             self.say(f"  ! unknown console command {d.arg!r}; try :help")
+        elif d.name == "not_speaker":
+            self.say(
+                f"  ! {d.arg} is not a speaker name: a name has no spaces and at most 64 "
+                f"characters, like [alice] or [小李]. Nothing was sent; the speaker is still "
+                f"{self.speaker}."
+            )
         return True
+
+    def _clock(self) -> str:
+        return f"{self.now().astimezone(self.tz):%a %Y-%m-%d %H:%M} {self.tz.key}"
 
     def click(self, arg: str) -> None:
         button = arg
@@ -162,13 +178,20 @@ def _interactive(console: Console) -> None:
     history = Path.home() / ".dealbot_history"
     if readline is not None and history.exists():
         readline.read_history_file(history)
-    console.say("dealbot console — #sales. /help for commands, :help for console controls.")
+    console.say(
+        "dealbot console — #sales. /help for commands, :help for console controls; "
+        "Ctrl-C clears the line, Ctrl-D quits. Warnings go to dealbot.log."
+    )
     try:
         while True:
             try:
                 line = input(f"[{console.speaker}] ")
-            except EOFError:
+            except EOFError:  # Ctrl-D
+                console.say("")
                 break
+            except KeyboardInterrupt:  # Ctrl-C: the line typed so far is dropped, not sent
+                console.say("^C (line cleared; Ctrl-D or :quit leaves)")
+                continue
             if not console.line(line):
                 break
     except KeyboardInterrupt:

@@ -12,11 +12,12 @@ from bot.events import MENTION, CardAction, Event, Mention, ReplyHandle, mention
 WORKSPACE = "local"
 CHANNEL = "sales"
 _SPEAKER = re.compile(r"^\[([^\]\s]{1,64})\]\s*(.*)$", re.DOTALL)
+_BRACKETS = re.compile(r"^\[[^\]]*\]")  # "[]", "[小 李]": shaped like a speaker, but not one
 
 
 @dataclass(frozen=True, kw_only=True)
 class Directive:
-    name: str  # now | tick | click | quit | help | comment | speaker | blank | bad
+    name: str  # now | tick | click | quit | help | comment | speaker | blank | bad | not_speaker
     arg: str = ""
 
 
@@ -28,6 +29,8 @@ def split_speaker(line: str) -> tuple[str | None, str]:
 def directive(rest: str) -> Directive | None:
     if not rest:
         return Directive(name="blank")
+    if (bad := _BRACKETS.match(rest)) and not _SPEAKER.match(rest):
+        return Directive(name="not_speaker", arg=bad.group(0))
     if rest.startswith("#") and (len(rest) == 1 or rest[1] in " #"):
         return Directive(name="comment", arg=rest)
     if rest.startswith(":"):
@@ -68,8 +71,10 @@ def event(payload: dict[str, str]) -> Event:
         channel_id=CHANNEL,
         text=text,
         action=CardAction(button_id=button) if button else None,
+        # a typed @name, not a user picked from a list: no user id vouches for it, so the core
+        # takes it as a name (bot.people.resolve_mention) and never makes a person of a typo
         mentions=tuple(
-            Mention(token=mention_token(m), user_id=m, name=m) for m in MENTION.findall(text or "")
+            Mention(token=mention_token(m), user_id="", name=m) for m in MENTION.findall(text or "")
         ),
         occurred_at=datetime.fromisoformat(payload["at"]),
         reply=ReplyHandle(conversation=CHANNEL, user_id=speaker,

@@ -29,7 +29,8 @@ def _admin_only(ctx: Context) -> None:
 
 def set_role(ctx: Context, intent: i.RoleSet) -> Outcome:
     _admin_only(ctx)
-    person = resolve_mention(ctx, intent.person)
+    new: list[Person] = []
+    person = resolve_mention(ctx, intent.person, new=new)
     if person.id == ctx.me.id and intent.role != "admin":
         admins = ctx.session.scalars(
             select(Person.id).where(Person.tenant_id == ctx.tenant.id, Person.role == "admin")
@@ -44,29 +45,53 @@ def set_role(ctx: Context, intent: i.RoleSet) -> Outcome:
         before={"role": before},
         after={"role": person.role},
     )
-    return Outcome().reply(ctx.t("admin.role_set", person=person, role=intent.role))
+    return Outcome().reply(ctx.t("admin.role_set", person=person, role=intent.role, new=new))
 
 
 def set_team(ctx: Context, intent: i.TeamSet) -> Outcome:
+    """`/team east @lead @a @b`: the team is exactly these people, led by the first. Everyone
+    it changes gets a line in the reply: who moved here from which team, who left it (a
+    member not named again is in no team afterwards), who leads it now instead of whom, and
+    who is new to dealbot."""
     _admin_only(ctx)
-    lead = resolve_mention(ctx, intent.lead)
-    members = [resolve_mention(ctx, m) for m in intent.members]
-    team = ctx.session.scalar(
-        select(Team).where(Team.tenant_id == ctx.tenant.id, Team.name == intent.name)
-    )
+    s = ctx.session
+    new: list[Person] = []
+    lead = resolve_mention(ctx, intent.lead, new=new)
+    named = {lead.id: lead}
+    for token in intent.members:
+        person = resolve_mention(ctx, token, new=new)
+        named.setdefault(person.id, person)
+    members = [p for p in named.values() if p.id != lead.id]
+    team = s.scalar(select(Team).where(Team.tenant_id == ctx.tenant.id, Team.name == intent.name))
     created = team is None
     if team is None:
         team = Team(tenant_id=ctx.tenant.id, name=intent.name)
-        ctx.session.add(team)
-    before = None if created else audit.team_state(ctx.session, team)
-    team.lead_id = lead.id
-    ctx.session.flush()
+        s.add(team)
+        s.flush()
+    before = None if created else audit.team_state(s, team)
+    old_lead = None
+    if team.lead_id is not None and team.lead_id != lead.id:
+        old_lead = s.get(Person, team.lead_id)
+    left = list(
+        s.scalars(
+            select(Person)
+            .where(Person.team_id == team.id, Person.id.not_in(list(named)))
+            .order_by(Person.id)
+        )
+    )
+    moved = [
+        (p, s.get_one(Team, p.team_id)) for p in named.values() if p.team_id not in (None, team.id)
+    ]
+    others = {t.id: (t, audit.team_state(s, t)) for _, t in moved}  # as they were
     promoted = lead.role == "rep"
     if promoted:
         lead.role = "manager"
-    lead.team_id = team.id
-    for m in members:
-        m.team_id = team.id
+    team.lead_id = lead.id
+    for p in named.values():
+        p.team_id = team.id
+    for p in left:
+        p.team_id = None
+    s.flush()
     if promoted:
         audit.record(
             ctx,
@@ -75,9 +100,16 @@ def set_team(ctx: Context, intent: i.TeamSet) -> Outcome:
             before={"role": "rep"},
             after={"role": "manager"},
         )
-    audit.record(
-        ctx, "team.set", f"team:{team.id}", before=before, after=audit.team_state(ctx.session, team)
-    )
+    audit.record(ctx, "team.set", f"team:{team.id}", before=before, after=audit.team_state(s, team))
+    for other, was in others.values():  # the teams people moved out of changed too
+        audit.record(
+            ctx,
+            "team.set",
+            f"team:{other.id}",
+            before=was,
+            after=audit.team_state(s, other),
+            moved_to=team.id,
+        )
     return Outcome().reply(
         ctx.t(
             "admin.team_set",
@@ -86,6 +118,10 @@ def set_team(ctx: Context, intent: i.TeamSet) -> Outcome:
             members=members,
             created=created,
             promoted=promoted,
+            old_lead=old_lead,
+            moved=moved,
+            left=left,
+            new=new,
         )
     )
 

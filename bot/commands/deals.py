@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
+
 from bot import audit
 from bot import intents as i
 from bot.context import Context, UserError
 from bot.customers import find, open_deals, pick_deal
 from bot.outcome import Outcome
-from storage.models import Deal
+from bot.parse.amounts import out_of_range
+from storage.models import Customer, Deal
 
 
 def deal(ctx: Context, intent: i.DealCommand) -> Outcome:
@@ -19,36 +22,74 @@ def deal(ctx: Context, intent: i.DealCommand) -> Outcome:
     if intent.verb == "show":
         deals = open_deals(ctx.session, customer)
         return Outcome().reply(ctx.t("deals.listing", customer=customer, deals=deals), private=True)
+    verb = _verb(ctx, intent)
     target, others = pick_deal(ctx, customer, intent.deal_ref)
     if target is None:
+        if verb in OUTCOMES and (last := _last_closed(ctx, customer)) is not None:
+            raise _closed(last, customer, none_open=True)  # "won" again: say when it was
         raise UserError("no_open_deal", customer=customer.name)
-    if target.status != "open":
-        raise UserError("deal_closed", deal=target.id, status=target.status)
+    ctx.session.refresh(target, with_for_update=True)  # a second "won" at once waits, then
+    if target.status != "open":  # finds it won: a deal is won (and audited) once
+        raise _closed(target, customer)
     before = audit.deal_state(target)
-    if intent.verb == "stage":
+    if verb == "stage":
         _move(ctx, target, intent.stage or "")
-    elif intent.verb == "amount" and intent.amount:
+    elif verb == "amount" and intent.amount:
         target.amount = intent.amount.value
         target.currency = intent.amount.currency or target.currency
-    elif intent.verb == "close":
+    elif verb == "close":
         target.expected_close = intent.when
-    elif intent.verb in ("won", "lost"):
-        _move(ctx, target, intent.verb)
-        target.status, target.closed_at = intent.verb, ctx.now
+    elif verb in OUTCOMES:
+        _move(ctx, target, verb)
+        target.status, target.closed_at = verb, ctx.now
         target.lost_reason = intent.note or None
     target.last_touch_at = ctx.now
-    _audit(ctx, target, intent.verb, before)
+    _audit(ctx, target, verb, before)
     stage = ctx.settings.pipeline.get(target.stage)
     text = ctx.t(
         "deals.changed",
-        verb=intent.verb,
+        verb=verb,
         deal=target,
         customer=customer,
         stage=stage.name(ctx.locale),
         others=others,
         note=intent.note,
+        approx=bool(intent.amount and intent.amount.approx),
     )
     return Outcome().reply(text)
+
+
+OUTCOMES = ("won", "lost")  # the closed stages (bot/config.py allows no others)
+
+
+def _verb(ctx: Context, intent: i.DealCommand) -> str:
+    """`stage won` is `won` and `stage lost` is `lost`: an outcome, however it is reached."""
+    if intent.verb == "stage" and intent.stage:
+        stage = ctx.settings.pipeline.get(intent.stage)
+        if stage.closed and stage.key in OUTCOMES:
+            return stage.key
+    return intent.verb
+
+
+def _last_closed(ctx: Context, customer: Customer) -> Deal | None:
+    return ctx.session.scalar(
+        select(Deal)
+        .where(Deal.customer_id == customer.id, Deal.status.in_(OUTCOMES))
+        .order_by(Deal.closed_at.desc(), Deal.id.desc())
+        .limit(1)
+    )
+
+
+def _closed(target: Deal, customer: Customer, *, none_open: bool = False) -> UserError:
+    return UserError(
+        "deal_closed",
+        deal=target.id,
+        status=target.status,
+        title=target.title,
+        customer=customer.name,
+        at=target.closed_at,
+        none_open=none_open,
+    )
 
 
 def _move(ctx: Context, target: Deal, stage_key: str) -> None:
@@ -63,8 +104,12 @@ def _move(ctx: Context, target: Deal, stage_key: str) -> None:
 
 
 def _new(ctx: Context, intent: i.DealCommand) -> Outcome:
-    customer, created = find(ctx, intent.customer, create=True)
     amount = intent.amount
+    last_word = (intent.title or "").rsplit(None, 1)[-1:]
+    if amount is None and last_word and out_of_range(last_word[0]):
+        # an amount no deal has (above 10^12, or finer than cents): refused, not made a title
+        raise UserError("amount_out_of_range", text=last_word[0], line=ctx.event.text or "")
+    customer, created = find(ctx, intent.customer, create=True)
     target = Deal(
         tenant_id=ctx.tenant.id,
         customer_id=customer.id,
@@ -90,6 +135,7 @@ def _new(ctx: Context, intent: i.DealCommand) -> Outcome:
             created=created,
             stage=stage,
             others=others,
+            approx=bool(amount and amount.approx),
         )
     )
 

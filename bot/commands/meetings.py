@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from bot import intents as i
-from bot.commands.rows import new_task, new_touch
+from bot.commands.rows import ago, default_due, new_task, new_touch
 from bot.context import Context
 from bot.customers import find, pick_deal
 from bot.outcome import Outcome
@@ -38,6 +38,7 @@ def add_meeting(ctx: Context, intent: i.MeetingAdd) -> Outcome:
             created=created,
             attendees=attendees,
             minutes=minutes,
+            ago=ago(ctx, meeting.starts_at, False),
         )
     )
     for person in attendees:
@@ -77,18 +78,22 @@ def add_minutes(ctx: Context, intent: i.MinutesAdd) -> Outcome:
     tasks = []
     for item in intent.items:
         owner = resolve_mention(ctx, item.owner) if item.owner else ctx.me
-        due = item.due or ctx.settings.calendar.next_working_start(ctx.now, ctx.tz)
+        due, all_day, defaulted = item.due, item.due_all_day, False
+        if due is None:  # no date-like words at all (those are asked back by the grammar)
+            due, all_day, defaulted = default_due(ctx), True, True
         task = new_task(
             ctx,
             customer=customer,
             deal=deal,
             text=item.text,
             due=due,
+            due_all_day=all_day,
             owner=owner,
             activity=activity,
             meeting=meeting,
         )
-        tasks.append({"task": task, "owner": owner})
+        tasks.append({"task": task, "owner": owner, "defaulted": defaulted,
+                      "ago": ago(ctx, task.due_at, task.due_all_day)})  # fmt: skip
         if owner.id != ctx.me.id:
             out.push(
                 owner.id,

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
+from bot import deadlines
 from bot import intents as i
 from bot.buttons import Act, button_id
-from bot.commands.rows import new_task, new_touch
+from bot.commands.rows import ago, default_due, new_task, new_touch
 from bot.context import Context, UserError
 from bot.customers import find, pick_deal
 from bot.outcome import Button, Card, Outcome
@@ -22,12 +23,11 @@ def log_touch(ctx: Context, intent: i.LogTouch) -> Outcome:
     )
     task, defaulted = None, False
     if intent.next_step:
-        due = intent.due
-        if due is None:
-            due, defaulted = ctx.settings.calendar.next_working_start(ctx.now, ctx.tz), True
-        task = new_task(
-            ctx, customer=customer, deal=deal, text=intent.next_step, due=due, activity=activity
-        )
+        due, all_day = intent.due, intent.due_all_day
+        if due is None:  # no date-like words at all (those are asked back by the grammar)
+            due, all_day, defaulted = default_due(ctx), True, True
+        task = new_task(ctx, customer=customer, deal=deal, text=intent.next_step, due=due,
+                        due_all_day=all_day, activity=activity)  # fmt: skip
     text = ctx.t(
         "log.recorded",
         customer=customer,
@@ -39,6 +39,7 @@ def log_touch(ctx: Context, intent: i.LogTouch) -> Outcome:
         deal=deal,
         others=others,
         me=ctx.me,
+        ago=ago(ctx, task.due_at, task.due_all_day) if task else None,
     )
     return Outcome().reply(text)
 
@@ -46,8 +47,27 @@ def log_touch(ctx: Context, intent: i.LogTouch) -> Outcome:
 def add_task(ctx: Context, intent: i.TaskAdd) -> Outcome:
     customer, created = find(ctx, intent.customer, create=True)
     deal, _ = pick_deal(ctx, customer, None)
-    task = new_task(ctx, customer=customer, deal=deal, text=intent.text, due=intent.due)
-    return Outcome().reply(ctx.t("tasks.added", task=task, customer=customer, created=created))
+    task = new_task(ctx, customer=customer, deal=deal, text=intent.text, due=intent.due,
+                    due_all_day=intent.due_all_day)  # fmt: skip
+    past = ago(ctx, task.due_at, task.due_all_day)
+    text = ctx.t("tasks.added", task=task, customer=customer, created=created, ago=past)
+    return Outcome().reply(text)
+
+
+def reschedule_task(ctx: Context, intent: i.TaskReschedule) -> Outcome:
+    """`/task T5 Fri`: a new deadline, for whoever may press Done on it (else: unknown)."""
+    task = _own_task(ctx, intent.task_id, lock=True)
+    if task.status == "done":
+        return Outcome().reply(ctx.t("tasks.already_done", task=task), private=True)
+    before = {"due_at": task.due_at, "due_all_day": task.due_all_day}
+    task.due_at, task.due_all_day = intent.due, intent.due_all_day
+    task.snoozed_until = None  # the new deadline replaces any snooze
+    task.last_reminded_at = None  # and is reminded afresh
+    past = ago(ctx, task.due_at, task.due_all_day)
+    return Outcome().reply(ctx.t("tasks.rescheduled", task=task, before=before, ago=past))
+
+
+TASKS_SHOWN = 50
 
 
 def list_tasks(ctx: Context, intent: i.TaskList) -> Outcome:
@@ -59,18 +79,24 @@ def list_tasks(ctx: Context, intent: i.TaskList) -> Outcome:
             raise UserError("not_allowed_view") from None  # the same as out of reach
     if not ctx.reach.person(person.id):
         raise UserError("not_allowed_view")
-    rows = ctx.session.execute(
+    query = (
         select(Task, Customer)
         .outerjoin(Customer, Customer.id == Task.customer_id)
         .where(Task.tenant_id == ctx.tenant.id, Task.owner_id == person.id, Task.status == "open")
         .where(or_(ctx.reach.owned(Customer.owner_id), Task.owner_id == ctx.me.id))
-        .order_by(Task.due_at.is_(None), Task.due_at, Task.id)
-        .limit(50)
+    )
+    rows = ctx.session.execute(
+        query.order_by(Task.due_at.is_(None), Task.due_at, Task.id).limit(TASKS_SHOWN)
     ).all()
+    total = len(rows)
+    if total == TASKS_SHOWN:  # a list that stops says where (and how much is left)
+        total = ctx.session.scalar(select(func.count()).select_from(query.subquery())) or total
     tasks = [
-        {"task": t, "customer": c, "overdue": t.due_at and t.due_at < ctx.now} for t, c in rows
+        {"task": t, "customer": c, "overdue": deadlines.overdue_for(ctx, t, person)}
+        for t, c in rows
     ]
-    text = ctx.t("tasks.listing", person=person, tasks=tasks, mine=person.id == ctx.me.id)
+    text = ctx.t("tasks.listing", person=person, tasks=tasks, mine=person.id == ctx.me.id,
+                 total=total)  # fmt: skip
     if not tasks:
         return Outcome().reply(text, private=True)
     buttons = tuple(

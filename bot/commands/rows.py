@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from bot.context import Context
+from bot.parse.dates import day_start_in
 from storage.models import Activity, Customer, Deal, Meeting, Person, Task
 
 
@@ -35,10 +37,13 @@ def new_task(
     deal: Deal | None,
     text: str,
     due: datetime | None,
+    due_all_day: bool = False,
     owner: Person | None = None,
     activity: Activity | None = None,
     meeting: Meeting | None = None,
 ) -> Task:
+    """`due_all_day`: no time was written, and `due` is the start (00:00) of that day in the
+    writer's zone; else `due` is the moment written."""
     task = Task(
         tenant_id=ctx.tenant.id,
         customer_id=customer.id,
@@ -47,6 +52,7 @@ def new_task(
         created_by_id=ctx.me.id,
         text=text,
         due_at=due,
+        due_all_day=due_all_day and due is not None,
         source_activity_id=activity.id if activity else None,
         source_meeting_id=meeting.id if meeting else None,
         created_at=ctx.now,
@@ -54,3 +60,32 @@ def new_task(
     ctx.session.add(task)
     ctx.session.flush()
     return task
+
+
+def whole_day(ctx: Context, day: date) -> datetime:
+    """The start (00:00) of `day` in the speaker's zone: how a whole-day deadline is stored."""
+    return day_start_in(day, ZoneInfo(ctx.tz))
+
+
+def default_due(ctx: Context) -> datetime:
+    """The deadline of a step written without any date: the speaker's next working day, whole
+    (the reply says it was defaulted)."""
+    cal = ctx.settings.calendar_for(ctx.tenant.timezone)
+    return whole_day(ctx, cal.next_working_start(ctx.now, ctx.tz).date())
+
+
+def ago(ctx: Context, due: datetime | None, all_day: bool) -> tuple[int, str] | None:
+    """How long ago a deadline or start in the past was, (n, "day" | "hour" | "minute"), for
+    the note every reply gives it; None when it is not in the past."""
+    if due is None:
+        return None
+    tz = ZoneInfo(ctx.tz)
+    today, day = ctx.now.astimezone(tz).date(), due.astimezone(tz).date()
+    if day < today:
+        return (today - day).days, "day"
+    if all_day or due >= ctx.now:
+        return None
+    minutes = int((ctx.now - due).total_seconds() // 60)
+    if minutes >= 60:
+        return minutes // 60, "hour"
+    return (minutes, "minute") if minutes else None

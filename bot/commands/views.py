@@ -11,20 +11,25 @@ from bot import audit
 from bot import digest as digest_mod
 from bot import intents as i
 from bot.context import Context, UserError
-from bot.customers import find
+from bot.customers import exact, find
 from bot.outcome import Outcome
-from bot.people import resolve_mention
+from bot.people import resolve_mention, seen_person
 from bot.periods import bounds
 from storage.models import (
     Activity,
+    AuditEntry,
     Customer,
     Deal,
     Person,
     Question,
     Requirement,
+    RequirementVersion,
     Target,
     Task,
 )
+
+PIPELINE_SHOWN = 10  # deals listed per stage; the rest are counted ("…and 3 more")
+HISTORY_SHOWN = 20  # touches listed by /customer; the older ones are counted
 
 
 def pipeline(ctx: Context, intent: i.PipelineView) -> Outcome:
@@ -32,12 +37,9 @@ def pipeline(ctx: Context, intent: i.PipelineView) -> Outcome:
     if intent.scope == "mine":
         subject = ctx.me
     elif intent.scope == "person":
-        try:
-            subject = resolve_mention(ctx, intent.person or "")
-        except UserError:
-            subject = None  # say the same as for someone out of reach: reveal nothing
-        if subject is None or not ctx.reach.person(subject.id):
-            raise UserError("not_allowed_view")
+        # unknown and out of reach read the same, word for word: "no one by that name that
+        # you can see" (bot/people.py seen_person)
+        subject = seen_person(ctx, intent.person or "")
     elif (intent.scope, ctx.me.role) in (("all", "rep"), ("all", "manager"), ("team", "rep")):
         raise UserError("not_allowed_view")
     query = (
@@ -60,8 +62,9 @@ def pipeline(ctx: Context, intent: i.PipelineView) -> Outcome:
         stages.append(
             {
                 "name": stage.name(ctx.locale),
-                "deals": deals[:10],
+                "deals": deals[:PIPELINE_SHOWN],
                 "count": len(deals),
+                "more": max(len(deals) - PIPELINE_SHOWN, 0),  # said where the list stops
                 "totals": totals,
             }
         )
@@ -78,6 +81,8 @@ def digest(ctx: Context, intent: i.DigestView) -> Outcome:
         reach=ctx.reach,
         now=ctx.now,
         pipeline=ctx.settings.pipeline,
+        calendar=ctx.settings.calendar_for(ctx.tenant.timezone),  # the tenant's working days
+        tz=ctx.tz,
     )
     return Outcome().reply(ctx.t("views.digest", digest=result), private=True)
 
@@ -133,8 +138,29 @@ def progress(ctx: Context, intent: i.ProgressView) -> Outcome:
     return Outcome().reply(text, private=True)
 
 
+def _handed_away(ctx: Context, name: str) -> bool:
+    """The asker once owned this customer, handed it over (the audit log's customer.handover
+    entries), and no longer reaches it: told so, without to whom or anything recorded."""
+    gone = exact(ctx.session, ctx.tenant.id, name)
+    if gone is None or ctx.reach.customer(gone):
+        return False
+    entries = ctx.session.scalars(
+        select(AuditEntry.detail).where(
+            AuditEntry.tenant_id == ctx.tenant.id,
+            AuditEntry.customer_id == gone.id,
+            AuditEntry.action == "customer.handover",
+        )
+    )
+    return any(((d or {}).get("before") or {}).get("owner_id") == ctx.me.id for d in entries)
+
+
 def customer(ctx: Context, intent: i.CustomerShow) -> Outcome:
-    found, _ = find(ctx, intent.customer, create=False)
+    try:
+        found, _ = find(ctx, intent.customer, create=False)
+    except UserError as e:
+        if e.key == "unknown_customer" and _handed_away(ctx, intent.customer.name):
+            raise UserError("handed_over_customer", name=intent.customer.name) from None
+        raise
     if intent.history:
         changes = audit.customer_history(ctx, found)
         text = ctx.t("views.customer_history", customer=found, changes=changes)
@@ -146,8 +172,12 @@ def customer(ctx: Context, intent: i.CustomerShow) -> Outcome:
         .outerjoin(Person, Person.id == Activity.author_id)
         .where(Activity.customer_id == found.id)
         .order_by(Activity.occurred_at.desc(), Activity.id.desc())
-        .limit(20)
+        .limit(HISTORY_SHOWN)
     ).all()
+    older = 0
+    if len(activities) == HISTORY_SHOWN:
+        touches = s.scalar(select(func.count(Activity.id)).where(Activity.customer_id == found.id))
+        older = (touches or 0) - HISTORY_SHOWN
     deals = list(s.scalars(select(Deal).where(Deal.customer_id == found.id).order_by(Deal.id)))
     tasks = list(
         s.scalars(
@@ -161,15 +191,29 @@ def customer(ctx: Context, intent: i.CustomerShow) -> Outcome:
             select(Question).where(Question.customer_id == found.id, Question.status == "open")
         )
     )
-    reqs = list(s.scalars(select(Requirement).where(Requirement.customer_id == found.id)))
+    reqs, req_words = [], {}
+    for req, words in s.execute(  # each with its current words, verbatim
+        select(Requirement, RequirementVersion.text)
+        .outerjoin(
+            RequirementVersion,
+            (RequirementVersion.requirement_id == Requirement.id)
+            & (RequirementVersion.version == Requirement.current_version),
+        )
+        .where(Requirement.customer_id == found.id)
+        .order_by(Requirement.id)
+    ):
+        reqs.append(req)
+        req_words[req.id] = words
     text = ctx.t(
         "views.customer",
         customer=found,
         owner=owner,
         activities=activities,
+        older=older,
         deals=deals,
         tasks=tasks,
         questions=questions,
         reqs=reqs,
+        req_words=req_words,
     )
     return Outcome().reply(text, private=True)

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 from bot import intents as i
-from bot.lexer import Token
+from bot.lexer import Token, reserved
 from bot.parse.dates import DateError, parse_when
 from bot.parse.normalize import normalize
-from bot.parse.spans import extract_deadline, split_leading_when, split_trailing_when
 from bot.pipeline import Pipeline
 
 
@@ -47,41 +46,13 @@ class Line:
         except DateError as e:
             raise Fail("bad_date", self.command, text=e.text) from None
 
-    def trailing_when(self, text: str) -> tuple[str, datetime] | None:
-        try:
-            hit = split_trailing_when(
-                normalize(text), now=self.ctx.now, tz=self.ctx.tz, day_start=self.ctx.day_start
-            )
-        except DateError as e:
-            raise Fail("bad_date", self.command, text=e.text) from None
-        return (text[: hit[0]].strip(), hit[1]) if hit else None
-
-    def deadline(self, text: str) -> tuple[str, datetime | None]:
-        try:
-            hit = extract_deadline(
-                text, now=self.ctx.now, tz=self.ctx.tz, day_start=self.ctx.day_start
-            )
-        except DateError as e:
-            raise Fail("bad_date", self.command, text=e.text) from None
-        return hit if hit else (text.strip(), None)
-
-    def loose_when(self, text: str) -> tuple[str, datetime | None]:
-        """A date that ends or starts a step, without "by"/"前", is its deadline too."""
-        hit = self.trailing_when(text)
-        if hit and hit[0]:
-            return hit
-        try:
-            lead = split_leading_when(
-                text, now=self.ctx.now, tz=self.ctx.tz, day_start=self.ctx.day_start
-            )
-        except DateError as e:
-            raise Fail("bad_date", self.command, text=e.text) from None
-        if lead and text[lead[1] :].strip():
-            return text[lead[1] :].strip(), lead[0]
-        return text, None
-
-    def customer(self, tokens: list[Token]) -> tuple[i.CustomerRef, list[Token]]:
-        """A quoted name, else the longest leading words naming a known customer, else one word."""
+    def customer(
+        self, tokens: list[Token], verbs: Collection[str] = ()
+    ) -> tuple[i.CustomerRef, list[Token]]:
+        """A quoted name, else the longest leading words naming a known customer, else one word
+        — never a kind of touch, a command word or one of the command's `verbs` (`/记录 电话
+        华为 …`, `/deal new Acme …`): that is asked back in the right order, unless quoted or
+        already a customer's name."""
         if not tokens or tokens[0].mention or tokens[0].is_tag:
             raise Fail("missing_customer", self.command)
         first = tokens[0]
@@ -97,7 +68,36 @@ class Line:
             if self.ctx.is_customer(phrase):
                 return i.CustomerRef(name=phrase), tokens[k:]
         name = self.words([first])
+        kind = reserved(first.text) or ("verb" if first.folded in verbs else None)
+        if kind and not self.ctx.is_customer(name):
+            raise Fail(
+                "reserved_customer",
+                self.command,
+                word=name,
+                kind=kind,
+                fixed=self._reordered(tokens, kind, verbs),
+            )
         return i.CustomerRef(name=name), tokens[1:]
+
+    def _reordered(self, tokens: list[Token], kind: str, verbs: Collection[str]) -> str:
+        """The line with the customer first: a type or verb swapped with the word after it,
+        a command word dropped; "" when the next word cannot be the customer."""
+        if len(tokens) < 2:
+            return ""
+        word, nxt = tokens[0], tokens[1]
+        if (
+            nxt.mention
+            or nxt.is_tag
+            or (not nxt.quoted and (reserved(nxt.text) or nxt.folded in verbs))
+        ):
+            return ""
+        o = self.orig
+        if kind == "command":
+            return (o[: word.start] + o[nxt.start :]).strip()
+        customer, between = o[nxt.start : nxt.end], o[word.end : nxt.start]
+        return (
+            o[: word.start] + customer + between + o[word.start : word.end] + o[nxt.end :]
+        ).strip()
 
     def mentions(self, tokens: list[Token]) -> list[str]:
         return [m for t in tokens if (m := t.mention)]

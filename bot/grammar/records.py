@@ -8,30 +8,13 @@ from datetime import timedelta
 
 from bot import intents as i
 from bot.grammar.line import Fail, Line
-from bot.lexer import Token, is_ref, ref_id, tokenize
+from bot.lexer import TOUCH_TYPES, Token, is_ref, ref_id, tokenize
 from bot.parse.amounts import parse_amount, parse_duration
-from bot.parse.normalize import normalize
+from bot.parse.dates import DateError, When, read_when
+from bot.parse.normalize import CN_NUM, ascii_lower, cn_int, normalize
+from bot.parse.spans import date_hint, find_deadline, find_leading, find_trailing
 
-TOUCH_TYPES = {
-    "call": "call",
-    "电话": "call",
-    "通话": "call",
-    "visit": "visit",
-    "拜访": "visit",
-    "上门": "visit",
-    "meeting": "meeting",
-    "会议": "meeting",
-    "会面": "meeting",
-    "email": "email",
-    "mail": "email",
-    "邮件": "email",
-    "chat": "chat",
-    "微信": "chat",
-    "聊天": "chat",
-    "im": "chat",
-    "note": "note",
-    "备注": "note",
-}
+# TOUCH_TYPES (the kinds of touch as people write them) live in bot/lexer.py
 DEAL_VERBS = {
     "new": "new",
     "create": "new",
@@ -52,9 +35,49 @@ DEAL_VERBS = {
     "预计成交": "close",
 }
 
-_NEXT = re.compile(r"(?i)(?:^|(?<=\s))next\s*:|下一步\s*:")
+# "next:", "Next step:", "next step -", "Next steps,"; 下一步 with any punctuation after it or none
+# (下一步：, 下一步:, 下一步，, 下一步 , 下一步-, 下一步周五前…). Read on normalized text.
+_NEXT = re.compile(
+    r"(?i)(?:^|(?<=[\s,.;!?。]))(?:next\s+steps?\s*[:\-–—,]|next\s*:)"
+    r"|下一步(?:计划|安排)?\s*[:,;.。\-–—~]*"
+)
 _CONFIRM = re.compile(r"(?i)(?:^|(?<=\s))(?:confirm(?:ers)?\s*:?|确认人\s*:?)(?=\s*@)")
 _ITEM = re.compile(r"(?:^|\s)[-•*]\s*(?=@)|\n\s*[-•*]\s+")
+_STEP_EDGE = re.compile(r"^[\s,;:，；：。\-–—]+|[\s,;:，；：。\-–—]+$")
+
+
+def _dates(line: Line, find, text: str):  # type: ignore[no-untyped-def]
+    """`find` (a reader of bot/parse) on `text` in the speaker's zone; an impossible date
+    (2月30日, 25:00) is the user's error, named."""
+    try:
+        return find(text, now=line.ctx.now, tz=line.ctx.tz, day_start=line.ctx.day_start)
+    except DateError as e:
+        raise Fail("bad_date", line.command, text=e.text) from None
+
+
+def _deadline(line: Line, text: str) -> tuple[str, When | None]:
+    """A step and its deadline: "by Fri" / "周五前" anywhere, else a date ending or starting
+    it ("call back tomorrow", "明天下午3点回电"); (the step, None) when it has no date."""
+    if hit := _dates(line, find_deadline, text):
+        return hit
+    tail = _dates(line, find_trailing, text)
+    if tail and text[: tail[0]].strip():
+        return _STEP_EDGE.sub("", text[: tail[0]]), tail[1]
+    lead = _dates(line, find_leading, text)
+    if lead and text[lead[1] :].strip():
+        return _STEP_EDGE.sub("", text[lead[1] :]), lead[0]
+    return text.strip(), None
+
+
+def _unread(line: Line, text: str) -> None:
+    """Words that look like a date where none could be read are asked back, never replaced
+    by a default: the reply quotes them and shows the forms that work."""
+    if hint := date_hint(text):
+        raise Fail("unread_date", line.command, text=hint)
+
+
+def _due(when: When | None) -> dict:
+    return {"due": when.at if when else None, "due_all_day": bool(when and when.all_day)}
 
 
 def log(line: Line, tokens: list[Token]) -> i.Intent:
@@ -73,11 +96,11 @@ def log(line: Line, tokens: list[Token]) -> i.Intent:
     notes = body
     if m:
         notes = body[: m.start()].strip()
-        next_step, due = line.deadline(body[m.end() :].strip())
-        if due is None:  # "next: call back tomorrow", "下一步：明天下午3点回电"
-            next_step, due = line.loose_when(next_step)
+        next_step, due = _deadline(line, body[m.end() :].strip())
         if not next_step:
             raise Fail("missing_next_step", "log")
+        if due is None:
+            _unread(line, next_step)
     if not notes:
         raise Fail("missing_notes", "log")
     return i.LogTouch(
@@ -87,8 +110,8 @@ def log(line: Line, tokens: list[Token]) -> i.Intent:
         text=text,
         notes=notes,
         next_step=next_step,
-        due=due,
         tags=tags,
+        **_due(due),
     )
 
 
@@ -97,7 +120,7 @@ def without_tags(text: str) -> str:
 
 
 def deal(line: Line, tokens: list[Token]) -> i.Intent:
-    customer, rest = line.customer(tokens)
+    customer, rest = line.customer(tokens, verbs=DEAL_VERBS)
     deal_ref = None
     if rest and is_ref(rest[0].text, "deal"):
         deal_ref, rest = ref_id(rest[0].text, "deal"), rest[1:]
@@ -136,15 +159,43 @@ def deal(line: Line, tokens: list[Token]) -> i.Intent:
 def task(line: Line, tokens: list[Token]) -> i.Intent:
     if not tokens or (len(tokens) == 1 and tokens[0].mention):
         return i.TaskList(person=tokens[0].mention if tokens else None)
+    if is_ref(tokens[0].text, "task") and not line.ctx.is_customer(tokens[0].text):
+        return _reschedule(line, tokens)
     customer, rest = line.customer(tokens)
     text = line.from_(rest)
-    hit = line.trailing_when(text) if text else None
-    if hit is None:
+    what, due = _deadline(line, text) if text else ("", None)
+    if due is None:
+        if text and _dates(line, read_when, text):
+            raise Fail("missing_text", "task")  # only a date: what is to be done?
+        _unread(line, text)
         raise Fail("missing_when", "task", text=text)
-    what, due = hit
     if not what:
         raise Fail("missing_text", "task")
-    return i.TaskAdd(customer=customer, text=what, due=due)
+    return i.TaskAdd(customer=customer, text=what, **_due(due))
+
+
+# "/task T5 to Fri", "/待办 T5 改到周五": the words that may come before the new date
+_MOVE = re.compile(r"(?:to\s+|(?:改到|改为|改成|推迟到|推到|延到|延期到|延后到|挪到|调到|调整到|提前到|到)\s*)")
+
+
+def _reschedule(line: Line, tokens: list[Token]) -> i.Intent:
+    """`/task T5 Fri`, `/待办 T5 周五前`: the task's new deadline, and nothing else."""
+    task_id = ref_id(tokens[0].text, "task")
+    assert task_id is not None
+    text = line.from_(tokens[1:])
+    if m := _MOVE.match(ascii_lower(normalize(text))):
+        text = text[m.end() :]
+    due = _dates(line, read_when, text) if text else None
+    if due is None and text:
+        hit = _dates(line, find_deadline, text)
+        if hit and not hit[0]:
+            due = hit[1]
+        elif hit or _dates(line, find_trailing, text) or _dates(line, find_leading, text):
+            raise Fail("bad_reschedule", "task", text=text)
+    if due is None:
+        _unread(line, text)
+        raise Fail("missing_when", "task", text=text)
+    return i.TaskReschedule(task_id=task_id, due=due.at, due_all_day=due.all_day)
 
 
 def tasks(line: Line, tokens: list[Token]) -> i.Intent:
@@ -157,24 +208,61 @@ def meeting(line: Line, tokens: list[Token]) -> i.Intent:
     attendees = tuple(line.mentions(rest))
     duration: timedelta | None = None
     when_tokens = []
-    for t in rest:
-        if t.mention or t.folded in ("with", "和", "与", "参会", "参会人"):
-            continue
-        d = parse_duration(t.text) if duration is None else None
-        if d is not None:
-            duration = d
+    words = [t for t in rest if not (t.mention or t.folded in ("with", "和", "与", "参会", "参会人"))]
+    k = 0
+    while k < len(words):
+        # a length in one word (90m, 1.5h, 90分钟) or two (90 min, 2 hours)
+        for n in (1, 2) if duration is None else ():
+            d = _meeting_length(line, line.words(words[k : k + n])) if k + n <= len(words) else None
+            if d is not None:
+                duration, k = d, k + n
+                break
         else:
-            when_tokens.append(t)
+            when_tokens.append(words[k])
+            k += 1
     text = " ".join(t.text for t in when_tokens)
-    starts = line.when(text) if text else None
-    if starts is None:
+    when = _dates(line, read_when, text) if text else None
+    if when is None:
+        # the words beside a date that was read ("下旬 14:00": 下旬), else all of them
+        rest = text
+        if tail := _dates(line, find_trailing, text):
+            rest = text[: tail[0]]
+        elif lead := _dates(line, find_leading, text):
+            rest = text[lead[1] :]
+        _unread(line, rest)
         raise Fail("missing_when", "meeting", text=line.words(when_tokens))
     return i.MeetingAdd(
         customer=customer,
-        starts_at=starts,
+        starts_at=when.moment(line.ctx.day_start),
         duration=duration or timedelta(hours=1),
         attendees=attendees,
     )
+
+
+_LENGTH = re.compile(
+    rf"(-)?\s*([0-9]+(?:\.[0-9]+)?|{CN_NUM})\s*"
+    r"(hours?|hrs?|h|minutes?|mins?|m|days?|d|个?小时|个?钟头|分钟|分|天)"
+)
+_LENGTH_MINUTES = {"h": 60, "d": 1440, "m": 1, "小": 60, "钟": 60, "分": 1, "天": 1440}
+
+
+def _meeting_length(line: Line, text: str) -> timedelta | None:
+    """A meeting's length, or None when `text` is not one; a length of 0, below 0 or over a
+    day is named as the problem."""
+    if (d := parse_duration(text)) is not None:
+        return d
+    m = _LENGTH.fullmatch(ascii_lower(normalize(text)).strip())
+    if m is None:
+        return None
+    n = float(m[2]) if m[2][0].isdigit() else cn_int(m[2])
+    minutes = n * _LENGTH_MINUTES[m[3].lstrip("个")[0]]
+    if minutes and m[1]:
+        raise Fail("bad_duration", "meeting", text=text, problem="negative")
+    if not minutes:
+        raise Fail("bad_duration", "meeting", text=text, problem="zero")
+    if minutes > 24 * 60:
+        raise Fail("bad_duration", "meeting", text=text, problem="too_long")
+    return timedelta(minutes=round(minutes))
 
 
 def minutes(line: Line, tokens: list[Token]) -> i.Intent:
@@ -190,9 +278,11 @@ def minutes(line: Line, tokens: list[Token]) -> i.Intent:
         m = re.match(r"@([^\s@,:;，：；]+)", normalize(part))
         if m:
             owner, part = "@" + m.group(1), part[m.end() :].strip()
-        what, due = line.deadline(part)
+        what, due = _deadline(line, part)
         if what:
-            items.append(i.ActionItem(owner=owner, text=what, due=due))
+            if due is None:
+                _unread(line, what)
+            items.append(i.ActionItem(owner=owner, text=what, **_due(due)))
     return i.MinutesAdd(customer=customer, text=text, items=tuple(items))
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -11,7 +10,7 @@ from bot import intents as i
 from bot.grammar.line import Fail, Line
 from bot.lexer import COMMANDS, Token
 from bot.parse.amounts import parse_amount
-from bot.periods import bounds
+from bot.periods import bounds, parse_key
 
 ROLES = {
     "rep": "rep",
@@ -33,11 +32,23 @@ SCOPES = {
 PERIODS = {
     "week": "week",
     "本周": "week",
+    "这周": "week",
+    "本星期": "week",
+    "这个星期": "week",
     "周": "week",
     "month": "month",
     "本月": "month",
+    "这个月": "month",
     "月": "month",
+    "上周": "last_week",
+    "上星期": "last_week",
+    "上个星期": "last_week",
+    "上个礼拜": "last_week",
+    "上月": "last_month",
+    "上个月": "last_month",
 }
+# two-word periods: `last week`, `this month`, `previous month`
+PERIOD_PREFIXES = {"last": "last_", "previous": "last_", "this": ""}
 # `/customer Acme history`: who changed what. Not 记录: that word is /log's Chinese name.
 HISTORY = ("history", "历史", "变更记录")
 TARGET_KEYS = {
@@ -65,11 +76,17 @@ def pipeline(line: Line, tokens: list[Token]) -> i.Intent:
 
 def progress(line: Line, tokens: list[Token]) -> i.Intent:
     person, period = None, "week"
-    for t in tokens:
+    rest = list(tokens)
+    while rest:
+        t = rest.pop(0)
         if t.mention:
             person = t.mention
         elif t.folded in PERIODS:
             period = PERIODS[t.folded]
+        elif t.folded in PERIOD_PREFIXES and rest and rest[0].folded in ("week", "month"):
+            period = PERIOD_PREFIXES[t.folded] + rest.pop(0).folded
+        elif (key := parse_key(t.text)) is not None:
+            period = key
         else:
             raise Fail("bad_period", "progress", text=t.text)
     return i.ProgressView(person=person, period=period)
@@ -111,13 +128,7 @@ def period_key(text: str, now: datetime, tz: ZoneInfo) -> str | None:
     t = text.casefold()
     if t in PERIODS:
         return bounds(now, tz, PERIODS[t])[2]
-    m = re.fullmatch(r"(\d{4})-(\d{1,2})", t) or re.fullmatch(r"(\d{4})年(\d{1,2})月", t)
-    if m and 1 <= int(m.group(2)) <= 12:
-        return f"{m.group(1)}-{int(m.group(2)):02d}"
-    m = re.fullmatch(r"(\d{4})-w(\d{1,2})", t)
-    if m and 1 <= int(m.group(2)) <= 53:
-        return f"{m.group(1)}-W{int(m.group(2)):02d}"
-    return None
+    return parse_key(t)
 
 
 def handover(line: Line, tokens: list[Token]) -> i.Intent:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 
 from bot.jobs import alerts, digest, reminders
@@ -30,6 +31,7 @@ def run_due(
 ) -> dict[str, int]:
     """Run every job for `now`; returns how many pushes each one enqueued."""
     counts = {}
+    env = replace(env, now=now)  # what its pushes say is said at `now`
     for name, job in JOBS:
         started = time.perf_counter()
         try:

@@ -14,7 +14,7 @@ SCAN_LIMIT = 5000
 
 
 def minutes(env: JobEnv, now: datetime) -> int:
-    rules, cal = env.settings.rules, env.settings.calendar
+    rules = env.settings.rules
     prompt_after = timedelta(minutes=rules.minutes_prompt_after_min)
     escalate_after = timedelta(hours=rules.minutes_escalate_after_h)
     sent = 0
@@ -33,7 +33,9 @@ def minutes(env: JobEnv, now: datetime) -> int:
             .limit(SCAN_LIMIT)
         ).all()
         for meeting, organiser, tenant, customer in rows:
-            tz = env.tz(organiser, tenant)
+            tz, cal = env.tz(organiser, tenant), env.calendar(tenant)
+            if not cal.is_working_time(now, tz):
+                continue  # a late run after hours: prompts and escalations wait for working time
             if meeting.prompted_at is None and now >= cal.working_moment(
                 meeting.ends_at + prompt_after, tz
             ):
@@ -63,7 +65,7 @@ def minutes(env: JobEnv, now: datetime) -> int:
 
 
 def questions(env: JobEnv, now: datetime) -> int:
-    rules, cal = env.settings.rules, env.settings.calendar
+    rules = env.settings.rules
     sent = 0
     with env.sessions.begin() as s:
         rows = s.execute(
@@ -80,7 +82,9 @@ def questions(env: JobEnv, now: datetime) -> int:
             .limit(SCAN_LIMIT)
         ).all()
         for q, owner, tenant, customer in rows:
-            tz = env.tz(owner, tenant)
+            tz, cal = env.tz(owner, tenant), env.calendar(tenant)
+            if not cal.is_working_time(now, tz):
+                continue  # a late run after hours: alerts and escalations wait for working time
             if q.alerted_at is None and now >= cal.add_working_hours(
                 q.asked_at, rules.question_alert_after_wh, tz
             ):

@@ -1,4 +1,10 @@
-"""The daily digest, to each team lead at the digest time in their own zone, on working days."""
+"""The daily digest, to each team lead at the digest time in their own zone, on working days.
+
+It is a morning message: sent at its time, or on a late run within that working morning (until
+`MORNING_ENDS`, or an hour after a digest time later than that), never later in the day.
+Each lead's day is settled once (`Person.digest_checked_on`): sent, or found with nothing to
+report, and it does not fire again that day.
+"""
 
 from __future__ import annotations
 
@@ -10,11 +16,23 @@ from sqlalchemy import func, select
 from bot import digest as digest_mod
 from bot.jobs.env import JobEnv
 from bot.reach import Reach, led_by
-from storage.models import Activity, OutboxItem, Person, Target, Team, Tenant
+from bot.worktime import WorkCalendar
+from storage.models import Activity, Person, Target, Team, Tenant
+
+MORNING_ENDS = time(12, 0)  # a late digest goes out until then, never in the afternoon
+
+
+def morning(at: time, digest_at: time) -> bool:
+    """Whether a lead's local clock `at` is inside the digest's morning: from the digest time
+    until MORNING_ENDS (a digest time after that still gets its hour)."""
+    later = datetime.combine(date.min, digest_at) + timedelta(hours=1)
+    ends = max(MORNING_ENDS, later.time() if later.date() == date.min else time.max)
+    return digest_at <= at < ends
 
 
 def digests(env: JobEnv, now: datetime) -> int:
     sent = 0
+    rules = env.settings.rules
     with env.sessions.begin() as s:
         leads = s.execute(
             select(Person, Tenant)
@@ -23,20 +41,13 @@ def digests(env: JobEnv, now: datetime) -> int:
             .distinct()
         ).all()
         for lead, tenant in leads:
-            tz = env.tz(lead, tenant)
+            tz, cal = env.tz(lead, tenant), env.calendar(tenant)
             local = now.astimezone(ZoneInfo(tz))
-            if not env.settings.calendar.is_working_day(local.date()):
+            if lead.digest_checked_on == local.date():
+                continue  # settled today: sent, or there was nothing to report
+            if not cal.is_working_day(local.date()) or not morning(local.time(), rules.digest_at):
                 continue
-            if local.time() < env.settings.rules.digest_at:
-                continue
-            key = f"digest:{lead.id}:{local.date()}"
-            done = s.scalar(
-                select(OutboxItem.id).where(
-                    OutboxItem.tenant_id == tenant.id, OutboxItem.dedup_key == key
-                )
-            )
-            if done is not None:
-                continue
+            lead.digest_checked_on = local.date()
             members = led_by(s, lead.id)  # a lead's digest is their team's, whatever their role
             result = digest_mod.build(
                 s,
@@ -44,11 +55,15 @@ def digests(env: JobEnv, now: datetime) -> int:
                 reach=Reach(lead.id, frozenset(members)),
                 now=now,
                 pipeline=env.settings.pipeline,
+                calendar=cal,
+                tz=tz,
+                question_after_wh=rules.question_alert_after_wh,
             )
-            day = _previous_working_day(env, local)
+            day = _previous_working_day(cal, local)
             touches = _touches(s, members, day, local)
             if result.empty and not any(t["count"] for t in touches):
-                continue  # nothing to report: no message
+                continue  # nothing to report: no message, and none later today
+            key = f"digest:{lead.id}:{local.date()}"
             text = env.say(
                 lead,
                 tenant,
@@ -61,10 +76,10 @@ def digests(env: JobEnv, now: datetime) -> int:
     return sent
 
 
-def _previous_working_day(env: JobEnv, local: datetime) -> date:
+def _previous_working_day(cal: WorkCalendar, local: datetime) -> date:
     day = local.date() - timedelta(days=1)
     for _ in range(30):
-        if env.settings.calendar.is_working_day(day):
+        if cal.is_working_day(day):
             break
         day -= timedelta(days=1)
     return day

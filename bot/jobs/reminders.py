@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select
 
+from bot import deadlines
 from bot.buttons import Act, button_id
 from bot.jobs.env import JobEnv
 from bot.outcome import Button, Card
@@ -21,12 +24,30 @@ from storage.models import (
 )
 
 SCAN_LIMIT = 5000
+# tasks with their own Done / Snooze in a summary: 24 buttons, within what the richest card
+# formats show (25); a text-only platform lists every task in the card's text
+SUMMARY_BUTTONS = 12
+
+
+@dataclass(kw_only=True)
+class _Due:
+    task: Task
+    customer: Customer | None
+    overdue: bool
+    morning: bool  # part of the start-of-day round, not a time the person typed
 
 
 def followups(env: JobEnv, now: datetime) -> int:
-    """Due and still open → the owner hears at due time (moved into working time), then again
-    at the start of each later working day until it is done or snoozed."""
-    cal = env.settings.calendar
+    """An open task is reminded to its owner when bot/deadlines.py says (a typed time as typed,
+    a whole day at the start of its working day), then again at the start of each later working
+    day until it is done or snoozed. What falls due at the start of a day goes out as one
+    summary per person when there is more than one (the morning's first round; anything later
+    that day comes a card at a time)."""
+    # A reminder on an earlier day was sent at least `day_start` (less an hour for a clock
+    # change) before today's working start: anything reminded more recently than that was
+    # reminded today, and is skipped without being read.
+    start = env.settings.day_start
+    recent = max(timedelta(hours=start.hour - 1, minutes=start.minute), timedelta(hours=1))
     sent = 0
     with env.sessions.begin() as s:
         rows = s.execute(
@@ -36,73 +57,137 @@ def followups(env: JobEnv, now: datetime) -> int:
             .outerjoin(Customer, Customer.id == Task.customer_id)
             .where(
                 Task.status == "open",
-                Task.due_at <= now,
+                Task.due_at <= now,  # every reminder moment is at or after due_at
                 or_(Task.snoozed_until.is_(None), Task.snoozed_until <= now),
-                # reminded at most once a day: skip the recently reminded without a lookup
-                or_(
-                    Task.last_reminded_at.is_(None),
-                    Task.last_reminded_at <= now - timedelta(hours=12),
-                ),
+                or_(Task.last_reminded_at.is_(None), Task.last_reminded_at <= now - recent),
             )
-            .order_by(Task.due_at)
+            .order_by(Task.due_at, Task.id)
             .limit(SCAN_LIMIT)
         ).all()
+        due: dict[int, list[_Due]] = defaultdict(list)
+        owners: dict[int, tuple[Person, Tenant, date]] = {}
         for task, owner, tenant, customer in rows:
-            tz = env.tz(owner, tenant)
-            today = now.astimezone(ZoneInfo(tz)).date()
-            first = cal.working_moment(max(task.due_at, task.snoozed_until or task.due_at), tz)
-            if first.date() == today:
-                slot = first
-            else:
-                slot = cal.working_moment(datetime.combine(today, time(0), ZoneInfo(tz)), tz)
-                if slot.date() != today:
-                    continue  # not a working day: the next one will remind
-            if now < slot or now < first:
+            tz, cal = env.tz(owner, tenant), env.calendar(tenant)
+            zone = ZoneInfo(tz)
+            today = now.astimezone(zone).date()
+            if task.last_reminded_at and task.last_reminded_at.astimezone(zone).date() == today:
+                continue  # once a day
+            first = deadlines.remind_at(task, cal, tz)
+            assert first is not None  # due_at is set
+            if task.snoozed_until is not None and task.snoozed_until > first:
+                first = task.snoozed_until
+            if now < first:
                 continue
-            overdue = cal.working_moment(task.due_at, tz).date() < today
-            card = Card(
-                key=f"task:{task.id}",
-                title=env.say(owner, tenant, "jobs.followup_title", task=task, overdue=overdue),
-                body=env.say(
-                    owner,
-                    tenant,
-                    "jobs.followup_body",
+            hours = cal.working_hours(today, tz)
+            if first.astimezone(zone).date() == today:
+                slot = first  # its own moment, today
+            elif hours is None:
+                continue  # a repeat, and today is not a working day: the next one reminds
+            else:
+                slot = hours[0]  # a repeat: at the start of the working day
+            if now < slot:
+                continue
+            if task.last_reminded_at is None and task.created_at >= slot:
+                continue  # written after its moment: not echoed back, the next round has it
+            morning = hours is not None and slot == hours[0]
+            if morning and not cal.is_working_time(now, tz):
+                continue  # the start-of-day round is a rule: a late run after hours waits
+            due[owner.id].append(
+                _Due(
                     task=task,
                     customer=customer,
-                    overdue=overdue,
-                ),
-                buttons=(
-                    Button(
-                        id=button_id(Act.TASK_DONE, task.id),
-                        label=env.say(owner, tenant, "jobs.done_button"),
-                        style="primary",
-                    ),
-                    Button(
-                        id=button_id(Act.TASK_SNOOZE, task.id),
-                        label=env.say(owner, tenant, "jobs.snooze_button"),
-                    ),
-                    Button(
-                        id=button_id(Act.TASK_LOG, task.id), label=env.say(owner, tenant, "jobs.log_button")
-                    ),
-                ),
-                fallback=env.say(
-                    owner,
-                    tenant,
-                    "jobs.followup_body",
-                    task=task,
-                    customer=customer,
-                    overdue=overdue,
-                ),
+                    overdue=deadlines.is_overdue(task, now, cal, tz),
+                    morning=morning,
+                )
             )
-            if env.push(s, owner, f"followup:{task.id}:{today}", card=card, now=now):
-                sent += 1
-            task.last_reminded_at = now
+            owners[owner.id] = (owner, tenant, today)
+        for pid, items in due.items():
+            owner, tenant, today = owners[pid]
+            singles = [d for d in items if not d.morning]
+            round_ = [d for d in items if d.morning]
+            if len(round_) > 1:
+                card = _summary(env, owner, tenant, round_)
+                if env.push(s, owner, f"followups:{owner.id}:{today}", card=card, now=now):
+                    sent += 1
+                else:  # this morning's summary went out already: these came since
+                    singles += round_
+            else:
+                singles += round_
+            for d in singles:
+                card = _single(env, owner, tenant, d)
+                if env.push(s, owner, f"followup:{d.task.id}:{today}", card=card, now=now):
+                    sent += 1
+            for d in items:
+                d.task.last_reminded_at = now
     return sent
 
 
+def _single(env: JobEnv, owner: Person, tenant: Tenant, d: _Due) -> Card:
+    task, customer, overdue = d.task, d.customer, d.overdue
+    body = env.say(
+        owner, tenant, "jobs.followup_body", task=task, customer=customer, overdue=overdue
+    )
+    return Card(
+        key=f"task:{task.id}",
+        title=env.say(owner, tenant, "jobs.followup_title", task=task, overdue=overdue),
+        body=body,
+        buttons=(
+            Button(
+                id=button_id(Act.TASK_DONE, task.id),
+                label=env.say(owner, tenant, "jobs.done_button"),
+                style="primary",
+            ),
+            Button(
+                id=button_id(Act.TASK_SNOOZE, task.id),
+                label=env.say(owner, tenant, "jobs.snooze_button"),
+            ),
+            Button(
+                id=button_id(Act.TASK_LOG, task.id), label=env.say(owner, tenant, "jobs.log_button")
+            ),
+        ),
+        fallback=body,
+    )
+
+
+def _summary(env: JobEnv, owner: Person, tenant: Tenant, items: list[_Due]) -> Card:
+    """One card for the start of the day: every task listed, and a Done and a Snooze button
+    for each of the first SUMMARY_BUTTONS (a text-only platform shows the list)."""
+    listed = [{"task": d.task, "customer": d.customer, "overdue": d.overdue} for d in items]
+    title = env.say(
+        owner,
+        tenant,
+        "jobs.followups_title",
+        count=len(items),
+        overdue=sum(d.overdue for d in items),
+    )
+    body = env.say(owner, tenant, "jobs.followups_body", items=listed, buttons=SUMMARY_BUTTONS)
+    buttons: list[Button] = []
+    for d in items[:SUMMARY_BUTTONS]:
+        buttons.append(
+            Button(
+                id=button_id(Act.TASK_DONE, d.task.id),
+                label=env.say(owner, tenant, "jobs.done_task_button", task=d.task),
+                style="primary",
+            )
+        )
+        buttons.append(
+            Button(
+                id=button_id(Act.TASK_SNOOZE, d.task.id),
+                label=env.say(owner, tenant, "jobs.snooze_task_button", task=d.task),
+            )
+        )
+    return Card(
+        key=f"followups:{owner.id}",
+        title=title,
+        body=body,
+        buttons=tuple(buttons),
+        fallback=f"{title}\n{body}",
+    )
+
+
 def confirmations(env: JobEnv, now: datetime) -> int:
-    """A requirement waiting on a confirmer for a working day → remind that confirmer, once."""
-    cal = env.settings.calendar
+    """A requirement waiting on a confirmer for `confirm_remind_after_wd` working days → remind
+    that confirmer then, and again at the start of each later working day until they answer."""
     days = env.settings.rules.confirm_remind_after_wd
     sent = 0
     with env.sessions.begin() as s:
@@ -123,6 +208,7 @@ def confirmations(env: JobEnv, now: datetime) -> int:
             .limit(SCAN_LIMIT)
         ).all()
         for req, version, customer, tenant in rows:
+            cal = env.calendar(tenant)
             decided = set(
                 s.scalars(
                     select(Confirmation.person_id).where(
@@ -132,12 +218,18 @@ def confirmations(env: JobEnv, now: datetime) -> int:
                 )
             )
             for pid in req.confirmer_ids:
-                person = s.get_one(Person, int(pid))
-                if person.id in decided:
+                person = s.get(Person, int(pid))
+                if person is None or person.id in decided:
                     continue
-                due = cal.working_days_after(version.created_at, days, env.tz(person, tenant))
-                if now < due:
-                    continue
+                tz = env.tz(person, tenant)
+                first = cal.working_days_after(version.created_at, days, tz)
+                if now < first or not cal.is_working_time(now, tz):
+                    continue  # a rule: only in working time
+                today = now.astimezone(ZoneInfo(tz)).date()
+                if first.astimezone(ZoneInfo(tz)).date() != today:
+                    hours = cal.working_hours(today, tz)
+                    if hours is None or now < hours[0]:
+                        continue  # a repeat: at the start of a working day
                 text = env.say(
                     person,
                     tenant,
@@ -146,7 +238,7 @@ def confirmations(env: JobEnv, now: datetime) -> int:
                     version=version,
                     customer=customer,
                 )
-                key = f"req:{req.id}:v{req.current_version}:remind:{person.id}"
+                key = f"req:{req.id}:v{req.current_version}:remind:{person.id}:{today}"
                 card = Card(
                     key=f"req:{req.id}",
                     title=env.say(person, tenant, "jobs.confirm_title", req=req, customer=customer),

@@ -9,13 +9,24 @@ from decimal import Decimal, InvalidOperation
 
 from bot.parse.normalize import CN_NUM, ascii_lower, cn_int, normalize
 
-__all__ = ["Amount", "format_amount", "parse_amount", "parse_duration"]
+__all__ = [
+    "MAX_AMOUNT",
+    "Amount",
+    "format_amount",
+    "out_of_range",
+    "parse_amount",
+    "parse_duration",
+]
+
+MAX_AMOUNT = Decimal(10**12)
+"""The largest amount a deal or a target can have (one trillion); cents are the finest unit."""
 
 
 @dataclass(frozen=True)
 class Amount:
     value: Decimal
     currency: str | None  # "CNY", "USD", "EUR", "GBP" or None when the text does not say
+    approx: bool = False  # "20万左右", "约50万", "~120k", "about 120k"
 
 
 _CURRENCY = {
@@ -41,11 +52,17 @@ _CURRENCY = {
 _UNIT = {"k": 1000, "m": 10**6, "w": 10**4, "万": 10**4, "亿": 10**8, "千": 1000}
 _CNY_UNITS = ("w", "万", "亿", "千")  # only ever used for yuan
 _CODE = "usd|rmb|cny|eur|gbp"
+_CN_DIGITS = "零〇一二两三四五六七八九"
+_CN_UNITS = "十百千万亿"
+_CN = f"[0-9.{_CN_DIGITS}{_CN_UNITS}]"
 _AMOUNT = re.compile(
+    r"(?P<about>approximately|approx\.?|about|around|大约|大概|约|~)?\s*"
     rf"(?P<pre>us\$|[$¥€£]|{_CODE})?\s*"
-    r"(?P<num>[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?)\s*"
-    r"(?P<unit>[kmw万亿千])?\s*"
-    rf"(?P<post>块钱|人民币|美元|美金|欧元|英镑|[元块]|{_CODE})?"
+    r"(?:(?P<num>[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?)\s*"
+    r"(?P<unit>[kmw万亿千])?"
+    rf"|(?P<cn>{_CN}*[{_CN_DIGITS}{_CN_UNITS}]{_CN}*))\s*"  # 一百万, 3百万, 两万五, 十万
+    rf"(?P<post>块钱|人民币|美元|美金|欧元|英镑|[元块]|{_CODE})?\s*"
+    r"(?P<around>左右)?"
 )
 
 
@@ -54,8 +71,8 @@ def _tidy(d: Decimal) -> Decimal:
     return d.quantize(Decimal(1)) if d == d.to_integral_value() else d.normalize()
 
 
-def parse_amount(text: str) -> Amount | None:
-    """`text` as a whole is a money amount, else None."""
+def _read(text: str | None) -> Amount | None:
+    """`text` as a whole written as a money amount, whatever its size."""
     if not text:
         return None
     m = _AMOUNT.fullmatch(ascii_lower(normalize(text)).strip())
@@ -64,13 +81,91 @@ def parse_amount(text: str) -> Amount | None:
     pre, post = _CURRENCY.get(m["pre"] or ""), _CURRENCY.get(m["post"] or "")
     if pre and post and pre != post:
         return None  # "$120k RMB"
-    unit = m["unit"]
-    currency = pre or post or ("CNY" if unit in _CNY_UNITS else None)
+    approx = bool(m["about"] or m["around"])
     try:
-        value = _tidy(Decimal(m["num"].replace(",", "")) * _UNIT.get(unit or "", 1))
+        if m["cn"] is not None:
+            if not (pre or post) and not any(u in m["cn"] for u in "百千万亿"):
+                return None  # "五十", "三" alone are words of a title more often than money
+            value = _cn_value(m["cn"])
+            currency = pre or post or "CNY"
+        else:
+            unit = m["unit"]
+            value = Decimal(m["num"].replace(",", "")) * _UNIT.get(unit or "", 1)
+            currency = pre or post or ("CNY" if unit in _CNY_UNITS else None)
+        return None if value is None else Amount(_tidy(value), currency, approx)
     except InvalidOperation:
-        return None  # more digits than Decimal's context keeps
-    return Amount(value, currency)
+        return Amount(MAX_AMOUNT * 10, None)  # more digits than Decimal's context keeps
+
+
+def _fits(value: Decimal) -> bool:
+    """At most MAX_AMOUNT, and no finer than cents (what the store keeps, exactly)."""
+    return value <= MAX_AMOUNT and value == value.quantize(Decimal("0.01"))
+
+
+def parse_amount(text: str | None) -> Amount | None:
+    """`text` as a whole is a money amount a deal can have, else None (see out_of_range)."""
+    amount = _read(text)
+    return amount if amount is not None and _fits(amount.value) else None
+
+
+def out_of_range(text: str | None) -> bool:
+    """`text` is written as an amount, but one no deal has: above 10^12 or finer than cents."""
+    amount = _read(text)
+    return amount is not None and not _fits(amount.value)
+
+
+_SMALL = {"十": 10, "百": 100, "千": 1000}
+_BIG_ORDERS = {"", "万", "亿", "亿万", "万亿", "万亿万"}  # 一万亿, 三亿五千万; never 万万
+_WORD = re.compile(r"[0-9]+(?:\.[0-9]+)?|.")
+
+
+def _cn_value(s: str) -> Decimal | None:
+    """一百万, 1百万, 五十万, 八千, 两万五 (25000), 一千零五, 三亿五千万 → the number, else None."""
+    total = section = Decimal(0)
+    number: Decimal | None = None
+    small: int | None = None  # the last of 十百千 in this section: they must come in order
+    last_unit, zero, bigs = 0, False, ""
+    for w in _WORD.findall(s):
+        if w[0].isdigit() or (w in _CN_DIGITS and w not in "零〇"):
+            if number is not None:
+                return None  # "一二", "1一": two numbers in a row
+            number = Decimal(w) if w[0].isdigit() else Decimal(cn_int(w))
+        elif w in "零〇":
+            if number is not None or not last_unit:
+                return None
+            zero = True  # 一千零五: a gap, then the ones
+        elif w in _SMALL:
+            unit = _SMALL[w]
+            if small is not None and unit >= small:
+                return None  # "十百", "千千"
+            if number is None and (w != "十" or section or zero):
+                return None  # "百万" without a number; 十 alone is 一十
+            section += (number if number is not None else 1) * unit
+            number, small, last_unit, zero = None, unit, unit, False
+        elif w in "万亿":
+            bigs += w
+            if bigs not in _BIG_ORDERS:
+                return None
+            part = section + (number or 0)
+            if w == "万":
+                if not part:
+                    return None  # "万", "亿万"
+                total += part * 10**4
+            else:
+                total = (total + part) * 10**8
+                if not total:
+                    return None
+            section, number, small, zero = Decimal(0), None, None, False
+            last_unit = 10**4 if w == "万" else 10**8
+        else:
+            return None  # a stray "."
+    if zero and number is None:
+        return None  # "五千零"
+    if number is not None and last_unit >= 100 and not zero:
+        if number >= 10 or number != number.to_integral_value():
+            return None  # "两万15": not a way to write a number
+        number *= last_unit // 10  # 两万五 is 25000, 一千二 is 1200: the next unit down
+    return total + section + (number or 0)
 
 
 _NUM = rf"[0-9]+(?:\.[0-9]+)?|{CN_NUM}"

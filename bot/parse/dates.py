@@ -1,23 +1,35 @@
 """English and Chinese date/time expressions in chat text.
 
 Pure functions: the caller passes `now` (aware) and the person's time zone. A text is read as
-at most one date piece and one time piece (明天下午3点, tomorrow at 3pm, 3pm Fri), or as one
-relative time (in 2 hours, 30分钟后).
+at most one date piece and one time piece (明天下午3点, tomorrow at 3pm, 3pm Fri, 周五下班,
+Friday EOD), or as one relative time (in 2 hours, 30分钟后).
+
+read_when() says whether a time was written: a date alone (Fri, 月底, 12月31日, EOW, 周五下班,
+Friday EOD) is a whole day; a time (3pm, 下午5点, 明早, tonight) is a moment. The times given
+to words without a clock: morning (明早, 明天上午, tomorrow morning) is the working day's start
+(`day_start`), afternoon (下午) 14:00, 傍晚 18:00, evening (今晚, 晚上, tonight) 20:00, noon
+(中午) 12:00. Month and year words: 月初 / start of next month is the 1st, 月中 the 15th, 月底 /
+end of month the last day, 年初 January 1, 年中 June 30, 年底 / end of year December 31; end of
+week (EOW) is that week's Friday. A bare 月初, 月中, 年初, 年中 or day of the month (15号, the
+15th) is the next one to come, today included.
 """
 
 from __future__ import annotations
 
+import calendar
 import re
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.parse.normalize import CN_NUM, ascii_lower, cn_int, normalize
 
-__all__ = ["DateError", "parse_when"]
+__all__ = ["DateError", "When", "day_start_in", "parse_when", "read_when"]
 
 _NO_DATE, _NO_TIME = "no_such_date", "no_such_time"
 _MAX_TOKENS = 7  # "day after tomorrow at 3 pm" is six tokens
+_MAX_CHARS = 48  # "the 5th of December, 2027 at 3:30 pm" is 36: longer text is never one date
 _N = f"(?:[0-9]+|{CN_NUM})"
 
 
@@ -30,12 +42,40 @@ class DateError(ValueError):
         self.text = text
 
 
+@dataclass(frozen=True)
+class When:
+    """A date or moment as written. `all_day`: no time was written, and `at` is the start
+    (00:00) of that day in the writer's zone; else `at` is the moment written."""
+
+    at: datetime
+    all_day: bool = False
+
+    def moment(self, day_start: time) -> datetime:
+        """The time to act on it: the moment written, or `day_start` of a whole day."""
+        if not self.all_day:
+            return self.at
+        tz = self.at.tzinfo
+        assert isinstance(tz, ZoneInfo)
+        return _at(self.at.date(), day_start.hour, day_start.minute, tz)
+
+
+class _Mark:
+    """A time piece without a clock of its own."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+
+_EOD = _Mark("end of the day")  # 下班, EOD: the whole of that working day
+_MORNING = _Mark("morning")  # 上午, 明早, tomorrow morning: the working day's start
+
 # A piece handler returns a value, an error code (str) or None when the match is no date at all.
 _Clock = tuple[int, int, int]  # hour, minute, days to add (晚上12点 is the next midnight)
-_Value = date | _Clock | str | None
+_Value = date | _Clock | _Mark | str | None
 _Handler = Callable[[re.Match[str], date], _Value]
 _DATES: list[tuple[re.Pattern[str], _Handler]] = []
 _TIMES: list[tuple[re.Pattern[str], _Handler]] = []
+_PERIODS: list[tuple[re.Pattern[str], _Handler]] = []  # only after a date: 明天下午, fri morning
 
 
 def _piece(table: list, pattern: str) -> Callable[[_Handler], _Handler]:
@@ -69,10 +109,48 @@ _WD = "|".join(sorted(_EN_WD, key=len, reverse=True))
 _CN_WD = dict(zip("一二三四五六日天1234567", (0, 1, 2, 3, 4, 5, 6, 6, 0, 1, 2, 3, 4, 5, 6)))
 _WEEK = "(?:周|星期|礼拜)"
 _CWD = "([一二三四五六日天1-7])"
+_EN_MONTHS = {
+    "january": 1,
+    "jan": 1,
+    "february": 2,
+    "feb": 2,
+    "march": 3,
+    "mar": 3,
+    "april": 4,
+    "apr": 4,
+    "may": 5,
+    "june": 6,
+    "jun": 6,
+    "july": 7,
+    "jul": 7,
+    "august": 8,
+    "aug": 8,
+    "september": 9,
+    "sept": 9,
+    "sep": 9,
+    "october": 10,
+    "oct": 10,
+    "november": 11,
+    "nov": 11,
+    "december": 12,
+    "dec": 12,
+}
+_MON = "|".join(sorted(_EN_MONTHS, key=len, reverse=True))
+_ORD = "(?:st|nd|rd|th)"
 
 
 def _monday(d: date) -> date:
     return d - timedelta(days=d.weekday())
+
+
+def _month_last(year: int, month: int) -> date:
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def _add_months(d: date, months: int) -> tuple[int, int]:
+    """(year, month) `months` after d's month."""
+    k = d.year * 12 + d.month - 1 + months
+    return k // 12, k % 12 + 1
 
 
 _DAY_WORDS = {
@@ -86,6 +164,10 @@ _DAY_WORDS = {
     "明日": 1,
     "后天": 2,
     "大后天": 3,
+    "yesterday": -1,
+    "昨天": -1,
+    "昨日": -1,
+    "前天": -2,
 }
 
 
@@ -100,24 +182,56 @@ def _bare_weekday(m: re.Match[str], today: date) -> _Value:
     return today + timedelta(days=(wd - today.weekday()) % 7)
 
 
-@_piece(_DATES, rf"(next|this)\s+({_WD})|(下个?|本|这个?){_WEEK}{_CWD}")
+def _weeks(word: str) -> int:
+    """How many weeks on from this one: 下下周 2, 下周 / next 1, 上周 / last -1, 本周 0."""
+    if word.startswith("下下"):
+        return 2
+    if word.startswith(("next", "下")):
+        return 1
+    return -1 if word.startswith(("last", "上")) else 0
+
+
+@_piece(
+    _DATES,
+    rf"(next|this|last)\s+({_WD})|(下下个?|下个?|本|这个?|上个?){_WEEK}{_CWD}"
+    rf"|({_WD})\s+(next|this|last)\s+week|(next|this|last)\s+week\s+({_WD})",
+)
 def _weekday_of_week(m: re.Match[str], today: date) -> _Value:
-    wd = _EN_WD[m[2]] if m[2] else _CN_WD[m[4]]
-    weeks = 1 if (m[1] or m[3]).startswith(("next", "下")) else 0
-    return _monday(today) + timedelta(days=7 * weeks + wd)
-
-
-@_piece(_DATES, rf"next\s+week|下个?{_WEEK}")
-def _next_week(m: re.Match[str], today: date) -> _Value:
-    return _monday(today) + timedelta(days=7)
-
-
-@_piece(_DATES, rf"in\s+([0-9]+|an?)\s+(day|week)s?|({_N})\s*个?\s*(天|日|周|星期|礼拜)\s*以?后")
-def _in_days(m: re.Match[str], today: date) -> _Value:
-    if m[2]:
-        n, unit = (1 if m[1] in ("a", "an") else int(m[1])), m[2]
+    if m[1] or m[3]:
+        word, wd = m[1] or m[3], _EN_WD[m[2]] if m[2] else _CN_WD[m[4]]
     else:
-        n, unit = cn_int(m[3]), m[4]
+        word, wd = m[6] or m[7], _EN_WD[m[5] or m[8]]
+    return _monday(today) + timedelta(days=7 * _weeks(word) + wd)
+
+
+@_piece(_DATES, rf"next\s+week|(下下个?|下个?){_WEEK}")
+def _next_week(m: re.Match[str], today: date) -> _Value:
+    return _monday(today) + timedelta(days=7 * (_weeks(m[1]) if m[1] else 1))
+
+
+def _week_end(today: date, weeks: int) -> date:
+    """Friday of the week `weeks` on; the coming Friday for this week (a weekend: the next)."""
+    if weeks == 0 and today.weekday() > 4:
+        weeks = 1
+    return _monday(today) + timedelta(days=7 * weeks + 4)
+
+
+@_piece(_DATES, r"eow|end\s+of\s+(?:the\s+)?(this\s+|next\s+)?(?:work(?:ing)?\s+)?week")
+def _end_of_week(m: re.Match[str], today: date) -> _Value:
+    return _week_end(today, 1 if (m[1] or "").startswith("next") else 0)
+
+
+@_piece(
+    _DATES,
+    rf"in\s+([0-9]+|an?)\s+(day|week)s?|within\s+([0-9]+|an?)\s+(day|week)s?"
+    rf"|({_N})\s*个?\s*(天|日|周|星期|礼拜)\s*(?:以?后|[之以]?内)",
+)
+def _in_days(m: re.Match[str], today: date) -> _Value:
+    if m[2] or m[4]:
+        word, unit = (m[1], m[2]) if m[2] else (m[3], m[4])
+        n = 1 if word in ("a", "an") else int(word)
+    else:
+        n, unit = cn_int(m[5]), m[6]
     days = n * (1 if unit in ("day", "天", "日") else 7)
     return today + timedelta(days=days) if days <= 36600 else None
 
@@ -160,6 +274,121 @@ def _cn_month_day(m: re.Match[str], today: date) -> _Value:
     return _yearless(today, cn_int(m[1]), cn_int(m[2]))
 
 
+def _dated(today: date, mo: int, d: int, year: str | None) -> _Value:
+    if year is None:
+        return _yearless(today, mo, d)
+    try:
+        return date(int(year), mo, d)
+    except ValueError:
+        return _NO_DATE
+
+
+@_piece(
+    _DATES,
+    rf"({_MON})\.?\s*([0-9]{{1,2}}){_ORD}?(?:(?:,\s*|\s+)([0-9]{{4}}))?"
+    rf"|([0-9]{{1,2}}){_ORD}?\s*(?:of\s+)?({_MON})\.?(?:(?:,\s*|\s+)([0-9]{{4}}))?",
+)
+def _en_month_day(m: re.Match[str], today: date) -> _Value:
+    if m[1]:
+        return _dated(today, _EN_MONTHS[m[1]], int(m[2]), m[3])
+    return _dated(today, _EN_MONTHS[m[5]], int(m[4]), m[6])
+
+
+def _coming_day(today: date, d: int) -> _Value:
+    """The next day-of-month `d` from today (today included): 15号 on the 20th is next month's."""
+    for k in range(13):
+        year, month = _add_months(today, k)
+        if d <= calendar.monthrange(year, month)[1] and date(year, month, d) >= today:
+            return date(year, month, d)
+    return _NO_DATE
+
+
+_MONTH_OF = r"(本|这个?|当|下个?|上个?)"
+
+
+def _month_shift(word: str | None) -> int:
+    return 0 if not word else 1 if word.startswith("下") else -1 if word.startswith("上") else 0
+
+
+@_piece(_DATES, rf"(?:the\s+)?([0-9]{{1,2}}){_ORD}|{_MONTH_OF}?\s*月?\s*({_N})\s*[号日]")
+def _day_of_month(m: re.Match[str], today: date) -> _Value:
+    if m[1]:
+        d = int(m[1])
+        return _coming_day(today, d) if 1 <= d <= 31 else _NO_DATE
+    d = cn_int(m[3])
+    if not m[2]:
+        if "月" in m[0]:
+            return None  # "月5号" is no date
+        return _coming_day(today, d) if 1 <= d <= 31 else _NO_DATE
+    year, month = _add_months(today, _month_shift(m[2]))
+    try:
+        return date(year, month, d)
+    except ValueError:
+        return _NO_DATE
+
+
+def _part_of_month(year: int, month: int, part: str) -> date:
+    if part in ("底", "末", "end"):
+        return _month_last(year, month)
+    return date(year, month, 15 if part == "中" else 1)
+
+
+@_piece(_DATES, rf"{_MONTH_OF}?\s*月\s*(底|末|初|中)|({_N})\s*月\s*(底|末|初|中)|(?:本|这个?)?月内")
+def _cn_month_part(m: re.Match[str], today: date) -> _Value:
+    if m[3]:  # 3月底: month 3 of this year, or of next year when it is over
+        mo = cn_int(m[3])
+        if not 1 <= mo <= 12:
+            return _NO_DATE
+        day = _part_of_month(today.year, mo, m[4])
+        return day if day >= today else _part_of_month(today.year + 1, mo, m[4])
+    part = m[2] or "底"  # 月内: within this month
+    if m[1] is None and part in ("初", "中"):  # a bare 月初 / 月中: the next one to come
+        day = _part_of_month(today.year, today.month, part)
+        if day >= today:
+            return day
+        year, month = _add_months(today, 1)
+        return _part_of_month(year, month, part)
+    year, month = _add_months(today, _month_shift(m[1]))
+    return _part_of_month(year, month, part)
+
+
+@_piece(
+    _DATES,
+    r"eom|end\s+of\s+(?:the\s+)?(this\s+|next\s+|last\s+)?month|(this\s+|next\s+)?month[\s-]end"
+    r"|(?:start|beginning)\s+of\s+(?:the\s+)?next\s+month|early\s+next\s+month",
+)
+def _en_month_part(m: re.Match[str], today: date) -> _Value:
+    word = (m[1] or m[2] or "").strip()
+    if m[0].startswith(("start", "beginning", "early")):
+        year, month = _add_months(today, 1)
+        return date(year, month, 1)
+    shift = {"next": 1, "last": -1}.get(word, 0)
+    year, month = _add_months(today, shift)
+    return _month_last(year, month)
+
+
+_YEAR_PART = {"底": (12, 31), "末": (12, 31), "初": (1, 1), "中": (6, 30)}
+
+
+@_piece(
+    _DATES,
+    r"(今|明|去)年\s*年?\s*(底|末|初|中)|年\s*(底|末|初|中)|(?:今|本)?年内"
+    r"|eoy|end\s+of\s+(?:the\s+)?(this\s+|next\s+)?year|(this\s+|next\s+)?year[\s-]end"
+    r"|(?:start|beginning)\s+of\s+(?:the\s+)?next\s+year|early\s+next\s+year",
+)
+def _year_part(m: re.Match[str], today: date) -> _Value:
+    if m[1]:
+        year = today.year + {"今": 0, "明": 1, "去": -1}[m[1]]
+        return date(year, *_YEAR_PART[m[2]])
+    if m[3]:  # a bare 年初 / 年中: the next one to come; 年底 is this year's
+        day = date(today.year, *_YEAR_PART[m[3]])
+        return day if day >= today else date(today.year + 1, *_YEAR_PART[m[3]])
+    if m[0].startswith(("start", "beginning", "early")):
+        return date(today.year + 1, 1, 1)
+    word = (m[4] or m[5] or "").strip()
+    return date(today.year + (1 if word == "next" else 0), 12, 31)
+
+
 def _check(h: int, mi: int, plus: int = 0) -> _Value:
     return (h, mi, plus) if 0 <= h <= 23 and 0 <= mi <= 59 else _NO_TIME
 
@@ -186,8 +415,36 @@ def _noon(m: re.Match[str], today: date) -> _Value:
     return (12, 0, 0)
 
 
+@_piece(
+    _TIMES,
+    r"下班|eod|cob|close\s+of\s+business"
+    r"|end\s+of\s+(?:the\s+)?(?:business\s+|work(?:ing)?\s+)?day",
+)
+def _end_of_day(m: re.Match[str], today: date) -> _Value:
+    return _EOD
+
+
 _PERIOD = "上午|早上|早晨|中午|下午|晚上|傍晚|凌晨|早|晚"
 _PM = ("下午", "晚上", "傍晚", "晚")
+_PERIOD_CLOCK: dict[str, _Clock | _Mark] = {
+    "上午": _MORNING,
+    "早上": _MORNING,
+    "早晨": _MORNING,
+    "早": _MORNING,
+    "morning": _MORNING,
+    "下午": (14, 0, 0),
+    "afternoon": (14, 0, 0),
+    "傍晚": (18, 0, 0),
+    "晚上": (20, 0, 0),
+    "晚": (20, 0, 0),
+    "evening": (20, 0, 0),
+    "night": (20, 0, 0),
+}
+
+
+@_piece(_PERIODS, r"上午|早上|早晨|早|下午|傍晚|晚上|晚|(?:in\s+the\s+)?(morning|afternoon|evening|night)")
+def _period(m: re.Match[str], today: date) -> _Value:
+    return _PERIOD_CLOCK[m[1] or m[0]]
 
 
 def _cn_clock(period: str | None, h: int, mi: int, dot: bool) -> _Value:
@@ -224,11 +481,20 @@ def _cn_colon(m: re.Match[str], today: date) -> _Value:
     return _cn_clock(m[1], int(m[2]), int(m[3]), dot=False)
 
 
+# Words that are a day and a part of it at once: read as the two words they stand for.
+_SHORT = [
+    (re.compile(r"今晚"), "今天晚上"),
+    (re.compile(r"明晚"), "明天晚上"),
+    (re.compile(r"昨晚"), "昨天晚上"),
+    (re.compile(r"今早"), "今天早上"),
+    (re.compile(r"明早"), "明天早上"),
+    (re.compile(r"(?i)(?<![a-z])tonight(?![a-z])"), "today evening"),
+]
 _RELATIVE = re.compile(
     rf"in\s+([0-9]+|an?|one)\s+(hour|hr|minute|min)s?"
     rf"|({_N}|半)\s*个?\s*(小时|钟头|分钟)\s*以?后"
 )
-_SEP = re.compile(r"\s+(?:at|on)\s+|\s*")
+_SEP = re.compile(r"\s+(?:at|on)\s+|\s*,?\s*")
 _LEAD = re.compile(r"(?:at|on)\s+")
 _TRAIL = re.compile(r"[\s.,;!?。，；！？]+$")
 
@@ -259,10 +525,14 @@ def _matches(table: list, kind: str, s: str, pos: int, today: date) -> Iterator[
 
 
 def _readings(low: str, today: date) -> Iterator[list[tuple]]:
-    """Every way the whole of `low` reads as one piece or two joined pieces."""
+    """Every way the whole of `low` reads as one piece or two joined pieces: a date, a time,
+    a date and a time in either order, or a date and a part of the day (明天下午)."""
     n = len(low)
-    for first, second in ((_DATES, _TIMES), (_TIMES, _DATES)):
-        kind1, kind2 = ("date", "time") if first is _DATES else ("time", "date")
+    orders = (
+        (_DATES, "date", [(_TIMES, "time"), (_PERIODS, "time")]),
+        (_TIMES, "time", [(_DATES, "date")]),
+    )
+    for first, kind1, seconds in orders:
         for a in _matches(first, kind1, low, 0, today):
             end = a[1].end()
             if end == n:
@@ -271,9 +541,10 @@ def _readings(low: str, today: date) -> Iterator[list[tuple]]:
             k = _SEP.match(low, end).end()
             if k == end and _word(low[end - 1]) and _word(low[end]):
                 continue  # "tomorrow3pm", "12-0515:00": pieces must not share an ASCII word
-            for b in _matches(second, kind2, low, k, today):
-                if b[1].end() == n:
-                    yield [a, b]
+            for second, kind2 in seconds:
+                for b in _matches(second, kind2, low, k, today):
+                    if b[1].end() == n:
+                        yield [a, b]
 
 
 def _at(day: date, h: int, mi: int, tz: ZoneInfo) -> datetime:
@@ -282,22 +553,33 @@ def _at(day: date, h: int, mi: int, tz: ZoneInfo) -> datetime:
     return naive.astimezone(UTC).astimezone(tz)
 
 
-def parse_when(
+def day_start_in(day: date, tz: ZoneInfo) -> datetime:
+    """The start (00:00) of `day` in `tz`: how a whole day is stored (When.at)."""
+    return _at(day, 0, 0, tz)
+
+
+def read_when(
     text: str, *, now: datetime, tz: ZoneInfo, day_start: time = time(9, 0)
-) -> datetime | None:
-    """The whole `text` as a date/time in `tz`, None when it is not one; DateError if impossible."""
+) -> When | None:
+    """The whole `text` as a date or moment in `tz`, None when it is not one; DateError if
+    it cannot exist. A date without a time is a whole day (When.all_day)."""
     if not text:
         return None
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     norm = _TRAIL.sub("", normalize(text).strip())
+    if len(norm) > _MAX_CHARS:
+        return None
     if (lead := _LEAD.match(ascii_lower(norm))) and lead.end() < len(norm):
         norm = norm[lead.end() :]
+    for rx, long in _SHORT:
+        norm = rx.sub(long, norm)
     low = ascii_lower(norm)
     if not low:
         return None
     if delta := _relative(low):
-        return (now.astimezone(UTC) + delta).astimezone(tz).replace(second=0, microsecond=0)
+        at = (now.astimezone(UTC) + delta).astimezone(tz).replace(second=0, microsecond=0)
+        return When(at)
     today = now.astimezone(tz).date()
     error: DateError | None = None
     for reading in _readings(low, today):
@@ -308,13 +590,25 @@ def parse_when(
             continue
         parts = {kind: value for kind, _, value in reading}
         day, clock = parts.get("date"), parts.get("time")
-        if clock is None:
-            return _at(day, day_start.hour, day_start.minute, tz)
+        if clock is None or clock is _EOD:
+            return When(day_start_in(day if day is not None else today, tz), all_day=True)
+        if clock is _MORNING:
+            clock = (day_start.hour, day_start.minute, 0)
+        assert isinstance(clock, tuple)
         h, mi, plus = clock
         if day is not None:
-            return _at(day + timedelta(days=plus), h, mi, tz)
+            return When(_at(day + timedelta(days=plus), h, mi, tz))
         when = _at(today + timedelta(days=plus), h, mi, tz)
-        return when if when > now else _at(today + timedelta(days=plus + 1), h, mi, tz)
+        return When(when if when > now else _at(today + timedelta(days=plus + 1), h, mi, tz))
     if error:
         raise error
     return None
+
+
+def parse_when(
+    text: str, *, now: datetime, tz: ZoneInfo, day_start: time = time(9, 0)
+) -> datetime | None:
+    """The whole `text` as a moment in `tz` (a whole day at `day_start`), None when it is not
+    a date or time; DateError if it cannot exist."""
+    when = read_when(text, now=now, tz=tz, day_start=day_start)
+    return when.moment(day_start) if when else None

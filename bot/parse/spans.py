@@ -1,6 +1,7 @@
-"""Date phrases inside longer text: a trailing "tomorrow 3pm", a deadline "by Tue" / "周五前".
+"""Date phrases inside longer text: a trailing "tomorrow 3pm", a deadline "by Tue" / "周五前",
+and date_hint(): words that look like a date, to ask back about when none could be read.
 
-Built on parse_when: a candidate span counts only when it parses as a whole.
+Built on read_when: a candidate span counts only when it reads as a whole.
 """
 
 from __future__ import annotations
@@ -9,10 +10,18 @@ import re
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
-from bot.parse.dates import _MAX_TOKENS, _word, parse_when
+from bot.parse.dates import _MAX_CHARS, _MAX_TOKENS, When, _word, read_when
 from bot.parse.normalize import ascii_lower, normalize
 
-__all__ = ["extract_deadline", "split_leading_when", "split_trailing_when"]
+__all__ = [
+    "date_hint",
+    "extract_deadline",
+    "find_deadline",
+    "find_leading",
+    "find_trailing",
+    "split_leading_when",
+    "split_trailing_when",
+]
 
 
 def _glue_ok(s: str, i: int) -> bool:
@@ -23,9 +32,9 @@ def _glue_ok(s: str, i: int) -> bool:
     return not (prev in "-/.:" and i >= 2 and s[i - 2].isdigit())  # inside 2026-12-05, 15:00
 
 
-def split_trailing_when(
+def find_trailing(
     text: str, *, now: datetime, tz: ZoneInfo, day_start: time = time(9, 0)
-) -> tuple[int, datetime] | None:
+) -> tuple[int, When] | None:
     """(start, when) for the longest date/time expression ending `text`, else None."""
     if not text:
         return None
@@ -33,18 +42,41 @@ def split_trailing_when(
     tokens = [m.start() for m in re.finditer(r"\S+", norm)][-_MAX_TOKENS:]
     if not tokens:
         return None
-    starts = set(tokens) | {i for i in range(tokens[0] + 1, len(norm)) if _glue_ok(norm, i)}
+    first = max(tokens[0], len(norm.rstrip()) - _MAX_CHARS)
+    starts = {i for i in tokens if i >= first}
+    starts |= {i for i in range(first + 1, len(norm)) if _glue_ok(norm, i)}
     for i in sorted(starts):
-        when = parse_when(norm[i:], now=now, tz=tz, day_start=day_start)
+        when = read_when(norm[i:], now=now, tz=tz, day_start=day_start)
         if when is not None:
             return i, when
     return None
 
 
-_BY = re.compile(r"(?<![a-z0-9])(?:by|before)\s+")
+def find_leading(
+    text: str, *, now: datetime, tz: ZoneInfo, day_start: time = time(9, 0)
+) -> tuple[When, int] | None:
+    """(when, end) for the longest date/time expression starting `text` ("明天下午3点回电").
+
+    The words after it must be separate from it: a space, or CJK text glued on.
+    """
+    norm = normalize(text)
+    for end in range(min(len(norm), _MAX_CHARS), 0, -1):
+        if end < len(norm) and not (norm[end].isspace() or _glue_ok(norm, end)):
+            continue
+        when = read_when(norm[:end], now=now, tz=tz, day_start=day_start)
+        if when is not None:
+            return when, end
+    return None
+
+
+_BY = re.compile(
+    r"(?<![a-z0-9])(?:by|before|due(?:\s+(?:on|by))?|until|till|no\s+later\s+than)\s+"
+)
 _DEADLINE_AT = re.compile(r"(?:截止|截至)(?:到|于|日期|时间)?[\s:]*")
 _BEFORE_END = re.compile(r"(?:之|以)?前\s*$")
-_BEFORE = re.compile(r"(?:之|以)?前")
+# "…前" where the words before it can end a date (周五前, 12月31日前, 下班前, 3点前, Fri前);
+# not 提前, 之前的方案
+_BEFORE = re.compile(r"(?<=[0-9A-Za-z一二三四五六七八九十两零〇日天号月周底初末中班点时半午晚早分后内年钟旬节])\s*(?:之|以)?前")
 _STEP_EDGE = re.compile(r"^[\s,;:，；：。]+|[\s,;:，；：。]*[在于]?[\s,;:，；：。]*$")
 
 
@@ -52,45 +84,121 @@ def _step(s: str) -> str:
     return _STEP_EDGE.sub("", s)
 
 
-def extract_deadline(
+def _join(left: str, right: str) -> str:
+    """The step around a deadline taken out of its middle: "发方案，周五前确认" → "发方案 确认"."""
+    return " ".join(part for part in (_step(left), _step(right)) if part)
+
+
+def find_deadline(
     text: str, *, now: datetime, tz: ZoneInfo, day_start: time = time(9, 0)
-) -> tuple[str, datetime] | None:
-    """(step without its deadline phrase, deadline) for "send quote by Tue" / "周五前发方案"."""
+) -> tuple[str, When] | None:
+    """(step without its deadline phrase, deadline) for "send quote by Tue", "周五前发方案",
+    "发方案，截止12月5日", "send quote by Fri to Bob", "月底前签合同"."""
     if not text:
         return None
     norm = normalize(text)
     kw = {"now": now, "tz": tz, "day_start": day_start}
+
+    def after(m: re.Match[str]) -> tuple[str, When] | None:
+        """The date right after the marker `m`: all the rest, or its leading words."""
+        rest = norm[m.end() :]
+        if when := read_when(_BEFORE_END.sub("", rest), **kw):
+            return _step(text[: m.start()]), when
+        lead = find_leading(rest, **kw)
+        if lead and rest[lead[1] :].strip():
+            return _join(text[: m.start()], text[m.end() + lead[1] :]), lead[0]
+        return None
+
     for m in _BY.finditer(ascii_lower(norm)):
-        if when := parse_when(norm[m.end() :], **kw):
-            return _step(text[: m.start()]), when
+        if hit := after(m):
+            return hit
     for m in _DEADLINE_AT.finditer(norm):
-        rest = _BEFORE_END.sub("", norm[m.end() :])
-        if when := parse_when(rest, **kw):
-            return _step(text[: m.start()]), when
-    end = _BEFORE_END.search(norm)
-    if end and (hit := split_trailing_when(norm[: end.start()], **kw)):
-        return _step(text[: hit[0]]), hit[1]
+        if hit := after(m):
+            return hit
     for m in _BEFORE.finditer(norm):
-        head = norm[: m.start()].strip()
-        if head[:1] in ("在", "于"):
-            head = head[1:]
-        if head and (when := parse_when(head, **kw)):
-            return _step(text[m.end() :]), when
+        head = norm[: m.start()].rstrip()
+        hit = find_trailing(head, **kw) if head else None
+        if hit:
+            return _join(text[: hit[0]], text[m.end() :]), hit[1]
     return None
+
+
+_NUM = r"(?:[0-9]+|[一二两三四五六七八九十]+)"
+_EN_MON = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)"
+_HINTS = re.compile(
+    "|".join(
+        [
+            # Chinese: "…前" after a time word, numbers with date units, weekdays, date words
+            r"[月年周日号天点时底初末中旬节班午晚早]\s*(?:之|以)?前",
+            r"[0-9]+\s*[号日](?![楼线院门室房位码期志程常])",
+            rf"{_NUM}\s*月\s*(?:{_NUM}|[底初中末份]|[上中下]旬)",
+            (rf"{_NUM}\s*个?\s*(?:天|日|周|星期|礼拜|月|年|小时|钟头|分钟|工作日)"
+            r"\s*(?:以?内|之内|以?后|之后|前|左右)"),
+            r"[0-9]{1,2}\s*[点时](?!间)|" + _NUM + r"\s*点\s*(?:钟|半|前)",
+            r"(?:周|星期|礼拜)[一二三四五六日天1-7]",
+            (r"今天|明天|后天|今晚|明晚|明早|今早|上午|下午|晚上|早上|中午|傍晚|凌晨|下班"
+            r"|月底|月初|月中|月末|年底|年初|年末|年中|季度末|季末|季度底|本季度|下季度"
+            r"|上旬|中旬|下旬|周末|节前|节后|春节|国庆|元旦|中秋|端午|清明"
+            r"|本周|这周|下下?周|下下?个?月|本月|这个?月|今年|明年|月内|周内|年内"
+            r"|截止|截至|最晚|最迟|不晚于|工作日"),
+            # English
+            (r"\b(?:today|tonight|tomorrow|tmrw?|eod|eow|eom|eoq|eoy|cob|noon|midnight"
+            r"|morning|afternoon|evening|weekend)\b"),
+            (r"\b(?:mon|tues?|wed|thu|thurs?|fri)\b"
+            r"|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b"),
+            r"\b(?:january|february|april|june|july|august|september|october|november|december)\b",
+            rf"\b{_EN_MON}\.?\s*[0-9]{{1,2}}(?:st|nd|rd|th)?\b",
+            rf"\b[0-9]{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_EN_MON}[a-z]*\b",
+            r"\b[0-9]{1,2}(?:st|nd|rd|th)\b",
+            r"\b[0-9]{1,2}(?::[0-9]{2})?\s*[ap]\.?m\b|\b[0-9]{1,2}:[0-9]{2}\b",
+            r"\b[0-9]{1,2}/[0-9]{1,2}\b|\b[0-9]{4}[-/.][0-9]{1,2}[-/.][0-9]{1,2}\b",
+            (r"\b(?:end|start|beginning|middle)\s+of(?:\s+(?:the\s+)?[a-z0-9]+)?\b"
+            r"|\bmid-?(?:week|month|year)\b"),
+            r"\b(?:next|this|coming)\s+(?:week|month|quarter|year|weekend)\b",
+            (r"\b(?:in|within)\s+(?:[0-9]+|an?|one|two|three|four|five|six|(?:a\s+)?few"
+            r"|(?:a\s+)?couple(?:\s+of)?)\s+(?:business\s+|working\s+)?"
+            r"(?:days?|weeks?|months?|years?|hours?)\b"),
+            r"\b(?:by|before|until|due)\s+q[1-4]\b",
+        ]
+    )
+)
+
+
+def date_hint(text: str) -> str | None:
+    """The first words of `text` that look like a date or deadline ("下旬前", "end of Q1",
+    "by the 15th floor"…), for asking back when no date could be read; None when none do."""
+    norm = normalize(text or "")
+    m = _HINTS.search(ascii_lower(norm))
+    if m is None:
+        return None
+    end = m.end()
+    if before := _BEFORE.match(norm, end):  # 下旬前: the whole deadline
+        end = before.end()
+    return norm[m.start() : end].strip()
+
+
+# The moments of the finders above, a whole day at `day_start`: for callers that need a time.
+
+
+def split_trailing_when(
+    text: str, *, now: datetime, tz: ZoneInfo, day_start: time = time(9, 0)
+) -> tuple[int, datetime] | None:
+    """(start, when) for the longest date/time expression ending `text`, else None."""
+    hit = find_trailing(text, now=now, tz=tz, day_start=day_start)
+    return (hit[0], hit[1].moment(day_start)) if hit else None
 
 
 def split_leading_when(
     text: str, *, now: datetime, tz: ZoneInfo, day_start: time = time(9, 0)
 ) -> tuple[datetime, int] | None:
-    """(when, end) for the longest date/time expression starting `text` ("明天下午3点回电").
+    """(when, end) for the longest date/time expression starting `text`."""
+    hit = find_leading(text, now=now, tz=tz, day_start=day_start)
+    return (hit[0].moment(day_start), hit[1]) if hit else None
 
-    The words after it must be separate from it: a space, or CJK text glued on.
-    """
-    norm = normalize(text)
-    for end in range(min(len(norm), 40), 0, -1):
-        if end < len(norm) and not (norm[end].isspace() or _glue_ok(norm, end)):
-            continue
-        when = parse_when(norm[:end], now=now, tz=tz, day_start=day_start)
-        if when is not None:
-            return when, end
-    return None
+
+def extract_deadline(
+    text: str, *, now: datetime, tz: ZoneInfo, day_start: time = time(9, 0)
+) -> tuple[str, datetime] | None:
+    """(step without its deadline phrase, deadline) for "send quote by Tue" / "周五前发方案"."""
+    hit = find_deadline(text, now=now, tz=tz, day_start=day_start)
+    return (hit[0], hit[1].moment(day_start)) if hit else None
