@@ -340,3 +340,22 @@ def test_a_long_task_list_says_how_many_it_left_out(sessions, lang: str) -> None
     assert reply.count("• T") == TASKS_SHOWN
     assert ("…and 3 more" if lang == "en" else "……还有 3 条") in reply
     assert f"({TASKS_SHOWN + 3})" in reply or f"（{TASKS_SHOWN + 3}）" in reply
+
+
+@pytest.mark.parametrize(("lang", "req", "note"), [
+    ("en", "/req Acme SSO first confirm @bob", "it is no longer agreed"),
+    ("zh_CN", "/需求 华为 数据不出机房 确认人 @bob", "现在不再视为达成一致"),
+])  # fmt: skip
+def test_a_change_request_on_an_agreed_requirement_says_it_reopens_it(
+    sessions, lang: str, req: str, note: str  # type: ignore[no-untyped-def]
+) -> None:
+    from bot.buttons import Act, button_id
+
+    chat = Chat(sessions, locale=lang)
+    chat.say("alice", req)
+    first = chat.click("bob", button_id(Act.REQ_CHANGE, 1, 1))
+    assert note not in first  # pending, not yet agreed: nothing to reopen
+    chat.click("bob", button_id(Act.REQ_CONFIRM, 1, 1))
+    reopened = chat.click("bob", button_id(Act.REQ_CHANGE, 1, 1))
+    assert note in reopened
+    assert any(note in text for text in chat.pushes().values())  # the author hears it too

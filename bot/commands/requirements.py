@@ -84,6 +84,7 @@ def press(ctx: Context, decision: str, req_id: int, version: int) -> Outcome:
         mine.decision, mine.decided_at = decision, ctx.now
     ctx.session.flush()
     decisions = _decisions(ctx, req)
+    reopened = decision == "change" and req.status == "confirmed"  # it was agreed: say so
     if decision == "change":
         req.status = "change"
     elif all(decisions.get(int(pid)) == "confirm" for pid in req.confirmer_ids):
@@ -92,14 +93,13 @@ def press(ctx: Context, decision: str, req_id: int, version: int) -> Outcome:
         req.status = "pending"
     out = Outcome()
     out.updates.append(CardUpdate(card=card(ctx, req, customer)))
-    out.reply(
-        ctx.t("requirements.pressed", req=req, decision=decision, me=ctx.me, customer=customer)
-    )
+    said = {"req": req, "customer": customer, "reopened": reopened}
+    out.reply(ctx.t("requirements.pressed", decision=decision, me=ctx.me, **said))
     author = ctx.session.get(Person, req.author_id) if req.author_id else None
     if author is not None and author.id != ctx.me.id and req.status in ("confirmed", "change"):
         out.push(
             author.id,
-            ctx.t_for(author, "requirements.author_news", req=req, by=ctx.me, customer=customer),
+            ctx.t_for(author, "requirements.author_news", by=ctx.me, **said),
         )
     return out
 
