@@ -719,3 +719,33 @@ def test_the_tours_show_month_end_and_a_reschedule(tmp_path: Path) -> None:
     assert "Next step T6: sign the contract — due Thu Dec 31" in en
     assert "[carl] /task T6 Jan 15\ndealbot: ✓ T6 sign the contract: due date moved from Thu Dec 31 to Fri Jan 15, 2027." in en
     assert "“end of Q1” looks like a date" in en
+
+
+@pytest.mark.parametrize("lang", ["en", "zh_CN"])
+def test_a_whole_day_given_to_someone_in_another_zone_is_their_day(sessions, lang: str) -> None:  # type: ignore[no-untyped-def]
+    """Alice in Shanghai gives bob, in New York, a step "by Fri": it is bob's Friday (reminded
+    and overdue by his working day), not the Thursday evening it is in New York when Friday
+    begins in Shanghai; a reschedule keeps the same rule."""
+    from sqlalchemy import select as sel
+
+    from bot import deadlines
+    from storage.models import Person, Task
+
+    chat = Chat(sessions, tz="Asia/Shanghai", locale=lang, now="2026-11-30 10:00")
+    chat.say("boss", "/help")
+    chat.say("boss", "/team east @alice @bob")
+    chat.say("bob", "/help")
+    with sessions.begin() as s:
+        s.scalars(sel(Person).where(Person.display_name == "bob")).one().timezone = "America/New_York"
+    line = ("/minutes Acme Agreed. - @bob send the deck by Fri" if lang == "en"
+            else "/纪要 华为 达成一致。 - @bob 周五前发材料")  # fmt: skip
+    chat.say("alice", line)
+    with sessions() as s:
+        task = s.scalars(sel(Task)).one()
+        assert task.due_all_day
+        assert deadlines.due_day(task, "America/New_York").isoformat() == "2026-12-04"
+        assert deadlines.due_day(task, "Asia/Shanghai").isoformat() == "2026-12-04"
+    chat.say("alice", f"/task T{task.id} Tue" if lang == "en" else f"/待办 T{task.id} 周二")
+    with sessions() as s:
+        task = s.scalars(sel(Task)).one()
+        assert deadlines.due_day(task, "America/New_York").isoformat() == "2026-12-01"

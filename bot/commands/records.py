@@ -7,7 +7,7 @@ from sqlalchemy import func, or_, select
 from bot import deadlines
 from bot import intents as i
 from bot.buttons import Act, button_id
-from bot.commands.rows import ago, default_due, new_task, new_touch
+from bot.commands.rows import ago, default_due, new_task, new_touch, owners_day
 from bot.context import Context, UserError
 from bot.customers import find, pick_deal
 from bot.outcome import Button, Card, Outcome
@@ -60,7 +60,9 @@ def reschedule_task(ctx: Context, intent: i.TaskReschedule) -> Outcome:
     if task.status == "done":
         return Outcome().reply(ctx.t("tasks.already_done", task=task), private=True)
     before = {"due_at": task.due_at, "due_all_day": task.due_all_day}
-    task.due_at, task.due_all_day = intent.due, intent.due_all_day
+    owner = ctx.session.get_one(Person, task.owner_id)
+    task.due_at = owners_day(ctx, intent.due, intent.due_all_day, owner)
+    task.due_all_day = intent.due_all_day
     task.snoozed_until = None  # the new deadline replaces any snooze
     task.last_reminded_at = None  # and is reminded afresh
     past = ago(ctx, task.due_at, task.due_all_day)

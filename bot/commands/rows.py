@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from bot import deadlines
 from bot.context import Context
 from bot.parse.dates import day_start_in
 from storage.models import Activity, Customer, Deal, Meeting, Person, Task
@@ -44,14 +45,15 @@ def new_task(
 ) -> Task:
     """`due_all_day`: no time was written, and `due` is the start (00:00) of that day in the
     writer's zone; else `due` is the moment written."""
+    owner = owner or ctx.me
     task = Task(
         tenant_id=ctx.tenant.id,
         customer_id=customer.id,
         deal_id=deal.id if deal else None,
-        owner_id=(owner or ctx.me).id,
+        owner_id=owner.id,
         created_by_id=ctx.me.id,
         text=text,
-        due_at=due,
+        due_at=owners_day(ctx, due, due_all_day, owner),
         due_all_day=due_all_day and due is not None,
         source_activity_id=activity.id if activity else None,
         source_meeting_id=meeting.id if meeting else None,
@@ -60,6 +62,17 @@ def new_task(
     ctx.session.add(task)
     ctx.session.flush()
     return task
+
+
+def owners_day(ctx: Context, due: datetime | None, all_day: bool, owner: Person) -> datetime | None:
+    """A whole-day deadline is the day the writer meant, kept as that day's start in the
+    owner's zone, where it is reminded and falls overdue (bot/deadlines.py): "by Fri" from
+    Shanghai to a rep in New York is their Friday, not the Thursday evening it is there when
+    Friday begins in Shanghai. A moment stays the moment written."""
+    if due is None or not all_day:
+        return due
+    day = due.astimezone(ZoneInfo(ctx.tz)).date()
+    return day_start_in(day, ZoneInfo(deadlines.zone(owner, ctx.tenant)))
 
 
 def whole_day(ctx: Context, day: date) -> datetime:
