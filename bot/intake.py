@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import logging
 import threading
-import traceback
 from collections.abc import Callable, Mapping
 from datetime import datetime
 
-from bot import inbox
+from bot import failures, inbox
 from bot.events import Event
 from bot.handler import Bot, InboxClaim, LostClaim
 from bot.inbox import Claimed, InboxPolicy
@@ -24,12 +23,6 @@ logger = logging.getLogger(__name__)
 # a platform's half that reads its own stored deliveries: None means "nothing for the core"
 # (the bot's own message, an event type we do not use); raising Malformed dead-letters the row
 Parse = Callable[[Claimed], Event | None]
-
-
-def _what(e: BaseException) -> str:
-    """An exception's class, and the class of the driver error it wraps: never its message."""
-    cause = getattr(e, "orig", None) or e.__cause__
-    return e.__class__.__name__ + (f" ({cause.__class__.__name__})" if cause is not None else "")
 
 
 class Malformed(Exception):
@@ -97,13 +90,7 @@ class Intake:
             logger.warning("inbox row %s was taken over by another worker", row.id)
             return False
         except Exception as e:  # noqa: BLE001 - a bug, the store: retried, then dead-lettered
-            # an exception's message may quote a value (a database error can quote what was
-            # written): the log gets its class and, when debugging, where it was raised
-            logger.error("inbox row %s failed: %s", row.id, _what(e))
-            if logger.isEnabledFor(logging.DEBUG):
-                logger.debug("inbox row %s failed here:\n%s", row.id,
-                             "".join(traceback.format_tb(e.__traceback__)))  # fmt: skip
-            self._failed(row, event, _what(e))
+            self._failed(row, event, failures.log(logger, e, "inbox row %s failed", row.id))
             return False
         return True
 

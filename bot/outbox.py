@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot import failures
 from bot.delivery import (
     Delivery,
     RetryLater,
@@ -307,9 +308,9 @@ class Worker:
             self._failed(delivery, e.reason, e.after, False, report)
         except Undeliverable as e:
             self._failed(delivery, e.reason, None, True, report)
-        except Exception as e:  # a bug or an unexpected client error: retry, then dead-letter
-            logger.exception("sending outbox row %s failed", delivery.id)
-            self._failed(delivery, f"{e.__class__.__name__}: {e}", None, False, report)
+        except Exception as e:  # noqa: BLE001 - a bug, an unexpected client error: retry, then dead
+            reason = failures.log(logger, e, "sending outbox row %s failed", delivery.id)
+            self._failed(delivery, reason, None, False, report)
         else:
             mark_sent(self.sessions, self.name, delivery.id, message_id or "", self.clock())
             report.sent += 1

@@ -124,3 +124,25 @@ def test_inbox_keys_belong_to_the_platforms_tenant(sessions) -> None:  # type: i
     with sessions.begin() as s:
         ids = inbox.accept(s, arrivals)
     assert ids[0] is not None and ids[1] is not None and ids[2] is None
+
+
+class Broken(Fake):
+    """A sender with a bug whose exception quotes what it was sending."""
+
+    def send(self, delivery: Delivery) -> str:
+        raise KeyError(f"no block for {delivery.message.text!r}")
+
+
+def test_an_unexpected_send_failure_keeps_the_words_out_of_log_and_row(sessions, caplog) -> None:  # type: ignore[no-untyped-def]
+    import logging
+
+    tid = tenant(sessions)
+    put(sessions, tid, "客户说：数据不出机房")
+    worker = Worker(sessions=sessions, senders={"fake": Broken()}, name="w", clock=lambda: NOW)
+    with caplog.at_level(logging.DEBUG):
+        worker.drain()
+    with sessions() as s:
+        row = s.scalar(select(OutboxItem).where(OutboxItem.dedup_key == "客户说：数据不出机房"))
+    assert row is not None and row.last_error == "KeyError"
+    assert "KeyError" in caplog.text and "数据不出机房" not in caplog.text
+    assert "failed here" in caplog.text  # where it was raised, for whoever debugs

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 
+from bot import failures
 from bot.jobs import alerts, digest, reminders
 from bot.jobs.env import JobEnv
 
@@ -36,8 +37,8 @@ def run_due(
         started = time.perf_counter()
         try:
             counts[name] = job(env, now)
-        except Exception:  # one broken rule must not stop the others
-            logger.exception("job %s failed", name)
+        except Exception as e:  # noqa: BLE001 - one broken rule must not stop the others
+            failures.log(logger, e, "job %s failed", name)
             counts[name] = 0
         if observe is not None:
             observe(name, time.perf_counter() - started, counts[name])
