@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from difflib import SequenceMatcher
 from functools import lru_cache
 
@@ -12,31 +11,9 @@ from sqlalchemy.orm import Session
 
 from bot.context import Context, UserError
 from bot.intents import CustomerRef
-from bot.parse.normalize import normalize
 from bot.reach import Reach
 from storage.models import Customer, CustomerAlias, Deal
-
-
-def _invisible(ch: str) -> bool:
-    """Format characters (zero-width, bidi, tags, …), variation selectors and the combining
-    grapheme joiner: nothing a reader sees, so nothing that may tell two names apart."""
-    cp = ord(ch)
-    return (
-        unicodedata.category(ch) == "Cf"
-        or 0xFE00 <= cp <= 0xFE0F
-        or 0xE0100 <= cp <= 0xE01EF
-        or cp == 0x034F
-    )
-
-
-def name_key(name: str) -> str:
-    """What a name is matched by: compatibility forms folded (NFKC: full-width, ligatures,
-    circled letters…), invisible characters dropped, spaces collapsed, case folded — so a
-    name that looks like another is the other."""
-    text = unicodedata.normalize("NFKC", normalize(name))
-    text = "".join(ch for ch in text if not _invisible(ch))
-    return unicodedata.normalize("NFKC", " ".join(text.split()).casefold())
-
+from storage.names import name_key
 
 NEAR_SHOWN = 5  # "did you mean" names at most this many
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import re
-import unicodedata
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from typing import Any
+
+from storage.names import clean, drop_controls
 
 # The one neutral mention token: `@` and a platform user id (or a name the console typed).
 # Each adapter rewrites its platform's own mention markup to this
@@ -17,50 +18,6 @@ MENTION = re.compile(r"(?<![\w@])@([^\s@,:;!?。，：；！？]+)")
 
 def mention_token(user_id: str) -> str:
     return "@" + user_id
-
-
-# C0 and C1 control characters except tab and newline, and lone surrogates (what a broken
-# JSON escape leaves): never meant, stores refuse some (PostgreSQL refuses NUL, no encoding
-# has a lone surrogate), and the core uses two controls to mark people (bot/mentions.py)
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
-# invisible characters that make one name look like another, or reorder what is shown:
-# zero-width space / non-joiner, word joiner, BOM, Mongolian vowel separator, soft hyphen,
-# invisible math operators, deprecated format controls, interlinear annotation marks, and the
-# bidirectional marks, embeddings, overrides and isolates
-_INVISIBLE = re.compile(
-    "[\u200b\u200c\u2060-\u2064\ufeff\u180e\u00ad\u206a-\u206f\ufff9-\ufffb"
-    "\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]"
-)
-_ZWJ = "\u200d"
-
-
-def _emojiish(ch: str) -> bool:
-    """A pictograph (or the variation selector / skin tone that ends one) — what a
-    zero-width joiner legitimately joins, as in 👨‍👩‍👧 or 🏳️‍🌈."""
-    cp = ord(ch)
-    return 0x1F000 <= cp <= 0x1FAFF or cp in (0xFE0F, 0x20E3) or unicodedata.category(ch) == "So"
-
-
-def _joiners(text: str) -> str:
-    """Keep a zero-width joiner only between two emoji; elsewhere it only disguises."""
-    if _ZWJ not in text:
-        return text
-    out = []
-    for i, ch in enumerate(text):
-        if ch == _ZWJ and not (
-            0 < i < len(text) - 1 and _emojiish(text[i - 1]) and _emojiish(text[i + 1])
-        ):
-            continue
-        out.append(ch)
-    return "".join(out)
-
-
-def clean(text: str) -> str:
-    """What a person wrote, without control characters (newlines and tabs stay): they are
-    never meant, some stores refuse them (NUL), and the core uses two to mark people.
-    Zero-width and bidirectional controls go too, so `Acme\u200b` or a right-to-left override
-    can never pass for (or disguise) a name; a zero-width joiner stays inside an emoji."""
-    return _joiners(_INVISIBLE.sub("", _CONTROL.sub("", text.replace("\r\n", "\n"))))
 
 
 # The narrowest column that holds a platform id (identities, workspaces, channels, threads):
@@ -73,7 +30,7 @@ _ID_HASH = 16
 def bound_id(value: str) -> str:
     """A platform id as the store keeps it: control characters dropped, at most ID_MAX long;
     a longer one maps, every time, to the same bounded id."""
-    value = _CONTROL.sub("", value)
+    value = drop_controls(value)
     if len(value) <= ID_MAX:
         return value
     digest = hashlib.sha256(value.encode()).hexdigest()[:_ID_HASH]

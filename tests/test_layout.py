@@ -29,15 +29,8 @@ def top(name: str) -> str:
     return name.split(".")[0]
 
 
-# A data migration that re-keys names must use the very rules the app matches by (and only
-# those): it may import them; nothing else in storage may know of chat.
-MIGRATION_MAY_IMPORT = {"bot.customers", "bot.events"}
-
-
 def test_storage_knows_nothing_of_chat() -> None:
     for path, names in imports("storage").items():
-        if path.parts[:2] == ("storage", "migrations"):
-            names = names - MIGRATION_MAY_IMPORT
         assert not {top(n) for n in names} & {"bot", "adapters"}, path
 
 

@@ -10,17 +10,15 @@ from __future__ import annotations
 
 import string
 
+from storage.names import PUNCTUATION
+
 __all__ = ["CN_NUM", "ascii_lower", "cn_int", "normalize"]
 
 _TABLE: dict[int, str] = {cp: chr(cp - 0xFEE0) for cp in range(0xFF01, 0xFF5F)}
+_TABLE.update(PUNCTUATION)  # curly quotes and 、, read as names are matched
 _TABLE.update(
     {
         0x3000: " ",  # ideographic space
-        0x201C: '"',
-        0x201D: '"',
-        0x2018: "'",
-        0x2019: "'",
-        0x3001: ",",  # 、
         0xFFE5: "¥",  # full-width yen/yuan sign, outside the FF01..FF5E block
         0xFFE1: "£",
     }

@@ -3,7 +3,7 @@
 Names stored before invisible characters were dropped at the edge may hold zero-width or
 bidi-control characters, and their match keys predate NFKC folding: `Acme\u200b` could be a
 second customer that reads "Acme". Every customer, alias, team and person name is cleaned as
-new text now is (bot.events.clean) and re-keyed as matching now keys (bot.customers.name_key).
+new text now is and re-keyed as matching now keys (storage/names.py: clean, name_key).
 Where a cleaned name collides with an older one, the newer keeps its records and gets its id
 appended ("Acme (#7)") so an admin can see both and hand one over; a look-alike alias that
 now equals a name already taken is dropped, since disguise was all it did.
@@ -18,8 +18,7 @@ import logging
 import sqlalchemy as sa
 from alembic import op
 
-from bot.customers import name_key
-from bot.events import clean
+from storage.names import clean, name_key
 
 revision = "0005"
 down_revision = "0004"
