@@ -11,7 +11,6 @@ from bot import intents as i
 from bot.context import Context, UserError
 from bot.customers import find, open_deals, pick_deal
 from bot.outcome import Outcome
-from bot.parse.amounts import out_of_range
 from storage.models import Customer, Deal
 
 
@@ -105,10 +104,6 @@ def _move(ctx: Context, target: Deal, stage_key: str) -> None:
 
 def _new(ctx: Context, intent: i.DealCommand) -> Outcome:
     amount = intent.amount
-    last_word = (intent.title or "").rsplit(None, 1)[-1:]
-    if amount is None and last_word and out_of_range(last_word[0]):
-        # an amount no deal has (above 10^12, or finer than cents): refused, not made a title
-        raise UserError("amount_out_of_range", text=last_word[0], line=ctx.event.text or "")
     customer, created = find(ctx, intent.customer, create=True)
     target = Deal(
         tenant_id=ctx.tenant.id,

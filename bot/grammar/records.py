@@ -9,7 +9,7 @@ from datetime import timedelta
 from bot import intents as i
 from bot.grammar.line import Fail, Line
 from bot.lexer import TOUCH_TYPES, Token, is_ref, ref_id, tokenize
-from bot.parse.amounts import parse_amount, parse_duration
+from bot.parse.amounts import out_of_range, parse_amount, parse_duration
 from bot.parse.dates import DateError, When, read_when
 from bot.parse.normalize import CN_NUM, ascii_lower, cn_int, normalize
 from bot.parse.spans import date_hint, find_deadline, find_leading, find_trailing
@@ -134,6 +134,9 @@ def deal(line: Line, tokens: list[Token]) -> i.Intent:
     base = {"customer": customer, "deal_ref": deal_ref, "verb": verb}
     if verb == "new":
         amount = parse_amount(args[-1].text) if args and not args[-1].quoted else None
+        if amount is None and args and not args[-1].quoted and out_of_range(args[-1].text):
+            # an amount no deal has (above 10^12, or finer than cents): refused, not a title
+            raise Fail("amount_out_of_range", "deal", text=args[-1].text)
         title = line.words(args[:-1] if amount else args)
         return i.DealCommand(**base, title=title, amount=amount)
     if verb == "stage":
