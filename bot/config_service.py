@@ -1,0 +1,104 @@
+"""The config tables of running dealbot as a service: where its store is, how it listens, how
+its queues retry and how long they keep what they delivered. bot/config.py assembles them with
+the tables of what the bot does ([bot], [rules], [pipeline]) and the platforms' tables."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, Strict, field_validator, model_validator
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from bot.config_types import PositiveFloat, PositiveInt, Section, Text, between, problem
+
+DEFAULT_DATABASE_URL = "sqlite:///dealbot.db"
+
+
+class DatabaseSection(Section):
+    url: str = DEFAULT_DATABASE_URL
+
+    @field_validator("url")
+    @classmethod
+    def _parses(cls, value: str) -> str:
+        try:
+            make_url(value)
+        except (ArgumentError, ValueError):
+            raise problem(
+                "not a database URL; e.g. sqlite:///dealbot.db or "
+                "postgresql+psycopg://user@host/dealbot"
+            ) from None
+        return value
+
+    def __repr_args__(self) -> Iterator[tuple[str, Any]]:  # the URL may hold a password
+        yield "url", make_url(self.url).render_as_string(hide_password=True)
+
+
+class ServerSection(Section):
+    host: Text = "127.0.0.1"
+    port: Annotated[int, Strict(), between(1, 65535)] = 8080
+
+
+class OutboxSection(Section):
+    max_attempts: PositiveInt = 8
+    base_backoff_seconds: PositiveFloat = 2.0
+    max_backoff_seconds: PositiveFloat = 300.0
+    claim_timeout_seconds: PositiveFloat = 120.0
+    batch_size: PositiveInt = 50
+    poll_seconds: PositiveFloat = 1.0
+
+    @model_validator(mode="after")
+    def _backoff_order(self) -> OutboxSection:
+        base = self.base_backoff_seconds
+        if self.max_backoff_seconds < base:
+            raise problem(
+                f"must be at least base_backoff_seconds ({base:g})", key="max_backoff_seconds"
+            )
+        return self
+
+
+class SchedulerSection(Section):
+    interval_seconds: PositiveFloat = 30.0
+
+
+class InboxSection(Section):
+    max_depth: PositiveInt = 5000  # waiting deliveries past which platforms are asked to retry
+    max_attempts: PositiveInt = 5
+    claim_timeout_seconds: PositiveFloat = 120.0
+    keep_days: PositiveFloat | None = None  # deprecated: [retention] delivered_days
+    max_body_bytes: PositiveInt = 1_048_576
+    body_timeout_seconds: PositiveFloat = 10.0
+    max_connections: PositiveInt = 2000
+    poll_seconds: PositiveFloat = 0.5
+
+
+def _a_day_or_more(value: float) -> float:
+    if value < 1:  # a handled delivery is what makes a platform's retry (within hours) a no-op
+        raise problem("must be at least 1 (platforms retry a delivery for hours)")
+    return value
+
+
+class RetentionSection(Section):
+    delivered_days: Annotated[float, Strict(), AfterValidator(_a_day_or_more)] = 30.0
+    batch_size: Annotated[int, Strict(), between(1, 100_000)] = 1000
+
+    def inbox_days(self, inbox: InboxSection) -> float:
+        """The deprecated [inbox] keep_days still holds for the inbox unless delivered_days is
+        set: a config written before [retention] keeps its meaning."""
+        if inbox.keep_days is not None and "delivered_days" not in self.model_fields_set:
+            return inbox.keep_days
+        return self.delivered_days
+
+    def notes(self, inbox: InboxSection) -> list[str]:
+        """What `dealbot check-config` says about keys that still work but should go."""
+        if inbox.keep_days is None:
+            return []
+        if "delivered_days" in self.model_fields_set:
+            note = "deprecated and ignored ([retention] delivered_days is set); remove it"
+        else:
+            note = (
+                f"deprecated; handled deliveries are still kept {inbox.keep_days:g} days, sent "
+                f"pushes {self.delivered_days:g}; move it to [retention] delivered_days"
+            )
+        return [f"inbox.keep_days: {note}"]
