@@ -243,22 +243,24 @@ def test_sigkill_mid_delivery_loses_nothing(tmp_path: Path) -> None:
 def test_a_configured_platform_that_cannot_start_stops_serve_with_the_reason(
     tmp_path: Path,
 ) -> None:
-    config = tmp_path / "feishu.toml"
+    config = tmp_path / "wecom.toml"
     config.write_text(f"""
 [database]
 url = "sqlite:///{tmp_path / "f.db"}"
 [server]
 port = {free_port()}
-[feishu]
-app_id = "cli_x"
-app_secret = "feishu-secret-value"
-verification_token = "token-value"
+[wecom]
+corp_id = "ww_x"
+agent_id = 1000002
+secret = "wecom-secret-value"
+token = "token-value"
+encoding_aes_key = "{"a" * 43}"
 """)
     done = subprocess.run([str(DEALBOT), "serve", "--config", str(config)], capture_output=True,
                           text=True, check=False, timeout=60)  # fmt: skip
     assert done.returncode != 0
-    assert "cannot connect to feishu yet" in done.stderr, done.stderr
-    assert "feishu-secret-value" not in done.stdout + done.stderr
+    assert "cannot connect to wecom yet" in done.stderr, done.stderr
+    assert "wecom-secret-value" not in done.stdout + done.stderr
     checked = subprocess.run([str(DEALBOT), "check-config", "--config", str(config)],
                              capture_output=True, text=True, check=False, timeout=60)  # fmt: skip
-    assert checked.returncode == 1 and checked.stdout.startswith("feishu: configured, but")
+    assert checked.returncode == 1 and checked.stdout.startswith("wecom: configured, but")

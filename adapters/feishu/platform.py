@@ -1,0 +1,185 @@
+"""dealbot on Feishu (Lark), over a webhook (`POST /feishu/events`) or the long connection,
+with lark-oapi.
+
+The edge opens and verifies what arrives (adapters/feishu/edge.py), stores it in the inbox and
+only then answers; profiles, the database and the handler come after, from the inbox. Card
+clicks are answered with an empty callback response once stored; the card itself is updated
+by the outbox (PATCH), like every other answer.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import lark_oapi as lark
+from lark_oapi.api.contact.v3 import GetUserRequest
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from adapters.edge import Incoming, ProfileCache, Refused, Step, persist_now, receive
+from adapters.feishu import client as api
+from adapters.feishu import edge, parse
+from adapters.feishu.config import FeishuSection
+from adapters.feishu.longconn import LongConnection
+from adapters.ingress import Verdict
+from adapters.platform import Platform, Services
+from bot.delivery import RetryLater
+from bot.events import Event
+from bot.inbox import Claimed
+from bot.intake import Malformed
+
+logger = logging.getLogger(__name__)
+
+DENIED = {99991672, 99991679, 40004, 41050}  # no contact scope, or the user is out of range
+
+
+class FeishuPlatform(Platform):
+    name = "feishu"
+    deadline = 3.0
+
+    def __init__(self, *, config: FeishuSection, services: Services) -> None:
+        super().__init__(config=config, services=services)
+        self.api = api.Api(api.build(config), config.app_id)
+        self._sender = api.FeishuSender(self.api)
+        self.profiles: ProfileCache[parse.User] = ProfileCache(ttl=3600)
+        self._bot: str = ""
+        self._long: LongConnection | None = None
+
+    def sender(self) -> api.FeishuSender:
+        return self._sender
+
+    def redactions(self) -> list[str]:
+        # tenant tokens, and a secret should any library print its request body
+        return [r"\bt-[0-9a-zA-Z_]{20,}", r"(?:[Aa]pp_?[Ss]ecret|[Ee]ncrypt_?[Kk]ey)[\"'=: ]+[^\s\"',}]+"]
+
+    # --- the webhook ----------------------------------------------------------------------
+
+    def routes(self) -> list[BaseRoute]:
+        if self.config.mode != "webhook":
+            return []
+        return [Route("/feishu/events", self.http, methods=["POST"])]
+
+    async def http(self, request: Request) -> Response:
+        return await receive(self, request)
+
+    def _secrets(self) -> tuple[str, str]:
+        key, token = self.config.encrypt_key, self.config.verification_token
+        return (key.get_secret_value() if key else "", token.get_secret_value() if token else "")
+
+    def verify(self, body: bytes, headers: dict[str, str]) -> None:
+        key, token = self._secrets()
+        edge.verify(body, headers, encrypt_key=key, token=token)
+
+    def classify(self, body: bytes, headers: dict[str, str]) -> Incoming:
+        return edge.classify(edge.open_body(body, self._secrets()[0]))
+
+    def unsaved(self, incoming: Incoming, verdict: Verdict) -> Response:
+        if incoming.waiting:  # a click: Feishu does not send it again, so say so in a toast
+            return JSONResponse(self._toast_unsaved(verdict))
+        # a message: a 5xx makes Feishu send it again (after 15 s, 5 min, 1 h, 6 h)
+        return JSONResponse({"error": verdict.value}, status_code=503)
+
+    def _toast_unsaved(self, verdict: Verdict) -> dict[str, Any]:
+        key = "errors.click_busy" if verdict is Verdict.BUSY else "errors.click_not_saved"
+        return {"toast": {"type": "error", "content": self.services.words(self.services.locale,
+                                                                            key)}}  # fmt: skip
+
+    # --- the long connection --------------------------------------------------------------
+
+    def start(self) -> None:
+        if self.config.mode != "websocket":
+            return
+        self._long = LongConnection(self.config, self._on_long)
+        self._long.start()
+
+    def _on_long(self, payload: bytes) -> dict[str, Any] | None:
+        """One event from the long connection. Returning acknowledges it (with a card
+        callback's response); raising makes Feishu send it again."""
+        try:
+            incoming = edge.classify(edge.read(payload))
+        except Refused as e:
+            logger.warning("feishu: malformed long-connection event refused: %s", e.reason)
+            self.services.count(self.name, "malformed")
+            return None
+        if incoming.step is not Step.DELIVER:
+            self.services.count(self.name, "ignored")
+            return None
+        verdict = persist_now(self.name, self.deadline, self.services, incoming)
+        if verdict.stored:
+            return {} if incoming.waiting else None
+        if incoming.waiting:
+            return self._toast_unsaved(verdict)
+        raise RuntimeError(f"not stored ({verdict.value}): Feishu will send it again")
+
+    def stop(self) -> None:
+        if self._long is not None:
+            self._long.stop()
+
+    # --- after the answer -----------------------------------------------------------------
+
+    def parse(self, row: Claimed) -> Event | None:
+        try:
+            return self._parse(row)
+        except (KeyError, TypeError, ValueError, AttributeError) as e:  # classify let it in
+            raise Malformed(e.__class__.__name__) from None
+
+    def _parse(self, row: Claimed) -> Event | None:
+        kind, body = row.payload.get("kind"), row.payload.get("body")
+        if not isinstance(body, dict):
+            raise Malformed("no body")
+        tenant = row.workspace
+        if kind == "message":
+            sender = body["event"]["sender"]
+            user = self.user(tenant, sender["sender_id"]["open_id"],
+                             outsider=(sender.get("tenant_key") or tenant) != tenant)  # fmt: skip
+            return parse.message(body, user, self.bot(), row.received_at)
+        if kind == "action":
+            operator = body["event"]["operator"]
+            user = self.user(tenant, operator["open_id"],
+                             outsider=(operator.get("tenant_key") or tenant) != tenant)  # fmt: skip
+            return parse.action(body, user, row.received_at)
+        raise Malformed(f"unknown kind {kind!r}")
+
+    def bot(self) -> str:
+        """The bot's own open_id (bot/v3/info), asked once; until it is known, a row waits."""
+        if not self._bot:
+            try:
+                info = self.api.raw(lark.HttpMethod.GET, "/open-apis/bot/v3/info")
+            except api.FeishuError as e:
+                raise RetryLater(f"feishu bot info: {e.code}") from None
+            self._bot = str((info.get("bot") or {}).get("open_id") or "")
+            if not self._bot:
+                raise RetryLater("feishu bot info without open_id")
+        return self._bot
+
+    def user(self, tenant: str, open_id: str, *, outsider: bool = False) -> parse.User:
+        """Name and zone from the contact API, cached for an hour. A person of another tenant
+        (an external group) cannot be looked up; a lookup the app is not permitted is cached
+        as unknown (asking again would not help); any other failure is asked again next time.
+        Meanwhile the tenant's zone applies."""
+        unknown = parse.User(id=open_id, name=open_id, known=False)
+        if outsider:
+            return unknown
+        try:
+            return self.profiles.get((tenant, open_id), lambda: self._lookup(open_id, unknown))
+        except (api.FeishuError, RetryLater) as e:
+            logger.info("feishu: contact lookup failed: %s", e.__class__.__name__)
+        return unknown
+
+    def _lookup(self, open_id: str, unknown: parse.User) -> parse.User:
+        request = GetUserRequest.builder().user_id(open_id).user_id_type("open_id").build()
+        try:
+            resp = self.api.call(lambda: self.api.client.contact.v3.user.get(request))
+        except api.FeishuError as e:
+            if e.code in DENIED:
+                logger.info("feishu: contact lookup not permitted (%s): names from mentions",
+                            e.code)  # fmt: skip
+                return unknown
+            raise
+        user = resp.data.user if resp.data else None
+        if user is None:
+            return unknown
+        return parse.User(id=open_id, name=user.name or user.en_name or open_id,
+                          tz=user.time_zone or None)  # fmt: skip
