@@ -107,7 +107,9 @@ Days = Annotated[tuple[date, ...], BeforeValidator(_days)]
 
 
 class BotSection(Section):
-    timezone: str = "UTC"
+    # unset: UTC, except for a workspace whose platform says where it works (Feishu's China
+    # domain: Asia/Shanghai); language, currency and holidays follow the zone
+    timezone: str | None = None
     # unset: the zone's language and currency (zh_CN and CNY in a mainland-China zone, else
     # en and USD; CNY for zh_CN anywhere): a team in Asia/Shanghai needs neither
     locale: Literal["en", "zh_CN"] | None = None
@@ -124,7 +126,9 @@ class BotSection(Section):
 
     @field_validator("timezone")
     @classmethod
-    def _known_zone(cls, value: str) -> str:
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError, OSError):
@@ -257,7 +261,8 @@ class Config(Section):
     def settings(self) -> Settings:
         bot = self.bot
         return Settings(
-            timezone=bot.timezone,
+            timezone=bot.timezone or "UTC",
+            zone_configured=bot.timezone is not None,
             locale=bot.locale or "",
             currency=bot.currency,
             day_start=bot.day_start,

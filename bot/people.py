@@ -24,6 +24,7 @@ def tenant_for(session: Session, event: Event, settings: Settings) -> Tenant:
     )
     if ws is not None:
         return session.get_one(Tenant, ws.tenant_id)
+    settings = settings.for_workspace(event.workspace_zone)
     tenant = Tenant(
         name=f"{event.platform}:{event.workspace_id}",
         locale=settings.locale,

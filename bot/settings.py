@@ -5,7 +5,7 @@ bot/config.py reads these from TOML (and secrets from the environment); tests bu
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, time
 from functools import cache, cached_property
 
@@ -38,6 +38,9 @@ class Rules:
 @dataclass(kw_only=True)
 class Settings:
     timezone: str = "UTC"
+    # False: nobody chose `timezone`, so a workspace whose platform says where it works takes
+    # that zone when first seen (Event.workspace_zone)
+    zone_configured: bool = True
     # "" (not configured): the zone's language, zh_CN in a mainland-China zone, else en
     locale: str = ""
     currency: str | None = None  # None: CNY in a mainland-China zone or for zh_CN, else USD
@@ -62,6 +65,13 @@ class Settings:
             self.locale_zone = ""  # a language was given since: it stays
         if not self.locale or self.locale_zone not in ("", self.timezone):
             self.locale, self.locale_zone = zone_locale(self.timezone), self.timezone
+
+    def for_workspace(self, zone: str | None) -> Settings:
+        """The settings a workspace first seen in `zone` starts from: that zone, and its
+        language and currency where none is configured; a configured zone always wins."""
+        if self.zone_configured or not zone or zone == self.timezone:
+            return self
+        return replace(self, timezone=zone)
 
     @property
     def default_currency(self) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import traceback
-from datetime import time
+from datetime import date, time
 from pathlib import Path
 from typing import get_args
 
@@ -81,6 +81,25 @@ def test_defaults_without_a_file() -> None:
     default = Settings()
     for name in ("timezone", "locale", "currency", "day_start", "day_end", "max_message_chars"):
         assert getattr(settings, name) == getattr(default, name), name
+    assert settings.zone_configured is False  # a platform that knows its zone may suggest it
+
+
+def test_a_workspace_takes_its_platforms_zone_only_when_none_is_configured(
+    tmp_path: Path,
+) -> None:
+    free = load_config(None, env={}).settings()
+    china = free.for_workspace("Asia/Shanghai")
+    assert (china.timezone, china.locale, china.default_currency) == ("Asia/Shanghai", "zh_CN",
+                                                                      "CNY")  # fmt: skip
+    national_day = date(2026, 10, 1)  # a Thursday: China's holiday, a working day elsewhere
+    assert not china.calendar_for(china.timezone).is_working_day(national_day)
+    assert free.calendar_for(free.timezone).is_working_day(national_day)
+    assert free.for_workspace(None) is free
+    chosen = load_config(write(tmp_path, '[bot]\ntimezone = "Europe/Berlin"'), env={}).settings()
+    assert chosen.for_workspace("Asia/Shanghai").timezone == "Europe/Berlin"
+    spoken = load_config(write(tmp_path, '[bot]\nlocale = "en"'), env={}).settings()
+    assert (spoken.for_workspace("Asia/Shanghai").locale,
+            spoken.for_workspace("Asia/Shanghai").timezone) == ("en", "Asia/Shanghai")  # fmt: skip
 
 
 def test_an_empty_file_means_defaults(tmp_path: Path) -> None:

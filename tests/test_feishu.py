@@ -129,8 +129,6 @@ def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FeishuRig]:
 url = "sqlite:///{db}"
 [server]
 port = {port}
-[bot]
-timezone = "Asia/Shanghai"
 [outbox]
 poll_seconds = 0.05
 [scheduler]
@@ -167,6 +165,9 @@ def test_an_encrypted_signed_chinese_log_is_answered_in_the_chat(rig: FeishuRig)
     assert "记录了与华为的拜访" in text and "@ou_alice" in text  # the writer, as a mention
     assert "下一步 T1：发方案" in text
     assert answer["uuid"]  # every send carries its outbox key as Feishu's uuid
+    # no zone is configured: a workspace first seen on Feishu (China) works in China
+    sql = "select timezone, locale, currency from tenants where name = 'feishu:tk_log'"
+    assert rig.rows(sql) == [("Asia/Shanghai", "zh_CN", "CNY")]
     print(f"answered in {took:.2f}s")  # bench/feishu_ack.py measures; no timing asserts here
 
 

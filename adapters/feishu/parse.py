@@ -40,7 +40,8 @@ def open_id(mention: dict[str, Any]) -> str:
     return str((mention.get("id") or {}).get("open_id") or "")
 
 
-def message(envelope: dict[str, Any], user: User, bot: str, when: datetime) -> Event:
+def message(envelope: dict[str, Any], user: User, bot: str, when: datetime,
+            zone: str | None = None) -> Event:  # fmt: skip
     """A message in a group (addressed when it @-mentions the bot, or starts with a command)
     or in a 1:1 chat with the bot (always addressed)."""
     tenant = envelope["header"]["tenant_key"]
@@ -75,6 +76,7 @@ def message(envelope: dict[str, Any], user: User, bot: str, when: datetime) -> E
         user_id=user.id,
         user_name=user.name,
         user_timezone=user.tz,
+        workspace_zone=zone,
         profile_known=user.known,
         from_other_org=sender_tenant != tenant,
         channel_id=chat,
@@ -90,7 +92,8 @@ def message(envelope: dict[str, Any], user: User, bot: str, when: datetime) -> E
     )  # fmt: skip
 
 
-def action(envelope: dict[str, Any], user: User, when: datetime) -> Event:
+def action(envelope: dict[str, Any], user: User, when: datetime,
+           zone: str | None = None) -> Event:  # fmt: skip
     """A button pressed on one of our cards."""
     tenant = envelope["header"]["tenant_key"]
     ev = envelope["event"]
@@ -104,6 +107,7 @@ def action(envelope: dict[str, Any], user: User, when: datetime) -> Event:
         user_id=user.id,
         user_name=user.name,
         user_timezone=user.tz,
+        workspace_zone=zone,
         profile_known=user.known,
         from_other_org=bool(operator.get("tenant_key")) and operator["tenant_key"] != tenant,
         channel_id=chat,

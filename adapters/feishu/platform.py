@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import urlsplit
 
 import lark_oapi as lark
 from lark_oapi.api.contact.v3 import GetUserRequest
@@ -32,6 +33,7 @@ from bot.intake import Malformed
 
 logger = logging.getLogger(__name__)
 
+CHINA = "Asia/Shanghai"
 DENIED = {99991672, 99991679, 40004, 41050}  # no contact scope, or the user is out of range
 
 
@@ -46,6 +48,9 @@ class FeishuPlatform(Platform):
         self.profiles: ProfileCache[parse.User] = ProfileCache(ttl=3600)
         self._bot: str = ""
         self._long: LongConnection | None = None
+        # a tenant on Feishu's China domain works in China; Lark's may be anywhere
+        host = urlsplit(config.domain).hostname or ""
+        self.zone = None if host.endswith("larksuite.com") else CHINA
 
     def sender(self) -> api.FeishuSender:
         return self._sender
@@ -134,12 +139,12 @@ class FeishuPlatform(Platform):
             sender = body["event"]["sender"]
             user = self.user(tenant, sender["sender_id"]["open_id"],
                              outsider=(sender.get("tenant_key") or tenant) != tenant)  # fmt: skip
-            return parse.message(body, user, self.bot(), row.received_at)
+            return parse.message(body, user, self.bot(), row.received_at, self.zone)
         if kind == "action":
             operator = body["event"]["operator"]
             user = self.user(tenant, operator["open_id"],
                              outsider=(operator.get("tenant_key") or tenant) != tenant)  # fmt: skip
-            return parse.action(body, user, row.received_at)
+            return parse.action(body, user, row.received_at, self.zone)
         raise Malformed(f"unknown kind {kind!r}")
 
     def bot(self) -> str:
