@@ -101,8 +101,6 @@ def main() -> None:
             f"answer in the chat      p50 {pct(answers, 50):6.1f} ms  p99 {pct(answers, 99):6.1f} ms"
             f"  ({len(answers)}/{args.requests} answered)"
         )
-    # one message alone, nothing queued before it: what a person waits for
-    print("(a single message on an idle server: see --requests 1 --clients 1)")
 
 
 if __name__ == "__main__":
