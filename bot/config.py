@@ -107,8 +107,8 @@ Days = Annotated[tuple[date, ...], BeforeValidator(_days)]
 
 
 class BotSection(Section):
-    # unset: UTC, except for a workspace whose platform says where it works (Feishu's China
-    # domain: Asia/Shanghai); language, currency and holidays follow the zone
+    # unset: UTC, except for a workspace whose platform says where it works (a platform
+    # served only in mainland China: Asia/Shanghai); language, currency and holidays follow it
     timezone: str | None = None
     # unset: the zone's language and currency (zh_CN and CNY in a mainland-China zone, else
     # en and USD; CNY for zh_CN anywhere): a team in Asia/Shanghai needs neither

@@ -105,7 +105,8 @@ class Event:
     from_other_org: bool = False  # e.g. a customer in a channel shared with their company
     addressed: bool = True  # the edge decides: a command, a DM or an @mention of the bot
     # where the platform says this workspace works, for a tenant first seen through it when no
-    # zone is configured (Feishu's China domain: Asia/Shanghai); None: it does not say
+    # zone is configured (a platform served only in mainland China: Asia/Shanghai); None: it
+    # does not say
     workspace_zone: str | None = None
     reply: ReplyHandle | None = None  # None: answer in `channel_id`, to `user_id`
 

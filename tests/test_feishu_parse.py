@@ -152,3 +152,56 @@ def test_lark_workspaces_are_not_assumed_to_be_in_china(fake: FakeFeishu) -> Non
     p = platform(fake, domain="https://open.larksuite.com")
     assert p.zone is None
     assert platform(fake).zone == "Asia/Shanghai"
+
+
+def _mutations(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], Any]]:
+    """Every place in an event, with each wrong thing it could hold instead."""
+    for wrong in (None, 7, "", "x", [], {}, [{}], {"x": 1}):
+        if path:
+            yield path, wrong
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from _mutations(v, (*path, k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _mutations(v, (*path, i))
+
+
+def _set(event: Any, path: tuple[Any, ...], wrong: Any) -> Any:
+    copy = json.loads(json.dumps(event))
+    node = copy
+    for step in path[:-1]:
+        node = node[step]
+    node[path[-1]] = wrong
+    return copy
+
+
+@pytest.mark.parametrize("kind", ["message", "action"])
+def test_no_malformed_event_gets_past_the_edge_to_crash_the_parser(fake: FakeFeishu,
+                                                                    kind: str) -> None:  # fmt: skip
+    """The edge refuses (400) what the parser could not read; what it lets in parses to an
+    Event, or to nothing, or is dead-lettered as Malformed: never another exception."""
+    from adapters.edge import Refused
+    from bot.intake import Malformed
+
+    good = (signing.message_event("@_user_1 /记录 华为 电话 @_user_2", message_id="om_m",
+                                  mentions=[("@_user_1", signing.BOT, "dealbot"),
+                                            ("@_user_2", "ou_wang", "王经理")])
+            if kind == "message" else signing.card_action({"b": "req.confirm:1"}))  # fmt: skip
+    p = platform(fake)
+    checked = 0
+    for path, wrong in _mutations(good):
+        event = _set(good, path, wrong)
+        try:
+            incoming = edge.classify(event)
+        except Refused as e:
+            assert e.status == 400
+            continue
+        if incoming.payload:
+            try:
+                p.parse(Claimed(id=1, platform="feishu", workspace=incoming.workspace,
+                                payload=incoming.payload, attempts=0, received_at=NOW))  # fmt: skip
+            except Malformed:
+                pass
+        checked += 1
+    assert checked > 20  # plenty of harmless changes got through and parsed
