@@ -20,6 +20,7 @@ from bot.delivery import Sender
 from bot.events import Event
 from bot.i18n import Words
 from bot.inbox import Claimed
+from bot.intake import Malformed
 
 if TYPE_CHECKING:
     from starlette.routing import BaseRoute
@@ -67,9 +68,18 @@ class Platform(ABC):
     def sender(self) -> Sender:
         """The outbound half: one object per process, reused for every send."""
 
-    @abstractmethod
     def parse(self, row: Claimed) -> Event | None:
-        """A stored delivery → the neutral Event; None when it is nothing for the core."""
+        """A stored delivery → the neutral Event; None when it is nothing for the core. A row
+        that does not read as what the edge let in is dead-lettered (Malformed) at once; any
+        other failure (a lookup that could not be made) leaves it to be tried again."""
+        try:
+            return self.read(row)
+        except (KeyError, TypeError, ValueError, AttributeError) as e:
+            raise Malformed(e.__class__.__name__) from None
+
+    @abstractmethod
+    def read(self, row: Claimed) -> Event | None:
+        """`parse` without the error mapping: the platform's own reading of its delivery."""
 
     def redactions(self) -> list[str]:
         """Regexes of what must never reach a log line (capability URLs, tokens)."""

@@ -204,6 +204,27 @@ def test_every_command_in_chinese_and_english(rig: FeishuRig, line: str, expecte
     assert "\x02" not in text and "Traceback" not in text
 
 
+NAMING = [
+    ("/记录 华为 电话 开始", "记录了与华为的电话"),
+    ("/log Acme call start", "logged a call with Acme"),
+    ("/纪要 华为 确认了范围。- @小李 周三前发报价", "行动项已转为待办"),
+    ("/minutes Acme Agreed on scope. - @小李 send deck by Fri", "Action items became tasks"),
+    ("/目标 @小李 2026-12 电话=60 拜访=12 赢单=50万", "2026-12 目标"),
+    ("/target @小李 2027-01 calls=60", "Target for"),
+    ("/团队 华东 @王经理 @小李", "团队“华东”已创建"),
+    ("/交接 华为 @小李 @王经理", "交接给"),
+]
+
+
+@pytest.mark.parametrize(("line", "expected"), NAMING)
+def test_commands_that_name_people_with_feishu_mentions(rig: FeishuRig, line: str,
+                                                        expected: str) -> None:  # fmt: skip
+    people = {"@小李": "ou_alice", "@王经理": "ou_wang"}
+    got, text = rig.say(line, tenant="tk_naming", people=people)
+    assert got == "reply" and expected in text, text
+    assert "@_user_" not in text  # every mention key was read as the person it stands for
+
+
 def test_a_requirement_card_is_clicked_and_updated_in_place(rig: FeishuRig) -> None:
     tenant = "tk_card"
     rig.say("/记录 华为 电话 初次沟通", tenant=tenant)

@@ -319,6 +319,17 @@ OTHERS = [
             ),
         ),
     ),
+    (  # as Chinese is written: no space after "。" or "；"
+        "/纪要 华为 确认了部署范围。- @小张 周三前发修订报价；- @小李 周五前预约试点",
+        i.MinutesAdd(
+            customer=cust("华为"),
+            text="确认了部署范围。- @小张 周三前发修订报价；- @小李 周五前预约试点",
+            items=(
+                i.ActionItem(owner="@小张", text="发修订报价", **whole(2)),
+                i.ActionItem(owner="@小李", text="预约试点", **whole(4)),
+            ),
+        ),
+    ),
     (
         "/question Acme Do you support SAML single sign-on?",
         i.QuestionAdd(customer=cust("Acme"), text="Do you support SAML single sign-on?"),

@@ -11,7 +11,6 @@ from adapters.console.sender import ConsoleSender
 from adapters.platform import Platform, Services
 from bot.events import Event
 from bot.inbox import Claimed
-from bot.intake import Malformed
 
 
 class ConsolePlatform(Platform):
@@ -26,8 +25,5 @@ class ConsolePlatform(Platform):
     def sender(self) -> ConsoleSender:
         return self._sender
 
-    def parse(self, row: Claimed) -> Event | None:
-        try:
-            return parse.event(row.payload)
-        except (KeyError, TypeError, ValueError) as e:
-            raise Malformed(e.__class__.__name__) from None
+    def read(self, row: Claimed) -> Event | None:
+        return parse.event(row.payload)

@@ -32,6 +32,27 @@ def _when(ms: Any, fallback: datetime) -> datetime:
         return fallback
 
 
+def _other(theirs: Any, ours: str) -> bool:
+    """Someone of another tenant (a customer in an external group): from another org."""
+    return bool(theirs) and theirs != ours
+
+
+def _base(envelope: dict[str, Any], user: User, chat: str, zone: str | None,
+          their_tenant: str | None) -> dict[str, Any]:  # fmt: skip
+    tenant = envelope["header"]["tenant_key"]
+    return {
+        "platform": "feishu",
+        "workspace_id": tenant,  # ours: the tenant the app is installed in
+        "user_id": user.id,
+        "user_name": user.name,
+        "user_timezone": user.tz,
+        "workspace_zone": zone,
+        "profile_known": user.known,
+        "from_other_org": _other(their_tenant, tenant),
+        "channel_id": chat,
+    }
+
+
 def mentioned(envelope: dict[str, Any]) -> list[dict[str, Any]]:
     return [m for m in envelope["event"]["message"].get("mentions") or [] if isinstance(m, dict)]
 
@@ -55,9 +76,9 @@ def message(envelope: dict[str, Any], user: User, bot: str, when: datetime,
         if who and who == bot:
             addressed = True
         elif who:
-            outsider = bool(m.get("tenant_key")) and m.get("tenant_key") != tenant
             people.append(Mention(token=mention_token(who), user_id=who,
-                                  name=str(m.get("name") or who), outsider=outsider))  # fmt: skip
+                                  name=str(m.get("name") or who),
+                                  outsider=_other(m.get("tenant_key"), tenant)))  # fmt: skip
     # longest keys first: `@_user_10` must not be read as `@_user_1` + "0"
     for m in sorted(mentioned(envelope), key=lambda m: -len(str(m.get("key")))):
         who = open_id(m)
@@ -66,20 +87,11 @@ def message(envelope: dict[str, Any], user: User, bot: str, when: datetime,
     text = re.sub(r"[ \t]+", " ", text).strip()
     if not addressed and text[:1] in ("/", "／"):
         addressed = True  # no slash commands on Feishu: a command typed without the @ is one
-    sender_tenant = ev["sender"].get("tenant_key") or tenant
     chat = msg["chat_id"]
     root = msg.get("root_id") or None
     group = msg["chat_type"] != "p2p"
     return Event(
-        platform="feishu",
-        workspace_id=tenant,
-        user_id=user.id,
-        user_name=user.name,
-        user_timezone=user.tz,
-        workspace_zone=zone,
-        profile_known=user.known,
-        from_other_org=sender_tenant != tenant,
-        channel_id=chat,
+        **_base(envelope, user, chat, zone, ev["sender"].get("tenant_key")),
         occurred_at=_when(msg.get("create_time"), when),
         text=text,
         mentions=tuple(people),
@@ -95,22 +107,13 @@ def message(envelope: dict[str, Any], user: User, bot: str, when: datetime,
 def action(envelope: dict[str, Any], user: User, when: datetime,
            zone: str | None = None) -> Event:  # fmt: skip
     """A button pressed on one of our cards."""
-    tenant = envelope["header"]["tenant_key"]
     ev = envelope["event"]
     operator = ev["operator"]
     context = ev.get("context") or {}
     chat = context.get("open_chat_id") or ""
     card = context.get("open_message_id") or None
     return Event(
-        platform="feishu",
-        workspace_id=tenant,
-        user_id=user.id,
-        user_name=user.name,
-        user_timezone=user.tz,
-        workspace_zone=zone,
-        profile_known=user.known,
-        from_other_org=bool(operator.get("tenant_key")) and operator["tenant_key"] != tenant,
-        channel_id=chat,
+        **_base(envelope, user, chat, zone, operator.get("tenant_key")),
         occurred_at=when,
         action=CardAction(button_id=ev["action"]["value"]["b"]),
         reply=ReplyHandle(conversation=chat, user_id=user.id, card_message=card),

@@ -164,13 +164,7 @@ class SlackPlatform(Platform):
 
     # --- after the answer -----------------------------------------------------------------
 
-    def parse(self, row: Claimed) -> Event | None:
-        try:
-            return self._parse(row)
-        except (KeyError, TypeError, ValueError, AttributeError) as e:  # classify let it in
-            raise Malformed(e.__class__.__name__) from None
-
-    def _parse(self, row: Claimed) -> Event | None:
+    def read(self, row: Claimed) -> Event | None:
         kind, body = row.payload.get("kind"), row.payload.get("body")
         if not isinstance(body, dict):
             raise Malformed("no body")

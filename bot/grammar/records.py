@@ -42,7 +42,8 @@ _NEXT = re.compile(
     r"|下一步(?:计划|安排)?\s*[:,;.。\-–—~]*"
 )
 _CONFIRM = re.compile(r"(?i)(?:^|(?<=\s))(?:confirm(?:ers)?\s*:?|确认人\s*:?)(?=\s*@)")
-_ITEM = re.compile(r"(?:^|\s)[-•*]\s*(?=@)|\n\s*[-•*]\s+")
+# "- @bob …": after a space, or straight after a Chinese full stop (no space is written there)
+_ITEM = re.compile(r"(?:^|\s|(?<=[。；！？]))[-－•*]\s*(?=@)|\n\s*[-－•*]\s+")
 _STEP_EDGE = re.compile(r"^[\s,;:，；：。\-–—]+|[\s,;:，；：。\-–—]+$")
 
 
