@@ -22,7 +22,7 @@ from enum import Enum
 from typing import Any, Generic, Protocol, TypeVar
 
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from adapters.ingress import Verdict
 from adapters.platform import EdgeLimits, Services
@@ -80,7 +80,7 @@ class Incoming:
     workspace: str = ""  # the platform's tenant
     key: str = ""  # the delivery's own id, stable across the platform's retries
     payload: dict[str, Any] = field(default_factory=dict)  # what the platform's parse reads
-    reply: dict[str, Any] | None = None  # a handshake's answer
+    reply: dict[str, Any] | str | None = None  # a handshake's answer: JSON, or plain text
     text: str = ""  # a person's words, quoted back if they could not be stored
     waiting: bool = False  # a person waits for this answer (a command), not a retrying platform
 
@@ -90,10 +90,11 @@ class HttpEdge(Protocol):
     deadline: float
     services: Services
 
-    def verify(self, body: bytes, headers: dict[str, str]) -> None:
-        """Raise Refused (401/400) unless the request is the platform's and fresh."""
+    def verify(self, body: bytes, headers: dict[str, str], query: dict[str, str]) -> None:
+        """Raise Refused (401/400) unless the request is the platform's and fresh. Some
+        platforms sign in the headers, some (WeCom) in the query string."""
 
-    def classify(self, body: bytes, headers: dict[str, str]) -> Incoming:
+    def classify(self, body: bytes, headers: dict[str, str], query: dict[str, str]) -> Incoming:
         """Raise Refused(400) for a malformed one."""
 
     def unsaved(self, incoming: Incoming, verdict: Verdict) -> Response:
@@ -106,12 +107,15 @@ async def receive(edge: HttpEdge, request: Request) -> Response:
     try:
         body = await read_body(request, edge.services.limits)
         headers = {k.lower(): v for k, v in request.headers.items()}
-        edge.verify(body, headers)
-        incoming = edge.classify(body, headers)
+        query = dict(request.query_params)
+        edge.verify(body, headers, query)
+        incoming = edge.classify(body, headers, query)
     except Refused as e:
         count(edge.name, "rejected" if e.status == 401 else "malformed")
         return e.response()
     if incoming.step is Step.HANDSHAKE:
+        if isinstance(incoming.reply, str):  # an echo that must come back exactly as it is
+            return PlainTextResponse(incoming.reply)
         return JSONResponse(incoming.reply or {})
     if incoming.step is Step.IGNORE:
         count(edge.name, "ignored")

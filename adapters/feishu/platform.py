@@ -73,11 +73,11 @@ class FeishuPlatform(Platform):
         key, token = self.config.encrypt_key, self.config.verification_token
         return (key.get_secret_value() if key else "", token.get_secret_value() if token else "")
 
-    def verify(self, body: bytes, headers: dict[str, str]) -> None:
+    def verify(self, body: bytes, headers: dict[str, str], query: dict[str, str]) -> None:
         key, token = self._secrets()
         edge.verify(body, headers, encrypt_key=key, token=token)
 
-    def classify(self, body: bytes, headers: dict[str, str]) -> Incoming:
+    def classify(self, body: bytes, headers: dict[str, str], query: dict[str, str]) -> Incoming:
         return edge.classify(edge.open_body(body, self._secrets()[0]))
 
     def unsaved(self, incoming: Incoming, verdict: Verdict) -> Response:

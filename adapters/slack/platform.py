@@ -82,7 +82,7 @@ class SlackPlatform(Platform):
     async def http(self, request: Request) -> Response:
         return await receive(self, request)
 
-    def verify(self, body: bytes, headers: dict[str, str]) -> None:
+    def verify(self, body: bytes, headers: dict[str, str], query: dict[str, str]) -> None:
         if not _utf8(body):  # Slack sends UTF-8; this cannot be from Slack
             raise Refused(400, "malformed: not UTF-8")
         try:  # the SDK's check: 5-minute window, constant-time comparison
@@ -96,7 +96,7 @@ class SlackPlatform(Platform):
         if not ok:
             raise Refused(401, "invalid request")
 
-    def classify(self, body: bytes, headers: dict[str, str]) -> Incoming:
+    def classify(self, body: bytes, headers: dict[str, str], query: dict[str, str]) -> Incoming:
         kind, fields = edge.read_http(body, headers.get("content-type", ""))
         return edge.classify(kind, fields, self._bot_user)
 
