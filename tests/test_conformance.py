@@ -42,8 +42,10 @@ class Rig:
         self.kit, self.api, self.port, self.db = kit(name), api, port, db
         self.url = f"http://127.0.0.1:{port}{self.kit.PATH}"
 
-    def post(self, body: bytes, headers: dict[str, str]) -> tuple[int, float]:
-        req = urllib.request.Request(self.url, data=body, headers=headers, method="POST")
+    def post(self, body: bytes, headers: dict[str, str], query: str = "") -> tuple[int, float]:
+        """A delivery: body and headers, and the query string where a platform signs there."""
+        url = f"{self.url}?{query}" if query else self.url
+        req = urllib.request.Request(url, data=body, headers=headers, method="POST")
         started = time.monotonic()
         try:
             with urllib.request.urlopen(req, timeout=10) as r:
@@ -91,8 +93,8 @@ interval_seconds = 3600
 
 def test_forged_stale_and_unsigned_deliveries_are_refused(rig: Rig) -> None:
     before = rig.inbox()
-    for body, headers in rig.kit.forged(rig.api, "Acme call forged"):
-        status, _ = rig.post(body, headers)
+    for forged in rig.kit.forged(rig.api, "Acme call forged"):
+        status, _ = rig.post(*forged)
         assert 400 <= status < 500, status
     assert rig.inbox() == before
 

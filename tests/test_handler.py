@@ -308,6 +308,11 @@ def test_replies_and_pushes_speak_the_language_people_write(chat: Chat) -> None:
     chat.say("alice", "/req Acme data in region confirm @carl")
     carl = next(p for p in rows(chat, Person) if p.display_name == "carl")
     assert "请你确认" in chat.pushes()[carl.id]  # carl last wrote Chinese
+    # the card comes with the request, so a confirmer who shares no chat with the asker (a
+    # 1:1 chat with an app) can press its buttons
+    [asked] = [p for p in chat.last.pushes if p.person_id == carl.id]
+    assert asked.message.card is not None and asked.message.card.key == "req:1"
+    assert [b.id for b in asked.message.card.buttons] == ["req.confirm:1:1", "req.change:1:1"]
     assert "@carl 已确认 R1" in chat.click("carl", "req.confirm:1:1")  # a click has no words
 
 

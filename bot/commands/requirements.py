@@ -146,16 +146,17 @@ def card(ctx: Context, req: Requirement, customer: Customer) -> Card:
 
 
 def _announce(ctx: Context, req: Requirement, customer: Customer) -> Outcome:
-    out = Outcome().reply(card=card(ctx, req, customer))
+    shown = card(ctx, req, customer)
+    out = Outcome().reply(card=shown)
     for pid in req.confirmer_ids:
         person = ctx.session.get_one(Person, int(pid))
         if person.id != ctx.me.id:
-            out.push(
-                person.id,
-                ctx.t_for(
-                    person, "requirements.please_confirm", req=req, customer=customer, by=ctx.me
-                ),
+            # the card comes with the request: where the team does not share one chat (a 1:1
+            # chat with an app), the confirmer could not press the buttons of the asker's copy
+            text = ctx.t_for(
+                person, "requirements.please_confirm", req=req, customer=customer, by=ctx.me
             )
+            out.push(person.id, text, card=shown)
     return out
 
 
