@@ -1,0 +1,159 @@
+"""dealbot on WeCom (企业微信): the self-built app for 1:1 chats, card clicks and every push,
+and the AI bot for group chats — over its long connection or its HTTP callback.
+
+Both callbacks (`/wecom/callback`, `/wecom/aibot`) verify and store before answering; WeCom
+waits 5 s and then sends it again, up to 3 times, which the inbox key makes harmless. Profiles,
+the database and the handler come after, from the inbox.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from adapters.edge import Incoming, ProfileCache, Step, persist_now, receive
+from adapters.ingress import Verdict
+from adapters.platform import Platform, Services
+from adapters.wecom import edge, parse
+from adapters.wecom.aibot import BotConnection
+from adapters.wecom.client import Api, WecomError, WecomSender
+from adapters.wecom.config import WecomSection
+from adapters.wecom.crypto import WecomCrypto
+from bot.delivery import RetryLater
+from bot.events import Event
+from bot.inbox import Claimed
+from bot.intake import Malformed
+
+logger = logging.getLogger(__name__)
+
+DENIED = {60011, 60111, 48009, 81017}  # no privilege / no such user / outside the visible range
+
+
+class _Route:
+    """One of the two callbacks, as adapters/edge.py's steps want it."""
+
+    def __init__(self, platform: WecomPlatform, callback: edge.Callback) -> None:
+        self.name = platform.name
+        self.deadline = platform.deadline
+        self.services = platform.services
+        self.callback = callback
+
+    async def http(self, request: Request) -> Response:
+        return await receive(self, request)
+
+    def verify(self, body: bytes, headers: dict[str, str], query: dict[str, str]) -> None:
+        self.callback.open(body, query)  # raises Refused: 401 forged or stale, 400 malformed
+
+    def classify(self, body: bytes, headers: dict[str, str], query: dict[str, str]) -> Incoming:
+        return self.callback.classify(self.callback.open(body, query))
+
+    def unsaved(self, incoming: Incoming, verdict: Verdict) -> Response:
+        # no answer within 5 s, or a non-200, makes WeCom send it again (3 times)
+        return JSONResponse({"error": verdict.value}, status_code=503)
+
+
+class WecomPlatform(Platform):
+    name = "wecom"
+    deadline = 5.0
+
+    def __init__(self, *, config: WecomSection, services: Services) -> None:
+        super().__init__(config=config, services=services)
+        self.api = Api(config)
+        self._sender = WecomSender(self.api)
+        self.names: ProfileCache[tuple[str, bool]] = ProfileCache(ttl=3600)
+        app = WecomCrypto(config.token.get_secret_value(),
+                          config.encoding_aes_key.get_secret_value(), config.corp_id)  # fmt: skip
+        self._app = _Route(self, edge.Callback(app, "app", config.corp_id))
+        self._bot: _Route | None = None
+        if config.aibot_token is not None and config.aibot_encoding_aes_key is not None:
+            # an internal AI bot's callbacks are sealed for the empty receive id
+            crypto = WecomCrypto(config.aibot_token.get_secret_value(),
+                                 config.aibot_encoding_aes_key.get_secret_value(), "")  # fmt: skip
+            self._bot = _Route(self, edge.Callback(crypto, "bot", config.corp_id))
+        self._connection: BotConnection | None = None
+
+    def sender(self) -> WecomSender:
+        return self._sender
+
+    def redactions(self) -> list[str]:
+        # tokens in query strings, and the AI bot's one-use reply addresses
+        return [r"access_token=[^&\s\"']+", r"https?://[^\s\"']*response_url[^\s\"']*",
+                r"https?://[^\s\"']*/aibot/response/[^\s\"']+"]  # fmt: skip
+
+    def routes(self) -> list[BaseRoute]:
+        routes = [Route("/wecom/callback", self._app.http, methods=["GET", "POST"])]
+        if self._bot is not None:
+            routes.append(Route("/wecom/aibot", self._bot.http, methods=["GET", "POST"]))
+        return routes
+
+    # --- the AI bot's long connection -----------------------------------------------------
+
+    def start(self) -> None:
+        if self.config.bot_id is None:
+            return
+        self._connection = BotConnection(self.config, self._on_frame)
+        self._sender.bot = self._connection
+        self._connection.start()
+
+    def _on_frame(self, body: dict[str, Any], req_id: str) -> None:
+        try:
+            incoming = edge.bot(body, self.config.corp_id)
+        except edge.Refused as e:
+            logger.warning("wecom: malformed AI bot frame refused: %s", e.reason)
+            self.services.count(self.name, "malformed")
+            return
+        if incoming.step is not Step.DELIVER:
+            self.services.count(self.name, "ignored")
+            return
+        # the reply must go back over this connection, to this frame
+        incoming = Incoming(step=incoming.step, workspace=incoming.workspace, key=incoming.key,
+                            payload=incoming.payload | {"req_id": req_id}, text=incoming.text,
+                            waiting=incoming.waiting)  # fmt: skip
+        verdict = persist_now(self.name, self.deadline, self.services, incoming)
+        if not verdict.stored:  # WeCom does not send a frame again: say so in the log
+            logger.error("wecom: an AI bot message could not be stored (%s)", verdict.value)
+
+    def stop(self) -> None:
+        if self._connection is not None:
+            self._connection.stop()
+        self.api.close()
+
+    # --- after the answer -----------------------------------------------------------------
+
+    def read(self, row: Claimed) -> Event | None:
+        kind, body = row.payload.get("kind"), row.payload.get("body")
+        if not isinstance(body, dict):
+            raise Malformed("no body")
+        corp = self.config.corp_id
+        if kind == "app":
+            name, known = self.name_of(body["FromUserName"])
+            return parse.app(body, corp, name, known, row.received_at)
+        if kind == "bot":
+            name, known = self.name_of(body["from"]["userid"])
+            req_id = row.payload.get("req_id")
+            reply_to = f"ws:{req_id}" if req_id else f"url:{body.get('response_url') or ''}"
+            return parse.bot(body, corp, name, known, row.received_at, reply_to)
+        raise Malformed(f"unknown kind {kind!r}")
+
+    def name_of(self, userid: str) -> tuple[str, bool]:
+        """A member's name (user/get), cached for an hour; apps created since mid-2022 are not
+        given names, and then the userid is the name. A failure is asked again next time."""
+        try:
+            return self.names.get(userid, lambda: self._lookup(userid))
+        except (WecomError, RetryLater) as e:
+            logger.info("wecom: user/get failed: %s", e.__class__.__name__)
+        return userid, False
+
+    def _lookup(self, userid: str) -> tuple[str, bool]:
+        try:
+            data = self.api.call("GET", "user/get", params={"userid": userid})
+        except WecomError as e:
+            if e.code in DENIED:
+                return userid, False
+            raise
+        name = str(data.get("name") or "")
+        return (name, True) if name else (userid, False)
