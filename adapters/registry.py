@@ -20,25 +20,21 @@ if TYPE_CHECKING:
 class Entry:
     name: str
     config: str | None  # "module:Class" of its config table; None: always on (the console)
-    platform: str | None  # "module:Class" of its Platform; None: configured, but not built yet
+    platform: str  # "module:Class" of its Platform
 
     def section(self) -> type[Section] | None:
         return _load(self.config) if self.config else None
 
     def platform_class(self) -> type[Platform]:
-        if self.platform is None:
-            raise NotImplementedError(
-                f"[{self.name}] is configured, but this version of dealbot cannot connect to "
-                f"{self.name} yet: remove the [{self.name}] table (and its DEALBOT_ variables)"
-            )
         return _load(self.platform)
 
 
 REGISTRY: tuple[Entry, ...] = (
     Entry("console", None, "adapters.console.platform:ConsolePlatform"),
     Entry("slack", "adapters.slack.config:SlackSection", "adapters.slack.platform:SlackPlatform"),
-    Entry("feishu", "adapters.feishu.config:FeishuSection", "adapters.feishu.platform:FeishuPlatform"),
-    Entry("wecom", "adapters.wecom.config:WecomSection", None),
+    Entry("feishu", "adapters.feishu.config:FeishuSection",
+          "adapters.feishu.platform:FeishuPlatform"),
+    Entry("wecom", "adapters.wecom.config:WecomSection", "adapters.wecom.platform:WecomPlatform"),
 )
 
 

@@ -144,10 +144,7 @@ def tick(at: str, db_url: str | None, config_path: str | None, max_wait: float) 
     env = core.env
     services = Services(ingress=None, words=core.bot.words, locale=settings.locale,
                         out=sys.stdout)  # fmt: skip
-    try:
-        platforms = registry.build(config, services)
-    except NotImplementedError as e:
-        raise click.ClickException(str(e)) from None
+    platforms = registry.build(config, services)
     counts = run_due(env, when)
     started = time.monotonic()
 
@@ -180,14 +177,12 @@ def tick(at: str, db_url: str | None, config_path: str | None, max_wait: float) 
 def check_config_cmd(config_path: str | None) -> None:
     """Validate the configuration: one line per mistake, exit 1 if there is any."""
     from adapters.registry import sections
-    from adapters.server.platforms import unavailable
     from bot.config import check_config, load_config
 
     problems = check_config(config_path, platforms=sections())
     notes: list[str] = []
     if not problems:
         config = load_config(config_path, platforms=sections())
-        problems = unavailable(config)
         notes = config.retention.notes(config.inbox)  # still works, but should go
     for line in problems:
         click.echo(line)

@@ -243,24 +243,23 @@ def test_sigkill_mid_delivery_loses_nothing(tmp_path: Path) -> None:
 def test_a_configured_platform_that_cannot_start_stops_serve_with_the_reason(
     tmp_path: Path,
 ) -> None:
-    config = tmp_path / "wecom.toml"
-    config.write_text(f"""
+    from tests.fakes.feishu_api import FakeFeishu
+
+    with FakeFeishu(app_id="cli_x", app_secret="the-real-secret") as feishu:
+        config = tmp_path / "feishu.toml"
+        config.write_text(f"""
 [database]
 url = "sqlite:///{tmp_path / "f.db"}"
 [server]
 port = {free_port()}
-[wecom]
-corp_id = "ww_x"
-agent_id = 1000002
-secret = "wecom-secret-value"
-token = "token-value"
-encoding_aes_key = "{"a" * 43}"
+[feishu]
+app_id = "cli_x"
+app_secret = "feishu-secret-value"
+mode = "websocket"
+domain = "{feishu.url}"
 """)
-    done = subprocess.run([str(DEALBOT), "serve", "--config", str(config)], capture_output=True,
-                          text=True, check=False, timeout=60)  # fmt: skip
+        done = subprocess.run([str(DEALBOT), "serve", "--config", str(config)],
+                              capture_output=True, text=True, check=False, timeout=60)  # fmt: skip
     assert done.returncode != 0
-    assert "cannot connect to wecom yet" in done.stderr, done.stderr
-    assert "wecom-secret-value" not in done.stdout + done.stderr
-    checked = subprocess.run([str(DEALBOT), "check-config", "--config", str(config)],
-                             capture_output=True, text=True, check=False, timeout=60)  # fmt: skip
-    assert checked.returncode == 1 and checked.stdout.startswith("wecom: configured, but")
+    assert "the long connection was refused" in done.stdout + done.stderr, done.stderr
+    assert "feishu-secret-value" not in done.stdout + done.stderr

@@ -217,11 +217,7 @@ def configure_logging(verbose: bool) -> logging.Handler:
 def run_server(config: Config, *, config_path: str | None = None, verbose: bool = False) -> None:
     handler = configure_logging(verbose)
     worker = WorkerProcess(config_path, verbose)
-    try:
-        app = build_app(config, worker)
-    except NotImplementedError as e:
-        logger.error("%s", e)
-        raise SystemExit(2) from None
+    app = build_app(config, worker)
     redact(handler, config, app.state.platforms.values())
     _raise_open_file_limit()
     # what is loaded now lives as long as the process: keep the collector from walking it on

@@ -156,8 +156,9 @@ class WecomSender(Sender):
                 return f"bot:{reply.conversation}"
             # the reply address is spent or the connection is held elsewhere: tell the person
             return self._to_person(reply.user_id, delivery)
-        if kind is TargetKind.CHANNEL and reply and token == "app":
-            return self._to_person(reply.user_id, delivery)  # the app's 1:1 chat is the person
+        if kind is TargetKind.CHANNEL and reply:
+            # an answer to the app's 1:1 chat or to a click on its card: that chat is the person
+            return self._to_person(reply.user_id, delivery)
         if kind is TargetKind.CHANNEL:
             bodies = render.bot_reply(delivery.message, task_id=render.task_id(delivery.dedup_key))
             if self.bot is not None and self.bot.push(delivery.target_id, bodies):
@@ -182,11 +183,18 @@ class WecomSender(Sender):
         assert reply is not None
         if card is None or not response_code or not reply.card_message:
             return self._to_person(reply.user_id, delivery)
-        template = render.card(card, task_id=reply.card_message, clicked=delivery.clicked_by)
+        change: dict[str, Any]
+        if card.buttons:
+            template = render.card(card, task_id=reply.card_message, clicked=delivery.clicked_by)
+            change = {"template_card": template}
+        else:
+            # a card with nothing left to press (all confirmed): WeCom takes no button card
+            # without buttons, so its buttons are replaced by one that names the new state
+            change = {"button": {"replace_name": render.settled(card)}}
         try:
             self.api.call("POST", "message/update_template_card", {
                 "userids": [reply.user_id], "agentid": self.api.config.agent_id,
-                "response_code": response_code, "template_card": template,
+                "response_code": response_code, **change,
             })  # fmt: skip
         except WecomError as e:
             if not isinstance(e.outcome(), Undeliverable) and e.code not in (40184, 40185):
@@ -202,7 +210,9 @@ class WecomSender(Sender):
         assert reply is not None
         card = delivery.message.card
         if delivery.kind is TargetKind.UPDATE:
-            if card is None or not reply.card_message or not reply.token.startswith("ws:"):
+            if card is None or not card.buttons or not reply.card_message:
+                return False  # (a card without buttons cannot be one; the person is told)
+            if not reply.token.startswith("ws:"):
                 return False  # an update is answered only to the click's own frame
             template = render.card(card, task_id=reply.card_message, clicked=delivery.clicked_by)
             body = {"response_type": "update_template_card", "template_card": template}

@@ -492,3 +492,11 @@ def bot_reply(msg: Message, *, task_id: str, notify: bool = True) -> list[dict[s
     if with_card is not None:
         bodies.append(_card_body(with_card, task_id))
     return bodies
+
+
+
+def settled(card: Card) -> str:
+    """A button's new name when a card has none left to press: its first field's value (the
+    state, as the card words it), else its title; cut to a button's length."""
+    words = card.fields[0][1] if card.fields else card.title
+    return _clip(_one_line(_plain(words)), MAX_BUTTON_TEXT)
