@@ -37,6 +37,7 @@ PERMANENT = {
     81017,  # the user is outside the app's visible range
 }  # fmt: skip
 DUPLICATE_WINDOW = 600  # seconds in which WeCom drops the same content to the same person
+TASK_TAKEN = 42014  # a card's task id was used: the same outbox row sent before
 
 
 class WecomError(Exception):
@@ -169,11 +170,16 @@ class WecomSender(Sender):
     def _to_person(self, user: str, delivery: Delivery) -> str:
         ids = []
         for body in render.message(delivery.message, task_id=render.task_id(delivery.dedup_key)):
-            data = self.api.call("POST", "message/send", {
-                "touser": user, "agentid": self.api.config.agent_id, **body,
-                "enable_duplicate_check": 1, "duplicate_check_interval": DUPLICATE_WINDOW,
-                "enable_id_trans": 1,  # "$userName=…$" shows the member's name
-            })  # fmt: skip
+            try:
+                data = self.api.call("POST", "message/send", {
+                    "touser": user, "agentid": self.api.config.agent_id, **body,
+                    "enable_duplicate_check": 1, "duplicate_check_interval": DUPLICATE_WINDOW,
+                    "enable_id_trans": 1,  # "$userName=…$" shows the member's name
+                })  # fmt: skip
+            except WecomError as e:
+                if e.code == TASK_TAKEN and body.get("msgtype") == "template_card":
+                    continue  # this card (its task id is this row's) went out before a crash
+                raise
             ids.append(str(data.get("msgid") or ""))
         return ",".join(ids)[:200]
 

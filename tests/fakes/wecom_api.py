@@ -39,7 +39,8 @@ Choices of our own (not confirmed against the live API):
   message/update_template_card and on the AI bot's response_url;
 - 45002 for markdown over 2048 bytes (the page states the limit, not the outcome);
 - 40058 for malformed cards (no main_title.title, 0 or more than 6 buttons, a button without
-  text or key, an unknown card_type) and for an update with neither `button` nor `template_card`;
+  text or key, an unknown card_type, a task_id with characters outside [0-9a-zA-Z_-@]) and for
+  an update with neither `button` nor `template_card`;
 - a duplicate answered by the check gets the first send's msgid (and response_code), and the
   duplicate check runs before the task_id check;
 - several members in `touser`: each is delivered, paced and de-duplicated on their own; members
@@ -155,6 +156,7 @@ class FakeWecom:
         self.truncated = 0  # text deliveries cut to 2048 bytes
         self.dropped = 0  # deliveries lost to the per-member pace
         self.per_minute = 30  # deliveries per member per 60 s; more are dropped silently
+        self.minute = 60.0  # that window, in seconds (a test may shorten it to go faster)
         self.per_hour = 1000  # and per 3600 s
         self.code_ttl = RESPONSE_CODE_TTL
         self.tokens: dict[str, float] = {}  # issued token → time.monotonic() it expires
@@ -322,7 +324,7 @@ class FakeWecom:
                 return None, _fail(45002)
             if _bytes(text) > CONTENT_LIMIT:  # text is cut, not refused
                 cut = text.encode()[:CONTENT_LIMIT].decode(errors="ignore")
-                return content | {"content": cut, "truncated_from": len(text)}, None
+                return content | {"content": cut}, None
         if msgtype == "template_card":
             return content, self._check_card(content)
         return content, None
@@ -357,6 +359,7 @@ class FakeWecom:
         content, error = self._content(msgtype, body)
         if error:
             return error
+        cut = content is not body[msgtype]  # text over the limit, cut to it
         users = [u for u in str(body.get("touser") or "").split("|") if u]
         invalid = [u for u in users if u == "gone"]
         users = [u for u in users if u != "gone"]
@@ -394,8 +397,9 @@ class FakeWecom:
             if check:
                 self._checks[(user, str(msgtype), key)] = (now, result)
             entry = {"touser": user, "msgtype": msgtype, "content": content, "at": now} | result
-            if "truncated_from" in content:
+            if cut:
                 self.truncated += 1
+                entry["truncated"] = True
             if self._over_pace(user, now):
                 self.dropped += 1  # answered 0 all the same: WeCom drops it without a word
                 self.lost.append(entry)
@@ -405,7 +409,7 @@ class FakeWecom:
 
     def _over_pace(self, user: str, now: float) -> bool:
         times = [m["at"] for m in self.sent if m["touser"] == user]
-        minute = sum(1 for t in times if now - t < 60)
+        minute = sum(1 for t in times if now - t < self.minute)
         hour = sum(1 for t in times if now - t < 3600)
         return minute >= self.per_minute or hour >= self.per_hour
 
