@@ -44,6 +44,9 @@ class Services:
     limits: EdgeLimits = field(default_factory=EdgeLimits)
     count: Callable[[str, str], None] = lambda platform, outcome: None  # inbound metrics
     out: TextIO | None = None  # where the console platform prints
+    # in serve's worker process: a request to this platform in the edge process, which holds
+    # its long connection (adapters/server/relay.py); its answer, or None when unreachable
+    relay: Callable[[str, dict[str, Any]], Any] | None = None
 
 
 class Platform(ABC):
@@ -80,6 +83,11 @@ class Platform(ABC):
     @abstractmethod
     def read(self, row: Claimed) -> Event | None:
         """`parse` without the error mapping: the platform's own reading of its delivery."""
+
+    def relayed(self, request: dict[str, Any]) -> Any:
+        """A request from serve's worker process for what only this process can do (an answer
+        that must leave over the long connection held here); see `Services.relay`."""
+        return None
 
     def redactions(self) -> list[str]:
         """Regexes of what must never reach a log line (capability URLs, tokens)."""

@@ -30,6 +30,7 @@ from adapters.ingress import Ingress
 from adapters.platform import EdgeLimits, Platform, Services
 from adapters.server import platforms as registry
 from adapters.server.metrics import Metrics, Snapshot
+from adapters.server.relay import RelayServer
 from adapters.server.worker import WorkerProcess
 from bot.assembly import assemble
 from bot.config import Config
@@ -103,6 +104,7 @@ def build_app(config: Config, worker: WorkerProcess) -> Starlette:
         count=metrics.count,
     )  # fmt: skip
     platforms = registry.build(config, services)
+    relay = RelayServer(worker.relay, platforms)
     probes = ThreadPoolExecutor(max_workers=4, thread_name_prefix="probe")
     stopping = threading.Event()
 
@@ -170,6 +172,7 @@ def build_app(config: Config, worker: WorkerProcess) -> Starlette:
             for platform in platforms.values():
                 platform.start()  # a platform that cannot start stops serve here
                 started.append(platform)
+            relay.start()
             yield
         finally:
             for platform in started:  # no new work; what was stored stays in the inbox

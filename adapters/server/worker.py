@@ -45,7 +45,7 @@ def _die_with_parent() -> None:
 
 
 def main(config_path: str | None, verbose: bool, wake: ProcessEvent, ready: ProcessEvent,
-         updates: Any, edge_writing: Any, parent: int) -> None:  # fmt: skip
+         updates: Any, edge_writing: Any, parent: int, relay: Any) -> None:  # fmt: skip
     """The worker process's entry point (multiprocessing, spawn)."""
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
@@ -59,6 +59,7 @@ def main(config_path: str | None, verbose: bool, wake: ProcessEvent, ready: Proc
     from adapters.registry import sections
     from adapters.server import platforms as registry
     from adapters.server.app import configure_logging, redact
+    from adapters.server.relay import RelayClient
     from adapters.server.runtime import Runtime
     from bot.assembly import assemble, inbox_policy, retention_policy
     from bot.config import load_config
@@ -66,7 +67,8 @@ def main(config_path: str | None, verbose: bool, wake: ProcessEvent, ready: Proc
     config = load_config(config_path, platforms=sections())
     handler = configure_logging(verbose)
     core = assemble(config, defer_to=lambda: edge_writing.value > 0)
-    services = Services(ingress=None, words=core.bot.words, locale=core.bot.settings.locale)
+    services = Services(ingress=None, words=core.bot.words, locale=core.bot.settings.locale,
+                        relay=RelayClient(relay))  # fmt: skip
     platforms = registry.build(config, services)
     redact(handler, config, platforms.values())
     runtime = Runtime(
@@ -100,6 +102,8 @@ class WorkerProcess:
         self.ready = self.ctx.Event()  # the worker runs: it can be stopped cleanly
         self.edge_writing = self.ctx.Value("i", 0, lock=False)  # see storage.db.DEFER_LIMIT
         self.updates = self.ctx.Queue(maxsize=10000)
+        # requests from the worker to the platforms here (adapters/server/relay.py)
+        self.relay, self.relay_child = self.ctx.Pipe()
         self.config_path = config_path
         self.verbose = verbose
         self.process: Any = None
@@ -108,7 +112,7 @@ class WorkerProcess:
         self.process = self.ctx.Process(
             target=main, name="dealbot-worker", daemon=False,
             args=(self.config_path, self.verbose, self.wake, self.ready, self.updates,
-                  self.edge_writing, os.getpid()),
+                  self.edge_writing, os.getpid(), self.relay_child),
         )  # fmt: skip
         self.process.start()
         logger.info("worker process %s started", self.process.pid)

@@ -9,6 +9,7 @@ the database and the handler come after, from the inbox.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from starlette.requests import Request
@@ -56,6 +57,21 @@ class _Route:
         return JSONResponse({"error": verdict.value}, status_code=503)
 
 
+class _Relayed:
+    """The AI bot's connection as the sender in serve's worker process sees it: each answer is
+    handed to the edge process that holds the connection."""
+
+    def __init__(self, relay: Callable[[str, dict[str, Any]], Any]) -> None:
+        self.relay = relay
+
+    def respond(self, req_id: str, bodies: list[dict[str, Any]], *, update: bool) -> bool:
+        request = {"op": "respond", "req_id": req_id, "bodies": bodies, "update": update}
+        return bool(self.relay("wecom", request))
+
+    def push(self, chatid: str, bodies: list[dict[str, Any]]) -> bool:
+        return bool(self.relay("wecom", {"op": "push", "chatid": chatid, "bodies": bodies}))
+
+
 class WecomPlatform(Platform):
     name = "wecom"
     deadline = 5.0
@@ -63,7 +79,10 @@ class WecomPlatform(Platform):
     def __init__(self, *, config: WecomSection, services: Services) -> None:
         super().__init__(config=config, services=services)
         self.api = Api(config)
-        self._sender = WecomSender(self.api)
+        # the AI bot's answers leave over its long connection: held here (serve's edge), or
+        # reached through the relay from the process that sends (serve's worker)
+        relayed = _Relayed(services.relay) if services.relay and config.bot_id else None
+        self._sender = WecomSender(self.api, bot=relayed)
         self.names: ProfileCache[tuple[str, bool]] = ProfileCache(ttl=3600)
         app = WecomCrypto(config.token.get_secret_value(),
                           config.encoding_aes_key.get_secret_value(), config.corp_id)  # fmt: skip
@@ -116,6 +135,16 @@ class WecomPlatform(Platform):
         verdict = persist_now(self.name, self.deadline, self.services, incoming)
         if not verdict.stored:  # WeCom does not send a frame again: say so in the log
             logger.error("wecom: an AI bot message could not be stored (%s)", verdict.value)
+
+    def relayed(self, request: dict[str, Any]) -> Any:
+        if self._connection is None:
+            return False
+        if request.get("op") == "respond":
+            return self._connection.respond(request["req_id"], request["bodies"],
+                                            update=bool(request.get("update")))  # fmt: skip
+        if request.get("op") == "push":
+            return self._connection.push(request["chatid"], request["bodies"])
+        return False
 
     def stop(self) -> None:
         if self._connection is not None:
