@@ -47,6 +47,10 @@ class Services:
     # in serve's worker process: a request to this platform in the edge process, which holds
     # its long connection (adapters/server/relay.py); its answer, or None when unreachable
     relay: Callable[[str, dict[str, Any]], Any] | None = None
+    # one holder across instances (storage/leases.py): hold(name, ttl) takes or renews the
+    # named lease for this process, True while it has it; let_go(name) gives it up
+    hold: Callable[[str, float], bool] | None = None
+    let_go: Callable[[str], None] | None = None
 
 
 class Platform(ABC):

@@ -418,3 +418,13 @@ class AuditEntry(Base):
 
 
 append_only.protect(AuditEntry)
+
+
+class Lease(Base):
+    """Something only one process may do at a time across instances (holding WeCom's AI bot
+    connection, of which WeCom keeps one): who holds it, until when unless renewed."""
+
+    __tablename__ = "leases"
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(200))
+    expires_at: Mapped[datetime]

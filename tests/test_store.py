@@ -37,7 +37,7 @@ def test_upgrade_is_idempotent_on_an_existing_database(tmp_path) -> None:  # typ
     engine = db.make_engine(url)
     db.upgrade(engine)
     with engine.connect() as conn:
-        assert conn.execute(text("select version_num from alembic_version")).scalar() == "0008"
+        assert conn.execute(text("select version_num from alembic_version")).scalar() == "0009"
 
 
 def test_naive_datetimes_are_refused(sessions) -> None:  # type: ignore[no-untyped-def]

@@ -34,6 +34,7 @@ from adapters.server.relay import RelayServer
 from adapters.server.worker import WorkerProcess
 from bot.assembly import assemble
 from bot.config import Config
+from bot.leases import of_process
 
 logger = logging.getLogger(__name__)
 
@@ -103,6 +104,7 @@ def build_app(config: Config, worker: WorkerProcess) -> Starlette:
                           body_timeout=config.inbox.body_timeout_seconds),
         count=metrics.count,
     )  # fmt: skip
+    services.hold, services.let_go = of_process(core.bot.sessions)
     platforms = registry.build(config, services)
     relay = RelayServer(worker.relay, platforms)
     probes = ThreadPoolExecutor(max_workers=4, thread_name_prefix="probe")

@@ -114,7 +114,8 @@ class WecomPlatform(Platform):
     def start(self) -> None:
         if self.config.bot_id is None:
             return
-        self._connection = BotConnection(self.config, self._on_frame)
+        self._connection = BotConnection(self.config, self._on_frame, hold=self.services.hold,
+                                         let_go=self.services.let_go)  # fmt: skip
         self._sender.bot = self._connection
         self._connection.start()
 
