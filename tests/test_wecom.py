@@ -128,6 +128,12 @@ def test_the_callback_url_check_echoes_the_decrypted_echostr(rig: WecomRig) -> N
     assert (status, body) == (200, b"echo-1409659589")
     forged = signing.verify_url("echo-2", token="not-the-token")
     assert rig.request("/wecom/callback", forged)[0] == 401
+    # the AI bot's callback checks its URL the same way, with its own token and key, sealed
+    # for the empty receive id
+    bot = signing.verify_url("echo-bot", token=signing.BOT_TOKEN, key=signing.BOT_AES_KEY,
+                             receive_id="")  # fmt: skip
+    assert rig.request("/wecom/aibot", bot) == (200, b"echo-bot")
+    assert rig.request("/wecom/aibot", signing.verify_url("echo-bot"))[0] == 401  # the app's
 
 
 def test_an_encrypted_chinese_log_is_answered_within_the_budget(rig: WecomRig) -> None:
