@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.test_serve import free_port, start, stop, wait_healthy
+from tests.test_serve import serving
 
 
 def pct(values: list[float], p: float) -> float:
@@ -36,18 +36,8 @@ def arguments(doc: str) -> argparse.Namespace:
 @contextmanager
 def serve(table: str) -> Iterator[str]:
     """`dealbot serve` with this platform table (and a fresh SQLite file); its base URL."""
-    with tempfile.TemporaryDirectory() as tmp:
-        port = free_port()
-        config = Path(tmp) / "bench.toml"
-        config.write_text(f'[database]\nurl = "sqlite:///{tmp}/bench.db"\n[server]\n'
-                          f'port = {port}\n[outbox]\npoll_seconds = 0.05\n{table}')  # fmt: skip
-        log = Path(tmp) / "serve.log"
-        proc = start(config, log)
-        try:
-            wait_healthy(port, proc, log)
-            yield f"http://127.0.0.1:{port}"
-        finally:
-            stop(proc)
+    with tempfile.TemporaryDirectory() as tmp, serving(Path(tmp), table) as (port, _, _):
+        yield f"http://127.0.0.1:{port}"
 
 
 def measure(base: str, args: argparse.Namespace,

@@ -21,7 +21,7 @@ import pytest
 from adapters.registry import REGISTRY
 from bot.delivery import Delivery, RetryLater, TargetKind, Undeliverable
 from bot.outcome import Message
-from tests.test_serve import free_port, start, stop, wait_for, wait_healthy
+from tests.test_serve import serving, wait_for
 
 # platforms whose only edge is the terminal: no HTTP edge, a sender that cannot fail
 EDGELESS = {"console"}
@@ -67,28 +67,10 @@ class Rig:
 @pytest.fixture(scope="module", params=EDGED)
 def rig(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
     name = request.param
-    tmp = tmp_path_factory.mktemp(name)
     with kit(name).fake() as api:
         kit(name).slow_profiles(api, 4.0)  # the work after the ack is slower than any deadline
-        port, db = free_port(), tmp / "conformance.db"
-        config = tmp / "dealbot.toml"
-        config.write_text(f"""
-[database]
-url = "sqlite:///{db}"
-[server]
-port = {port}
-[outbox]
-poll_seconds = 0.05
-[scheduler]
-interval_seconds = 3600
-{kit(name).config(api)}""")
-        log = tmp / "serve.log"
-        proc = start(config, log)
-        try:
-            wait_healthy(port, proc, log)
+        with serving(tmp_path_factory.mktemp(name), kit(name).config(api)) as (port, db, _):
             yield Rig(name, api, port, db)
-        finally:
-            assert stop(proc) == 0, log.read_text()
 
 
 def test_forged_stale_and_unsigned_deliveries_are_refused(rig: Rig) -> None:

@@ -18,7 +18,8 @@ import pytest
 
 from tests.fakes import feishu_signing as signing
 from tests.fakes.feishu_api import FakeFeishu
-from tests.test_serve import free_port, start, stop, wait_healthy
+from tests.kits import feishu as kit
+from tests.test_serve import serving
 
 _ids = itertools.count(1)
 URL = "/feishu/events"
@@ -122,32 +123,8 @@ def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FeishuRig]:
                                    "time_zone": "Asia/Shanghai"}  # fmt: skip
         fake.people["ou_wang"] = {"open_id": "ou_wang", "name": "王经理",
                                   "time_zone": "Asia/Shanghai"}  # fmt: skip
-        port = free_port()
-        db = tmp / "feishu.db"
-        config = tmp / "feishu.toml"
-        config.write_text(f"""
-[database]
-url = "sqlite:///{db}"
-[server]
-port = {port}
-[outbox]
-poll_seconds = 0.05
-[scheduler]
-interval_seconds = 3600
-[feishu]
-app_id = "{signing.APP_ID}"
-app_secret = "{fake.app_secret}"
-verification_token = "{signing.TOKEN}"
-encrypt_key = "{signing.ENCRYPT_KEY}"
-domain = "{fake.url}"
-""")
-        log = tmp / "serve.log"
-        proc = start(config, log)
-        try:
-            wait_healthy(port, proc, log)
+        with serving(tmp, kit.config(fake)) as (port, db, log):
             yield FeishuRig(fake, port, db)
-        finally:
-            assert stop(proc) == 0, log.read_text()
         logged = log.read_text()
         for secret in (fake.app_secret, signing.ENCRYPT_KEY, signing.TOKEN):
             assert secret not in logged  # never a secret in the logs

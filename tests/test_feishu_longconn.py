@@ -15,7 +15,7 @@ from tests.fakes import feishu_signing as signing
 from tests.fakes.feishu_api import FakeFeishu
 from tests.fakes.feishu_ws import FakeFeishuWs
 from tests.test_feishu import wait_for
-from tests.test_serve import free_port, start, stop, wait_healthy
+from tests.test_serve import serving
 
 
 class Rig:
@@ -33,31 +33,11 @@ def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
     with FakeFeishu(app_id=signing.APP_ID) as api, FakeFeishuWs() as ws:
         api.ws_url = ws.url
         api.contact_delay = 4.0  # the work after the ack is slower than Feishu's 3 s
-        port, db = free_port(), tmp / "ws.db"
-        config = tmp / "dealbot.toml"
-        config.write_text(f"""
-[database]
-url = "sqlite:///{db}"
-[server]
-port = {port}
-[outbox]
-poll_seconds = 0.05
-[scheduler]
-interval_seconds = 3600
-[feishu]
-app_id = "{signing.APP_ID}"
-app_secret = "{api.app_secret}"
-mode = "websocket"
-domain = "{api.url}"
-""")
-        log = tmp / "serve.log"
-        proc = start(config, log)
-        try:
-            wait_healthy(port, proc, log)
+        tables = (f'[feishu]\napp_id = "{signing.APP_ID}"\napp_secret = "{api.app_secret}"\n'
+                  f'mode = "websocket"\ndomain = "{api.url}"\n')
+        with serving(tmp, tables) as (_, db, log):
             assert ws.wait_connected(1, timeout=30), log.read_text()
             yield Rig(api, ws, db)
-        finally:
-            assert stop(proc) == 0, log.read_text()
         assert api.app_secret not in log.read_text()
 
 

@@ -11,6 +11,8 @@ import sys
 import time
 import urllib.request
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -65,6 +67,25 @@ def wait_healthy(port: int, proc: subprocess.Popen[bytes], log: Path) -> None:
 def stop(proc: subprocess.Popen[bytes]) -> int:
     proc.send_signal(signal.SIGTERM)
     return proc.wait(timeout=30)
+
+
+@contextmanager
+def serving(tmp: Path, tables: str) -> Iterator[tuple[int, Path, Path]]:
+    """`dealbot serve` on a fresh SQLite file, sending at once and never scheduling on its own,
+    with these config tables (a platform's); (port, database, log) while it runs. It must stop
+    cleanly."""
+    port, db = free_port(), tmp / "dealbot.db"
+    config = tmp / "dealbot.toml"
+    config.write_text(f'[database]\nurl = "sqlite:///{db}"\n[server]\nport = {port}\n'
+                      f"[outbox]\npoll_seconds = 0.05\n[scheduler]\ninterval_seconds = 3600\n"
+                      f"{tables}")  # fmt: skip
+    log = tmp / "serve.log"
+    proc = start(config, log)
+    try:
+        wait_healthy(port, proc, log)
+        yield port, db, log
+    finally:
+        assert stop(proc) == 0, log.read_text()
 
 
 def test_serve_with_the_example_config_answers_and_stops_cleanly(tmp_path: Path) -> None:

@@ -17,7 +17,8 @@ import pytest
 
 from tests.fakes import wecom_signing as signing
 from tests.fakes.wecom_api import FakeWecom
-from tests.test_serve import free_port, start, stop, wait_healthy
+from tests.kits import wecom as kit
+from tests.test_serve import serving
 
 _ids = itertools.count(1)
 
@@ -88,35 +89,10 @@ def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WecomRig]:
     with FakeWecom(corp_id=signing.CORP, agent_id=signing.AGENT) as fake:
         fake.people["lisi"] = {"userid": "lisi", "name": "小李"}
         fake.people["wangjl"] = {"userid": "wangjl", "name": "王经理"}
-        port = free_port()
-        db = tmp / "wecom.db"
-        config = tmp / "wecom.toml"
-        config.write_text(f"""
-[database]
-url = "sqlite:///{db}"
-[server]
-port = {port}
-[outbox]
-poll_seconds = 0.05
-[scheduler]
-interval_seconds = 3600
-[wecom]
-corp_id = "{signing.CORP}"
-agent_id = {signing.AGENT}
-secret = "{fake.secret}"
-token = "{signing.TOKEN}"
-encoding_aes_key = "{signing.AES_KEY}"
-api_base_url = "{fake.url}"
-aibot_token = "{signing.BOT_TOKEN}"
-aibot_encoding_aes_key = "{signing.BOT_AES_KEY}"
-""")
-        log = tmp / "serve.log"
-        proc = start(config, log)
-        try:
-            wait_healthy(port, proc, log)
+        tables = kit.config(fake) + (f'aibot_token = "{signing.BOT_TOKEN}"\n'
+                                     f'aibot_encoding_aes_key = "{signing.BOT_AES_KEY}"\n')
+        with serving(tmp, tables) as (port, db, log):
             yield WecomRig(fake, port, db)
-        finally:
-            assert stop(proc) == 0, log.read_text()
         logged = log.read_text()
         for secret in (fake.secret, signing.TOKEN, signing.AES_KEY):
             assert secret not in logged  # never a secret in the logs

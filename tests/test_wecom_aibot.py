@@ -16,7 +16,8 @@ import pytest
 from tests.fakes import wecom_signing as signing
 from tests.fakes.wecom_api import FakeWecom
 from tests.fakes.wecom_ws import FakeAibotWs
-from tests.test_serve import free_port, start, stop, wait_healthy
+from tests.kits import wecom as kit
+from tests.test_serve import serving
 from tests.test_wecom import wait_for
 
 
@@ -39,36 +40,11 @@ def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
     with FakeWecom(corp_id=signing.CORP, agent_id=signing.AGENT) as api, FakeAibotWs() as ws:
         api.people["lisi"] = {"userid": "lisi", "name": "小李"}
         api.people["wangjl"] = {"userid": "wangjl", "name": "王经理"}
-        port, db = free_port(), tmp / "ws.db"
-        config = tmp / "dealbot.toml"
-        config.write_text(f"""
-[database]
-url = "sqlite:///{db}"
-[server]
-port = {port}
-[outbox]
-poll_seconds = 0.05
-[scheduler]
-interval_seconds = 3600
-[wecom]
-corp_id = "{signing.CORP}"
-agent_id = {signing.AGENT}
-secret = "{api.secret}"
-token = "{signing.TOKEN}"
-encoding_aes_key = "{signing.AES_KEY}"
-api_base_url = "{api.url}"
-bot_id = "{ws.bot_id}"
-bot_secret = "{ws.secret}"
-bot_ws_url = "{ws.url}"
-""")
-        log = tmp / "serve.log"
-        proc = start(config, log)
-        try:
-            wait_healthy(port, proc, log)
+        tables = kit.config(api) + (f'bot_id = "{ws.bot_id}"\nbot_secret = "{ws.secret}"\n'
+                                    f'bot_ws_url = "{ws.url}"\n')
+        with serving(tmp, tables) as (_, db, log):
             assert ws.wait_authenticated(1, timeout=30), log.read_text()
             yield Rig(api, ws, db)
-        finally:
-            assert stop(proc) == 0, log.read_text()
         assert ws.secret not in log.read_text()
 
 
