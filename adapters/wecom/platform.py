@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from adapters.edge import Incoming, ProfileCache, Step, persist_now, receive
+from adapters.edge import Incoming, ProfileCache, Refused, Step, persist_now, receive
 from adapters.ingress import Verdict
 from adapters.platform import Platform, Services
 from adapters.wecom import edge, parse
@@ -122,7 +123,7 @@ class WecomPlatform(Platform):
     def _on_frame(self, body: dict[str, Any], req_id: str) -> None:
         try:
             incoming = edge.bot(body, self.config.corp_id)
-        except edge.Refused as e:
+        except Refused as e:
             logger.warning("wecom: malformed AI bot frame refused: %s", e.reason)
             self.services.count(self.name, "malformed")
             return
@@ -130,9 +131,7 @@ class WecomPlatform(Platform):
             self.services.count(self.name, "ignored")
             return
         # the reply must go back over this connection, to this frame
-        incoming = Incoming(step=incoming.step, workspace=incoming.workspace, key=incoming.key,
-                            payload=incoming.payload | {"req_id": req_id}, text=incoming.text,
-                            waiting=incoming.waiting)  # fmt: skip
+        incoming = replace(incoming, payload=incoming.payload | {"req_id": req_id})
         verdict = persist_now(self.name, self.deadline, self.services, incoming)
         if not verdict.stored:  # WeCom does not send a frame again: say so in the log
             logger.error("wecom: an AI bot message could not be stored (%s)", verdict.value)
