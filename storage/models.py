@@ -421,8 +421,8 @@ append_only.protect(AuditEntry)
 
 
 class Lease(Base):
-    """Something only one process may do at a time across instances (holding WeCom's AI bot
-    connection, of which WeCom keeps one): who holds it, until when unless renewed."""
+    """Something only one process may do at a time across instances (holding a connection of
+    which the other side keeps only one): who holds it, until when unless renewed."""
 
     __tablename__ = "leases"
     name: Mapped[str] = mapped_column(String(100), primary_key=True)
