@@ -87,3 +87,35 @@ def test_one_instance_holds_the_ai_bot_and_the_other_takes_over(sessions, quick)
         assert ws.wait(lambda: any(r == req for _, r in heard))
         assert heard[-1][0] == "second"
         second.stop()
+
+
+def test_a_renewal_in_flight_at_stop_does_not_take_the_lease_back(sessions, quick) -> None:  # type: ignore[no-untyped-def]
+    """A stopping holder lets go; a renewal that was already under way must not re-take the
+    lease after that, or the standby waits out a lease nobody uses (and loses its connection)."""
+    from sqlalchemy import select
+
+    from storage.models import Lease
+
+    with FakeAibotWs() as ws:
+        config = WecomSection.model_validate({
+            "corp_id": signing.CORP, "agent_id": signing.AGENT, "secret": "s",
+            "token": signing.TOKEN, "encoding_aes_key": signing.AES_KEY,
+            "bot_id": ws.bot_id, "bot_secret": ws.secret, "bot_ws_url": ws.url,
+        })  # fmt: skip
+        hold, let_go = of_process(sessions, "first")
+        renewing = threading.Event()
+
+        def slow_hold(name: str, ttl: float) -> bool:
+            renewing.set()
+            time.sleep(0.5)  # a slow database: the renewal is still running when stop() comes
+            return hold(name, ttl)
+
+        first = aibot.BotConnection(config, lambda body, req: None, hold=slow_hold, let_go=let_go)
+        first.start()
+        assert ws.wait_authenticated(1)
+        renewing.clear()
+        assert renewing.wait(5)
+        first.stop()
+        time.sleep(0.8)  # past the renewal's end
+        with sessions() as s:
+            assert s.scalars(select(Lease)).all() == []

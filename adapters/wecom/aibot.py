@@ -81,6 +81,7 @@ class BotConnection:
         self._opened = 0.0  # when the current client was made
         self._quiet_until = 0.0  # after a kick: leave the bot alone for a while
         self._stopping = False
+        self._lease_lock = threading.Lock()
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
@@ -120,7 +121,7 @@ class BotConnection:
         loop = asyncio.get_running_loop()
         while not self._stopping:
             try:
-                mine = await loop.run_in_executor(None, self.hold, self.lease, LEASE_TTL)
+                mine = await loop.run_in_executor(None, self._renew)
             except Exception as e:  # noqa: BLE001 - the store is down: keep what we have
                 logger.warning("wecom: AI bot lease not renewed: %s", e.__class__.__name__)
                 mine = self.client is not None
@@ -133,6 +134,12 @@ class BotConnection:
                 if self.client is None or (not self.client.is_connected and stale):
                     self._open()
             await asyncio.sleep(CHECK_EVERY)
+
+    def _renew(self) -> bool:
+        # under the lock, and never once stopping: a renewal still in flight when stop() lets
+        # go would take the lease back for a process that no longer holds the connection
+        with self._lease_lock:
+            return not self._stopping and self.hold(self.lease, LEASE_TTL)
 
     def _open(self) -> None:
         import aibot
@@ -229,6 +236,7 @@ class BotConnection:
         if self._thread is not None:
             self._thread.join(timeout=5)
         try:
-            self.let_go(self.lease)  # a standby need not wait for it to expire
+            with self._lease_lock:
+                self.let_go(self.lease)  # a standby need not wait for it to expire
         except Exception as e:  # noqa: BLE001 - it expires by itself
             logger.info("wecom: AI bot lease not released: %s", e.__class__.__name__)
