@@ -11,8 +11,14 @@ from typing import Any
 
 import pytest
 
+from adapters.wecom import pieces as cut
 from adapters.wecom import render
 from bot.outcome import Button, Card, Message
+
+
+def parts(text: str, limit: int = render.MAX_BYTES) -> list[str]:
+    """The app's text in the pieces it is sent in."""
+    return cut.parts(text, limit)
 
 ALICE = "\x02alice\x1fAlice\x03"  # a resolved marker: Alice has a WeCom userid
 NOBODY = "\x02\x1fBob\x03"  # Bob has no identity on WeCom
@@ -49,16 +55,16 @@ def rejoins(pieces: list[str], original: str) -> bool:
 
 def test_parts_of_nothing_and_of_what_fits() -> None:
     assert render.MAX_BYTES == 2048
-    assert render.parts("") == []  # nothing to send
-    assert render.parts("hi") == ["hi"]
-    assert render.parts("华" * 682) == ["华" * 682]  # 2046 bytes: fits
+    assert parts("") == []  # nothing to send
+    assert parts("hi") == ["hi"]
+    assert parts("华" * 682) == ["华" * 682]  # 2046 bytes: fits
     with pytest.raises(ValueError):
-        render.parts("abc", 4)
+        parts("abc", 4)
 
 
 def test_a_3kb_chinese_text_splits_under_2048_bytes_and_rejoins() -> None:
     text = "华为希望下周一前确认单点登录的报价与交付时间" * 50  # 22 chars × 50 = 3300 bytes
-    pieces = render.parts(text)
+    pieces = parts(text)
     assert len(pieces) == 2
     assert all(0 < size(p) <= 2048 for p in pieces)
     assert "".join(pieces) == text  # no separator in Chinese without spaces: nothing dropped
@@ -70,18 +76,18 @@ def test_a_3kb_chinese_text_splits_under_2048_bytes_and_rejoins() -> None:
 def test_chinese_prefers_a_cut_after_its_punctuation() -> None:
     sentence = "客户确认了报价，下周签约。"  # 13 chars, 39 bytes
     text = sentence * 80
-    pieces = render.parts(text)
+    pieces = parts(text)
     assert all(size(p) <= 2048 for p in pieces)
     assert pieces[0].endswith("。") and "".join(pieces) == text
 
 
 def test_an_emoji_on_the_boundary_goes_whole_into_the_next_piece() -> None:
     text = "a" * 2045 + "😀" + "b" * 10  # the emoji's 4 bytes would end at byte 2049
-    pieces = render.parts(text)
+    pieces = parts(text)
     assert pieces == ["a" * 2045, "😀" + "b" * 10]
     family = "👨‍👩‍👧‍👦"  # ZWJ sequence of 7 code points, 25 bytes
     for lead in range(2020, 2048):
-        pieces = render.parts("x" * lead + family + "👍🏻" + "🇨🇳" + "y")
+        pieces = parts("x" * lead + family + "👍🏻" + "🇨🇳" + "y")
         assert all(size(p) <= 2048 for p in pieces)
         assert family in "".join(pieces) and any(family in p for p in pieces)
         assert any("👍🏻" in p for p in pieces) and any("🇨🇳" in p for p in pieces)
@@ -89,26 +95,26 @@ def test_an_emoji_on_the_boundary_goes_whole_into_the_next_piece() -> None:
 
 def test_parts_prefer_line_breaks_then_spaces() -> None:
     lines = [f"line {n}: " + "w" * 60 for n in range(60)]  # ~4.2 KB
-    pieces = render.parts("\n".join(lines))
+    pieces = parts("\n".join(lines))
     assert all(size(p) <= 2048 for p in pieces)
     assert "\n".join(pieces) == "\n".join(lines)  # cut only at line breaks, which are dropped
     words = " ".join(["word"] * 1000)  # one 5 KB line
-    pieces = render.parts(words)
+    pieces = parts(words)
     assert all(size(p) <= 2048 and not p.startswith(" ") for p in pieces)
     assert " ".join(pieces) == words and all(p.endswith("word") for p in pieces)
     # a line break early in the room loses to a space late in it
-    pieces = render.parts("ab\n" + "c " * 40, limit=40)
+    pieces = parts("ab\n" + "c " * 40, limit=40)
     assert size(pieces[0]) > 30
 
 
 def test_parts_never_cut_a_person() -> None:
     for lead in range(2030, 2048):
         text = "x" * lead + ALICE + " tail"
-        pieces = render.parts(text)
+        pieces = parts(text)
         assert all(size(p) <= 2048 for p in pieces)
         assert any(ALICE in p for p in pieces), lead
     for lead in range(2030, 2048):
-        pieces = render.parts("y" * lead + "<@zhangsan>" + "z" * 5)
+        pieces = parts("y" * lead + "<@zhangsan>" + "z" * 5)
         assert any("<@zhangsan>" in p for p in pieces), lead
 
 
@@ -134,7 +140,7 @@ def test_random_texts_rejoin_and_every_piece_fits(seed: int, limit: int) -> None
     target = rng.randint(0, 10_000)
     while size(text) < target:
         text += rng.choice(alphabet)
-    pieces = render.parts(text, limit)
+    pieces = parts(text, limit)
     assert all(0 < size(p) <= limit for p in pieces)
     assert rejoins(pieces, text)
     if limit >= 32:  # a person fits whole: none is cut
