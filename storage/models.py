@@ -428,3 +428,12 @@ class Lease(Base):
     name: Mapped[str] = mapped_column(String(100), primary_key=True)
     holder: Mapped[str] = mapped_column(String(200))
     expires_at: Mapped[datetime]
+
+
+class Pace(Base):
+    """When a conversation may next be sent to (a platform's per-chat or per-member limit),
+    shared by every instance, so two of them together keep the pace one would."""
+
+    __tablename__ = "paces"
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)  # platform:conversation
+    next_at: Mapped[datetime]
