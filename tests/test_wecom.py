@@ -244,3 +244,73 @@ def test_a_group_message_to_the_ai_bot_is_answered_in_the_group(rig: WecomRig) -
     assert "群里@机器人" in reply["markdown"]["content"]
     sql = "select count(*) from activities where text = '群里@机器人'"
     assert rig.rows(sql) == [(1,)]
+
+
+def _task_card(rig: WecomRig, text: str) -> tuple[int, dict[str, Any]]:
+    """A new task of lisi's, and the card `/待办` lists it on (sent to lisi in their chat)."""
+    rig.say(f"/待办 华为 {text} 明天下午3点")
+    [(task,)] = rig.rows(f"select id from tasks where text = '{text}'")
+    sent = next(m for m in reversed(rig.say("/待办")) if m["msgtype"] == "template_card")
+    return task, sent
+
+
+def test_two_buttons_of_one_card_pressed_in_one_second_both_count(rig: WecomRig) -> None:
+    # Snooze, then Done, on one card in the same second: the callbacks differ only in EventKey
+    # (events have no MsgId; WeCom's rule is who + when + which card) — both are presses
+    task, sent = _task_card(rig, "同一秒内推迟再完成")
+    card = sent["content"]["task_id"]
+    second = int(time.time())
+    replies = len(rig.fake.messages())
+    for key in (f"task.snooze:{task}", f"task.done:{task}"):
+        code = rig.fake.click_code(card)
+        click = signing.card_click_xml(key, task_id=card, user="lisi", response_code=code,
+                                       create_time=second)  # fmt: skip
+        for _ in range(2):  # and each of them delivered twice is still one press
+            assert rig.app(click) == 200
+    sql = f"select status, snoozed_until is not null from tasks where id = {task}"
+    assert wait_for(lambda: rig.rows(sql) == [("done", 1)]), rig.rows(sql)
+    assert wait_for(lambda: sum(f"T{task} 已完成" in t for t in rig.fake.texts()) == 1)
+    assert wait_for(lambda: sum(f"T{task} 已推迟" in t for t in rig.fake.texts()) == 1)
+    time.sleep(0.5)
+    keys = "select delivery_key from inbox where delivery_key like 'click:lisi:%'"
+    assert sum(f"{second}:{card}" in k for (k,) in rig.rows(keys)) == 2
+    assert len(rig.fake.messages()) - replies == 2  # one answer to each press, no more
+
+
+def test_the_ai_bots_two_buttons_in_one_second_both_count(rig: WecomRig) -> None:
+    # the AI bot's callback names each callback by its msgid ("本次回调的唯一性标志",
+    # document/path/101027): two buttons are two msgids, a retry is the same msgid again
+    rig.say("/待办 华为 群里同一秒推迟再完成 明天下午3点")
+    [(task,)] = rig.rows("select id from tasks where text = '群里同一秒推迟再完成'")
+    second = int(time.time())
+    for n, key in enumerate((f"task.snooze:{task}", f"task.done:{task}")):
+        url = rig.fake.response_url(f"click-{task}-{n}")
+        payload = signing.bot_card_click(key, task_id="card-in-group", user="lisi",
+                                         msgid=f"bot-click-{task}-{n}", response_url=url,
+                                         create_time=second)  # fmt: skip
+        query, body = signing.bot_callback(payload)
+        for _ in range(2):
+            assert rig.request("/wecom/aibot", query, body, "application/json")[0] == 200
+    sql = f"select status, snoozed_until is not null from tasks where id = {task}"
+    assert wait_for(lambda: rig.rows(sql) == [("done", 1)]), rig.rows(sql)
+    assert wait_for(lambda: sum(f"T{task} 已完成" in t for t in rig.fake.texts()) == 1)
+    assert wait_for(lambda: sum(f"T{task} 已推迟" in t for t in rig.fake.texts()) == 1)
+    time.sleep(0.5)
+    keys = f"select count(*) from inbox where delivery_key like 'bot:bot-click-{task}-%'"
+    assert rig.rows(keys) == [(2,)]
+
+
+def test_a_click_whose_key_is_long_is_kept_whole(rig: WecomRig) -> None:
+    # a task_id of 128 bytes and button keys of up to 1,024: the inbox key holds 200
+    # characters, so a long one is its digest — never cut, which would merge these two
+    card = "t" * 128
+    second = int(time.time())
+    for key in ("k" * 600 + "1", "k" * 600 + "2"):
+        click = signing.card_click_xml(key, task_id=card, user="longkey", create_time=second)
+        for _ in range(2):
+            assert rig.app(click) == 200
+    sql = "select delivery_key from inbox where payload like '%longkey%'"
+    assert wait_for(lambda: len(rig.rows(sql)) == 2)
+    time.sleep(0.5)
+    keys = [k for (k,) in rig.rows(sql)]
+    assert len(set(keys)) == 2 and all(len(k) <= 200 for k in keys)

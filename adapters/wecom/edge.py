@@ -13,6 +13,7 @@ entity (a "billion laughs") is refused, never expanded. What is stored in the in
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from typing import Any
@@ -87,6 +88,15 @@ def _need(fields: dict[str, Any], *names: str) -> None:
             raise Refused(400, f"malformed: {name}")
 
 
+def _bounded(key: str) -> str:
+    """The inbox holds keys of up to 200 characters; a longer one (a task id of 128 bytes and a
+    long button key) is kept whole as its digest, never cut, which could merge two presses."""
+    if len(key) <= KEY_LIMIT:
+        return key
+    return "click:sha256:" + hashlib.sha256(key.encode()).hexdigest()
+
+
+KEY_LIMIT = 200  # storage/models.py InboxItem.delivery_key
 IGNORE = Incoming(step=Step.IGNORE)
 CLICK = "template_card_event"
 
@@ -102,8 +112,10 @@ def app(msg: dict[str, str]) -> Incoming:
                         payload=payload, text=msg.get("Content", ""))  # fmt: skip
     if msg["MsgType"] == "event" and msg.get("Event") == CLICK:
         _need(msg, "EventKey", "TaskId")
-        # events have no id of their own: who, when and which card is WeCom's own dedup rule
-        key = f"click:{user}:{msg['CreateTime']}:{msg['TaskId']}"
+        # events have no id of their own: who, when and which card is WeCom's own dedup rule,
+        # and which button, so that two buttons of one card pressed in one second (Snooze,
+        # then Done) are two presses; the same button delivered again is still one
+        key = _bounded(f"click:{user}:{msg['CreateTime']}:{msg['TaskId']}:{msg['EventKey']}")
         return Incoming(step=Step.DELIVER, workspace=corp, key=key, payload=payload,
                         waiting=True)  # fmt: skip
     return IGNORE  # images, voice, entering the app, …: nothing typed for dealbot
