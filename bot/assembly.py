@@ -50,13 +50,12 @@ class Core:
 
 def inbox_policy(config: Config) -> InboxPolicy:
     i = config.inbox
-    return InboxPolicy(max_attempts=i.max_attempts, max_depth=i.max_depth,
-                       claim_timeout=i.claim_timeout_seconds)  # fmt: skip
+    return InboxPolicy(max_attempts=i.max_attempts, max_depth=i.max_depth)
 
 
 def retention_policy(config: Config) -> RetentionPolicy:
     r = config.retention
-    for note in r.notes(config.inbox):  # check-config prints these too
+    for note in config.notes():  # check-config prints these too
         logger.warning("config: %s", note)
     return RetentionPolicy(inbox_days=r.inbox_days(config.inbox), outbox_days=r.delivered_days,
                            batch_size=r.batch_size)  # fmt: skip
@@ -68,8 +67,8 @@ def outbox_policy(config: Config) -> OutboxPolicy:
         max_attempts=o.max_attempts,
         base_backoff=o.base_backoff_seconds,
         max_backoff=o.max_backoff_seconds,
-        claim_timeout=o.claim_timeout_seconds,
         batch_size=o.batch_size,
+        concurrency=o.concurrency,
     )
 
 

@@ -183,7 +183,7 @@ def check_config_cmd(config_path: str | None) -> None:
     notes: list[str] = []
     if not problems:
         config = load_config(config_path, platforms=sections())
-        notes = config.retention.notes(config.inbox)  # still works, but should go
+        notes = config.notes()  # still works, but should go
     for line in problems:
         click.echo(line)
     if problems:

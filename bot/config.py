@@ -36,6 +36,7 @@ from bot.config_service import (
     RetentionSection,
     SchedulerSection,
     ServerSection,
+    lease_notes,
 )
 from bot.config_types import (
     Clock,
@@ -257,6 +258,10 @@ class Config(Section):
 
     def section(self, name: str) -> Section | None:
         return getattr(self, name, None)
+
+    def notes(self) -> list[str]:
+        """Keys that still work (or are ignored) but should go: check-config and serve say so."""
+        return self.retention.notes(self.inbox) + lease_notes(self.outbox, self.inbox)
 
     def settings(self) -> Settings:
         bot = self.bot

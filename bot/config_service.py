@@ -38,15 +38,19 @@ class DatabaseSection(Section):
 class ServerSection(Section):
     host: Text = "127.0.0.1"
     port: Annotated[int, Strict(), between(1, 65535)] = 8080
+    # a worker renews its lease every third of this; once it stops (it died), its claims
+    # are taken over by the others (or by its own restart) within this many seconds
+    worker_lease_seconds: Annotated[float, Strict(), between(3, 600)] = 15.0
 
 
 class OutboxSection(Section):
     max_attempts: PositiveInt = 8
     base_backoff_seconds: PositiveFloat = 2.0
     max_backoff_seconds: PositiveFloat = 300.0
-    claim_timeout_seconds: PositiveFloat = 120.0
+    claim_timeout_seconds: PositiveFloat | None = None  # deprecated: [server] worker_lease_seconds
     batch_size: PositiveInt = 50
     poll_seconds: PositiveFloat = 1.0
+    concurrency: Annotated[int, Strict(), between(1, 64)] = 8  # conversations sent at once
 
     @model_validator(mode="after")
     def _backoff_order(self) -> OutboxSection:
@@ -65,7 +69,7 @@ class SchedulerSection(Section):
 class InboxSection(Section):
     max_depth: PositiveInt = 5000  # waiting deliveries past which platforms are asked to retry
     max_attempts: PositiveInt = 5
-    claim_timeout_seconds: PositiveFloat = 120.0
+    claim_timeout_seconds: PositiveFloat | None = None  # deprecated: [server] worker_lease_seconds
     keep_days: PositiveFloat | None = None  # deprecated: [retention] delivered_days
     max_body_bytes: PositiveInt = 1_048_576
     body_timeout_seconds: PositiveFloat = 10.0
@@ -102,3 +106,15 @@ class RetentionSection(Section):
                 f"pushes {self.delivered_days:g}; move it to [retention] delivered_days"
             )
         return [f"inbox.keep_days: {note}"]
+
+
+def lease_notes(outbox: OutboxSection, inbox: InboxSection) -> list[str]:
+    """The claim timeouts that leases replaced: accepted, ignored, and said so."""
+    return [
+        f"{section}.claim_timeout_seconds: deprecated and ignored; a claim now lasts as long as "
+        "its worker's lease, taken over within [server] worker_lease_seconds once the worker "
+        "stops; remove it"
+        for section, value in (("outbox", outbox.claim_timeout_seconds),
+                               ("inbox", inbox.claim_timeout_seconds))
+        if value is not None
+    ]  # fmt: skip

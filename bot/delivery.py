@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, replace
+from datetime import datetime
 from enum import StrEnum
 from typing import Any, ClassVar
 
@@ -61,6 +62,12 @@ class Delivery:
     reply: ReplyHandle | None = None  # for replies and card updates: the event's own handle
     clicked_by: str = ""  # card updates: who pressed, and when (ISO)
     clicked_at: str = ""
+    attempts: int = 1  # this one included: 3 means it failed twice before
+    queued_at: datetime | None = None  # when the row was written (a reply: when it was asked)
+
+    def conversation(self) -> str:
+        """What its order is kept within: the chat it answers in, else its target."""
+        return f"{self.platform}:{self.reply.conversation if self.reply else self.target_id}"
 
 
 class Sender(ABC):

@@ -46,7 +46,6 @@ class Claimed:
 class InboxPolicy:
     max_attempts: int = 5
     backoff: float = 2.0  # doubles per attempt
-    claim_timeout: float = 120.0
     batch_size: int = 20
     max_depth: int = 5000  # pending rows past which the edge asks platforms to come back later
 
@@ -88,6 +87,7 @@ def claim(
     platforms: list[str],
     now: datetime,
     policy: InboxPolicy,
+    alive_at: datetime | None = None,  # the wall clock, for workers' leases; default: now
 ) -> list[Claimed]:
     with sessions.begin() as s:
         ids = queue.claim_ids(
@@ -95,7 +95,7 @@ def claim(
             InboxItem,
             worker=worker,
             now=now,
-            claim_timeout=policy.claim_timeout,
+            alive_at=alive_at or now,
             limit=policy.batch_size,
             where=[InboxItem.platform.in_(platforms)],
         )

@@ -11,12 +11,13 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 
 from bot import failures, inbox
 from bot.events import Event
 from bot.handler import Bot, InboxClaim, LostClaim
 from bot.inbox import Claimed, InboxPolicy
+from bot.leases import WorkerLease
 
 logger = logging.getLogger(__name__)
 
@@ -39,13 +40,18 @@ class Intake:
         clock: Callable[[], datetime],
         policy: InboxPolicy | None = None,
         on_handled: Callable[[], None] = lambda: None,
+        lease: WorkerLease | None = None,
     ) -> None:
+        """`lease`: the process's worker lease (serve renews it from a thread); by default one
+        of its own, renewed before each batch."""
         self.bot = bot
         self.parsers = dict(parsers)
         self.name = name
         self.clock = clock
         self.policy = policy or InboxPolicy()
         self.on_handled = on_handled
+        self._own_lease = lease is None
+        self.lease = lease or WorkerLease(bot.sessions, name)
         self.stopping = threading.Event()
 
     def drain(self, *, max_batches: int = 1000) -> int:
@@ -54,12 +60,14 @@ class Intake:
         for _ in range(max_batches):
             if self.stopping.is_set():
                 break
+            self.lease.ensure()
             batch = inbox.claim(
                 self.bot.sessions,
                 worker=self.name,
                 platforms=list(self.parsers),
                 now=self.clock(),
                 policy=self.policy,
+                alive_at=datetime.now(UTC),
             )
             if not batch:
                 break
@@ -117,4 +125,7 @@ class Intake:
 
     def stop(self) -> int:
         self.stopping.set()
-        return inbox.release(self.bot.sessions, self.name)
+        released = inbox.release(self.bot.sessions, self.name)
+        if self._own_lease:
+            self.lease.end()
+        return released

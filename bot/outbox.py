@@ -1,8 +1,15 @@
 """The durable outbox: every push is a row first, then claimed, sent and marked by a worker.
 
 With several processes on one PostgreSQL database, claims use FOR UPDATE SKIP LOCKED so each
-row goes to one worker; a claim older than the timeout (its worker died) is taken over.
+row goes to one worker. A claim is its worker's while the worker's lease lives (bot/leases.py),
+and the worker sends only while its lease surely lasts, so no send is ever repeated by another
+instance however long it takes; a dead worker's claims are taken over once its lease lapses.
 SQLite serialises writers (BEGIN IMMEDIATE), which gives the same guarantee in one process.
+
+Different conversations are sent concurrently (`OutboxPolicy.concurrency`), the messages of one
+conversation in order; a message that fails goes back to wait its backoff and holds up nothing.
+Pacing (a platform's messages per conversation per second) is shared by every instance through
+the database (storage/paces.py).
 """
 
 from __future__ import annotations
@@ -12,8 +19,9 @@ import random
 import threading
 import time as _time
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -30,9 +38,10 @@ from bot.delivery import (
     message_to_dict,
 )
 from bot.events import ReplyHandle
+from bot.leases import WorkerLease
 from bot.outcome import Message
 from bot.people import Address
-from storage import queue
+from storage import paces, queue
 from storage.models import OutboxItem
 
 logger = logging.getLogger(__name__)
@@ -45,8 +54,8 @@ class OutboxPolicy:
     max_attempts: int = 8
     base_backoff: float = 2.0
     max_backoff: float = 300.0
-    claim_timeout: float = 120.0
     batch_size: int = 50
+    concurrency: int = 1  # conversations sent at once (serve: [outbox] concurrency)
 
     def backoff(self, attempts: int) -> float:
         # exponential with jitter, so many failed rows don't come back in one burst
@@ -107,6 +116,8 @@ def _delivery(row: OutboxItem) -> Delivery:
         reply=ReplyHandle.from_dict(row.payload.get("reply")),
         clicked_by=clicked[0],
         clicked_at=clicked[1],
+        attempts=row.attempts,
+        queued_at=row.created_at,
     )
 
 
@@ -118,6 +129,7 @@ def claim(
     now: datetime,
     policy: OutboxPolicy,
     orphans: bool = False,
+    alive_at: datetime | None = None,  # the wall clock, for workers' leases; default: now
 ) -> list[Delivery]:
     """Take up to a batch of due rows for these platforms (or, with `orphans`, for any other
     platform: rows no sender here can deliver), including abandoned claims."""
@@ -128,7 +140,7 @@ def claim(
             OutboxItem,
             worker=worker,
             now=now,
-            claim_timeout=policy.claim_timeout,
+            alive_at=alive_at or now,
             limit=policy.batch_size,
             where=[where],
         )
@@ -193,10 +205,10 @@ def defer(sessions: sessionmaker[Session], worker: str, item_id: int, until: dat
         queue.give_back(s, OutboxItem, worker=worker, item_id=item_id, until=until)
 
 
-def release(sessions: sessionmaker[Session], worker: str) -> int:
-    """Give back every row this worker still holds (clean shutdown)."""
+def release(sessions: sessionmaker[Session], worker: str, item_id: int | None = None) -> int:
+    """Give back every row this worker still holds (clean shutdown), or one of them."""
     with sessions.begin() as s:
-        return queue.give_back(s, OutboxItem, worker=worker)
+        return queue.give_back(s, OutboxItem, worker=worker, item_id=item_id)
 
 
 @dataclass(kw_only=True)
@@ -207,10 +219,16 @@ class DrainReport:
     dead: list[tuple[Delivery, str]] | None = None
     held: set[int] = field(default_factory=set)  # rows deferred for pacing in this round
     settled: set[int] = field(default_factory=set)  # rows sent, retried later or dead
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+
+class LeaseLapsed(Exception):
+    """This worker's lease may have lapsed: its claims may be another's now; send nothing."""
 
 
 class Worker:
-    """Claims and sends; one per process. `clock` gives the time (a tick's time in tests)."""
+    """Claims and sends; one per process. `clock` gives the time (a tick's time in tests);
+    leases and pacing go by the wall clock, which every instance shares."""
 
     def __init__(
         self,
@@ -223,9 +241,12 @@ class Worker:
         on_dead: Callable[[Delivery, str], None] | None = None,
         on_result: Callable[[str, str], None] | None = None,
         orphans: bool = False,
+        lease: WorkerLease | None = None,
     ) -> None:
         """`orphans`: this worker has every sender the deployment has (serve, tick), so a row
-        for any other platform can never be sent: dead-letter it with the reason."""
+        for any other platform can never be sent: dead-letter it with the reason. `lease`: the
+        process's worker lease (serve renews it from a thread); by default one of its own,
+        renewed before each batch."""
         self.orphans = orphans
         self.sessions = sessions
         self.senders = dict(senders)
@@ -234,18 +255,30 @@ class Worker:
         self.clock = clock
         self.on_dead = on_dead
         self.on_result = on_result or (lambda platform, result: None)
+        self._own_lease = lease is None
+        self.lease = lease or WorkerLease(sessions, name)
         self.stopping = threading.Event()
-        self._last_sent: dict[tuple[str, str], float] = {}
         self._next_orphan_check = 0.0
+        self._pool = (
+            ThreadPoolExecutor(self.policy.concurrency, thread_name_prefix="send")
+            if self.policy.concurrency > 1
+            else None
+        )
+
+    @staticmethod
+    def wall() -> datetime:
+        return datetime.now(UTC)
 
     def drain(self, *, max_batches: int = 1000) -> DrainReport:
         """Send what is due now, batch after batch, until nothing is left or we are stopping."""
         report = DrainReport(dead=[])
+        if not self.lease.ensure():
+            return report  # not renewed: claim nothing until it is
         if self.orphans and _time.monotonic() >= self._next_orphan_check:
             self._next_orphan_check = _time.monotonic() + ORPHAN_CHECK_SECONDS
             self._bury_orphans(report)
         for _ in range(max_batches):
-            if self.stopping.is_set():
+            if self.stopping.is_set() or not self.lease.ensure():
                 break
             batch = claim(
                 self.sessions,
@@ -253,14 +286,44 @@ class Worker:
                 platforms=list(self.senders),
                 now=self.clock(),
                 policy=self.policy,
+                alive_at=self.wall(),
             )
             if not batch:
                 break
-            for delivery in batch:
-                if self.stopping.is_set():
-                    break  # unsent claims are released by stop()
-                self._send(delivery, report)
+            self._send_batch(batch, report)
         return report
+
+    def _send_batch(self, batch: list[Delivery], report: DrainReport) -> None:
+        """Each conversation's rows in order; the conversations side by side."""
+        conversations: dict[str, list[Delivery]] = {}
+        for delivery in batch:
+            conversations.setdefault(delivery.conversation(), []).append(delivery)
+        if self._pool is None or len(conversations) == 1:
+            for rows in conversations.values():
+                self._send_in_order(rows, report)
+            return
+        if self.stopping.is_set():
+            return
+        for done in [self._pool.submit(self._send_in_order, rows, report)
+                     for rows in conversations.values()]:  # fmt: skip
+            done.result()
+
+    def _send_in_order(self, rows: list[Delivery], report: DrainReport) -> None:
+        for n, delivery in enumerate(rows):
+            if self.stopping.is_set():
+                return  # unsent claims are released by stop()
+            try:
+                paced = self._send(delivery, report)
+            except LeaseLapsed:
+                logger.warning("outbox: worker lease not renewed in time; %d rows given back",
+                               len(rows) - n)  # fmt: skip
+                for rest in rows[n:]:
+                    release(self.sessions, self.name, rest.id)
+                return
+            if paced:  # the conversation's turn has not come: the rest wait behind it
+                for rest in rows[n + 1 :]:
+                    self._defer(rest, paced, report)
+                return
 
     def drain_paced(self, *, max_wait: float, sleep: Callable[[float], None]) -> DrainReport:
         """Drain, then wait out the platforms' pacing and drain again, until nothing paced is
@@ -289,19 +352,25 @@ class Worker:
             now=self.clock(),
             policy=self.policy,
             orphans=True,
+            alive_at=self.wall(),
         ):
             for delivery in batch:
                 reason = f"no sender for platform {delivery.platform!r}: it is not configured"
                 self._failed(delivery, reason, None, True, report)
 
-    def _send(self, delivery: Delivery, report: DrainReport) -> None:
+    def _send(self, delivery: Delivery, report: DrainReport) -> float:
+        """Send one row; 0.0 when it was settled, else the seconds its conversation must wait
+        (the row went back to wait its turn)."""
         sender = self.senders[delivery.platform]
         delivery = adapt(delivery, sender.capabilities)
-        if not self._paced(sender, delivery):
-            report.deferred += 1
-            report.held.add(delivery.id)
-            return
-        report.settled.add(delivery.id)
+        if not self.lease.safe_to_send():
+            raise LeaseLapsed
+        wait = self._turn(sender, delivery)
+        if wait > 0:
+            self._defer(delivery, wait, report)
+            return wait
+        with report.lock:
+            report.settled.add(delivery.id)
         try:
             message_id = sender.send(delivery)
         except RetryLater as e:
@@ -313,8 +382,16 @@ class Worker:
             self._failed(delivery, reason, None, False, report)
         else:
             mark_sent(self.sessions, self.name, delivery.id, message_id or "", self.clock())
-            report.sent += 1
+            with report.lock:
+                report.sent += 1
             self.on_result(delivery.platform, "sent")
+        return 0.0
+
+    def _defer(self, delivery: Delivery, wait: float, report: DrainReport) -> None:
+        defer(self.sessions, self.name, delivery.id, self.clock() + timedelta(seconds=wait))
+        with report.lock:
+            report.deferred += 1
+            report.held.add(delivery.id)
 
     def _failed(
         self, delivery: Delivery, reason: str, after: float | None, final: bool, report: DrainReport
@@ -339,26 +416,29 @@ class Worker:
         self.on_result(delivery.platform, "dead" if dead else "retry")
         if dead:
             assert report.dead is not None
-            report.dead.append((delivery, reason))
+            with report.lock:
+                report.dead.append((delivery, reason))
             if self.on_dead is not None:
                 self.on_dead(delivery, reason)
         else:
-            report.retried += 1
+            with report.lock:
+                report.retried += 1
 
-    def _paced(self, sender: Sender, delivery: Delivery) -> bool:
-        """Within the platform's pace for this conversation? If not, the row goes back to wait
-        its turn and the worker moves on: one busy channel never holds up the others."""
+    def _turn(self, sender: Sender, delivery: Delivery) -> float:
+        """Within the platform's pace for this conversation, across every instance? 0.0 and
+        the turn is taken; else the seconds to wait, and the worker moves on: one busy
+        conversation never holds up the others."""
         key = sender.pace_key(delivery)
         if key is None or sender.min_interval <= 0:
-            return True
-        now = _time.monotonic()
-        wait = self._last_sent.get((delivery.platform, key), 0.0) + sender.min_interval - now
-        if wait > 0:
-            defer(self.sessions, self.name, delivery.id, self.clock() + timedelta(seconds=wait))
-            return False
-        self._last_sent[(delivery.platform, key)] = now
-        return True
+            return 0.0
+        return paces.take_turn(self.sessions, f"{delivery.platform}:{key}",
+                               interval=sender.min_interval, now=self.wall())  # fmt: skip
 
     def stop(self) -> int:
         self.stopping.set()
-        return release(self.sessions, self.name)
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)  # the sends in flight finish
+        released = release(self.sessions, self.name)
+        if self._own_lease:
+            self.lease.end()
+        return released

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -35,3 +36,12 @@ def release(sessions: sessionmaker[Session], name: str, holder: str) -> None:
         row = s.get(Lease, name, with_for_update=True)
         if row is not None and row.holder == holder:
             s.delete(row)
+
+
+def prune(sessions: sessionmaker[Session], prefix: str, *, before: datetime) -> int:
+    """Delete the leases named `prefix…` that expired before `before` (holders long gone)."""
+    with sessions.begin() as s:
+        result = s.execute(
+            delete(Lease).where(Lease.name.startswith(prefix), Lease.expires_at < before)
+        )
+        return result.rowcount or 0

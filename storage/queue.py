@@ -2,8 +2,9 @@
 
 A row is pending until a worker claims it (FOR UPDATE SKIP LOCKED on PostgreSQL, so each row
 goes to one worker; SQLite's BEGIN IMMEDIATE serialises writers to the same effect). A claim
-older than the timeout belonged to a worker that died and is taken over. A failed row goes back
-to pending after a backoff, or dies when it is out of attempts. Delivered rows are pruned after
+lives as long as its worker's lease (bot/leases.py: every worker renews one while it runs, sends
+included): a claim is taken over only once its worker's lease has lapsed, never because a send
+took long. A failed row goes back to pending after a backoff, or dies when it is out of attempts. Delivered rows are pruned after
 a while, a batch per short transaction; dead rows stay until an admin retries or clears them.
 """
 
@@ -13,19 +14,19 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, delete, or_, select, update
+from sqlalchemy import ColumnElement, and_, bindparam, delete, exists, or_, select, update
 from sqlalchemy.dialects.postgresql import Insert as PgInsert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
 
-from storage.models import InboxItem, OutboxItem
+from storage.models import InboxItem, Lease, OutboxItem
 
 Queued = type[InboxItem] | type[OutboxItem]
 
 
-def insert_new(session: Session, model: Queued, key: list[str]) -> PgInsert | SqliteInsert:
+def insert_new(session: Session, model: type[Any], key: list[str]) -> PgInsert | SqliteInsert:
     """INSERT … ON CONFLICT (key) DO NOTHING, in the session's dialect: a repeat is a no-op."""
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     return insert(model).on_conflict_do_nothing(index_elements=key)
@@ -37,12 +38,14 @@ def claim_ids(
     *,
     worker: str,
     now: datetime,
-    claim_timeout: float,
+    alive_at: datetime,
     limit: int,
     where: Sequence[ColumnElement[bool]] = (),
 ) -> list[int]:
-    """Claim up to `limit` due rows (abandoned claims included), oldest first."""
-    stale = now - timedelta(seconds=claim_timeout)
+    """Claim up to `limit` due rows, oldest first: pending ones whose time has come, and claimed
+    ones whose worker holds no lease alive at `alive_at` (the wall clock: `now` may be a tick's
+    moment), or that are this worker's own from a batch it no longer works on."""
+    holder_alive = exists().where(Lease.holder == model.claimed_by, Lease.expires_at > alive_at)
     ids = list(
         session.scalars(
             select(model.id)
@@ -50,7 +53,10 @@ def claim_ids(
                 *where,
                 or_(
                     and_(model.status == "pending", model.next_attempt_at <= now),
-                    and_(model.status == "claimed", model.claimed_at < stale),
+                    and_(
+                        model.status == "claimed",
+                        or_(model.claimed_by == worker, ~holder_alive),
+                    ),
                 ),
             )
             .order_by(model.next_attempt_at, model.id)

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
 from adapters.slack.client import SlackSender
 from bot import outbox
-from bot.delivery import TargetKind
+from bot.delivery import Capabilities, TargetKind
+from bot.leases import WorkerLease
 from bot.outbox import OutboxPolicy, Worker
 from bot.outcome import Message
 from bot.people import Address
@@ -18,9 +20,11 @@ from storage.models import OutboxItem, Tenant
 from tests.fakes.slack_api import FakeSlack
 
 
-def seed(sessions, n: int) -> None:  # type: ignore[no-untyped-def]
-    """n pushes, due now, each to its own Slack user."""
-    now = datetime.now(UTC)
+T0 = datetime(2026, 12, 1, 9, tzinfo=UTC)  # every row's stamp: a test never reads today's date
+
+
+def seed(sessions, n: int, now: datetime = T0) -> None:  # type: ignore[no-untyped-def]
+    """n pushes, due at `now` (so due for a worker at any later time), each to its own user."""
     with sessions.begin() as s:
         tenant = Tenant(name="t", created_at=now)
         s.add(tenant)
@@ -71,7 +75,7 @@ def test_retry_after_is_honoured(sessions) -> None:  # type: ignore[no-untyped-d
     with FakeSlack(fail_rate=1.0, retry_after=30, seed=3) as slack:
         slack.random.choice = lambda options: "429"  # type: ignore[method-assign]
         sender = SlackSender(token="xoxb-test", base_url=slack.url, timeout=1, min_interval=0)
-        clock = datetime(2026, 12, 1, 9, tzinfo=UTC)
+        clock = T0
         worker = Worker(
             sessions=sessions,
             senders={"slack": sender},
@@ -80,14 +84,15 @@ def test_retry_after_is_honoured(sessions) -> None:  # type: ignore[no-untyped-d
             policy=OutboxPolicy(base_backoff=1),
         )
         worker.drain()
+        assert slack.failures["429"] == 1  # it was sent, and refused
         with sessions() as s:
             row = s.scalar(select(OutboxItem))
-            assert row.status == "pending"
+            assert (row.status, row.attempts) == ("pending", 1)
             assert (row.next_attempt_at - clock).total_seconds() >= 30
 
 
 def test_permanent_errors_are_dead_lettered_at_once(sessions) -> None:  # type: ignore[no-untyped-def]
-    now = datetime.now(UTC)
+    now = T0
     with sessions.begin() as s:
         tenant = Tenant(name="t", created_at=now)
         s.add(tenant)
@@ -116,7 +121,7 @@ def test_permanent_errors_are_dead_lettered_at_once(sessions) -> None:  # type: 
 
 def test_enqueue_twice_with_one_key_keeps_one_row(sessions) -> None:  # type: ignore[no-untyped-def]
     seed(sessions, 3)
-    seed_again = datetime.now(UTC)
+    seed_again = T0
     with sessions.begin() as s:
         to = Address(person_id=None, platform="slack", user_id="U0000", name="u0")
         tenant_id = s.scalar(select(Tenant.id))
@@ -134,7 +139,7 @@ def test_enqueue_twice_with_one_key_keeps_one_row(sessions) -> None:  # type: ig
 
 def test_release_gives_back_claims_on_shutdown(sessions) -> None:  # type: ignore[no-untyped-def]
     seed(sessions, 5)
-    now = datetime.now(UTC)
+    now = T0
     claimed = outbox.claim(
         sessions, worker="w1", platforms=["slack"], now=now, policy=OutboxPolicy(batch_size=3)
     )
@@ -145,33 +150,165 @@ def test_release_gives_back_claims_on_shutdown(sessions) -> None:  # type: ignor
         assert s.scalar(select(func.max(OutboxItem.attempts))) == 0
 
 
-def test_an_abandoned_claim_is_taken_over_after_the_timeout(sessions) -> None:  # type: ignore[no-untyped-def]
+def test_a_claim_is_its_workers_while_its_lease_lives_and_free_once_it_lapses(sessions) -> None:  # type: ignore[no-untyped-def]
+    """However long a send takes, no other worker takes its row while the sender's lease is
+    renewed; once the lease lapses (the worker died), its rows are taken over at once."""
     seed(sessions, 2)
-    t0 = datetime(2026, 12, 1, 9, tzinfo=UTC)
-    policy = OutboxPolicy(claim_timeout=60)
-    assert (
-        len(outbox.claim(sessions, worker="dead", platforms=["slack"], now=t0, policy=policy)) == 2
-    )
-    later = t0.replace(second=59)
-    assert (
-        outbox.claim(sessions, worker="alive", platforms=["slack"], now=later, policy=policy) == []
-    )
-    taken = outbox.claim(
-        sessions,
-        worker="alive",
-        platforms=["slack"],
-        now=t0.replace(minute=1, second=1),
-        policy=policy,
-    )
+    wall = [T0]
+    lease = WorkerLease(sessions, "slow", ttl=15, wall=lambda: wall[0])
+    lease.beat()
+    assert len(outbox.claim(sessions, worker="slow", platforms=["slack"], now=T0,
+                            policy=OutboxPolicy(), alive_at=wall[0])) == 2  # fmt: skip
+    for minutes in (1, 30, 600):  # the old claim timeout (2 min) is long gone: still its own
+        wall[0] = T0 + timedelta(minutes=minutes)
+        lease.beat()
+        taken = outbox.claim(sessions, worker="other", platforms=["slack"], now=wall[0],
+                             policy=OutboxPolicy(), alive_at=wall[0])  # fmt: skip
+        assert taken == []
+    lapsed = wall[0] + timedelta(seconds=15)  # no beat since: the lease ends now
+    taken = outbox.claim(sessions, worker="other", platforms=["slack"], now=lapsed,
+                         policy=OutboxPolicy(), alive_at=lapsed)  # fmt: skip
     assert len(taken) == 2
-    # the dead worker's late "sent" no longer counts: the row is not its own any more
-    outbox.mark_sent(sessions, "dead", taken[0].id, "x", t0)
+    # the slow worker's late "sent" no longer counts: the row is not its own any more
+    outbox.mark_sent(sessions, "slow", taken[0].id, "x", lapsed)
     with sessions() as s:
+        assert s.get(OutboxItem, taken[0].id).claimed_by == "other"
         assert s.get(OutboxItem, taken[0].id).status == "claimed"
 
 
+def test_a_claim_of_a_worker_that_never_announced_itself_is_free(sessions) -> None:  # type: ignore[no-untyped-def]
+    seed(sessions, 1)
+    assert len(outbox.claim(sessions, worker="ghost", platforms=["slack"], now=T0,
+                            policy=OutboxPolicy())) == 1  # fmt: skip
+    assert len(outbox.claim(sessions, worker="w", platforms=["slack"], now=T0,
+                            policy=OutboxPolicy())) == 1  # fmt: skip
+
+
+class Clocked:
+    """A sender whose every send takes `seconds` of a fake monotonic clock."""
+
+    platform = "slack"
+    capabilities = Capabilities()
+    min_interval = 0.0
+
+    def __init__(self, clock: list[float], seconds: float) -> None:
+        self.clock, self.seconds, self.sent = clock, seconds, []  # type: ignore[var-annotated]
+
+    def pace_key(self, delivery):  # type: ignore[no-untyped-def]
+        return None
+
+    def send(self, delivery):  # type: ignore[no-untyped-def]
+        self.sent.append(delivery.message.text)
+        self.clock[0] += self.seconds
+        return "ok"
+
+
+def test_a_worker_whose_lease_may_have_lapsed_sends_nothing_more_and_gives_back(sessions) -> None:  # type: ignore[no-untyped-def]
+    """The store went away and the lease could not be renewed: the rows may be another's by
+    now, so the worker stops sending and gives them back instead of sending them twice."""
+    with sessions.begin() as s:
+        tenant = Tenant(name="t", created_at=T0)
+        s.add(tenant)
+        s.flush()
+        for n in range(4):  # one conversation: sent in order, one after another
+            outbox.enqueue(s, tenant_id=tenant.id, dedup_key=f"k{n}", now=T0,
+                           to=Address(person_id=None, platform="slack", user_id="U1", name="u"),
+                           message=Message(text=f"m{n}"))  # fmt: skip
+    clock = [0.0]
+    lease = WorkerLease(sessions, "w1", ttl=15, monotonic=lambda: clock[0])
+    sender = Clocked(clock, seconds=4)
+    worker = Worker(sessions=sessions, senders={"slack": sender}, name="w1",
+                    clock=lambda: T0, lease=lease)  # fmt: skip
+    lease.beat()
+    real_beat = lease.beat
+    lease.beat = lambda: False  # type: ignore[method-assign]  # renewals no longer get through
+    worker.drain()
+    # 15 s of lease, 4 s a send, 5 s kept spare: sends start at 0, 4 and 8, not at 12
+    assert sender.sent == ["m0", "m1", "m2"]
+    with sessions() as s:
+        left = s.scalars(select(OutboxItem).where(OutboxItem.status != "sent")).all()
+        assert [(r.dedup_key, r.status, r.attempts, r.claimed_by) for r in left] == [
+            ("k3", "pending", 0, None)
+        ]
+    lease.beat = real_beat  # type: ignore[method-assign]
+    worker.drain()
+    assert sender.sent == ["m0", "m1", "m2", "m3"]
+
+
+class Overlapping:
+    """A sender that notes how many sends are in flight at once, and each conversation's order."""
+
+    platform = "slack"
+    capabilities = Capabilities()
+    min_interval = 0.0
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.in_flight = self.most = 0
+        self.sent: list[str] = []
+        self.barrier = threading.Barrier(3, timeout=30)
+
+    def pace_key(self, delivery):  # type: ignore[no-untyped-def]
+        return None
+
+    def send(self, delivery):  # type: ignore[no-untyped-def]
+        with self.lock:
+            self.in_flight += 1
+            self.most = max(self.most, self.in_flight)
+        if delivery.message.text.endswith(":0"):
+            self.barrier.wait()  # the first of each conversation waits for the other two
+        with self.lock:
+            self.in_flight -= 1
+            self.sent.append(delivery.message.text)
+        return "ok"
+
+
+def test_conversations_are_sent_side_by_side_each_in_its_order(sessions) -> None:  # type: ignore[no-untyped-def]
+    with sessions.begin() as s:
+        tenant = Tenant(name="t", created_at=T0)
+        s.add(tenant)
+        s.flush()
+        for n in range(4):
+            for chat in ("A", "B", "C"):
+                outbox.enqueue(s, tenant_id=tenant.id, dedup_key=f"{chat}{n}", now=T0,
+                               to=Address(person_id=None, platform="slack", user_id=chat,
+                                          name=chat),
+                               message=Message(text=f"{chat}:{n}"))  # fmt: skip
+    sender = Overlapping()
+    worker = Worker(sessions=sessions, senders={"slack": sender}, name="w1", clock=lambda: T0,
+                    policy=OutboxPolicy(concurrency=3))  # fmt: skip
+    report = worker.drain()
+    worker.stop()
+    assert report.sent == 12
+    assert sender.most == 3  # the three conversations' first sends were in flight together
+    for chat in "ABC":
+        assert [t for t in sender.sent if t[0] == chat] == [f"{chat}:{n}" for n in range(4)]
+
+
+def test_pacing_is_shared_by_two_workers(sessions) -> None:  # type: ignore[no-untyped-def]
+    """Two instances keep the pace one would: the second waits for the conversation's turn."""
+    with sessions.begin() as s:
+        tenant = Tenant(name="t", created_at=T0)
+        s.add(tenant)
+        s.flush()
+        for n in range(2):
+            outbox.enqueue(s, tenant_id=tenant.id, dedup_key=f"k{n}", now=T0,
+                           to=Address(person_id=None, platform="slack", user_id="C1", name="c"),
+                           message=Message(text=f"m{n}"), kind=TargetKind.CHANNEL)  # fmt: skip
+    with FakeSlack() as slack:
+        workers = [
+            Worker(sessions=sessions, name=name, clock=lambda: T0, policy=OutboxPolicy(batch_size=1),
+                   senders={"slack": SlackSender(token="xoxb-test", base_url=slack.url,
+                                                 timeout=1, min_interval=60)})
+            for name in ("a", "b")
+        ]  # fmt: skip
+        first, second = workers[0].drain(max_batches=1), workers[1].drain(max_batches=1)
+        assert (first.sent, second.sent, second.deferred) == (1, 0, 1)
+        assert [m["text"] for m in slack.posted] == ["m0"]
+
+
 def test_a_busy_channel_waits_its_turn_without_holding_up_others(sessions) -> None:  # type: ignore[no-untyped-def]
-    now = datetime.now(UTC)
+    now = T0
     with sessions.begin() as s:
         tenant = Tenant(name="t", created_at=now)
         s.add(tenant)

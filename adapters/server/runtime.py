@@ -1,14 +1,16 @@
-"""What `dealbot serve`'s worker process runs: the scheduler, the inbox's intake and the outbox.
+"""What `dealbot serve`'s worker process runs: the scheduler, the inbox's intake, the outbox,
+and the heartbeat of its worker lease.
 
 APScheduler only keeps time: what is due lives in the database, so any number of processes
-may run this side by side; inbox and outbox claims make each row handled once.
+may run this side by side; inbox and outbox claims make each row handled once. The claims of
+this process are its own while its lease is renewed (every third of `lease_seconds`), so a
+send is never repeated by another instance; once the process dies they are free within
+`lease_seconds`, for a survivor or for this process's own restart.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import socket
 import threading
 import time
 from collections.abc import Callable
@@ -24,6 +26,7 @@ from bot.intake import Intake
 from bot.jobs import run_due
 from bot.jobs.dead_letters import tell_admins
 from bot.jobs.env import JobEnv
+from bot.leases import WorkerLease, worker_name
 from bot.outbox import OutboxPolicy, Worker
 from bot.retention import RetentionPolicy, prune_delivered
 
@@ -77,13 +80,15 @@ class Runtime:
         metrics: Any,  # .send(platform, result), .job(name, seconds, count)
         wake: Any = None,  # set when a delivery was stored (by the edge process)
         retention: RetentionPolicy | None = None,  # None: the defaults
+        lease_seconds: float = 15.0,
     ) -> None:
         self.env = env
         self.metrics = metrics
         self.interval = interval
         self.retention = retention or RetentionPolicy()
         self.stopping = threading.Event()
-        name = f"{socket.gethostname()}:{os.getpid()}"
+        name = worker_name()
+        self.lease = WorkerLease(env.sessions, name, ttl=lease_seconds)
         self.worker = Worker(
             sessions=env.sessions,
             senders={n: p.sender() for n, p in platforms.items()},
@@ -93,6 +98,7 @@ class Runtime:
             on_dead=lambda d, reason: tell_admins(env, d, reason, now()),
             on_result=metrics.send,
             orphans=True,
+            lease=self.lease,
         )
         self.intake = Intake(
             bot=bot,
@@ -101,10 +107,12 @@ class Runtime:
             clock=now,
             policy=inbox_policy,
             on_handled=self.wake,
+            lease=self.lease,
         )
         self.scheduler = BackgroundScheduler(timezone="UTC")
         self.outbox_loop = _Loop("outbox", self.worker.drain, poll)
         self.intake_loop = _Loop("intake", self.intake.drain, inbox_poll, wake)
+        self.heartbeat_loop = _Loop("heartbeat", self.lease.beat, lease_seconds / 3)
 
     def wake(self) -> None:
         """Something was just enqueued (a reply): send it now rather than at the next poll."""
@@ -122,6 +130,8 @@ class Runtime:
             self.run_retention, "interval", seconds=RETENTION_EVERY, id="retention",
             next_run_time=now(), misfire_grace_time=None, coalesce=True, max_instances=1,
         )  # fmt: skip
+        self.lease.beat()  # announced before the first claim
+        self.heartbeat_loop.thread.start()
         self.scheduler.start()
         self.intake_loop.thread.start()
         self.outbox_loop.thread.start()
@@ -152,4 +162,6 @@ class Runtime:
         self.outbox_loop.stop(timeout=5)
         held = self.intake.stop()
         released = self.worker.stop()
+        self.heartbeat_loop.stop(timeout=5)
+        self.lease.end()  # nothing of ours is left to take over: no one need wait for it
         logger.info("runtime stopped; released %d inbox and %d outbox rows", held, released)

@@ -83,6 +83,7 @@ def main(config_path: str | None, verbose: bool, wake: ProcessEvent, ready: Proc
         metrics=RemoteMetrics(updates),
         wake=wake,
         retention=retention_policy(config),
+        lease_seconds=config.server.worker_lease_seconds,
     )
     runtime.start()
     ready.set()

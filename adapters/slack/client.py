@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import urllib.error
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from slack_sdk import WebClient
@@ -23,6 +24,8 @@ PERMANENT = {
     "cannot_dm_bot", "user_disabled", "message_not_found", "cant_update_message",
 }  # fmt: skip
 TRANSIENT = {"internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+RESPONSE_URL_LIFETIME = timedelta(minutes=29)  # Slack's is 30; a minute spare for the send
+RESPONSE_URL_TRIES = 2
 
 
 class SlackSender(Sender):
@@ -48,8 +51,16 @@ class SlackSender(Sender):
 
     @staticmethod
     def _response_url(delivery: Delivery) -> str:
+        """The reply's response_url while it can still work: Slack honours one for 30 minutes
+        (a backlog after an outage outlives it), and one that failed twice (an address that no
+        longer answers) is given up for the Web API rather than retried for the whole backoff."""
         replying = delivery.kind in (TargetKind.CHANNEL, TargetKind.EPHEMERAL)
-        return delivery.reply.token if replying and delivery.reply else ""
+        if not (replying and delivery.reply and delivery.reply.token):
+            return ""
+        queued = delivery.queued_at
+        if queued is not None and datetime.now(UTC) - queued > RESPONSE_URL_LIFETIME:
+            return ""
+        return "" if delivery.attempts > RESPONSE_URL_TRIES else delivery.reply.token
 
     def send(self, delivery: Delivery) -> str:
         kind, reply = delivery.kind, delivery.reply
