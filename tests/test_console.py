@@ -74,11 +74,12 @@ def test_tour_mistakes_get_clear_answers(tour: str) -> None:
 
 def test_console_controls(tmp_path: Path) -> None:
     out = run_console(
-        ":now yesterday\n:click 3\n:bogus\n[bob] /log Acme call hi\n:tick 2026-12-01 09:00\n"
-        ":click nope:1\n",
+        ":now 2026-11-30 09:00\n:now yesterday\n:click 3\n:bogus\n[bob] /log Acme call hi\n"
+        ":tick 2026-12-01 09:00\n:click nope:1\n",
         tmp_path / "c.db",
     )
     assert ":now needs a time like 2026-12-01 09:00" in out
+    assert "(clock set to Mon 2026-11-30 09:00 UTC)" in out  # the refused :now left it there
     assert "the last card shown has no button 3" in out
     assert "unknown console command ':bogus'" in out
     assert "✓ @bob logged a call with Acme" in out
@@ -88,8 +89,8 @@ def test_console_controls(tmp_path: Path) -> None:
 
 def test_console_state_survives_restart_on_the_same_file(tmp_path: Path) -> None:
     db = tmp_path / "keep.db"
-    run_console("[alice] /log Acme call first touch\n", db)
-    out = run_console("[alice] /customer Acme\n", db)
+    run_console(":now 2026-11-30 09:00\n[alice] /log Acme call first touch\n", db)
+    out = run_console(":now 2026-12-01 09:00\n[alice] /customer Acme\n", db)
     assert "“first touch”" in out
 
 
@@ -182,6 +183,7 @@ def test_console_clock_is_confirmed_and_never_ticks_backwards(tmp_path: Path) ->
 
 def test_console_brackets_that_are_not_speakers(tmp_path: Path) -> None:
     out = run_console(
+        ":now 2026-11-30 09:00\n"
         "[]\n[小 李] /商机 华为 新建 项目 一百万\n[ ] hi\n[小李] /商机 华为 新建 项目 一百万\n"
         "[bob smith] /deal Acme new seats 10k\n",
         tmp_path / "speakers.db",
@@ -252,6 +254,7 @@ def test_interactive_ctrl_c_clears_the_line_and_ctrl_d_quits(tmp_path: Path) -> 
     screen, status = _interactive(
         tmp_path,
         [
+            (b":now 2026-11-30 09:00\r", "clock set"),
             ("[小李] /商机 华为 新建 项目 一百万".encode(), "一百万"),
             (b"\x03", "\n[me] "),  # Ctrl-C: the half-typed line is dropped, the console stays
             (b"/deal Acme new seats 10k\r", "\n[me] "),

@@ -8,6 +8,7 @@ fixed "now"), then the grammar, then the real Bot on a real store through tests.
 from __future__ import annotations
 
 import subprocess
+import sys
 from datetime import UTC, datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -26,6 +27,7 @@ from tests.chat import Chat
 SH = ZoneInfo("Asia/Shanghai")
 NY = ZoneInfo("America/New_York")
 ROOT = Path(__file__).resolve().parent.parent
+DEALBOT = Path(sys.executable).parent / "dealbot"  # beside the Python running the tests
 
 # Wednesday 2026-12-02 10:30 in Shanghai; this ISO week is Mon 11-30 .. Sun 12-06.
 WED = datetime(2026, 12, 2, 10, 30, tzinfo=SH)
@@ -700,12 +702,10 @@ def test_meeting_length_problems_are_named(
 
 
 def test_the_tours_show_month_end_and_a_reschedule(tmp_path: Path) -> None:
-    dealbot = ROOT / ".venv" / "bin" / "dealbot"
-
     def run(name: str, *args: str) -> str:
         script = (ROOT / "examples" / name).read_text()
         done = subprocess.run(
-            [str(dealbot), "console", "--db", str(tmp_path / f"{name}.db"), *args],
+            [str(DEALBOT), "console", "--db", str(tmp_path / f"{name}.db"), *args],
             input=script, capture_output=True, text=True, timeout=120, cwd=ROOT, check=True,
         )  # fmt: skip
         return done.stdout
