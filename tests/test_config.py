@@ -68,7 +68,8 @@ def test_defaults_without_a_file() -> None:
     assert config.outbox.max_attempts == 8
     assert config.outbox.base_backoff_seconds == 2.0
     assert config.outbox.max_backoff_seconds == 300
-    assert config.outbox.claim_timeout_seconds == 120
+    assert config.outbox.claim_timeout_seconds is None  # deprecated: leases took its place
+    assert (config.server.worker_lease_seconds, config.outbox.concurrency) == (15, 8)
     assert (config.outbox.batch_size, config.outbox.poll_seconds) == (50, 1.0)
     assert config.scheduler.interval_seconds == 30
     assert config.bot.holidays == "auto"  # the CN calendar for a mainland-China zone
@@ -582,3 +583,10 @@ domain = "https://open.larksuite.com/"
     assert config.slack.api_base_url == "http://127.0.0.1:3000/api/"
     assert config.feishu.domain == "https://open.larksuite.com"
     assert config.feishu.verification_token is None
+
+
+def test_a_claim_timeout_is_accepted_ignored_and_said_so(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, "[outbox]\nclaim_timeout_seconds = 120\n"), env={})
+    notes = config.notes()
+    assert len(notes) == 1 and notes[0].startswith("outbox.claim_timeout_seconds: deprecated")
+    assert "worker_lease_seconds" in notes[0]

@@ -27,7 +27,7 @@ _n = itertools.count()
 
 
 def config(tmp: Path, url: str, fake: FakeSlack, port: int) -> Path:
-    return serve_config(tmp, url, fake, port, secret=SECRET, claim_timeout=2)
+    return serve_config(tmp, url, fake, port, secret=SECRET, lease=3)
 
 
 def post_log(port: int, fake: FakeSlack, i: int) -> int:

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import func, select, text
 
 from storage import db
@@ -37,7 +38,9 @@ def test_upgrade_is_idempotent_on_an_existing_database(tmp_path) -> None:  # typ
     engine = db.make_engine(url)
     db.upgrade(engine)
     with engine.connect() as conn:
-        assert conn.execute(text("select version_num from alembic_version")).scalar() == "0009"
+        head = ScriptDirectory.from_config(db.alembic_config(engine)).get_current_head()
+        assert head is not None and int(head) >= 10  # the newest migration, whichever it is
+        assert conn.execute(text("select version_num from alembic_version")).scalar() == head
 
 
 def test_naive_datetimes_are_refused(sessions) -> None:  # type: ignore[no-untyped-def]
