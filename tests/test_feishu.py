@@ -313,3 +313,38 @@ def test_an_external_group_question_is_opened_and_closed(rig: FeishuRig) -> None
     rig.send("支持达梦和人大金仓，下周给您方案。", tenant=tenant, chat="oc_huawei",
              to_bot=False)  # fmt: skip
     assert wait_for(lambda: rig.rows(sql) == [("answered",)])
+
+
+def test_a_refused_click_is_answered_to_the_clicker_only(rig: FeishuRig) -> None:
+    # someone who is not a confirmer presses Confirm: the refusal is theirs, not the group's
+    tenant = "tk_refuse"
+    rig.say("/记录 华为 电话 谁能确认", tenant=tenant)
+    message_id = rig.send("/需求 华为 数据不出机房 确认人 @王经理", tenant=tenant,
+                          people={"@王经理": "ou_wang"})  # fmt: skip
+    _, answer = rig.answer(message_id)
+    card = answer["content"]
+    buttons = [e for e in _walk(card) if isinstance(e, dict) and e.get("tag") == "button"]
+    confirm = buttons[0]["behaviors"][0]["value"]
+    shown = len(rig.fake.ephemeral)
+    # in the group: a card that only the clicker sees, in that group
+    click = signing.card_action(confirm, open_id="ou_carl", tenant_key=tenant, chat_id="oc_sales",
+                                message_id=answer["message_id"])  # fmt: skip
+    assert rig.post(*signing.signed(click))[0] == 200
+    assert wait_for(lambda: len(rig.fake.ephemeral) > shown)
+    [private] = rig.fake.ephemeral[shown:]
+    assert (private["chat_id"], private["open_id"]) == ("oc_sales", "ou_carl")
+    assert "不是 R" in flat(private) and "确认人" in flat(private)
+    # where Feishu shows no such card (a chat of one person with the bot), a direct message
+    sent = len(rig.fake.sent)
+    click = signing.card_action(confirm, open_id="ou_carl", tenant_key=tenant,
+                                chat_id="oc_p2p_carl", message_id=answer["message_id"])  # fmt: skip
+    assert rig.post(*signing.signed(click))[0] == 200
+    assert wait_for(lambda: len(rig.fake.sent) > sent)
+    [dm] = rig.fake.sent[sent:]
+    assert (dm["receive_id_type"], dm["receive_id"]) == ("open_id", "ou_carl")
+    assert "确认人" in flat(dm)
+    time.sleep(0.5)
+    assert len(rig.fake.ephemeral) == shown + 1 and len(rig.fake.sent) == sent + 1
+    # nothing of it was posted where others read: no reply, no message to the group
+    assert not [m for m in rig.fake.replies if "不是 R" in flat(m)]
+    assert not [m for m in rig.fake.sent if m["chat_id"] != "oc_p2p_carl" and "不是 R" in flat(m)]

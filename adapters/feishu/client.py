@@ -174,6 +174,8 @@ class FeishuSender(Sender):
                 # too old, or not ours to patch: show the new card as a new message
                 logger.info("feishu: card not updated (%s), sent anew", e.code)
                 return self._create("chat_id", reply.conversation, delivery)
+        if kind is TargetKind.EPHEMERAL and reply and reply.card_message and not reply.thread:
+            return self._to_clicker(delivery)
         if kind is TargetKind.EPHEMERAL and reply and reply.thread:
             try:
                 return self._ephemeral(delivery)
@@ -221,6 +223,21 @@ class FeishuSender(Sender):
         request = PatchMessageRequest.builder().message_id(message_id).request_body(body).build()
         self.api.call(lambda: self.api.client.im.v1.message.patch(request))
         return message_id
+
+    def _to_clicker(self, delivery: Delivery) -> str:
+        """A private answer to a click (a refusal: "you are not one of the confirmers"): a card
+        only the clicker sees, in the chat of the card; where Feishu shows none (a chat of one
+        person with the bot, a topic group: 230001), a direct message. Never the group's."""
+        reply = delivery.reply
+        assert reply is not None
+        if reply.conversation:
+            try:
+                return self._ephemeral(delivery)
+            except FeishuError as e:
+                if not isinstance(e.outcome(), Undeliverable):
+                    raise
+                logger.info("feishu: ephemeral refused (%s), sent directly instead", e.code)
+        return self._create("open_id", reply.user_id, delivery)
 
     def _ephemeral(self, delivery: Delivery) -> str:
         assert delivery.reply is not None
