@@ -94,5 +94,24 @@ class Platform(ABC):
         return None
 
     def redactions(self) -> list[str]:
-        """Regexes of what must never reach a log line (capability URLs, tokens)."""
+        """Regexes of what must never reach a log line (capability URLs, tokens); see
+        `named_value` and `url_form`. The configured secrets are redacted by value anyway."""
         return []
+
+
+def named_value(*names: str) -> str:
+    """A regex for the value of a field called one of `names` (regexes, any case) wherever a
+    log line can carry it: a query string or form (`name=value`, percent-encoded too), JSON
+    (`"name": "value"`, escaped too), a Python repr (`'name': 'value'`) or XML (`<Name>value`,
+    `<Name><![CDATA[value`). The name goes with the value."""
+    either = "|".join(names)
+    return (rf"(?i:{either})(?:=|%3D|\\?[\"']?\s*:\s*\\?[\"']?|>(?:<!\[CDATA\[)?)"
+            r"[^\s\"'&<>,;}\]]+")  # fmt: skip
+
+
+def url_form(start: str) -> str:
+    """A regex for a URL that starts with `start` (a regex written with plain `://` and `/`),
+    to its end, also percent-encoded (in a form or a query) or JSON-escaped (`\\/`)."""
+    slash = r"(?:/|%2F|\\/)"
+    start = start.replace("://", rf"(?::|%3A){slash}{slash}").replace("/", slash)
+    return start + r"[^\s\"'<>&]*"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any, ClassVar
 
@@ -64,6 +64,15 @@ class Delivery:
     clicked_at: str = ""
     attempts: int = 1  # this one included: 3 means it failed twice before
     queued_at: datetime | None = None  # when the row was written (a reply: when it was asked)
+
+    def reply_address_usable(self, lifetime: timedelta, *, tries: int = 2) -> bool:
+        """Whether the reply's own address (a response_url, a reply URL) may still work: not
+        past the lifetime the platform gives it, and not already failed `tries` times (an
+        address that no longer answers). Past either, the sender takes the API instead, so a
+        dead address never holds an answer up for its whole backoff."""
+        if self.queued_at is not None and datetime.now(UTC) - self.queued_at > lifetime:
+            return False
+        return self.attempts <= tries
 
     def conversation(self) -> str:
         """What its order is kept within: the chat it answers in, else its target."""

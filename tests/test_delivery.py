@@ -7,11 +7,13 @@ import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from adapters.slack.client import SlackSender
 from bot import outbox
-from bot.delivery import Capabilities, TargetKind
+from bot.delivery import Capabilities, Delivery, RetryLater, TargetKind
+from bot.events import ReplyHandle
 from bot.leases import WorkerLease
 from bot.outbox import OutboxPolicy, Worker
 from bot.outcome import Message
@@ -340,3 +342,45 @@ def test_a_busy_channel_waits_its_turn_without_holding_up_others(sessions) -> No
             worker.drain()
             time.sleep(0.1)
         assert [m["text"] for m in slack.posted] == ["m0", "m3", "m1", "m2"]
+
+
+def dead_address() -> str:
+    """A reply address on this machine that nobody answers (a closed port)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    return f"http://127.0.0.1:{port}/commands/T1/123/dead"
+
+
+def reply_to_command(attempts: int, *, queued: datetime, url: str) -> Delivery:
+    return Delivery(id=1, tenant_id=1, dedup_key="reply:1", platform="slack",
+                    kind=TargetKind.EPHEMERAL, target_id="C1", target_name="sales",
+                    message=Message(text="Logged."), attempts=attempts, queued_at=queued,
+                    reply=ReplyHandle(conversation="C1", user_id="U1", token=url))  # fmt: skip
+
+
+def test_a_slack_reply_whose_response_url_is_dead_goes_by_the_web_api_after_two_tries() -> None:
+    now, url = datetime.now(UTC), dead_address()
+    with FakeSlack() as slack:
+        sender = SlackSender(token="xoxb-test", base_url=slack.url, timeout=1, min_interval=0)
+        for attempt in (1, 2):  # the address may be back in a moment: tried twice
+            with pytest.raises(RetryLater):
+                sender.send(reply_to_command(attempt, queued=now, url=url))
+        assert not [c for c in slack.calls if c[0].startswith("chat.")]
+        sender.send(reply_to_command(3, queued=now, url=url))
+        assert [(c[0], c[1]["user"], c[1]["text"]) for c in slack.calls
+                if c[0].startswith("chat.")] == [("chat.postEphemeral", "U1", "Logged.")]  # fmt: skip
+
+
+def test_a_slack_reply_older_than_its_response_url_goes_by_the_web_api_at_once() -> None:
+    with FakeSlack() as slack:
+        sender = SlackSender(token="xoxb-test", base_url=slack.url, timeout=1, min_interval=0)
+        live = f"{slack.base}/response/late"
+        sender.send(reply_to_command(1, queued=datetime.now(UTC) - timedelta(minutes=31),
+                                     url=live))  # fmt: skip
+        assert slack.responses == {}  # Slack would refuse it by now
+        assert [c[0] for c in slack.calls if c[0].startswith("chat.")] == ["chat.postEphemeral"]
+        sender.send(reply_to_command(1, queued=datetime.now(UTC), url=live))
+        assert list(slack.responses) == ["late"]  # a fresh one still uses its response_url

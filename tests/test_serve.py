@@ -34,9 +34,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start(config: Path, log: Path) -> subprocess.Popen[bytes]:
+def start(config: Path, log: Path, *, verbose: bool = False) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [str(DEALBOT), "serve", "--config", str(config)],
+        [str(DEALBOT), *(["-v"] if verbose else []), "serve", "--config", str(config)],
         cwd=config.parent,
         stdout=log.open("wb"),
         stderr=subprocess.STDOUT,
@@ -70,17 +70,18 @@ def stop(proc: subprocess.Popen[bytes]) -> int:
 
 
 @contextmanager
-def serving(tmp: Path, tables: str) -> Iterator[tuple[int, Path, Path]]:
+def serving(tmp: Path, tables: str, *,
+            verbose: bool = False) -> Iterator[tuple[int, Path, Path]]:  # fmt: skip
     """`dealbot serve` on a fresh SQLite file, sending at once and never scheduling on its own,
     with these config tables (a platform's); (port, database, log) while it runs. It must stop
-    cleanly."""
+    cleanly. `verbose`: `dealbot -v serve`, logging at DEBUG."""
     port, db = free_port(), tmp / "dealbot.db"
     config = tmp / "dealbot.toml"
     config.write_text(f'[database]\nurl = "sqlite:///{db}"\n[server]\nport = {port}\n'
                       f"[outbox]\npoll_seconds = 0.05\n[scheduler]\ninterval_seconds = 3600\n"
                       f"{tables}")  # fmt: skip
     log = tmp / "serve.log"
-    proc = start(config, log)
+    proc = start(config, log, verbose=verbose)
     try:
         wait_healthy(port, proc, log)
         yield port, db, log

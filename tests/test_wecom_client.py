@@ -166,3 +166,30 @@ def test_forty_pushes_to_one_member_are_paced_and_none_is_dropped(sessions, fake
             if not s.scalar(select(func.count()).where(OutboxItem.status != "sent")):
                 break
     assert len(fake.sent) == 40 and fake.dropped == 0
+
+
+def test_an_ai_bot_answer_whose_reply_address_is_dead_goes_to_the_person_after_two_tries(
+    fake: FakeWecom,
+) -> None:
+    import socket
+    from dataclasses import replace
+
+    with socket.socket() as s:  # a closed port: an address that no longer answers
+        s.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{s.getsockname()[1]}/cgi-bin/aibot/response?response_code=x"
+    answer = replace(
+        push("已记录：华为 电话", key="reply:1", to="group1", kind=TargetKind.CHANNEL,
+             reply=ReplyHandle(conversation="group1", user_id="lisi", token=f"url:{dead}")),
+        queued_at=datetime.now(UTC),
+    )  # fmt: skip
+    wecom = sender(fake)
+    for attempt in (1, 2):
+        with pytest.raises(RetryLater):
+            wecom.send(replace(answer, attempts=attempt))
+    assert fake.sent == []
+    wecom.send(replace(answer, attempts=3))
+    assert [m["touser"] for m in fake.sent] == ["lisi"]
+    # an address past its hour is not tried at all
+    wecom.send(replace(answer, dedup_key="reply:2", attempts=1, message=Message(text="已记录：腾讯"),
+                       queued_at=datetime(2026, 12, 1, 9, tzinfo=UTC)))  # fmt: skip
+    assert [m["touser"] for m in fake.sent] == ["lisi", "lisi"]

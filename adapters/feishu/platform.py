@@ -25,7 +25,7 @@ from adapters.feishu import edge, parse
 from adapters.feishu.config import FeishuSection
 from adapters.feishu.longconn import LongConnection
 from adapters.ingress import Verdict
-from adapters.platform import Platform, Services
+from adapters.platform import Platform, Services, named_value
 from bot.delivery import RetryLater
 from bot.events import Event
 from bot.inbox import Claimed
@@ -56,8 +56,15 @@ class FeishuPlatform(Platform):
         return self._sender
 
     def redactions(self) -> list[str]:
-        # tenant tokens, and a secret should any library print its request body
-        return [r"\bt-[0-9a-zA-Z_]{20,}", r"(?:[Aa]pp_?[Ss]ecret|[Ee]ncrypt_?[Kk]ey)[\"'=: ]+[^\s\"',}]+"]
+        # tenant_access_token t-…, app_access_token a-… (or t-…), user_access_token u-… and its
+        # refresh token ur-…, a card callback's update token c-… (30 minutes, 2 updates); the
+        # newer OAuth tokens are JWTs; the long connection's URL carries a ticket and a key
+        return [
+            r"\b(?:t|a|u|ur|c)-[0-9a-zA-Z_]{20,}", r"\beyJ[\w-]{8,}\.[\w-]{8,}\.[\w-]*",
+            r"Bearer\s+[\w.~+/=-]{8,}",
+            named_value(r"\w*access_token", "refresh_token", r"app_?secret", r"encrypt_?key",
+                        "ticket", "access_key"),
+        ]  # fmt: skip
 
     # --- the webhook ----------------------------------------------------------------------
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import urllib.error
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from slack_sdk import WebClient
@@ -25,7 +25,6 @@ PERMANENT = {
 }  # fmt: skip
 TRANSIENT = {"internal_error", "fatal_error", "service_unavailable", "request_timeout"}
 RESPONSE_URL_LIFETIME = timedelta(minutes=29)  # Slack's is 30; a minute spare for the send
-RESPONSE_URL_TRIES = 2
 
 
 class SlackSender(Sender):
@@ -57,10 +56,7 @@ class SlackSender(Sender):
         replying = delivery.kind in (TargetKind.CHANNEL, TargetKind.EPHEMERAL)
         if not (replying and delivery.reply and delivery.reply.token):
             return ""
-        queued = delivery.queued_at
-        if queued is not None and datetime.now(UTC) - queued > RESPONSE_URL_LIFETIME:
-            return ""
-        return "" if delivery.attempts > RESPONSE_URL_TRIES else delivery.reply.token
+        return delivery.reply.token if delivery.reply_address_usable(RESPONSE_URL_LIFETIME) else ""
 
     def send(self, delivery: Delivery) -> str:
         kind, reply = delivery.kind, delivery.reply

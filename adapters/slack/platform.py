@@ -21,7 +21,7 @@ from starlette.routing import BaseRoute, Route
 
 from adapters.edge import Incoming, ProfileCache, Refused, Step, persist_now, receive
 from adapters.ingress import Verdict
-from adapters.platform import Platform, Services
+from adapters.platform import Platform, Services, named_value, url_form
 from adapters.slack import edge, parse
 from adapters.slack.client import SlackSender
 from adapters.slack.config import SlackSection
@@ -70,9 +70,18 @@ class SlackPlatform(Platform):
         return self._sender
 
     def redactions(self) -> list[str]:
-        # response_url is a capability: whoever holds it may post as the bot for 30 minutes
-        return [r"https?://[^\s\"']+/(?:commands|actions|response)/[^\s\"']+", r"xox[a-z]-[\w-]+",
-                r"xapp-[\w-]+"]  # fmt: skip
+        # response_url is a capability: whoever holds it may post as the bot for 30 minutes.
+        # Slack's are https://hooks.slack.com/commands/T…/…/… (a slash command) and
+        # …/actions/T…/…/… (a click); a test server's are …/response/<key>
+        return [
+            url_form(r"https?://hooks\.slack(?:-gov)?\.com/"),
+            url_form(r"https?://[^\s\"'<>&]+?/(?:commands|actions|response)/"),
+            named_value("response_url"),
+            r"xox[a-z]-[\w-]+",
+            r"xapp-[\w-]+",
+            r"Bearer\s+[\w.~+/=-]{8,}",
+            named_value("ticket"),  # the Socket Mode URL: wss://…/link/?ticket=…
+        ]
 
     # --- the edge -------------------------------------------------------------------------
 

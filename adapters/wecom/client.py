@@ -16,6 +16,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -38,6 +39,7 @@ PERMANENT = {
 }  # fmt: skip
 DUPLICATE_WINDOW = 600  # seconds in which WeCom drops the same content to the same person
 TASK_TAKEN = 42014  # a card's task id was used: the same outbox row sent before
+REPLY_URL_LIFETIME = timedelta(minutes=55)  # the AI bot's reply address lasts an hour
 
 
 class WecomError(Exception):
@@ -225,8 +227,10 @@ class WecomSender(Sender):
             return self.bot is not None and self.bot.respond(reply.token[3:], [body], update=True)
         bodies = render.bot_reply(delivery.message, task_id=render.task_id(delivery.dedup_key))
         if reply.token.startswith("url:"):
-            # one use: an answer in several parts goes to the person whole instead
-            return len(bodies) == 1 and self._respond(reply.token[4:], bodies[0])
+            # one use: an answer in several parts goes to the person whole instead, and so
+            # does one whose address is past its hour or no longer answers
+            return (len(bodies) == 1 and delivery.reply_address_usable(REPLY_URL_LIFETIME)
+                    and self._respond(reply.token[4:], bodies[0]))  # fmt: skip
         return self.bot is not None and self.bot.respond(reply.token[3:], bodies, update=False)
 
     def _respond(self, url: str, body: dict[str, Any]) -> bool:

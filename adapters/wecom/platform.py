@@ -19,7 +19,7 @@ from starlette.routing import BaseRoute, Route
 
 from adapters.edge import Incoming, ProfileCache, Refused, Step, persist_now, receive
 from adapters.ingress import Verdict
-from adapters.platform import Platform, Services
+from adapters.platform import Platform, Services, named_value, url_form
 from adapters.wecom import edge, parse
 from adapters.wecom.aibot import BotConnection
 from adapters.wecom.client import Api, WecomError, WecomSender
@@ -100,9 +100,14 @@ class WecomPlatform(Platform):
         return self._sender
 
     def redactions(self) -> list[str]:
-        # tokens in query strings, and the AI bot's one-use reply addresses
-        return [r"access_token=[^&\s\"']+", r"https?://[^\s\"']*response_url[^\s\"']*",
-                r"https?://[^\s\"']*/aibot/response/[^\s\"']+"]  # fmt: skip
+        # access_token in every API call's query; a card's response_code (from a send or a
+        # click: one update within 72 h); the AI bot's reply address, one use within an hour:
+        # https://qyapi.weixin.qq.com/cgi-bin/aibot/response?response_code=…
+        return [
+            url_form(r"https?://[^\s\"'<>&]*?/aibot/response"),
+            named_value("access_token", "response_code", "ResponseCode", "response_url",
+                        "corpsecret"),
+        ]  # fmt: skip
 
     def routes(self) -> list[BaseRoute]:
         routes = [Route("/wecom/callback", self._app.http, methods=["GET", "POST"])]
