@@ -58,10 +58,13 @@ def main(verbose: bool) -> None:
     """dealbot — sales-process chat-ops for Slack, Feishu and WeCom."""
     VERBOSE["on"] = verbose
     logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.WARNING,
+        level=logging.WARNING,
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
     )
+    if verbose:  # dealbot's own DEBUG lines; a library's print the bodies it sends and gets
+        for name in ("adapters", "bot", "storage"):
+            logging.getLogger(name).setLevel(logging.DEBUG)
 
 
 @main.command()

@@ -457,3 +457,41 @@ encoding_aes_key = "{wecom_signing.AES_KEY}"
     entry = json.loads(formatter.format(record))
     assert "w" * 43 not in entry["exc"] and "test-encrypt-key" not in entry["exc"], entry
     assert "RuntimeError: refused [redacted] and [redacted]" in entry["exc"]
+
+
+def test_a_verbose_tick_logs_no_words_and_no_token(tmp_path: Path) -> None:
+    """`dealbot -v tick` sends what is due through the same SDKs, logging plain lines."""
+    import subprocess
+    from datetime import UTC, datetime
+
+    from bot import outbox
+    from bot.outcome import Message
+    from bot.people import Address
+    from storage import db
+    from storage.models import Tenant
+    from tests.test_serve import DEALBOT
+
+    url = f"sqlite:///{tmp_path / 'dealbot.db'}"
+    sessions = db.open_store(url)
+    now = datetime(2026, 12, 1, 9, tzinfo=UTC)
+    with sessions.begin() as s:
+        tenant = Tenant(name="t", created_at=now)
+        s.add(tenant)
+        s.flush()
+        to = Address(person_id=None, platform="slack", user_id="U1", name="u1")
+        outbox.enqueue(s, tenant_id=tenant.id, dedup_key="d1", to=to,
+                       message=Message(text=f"follow up {WORD} {WORD_ZH}"), now=now)  # fmt: skip
+    sessions.kw["bind"].dispose()
+    with FakeSlack() as api:
+        config = tmp_path / "dealbot.toml"
+        config.write_text(f'[database]\nurl = "{url}"\n' + slack_kit.config(api))
+        done = subprocess.run(
+            [str(DEALBOT), "-v", "tick", "--at", "2026-12-01T10:00:00+00:00", "--config",
+             str(config)], capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        assert any(WORD in str(p) for p in api.posted)  # it was sent
+    needles = {"a word typed": WORD, "a Chinese word typed": WORD_ZH,
+               "Slack bot token": "xoxb-conformance", "Slack signing secret": slack_kit.SECRET}  # fmt: skip
+    hits = leaks(done.stderr + done.stdout, needles)
+    assert not hits, "the log of a verbose tick leaks:\n" + "\n".join(hits)
