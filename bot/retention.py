@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
 
-from storage import queue
+from storage import paces, queue
 from storage.models import InboxItem, OutboxItem
 
 
@@ -48,6 +48,12 @@ def prune_delivered(
             batch=policy.batch_size, stopping=stopping,
         ),
     }  # fmt: skip
+
+
+def forget_turns(sessions: sessionmaker[Session], now: datetime) -> int:
+    """Forget the conversations' pacing turns (storage/paces.py) that passed over an hour ago
+    (`now` is the wall clock, as the turns are): the table holds only recent conversations."""
+    return paces.forget_before(sessions, now - timedelta(hours=1))
 
 
 # --- dead letters: what did not get through, until an admin retries or clears it --------------

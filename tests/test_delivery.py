@@ -384,3 +384,16 @@ def test_a_slack_reply_older_than_its_response_url_goes_by_the_web_api_at_once()
         assert [c[0] for c in slack.calls if c[0].startswith("chat.")] == ["chat.postEphemeral"]
         sender.send(reply_to_command(1, queued=datetime.now(UTC), url=live))
         assert list(slack.responses) == ["late"]  # a fresh one still uses its response_url
+
+
+def test_turns_that_passed_long_ago_are_forgotten(sessions) -> None:  # type: ignore[no-untyped-def]
+    from bot.retention import forget_turns
+    from storage import paces
+    from storage.models import Pace
+
+    assert paces.take_turn(sessions, "slack:C1", interval=1, now=T0) == 0.0
+    assert paces.take_turn(sessions, "slack:C1", interval=1, now=T0) == 1.0  # its turn is taken
+    assert paces.take_turn(sessions, "slack:C2", interval=1, now=T0 + timedelta(hours=2)) == 0.0
+    assert forget_turns(sessions, T0 + timedelta(hours=2)) == 1
+    with sessions() as s:
+        assert [p.key for p in s.scalars(select(Pace))] == ["slack:C2"]

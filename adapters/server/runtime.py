@@ -28,7 +28,7 @@ from bot.jobs.dead_letters import tell_admins
 from bot.jobs.env import JobEnv
 from bot.leases import WorkerLease, worker_name
 from bot.outbox import OutboxPolicy, Worker
-from bot.retention import RetentionPolicy, prune_delivered
+from bot.retention import RetentionPolicy, forget_turns, prune_delivered
 
 logger = logging.getLogger(__name__)
 
@@ -148,6 +148,7 @@ class Runtime:
         pruned = prune_delivered(
             self.env.sessions, now(), self.retention, stopping=self.stopping.is_set
         )
+        forget_turns(self.env.sessions, now())
         self.metrics.job("retention", time.perf_counter() - started, sum(pruned.values()))
         if any(pruned.values()):
             logger.info("retention pruned %s", pruned)
