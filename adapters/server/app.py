@@ -31,6 +31,7 @@ from starlette.routing import Route
 from adapters.ingress import Ingress
 from adapters.platform import EdgeLimits, Platform, Services
 from adapters.server import platforms as registry
+from adapters.server.guard import InFlight, guarded_h11
 from adapters.server.metrics import Metrics, Snapshot
 from adapters.server.relay import RelayServer
 from adapters.server.worker import WorkerProcess
@@ -264,10 +265,17 @@ def run_server(config: Config, *, config_path: str | None = None, verbose: bool 
     # SIGTERM / Ctrl-C: stop accepting, finish requests (at most 5 s), then the lifespan's
     # exit: platforms stop, the inbox writer flushes, the worker gives its claims back; the
     # backlog stays in the inbox for the next start
+    # no limit_concurrency: uvicorn's counts every open connection, so connections that never
+    # finish their headers got every real request a 503; the guard counts requests instead,
+    # closes heads slower than header_timeout_seconds and caps connections per address
     server = _Server(
         uvicorn.Config(
-            app, host=config.server.host, port=config.server.port, log_config=None,
-            access_log=False, limit_concurrency=config.inbox.max_connections,
+            InFlight(app, config.inbox.max_connections), host=config.server.host,
+            port=config.server.port, log_config=None, access_log=False,
+            http=guarded_h11(config.server.header_timeout_seconds,
+                             config.server.max_connections_per_client
+                             or config.inbox.max_connections),
+            ws="none",  # serve has no WebSocket route (its long connections are clients)
             timeout_graceful_shutdown=5,
         )
     )  # fmt: skip
