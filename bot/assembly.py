@@ -23,6 +23,8 @@ from storage.models import OutboxItem
 
 logger = logging.getLogger(__name__)
 
+Unreachable = db.Unreachable  # the store did not answer in [database] connect_retry_seconds
+
 
 @dataclass(kw_only=True)
 class Core:
@@ -79,7 +81,10 @@ def assemble(
     settings: Settings | None = None,
     defer_to: Callable[[], bool] | None = None,  # storage.db: who goes first on SQLite
 ) -> Core:
-    sessions = db.open_store(database_url or config.database.url, defer_to=defer_to)
+    # a network database still starting (or restarting with us) is waited for: one log line
+    # per attempt, then db.Unreachable
+    sessions = db.open_store(database_url or config.database.url, defer_to=defer_to,
+                             connect_retry=config.database.connect_retry_seconds)  # fmt: skip
     settings = settings or config.settings()
     bot = Bot(sessions=sessions, settings=settings, words=Words())
     env = JobEnv(sessions=sessions, settings=settings, words=bot.words)

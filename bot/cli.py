@@ -134,6 +134,7 @@ def tick(at: str, db_url: str | None, config_path: str | None, max_wait: float) 
     from bot.jobs import run_due
     from bot.outbox import Worker
     from bot.retention import prune_delivered
+    from storage.db import Unreachable
 
     config = load(config_path)
     settings = config.settings()
@@ -143,7 +144,10 @@ def tick(at: str, db_url: str | None, config_path: str | None, max_wait: float) 
         raise click.BadParameter(f"{at!r} is not an ISO date-time", param_hint="--at") from None
     if when.tzinfo is None:
         when = when.replace(tzinfo=ZoneInfo(settings.timezone))
-    core = assemble(config, database_url=database_url(db_url, config), settings=settings)
+    try:
+        core = assemble(config, database_url=database_url(db_url, config), settings=settings)
+    except Unreachable as e:
+        raise click.ClickException(str(e)) from None
     env = core.env
     services = Services(ingress=None, words=core.bot.words, locale=settings.locale,
                         out=sys.stdout)  # fmt: skip
@@ -201,9 +205,14 @@ def check_config_cmd(config_path: str | None) -> None:
 def serve(config_path: str | None) -> None:
     """HTTP endpoints + scheduler + outbox worker (+ platform connections)."""
     from adapters.server.app import run_server
+    from storage.db import Unreachable
 
     config = load(config_path)
-    run_server(config, config_path=config_path, verbose=VERBOSE["on"])
+    try:
+        run_server(config, config_path=config_path, verbose=VERBOSE["on"])
+    except Unreachable as e:  # its attempts were logged; one line more, and no traceback
+        logging.getLogger("dealbot.serve").error("not starting: %s", e)
+        sys.exit(1)
 
 
 @main.group(name="db")

@@ -16,8 +16,17 @@ from bot.config_types import PositiveFloat, PositiveInt, Section, Text, between,
 DEFAULT_DATABASE_URL = "sqlite:///dealbot.db"
 
 
+def _not_negative(value: float) -> float:
+    if value < 0:
+        raise problem("must be 0 or more (0: one attempt, no waiting)")
+    return value
+
+
 class DatabaseSection(Section):
     url: str = DEFAULT_DATABASE_URL
+    # serve (and tick) wait this long for a network database that does not answer at start,
+    # retrying with backoff, then exit non-zero; SQLite is a local file and is not waited for
+    connect_retry_seconds: Annotated[float, Strict(), AfterValidator(_not_negative)] = 60.0
 
     @field_validator("url")
     @classmethod
@@ -33,6 +42,7 @@ class DatabaseSection(Section):
 
     def __repr_args__(self) -> Iterator[tuple[str, Any]]:  # the URL may hold a password
         yield "url", make_url(self.url).render_as_string(hide_password=True)
+        yield "connect_retry_seconds", self.connect_retry_seconds
 
 
 class ServerSection(Section):

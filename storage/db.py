@@ -1,18 +1,24 @@
-"""Engines and sessions. SQLite gets WAL, a busy timeout and BEGIN IMMEDIATE."""
+"""Engines and sessions. SQLite gets WAL, a busy timeout and BEGIN IMMEDIATE. Opening a store
+waits for a network database that does not answer yet (`connect_retry`), and migrations on
+PostgreSQL run under an advisory lock: of several instances started together, one migrates and
+the others wait for it."""
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url, text
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage import limits
@@ -28,6 +34,17 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 # transaction, so the edge waits at most for one transaction already under way.
 DEFER_LIMIT = 0.25
 
+# pg_advisory_lock's key for migrations: the same in every dealbot, whatever its version
+MIGRATION_LOCK = 0x6465616C626F7400  # "dealbot\0"
+CONNECT_TIMEOUT = 10  # seconds for one connection attempt to a network database
+RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0, 8.0)  # then every 10 s
+RETRY_MAX_DELAY = 10.0
+
+
+class Unreachable(Exception):
+    """The database could not be reached in the time allowed; the message says what and why
+    in one line (the URL without its password)."""
+
 
 def make_engine(url: str, *, defer_to: Callable[[], bool] | None = None) -> Engine:
     limits.install()  # a value longer than its column is refused alike on both stores
@@ -37,7 +54,10 @@ def make_engine(url: str, *, defer_to: Callable[[], bool] | None = None) -> Engi
         engine = create_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
         _tune_sqlite(engine, defer_to)
         return engine
-    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
+    # a host that drops packets would otherwise hold one attempt for minutes (the OS's limit)
+    given = "connect_timeout" in make_url(url).query
+    timeout = {} if given else {"connect_timeout": CONNECT_TIMEOUT}
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True, connect_args=timeout)
 
 
 def _tune_sqlite(engine: Engine, defer_to: Callable[[], bool] | None = None) -> None:
@@ -91,14 +111,80 @@ def is_current(engine: Engine) -> bool:
 
 def upgrade(engine: Engine) -> None:
     """Bring any database to the newest schema (what `dealbot db upgrade` runs)."""
-    command.upgrade(alembic_config(engine), "head")
+    with _migrating(engine):
+        command.upgrade(alembic_config(engine), "head")
+
+
+@contextmanager
+def _migrating(engine: Engine) -> Iterator[None]:
+    """PostgreSQL: one migrator at a time, across processes and hosts. The lock is the
+    session's (it outlives the transaction), so this connection holds it, idle, while
+    Alembic migrates on another; it is let go when done, or by the server if we die."""
+    if engine.dialect.name != "postgresql":
+        yield
+        return
+    key = {"key": MIGRATION_LOCK}
+    with engine.connect() as conn:
+        if not conn.scalar(text("select pg_try_advisory_lock(:key)"), key):
+            logger.info("waiting for another instance to finish migrating the database")
+            conn.execute(text("select pg_advisory_lock(:key)"), key)
+        conn.commit()
+        try:
+            yield
+        finally:
+            conn.execute(text("select pg_advisory_unlock(:key)"), key)
+            conn.commit()
+
+
+def _reason(e: Exception) -> str:
+    """The driver's own message on one line (it names host and port, never the password)."""
+    orig = getattr(e, "orig", None) or e
+    return " ".join(str(orig).split()) or orig.__class__.__name__
+
+
+def wait_until_reachable(engine: Engine, seconds: float) -> None:
+    """Connect, retrying with backoff for up to `seconds` (one log line per failed attempt);
+    raise Unreachable after that. SQLite is a local file: one attempt, no waiting."""
+    where = engine.url.render_as_string(hide_password=True)
+    if engine.dialect.name == "sqlite":
+        seconds = 0
+    deadline = time.monotonic() + seconds
+    for attempt in itertools.count(1):
+        try:
+            with engine.connect() as conn:
+                conn.execute(text("select 1"))
+            if attempt > 1:
+                logger.info("database %s reachable (attempt %d)", where, attempt)
+            return
+        except (OperationalError, InterfaceError) as e:
+            reason = _reason(e)
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise Unreachable(
+                f"database {where} unreachable after {attempt} attempt(s) in {seconds:g} s "
+                f"([database] connect_retry_seconds): {reason}"
+            )
+        delay = min(RETRY_DELAYS[attempt - 1] if attempt <= len(RETRY_DELAYS)
+                    else RETRY_MAX_DELAY, left)  # fmt: skip
+        logger.warning("database %s unreachable (attempt %d): %s; next attempt in %.1f s, "
+                       "giving up in %.1f s", where, attempt, reason, delay, left)  # fmt: skip
+        time.sleep(delay)
+    raise AssertionError("not reached")  # pragma: no cover
 
 
 def open_store(
-    url: str, *, migrate: bool = True, defer_to: Callable[[], bool] | None = None
+    url: str,
+    *,
+    migrate: bool = True,
+    defer_to: Callable[[], bool] | None = None,
+    connect_retry: float | None = None,
 ) -> sessionmaker[Session]:
-    """An engine + session factory; a database that is behind is migrated first."""
+    """An engine + session factory; a database that is behind is migrated first. With
+    `connect_retry`, a database that does not answer yet is waited for that many seconds
+    (then Unreachable); without it, the first use finds out."""
     engine = make_engine(url, defer_to=defer_to)
+    if connect_retry is not None:
+        wait_until_reachable(engine, connect_retry)
     if migrate and not is_current(engine):
         logger.info("migrating database %s", engine.url.render_as_string(hide_password=True))
         upgrade(engine)

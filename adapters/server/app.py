@@ -253,6 +253,8 @@ def configure_logging(verbose: bool) -> logging.Handler:
 
 def run_server(config: Config, *, config_path: str | None = None, verbose: bool = False) -> None:
     handler = configure_logging(verbose)
+    if note := registry.no_platform_note(config):
+        logger.warning(note)
     worker = WorkerProcess(config_path, verbose)
     app = build_app(config, worker)
     redact(handler, config, app.state.platforms.values())

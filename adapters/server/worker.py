@@ -61,12 +61,16 @@ def main(config_path: str | None, verbose: bool, wake: ProcessEvent, ready: Proc
     from adapters.server.app import configure_logging, redact
     from adapters.server.relay import RelayClient
     from adapters.server.runtime import Runtime
-    from bot.assembly import assemble, inbox_policy, retention_policy
+    from bot.assembly import Unreachable, assemble, inbox_policy, retention_policy
     from bot.config import load_config
 
     config = load_config(config_path, platforms=sections())
     handler = configure_logging(verbose)
-    core = assemble(config, defer_to=lambda: edge_writing.value > 0)
+    try:  # the database went away since the edge opened it: waited for as the edge did
+        core = assemble(config, defer_to=lambda: edge_writing.value > 0)
+    except Unreachable as e:
+        logger.error("worker not starting: %s", e)
+        raise SystemExit(1) from None
     services = Services(ingress=None, words=core.bot.words, locale=core.bot.settings.locale,
                         relay=RelayClient(relay))  # fmt: skip
     platforms = registry.build(config, services)
