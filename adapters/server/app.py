@@ -1,6 +1,7 @@
 """`dealbot serve`'s edge process: one ASGI app on uvicorn with every configured platform's
-routes and long connections, the inbox writer, /healthz and /metrics; it starts and stops the
-worker process (adapters/server/worker.py) that does everything after the answer."""
+routes and long connections, the inbox writer, /livez, /readyz (its alias /healthz) and /metrics;
+it starts and stops the worker process (adapters/server/worker.py) that does everything after
+the answer."""
 
 from __future__ import annotations
 
@@ -14,10 +15,9 @@ import re
 import resource
 import sys
 import threading
-from collections.abc import AsyncIterator, Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import AsyncIterator, Iterable
 from types import FrameType
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import quote
 
 import uvicorn
@@ -33,6 +33,7 @@ from adapters.platform import EdgeLimits, Platform, Services
 from adapters.server import platforms as registry
 from adapters.server.guard import InFlight, guarded_h11
 from adapters.server.metrics import Metrics, Snapshot
+from adapters.server.readiness import LoopWatch, ProbeFailed, Probes, ready
 from adapters.server.relay import RelayServer
 from adapters.server.worker import WorkerProcess
 from bot.assembly import assemble
@@ -41,8 +42,6 @@ from bot.leases import of_process
 
 logger = logging.getLogger(__name__)
 
-PROBE_TIMEOUT = 1.0  # /healthz and /metrics answer within this, whatever the database does
-T = TypeVar("T")
 
 
 class JsonLines(logging.Formatter):
@@ -128,7 +127,7 @@ def build_app(config: Config, worker: WorkerProcess) -> Starlette:
     services.hold, services.let_go = of_process(core.bot.sessions)
     platforms = registry.build(config, services)
     relay = RelayServer(worker.relay, platforms)
-    probes = ThreadPoolExecutor(max_workers=4, thread_name_prefix="probe")
+    probes, watch = Probes(), LoopWatch()
     stopping = threading.Event()
 
     def observe_backlog() -> None:
@@ -152,24 +151,21 @@ def build_app(config: Config, worker: WorkerProcess) -> Starlette:
             elif update[0] == "job":
                 metrics.job(update[1], update[2], update[3])
 
-    async def probe(fn: Callable[[], T]) -> T:
-        loop = asyncio.get_running_loop()
-        return await asyncio.wait_for(loop.run_in_executor(probes, fn), PROBE_TIMEOUT)
+    async def livez(request: Request) -> Response:  # the process answers: no database
+        return JSONResponse({"status": "ok"})
 
-    async def healthz(request: Request) -> Response:
+    async def readyz(request: Request) -> Response:  # it can store and is not saturated
+        depth, failed = None, None
         try:
-            depth = await probe(core.inbox_depth)
-        except Exception as e:  # noqa: BLE001 - down, locked or slow: all "unhealthy"
-            logger.warning("health check failed: database %s", e.__class__.__name__)
-            return JSONResponse({"status": "unhealthy", "database": "unreachable"}, 503)
-        backlog = {"backlog": depth.pending, "oldest_seconds": round(depth.oldest_age, 1),
-                   "dead": depth.dead}  # fmt: skip
-        if not worker.alive() or not worker.ready.is_set():
-            state = "starting" if worker.alive() else "down"
-            return JSONResponse({"status": "unhealthy", "database": "ok", "worker": state,
-                                 "inbox": backlog}, 503)  # fmt: skip
-        status = "busy" if depth.pending >= config.inbox.max_depth else "ok"
-        return JSONResponse({"status": status, "database": "ok", "inbox": backlog})
+            depth = await probes.run(core.inbox_depth)
+        except ProbeFailed as e:
+            failed = e
+            logger.warning("readiness: %s %s", e.part, e.state)
+        state = "ok" if worker.ready.is_set() else "starting"
+        status, body = ready(depth, failed, worker=state if worker.alive() else "down",
+                             lag=watch.lag(), max_depth=config.inbox.max_depth,
+                             inbox_busy=ingress.busy())  # fmt: skip
+        return JSONResponse(body, status)
 
     def snapshot() -> Snapshot:
         depth = core.inbox_depth()
@@ -178,7 +174,7 @@ def build_app(config: Config, worker: WorkerProcess) -> Starlette:
 
     async def metrics_endpoint(request: Request) -> Response:
         try:
-            metrics.snapshot = await probe(snapshot)
+            metrics.snapshot = await probes.run(snapshot)
         except Exception:  # noqa: BLE001 - still answer: the database gauge says it is down
             metrics.snapshot = Snapshot(database_up=False)
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
@@ -190,6 +186,7 @@ def build_app(config: Config, worker: WorkerProcess) -> Starlette:
                    for f in (observe_backlog, relay_metrics)]  # fmt: skip
         for t in threads:
             t.start()
+        watching = asyncio.create_task(watch.run())
         started = []
         try:
             for platform in platforms.values():
@@ -203,10 +200,12 @@ def build_app(config: Config, worker: WorkerProcess) -> Starlette:
             ingress.stop()  # write what was acknowledged
             code = worker.stop()
             stopping.set()
-            probes.shutdown(wait=False)
+            watching.cancel()
+            probes.shutdown()
             logger.info("edge stopped; worker exited with %s", code)
 
-    routes: list[Any] = [Route("/healthz", healthz), Route("/metrics", metrics_endpoint)]
+    routes: list[Any] = [Route("/livez", livez), Route("/readyz", readyz),
+                         Route("/healthz", readyz), Route("/metrics", metrics_endpoint)]  # fmt: skip
     for platform in platforms.values():
         routes += platform.routes()
     app = Starlette(routes=routes, lifespan=lifespan)
