@@ -112,7 +112,7 @@ def close(socks: list[socket.socket]) -> None:
 # --- the header deadline ---------------------------------------------------------------------
 
 
-def test_a_head_not_finished_within_the_header_timeout_is_closed(tmp_path: Path) -> None:
+def test_a_head_not_finished_in_time_is_closed_and_stop_stays_clean(tmp_path: Path) -> None:
     with FakeSlack() as fake, serving(tmp_path, fake, "header_timeout_seconds = 1", "") as port:
         stalled = half_open(port, 1)[0]
         silent = connect(port)  # connected, never sent a byte
@@ -137,6 +137,10 @@ def test_a_head_not_finished_within_the_header_timeout_is_closed(tmp_path: Path)
             assert signed(port, fake, "Acme call after the stalls") == 200
         finally:
             close([stalled, silent, trickling])
+        held = half_open(port, 50)  # SIGTERM while they are held: a clean stop (exit 0)
+        stopping = time.monotonic()
+    assert time.monotonic() - stopping < 5
+    close(held)
 
 
 # --- half-open connections, the per-client cap, real overload -------------------------------
