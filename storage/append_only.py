@@ -3,6 +3,11 @@
 `protect(Model)` marks a model; a flush that would update or delete one of its rows, and an
 ORM `update(Model)` / `delete(Model)` statement, raise AppendOnlyError before anything reaches
 the database. (A tenant's removal still cascades in the database, as it should.)
+
+audit_log is also append-only in the database itself, whatever writes to it: migration 0011's
+trigger refuses UPDATE and DELETE there (raw SQL included), letting through only what the
+schema does on its own — a tenant's removal cascading to its entries, a removed person's id
+nulled as their entries' actor.
 """
 
 from __future__ import annotations
