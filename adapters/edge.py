@@ -125,6 +125,8 @@ async def receive(edge: HttpEdge, request: Request) -> Response:
         raise RuntimeError(f"{edge.name}: no inbox in this process")
     verdict = await ingress.persist(arrival(edge.name, incoming), ack_timeout(edge.deadline))
     count(edge.name, verdict.value)
+    if verdict is Verdict.REFUSED:  # sending it again would change nothing: a 4xx, not a 5xx
+        return Refused(400, "refused by the store").response()
     return Response(status_code=200) if verdict.stored else edge.unsaved(incoming, verdict)
 
 

@@ -6,6 +6,11 @@ answer so that the platform retries, or the person tries again. One writer threa
 deliveries waiting at that moment in one transaction (group commit): under load, one fsync and
 one turn on SQLite's write lock serve dozens of requests, and the event loop never blocks on
 the database.
+
+One delivery the store refuses (PostgreSQL text holds no NUL character) fails alone: when the
+group insert fails on a row's data rather than on the store, the batch is inserted again row by
+row, each under its own savepoint in one transaction, and only the refused row gets REFUSED
+(never resent: it would be refused again); every other row is stored and SAVED.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from collections.abc import Callable
 from enum import Enum
 from typing import Any
 
+from sqlalchemy.exc import DataError, IntegrityError, StatementError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import inbox
@@ -32,6 +38,7 @@ class Verdict(Enum):
     SAVED = "saved"  # stored now, or stored before (a platform's retry): acknowledge
     BUSY = "busy"  # the backlog is past its limit: come back later
     FAILED = "failed"  # the store did not take it in time: nothing was saved
+    REFUSED = "refused"  # the store refuses this delivery itself (a NUL in an id): never saved
 
     @property
     def stored(self) -> bool:
@@ -85,6 +92,30 @@ class _Waiting:
 def _resolve_all(items: list[_Waiting]) -> None:
     for item in items:
         item.resolve()
+
+
+def _row_fault(e: BaseException) -> bool:
+    """The store refused a row's data (PostgreSQL's DataError: a NUL in text; a string that
+    cannot be encoded; a payload that is not JSON), not the store's state (down, locked,
+    schema behind): only then is each row tried alone."""
+    if isinstance(e, DataError | IntegrityError):
+        return True
+    if isinstance(e, StatementError):  # SQLAlchemy's wrapping of a parameter it could not bind
+        return isinstance(e.orig, ValueError | TypeError)
+    return isinstance(e, ValueError | TypeError)  # UnicodeEncodeError is a ValueError
+
+
+def _refusal(arrival: Arrival, e: BaseException) -> str:
+    """Why the store refused it, named without its content (ids are checked, never words)."""
+    for field, value in (("workspace id", arrival.workspace), ("delivery key", arrival.key)):
+        if "\x00" in value:
+            return f"a NUL character in its {field}, which PostgreSQL text cannot hold"
+        try:
+            value.encode()
+        except UnicodeEncodeError:
+            return f"its {field} cannot be encoded as UTF-8 (an unpaired surrogate)"
+    orig = getattr(e, "orig", None)
+    return e.__class__.__name__ + (f" ({orig.__class__.__name__})" if orig is not None else "")
 
 
 class Ingress:
@@ -198,19 +229,26 @@ class Ingress:
 
     def _write_batch(self, batch: list[_Waiting]) -> None:
         live: list[_Waiting] = []
+        refused: list[_Waiting] = []
         try:
             with self.sessions.begin() as s:
                 s.connection()  # take the write lock first (SQLite: BEGIN IMMEDIATE) …
                 live = [w for w in batch if w.start_writing()]  # … then what still waits
                 inbox.accept_many(s, [w.arrival for w in live])
-        except Exception as e:  # noqa: BLE001 - the store is down or locked: nothing saved
-            logger.warning("inbox insert of %d deliveries failed: %s", len(batch),
-                           e.__class__.__name__)  # fmt: skip
-            for w in batch:
-                if w in live or w.start_writing():
-                    w.settle(Verdict.FAILED)
-            self._wake_loops(batch)
-            live = []
+        except Exception as e:  # noqa: BLE001 - a row refused, or the store down or locked
+            failure: Exception | None = e
+            if live and _row_fault(e):
+                live, refused, failure = self._write_one_by_one(live)
+            if failure is not None:  # nothing saved
+                logger.warning("inbox insert of %d deliveries failed: %s", len(batch),
+                               failure.__class__.__name__)  # fmt: skip
+                for w in batch:
+                    if w in live or w.start_writing():
+                        w.settle(Verdict.FAILED)
+                self._wake_loops(batch)
+                live = []
+        for w in refused:
+            w.settle(Verdict.REFUSED)
         for w in live:  # a repeat was skipped by the insert: stored either way
             w.settle(Verdict.SAVED)
         self._wake_loops(batch)
@@ -219,3 +257,39 @@ class Ingress:
             self.backlog += len(live)  # repeats overcount until the next `observe`
         if live:
             self.on_saved()
+
+    def _write_one_by_one(
+        self, live: list[_Waiting]
+    ) -> tuple[list[_Waiting], list[_Waiting], Exception | None]:
+        """The batch again, each row under its own savepoint, in one transaction: (stored,
+        refused, None), or (the rows, [], the error) when the store itself failed — then the
+        refused stay refused, and nothing else was saved."""
+        stored: list[_Waiting] = []
+        refused: list[tuple[_Waiting, str]] = []
+        failure: Exception | None = None
+        try:
+            with self.sessions.begin() as s:
+                for w in live:
+                    try:
+                        with s.begin_nested():
+                            inbox.accept_many(s, [w.arrival])
+                    except Exception as e:  # sorted: the row's fault, or the store's
+                        if not _row_fault(e):
+                            raise
+                        refused.append((w, _refusal(w.arrival, e)))
+                    else:
+                        stored.append(w)
+        except Exception as e:  # noqa: BLE001 - the store is down or locked: nothing saved
+            failure = e
+        outcome = (f"the store failed ({failure.__class__.__name__}): none of its group of "
+                   f"{len(live)} saved" if failure is not None else
+                   f"the other {len(stored)} of its group of {len(live)} stored")  # fmt: skip
+        for w, reason in refused:  # ids are checked, the words never named
+            logger.warning("inbox: a %s delivery refused by the store: %s; %s",
+                           w.arrival.platform, reason, outcome)  # fmt: skip
+        if failure is not None:
+            for w, _ in refused:
+                w.settle(Verdict.REFUSED)
+            refused_now = {id(w) for w, _ in refused}
+            return [w for w in live if id(w) not in refused_now], [], failure
+        return stored, [w for w, _ in refused], None

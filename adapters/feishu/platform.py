@@ -123,6 +123,8 @@ class FeishuPlatform(Platform):
             return {} if incoming.waiting else None
         if incoming.waiting:
             return self._toast_unsaved(verdict)
+        if verdict is Verdict.REFUSED:  # Feishu's resends would be refused too: acknowledge
+            return None
         raise RuntimeError(f"not stored ({verdict.value}): Feishu will send it again")
 
     def stop(self) -> None:

@@ -158,7 +158,7 @@ class SlackPlatform(Platform):
             client.send_socket_mode_response(SocketModeResponse(envelope_id=req.envelope_id))
             return
         verdict = persist_now(self.name, self.deadline, self.services, incoming)
-        if verdict.stored:
+        if verdict.stored or verdict is Verdict.REFUSED:  # refused: Slack's resends would be too
             client.send_socket_mode_response(SocketModeResponse(envelope_id=req.envelope_id))
         elif incoming.waiting:
             text = self._not_saved(incoming, verdict)
