@@ -151,16 +151,29 @@ def main() -> None:
     parser.add_argument("--answers", type=int, default=300)
     parser.add_argument("--channels", type=int, default=50)
     parser.add_argument("--delay", type=float, default=1.2)
+    parser.add_argument("--concurrency", type=int, default=8, help="[outbox] concurrency")
+    parser.add_argument("--runs", default="serial,defaults,kill,restart",
+                        help="which runs, of serial, defaults, kill, restart")
     args = parser.parse_args()
+    runs = args.runs.split(",")
     print(f"{args.answers} /log commands from {args.channels} channels; each answer takes "
           f"0–{args.delay:g} s at the fake Slack")  # fmt: skip
-    serial = run("1 instance, one conversation at a time", args, instances=1, concurrency=1,
-                 kill=None)  # fmt: skip
-    together = run("1 instance, defaults", args, instances=1, concurrency=8, kill=None)
-    print(f"{'':<44} sends overlapping: {serial / together:.1f}x faster than one at a time")
-    run("2 instances, one SIGKILLed at a third", args, instances=2, concurrency=8, kill="survivor")
-    run("1 instance SIGKILLed after the last ack", args, instances=1, concurrency=8,
-        kill="restart")  # fmt: skip
+    c = args.concurrency
+    if "serial" in runs:
+        serial = run("1 instance, one conversation at a time", args, instances=1,
+                     concurrency=1, kill=None)  # fmt: skip
+    if "defaults" in runs:
+        together = run(f"1 instance, concurrency {c}", args, instances=1, concurrency=c,
+                       kill=None)  # fmt: skip
+        if "serial" in runs:
+            print(f"{'':<44} sends overlapping: {serial / together:.1f}x faster than one at a "
+                  "time")  # fmt: skip
+    if "kill" in runs:
+        run("2 instances, one SIGKILLed at a third", args, instances=2, concurrency=c,
+            kill="survivor")  # fmt: skip
+    if "restart" in runs:
+        run("1 instance SIGKILLed after the last ack", args, instances=1, concurrency=c,
+            kill="restart")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -50,7 +50,7 @@ class ServerSection(Section):
     port: Annotated[int, Strict(), between(1, 65535)] = 8080
     # a worker renews its lease every third of this; once it stops (it died), its claims
     # are taken over by the others (or by its own restart) within this many seconds
-    worker_lease_seconds: Annotated[float, Strict(), between(3, 600)] = 15.0
+    worker_lease_seconds: Annotated[float, Strict(), between(3, 600)] = 10.0
     # a connection that has not sent a whole request head within this is closed (slowloris)
     header_timeout_seconds: PositiveFloat = 10.0
     # connections one client address may hold (None: [inbox] max_connections); past it, its

@@ -75,8 +75,12 @@ class Delivery:
         return self.attempts <= tries
 
     def conversation(self) -> str:
-        """What its order is kept within: the chat it answers in, else its target."""
-        return f"{self.platform}:{self.reply.conversation if self.reply else self.target_id}"
+        return conversation(self.platform, self.target_id, self.reply)
+
+
+def conversation(platform: str, target_id: str, reply: ReplyHandle | None) -> str:
+    """What a push's order is kept within: the chat it answers in, else its target."""
+    return f"{platform}:{reply.conversation if reply else target_id}"[:300]
 
 
 class Sender(ABC):

@@ -51,7 +51,7 @@ class WorkerLease:
 
     PRUNE_AFTER = timedelta(hours=1)  # a dead worker's expired lease is deleted after this
 
-    def __init__(self, sessions: sessionmaker[Session], name: str, *, ttl: float = 15.0,
+    def __init__(self, sessions: sessionmaker[Session], name: str, *, ttl: float = 10.0,
                  wall: Callable[[], datetime] = lambda: datetime.now(UTC),
                  monotonic: Callable[[], float] = time.monotonic) -> None:  # fmt: skip
         if ttl <= 0:

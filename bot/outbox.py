@@ -23,8 +23,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import ColumnElement, and_, exists, or_, select, update
+from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from bot import failures
 from bot.delivery import (
@@ -34,6 +34,7 @@ from bot.delivery import (
     TargetKind,
     Undeliverable,
     adapt,
+    conversation,
     message_from_dict,
     message_to_dict,
 )
@@ -93,6 +94,7 @@ def enqueue(
         "attempts": 0,
         "next_attempt_at": now,
         "created_at": now,
+        "conversation": conversation(to.platform, to.user_id, reply),
     }
     stmt = (
         queue.insert_new(session, OutboxItem, ["tenant_id", "dedup_key"])
@@ -121,6 +123,21 @@ def _delivery(row: OutboxItem) -> Delivery:
     )
 
 
+def _waits_behind(worker: str, now: datetime) -> ColumnElement[bool]:
+    """A push waits while an earlier push to its conversation is due or in another worker's
+    hands: each conversation's pushes go out in order across instances, one at a time. One
+    that failed and waits its backoff, or is dead, holds nothing up."""
+    earlier = aliased(OutboxItem)
+    return exists().where(
+        earlier.conversation == OutboxItem.conversation,
+        earlier.id < OutboxItem.id,
+        or_(
+            and_(earlier.status == "pending", earlier.next_attempt_at <= now),
+            and_(earlier.status == "claimed", earlier.claimed_by != worker),
+        ),
+    )
+
+
 def claim(
     sessions: sessionmaker[Session],
     *,
@@ -142,7 +159,7 @@ def claim(
             now=now,
             alive_at=alive_at or now,
             limit=policy.batch_size,
-            where=[where],
+            where=[where, ~_waits_behind(worker, now)],
         )
         if not ids:
             return []

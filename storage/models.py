@@ -376,6 +376,7 @@ class OutboxItem(Base):
     __table_args__ = (
         UniqueConstraint("tenant_id", "dedup_key"),
         Index("ix_outbox_due", "status", "next_attempt_at"),
+        Index("ix_outbox_conversation", "conversation", "id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = _tenant_fk()
@@ -394,6 +395,9 @@ class OutboxItem(Base):
     platform_message_id: Mapped[str | None] = mapped_column(String(200))
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
+    # the order it keeps: a later push to the same conversation waits until this one is sent,
+    # retried later or dead, whichever instance holds it
+    conversation: Mapped[str | None] = mapped_column(String(300))
 
 
 class AuditEntry(Base):

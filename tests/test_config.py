@@ -69,7 +69,7 @@ def test_defaults_without_a_file() -> None:
     assert config.outbox.base_backoff_seconds == 2.0
     assert config.outbox.max_backoff_seconds == 300
     assert config.outbox.claim_timeout_seconds is None  # deprecated: leases took its place
-    assert (config.server.worker_lease_seconds, config.outbox.concurrency) == (15, 8)
+    assert (config.server.worker_lease_seconds, config.outbox.concurrency) == (10, 8)
     assert (config.outbox.batch_size, config.outbox.poll_seconds) == (50, 1.0)
     assert config.scheduler.interval_seconds == 30
     assert config.bot.holidays == "auto"  # the CN calendar for a mainland-China zone

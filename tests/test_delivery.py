@@ -21,7 +21,6 @@ from bot.people import Address
 from storage.models import OutboxItem, Tenant
 from tests.fakes.slack_api import FakeSlack
 
-
 T0 = datetime(2026, 12, 1, 9, tzinfo=UTC)  # every row's stamp: a test never reads today's date
 
 
@@ -397,3 +396,40 @@ def test_turns_that_passed_long_ago_are_forgotten(sessions) -> None:  # type: ig
     assert forget_turns(sessions, T0 + timedelta(hours=2)) == 1
     with sessions() as s:
         assert [p.key for p in s.scalars(select(Pace))] == ["slack:C2"]
+
+
+def test_one_conversations_pushes_go_out_in_order_across_workers(sessions) -> None:  # type: ignore[no-untyped-def]
+    """Two instances never send one conversation's pushes side by side: a push waits while an
+    earlier one to its conversation is due or in another worker's hands. One that failed and
+    waits its backoff holds nothing up."""
+    with sessions.begin() as s:
+        tenant = Tenant(name="t", created_at=T0)
+        s.add(tenant)
+        s.flush()
+        for key, chat in [("a1", "A"), ("a2", "A"), ("a3", "A"), ("b1", "B")]:
+            outbox.enqueue(s, tenant_id=tenant.id, dedup_key=key, now=T0,
+                           to=Address(person_id=None, platform="slack", user_id=chat, name=chat),
+                           message=Message(text=key), kind=TargetKind.CHANNEL)  # fmt: skip
+    for name in ("one", "two"):
+        WorkerLease(sessions, name).beat()
+
+    def claim(worker: str) -> list[str]:
+        got = outbox.claim(sessions, worker=worker, platforms=["slack"], now=T0,
+                           policy=OutboxPolicy(), alive_at=datetime.now(UTC))  # fmt: skip
+        return [d.dedup_key for d in got]
+
+    assert claim("one") == ["a1", "b1"]  # one push per conversation at a time
+    outbox.mark_sent(sessions, "one", _id(sessions, "b1"), "x", T0)
+    assert claim("two") == []  # a2 waits behind a1, which "one" holds
+    # a1 fails: it waits its backoff, and a2 may go
+    assert outbox.mark_failed(sessions, "one", _id(sessions, "a1"), "500", now=T0,
+                              policy=OutboxPolicy(), after=60, final=False) is False  # fmt: skip
+    assert claim("two") == ["a2"]
+    assert claim("one") == []  # a3 waits behind a2, which "two" holds
+    outbox.mark_sent(sessions, "two", _id(sessions, "a2"), "x", T0)
+    assert claim("one") == ["a3"]
+
+
+def _id(sessions, key: str) -> int:  # type: ignore[no-untyped-def]
+    with sessions() as s:
+        return s.scalar(select(OutboxItem.id).where(OutboxItem.dedup_key == key))

@@ -80,7 +80,7 @@ class Runtime:
         metrics: Any,  # .send(platform, result), .job(name, seconds, count)
         wake: Any = None,  # set when a delivery was stored (by the edge process)
         retention: RetentionPolicy | None = None,  # None: the defaults
-        lease_seconds: float = 15.0,
+        lease_seconds: float = 10.0,
     ) -> None:
         self.env = env
         self.metrics = metrics

@@ -1,4 +1,5 @@
-"""paces: the platforms' per-conversation pacing, shared by every instance
+"""paces: the platforms' per-conversation pacing, shared by every instance; outbox.conversation:
+the order a push keeps, across instances
 
 Revision ID: 0010
 Revises: 0009
@@ -20,7 +21,13 @@ def upgrade() -> None:
         sa.Column("key", sa.String(length=300), primary_key=True),
         sa.Column("next_at", sa.DateTime(timezone=True), nullable=False),
     )
+    with op.batch_alter_table("outbox") as batch:
+        batch.add_column(sa.Column("conversation", sa.String(length=300), nullable=True))
+    op.create_index("ix_outbox_conversation", "outbox", ["conversation", "id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_outbox_conversation", table_name="outbox")
+    with op.batch_alter_table("outbox") as batch:
+        batch.drop_column("conversation")
     op.drop_table("paces")
