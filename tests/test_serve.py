@@ -4,6 +4,7 @@ sharing one PostgreSQL database without losing or doubling a push."""
 from __future__ import annotations
 
 import json
+import random
 import signal
 import socket
 import subprocess
@@ -160,8 +161,9 @@ def seed(url: str, n: int) -> None:
 
 
 def serve_config(dir: Path, url: str, slack: FakeSlack, port: int, *,
-                 secret: str = "test-signing-secret", claim_timeout: float = 3) -> Path:  # fmt: skip
-    """A serve on `url` and a fake Slack, with short polls and claim timeouts (a dead
+                 secret: str = "test-signing-secret", lease: float = 3, batch: int = 10,
+                 concurrency: int = 8) -> Path:  # fmt: skip
+    """A serve on `url` and a fake Slack, with short polls and a short worker lease (a dead
     process's claims are taken over in seconds)."""
     path = dir / f"serve-{port}.toml"
     path.write_text(f"""
@@ -169,16 +171,15 @@ def serve_config(dir: Path, url: str, slack: FakeSlack, port: int, *,
 url = "{url}"
 [server]
 port = {port}
+worker_lease_seconds = {lease}
 [slack]
 bot_token = "xoxb-test"
 signing_secret = "{secret}"
 api_base_url = "{slack.url}"
 [outbox]
-claim_timeout_seconds = {claim_timeout}
 poll_seconds = 0.05
-batch_size = 10
-[inbox]
-claim_timeout_seconds = {claim_timeout}
+batch_size = {batch}
+concurrency = {concurrency}
 [scheduler]
 interval_seconds = 3600
 """)
@@ -224,6 +225,37 @@ def test_two_instances_deliver_each_of_1000_items_exactly_once(tmp_path: Path) -
         assert {s for s, _ in rows} == {"sent"}
         workers = Counter(w for _, w in rows)
         assert len(workers) == 2, workers  # the work was shared, not done twice
+        assert codes == [0, 0]
+
+
+@pytest.mark.postgres
+def test_sends_that_outlast_the_lease_many_times_over_are_never_repeated(tmp_path: Path) -> None:
+    """A batch takes ten times the worker lease to send (a slow platform): the claims stay
+    their worker's while it renews its lease, so the other instance never sends them again."""
+    with empty_pg_database() as url, FakeSlack() as slack:
+        seed(url, 80)
+        answer, rng = slack.answer, random.Random(5)
+
+        def slow(method, body):  # type: ignore[no-untyped-def]
+            time.sleep(rng.uniform(0, 1.2) if method == "chat.postMessage" else 0)
+            return answer(method, body)
+
+        slack.answer = slow  # type: ignore[method-assign]
+        procs = []
+        for _ in range(2):
+            port = free_port()
+            log = tmp_path / f"{port}.log"
+            config = serve_config(tmp_path, url, slack, port, lease=3, batch=40, concurrency=2)
+            procs.append((start(config, log), port, log))
+        try:
+            for proc, port, log in procs:
+                wait_healthy(port, proc, log)
+            assert wait_for(lambda: {s for s, _ in statuses(url)} == {"sent"}, 120)
+            time.sleep(1)
+        finally:
+            codes = [stop(p) for p, _, _ in procs]
+        delivered = Counter(m["text"] for m in slack.posted)
+        assert len(delivered) == 80 and max(delivered.values()) == 1, delivered.most_common(3)
         assert codes == [0, 0]
 
 
