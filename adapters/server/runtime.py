@@ -20,6 +20,7 @@ from typing import Any
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from adapters.platform import Platform
+from bot import failures
 from bot.handler import Bot
 from bot.inbox import InboxPolicy
 from bot.intake import Intake
@@ -53,9 +54,8 @@ class _Loop:
         while not self.stopping.is_set():
             try:
                 self.work()
-            except Exception as e:
-                logger.error("%s round failed: %s", self.name, e.__class__.__name__,
-                             exc_info=logger.isEnabledFor(logging.DEBUG))  # fmt: skip
+            except Exception as e:  # noqa: BLE001 - the store is down, a bug: the next round
+                failures.log(logger, e, "%s round failed", self.name)  # (never its message)
             self.wake_up.wait(self.poll)
             self.wake_up.clear()
 
