@@ -127,7 +127,8 @@ class Bot:
         with self.sessions.begin() as session:
             tenant = tenant_for(session, event, self.settings)
             posting.post(session, tenant_id=tenant.id, outcome=self.refusal(event),
-                         origin=f"in{claim.id}:dead", now=utcnow(), event=event)  # fmt: skip
+                         origin=f"in{claim.id}:dead", now=event.occurred_at,
+                         event=event)  # fmt: skip
 
     def _handle(self, session: Session, event: Event, origin: str) -> Outcome:
         tenant = tenant_for(session, event, self.settings)

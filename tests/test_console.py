@@ -254,7 +254,7 @@ def test_interactive_ctrl_c_clears_the_line_and_ctrl_d_quits(tmp_path: Path) -> 
     screen, status = _interactive(
         tmp_path,
         [
-            (b":now 2026-11-30 09:00\r", "clock set"),
+            (b":now 2026-11-30 09:00\r", "\n[me] "),  # the clock is set and the prompt back
             ("[小李] /商机 华为 新建 项目 一百万".encode(), "一百万"),
             (b"\x03", "\n[me] "),  # Ctrl-C: the half-typed line is dropped, the console stays
             (b"/deal Acme new seats 10k\r", "\n[me] "),

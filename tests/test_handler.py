@@ -23,7 +23,7 @@ from storage.models import (
     Task,
     Tenant,
 )
-from tests.chat import Chat
+from tests.chat import Chat, Clockwork
 
 
 @pytest.fixture
@@ -299,6 +299,13 @@ def test_unexpected_failure_answers_without_a_traceback(chat: Chat, monkeypatch)
     reply = told[0].payload["text"]
     assert "nothing was saved" in reply and "/log Acme call words to keep" in reply
     assert "Traceback" not in reply and "disk on fire" not in reply
+    # stamped by the conversation's clock, like every other answer (not the machine's, which
+    # may be days later): a worker on that clock sends it now
+    clock = Clockwork(chat)
+    clock.worker.drain()
+    assert [(who, "nothing was saved" in text) for who, text in clock.recorder.replies] == [
+        ("alice", True)
+    ]
 
 
 def test_replies_and_pushes_speak_the_language_people_write(chat: Chat) -> None:
