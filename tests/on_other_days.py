@@ -49,7 +49,7 @@ FILES = (
     "test_handler.py",
     "test_console.py",
 )
-SELECT = "not postgres and not interactive"
+SELECT = "not postgres and not test_interactive"
 PROBE = 'import datetime as d; print(f"{d.datetime.now():%Y-%m-%d %H}")'  # what a process sees
 
 

@@ -27,9 +27,11 @@ def run_console(script: str, db: Path, *args: str) -> str:
     return done.stdout
 
 
-@pytest.fixture
-def tour(tmp_path: Path) -> str:
-    return run_console((ROOT / "examples" / "tour.txt").read_text(), tmp_path / "tour.db")
+@pytest.fixture(scope="module")
+def tour(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The tour's transcript, played once for the tests that read it."""
+    db = tmp_path_factory.mktemp("tour") / "tour.db"
+    return run_console((ROOT / "examples" / "tour.txt").read_text(), db)
 
 
 def test_tour_reps_log_touches_with_next_steps(tour: str) -> None:
@@ -106,10 +108,11 @@ def test_console_rejects_unknown_timezone(tmp_path: Path) -> None:
     assert done.returncode != 0 and "unknown time zone" in done.stderr
 
 
-@pytest.fixture
-def tour_zh(tmp_path: Path) -> str:
+@pytest.fixture(scope="module")
+def tour_zh(tmp_path_factory: pytest.TempPathFactory) -> str:
     script = (ROOT / "examples" / "tour_zh.txt").read_text()
-    return run_console(script, tmp_path / "tour_zh.db", "--tz", "Asia/Shanghai")
+    db = tmp_path_factory.mktemp("tour_zh") / "tour_zh.db"
+    return run_console(script, db, "--tz", "Asia/Shanghai")
 
 
 def test_tour_zh_covers_the_same_ground_in_chinese(tour_zh: str) -> None:
