@@ -43,17 +43,21 @@ SECRET = "failover-bench-secret"
 _keys = itertools.count()
 
 
-def slow_answers(fake: FakeSlack, delay: float, seed: int = 7) -> None:
-    """Each response_url post takes 0–delay s before the fake takes it (and answers 200)."""
+def slow_answers(fake: FakeSlack, delay: float, seed: int = 7) -> dict[str, list[float]]:
+    """Each response_url post takes 0–delay s before the fake takes it (and answers 200);
+    returns when each post to each key arrived (before that wait)."""
     rng, lock, record = random.Random(seed), threading.Lock(), fake.respond
+    arrived: dict[str, list[float]] = {}
 
     def respond(key: str, body: dict[str, Any]) -> None:
         with lock:
             wait = rng.uniform(0, delay)
+            arrived.setdefault(key, []).append(time.time())
         time.sleep(wait)
         record(key, body)
 
     fake.respond = respond  # type: ignore[method-assign]
+    return arrived
 
 
 def config(tmp: Path, url: str, fake: FakeSlack, port: int, concurrency: int) -> Path:
@@ -107,7 +111,7 @@ def run(name: str, args: argparse.Namespace, *, instances: int, concurrency: int
         kill: str | None) -> float:  # fmt: skip
     with tempfile.TemporaryDirectory() as tmp_, empty_pg_database() as url, FakeSlack() as fake:
         tmp = Path(tmp_)
-        slow_answers(fake, args.delay)
+        arrived = slow_answers(fake, args.delay)
         procs = []
         for n in range(instances):
             port = free_port()
@@ -115,14 +119,16 @@ def run(name: str, args: argparse.Namespace, *, instances: int, concurrency: int
             proc = start(config(tmp, url, fake, port, concurrency), log)
             wait_healthy(port, proc, log)
             procs.append([proc, port, log])
-        mark = time.time()
+        mark = killed = time.time()
         post_all(procs[0][1], fake, args)
         if kill == "survivor":  # once a third is out, kill the instance that took the posts
             wait_for(lambda: len(fake.responses) >= args.answers // 3, 300)
+            killed = time.time()
             procs[0][0].send_signal(signal.SIGKILL)
             procs[0][0].wait(timeout=10)
             mark = time.time()
         elif kill == "restart":  # right after the last ack; then start it again
+            killed = time.time()
             procs[0][0].send_signal(signal.SIGKILL)
             procs[0][0].wait(timeout=10)
             killed_at = len(fake.responses)
@@ -136,13 +142,16 @@ def run(name: str, args: argparse.Namespace, *, instances: int, concurrency: int
         elapsed = finished - mark
         time.sleep(2)  # anything sent twice would show up now
         lost, twice = tally(fake, args.answers)
+        # a post that had reached the fake before the kill, and went again after it: in flight
+        in_flight = sum(1 for times in arrived.values() if len(times) > 1 and times[0] < killed)
         for proc, _, _ in procs:
             if proc.poll() is None:
                 stop(proc)
         since = {"survivor": "after the kill", "restart": "after the restart"}.get(kill or "", "")
         extra = f" ({killed_at} answered before the kill)" if kill == "restart" else ""
         print(f"{name:<44} {'all' if done else 'NOT all'} answered, last {elapsed:6.1f} s "
-              f"{since or 'after the first command'}; lost {lost}, answered twice {twice}{extra}")  # fmt: skip
+              f"{since or 'after the first command'}; lost {lost}, answered twice {twice}{extra}"
+              + (f"; of those, in flight at the kill {in_flight}" if kill else ""))  # fmt: skip
         return elapsed
 
 
