@@ -4,6 +4,7 @@ sharing one PostgreSQL database without losing or doubling a push."""
 from __future__ import annotations
 
 import json
+import os
 import random
 import signal
 import socket
@@ -323,3 +324,26 @@ domain = "{feishu.url}"
     assert done.returncode != 0
     assert "the long connection was refused" in done.stdout + done.stderr, done.stderr
     assert "feishu-secret-value" not in done.stdout + done.stderr
+
+
+def test_serve_stops_with_an_error_when_its_worker_dies(tmp_path: Path) -> None:
+    """Without its worker, serve would store forever and answer nothing: it stops instead,
+    exit 1, so that its supervisor starts both again."""
+    port, db_file = free_port(), tmp_path / "dealbot.db"
+    config = tmp_path / "dealbot.toml"
+    config.write_text(f'[database]\nurl = "sqlite:///{db_file}"\n[server]\nport = {port}\n'
+                      "[scheduler]\ninterval_seconds = 3600\n")  # fmt: skip
+    log = tmp_path / "serve.log"
+    proc = start(config, log)
+    try:
+        wait_healthy(port, proc, log)
+        children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
+        workers = [int(c) for c in children
+                   if "spawn_main" in Path(f"/proc/{c}/cmdline").read_text()]  # fmt: skip
+        assert len(workers) == 1, children
+        os.kill(workers[0], signal.SIGKILL)
+        assert proc.wait(timeout=30) == 1
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert "the worker process exited with -9" in log.read_text()

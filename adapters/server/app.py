@@ -10,9 +10,11 @@ import contextlib
 import gc
 import json
 import logging
+import os
 import queue
 import re
 import resource
+import signal
 import sys
 import threading
 from collections.abc import AsyncIterator, Iterable
@@ -179,11 +181,23 @@ def build_app(config: Config, worker: WorkerProcess) -> Starlette:
             metrics.snapshot = Snapshot(database_up=False)
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
+    def watch_worker() -> None:
+        # without its worker, serve would acknowledge and store forever and answer nothing:
+        # stop, exit non-zero, and let the supervisor (systemd, Kubernetes) start both again
+        while not stopping.wait(1.0):
+            code = worker.died()
+            if code is not None:
+                logger.error("the worker process exited with %s; serve stops so that it is "
+                             "started again (what was stored stays in the inbox)", code)  # fmt: skip
+                app.state.worker_died = code
+                os.kill(os.getpid(), signal.SIGTERM)
+                return
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         ingress.start()
         threads = [threading.Thread(target=f, name=f.__name__, daemon=True)
-                   for f in (observe_backlog, relay_metrics)]  # fmt: skip
+                   for f in (observe_backlog, relay_metrics, watch_worker)]  # fmt: skip
         for t in threads:
             t.start()
         watching = asyncio.create_task(watch.run())
@@ -210,6 +224,7 @@ def build_app(config: Config, worker: WorkerProcess) -> Starlette:
         routes += platform.routes()
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.core, app.state.metrics, app.state.platforms = core, metrics, platforms
+    app.state.worker_died = None
     return app
 
 
@@ -285,3 +300,5 @@ def run_server(config: Config, *, config_path: str | None = None, verbose: bool 
     finally:
         if worker.alive():  # the server never started (a port in use): don't leave it behind
             worker.stop()
+    if app.state.worker_died is not None:
+        raise SystemExit(1)

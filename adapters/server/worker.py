@@ -112,6 +112,7 @@ class WorkerProcess:
         self.config_path = config_path
         self.verbose = verbose
         self.process: Any = None
+        self.stopping = False
 
     def start(self) -> None:
         self.process = self.ctx.Process(
@@ -125,7 +126,15 @@ class WorkerProcess:
     def alive(self) -> bool:
         return self.process is not None and self.process.is_alive()
 
+    def died(self) -> int | None:
+        """Its exit code, when it ended without being asked to stop (a crash, the database
+        never reached, the OOM killer); None while it runs or once stopped on purpose."""
+        if self.process is None or self.stopping or self.process.is_alive():
+            return None
+        return self.process.exitcode
+
     def stop(self, timeout: float = 15) -> int | None:
+        self.stopping = True
         if self.process is None:
             return None
         while self.process.is_alive() and not self.ready.wait(0.2):
