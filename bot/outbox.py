@@ -19,6 +19,7 @@ import random
 import threading
 import time as _time
 from collections.abc import Callable, Mapping
+from concurrent import futures
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -321,8 +322,12 @@ class Worker:
             return
         if self.stopping.is_set():
             return
-        for done in [self._pool.submit(self._send_in_order, rows, report)
-                     for rows in conversations.values()]:  # fmt: skip
+        sending = [self._pool.submit(self._send_in_order, rows, report)
+                   for rows in conversations.values()]  # fmt: skip
+        # every send ends before the next claim, even when one conversation failed: a claim
+        # takes this worker's own leftover rows, which must not be ones still being sent
+        futures.wait(sending)
+        for done in sending:
             done.result()
 
     def _send_in_order(self, rows: list[Delivery], report: DrainReport) -> None:
