@@ -49,7 +49,11 @@ class FakeSlack:
 
             def do_POST(self) -> None:
                 size = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(size).decode()
+                data = self.rfile.read(size)
+                if len(data) < size:  # the client died mid-request: Slack would take nothing
+                    self.close_connection = True
+                    return
+                raw = data.decode()
                 if "json" in (self.headers.get("Content-Type") or ""):
                     body = json.loads(raw or "{}")
                 else:
