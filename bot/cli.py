@@ -132,8 +132,8 @@ def tick(at: str, db_url: str | None, config_path: str | None, max_wait: float) 
     from adapters.server import platforms as registry
     from bot.assembly import assemble, retention_policy
     from bot.jobs import run_due
-    from bot.outbox import Worker
     from bot.retention import prune_delivered
+    from bot.sending import Worker
     from storage.db import Unreachable
 
     config = load(config_path)

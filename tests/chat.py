@@ -135,7 +135,8 @@ class Clockwork:
 
     def __init__(self, chat: Chat) -> None:
         from bot.jobs.env import JobEnv
-        from bot.outbox import OutboxPolicy, Worker
+        from bot.outbox import OutboxPolicy
+        from bot.sending import Worker
 
         self.chat = chat
         self.recorder = Recorder()

@@ -15,9 +15,10 @@ from bot import outbox
 from bot.delivery import Capabilities, Delivery, RetryLater, TargetKind
 from bot.events import ReplyHandle
 from bot.leases import WorkerLease
-from bot.outbox import OutboxPolicy, Worker
+from bot.outbox import OutboxPolicy
 from bot.outcome import Message
 from bot.people import Address
+from bot.sending import Worker
 from storage.models import OutboxItem, Tenant
 from tests.fakes.slack_api import FakeSlack
 
@@ -40,6 +41,20 @@ def seed(sessions, n: int, now: datetime = T0) -> None:  # type: ignore[no-untyp
                 message=Message(text=f"item {i}"),
                 now=now,
             )
+
+
+def pushes(sessions, items: list[tuple[str, str, str]],  # type: ignore[no-untyped-def]
+           kind: TargetKind = TargetKind.CHANNEL) -> None:
+    """(dedup key, target, text) pushes on Slack, due at T0, for one new tenant."""
+    with sessions.begin() as s:
+        tenant = Tenant(name="t", created_at=T0)
+        s.add(tenant)
+        s.flush()
+        for key, target, text in items:
+            outbox.enqueue(s, tenant_id=tenant.id, dedup_key=key, now=T0, kind=kind,
+                           to=Address(person_id=None, platform="slack", user_id=target,
+                                      name=target),
+                           message=Message(text=text))  # fmt: skip
 
 
 def test_flaky_platform_still_gets_everything_exactly_once(sessions) -> None:  # type: ignore[no-untyped-def]
@@ -185,18 +200,22 @@ def test_a_claim_of_a_worker_that_never_announced_itself_is_free(sessions) -> No
                             policy=OutboxPolicy())) == 1  # fmt: skip
 
 
-class Clocked:
-    """A sender whose every send takes `seconds` of a fake monotonic clock."""
+class Unpaced:
+    """A Slack-named sender for these tests: no pacing, no capabilities beyond text."""
 
     platform = "slack"
     capabilities = Capabilities()
     min_interval = 0.0
 
-    def __init__(self, clock: list[float], seconds: float) -> None:
-        self.clock, self.seconds, self.sent = clock, seconds, []  # type: ignore[var-annotated]
-
     def pace_key(self, delivery):  # type: ignore[no-untyped-def]
         return None
+
+
+class Clocked(Unpaced):
+    """A sender whose every send takes `seconds` of a fake monotonic clock."""
+
+    def __init__(self, clock: list[float], seconds: float) -> None:
+        self.clock, self.seconds, self.sent = clock, seconds, []  # type: ignore[var-annotated]
 
     def send(self, delivery):  # type: ignore[no-untyped-def]
         self.sent.append(delivery.message.text)
@@ -207,14 +226,8 @@ class Clocked:
 def test_a_worker_whose_lease_may_have_lapsed_sends_nothing_more_and_gives_back(sessions) -> None:  # type: ignore[no-untyped-def]
     """The store went away and the lease could not be renewed: the rows may be another's by
     now, so the worker stops sending and gives them back instead of sending them twice."""
-    with sessions.begin() as s:
-        tenant = Tenant(name="t", created_at=T0)
-        s.add(tenant)
-        s.flush()
-        for n in range(4):  # one conversation: sent in order, one after another
-            outbox.enqueue(s, tenant_id=tenant.id, dedup_key=f"k{n}", now=T0,
-                           to=Address(person_id=None, platform="slack", user_id="U1", name="u"),
-                           message=Message(text=f"m{n}"))  # fmt: skip
+    # one conversation: sent in order, one after another
+    pushes(sessions, [(f"k{n}", "U1", f"m{n}") for n in range(4)], kind=TargetKind.PERSON)
     clock = [0.0]
     lease = WorkerLease(sessions, "w1", ttl=15, monotonic=lambda: clock[0])
     sender = Clocked(clock, seconds=4)
@@ -236,21 +249,14 @@ def test_a_worker_whose_lease_may_have_lapsed_sends_nothing_more_and_gives_back(
     assert sender.sent == ["m0", "m1", "m2", "m3"]
 
 
-class Overlapping:
+class Overlapping(Unpaced):
     """A sender that notes how many sends are in flight at once, and each conversation's order."""
-
-    platform = "slack"
-    capabilities = Capabilities()
-    min_interval = 0.0
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.in_flight = self.most = 0
         self.sent: list[str] = []
         self.barrier = threading.Barrier(3, timeout=30)
-
-    def pace_key(self, delivery):  # type: ignore[no-untyped-def]
-        return None
 
     def send(self, delivery):  # type: ignore[no-untyped-def]
         with self.lock:
@@ -265,16 +271,8 @@ class Overlapping:
 
 
 def test_conversations_are_sent_side_by_side_each_in_its_order(sessions) -> None:  # type: ignore[no-untyped-def]
-    with sessions.begin() as s:
-        tenant = Tenant(name="t", created_at=T0)
-        s.add(tenant)
-        s.flush()
-        for n in range(4):
-            for chat in ("A", "B", "C"):
-                outbox.enqueue(s, tenant_id=tenant.id, dedup_key=f"{chat}{n}", now=T0,
-                               to=Address(person_id=None, platform="slack", user_id=chat,
-                                          name=chat),
-                               message=Message(text=f"{chat}:{n}"))  # fmt: skip
+    pushes(sessions, [(f"{chat}{n}", chat, f"{chat}:{n}") for n in range(4) for chat in "ABC"],
+           kind=TargetKind.PERSON)  # fmt: skip
     sender = Overlapping()
     worker = Worker(sessions=sessions, senders={"slack": sender}, name="w1", clock=lambda: T0,
                     policy=OutboxPolicy(concurrency=3))  # fmt: skip
@@ -288,14 +286,7 @@ def test_conversations_are_sent_side_by_side_each_in_its_order(sessions) -> None
 
 def test_pacing_is_shared_by_two_workers(sessions) -> None:  # type: ignore[no-untyped-def]
     """Two instances keep the pace one would: the second waits for the conversation's turn."""
-    with sessions.begin() as s:
-        tenant = Tenant(name="t", created_at=T0)
-        s.add(tenant)
-        s.flush()
-        for n in range(2):
-            outbox.enqueue(s, tenant_id=tenant.id, dedup_key=f"k{n}", now=T0,
-                           to=Address(person_id=None, platform="slack", user_id="C1", name="c"),
-                           message=Message(text=f"m{n}"), kind=TargetKind.CHANNEL)  # fmt: skip
+    pushes(sessions, [(f"k{n}", "C1", f"m{n}") for n in range(2)])
     with FakeSlack() as slack:
         workers = [
             Worker(sessions=sessions, name=name, clock=lambda: T0, policy=OutboxPolicy(batch_size=1),
@@ -402,14 +393,8 @@ def test_one_conversations_pushes_go_out_in_order_across_workers(sessions) -> No
     """Two instances never send one conversation's pushes side by side: a push waits while an
     earlier one to its conversation is due or in another worker's hands. One that failed and
     waits its backoff holds nothing up."""
-    with sessions.begin() as s:
-        tenant = Tenant(name="t", created_at=T0)
-        s.add(tenant)
-        s.flush()
-        for key, chat in [("a1", "A"), ("a2", "A"), ("a3", "A"), ("b1", "B")]:
-            outbox.enqueue(s, tenant_id=tenant.id, dedup_key=key, now=T0,
-                           to=Address(person_id=None, platform="slack", user_id=chat, name=chat),
-                           message=Message(text=key), kind=TargetKind.CHANNEL)  # fmt: skip
+    pushes(sessions, [(key, chat, key) for key, chat in
+                      [("a1", "A"), ("a2", "A"), ("a3", "A"), ("b1", "B")]])  # fmt: skip
     for name in ("one", "two"):
         WorkerLease(sessions, name).beat()
 

@@ -15,9 +15,10 @@ from adapters.feishu.config import FeishuSection
 from bot import outbox
 from bot.delivery import Delivery, RetryLater, TargetKind, Undeliverable
 from bot.events import ReplyHandle
-from bot.outbox import OutboxPolicy, Worker
+from bot.outbox import OutboxPolicy
 from bot.outcome import Button, Card, Message
 from bot.people import Address
+from bot.sending import Worker
 from storage.models import OutboxItem, Tenant
 from tests.fakes.feishu_api import FakeFeishu, forget_sdk_tokens
 

@@ -12,9 +12,9 @@ from bot import inbox, outbox
 from bot.delivery import Capabilities, Delivery, Sender, TargetKind
 from bot.events import ReplyHandle
 from bot.inbox import Arrival
-from bot.outbox import Worker
 from bot.outcome import Message
 from bot.people import Address
+from bot.sending import Worker
 from storage.models import OutboxItem, Tenant
 
 NOW = datetime(2026, 12, 1, 9, tzinfo=UTC)

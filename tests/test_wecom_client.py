@@ -17,9 +17,10 @@ from adapters.wecom.config import WecomSection
 from bot import outbox
 from bot.delivery import Delivery, RetryLater, TargetKind, Undeliverable
 from bot.events import ReplyHandle
-from bot.outbox import OutboxPolicy, Worker
+from bot.outbox import OutboxPolicy
 from bot.outcome import Button, Card, Message
 from bot.people import Address
+from bot.sending import Worker
 from storage.models import OutboxItem, Tenant
 from tests.fakes import wecom_signing as signing
 from tests.fakes.wecom_api import FakeWecom

@@ -21,8 +21,8 @@ from bot.delivery import Delivery
 from bot.handler import Bot
 from bot.inbox import Arrival
 from bot.intake import Intake
-from bot.outbox import Worker
 from bot.outcome import Card
+from bot.sending import Worker
 
 logger = logging.getLogger(__name__)
 

@@ -28,8 +28,9 @@ from bot.jobs import run_due
 from bot.jobs.dead_letters import tell_admins
 from bot.jobs.env import JobEnv
 from bot.leases import WorkerLease, worker_name
-from bot.outbox import OutboxPolicy, Worker
+from bot.outbox import OutboxPolicy
 from bot.retention import RetentionPolicy, forget_turns, prune_delivered
+from bot.sending import Worker
 
 logger = logging.getLogger(__name__)
 
