@@ -140,8 +140,13 @@ def persist_now(name: str, deadline: float, services: Services, incoming: Incomi
 
 
 def arrival(platform: str, incoming: Incoming) -> Arrival:
-    return Arrival(platform=platform, workspace=incoming.workspace, key=incoming.key,
-                   payload=incoming.payload, received_at=datetime.now(UTC))  # fmt: skip
+    return Arrival(
+        platform=platform,
+        workspace=incoming.workspace,
+        key=incoming.key,
+        payload=incoming.payload,
+        received_at=datetime.now(UTC),
+    )
 
 
 def ack_timeout(deadline: float) -> float:

@@ -33,7 +33,6 @@ from bot.inbox import Arrival
 logger = logging.getLogger(__name__)
 
 
-
 class Verdict(Enum):
     SAVED = "saved"  # stored now, or stored before (a platform's retry): acknowledge
     BUSY = "busy"  # the backlog is past its limit: come back later
@@ -240,8 +239,11 @@ class Ingress:
             if live and _row_fault(e):
                 live, refused, failure = self._write_one_by_one(live)
             if failure is not None:  # nothing saved
-                logger.warning("inbox insert of %d deliveries failed: %s", len(batch),
-                               failure.__class__.__name__)  # fmt: skip
+                logger.warning(
+                    "inbox insert of %d deliveries failed: %s",
+                    len(batch),
+                    failure.__class__.__name__,
+                )
                 for w in batch:
                     if w in live or w.start_writing():
                         w.settle(Verdict.FAILED)
@@ -281,12 +283,19 @@ class Ingress:
                         stored.append(w)
         except Exception as e:  # noqa: BLE001 - the store is down or locked: nothing saved
             failure = e
-        outcome = (f"the store failed ({failure.__class__.__name__}): none of its group of "
-                   f"{len(live)} saved" if failure is not None else
-                   f"the other {len(stored)} of its group of {len(live)} stored")  # fmt: skip
+        outcome = (
+            f"the store failed ({failure.__class__.__name__}): none of its group of "
+            f"{len(live)} saved"
+            if failure is not None
+            else f"the other {len(stored)} of its group of {len(live)} stored"
+        )
         for w, reason in refused:  # ids are checked, the words never named
-            logger.warning("inbox: a %s delivery refused by the store: %s; %s",
-                           w.arrival.platform, reason, outcome)  # fmt: skip
+            logger.warning(
+                "inbox: a %s delivery refused by the store: %s; %s",
+                w.arrival.platform,
+                reason,
+                outcome,
+            )
         if failure is not None:
             for w, _ in refused:
                 w.settle(Verdict.REFUSED)

@@ -105,8 +105,10 @@ def named_value(*names: str) -> str:
     (`"name": "value"`, escaped too), a Python repr (`'name': 'value'`) or XML (`<Name>value`,
     `<Name><![CDATA[value`). The name goes with the value."""
     either = "|".join(names)
-    return (rf"(?i:{either})(?:=|%3D|\\?[\"']?\s*:\s*\\?[\"']?|>(?:<!\[CDATA\[)?)"
-            r"[^\s\"'&<>,;}\]]+")  # fmt: skip
+    return (
+        rf"(?i:{either})(?:=|%3D|\\?[\"']?\s*:\s*\\?[\"']?|>(?:<!\[CDATA\[)?)"
+        r"[^\s\"'&<>,;}\]]+"
+    )
 
 
 def url_form(start: str) -> str:

@@ -32,8 +32,9 @@ class Entry:
 REGISTRY: tuple[Entry, ...] = (
     Entry("console", None, "adapters.console.platform:ConsolePlatform"),
     Entry("slack", "adapters.slack.config:SlackSection", "adapters.slack.platform:SlackPlatform"),
-    Entry("feishu", "adapters.feishu.config:FeishuSection",
-          "adapters.feishu.platform:FeishuPlatform"),
+    Entry(
+        "feishu", "adapters.feishu.config:FeishuSection", "adapters.feishu.platform:FeishuPlatform"
+    ),
     Entry("wecom", "adapters.wecom.config:WecomSection", "adapters.wecom.platform:WecomPlatform"),
 )
 

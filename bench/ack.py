@@ -40,8 +40,9 @@ def serve(table: str) -> Iterator[str]:
         yield f"http://127.0.0.1:{port}"
 
 
-def measure(base: str, args: argparse.Namespace,
-            deliver: Callable[[int], float]) -> tuple[list[float], list[float]]:  # fmt: skip
+def measure(
+    base: str, args: argparse.Namespace, deliver: Callable[[int], float]
+) -> tuple[list[float], list[float]]:
     """The baseline's and the deliveries' latencies (s), each from `clients` threads."""
 
     def health(_: int) -> float:
@@ -61,14 +62,28 @@ def wait(done: Callable[[], bool], seconds: float = 180) -> None:
         time.sleep(0.05)
 
 
-def report(args: argparse.Namespace, baseline: list[float], acks: list[float],
-           answers: list[float], *, what: str, deadline_ms: int, answer: str) -> None:  # fmt: skip
+def report(
+    args: argparse.Namespace,
+    baseline: list[float],
+    acks: list[float],
+    answers: list[float],
+    *,
+    what: str,
+    deadline_ms: int,
+    answer: str,
+) -> None:
     print(f"{args.requests} requests, {args.clients} concurrent clients")
-    print(f"{'baseline GET /healthz':<24}p50 {pct(baseline, 50):6.1f} ms  "
-          f"p99 {pct(baseline, 99):6.1f} ms")  # fmt: skip
-    print(f"{what + ' ack':<24}p50 {pct(acks, 50):6.1f} ms  p99 {pct(acks, 99):6.1f} ms  "
-          f"({statistics.median(acks) / statistics.median(baseline):.2f}x baseline; "
-          f"the platform allows {deadline_ms} ms)")  # fmt: skip
+    print(
+        f"{'baseline GET /healthz':<24}p50 {pct(baseline, 50):6.1f} ms  "
+        f"p99 {pct(baseline, 99):6.1f} ms"
+    )
+    print(
+        f"{what + ' ack':<24}p50 {pct(acks, 50):6.1f} ms  p99 {pct(acks, 99):6.1f} ms  "
+        f"({statistics.median(acks) / statistics.median(baseline):.2f}x baseline; "
+        f"the platform allows {deadline_ms} ms)"
+    )
     if answers:
-        print(f"{answer:<24}p50 {pct(answers, 50):6.1f} ms  p99 {pct(answers, 99):6.1f} ms  "
-              f"({len(answers)}/{args.requests} answered)")  # fmt: skip
+        print(
+            f"{answer:<24}p50 {pct(answers, 50):6.1f} ms  p99 {pct(answers, 99):6.1f} ms  "
+            f"({len(answers)}/{args.requests} answered)"
+        )

@@ -99,13 +99,17 @@ def main() -> None:
                 s.close()
         finally:
             code = stop(proc)
-    print(f"declared 1 GB unsigned body: HTTP {status} in {took * 1000:.1f} ms, "
-          f"edge RSS grew {grew:.1f} MB (target: 413 within 1 s, < 20 MB)")  # fmt: skip
+    print(
+        f"declared 1 GB unsigned body: HTTP {status} in {took * 1000:.1f} ms, "
+        f"edge RSS grew {grew:.1f} MB (target: 413 within 1 s, < 20 MB)"
+    )
     for name, base, under in (("/healthz", base_h, under_h), ("signed /log", base_l, under_l)):
-        print(f"{name:<12} baseline p50 {base * 1000:6.1f} ms; with {args.slow} slow partial "
-              f"requests p50 {statistics.median(under) * 1000:6.1f} ms, max "
-              f"{max(under) * 1000:6.1f} ms ({statistics.median(under) / base:.2f}x; "
-              f"target: within 1 s)")  # fmt: skip
+        print(
+            f"{name:<12} baseline p50 {base * 1000:6.1f} ms; with {args.slow} slow partial "
+            f"requests p50 {statistics.median(under) * 1000:6.1f} ms, max "
+            f"{max(under) * 1000:6.1f} ms ({statistics.median(under) / base:.2f}x; "
+            f"target: within 1 s)"
+        )
     print(f"serve exit code {code}")
 
 

@@ -82,14 +82,21 @@ interval_seconds = 3600
 def post(port: int, fake: FakeSlack, i: int, channels: int) -> int:
     key = f"a{i}-{next(_keys)}"
     body = signing.command_body(
-        command="/log", text=f"Cust{i % channels} call failover note {i}", user_id=f"U{i % channels}",
-        team_id="T1", channel_id=f"C{i % channels}", channel_name=f"sales{i % channels}",
-        trigger_id=f"trig-{key}", response_url=f"{fake.base}/response/{key}",
-    )  # fmt: skip
+        command="/log",
+        text=f"Cust{i % channels} call failover note {i}",
+        user_id=f"U{i % channels}",
+        team_id="T1",
+        channel_id=f"C{i % channels}",
+        channel_name=f"sales{i % channels}",
+        trigger_id=f"trig-{key}",
+        response_url=f"{fake.base}/response/{key}",
+    )
     req = urllib.request.Request(
-        f"http://127.0.0.1:{port}/slack/events", data=body, method="POST",
+        f"http://127.0.0.1:{port}/slack/events",
+        data=body,
+        method="POST",
         headers=signing.headers(body, SECRET, content_type="application/x-www-form-urlencoded"),
-    )  # fmt: skip
+    )
     with urllib.request.urlopen(req, timeout=30) as r:
         return r.status
 
@@ -107,8 +114,9 @@ def tally(fake: FakeSlack, n: int) -> tuple[int, int]:
     return n - len(counts), sum(c - 1 for c in counts)
 
 
-def run(name: str, args: argparse.Namespace, *, instances: int, concurrency: int,
-        kill: str | None) -> float:  # fmt: skip
+def run(
+    name: str, args: argparse.Namespace, *, instances: int, concurrency: int, kill: str | None
+) -> float:
     with tempfile.TemporaryDirectory() as tmp_, empty_pg_database() as url, FakeSlack() as fake:
         tmp = Path(tmp_)
         arrived = slow_answers(fake, args.delay)
@@ -149,9 +157,11 @@ def run(name: str, args: argparse.Namespace, *, instances: int, concurrency: int
                 stop(proc)
         since = {"survivor": "after the kill", "restart": "after the restart"}.get(kill or "", "")
         extra = f" ({killed_at} answered before the kill)" if kill == "restart" else ""
-        print(f"{name:<44} {'all' if done else 'NOT all'} answered, last {elapsed:6.1f} s "
-              f"{since or 'after the first command'}; lost {lost}, answered twice {twice}{extra}"
-              + (f"; of those, in flight at the kill {in_flight}" if kill else ""))  # fmt: skip
+        print(
+            f"{name:<44} {'all' if done else 'NOT all'} answered, last {elapsed:6.1f} s "
+            f"{since or 'after the first command'}; lost {lost}, answered twice {twice}{extra}"
+            + (f"; of those, in flight at the kill {in_flight}" if kill else "")
+        )
         return elapsed
 
 
@@ -161,28 +171,42 @@ def main() -> None:
     parser.add_argument("--channels", type=int, default=50)
     parser.add_argument("--delay", type=float, default=1.2)
     parser.add_argument("--concurrency", type=int, default=8, help="[outbox] concurrency")
-    parser.add_argument("--runs", default="serial,defaults,kill,restart",
-                        help="which runs, of serial, defaults, kill, restart")
+    parser.add_argument(
+        "--runs",
+        default="serial,defaults,kill,restart",
+        help="which runs, of serial, defaults, kill, restart",
+    )
     args = parser.parse_args()
     runs = args.runs.split(",")
-    print(f"{args.answers} /log commands from {args.channels} channels; each answer takes "
-          f"0–{args.delay:g} s at the fake Slack")  # fmt: skip
+    print(
+        f"{args.answers} /log commands from {args.channels} channels; each answer takes "
+        f"0–{args.delay:g} s at the fake Slack"
+    )
     c = args.concurrency
     if "serial" in runs:
-        serial = run("1 instance, one conversation at a time", args, instances=1,
-                     concurrency=1, kill=None)  # fmt: skip
+        serial = run(
+            "1 instance, one conversation at a time", args, instances=1, concurrency=1, kill=None
+        )
     if "defaults" in runs:
-        together = run(f"1 instance, concurrency {c}", args, instances=1, concurrency=c,
-                       kill=None)  # fmt: skip
+        together = run(f"1 instance, concurrency {c}", args, instances=1, concurrency=c, kill=None)
         if "serial" in runs:
-            print(f"{'':<44} sends overlapping: {serial / together:.1f}x faster than one at a "
-                  "time")  # fmt: skip
+            print(f"{'':<44} sends overlapping: {serial / together:.1f}x faster than one at a time")
     if "kill" in runs:
-        run("2 instances, one SIGKILLed at a third", args, instances=2, concurrency=c,
-            kill="survivor")  # fmt: skip
+        run(
+            "2 instances, one SIGKILLed at a third",
+            args,
+            instances=2,
+            concurrency=c,
+            kill="survivor",
+        )
     if "restart" in runs:
-        run("1 instance SIGKILLed after the last ack", args, instances=1, concurrency=c,
-            kill="restart")  # fmt: skip
+        run(
+            "1 instance SIGKILLed after the last ack",
+            args,
+            instances=1,
+            concurrency=c,
+            kill="restart",
+        )
 
 
 if __name__ == "__main__":

@@ -23,22 +23,28 @@ from tests.fakes.feishu_api import FakeFeishu
 
 def main() -> None:
     args = arguments(__doc__ or "")
-    with FakeFeishu(app_id=signing.APP_ID) as fake, serve(
-        f'[feishu]\napp_id = "{signing.APP_ID}"\napp_secret = "{fake.app_secret}"\n'
-        f'verification_token = "{signing.TOKEN}"\nencrypt_key = "{signing.ENCRYPT_KEY}"\n'
-        f'domain = "{fake.url}"\n'
-    ) as base:
+    with (
+        FakeFeishu(app_id=signing.APP_ID) as fake,
+        serve(
+            f'[feishu]\napp_id = "{signing.APP_ID}"\napp_secret = "{fake.app_secret}"\n'
+            f'verification_token = "{signing.TOKEN}"\nencrypt_key = "{signing.ENCRYPT_KEY}"\n'
+            f'domain = "{fake.url}"\n'
+        ) as base,
+    ):
         sent: dict[str, float] = {}
 
         def message(n: int) -> float:
             event = signing.message_event(
-                f"@_user_1 /记录 华为{n % 20} 电话 压测跟进 {n}", message_id=f"om_b{n}",
-                open_id=f"ou_{n % 10}", chat_id=f"oc_{n % 10}",
+                f"@_user_1 /记录 华为{n % 20} 电话 压测跟进 {n}",
+                message_id=f"om_b{n}",
+                open_id=f"ou_{n % 10}",
+                chat_id=f"oc_{n % 10}",
                 mentions=[("@_user_1", signing.BOT, "dealbot")],
-            )  # fmt: skip
+            )
             body, headers = signing.signed(event)
-            req = urllib.request.Request(f"{base}/feishu/events", data=body, method="POST",
-                                         headers=headers)  # fmt: skip
+            req = urllib.request.Request(
+                f"{base}/feishu/events", data=body, method="POST", headers=headers
+            )
             t = time.perf_counter()
             sent[f"om_b{n}"] = time.time()
             with urllib.request.urlopen(req, timeout=10) as r:
@@ -49,8 +55,15 @@ def main() -> None:
         wait(lambda: len(fake.replies) >= args.requests)
         with fake.lock:
             answered = {r["to"]: r["at"] for r in fake.replies if r["to"] in sent}
-    report(args, baseline, acks, [answered[k] - sent[k] for k in answered],
-           what="@dealbot /记录", deadline_ms=3000, answer="answer in the chat")  # fmt: skip
+    report(
+        args,
+        baseline,
+        acks,
+        [answered[k] - sent[k] for k in answered],
+        what="@dealbot /记录",
+        deadline_ms=3000,
+        answer="answer in the chat",
+    )
 
 
 if __name__ == "__main__":

@@ -57,9 +57,13 @@ def serve_baseline(port: int, api: str, inline: bool) -> None:
     from starlette.applications import Starlette
     from starlette.routing import Route
 
-    app = App(signing_secret=SECRET, client=WebClient(token="xoxb-bench", base_url=api),
-              token_verification_enabled=False, request_verification_enabled=True,
-              process_before_response=inline)  # fmt: skip
+    app = App(
+        signing_secret=SECRET,
+        client=WebClient(token="xoxb-bench", base_url=api),
+        token_verification_enabled=False,
+        request_verification_enabled=True,
+        process_before_response=inline,
+    )
     app.command(re.compile(r"^/.+"))(lambda ack: ack())
     handler = SlackRequestHandler(app)
 
@@ -69,8 +73,15 @@ def serve_baseline(port: int, api: str, inline: bool) -> None:
             self._captured_signals.clear()
 
     routes = [Route("/slack/events", handler.handle, methods=["POST"])]
-    Server(uvicorn.Config(Starlette(routes=routes), host="127.0.0.1", port=port,
-                          log_level="warning", access_log=False)).run()  # fmt: skip
+    Server(
+        uvicorn.Config(
+            Starlette(routes=routes),
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            access_log=False,
+        )
+    ).run()
 
 
 async def client(port: int, base: str, label: str, n: int, step: int, end: float, out: Result):
@@ -78,10 +89,15 @@ async def client(port: int, base: str, label: str, n: int, step: int, end: float
     while time.monotonic() < end:
         key = f"{label}{n}"  # distinct trigger_id and response_url per request and target
         body = slack_signing.command_body(
-            command="/log", text=f"Acme call note {n}", user_id="U1", team_id="T1",
-            channel_id="C1", channel_name="sales", trigger_id=key,
+            command="/log",
+            text=f"Acme call note {n}",
+            user_id="U1",
+            team_id="T1",
+            channel_id="C1",
+            channel_name="sales",
+            trigger_id=key,
             response_url=f"{base}/response/{key}",
-        )  # fmt: skip
+        )
         n += step
         head = f"POST /slack/events HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n" + "".join(
             f"{k}: {v}\r\n"
@@ -93,8 +109,10 @@ async def client(port: int, base: str, label: str, n: int, step: int, end: float
             conn[1].write(f"{head}Content-Length: {len(body)}\r\n\r\n".encode() + body)
             async with asyncio.timeout(30):
                 lines = (await conn[0].readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
-                fields = {k.strip().lower(): v.strip()
-                          for k, _, v in (h.partition(":") for h in lines[1:])}  # fmt: skip
+                fields = {
+                    k.strip().lower(): v.strip()
+                    for k, _, v in (h.partition(":") for h in lines[1:])
+                }
                 answer = await conn[0].readexactly(int(fields.get("content-length", "0")))
             status, close = int(lines[0].split()[1]), fields.get("connection") == "close"
         except (OSError, EOFError, TimeoutError, ValueError, asyncio.IncompleteReadError) as e:
@@ -116,16 +134,22 @@ def load(port: int, base: str, label: str, clients: int, seconds: float) -> Resu
 
     async def run() -> None:
         end = time.monotonic() + seconds
-        await asyncio.gather(*(client(port, base, label, i, clients, end, out)
-                               for i in range(clients)))  # fmt: skip
+        await asyncio.gather(
+            *(client(port, base, label, i, clients, end, out) for i in range(clients))
+        )
 
     cpu, out["start"] = time.process_time(), time.monotonic()  # CLOCK_MONOTONIC: system-wide
     asyncio.run(run())
     elapsed = time.monotonic() - out["start"]
     lat = [a[2] for a in out["acks"]]
-    out.update(rps=len(lat) / elapsed, p50=pct(lat, 50), p99=pct(lat, 99),
-               max=max(lat, default=0) * 1000, nerr=sum(out["errors"].values()),
-               cpu=(time.process_time() - cpu) / elapsed)  # fmt: skip
+    out.update(
+        rps=len(lat) / elapsed,
+        p50=pct(lat, 50),
+        p99=pct(lat, 99),
+        max=max(lat, default=0) * 1000,
+        nerr=sum(out["errors"].values()),
+        cpu=(time.process_time() - cpu) / elapsed,
+    )
     return out
 
 
@@ -216,23 +240,31 @@ def run_dealbot(name: str, url: str, fake: FakeSlack, tmp: Path, args: argparse.
         r'"level": "(?:WARNING|ERROR|CRITICAL)".*?"msg": "(.{0,90})', log.read_text()
     )
     res.update(
-        exit=code, inbox=inbox, activities=notes.total(), missing=len(want - notes),
+        exit=code,
+        inbox=inbox,
+        activities=notes.total(),
+        missing=len(want - notes),
         doubled=sum((notes - want).values()),
         once=keys == Counter(acked) and rows == len(acked) and not notes - want,
-        answered=len(waits), a50=pct(waits, 50), a99=pct(waits, 99),
-        handled=len(waits) / (last - res["start"]), log=Counter(warnings),
+        answered=len(waits),
+        a50=pct(waits, 50),
+        a99=pct(waits, 99),
+        handled=len(waits) / (last - res["start"]),
+        log=Counter(warnings),
         twice=sum(len(fake.responses[k]) > 1 for k in acked if k in fake.responses),
-    )  # fmt: skip
+    )
     return res
 
 
 def report(results: dict[str, Result], args: argparse.Namespace) -> None:
     git = ["git", "-C", str(Path(__file__).parent), "describe", "--always", "--dirty"]
     commit = subprocess.run(git, capture_output=True, text=True, check=False).stdout.strip()
-    print(f"\ncommit {commit}, {args.clients} clients x {args.seconds:g} s, "
-          f"nproc {os.cpu_count()}. Ack latency and answer (ack → first post on its response_url) "
-          "in ms; handled/s: answers posted per second since the load began; drain: s from the "
-          "load's end to the last activity\n")  # fmt: skip
+    print(
+        f"\ncommit {commit}, {args.clients} clients x {args.seconds:g} s, "
+        f"nproc {os.cpu_count()}. Ack latency and answer (ack → first post on its response_url) "
+        "in ms; handled/s: answers posted per second since the load began; drain: s from the "
+        "load's end to the last activity\n"
+    )
     cols = ["req/s", "p50", "p99", "max", "errors", "handled/s", "ans p50", "ans p99", "drain s"]
     print(f"{'target':<18}" + "".join(f"{c:>10}" for c in cols) + f"{'client CPU':>11}{'exit':>5}")
     for name, r in results.items():
@@ -248,23 +280,28 @@ def report(results: dict[str, Result], args: argparse.Namespace) -> None:
         # the target's baseline is bolt acking inline (process_before_response): the default
         # bolt app is held back by its own 10 ms ack poll, and any target would pass against it
         ratio = r["rps"] / results[INLINE]["rps"]
-        print(f"\n{name}: throughput {ratio:.2f}x bolt inline ack (the baseline), "
-              f"{r['rps'] / results[BASE]['rps']:.2f}x bolt default")  # fmt: skip
+        print(
+            f"\n{name}: throughput {ratio:.2f}x bolt inline ack (the baseline), "
+            f"{r['rps'] / results[BASE]['rps']:.2f}x bolt default"
+        )
         drained = "never" if r["drain"] is None else f"{r['drain']:.1f} s"
-        stored = (f"stored exactly once: {len(r['acks'])} acked = inbox rows; handled so far "
-                  f"{r['activities']} ({r['missing']} waiting, {r['doubled']} doubled or not "
-                  f"acked), inbox {r['inbox']}")  # fmt: skip
+        stored = (
+            f"stored exactly once: {len(r['acks'])} acked = inbox rows; handled so far "
+            f"{r['activities']} ({r['missing']} waiting, {r['doubled']} doubled or not "
+            f"acked), inbox {r['inbox']}"
+        )
         for what, ok in [
             (f"throughput {ratio:.2f}x baseline (>= 0.5x)", ratio >= 0.5),
             (f"ack p99 {r['p99']:.1f} ms (<= 100 ms)", r["p99"] <= 100),
             (f"errors {r['nerr']} (0)", r["nerr"] == 0),
             (stored, r["once"]),
-            (f"all handled {drained} after the load ended (<= {LIMIT} s)",
-             r["drain"] is not None),
-        ]:  # fmt: skip
+            (f"all handled {drained} after the load ended (<= {LIMIT} s)", r["drain"] is not None),
+        ]:
             print(f"  {'PASS' if ok else 'FAIL'}  {what}")
-        print(f"  answered on response_url: {r['answered']}/{len(r['acks'])}, "
-              f"{r['twice']} answered twice; serve exit code {r['exit']}")  # fmt: skip
+        print(
+            f"  answered on response_url: {r['answered']}/{len(r['acks'])}, "
+            f"{r['twice']} answered twice; serve exit code {r['exit']}"
+        )
         for line, n in r["log"].most_common(5):
             print(f"  serve log warning/error x{n}: {line}")
 

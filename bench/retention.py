@@ -51,25 +51,59 @@ def seed(url: str, rows: int) -> None:
     for start in range(0, rows, chunk):
         n = range(start, min(rows, start + chunk))
         with sessions.begin() as s:
-            s.execute(insert(InboxItem), [
-                {"platform": "bench", "workspace": "w", "delivery_key": f"old{i}",
-                 "payload": {"kind": "command", "text": "x" * 200}, "status": "done",
-                 "received_at": OLD, "next_attempt_at": OLD, "done_at": OLD} for i in n
-            ])  # fmt: skip
-            s.execute(insert(OutboxItem), [
-                {"tenant_id": 1, "dedup_key": f"old{i}", "platform": "bench",
-                 "target_kind": "person", "target_id": "u", "payload": {"text": "x" * 200},
-                 "status": "sent", "next_attempt_at": OLD, "sent_at": OLD, "created_at": OLD}
-                for i in n
-            ])  # fmt: skip
+            s.execute(
+                insert(InboxItem),
+                [
+                    {
+                        "platform": "bench",
+                        "workspace": "w",
+                        "delivery_key": f"old{i}",
+                        "payload": {"kind": "command", "text": "x" * 200},
+                        "status": "done",
+                        "received_at": OLD,
+                        "next_attempt_at": OLD,
+                        "done_at": OLD,
+                    }
+                    for i in n
+                ],
+            )
+            s.execute(
+                insert(OutboxItem),
+                [
+                    {
+                        "tenant_id": 1,
+                        "dedup_key": f"old{i}",
+                        "platform": "bench",
+                        "target_kind": "person",
+                        "target_id": "u",
+                        "payload": {"text": "x" * 200},
+                        "status": "sent",
+                        "next_attempt_at": OLD,
+                        "sent_at": OLD,
+                        "created_at": OLD,
+                    }
+                    for i in n
+                ],
+            )
     with sessions.begin() as s:  # what must stay: recent, pending, dead
         keep = [("recent", "done", NOW), ("pending", "pending", OLD), ("dead", "dead", OLD)]
-        s.execute(insert(InboxItem), [
-            {"platform": "bench", "workspace": "w", "delivery_key": f"{name}{i}", "payload": {},
-             "status": status, "received_at": at, "next_attempt_at": at,
-             "done_at": at if status == "done" else None}
-            for name, status, at in keep for i in range(100)
-        ])  # fmt: skip
+        s.execute(
+            insert(InboxItem),
+            [
+                {
+                    "platform": "bench",
+                    "workspace": "w",
+                    "delivery_key": f"{name}{i}",
+                    "payload": {},
+                    "status": status,
+                    "received_at": at,
+                    "next_attempt_at": at,
+                    "done_at": at if status == "done" else None,
+                }
+                for name, status, at in keep
+                for i in range(100)
+            ],
+        )
     sessions.kw["bind"].dispose()
 
 
@@ -97,11 +131,17 @@ def writer(url: str, stop: threading.Event, waits: list[float], writing: threadi
         started = time.perf_counter()
         writing.set()
         with sessions.begin() as s:
-            s.execute(insert(InboxItem).values(
-                platform="bench", workspace="w", delivery_key=f"live{time.time_ns()}-{n}",
-                payload={"kind": "command"}, status="pending", received_at=NOW,
-                next_attempt_at=NOW,
-            ))  # fmt: skip
+            s.execute(
+                insert(InboxItem).values(
+                    platform="bench",
+                    workspace="w",
+                    delivery_key=f"live{time.time_ns()}-{n}",
+                    payload={"kind": "command"},
+                    status="pending",
+                    received_at=NOW,
+                    next_attempt_at=NOW,
+                )
+            )
         writing.clear()
         waits.append(time.perf_counter() - started)
         n += 1
@@ -121,16 +161,19 @@ def run(url: str, rows: int, batched: bool, batch: int) -> dict[str, float]:
     time.sleep(0.3)  # the writer's quiet pace first
     started = time.perf_counter()
     if batched:
-        pruned = prune_delivered(sessions, NOW, POLICY.__class__(
-            inbox_days=30, outbox_days=30, batch_size=batch))  # fmt: skip
+        pruned = prune_delivered(
+            sessions, NOW, POLICY.__class__(inbox_days=30, outbox_days=30, batch_size=batch)
+        )
         count = sum(pruned.values())
     else:
         cutoff = NOW - timedelta(days=30)
         with sessions.begin() as s:
-            count = s.execute(delete(InboxItem).where(
-                InboxItem.status == "done", InboxItem.done_at < cutoff)).rowcount  # fmt: skip
-            count += s.execute(delete(OutboxItem).where(
-                OutboxItem.status == "sent", OutboxItem.sent_at < cutoff)).rowcount  # fmt: skip
+            count = s.execute(
+                delete(InboxItem).where(InboxItem.status == "done", InboxItem.done_at < cutoff)
+            ).rowcount
+            count += s.execute(
+                delete(OutboxItem).where(OutboxItem.status == "sent", OutboxItem.sent_at < cutoff)
+            ).rowcount
     total = time.perf_counter() - started
     time.sleep(0.2)
     stop.set()
@@ -155,14 +198,17 @@ def main() -> None:
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         url = args.db or f"sqlite:///{tmp}/bench.db"
-        print(f"{args.rows:,} delivered rows per table, batch {args.batch}, "
-              f"{url.split(':')[0]}")  # fmt: skip
+        print(f"{args.rows:,} delivered rows per table, batch {args.batch}, {url.split(':')[0]}")
         base = run(url, args.rows, batched=False, batch=args.batch)
         new = run(url, args.rows, batched=True, batch=args.batch)
     print(f"{'':18}{'baseline':>12}{'batched':>12}{'ratio':>9}")
-    for key, label in (("total", "prune total s"), ("longest_txn", "longest txn s"),
-                       ("p50", "edge write p50 s"), ("p99", "edge write p99 s"),
-                       ("max", "edge write max s")):  # fmt: skip
+    for key, label in (
+        ("total", "prune total s"),
+        ("longest_txn", "longest txn s"),
+        ("p50", "edge write p50 s"),
+        ("p99", "edge write p99 s"),
+        ("max", "edge write max s"),
+    ):
         print(f"{label:18}{base[key]:12.4f}{new[key]:12.4f}{new[key] / base[key]:9.2f}×")
 
 

@@ -142,8 +142,9 @@ def measure(url: str, repeat: int) -> tuple[float, float]:
         with sessions() as s:
             members = frozenset(s.scalars(select(Person.id).where(Person.team_id == 1)))
             started = time.perf_counter()
-            digest.build(s, tenant_id=1, reach=Reach(1, members), now=NOW,
-                         pipeline=env.settings.pipeline)  # fmt: skip
+            digest.build(
+                s, tenant_id=1, reach=Reach(1, members), now=NOW, pipeline=env.settings.pipeline
+            )
             dig.append(time.perf_counter() - started)
     sessions.kw["bind"].dispose()
     return statistics.median(scan), statistics.median(dig)

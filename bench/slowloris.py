@@ -61,8 +61,9 @@ def slowloris(port: int, source: str, n: int, stop: Any, stats: Any) -> None:
         await asyncio.sleep(i * 0.0005)  # 2,100 connects over ~1 s, not in one burst
         while not stop.is_set():
             try:
-                reader, writer = await asyncio.open_connection("127.0.0.1", port,
-                                                               local_addr=(source, 0))  # fmt: skip
+                reader, writer = await asyncio.open_connection(
+                    "127.0.0.1", port, local_addr=(source, 0)
+                )
             except OSError:
                 await asyncio.sleep(1)
                 continue
@@ -119,8 +120,12 @@ def deliverer(port: int, apis: dict[str, Any]) -> Callable[[str, int], tuple[str
     return deliver
 
 
-def send(deliver: Callable[[str, int], tuple[str, int, float]], requests: int, seconds: float,
-         ids: itertools.count[int]) -> list[tuple[str, int, float]]:  # fmt: skip
+def send(
+    deliver: Callable[[str, int], tuple[str, int, float]],
+    requests: int,
+    seconds: float,
+    ids: itertools.count[int],
+) -> list[tuple[str, int, float]]:
     """`requests` per route, interleaved, spread evenly over `seconds` (0: as fast as they go)."""
     jobs = [(path, next(ids)) for _ in range(requests) for path in KITS]
     started = time.monotonic()
@@ -201,8 +206,9 @@ def main() -> None:
 
         ctx = mp.get_context("spawn")
         stop, stats = ctx.Event(), ctx.Array("q", 4)
-        attacker = ctx.Process(target=slowloris, daemon=True,
-                               args=(port, args.source, args.connections, stop, stats))  # fmt: skip
+        attacker = ctx.Process(
+            target=slowloris, daemon=True, args=(port, args.source, args.connections, stop, stats)
+        )
         attacker.start()
         deadline = time.monotonic() + 30
         while stats[1] < args.connections and time.monotonic() < deadline:
@@ -226,11 +232,15 @@ def main() -> None:
             attacker.terminate()
         guard_lines = sum("edge guard" in line for line in log.read_text().splitlines())
 
-    print(f"{args.connections} half-open connections from {args.source}, replaced once a second "
-          f"when closed; {args.requests} signed /log deliveries per route and phase, from "
-          f"127.0.0.1, {CLIENTS} at a time, spread over {args.seconds:g} s")  # fmt: skip
-    print(f"{'route':<18}{'baseline served':>18}{'under slowloris':>18}{'ratio':>8}"
-          f"{'p50 ms':>9}{'(base)':>8}{'p99 ms':>9}{'(base)':>8}")  # fmt: skip
+    print(
+        f"{args.connections} half-open connections from {args.source}, replaced once a second "
+        f"when closed; {args.requests} signed /log deliveries per route and phase, from "
+        f"127.0.0.1, {CLIENTS} at a time, spread over {args.seconds:g} s"
+    )
+    print(
+        f"{'route':<18}{'baseline served':>18}{'under slowloris':>18}{'ratio':>8}"
+        f"{'p50 ms':>9}{'(base)':>8}{'p99 ms':>9}{'(base)':>8}"
+    )
     worst = 1.0
     for path in KITS:
         b_ok, b_n, _ = served(baseline, path)
@@ -240,22 +250,32 @@ def main() -> None:
         b_t = [t for q, _, t in baseline if q == path]
         a_t = [t for q, _, t in attack if q == path]
         failed = f"  not served: {dict(other)}" if other else ""
-        print(f"{path:<18}{f'{b_ok}/{b_n}':>18}{f'{a_ok}/{a_n}':>18}{ratio:>8.2f}"
-              f"{p(a_t, 50):>9.1f}{p(b_t, 50):>8.1f}{p(a_t, 99):>9.1f}{p(b_t, 99):>8.1f}"
-              f"{failed}")  # fmt: skip
+        print(
+            f"{path:<18}{f'{b_ok}/{b_n}':>18}{f'{a_ok}/{a_n}':>18}{ratio:>8.2f}"
+            f"{p(a_t, 50):>9.1f}{p(b_t, 50):>8.1f}{p(a_t, 99):>9.1f}{p(b_t, 99):>8.1f}"
+            f"{failed}"
+        )
     client_open = [c for c, _, _ in samples]
     at_port = [e for _, e, _ in samples]
     closed, lived = stats[2], stats[3]
-    print(f"slow connections open as the client saw them: median "
-          f"{statistics.median(client_open):.0f}, min {min(client_open)}; established at the "
-          f"server's port: median {statistics.median(at_port):.0f}, max {max(at_port)}")  # fmt: skip
-    print(f"the server closed {closed} of the {stats[1]} slow connections opened, each after "
-          f"{lived / max(closed, 1) / 1000:.1f} s on average; {guard_lines} WARNING line(s) "
-          f"in its log")  # fmt: skip
-    print(f"edge process memory: {rss_before:.0f} MB before, {max(r for *_, r in samples):.0f} MB"
-          f" at most under the slowloris")  # fmt: skip
-    print(f"{'PASS' if worst >= 0.99 else 'FAIL'}: {worst:.1%} served on the worst route "
-          "under slowloris (the bar: 99 %)")  # fmt: skip
+    print(
+        f"slow connections open as the client saw them: median "
+        f"{statistics.median(client_open):.0f}, min {min(client_open)}; established at the "
+        f"server's port: median {statistics.median(at_port):.0f}, max {max(at_port)}"
+    )
+    print(
+        f"the server closed {closed} of the {stats[1]} slow connections opened, each after "
+        f"{lived / max(closed, 1) / 1000:.1f} s on average; {guard_lines} WARNING line(s) "
+        f"in its log"
+    )
+    print(
+        f"edge process memory: {rss_before:.0f} MB before, {max(r for *_, r in samples):.0f} MB"
+        f" at most under the slowloris"
+    )
+    print(
+        f"{'PASS' if worst >= 0.99 else 'FAIL'}: {worst:.1%} served on the worst route "
+        "under slowloris (the bar: 99 %)"
+    )
 
 
 if __name__ == "__main__":

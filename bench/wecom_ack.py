@@ -23,19 +23,27 @@ from tests.fakes.wecom_api import FakeWecom
 
 def main() -> None:
     args = arguments(__doc__ or "")
-    with FakeWecom(corp_id=signing.CORP, agent_id=signing.AGENT) as fake, serve(
-        f'[wecom]\ncorp_id = "{signing.CORP}"\nagent_id = {signing.AGENT}\n'
-        f'secret = "{fake.secret}"\ntoken = "{signing.TOKEN}"\n'
-        f'encoding_aes_key = "{signing.AES_KEY}"\napi_base_url = "{fake.url}"\n'
-    ) as base:
+    with (
+        FakeWecom(corp_id=signing.CORP, agent_id=signing.AGENT) as fake,
+        serve(
+            f'[wecom]\ncorp_id = "{signing.CORP}"\nagent_id = {signing.AGENT}\n'
+            f'secret = "{fake.secret}"\ntoken = "{signing.TOKEN}"\n'
+            f'encoding_aes_key = "{signing.AES_KEY}"\napi_base_url = "{fake.url}"\n'
+        ) as base,
+    ):
         sent: dict[str, float] = {}
 
         def message(n: int) -> float:
-            xml = signing.text_xml(f"/记录 华为{n % 20} 电话 压测跟进 {n}", user=f"u{n % 20}",
-                                   msg_id=1_000_000 + n)  # fmt: skip
+            xml = signing.text_xml(
+                f"/记录 华为{n % 20} 电话 压测跟进 {n}", user=f"u{n % 20}", msg_id=1_000_000 + n
+            )
             query, body = signing.callback(xml)
-            req = urllib.request.Request(f"{base}/wecom/callback?{query}", data=body,
-                                         method="POST", headers={"Content-Type": "text/xml"})
+            req = urllib.request.Request(
+                f"{base}/wecom/callback?{query}",
+                data=body,
+                method="POST",
+                headers={"Content-Type": "text/xml"},
+            )
             t = time.perf_counter()
             sent[f"压测跟进 {n}"] = time.monotonic()
             with urllib.request.urlopen(req, timeout=10) as r:
@@ -50,8 +58,15 @@ def main() -> None:
                 for key in sent:  # "压测跟进 1" is not in "压测跟进 10"
                     if re.search(re.escape(key) + r"(?!\d)", str(m["content"])):
                         answered.setdefault(key, m["at"])
-    report(args, baseline, acks, [answered[k] - sent[k] for k in answered],
-           what="/记录 callback", deadline_ms=5000, answer="answer from the app")  # fmt: skip
+    report(
+        args,
+        baseline,
+        acks,
+        [answered[k] - sent[k] for k in answered],
+        what="/记录 callback",
+        deadline_ms=5000,
+        answer="answer from the app",
+    )
 
 
 if __name__ == "__main__":

@@ -59,8 +59,9 @@ def retention_policy(config: Config) -> RetentionPolicy:
     r = config.retention
     for note in config.notes():  # check-config prints these too
         logger.warning("config: %s", note)
-    return RetentionPolicy(inbox_days=r.inbox_days(config.inbox), outbox_days=r.delivered_days,
-                           batch_size=r.batch_size)  # fmt: skip
+    return RetentionPolicy(
+        inbox_days=r.inbox_days(config.inbox), outbox_days=r.delivered_days, batch_size=r.batch_size
+    )
 
 
 def outbox_policy(config: Config) -> OutboxPolicy:
@@ -83,8 +84,11 @@ def assemble(
 ) -> Core:
     # a network database still starting (or restarting with us) is waited for: one log line
     # per attempt, then db.Unreachable
-    sessions = db.open_store(database_url or config.database.url, defer_to=defer_to,
-                             connect_retry=config.database.connect_retry_seconds)  # fmt: skip
+    sessions = db.open_store(
+        database_url or config.database.url,
+        defer_to=defer_to,
+        connect_retry=config.database.connect_retry_seconds,
+    )
     settings = settings or config.settings()
     bot = Bot(sessions=sessions, settings=settings, words=Words())
     env = JobEnv(sessions=sessions, settings=settings, words=bot.words)

@@ -18,7 +18,6 @@ from bot import cli_store
 # Only what `--help` needs is imported here: the store, the SDKs and the core load when a
 # command runs (`dealbot --help` stays well under a second).
 if TYPE_CHECKING:
-
     from bot.config import Config
     from bot.delivery import Delivery
     from bot.jobs.env import JobEnv
@@ -124,8 +123,13 @@ def log_to_file(path: str) -> None:
 )
 @click.option("--db", "db_url", help="Database URL or SQLite file (default from the config).")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help=CONFIG_HELP)
-@click.option("--max-wait", type=float, default=300.0, show_default=True,
-              help="Seconds to wait out platforms' pacing before leaving the rest for later.")
+@click.option(
+    "--max-wait",
+    type=float,
+    default=300.0,
+    show_default=True,
+    help="Seconds to wait out platforms' pacing before leaving the rest for later.",
+)
 def tick(at: str, db_url: str | None, config_path: str | None, max_wait: float) -> None:
     """Run every job due by --at, deliver what they enqueued, prune old delivered rows, exit."""
     from adapters.platform import Services
@@ -149,8 +153,7 @@ def tick(at: str, db_url: str | None, config_path: str | None, max_wait: float) 
     except Unreachable as e:
         raise click.ClickException(str(e)) from None
     env = core.env
-    services = Services(ingress=None, words=core.bot.words, locale=settings.locale,
-                        out=sys.stdout)  # fmt: skip
+    services = Services(ingress=None, words=core.bot.words, locale=settings.locale, out=sys.stdout)
     platforms = registry.build(config, services)
     counts = run_due(env, when)
     started = time.monotonic()

@@ -36,12 +36,24 @@ def export_group() -> None:
 @export_group.command(name="audit")
 @click.option("--db", "db_url", help=DB_HELP)
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help=CONFIG_HELP)
-@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]),
-              help="Only entries from this day on (YYYY-MM-DD, UTC).")  # fmt: skip
-@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default="csv",
-              show_default=True, help="CSV (with a BOM, for Excel) or JSON lines.")  # fmt: skip
-@click.option("--out", type=click.Path(dir_okay=False, writable=True),
-              help="Write to this file (default: standard output).")  # fmt: skip
+@click.option(
+    "--since",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Only entries from this day on (YYYY-MM-DD, UTC).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "jsonl"]),
+    default="csv",
+    show_default=True,
+    help="CSV (with a BOM, for Excel) or JSON lines.",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write to this file (default: standard output).",
+)
 def export_audit(
     db_url: str | None,
     config_path: str | None,
@@ -89,8 +101,19 @@ def _write_audit(text, rows, fmt: str) -> int:  # type: ignore[no-untyped-def]
             text.write(json.dumps(row, ensure_ascii=False) + "\n")
             count += 1
         return count
-    columns = ["at", "tenant", "actor", "actor_id", "action", "subject", "customer",
-               "customer_id", "before", "after", "detail"]  # fmt: skip
+    columns = [
+        "at",
+        "tenant",
+        "actor",
+        "actor_id",
+        "action",
+        "subject",
+        "customer",
+        "customer_id",
+        "before",
+        "after",
+        "detail",
+    ]
     writer = csv.writer(text)
     writer.writerow(columns)
     for row in rows:
@@ -124,8 +147,13 @@ def _age(seconds: float) -> str:
 
 
 @dead_letters_group.command(name="list")
-@click.option("--limit", type=click.IntRange(min=1), default=100, show_default=True,
-              help="Show at most this many, the oldest.")  # fmt: skip
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    default=100,
+    show_default=True,
+    help="Show at most this many, the oldest.",
+)
 @click.option("--db", "db_url", help=DB_HELP)
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help=CONFIG_HELP)
 def dead_letters_list(limit: int, db_url: str | None, config_path: str | None) -> None:
@@ -143,10 +171,16 @@ def dead_letters_list(limit: int, db_url: str | None, config_path: str | None) -
         return
     now = datetime.now(UTC)
     rows = [("ID", "PLATFORM", "AGE", "SIZE", "TARGET", "LAST ERROR")] + [
-        (d.ref, d.platform, _age((now - d.since).total_seconds()), f"{d.size}B", d.target,
-         d.error[:100])
+        (
+            d.ref,
+            d.platform,
+            _age((now - d.since).total_seconds()),
+            f"{d.size}B",
+            d.target,
+            d.error[:100],
+        )
         for d in found
-    ]  # fmt: skip
+    ]
     widths = [max(len(r[i]) for r in rows) for i in range(5)]
     for row in rows:
         click.echo("  ".join([c.ljust(w) for c, w in zip(row, widths, strict=False)] + [row[5]]))
@@ -181,15 +215,24 @@ def dead_letters_retry(
 @dead_letters_group.command(name="clear")
 @click.argument("refs", nargs=-1, metavar="[ID]...")
 @click.option("--all", "every", is_flag=True, help="Every dead letter (asks first, unless --yes).")
-@click.option("--older-than", "older_than", type=click.FloatRange(min=0), metavar="DAYS",
-              help="Only those that arrived (or were enqueued) more than DAYS ago.")  # fmt: skip
+@click.option(
+    "--older-than",
+    "older_than",
+    type=click.FloatRange(min=0),
+    metavar="DAYS",
+    help="Only those that arrived (or were enqueued) more than DAYS ago.",
+)
 @click.option("--yes", is_flag=True, help="Do not ask before clearing --all.")
 @click.option("--db", "db_url", help=DB_HELP)
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help=CONFIG_HELP)
 def dead_letters_clear(
-    refs: tuple[str, ...], every: bool, older_than: float | None, yes: bool,
-    db_url: str | None, config_path: str | None,
-) -> None:  # fmt: skip
+    refs: tuple[str, ...],
+    every: bool,
+    older_than: float | None,
+    yes: bool,
+    db_url: str | None,
+    config_path: str | None,
+) -> None:
     """Delete dead letters for good. ID: inbox:<id> or outbox:<id>."""
     from bot.retention import clear
 

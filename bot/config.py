@@ -97,9 +97,7 @@ def _days(value: Any) -> tuple[date, ...]:
                 f"not {item!r}"
             ) from None
         if not 0 <= (end - start).days < MAX_DAY_RANGE:
-            raise problem(
-                f"{item!r}: a range runs forward and covers at most {MAX_DAY_RANGE} days"
-            )
+            raise problem(f"{item!r}: a range runs forward and covers at most {MAX_DAY_RANGE} days")
         days += [start + timedelta(days=n) for n in range((end - start).days + 1)]
     return tuple(dict.fromkeys(days))
 

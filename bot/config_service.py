@@ -129,7 +129,9 @@ def lease_notes(outbox: OutboxSection, inbox: InboxSection) -> list[str]:
         f"{section}.claim_timeout_seconds: deprecated and ignored; a claim now lasts as long as "
         "its worker's lease, taken over within [server] worker_lease_seconds once the worker "
         "stops; remove it"
-        for section, value in (("outbox", outbox.claim_timeout_seconds),
-                               ("inbox", inbox.claim_timeout_seconds))
+        for section, value in (
+            ("outbox", outbox.claim_timeout_seconds),
+            ("inbox", inbox.claim_timeout_seconds),
+        )
         if value is not None
-    ]  # fmt: skip
+    ]

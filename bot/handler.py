@@ -40,6 +40,7 @@ def utcnow() -> datetime:
 def _is_command(event: Event) -> bool:
     return event.addressed and (event.text or "").lstrip().startswith("/")
 
+
 COMMANDS: dict[type, Callable[[Context, Any], Outcome]] = {
     i.LogTouch: records.log_touch,
     i.TaskAdd: records.add_task,
@@ -126,9 +127,14 @@ class Bot:
         """The inbox row is dead: tell the sender, in their language, with their words."""
         with self.sessions.begin() as session:
             tenant = tenant_for(session, event, self.settings)
-            posting.post(session, tenant_id=tenant.id, outcome=self.refusal(event),
-                         origin=f"in{claim.id}:dead", now=event.occurred_at,
-                         event=event)  # fmt: skip
+            posting.post(
+                session,
+                tenant_id=tenant.id,
+                outcome=self.refusal(event),
+                origin=f"in{claim.id}:dead",
+                now=event.occurred_at,
+                event=event,
+            )
 
     def _handle(self, session: Session, event: Event, origin: str) -> Outcome:
         tenant = tenant_for(session, event, self.settings)
@@ -136,17 +142,28 @@ class Bot:
             # someone from another organisation never becomes a person here: a polite no
             locale = pick_locale(event.user_locale, event.text, tenant.locale)
             outcome = Outcome().reply(self.words(locale, "errors.outsider"), private=True)
-            posting.post(session, tenant_id=tenant.id, outcome=outcome, origin=origin,
-                         now=event.occurred_at, event=event)  # fmt: skip
+            posting.post(
+                session,
+                tenant_id=tenant.id,
+                outcome=outcome,
+                origin=origin,
+                now=event.occurred_at,
+                event=event,
+            )
             return outcome
         if event.action is None and (event.from_other_org or not event.addressed):
             # overheard, or someone from another organisation (a customer in a shared
             # channel, who may never run commands here): track their questions, say nothing
-            env = JobEnv(sessions=self.sessions, settings=self.settings, words=self.words,
-                         now=event.occurred_at)  # fmt: skip
+            env = JobEnv(
+                sessions=self.sessions,
+                settings=self.settings,
+                words=self.words,
+                now=event.occurred_at,
+            )
             outcome = channel_talk.overheard(session, tenant, event, env)
-            posting.post(session, tenant_id=tenant.id, outcome=outcome, origin=origin,
-                         now=event.occurred_at)  # fmt: skip
+            posting.post(
+                session, tenant_id=tenant.id, outcome=outcome, origin=origin, now=event.occurred_at
+            )
             return outcome
         me = person_for(
             session,

@@ -172,9 +172,7 @@ def depth(session: Session, now: datetime) -> Depth:
         ).all()
     )
     oldest = session.scalar(
-        select(func.min(InboxItem.received_at)).where(
-            InboxItem.status.in_(("pending", "claimed"))
-        )
+        select(func.min(InboxItem.received_at)).where(InboxItem.status.in_(("pending", "claimed")))
     )
     if isinstance(oldest, datetime) and oldest.tzinfo is None:  # SQLite's aggregate is naive
         oldest = oldest.replace(tzinfo=now.tzinfo)

@@ -106,12 +106,18 @@ class Intake:
         try:
             with self.bot.sessions.begin() as s:
                 dead = inbox.mark_failed(
-                    s, self.name, row.id, reason, now=self.clock(), policy=self.policy,
+                    s,
+                    self.name,
+                    row.id,
+                    reason,
+                    now=self.clock(),
+                    policy=self.policy,
                     final=final,
-                )  # fmt: skip
+                )
         except Exception as e:  # noqa: BLE001 - the store is down: the claim times out
-            logger.warning("inbox row %s: could not record the failure (%s)", row.id,
-                           e.__class__.__name__)  # fmt: skip
+            logger.warning(
+                "inbox row %s: could not record the failure (%s)", row.id, e.__class__.__name__
+            )
             return
         if not dead:
             return
@@ -120,8 +126,9 @@ class Intake:
             try:
                 self.bot.give_up(event, InboxClaim(row.id, self.name))
             except Exception as e:  # noqa: BLE001
-                logger.error("inbox row %s: could not tell the sender (%s)", row.id,
-                             e.__class__.__name__)  # fmt: skip
+                logger.error(
+                    "inbox row %s: could not tell the sender (%s)", row.id, e.__class__.__name__
+                )
 
     def stop(self) -> int:
         self.stopping.set()

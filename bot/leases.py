@@ -51,9 +51,15 @@ class WorkerLease:
 
     PRUNE_AFTER = timedelta(hours=1)  # a dead worker's expired lease is deleted after this
 
-    def __init__(self, sessions: sessionmaker[Session], name: str, *, ttl: float = 10.0,
-                 wall: Callable[[], datetime] = lambda: datetime.now(UTC),
-                 monotonic: Callable[[], float] = time.monotonic) -> None:  # fmt: skip
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        name: str,
+        *,
+        ttl: float = 10.0,
+        wall: Callable[[], datetime] = lambda: datetime.now(UTC),
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         if ttl <= 0:
             raise ValueError("ttl must be positive")
         self.sessions, self.name, self.ttl, self.wall = sessions, name, ttl, wall
@@ -66,8 +72,9 @@ class WorkerLease:
         """Renew (or take) the lease; True once it is renewed. Raises when the store is down."""
         with self._lock:
             started = self.monotonic()  # counted from before the write: never optimistic
-            held = leases.hold(self.sessions, f"worker:{self.name}", self.name, ttl=self.ttl,
-                               now=self.wall())  # fmt: skip
+            held = leases.hold(
+                self.sessions, f"worker:{self.name}", self.name, ttl=self.ttl, now=self.wall()
+            )
             if held:
                 self._valid_until = started + self.ttl
             self._beats += 1

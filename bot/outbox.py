@@ -154,8 +154,9 @@ def claim(
             try:
                 deliveries.append(_delivery(row))
             except (KeyError, TypeError, ValueError) as e:  # one unreadable row stops no other
-                logger.error("outbox row %s cannot be read (%s): dead", row.id,
-                             e.__class__.__name__)  # fmt: skip
+                logger.error(
+                    "outbox row %s cannot be read (%s): dead", row.id, e.__class__.__name__
+                )
                 row.status, row.claimed_by = "dead", None
                 row.last_error = f"unreadable: {e.__class__.__name__}"
         return deliveries

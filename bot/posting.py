@@ -58,16 +58,24 @@ def post(
         nonlocal added
         message = _resolved(session, message, to.platform)
         added += outbox.enqueue(
-            session, tenant_id=tenant_id, dedup_key=key, to=to, message=message, now=now,
-            kind=kind, **kw,  # type: ignore[arg-type]
-        )  # fmt: skip
+            session,
+            tenant_id=tenant_id,
+            dedup_key=key,
+            to=to,
+            message=message,
+            now=now,
+            kind=kind,
+            **kw,  # type: ignore[arg-type]
+        )
 
     if event is not None:
         handle = event.reply_handle()
         here = Address(
-            person_id=None, platform=event.platform, user_id=handle.conversation,
+            person_id=None,
+            platform=event.platform,
+            user_id=handle.conversation,
             name=handle.conversation,
-        )  # fmt: skip
+        )
         for n, reply in enumerate(outcome.replies):
             kind = TargetKind.EPHEMERAL if reply.private else TargetKind.CHANNEL
             to = replace(here, name=speaker or event.user_name) if reply.private else here
@@ -77,8 +85,14 @@ def post(
             if clicked is not None:  # who pressed, named as the platform names people
                 who = (mentions.resolve(session, clicked[0], here.platform), clicked[1])
             for n, update in enumerate(outcome.updates):
-                put(f"{origin}:update:{n}", here, Message(card=update.card), TargetKind.UPDATE,
-                    reply=handle, clicked=who)  # fmt: skip
+                put(
+                    f"{origin}:update:{n}",
+                    here,
+                    Message(card=update.card),
+                    TargetKind.UPDATE,
+                    reply=handle,
+                    clicked=who,
+                )
     prefer = event.platform if event is not None else None
     for n, push in enumerate(outcome.pushes):
         if push.person_id is not None:

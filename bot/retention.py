@@ -40,14 +40,20 @@ def prune_delivered(
     each. Pending, claimed and dead rows are never touched."""
     return {
         "inbox": queue.prune_delivered(
-            sessions, InboxItem, cutoff=now - timedelta(days=policy.inbox_days),
-            batch=policy.batch_size, stopping=stopping,
+            sessions,
+            InboxItem,
+            cutoff=now - timedelta(days=policy.inbox_days),
+            batch=policy.batch_size,
+            stopping=stopping,
         ),
         "outbox": queue.prune_delivered(
-            sessions, OutboxItem, cutoff=now - timedelta(days=policy.outbox_days),
-            batch=policy.batch_size, stopping=stopping,
+            sessions,
+            OutboxItem,
+            cutoff=now - timedelta(days=policy.outbox_days),
+            batch=policy.batch_size,
+            stopping=stopping,
         ),
-    }  # fmt: skip
+    }
 
 
 def forget_turns(sessions: sessionmaker[Session], now: datetime) -> int:
@@ -104,9 +110,11 @@ def dead_letters(session: Session, limit: int | None = None) -> tuple[list[DeadL
     found = []
     for name, model in QUEUES.items():
         rows = session.scalars(
-            select(model).where(model.status == "dead")
-            .order_by(_since(model), model.id).limit(limit)
-        )  # fmt: skip
+            select(model)
+            .where(model.status == "dead")
+            .order_by(_since(model), model.id)
+            .limit(limit)
+        )
         for r in rows:
             if isinstance(r, InboxItem):
                 since, target = r.received_at, r.workspace
@@ -115,9 +123,16 @@ def dead_letters(session: Session, limit: int | None = None) -> tuple[list[DeadL
                 since = r.created_at
                 target = f"{r.target_kind} {r.target_id}" + (f" ({r.target_name})" if named else "")
             found.append(
-                DeadLetter(queue=name, id=r.id, platform=r.platform, since=since,
-                           size=_size(r.payload), target=target, error=_first_line(r.last_error))
-            )  # fmt: skip
+                DeadLetter(
+                    queue=name,
+                    id=r.id,
+                    platform=r.platform,
+                    since=since,
+                    size=_size(r.payload),
+                    target=target,
+                    error=_first_line(r.last_error),
+                )
+            )
     total = sum(
         session.scalar(select(func.count()).where(model.status == "dead")) or 0
         for model in QUEUES.values()
@@ -182,8 +197,10 @@ def clear(
     for name, ids in _by_queue(refs).items():
         model = QUEUES[name]
         counts[name] = (
-            0 if ids == [] else queue.delete_in_batches(
+            0
+            if ids == []
+            else queue.delete_in_batches(
                 sessions, model, _selected(model, ids, before), order_by=model.id, batch=batch
             )
-        )  # fmt: skip
+        )
     return counts

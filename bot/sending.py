@@ -125,8 +125,9 @@ class Worker:
             return
         if self.stopping.is_set():
             return
-        sending = [self._pool.submit(self._send_in_order, rows, report)
-                   for rows in conversations.values()]  # fmt: skip
+        sending = [
+            self._pool.submit(self._send_in_order, rows, report) for rows in conversations.values()
+        ]
         # every send ends before the next claim, even when one conversation failed: a claim
         # takes this worker's own leftover rows, which must not be ones still being sent
         futures.wait(sending)
@@ -140,8 +141,9 @@ class Worker:
             try:
                 paced = self._send(delivery, report)
             except LeaseLapsed:
-                logger.warning("outbox: worker lease not renewed in time; %d rows given back",
-                               len(rows) - n)  # fmt: skip
+                logger.warning(
+                    "outbox: worker lease not renewed in time; %d rows given back", len(rows) - n
+                )
                 for rest in rows[n:]:
                     release(self.sessions, self.name, rest.id)
                 return
@@ -256,8 +258,12 @@ class Worker:
         key = sender.pace_key(delivery)
         if key is None or sender.min_interval <= 0:
             return 0.0
-        return paces.take_turn(self.sessions, f"{delivery.platform}:{key}",
-                               interval=sender.min_interval, now=self.wall())  # fmt: skip
+        return paces.take_turn(
+            self.sessions,
+            f"{delivery.platform}:{key}",
+            interval=sender.min_interval,
+            now=self.wall(),
+        )
 
     def stop(self) -> int:
         self.stopping.set()

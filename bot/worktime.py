@@ -70,9 +70,16 @@ def _cn_year(year: int) -> tuple[frozenset[date], frozenset[date]] | None:
 # Zones of mainland China, where the State Council's calendar is the working calendar
 # (Hong Kong, Macau and Taipei have calendars of their own).
 CN_ZONES = frozenset(
-    {"Asia/Shanghai", "Asia/Chongqing", "Asia/Chungking", "Asia/Harbin", "Asia/Urumqi",
-     "Asia/Kashgar", "PRC"}
-)  # fmt: skip
+    {
+        "Asia/Shanghai",
+        "Asia/Chongqing",
+        "Asia/Chungking",
+        "Asia/Harbin",
+        "Asia/Urumqi",
+        "Asia/Kashgar",
+        "PRC",
+    }
+)
 
 
 def default_holidays(zone: str) -> str | None:

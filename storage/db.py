@@ -164,10 +164,17 @@ def wait_until_reachable(engine: Engine, seconds: float) -> None:
                 f"database {where} unreachable after {attempt} attempt(s) in {seconds:g} s "
                 f"([database] connect_retry_seconds): {reason}"
             )
-        delay = min(RETRY_DELAYS[attempt - 1] if attempt <= len(RETRY_DELAYS)
-                    else RETRY_MAX_DELAY, left)  # fmt: skip
-        logger.warning("database %s unreachable (attempt %d): %s; next attempt in %.1f s, "
-                       "giving up in %.1f s", where, attempt, reason, delay, left)  # fmt: skip
+        delay = min(
+            RETRY_DELAYS[attempt - 1] if attempt <= len(RETRY_DELAYS) else RETRY_MAX_DELAY, left
+        )
+        logger.warning(
+            "database %s unreachable (attempt %d): %s; next attempt in %.1f s, giving up in %.1f s",
+            where,
+            attempt,
+            reason,
+            delay,
+            left,
+        )
         time.sleep(delay)
     raise AssertionError("not reached")  # pragma: no cover
 

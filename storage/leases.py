@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from storage.models import Lease
 
 
-def hold(sessions: sessionmaker[Session], name: str, holder: str, *, ttl: float,
-         now: datetime) -> bool:  # fmt: skip
+def hold(
+    sessions: sessionmaker[Session], name: str, holder: str, *, ttl: float, now: datetime
+) -> bool:
     """Take or renew the lease; True while `holder` has it."""
     try:
         with sessions.begin() as s:

@@ -19,8 +19,9 @@ from storage.models import Pace
 KEY_LIMIT = 300  # the column's width
 
 
-def take_turn(sessions: sessionmaker[Session], key: str, *, interval: float,
-              now: datetime) -> float:  # fmt: skip
+def take_turn(
+    sessions: sessionmaker[Session], key: str, *, interval: float, now: datetime
+) -> float:
     """Take the conversation's next turn if it has come: 0.0, and the turn after it is
     `interval` seconds on. Otherwise the seconds still to wait, and nothing is taken."""
     key = key[:KEY_LIMIT]

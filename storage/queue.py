@@ -107,9 +107,13 @@ def fail(
 
 
 def give_back(
-    session: Session, model: Queued, *, worker: str, until: datetime | None = None,
+    session: Session,
+    model: Queued,
+    *,
+    worker: str,
+    until: datetime | None = None,
     item_id: int | None = None,
-) -> int:  # fmt: skip
+) -> int:
     """Unclaim without counting an attempt: this worker's rows (stopping), or one row (pacing)."""
     where = [model.claimed_by == worker, model.status == "claimed"]
     if item_id is not None:
@@ -185,9 +189,13 @@ def prune_delivered(
 ) -> int:
     """Delete the rows delivered (inbox done, outbox sent) before `cutoff`, in batches."""
     return delete_in_batches(
-        sessions, model, delivered_before(model, cutoff), order_by=model.next_attempt_at,
-        batch=batch, stopping=stopping,
-    )  # fmt: skip
+        sessions,
+        model,
+        delivered_before(model, cutoff),
+        order_by=model.next_attempt_at,
+        batch=batch,
+        stopping=stopping,
+    )
 
 
 def delivered_before(model: Queued, cutoff: datetime) -> list[ColumnElement[bool]]:

@@ -61,8 +61,13 @@ class Chat:
 
     def store(self, who: str, text: str, *, key: str) -> int | None:
         """Store a delivery as a platform edge would; its inbox row id, None for a repeat."""
-        arrival = Arrival(platform="test", workspace="w1", key=key, received_at=self.now,
-                          payload={"who": who, "text": text})  # fmt: skip
+        arrival = Arrival(
+            platform="test",
+            workspace="w1",
+            key=key,
+            received_at=self.now,
+            payload={"who": who, "text": text},
+        )
         with self.bot.sessions.begin() as s:
             return inbox.accept(s, [arrival])[0]
 

@@ -78,8 +78,11 @@ def faked(day: str, lib: Path) -> dict[str, str]:
     # a run on the real clock would pass and prove nothing: see that the clock moved
     seen = subprocess.run(
         [sys.executable, "-c", PROBE],
-        env=env, capture_output=True, text=True, check=False,
-    ).stdout.strip()  # fmt: skip
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
     if seen != day[:13]:
         sys.exit(f"on_other_days: the clock did not move to {day} (a process saw {seen!r})")
     return env
@@ -90,10 +93,18 @@ def start(day: str, lib: Path, tmp: Path, pytest_args: list[str]) -> subprocess.
     env = faked(day, lib)
     name = day.replace(" ", "T").replace(":", "")
     cmd = [
-        sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-        f"--basetemp={tmp / name}", "-k", SELECT,
-        *(str(ROOT / "tests" / f) for f in FILES), *pytest_args,
-    ]  # fmt: skip
+        sys.executable,
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        f"--basetemp={tmp / name}",
+        "-k",
+        SELECT,
+        *(str(ROOT / "tests" / f) for f in FILES),
+        *pytest_args,
+    ]
     out = (tmp / f"{name}.log").open("wb")
     return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
 
@@ -103,9 +114,12 @@ def main() -> int:
         description="The date and rule tests, on other days (libfaketime).",
         epilog="Other arguments go to pytest (a -k of yours replaces the usual selection).",
     )
-    parser.add_argument("--at", action="append", metavar="DAY",
-                        help=f'a day and time like "2028-02-29 23:30:00" (repeatable; '
-                             f"default: {', '.join(DAYS)})")  # fmt: skip
+    parser.add_argument(
+        "--at",
+        action="append",
+        metavar="DAY",
+        help=f'a day and time like "2028-02-29 23:30:00" (repeatable; default: {", ".join(DAYS)})',
+    )
     args, pytest_args = parser.parse_known_args()
     lib = library()
     days = args.at or list(DAYS)
@@ -127,8 +141,10 @@ def main() -> int:
                 print(log, flush=True)  # all of it, to see what failed and why
                 status = status or code
             closing.append((day, lines[-1].strip("= ")))
-    print(f"== the date and rule tests on other days ({time.monotonic() - began:.0f}s, "
-          f"{len(FILES)} files, {SELECT}):")  # fmt: skip
+    print(
+        f"== the date and rule tests on other days ({time.monotonic() - began:.0f}s, "
+        f"{len(FILES)} files, {SELECT}):"
+    )
     for day, line in closing:
         print(f"   {day}: {line}")
     return status

@@ -299,9 +299,17 @@ def _backfill_round(url: str) -> None:
         assert "customer_id" not in t["audit_log"].c
         conn.execute(
             t["tenants"].insert(),
-            [{"id": 1, "name": "t", "locale": "en", "timezone": "UTC", "currency": "USD",
-              "created_at": at}],
-        )  # fmt: skip
+            [
+                {
+                    "id": 1,
+                    "name": "t",
+                    "locale": "en",
+                    "timezone": "UTC",
+                    "currency": "USD",
+                    "created_at": at,
+                }
+            ],
+        )
         conn.execute(
             t["people"].insert(),
             [{"id": 1, "tenant_id": 1, "display_name": "alice", "role": "admin", "created_at": at}],
@@ -309,17 +317,38 @@ def _backfill_round(url: str) -> None:
         conn.execute(
             t["customers"].insert(),
             [
-                {"id": 7, "tenant_id": 1, "name": "Acme", "name_key": "acme", "tags": [],
-                 "created_at": at},
-                {"id": 8, "tenant_id": 1, "name": "Globex", "name_key": "globex", "tags": [],
-                 "created_at": at},
+                {
+                    "id": 7,
+                    "tenant_id": 1,
+                    "name": "Acme",
+                    "name_key": "acme",
+                    "tags": [],
+                    "created_at": at,
+                },
+                {
+                    "id": 8,
+                    "tenant_id": 1,
+                    "name": "Globex",
+                    "name_key": "globex",
+                    "tags": [],
+                    "created_at": at,
+                },
             ],
-        )  # fmt: skip
-        deal = {"tenant_id": 1, "title": "x", "currency": "USD", "stage": "lead",
-                "status": "open", "stage_entered_at": at, "last_touch_at": at, "created_at": at}  # fmt: skip
+        )
+        deal = {
+            "tenant_id": 1,
+            "title": "x",
+            "currency": "USD",
+            "stage": "lead",
+            "status": "open",
+            "stage_entered_at": at,
+            "last_touch_at": at,
+            "created_at": at,
+        }
         conn.execute(
-            t["deals"].insert(), [{**deal, "id": 3, "customer_id": 7}, {**deal, "id": 4, "customer_id": 8}]
-        )  # fmt: skip
+            t["deals"].insert(),
+            [{**deal, "id": 3, "customer_id": 7}, {**deal, "id": 4, "customer_id": 8}],
+        )
         rows = [
             ("deal.new", "deal:3"),
             ("deal.lost", "deal:4"),
@@ -331,9 +360,19 @@ def _backfill_round(url: str) -> None:
         ]
         conn.execute(
             t["audit_log"].insert(),
-            [{"id": n, "tenant_id": 1, "actor_id": 1, "action": a, "subject": s, "detail": {},
-              "at": at} for n, (a, s) in enumerate(rows, 1)],
-        )  # fmt: skip
+            [
+                {
+                    "id": n,
+                    "tenant_id": 1,
+                    "actor_id": 1,
+                    "action": a,
+                    "subject": s,
+                    "detail": {},
+                    "at": at,
+                }
+                for n, (a, s) in enumerate(rows, 1)
+            ],
+        )
     command.upgrade(cfg, "head")
     with engine.connect() as conn:
         got = {s: c for s, c in conn.execute(sa.text("select subject, customer_id from audit_log"))}
@@ -375,16 +414,29 @@ def test_history_reads_entries_written_before_0004(chat: Chat) -> None:
     with chat.bot.sessions.begin() as s:
         s.add_all(
             [
-                AuditEntry(tenant_id=acme.tenant_id, actor_id=alice, action="deal.stage",
-                           subject="deal:1", customer_id=acme.id, at=old,
-                           detail={"before": {"stage": "lead", "amount": "None", "status": "open"},
-                                   "after": {"stage": "qualify", "amount": "None",
-                                             "status": "open"}}),
-                AuditEntry(tenant_id=acme.tenant_id, actor_id=alice, action="customer.handover",
-                           subject=f"customer:{acme.id}", customer_id=acme.id, at=old,
-                           detail={"src": str(alice), "dst": str(alice)}),
+                AuditEntry(
+                    tenant_id=acme.tenant_id,
+                    actor_id=alice,
+                    action="deal.stage",
+                    subject="deal:1",
+                    customer_id=acme.id,
+                    at=old,
+                    detail={
+                        "before": {"stage": "lead", "amount": "None", "status": "open"},
+                        "after": {"stage": "qualify", "amount": "None", "status": "open"},
+                    },
+                ),
+                AuditEntry(
+                    tenant_id=acme.tenant_id,
+                    actor_id=alice,
+                    action="customer.handover",
+                    subject=f"customer:{acme.id}",
+                    customer_id=acme.id,
+                    at=old,
+                    detail={"src": str(alice), "dst": str(alice)},
+                ),
             ]
-        )  # fmt: skip
+        )
     reply = chat.say("alice", "/customer Acme history")
     assert "alice moved D1 from lead to qualify" in reply
     assert "owner @alice → @alice" in reply

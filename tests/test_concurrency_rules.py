@@ -67,8 +67,16 @@ def make_bot(sessions: sessionmaker[Session]) -> Bot:
 
 
 def said(workspace: str, who: str, text: str, *, addressed: bool = True) -> Event:
-    return Event(platform="test", workspace_id=workspace, user_id=who, user_name=who,
-                 channel_id="sales", text=text, occurred_at=NOW, addressed=addressed)  # fmt: skip
+    return Event(
+        platform="test",
+        workspace_id=workspace,
+        user_id=who,
+        user_name=who,
+        channel_id="sales",
+        text=text,
+        occurred_at=NOW,
+        addressed=addressed,
+    )
 
 
 def people_of(sessions: sessionmaker[Session], workspace: str) -> tuple[int, list[Person]]:
@@ -88,10 +96,12 @@ def test_first_users_of_a_brand_new_workspace_make_one_tenant_and_one_admin(sess
     bot = make_bot(sessions)
     for n in range(ROUNDS):
         ws = f"new{n}"
-        together([
-            lambda ws=ws, who=f"u{k}": bot.handle(said(ws, who, "/help"))
-            for k in range(FIRST_USERS)
-        ])  # fmt: skip
+        together(
+            [
+                lambda ws=ws, who=f"u{k}": bot.handle(said(ws, who, "/help"))
+                for k in range(FIRST_USERS)
+            ]
+        )
         tenants, people = people_of(sessions, ws)
         assert tenants == 1
         assert len(people) == FIRST_USERS
@@ -108,10 +118,12 @@ def test_first_users_of_a_known_tenant_without_people_make_one_admin(sessions) -
         ws = f"known{n}"
         bot.handle(said(ws, "someone", "hello all", addressed=False))
         assert people_of(sessions, ws) == (1, [])
-        together([
-            lambda ws=ws, who=f"u{k}": bot.handle(said(ws, who, "/help"))
-            for k in range(FIRST_USERS)
-        ])  # fmt: skip
+        together(
+            [
+                lambda ws=ws, who=f"u{k}": bot.handle(said(ws, who, "/help"))
+                for k in range(FIRST_USERS)
+            ]
+        )
         tenants, people = people_of(sessions, ws)
         assert tenants == 1
         assert len(people) == FIRST_USERS
@@ -157,9 +169,15 @@ def requirement(chat: Chat) -> None:
 
 
 def press(chat: Chat, who: str, button: str) -> Event:
-    return Event(platform="test", workspace_id="w1", user_id=who, user_name=who,
-                 channel_id="sales", action=CardAction(button_id=button),
-                 occurred_at=chat.now)  # fmt: skip
+    return Event(
+        platform="test",
+        workspace_id="w1",
+        user_id=who,
+        user_name=who,
+        channel_id="sales",
+        action=CardAction(button_id=button),
+        occurred_at=chat.now,
+    )
 
 
 def confirmations(chat: Chat) -> list[tuple[int, str]]:
@@ -192,10 +210,12 @@ def test_two_confirmers_at_once_see_each_other_and_agree_once(sessions) -> None:
     chat.say("boss", "/help")
     chat.say("alice", "/req Acme Single sign-on before go-live confirm @bob @carl")
     since = mark(sessions)
-    together([
-        lambda who=who: chat.bot.handle(press(chat, who, "req.confirm:1:1"))
-        for who in ("bob", "carl")
-    ])  # fmt: skip
+    together(
+        [
+            lambda who=who: chat.bot.handle(press(chat, who, "req.confirm:1:1"))
+            for who in ("bob", "carl")
+        ]
+    )
     rows = sent_since(sessions, since)
     assert kinds(rows) == {"channel": 2, "update": 2, "person": 1}, rows
     assert sum("Everyone has confirmed" in text for _, _, text in rows) == 1

@@ -26,6 +26,7 @@ def load_config(path, env=None):  # type: ignore[no-untyped-def]
 def check_config(path, env=None):  # type: ignore[no-untyped-def]
     return core_config.check_config(path, env, platforms=sections())
 
+
 EXAMPLE = Path(__file__).resolve().parent.parent / "config.example.toml"
 
 
@@ -90,8 +91,11 @@ def test_a_workspace_takes_its_platforms_zone_only_when_none_is_configured(
 ) -> None:
     free = load_config(None, env={}).settings()
     china = free.for_workspace("Asia/Shanghai")
-    assert (china.timezone, china.locale, china.default_currency) == ("Asia/Shanghai", "zh_CN",
-                                                                      "CNY")  # fmt: skip
+    assert (china.timezone, china.locale, china.default_currency) == (
+        "Asia/Shanghai",
+        "zh_CN",
+        "CNY",
+    )
     national_day = date(2026, 10, 1)  # a Thursday: China's holiday, a working day elsewhere
     assert not china.calendar_for(china.timezone).is_working_day(national_day)
     assert free.calendar_for(free.timezone).is_working_day(national_day)
@@ -99,8 +103,10 @@ def test_a_workspace_takes_its_platforms_zone_only_when_none_is_configured(
     chosen = load_config(write(tmp_path, '[bot]\ntimezone = "Europe/Berlin"'), env={}).settings()
     assert chosen.for_workspace("Asia/Shanghai").timezone == "Europe/Berlin"
     spoken = load_config(write(tmp_path, '[bot]\nlocale = "en"'), env={}).settings()
-    assert (spoken.for_workspace("Asia/Shanghai").locale,
-            spoken.for_workspace("Asia/Shanghai").timezone) == ("en", "Asia/Shanghai")  # fmt: skip
+    assert (
+        spoken.for_workspace("Asia/Shanghai").locale,
+        spoken.for_workspace("Asia/Shanghai").timezone,
+    ) == ("en", "Asia/Shanghai")
 
 
 def test_an_empty_file_means_defaults(tmp_path: Path) -> None:
@@ -178,7 +184,11 @@ CASES = [
         '[bot]\ncurrency = "usd"',
         ["bot.currency: must be a 3-letter currency code in capitals like 'USD', not 'usd'"],
     ),
-    ("holidays", '[bot]\nholidays = "US"', ["bot.holidays: must be 'auto', 'none' or 'CN', not 'US'"]),
+    (
+        "holidays",
+        '[bot]\nholidays = "US"',
+        ["bot.holidays: must be 'auto', 'none' or 'CN', not 'US'"],
+    ),
     (
         "message size",
         "[bot]\nmax_message_chars = 50",

@@ -113,9 +113,15 @@ def test_sender_maps_failures(name: str, how: str, raises: type[Exception]) -> N
     with k.fake() as api:
         target = k.fail_next(api, how)
         delivery = Delivery(
-            id=1, tenant_id=1, dedup_key="conformance:1", platform=name, kind=TargetKind.PERSON,
-            target_id=target, target_name="someone", message=Message(text="hello"),
-        )  # fmt: skip
+            id=1,
+            tenant_id=1,
+            dedup_key="conformance:1",
+            platform=name,
+            kind=TargetKind.PERSON,
+            target_id=target,
+            target_name="someone",
+            message=Message(text="hello"),
+        )
         with pytest.raises(raises):
             k.sender(api).send(delivery)
 
@@ -126,10 +132,15 @@ def test_sender_delivers_and_names_people_natively(name: str) -> None:
     with k.fake() as api:
         text = "hello \x02U1\x1fAlice\x03"  # a person, as the core hands it to a sender
         delivery = Delivery(
-            id=1, tenant_id=1, dedup_key=f"conformance:{datetime.now(UTC)}", platform=name,
-            kind=TargetKind.PERSON, target_id="U1", target_name="alice",
+            id=1,
+            tenant_id=1,
+            dedup_key=f"conformance:{datetime.now(UTC)}",
+            platform=name,
+            kind=TargetKind.PERSON,
+            target_id="U1",
+            target_name="alice",
             message=Message(text=text),
-        )  # fmt: skip
+        )
         assert k.sender(api).send(delivery)
         shown = " ".join(k.answered(api))
         assert "\x02" not in shown and "Alice" not in shown  # the platform's mention, not a name

@@ -201,8 +201,9 @@ def test_console_brackets_that_are_not_speakers(tmp_path: Path) -> None:
     assert out.count("新建商机") == 1  # only [小李]'s line reached the bot
 
 
-def _interactive(tmp_path: Path, steps: list[tuple[bytes, str]],
-                 args: tuple[str, ...] = ()) -> tuple[str, int]:  # fmt: skip
+def _interactive(
+    tmp_path: Path, steps: list[tuple[bytes, str]], args: tuple[str, ...] = ()
+) -> tuple[str, int]:
     """Type each step's keys into an interactive console on a real terminal, waiting for the
     text it expects back; returns the screen and the exit status."""
     import os
@@ -214,8 +215,9 @@ def _interactive(tmp_path: Path, steps: list[tuple[bytes, str]],
     if pid == 0:  # the child: the console on a terminal
         env = {**os.environ, "HOME": str(tmp_path)}
         os.chdir(tmp_path)  # where its log file goes
-        os.execve(str(DEALBOT), [str(DEALBOT), "console", "--db", str(tmp_path / "i.db"), *args],
-                  env)  # fmt: skip
+        os.execve(
+            str(DEALBOT), [str(DEALBOT), "console", "--db", str(tmp_path / "i.db"), *args], env
+        )
 
     screen = b""
 

@@ -23,26 +23,66 @@ def _round(url: str) -> None:
     meta.reflect(engine)
     t = meta.tables
     with engine.begin() as conn:
-        conn.execute(t["tenants"].insert(), [{"id": 1, "name": "t", "locale": "en",
-                     "timezone": "UTC", "currency": "USD", "created_at": at}])  # fmt: skip
-        conn.execute(t["people"].insert(), [{"id": 1, "tenant_id": 1, "role": "admin",
-                     "display_name": "\u202eecila", "created_at": at}])  # fmt: skip
+        conn.execute(
+            t["tenants"].insert(),
+            [
+                {
+                    "id": 1,
+                    "name": "t",
+                    "locale": "en",
+                    "timezone": "UTC",
+                    "currency": "USD",
+                    "created_at": at,
+                }
+            ],
+        )
+        conn.execute(
+            t["people"].insert(),
+            [
+                {
+                    "id": 1,
+                    "tenant_id": 1,
+                    "role": "admin",
+                    "display_name": "\u202eecila",
+                    "created_at": at,
+                }
+            ],
+        )
         row = {"tenant_id": 1, "tags": [], "created_at": at}
-        conn.execute(t["customers"].insert(), [
-            {**row, "id": 1, "name": "Acme", "name_key": "acme"},
-            {**row, "id": 2, "name": "Acme\u200b", "name_key": "acme\u200b"},  # the look-alike
-            {**row, "id": 3, "name": "Ｇｌｏｂｅｘ\u2060", "name_key": "ｇｌｏｂｅｘ\u2060"},
-            {**row, "id": 4, "name": "华为", "name_key": "华为"},
-        ])  # fmt: skip
-        conn.execute(t["customer_aliases"].insert(), [
-            {"id": 1, "tenant_id": 1, "customer_id": 1, "alias": "ACM", "alias_key": "acm"},
-            {"id": 2, "tenant_id": 1, "customer_id": 2, "alias": "ACM\u200c", "alias_key": "acm\u200c"},
-            {"id": 3, "tenant_id": 1, "customer_id": 4, "alias": "Huawei\u200b",
-             "alias_key": "huawei\u200b"},
-        ])  # fmt: skip
+        conn.execute(
+            t["customers"].insert(),
+            [
+                {**row, "id": 1, "name": "Acme", "name_key": "acme"},
+                {**row, "id": 2, "name": "Acme\u200b", "name_key": "acme\u200b"},  # the look-alike
+                {**row, "id": 3, "name": "Ｇｌｏｂｅｘ\u2060", "name_key": "ｇｌｏｂｅｘ\u2060"},
+                {**row, "id": 4, "name": "华为", "name_key": "华为"},
+            ],
+        )
+        conn.execute(
+            t["customer_aliases"].insert(),
+            [
+                {"id": 1, "tenant_id": 1, "customer_id": 1, "alias": "ACM", "alias_key": "acm"},
+                {
+                    "id": 2,
+                    "tenant_id": 1,
+                    "customer_id": 2,
+                    "alias": "ACM\u200c",
+                    "alias_key": "acm\u200c",
+                },
+                {
+                    "id": 3,
+                    "tenant_id": 1,
+                    "customer_id": 4,
+                    "alias": "Huawei\u200b",
+                    "alias_key": "huawei\u200b",
+                },
+            ],
+        )
     command.upgrade(cfg, "head")
     with engine.connect() as conn:
-        names = dict(conn.execute(sa.text("select id, name || '|' || name_key from customers")).all())
+        names = dict(
+            conn.execute(sa.text("select id, name || '|' || name_key from customers")).all()
+        )
         aliases = dict(conn.execute(sa.text("select id, alias_key from customer_aliases")).all())
         person = conn.execute(sa.text("select display_name from people")).scalar()
     engine.dispose()
@@ -79,23 +119,64 @@ def _deals_round(url: str) -> None:
     meta.reflect(engine)
     t = meta.tables
     with engine.begin() as conn:
-        conn.execute(t["tenants"].insert(), [{"id": 1, "name": "t", "locale": "zh_CN",
-                     "timezone": "Asia/Shanghai", "currency": "CNY", "created_at": at}])  # fmt: skip
-        conn.execute(t["customers"].insert(), [{"id": 1, "tenant_id": 1, "name": "华为",
-                     "name_key": "华为", "tags": [], "created_at": at}])  # fmt: skip
-        deal = {"tenant_id": 1, "customer_id": 1, "title": "x", "currency": "CNY",
-                "last_touch_at": at, "created_at": at}  # fmt: skip
-        conn.execute(t["deals"].insert(), [
-            {**deal, "id": 1, "stage": "won", "status": "open", "stage_entered_at": moved},
-            {**deal, "id": 2, "stage": "lost", "status": "open", "stage_entered_at": moved},
-            {**deal, "id": 3, "stage": "proposal", "status": "open", "stage_entered_at": at},
-            {**deal, "id": 4, "stage": "won", "status": "won", "stage_entered_at": at,
-             "closed_at": at},
-        ])  # fmt: skip
+        conn.execute(
+            t["tenants"].insert(),
+            [
+                {
+                    "id": 1,
+                    "name": "t",
+                    "locale": "zh_CN",
+                    "timezone": "Asia/Shanghai",
+                    "currency": "CNY",
+                    "created_at": at,
+                }
+            ],
+        )
+        conn.execute(
+            t["customers"].insert(),
+            [
+                {
+                    "id": 1,
+                    "tenant_id": 1,
+                    "name": "华为",
+                    "name_key": "华为",
+                    "tags": [],
+                    "created_at": at,
+                }
+            ],
+        )
+        deal = {
+            "tenant_id": 1,
+            "customer_id": 1,
+            "title": "x",
+            "currency": "CNY",
+            "last_touch_at": at,
+            "created_at": at,
+        }
+        conn.execute(
+            t["deals"].insert(),
+            [
+                {**deal, "id": 1, "stage": "won", "status": "open", "stage_entered_at": moved},
+                {**deal, "id": 2, "stage": "lost", "status": "open", "stage_entered_at": moved},
+                {**deal, "id": 3, "stage": "proposal", "status": "open", "stage_entered_at": at},
+                {
+                    **deal,
+                    "id": 4,
+                    "stage": "won",
+                    "status": "won",
+                    "stage_entered_at": at,
+                    "closed_at": at,
+                },
+            ],
+        )
     command.upgrade(cfg, "head")
     with engine.connect() as conn:
-        rows = {i: (s, c) for i, s, c in conn.execute(
-            sa.text("select id, status, closed_at from deals order by id"))}  # fmt: skip
+        rows = {
+            i: (s, c)
+            for i, s, c in conn.execute(
+                sa.text("select id, status, closed_at from deals order by id")
+            )
+        }
     engine.dispose()
     assert [rows[i][0] for i in (1, 2, 3, 4)] == ["won", "lost", "open", "won"]
     closed = rows[1][1]

@@ -297,9 +297,18 @@ def test_date_hint_finds_unread_deadlines(text: str, hint: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["确认交付周期", "跟进Q4预算", "发方案", "每周例会", "send the quote by email",
-     "send 2-3 references", "review the 5-year plan", "send deck", ""],
-)  # fmt: skip
+    [
+        "确认交付周期",
+        "跟进Q4预算",
+        "发方案",
+        "每周例会",
+        "send the quote by email",
+        "send 2-3 references",
+        "review the 5-year plan",
+        "send deck",
+        "",
+    ],
+)
 def test_date_hint_leaves_plain_steps_alone(text: str) -> None:
     assert date_hint(text) is None
 
@@ -423,7 +432,11 @@ def test_a_customer_called_like_a_task_id_still_gets_tasks() -> None:
 def test_meeting_length_out_of_range_is_named(text: str, problem: str) -> None:
     got = parse(text, CTX)
     assert isinstance(got, i.ParseError), got
-    assert (got.code, got.command, dict(got.params)["problem"]) == ("bad_duration", "meeting", problem)
+    assert (got.code, got.command, dict(got.params)["problem"]) == (
+        "bad_duration",
+        "meeting",
+        problem,
+    )
 
 
 @pytest.mark.parametrize(
@@ -498,14 +511,26 @@ def test_month_end_next_step_is_read_not_defaulted_en(en: Chat) -> None:
 
 
 UNREAD = [
-    ("小李", "/记录 华为 电话 聊了 下一步：下旬前签合同", "“下旬前”像是截止时间，但我看不懂，本条未保存"),
+    (
+        "小李",
+        "/记录 华为 电话 聊了 下一步：下旬前签合同",
+        "“下旬前”像是截止时间，但我看不懂，本条未保存",
+    ),
     ("小李", "/待办 华为 签合同 节前", "“节前”像是截止时间"),
     ("小李", "/纪要 华为 已确认。 - @王经理 3个工作日内回复", "“3个工作日内”像是截止时间"),
     ("小李", "/会议 华为 下旬 14:00", "“下旬”像是截止时间"),
-    ("alice", "/log Acme call talked next: send the SOW by end of Q1", "“end of Q1” looks like a date, but I can't read it, so nothing was saved"),
+    (
+        "alice",
+        "/log Acme call talked next: send the SOW by end of Q1",
+        "“end of Q1” looks like a date, but I can't read it, so nothing was saved",
+    ),
     ("alice", "/task Acme send quote this week", "“this week” looks like a date"),
-    ("alice", "/minutes Acme Agreed. - @bob send the SOW mid-month", "“mid-month” looks like a date"),
-]  # fmt: skip
+    (
+        "alice",
+        "/minutes Acme Agreed. - @bob send the SOW mid-month",
+        "“mid-month” looks like a date",
+    ),
+]
 
 
 @pytest.mark.parametrize(("who", "line", "says"), UNREAD)
@@ -583,7 +608,9 @@ def test_a_date_in_the_past_is_taken_with_a_note_zh(zh: Chat) -> None:
     reply = zh.say("小李", "/待办 华为 回访 本周一")
     assert "截止 11月30日 周一（那是2天前；如需改期：/待办 T1 <新的时间>）" in reply
     assert "（那是1小时前；" in zh.say("小李", "/待办 华为 发方案 今天上午9点")
-    assert "回访 — 截止 11月30日 周一（那是2天前；" in zh.say("小李", "/纪要 华为 已确认。 - @小张 本周一前回访")
+    assert "回访 — 截止 11月30日 周一（那是2天前；" in zh.say(
+        "小李", "/纪要 华为 已确认。 - @小张 本周一前回访"
+    )
     # a month and day without a year is the next one to come: shown with its year
     assert "截止 2027年11月29日 周一\n" in zh.say("小李", "/待办 华为 回访 11月29日") + "\n"
     assert "那是" not in zh.say("小李", "/待办 华为 发方案 今天下午3点")
@@ -706,18 +733,29 @@ def test_the_tours_show_month_end_and_a_reschedule(tmp_path: Path) -> None:
         script = (ROOT / "examples" / name).read_text()
         done = subprocess.run(
             [str(DEALBOT), "console", "--db", str(tmp_path / f"{name}.db"), *args],
-            input=script, capture_output=True, text=True, timeout=120, cwd=ROOT, check=True,
-        )  # fmt: skip
+            input=script,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=ROOT,
+            check=True,
+        )
         return done.stdout
 
     zh = run("tour_zh.txt", "--tz", "Asia/Shanghai")
     assert "[小张] /记录 中兴 电话 客户同意试点 下一步：月底前签合同\n" in zh
     assert "下一步 T7：签合同 — 截止 12月31日 周四" in zh
-    assert "[小张] /待办 T7 下个月初\ndealbot: ✓ T7 签合同：截止时间已从 12月31日 周四 改为 2027年1月1日 周五。" in zh
+    assert (
+        "[小张] /待办 T7 下个月初\ndealbot: ✓ T7 签合同：截止时间已从 12月31日 周四 改为 2027年1月1日 周五。"
+        in zh
+    )
     assert "“下旬前”像是截止时间" in zh
     en = run("tour.txt")
     assert "Next step T6: sign the contract — due Thu Dec 31" in en
-    assert "[carl] /task T6 Jan 15\ndealbot: ✓ T6 sign the contract: due date moved from Thu Dec 31 to Fri Jan 15, 2027." in en
+    assert (
+        "[carl] /task T6 Jan 15\ndealbot: ✓ T6 sign the contract: due date moved from Thu Dec 31 to Fri Jan 15, 2027."
+        in en
+    )
     assert "“end of Q1” looks like a date" in en
 
 
@@ -736,9 +774,14 @@ def test_a_whole_day_given_to_someone_in_another_zone_is_their_day(sessions, lan
     chat.say("boss", "/team east @alice @bob")
     chat.say("bob", "/help")
     with sessions.begin() as s:
-        s.scalars(sel(Person).where(Person.display_name == "bob")).one().timezone = "America/New_York"
-    line = ("/minutes Acme Agreed. - @bob send the deck by Fri" if lang == "en"
-            else "/纪要 华为 达成一致。 - @bob 周五前发材料")  # fmt: skip
+        s.scalars(
+            sel(Person).where(Person.display_name == "bob")
+        ).one().timezone = "America/New_York"
+    line = (
+        "/minutes Acme Agreed. - @bob send the deck by Fri"
+        if lang == "en"
+        else "/纪要 华为 达成一致。 - @bob 周五前发材料"
+    )
     chat.say("alice", line)
     with sessions() as s:
         task = s.scalars(sel(Task)).one()

@@ -43,18 +43,26 @@ def seed(sessions, n: int, now: datetime = T0) -> None:  # type: ignore[no-untyp
             )
 
 
-def pushes(sessions, items: list[tuple[str, str, str]],  # type: ignore[no-untyped-def]
-           kind: TargetKind = TargetKind.CHANNEL) -> None:
+def pushes(
+    sessions,
+    items: list[tuple[str, str, str]],  # type: ignore[no-untyped-def]
+    kind: TargetKind = TargetKind.CHANNEL,
+) -> None:
     """(dedup key, target, text) pushes on Slack, due at T0, for one new tenant."""
     with sessions.begin() as s:
         tenant = Tenant(name="t", created_at=T0)
         s.add(tenant)
         s.flush()
         for key, target, text in items:
-            outbox.enqueue(s, tenant_id=tenant.id, dedup_key=key, now=T0, kind=kind,
-                           to=Address(person_id=None, platform="slack", user_id=target,
-                                      name=target),
-                           message=Message(text=text))  # fmt: skip
+            outbox.enqueue(
+                s,
+                tenant_id=tenant.id,
+                dedup_key=key,
+                now=T0,
+                kind=kind,
+                to=Address(person_id=None, platform="slack", user_id=target, name=target),
+                message=Message(text=text),
+            )
 
 
 def test_flaky_platform_still_gets_everything_exactly_once(sessions) -> None:  # type: ignore[no-untyped-def]
@@ -173,17 +181,40 @@ def test_a_claim_is_its_workers_while_its_lease_lives_and_free_once_it_lapses(se
     wall = [T0]
     lease = WorkerLease(sessions, "slow", ttl=15, wall=lambda: wall[0])
     lease.beat()
-    assert len(outbox.claim(sessions, worker="slow", platforms=["slack"], now=T0,
-                            policy=OutboxPolicy(), alive_at=wall[0])) == 2  # fmt: skip
+    assert (
+        len(
+            outbox.claim(
+                sessions,
+                worker="slow",
+                platforms=["slack"],
+                now=T0,
+                policy=OutboxPolicy(),
+                alive_at=wall[0],
+            )
+        )
+        == 2
+    )
     for minutes in (1, 30, 600):  # the old claim timeout (2 min) is long gone: still its own
         wall[0] = T0 + timedelta(minutes=minutes)
         lease.beat()
-        taken = outbox.claim(sessions, worker="other", platforms=["slack"], now=wall[0],
-                             policy=OutboxPolicy(), alive_at=wall[0])  # fmt: skip
+        taken = outbox.claim(
+            sessions,
+            worker="other",
+            platforms=["slack"],
+            now=wall[0],
+            policy=OutboxPolicy(),
+            alive_at=wall[0],
+        )
         assert taken == []
     lapsed = wall[0] + timedelta(seconds=15)  # no beat since: the lease ends now
-    taken = outbox.claim(sessions, worker="other", platforms=["slack"], now=lapsed,
-                         policy=OutboxPolicy(), alive_at=lapsed)  # fmt: skip
+    taken = outbox.claim(
+        sessions,
+        worker="other",
+        platforms=["slack"],
+        now=lapsed,
+        policy=OutboxPolicy(),
+        alive_at=lapsed,
+    )
     assert len(taken) == 2
     # the slow worker's late "sent" no longer counts: the row is not its own any more
     outbox.mark_sent(sessions, "slow", taken[0].id, "x", lapsed)
@@ -194,10 +225,18 @@ def test_a_claim_is_its_workers_while_its_lease_lives_and_free_once_it_lapses(se
 
 def test_a_claim_of_a_worker_that_never_announced_itself_is_free(sessions) -> None:  # type: ignore[no-untyped-def]
     seed(sessions, 1)
-    assert len(outbox.claim(sessions, worker="ghost", platforms=["slack"], now=T0,
-                            policy=OutboxPolicy())) == 1  # fmt: skip
-    assert len(outbox.claim(sessions, worker="w", platforms=["slack"], now=T0,
-                            policy=OutboxPolicy())) == 1  # fmt: skip
+    assert (
+        len(
+            outbox.claim(
+                sessions, worker="ghost", platforms=["slack"], now=T0, policy=OutboxPolicy()
+            )
+        )
+        == 1
+    )
+    assert (
+        len(outbox.claim(sessions, worker="w", platforms=["slack"], now=T0, policy=OutboxPolicy()))
+        == 1
+    )
 
 
 class Unpaced:
@@ -231,8 +270,9 @@ def test_a_worker_whose_lease_may_have_lapsed_sends_nothing_more_and_gives_back(
     clock = [0.0]
     lease = WorkerLease(sessions, "w1", ttl=15, monotonic=lambda: clock[0])
     sender = Clocked(clock, seconds=4)
-    worker = Worker(sessions=sessions, senders={"slack": sender}, name="w1",
-                    clock=lambda: T0, lease=lease)  # fmt: skip
+    worker = Worker(
+        sessions=sessions, senders={"slack": sender}, name="w1", clock=lambda: T0, lease=lease
+    )
     lease.beat()
     real_beat = lease.beat
     lease.beat = lambda: False  # type: ignore[method-assign]  # renewals no longer get through
@@ -271,11 +311,19 @@ class Overlapping(Unpaced):
 
 
 def test_conversations_are_sent_side_by_side_each_in_its_order(sessions) -> None:  # type: ignore[no-untyped-def]
-    pushes(sessions, [(f"{chat}{n}", chat, f"{chat}:{n}") for n in range(4) for chat in "ABC"],
-           kind=TargetKind.PERSON)  # fmt: skip
+    pushes(
+        sessions,
+        [(f"{chat}{n}", chat, f"{chat}:{n}") for n in range(4) for chat in "ABC"],
+        kind=TargetKind.PERSON,
+    )
     sender = Overlapping()
-    worker = Worker(sessions=sessions, senders={"slack": sender}, name="w1", clock=lambda: T0,
-                    policy=OutboxPolicy(concurrency=3))  # fmt: skip
+    worker = Worker(
+        sessions=sessions,
+        senders={"slack": sender},
+        name="w1",
+        clock=lambda: T0,
+        policy=OutboxPolicy(concurrency=3),
+    )
     report = worker.drain()
     worker.stop()
     assert report.sent == 12
@@ -289,11 +337,19 @@ def test_pacing_is_shared_by_two_workers(sessions) -> None:  # type: ignore[no-u
     pushes(sessions, [(f"k{n}", "C1", f"m{n}") for n in range(2)])
     with FakeSlack() as slack:
         workers = [
-            Worker(sessions=sessions, name=name, clock=lambda: T0, policy=OutboxPolicy(batch_size=1),
-                   senders={"slack": SlackSender(token="xoxb-test", base_url=slack.url,
-                                                 timeout=1, min_interval=60)})
+            Worker(
+                sessions=sessions,
+                name=name,
+                clock=lambda: T0,
+                policy=OutboxPolicy(batch_size=1),
+                senders={
+                    "slack": SlackSender(
+                        token="xoxb-test", base_url=slack.url, timeout=1, min_interval=60
+                    )
+                },
+            )
             for name in ("a", "b")
-        ]  # fmt: skip
+        ]
         first, second = workers[0].drain(max_batches=1), workers[1].drain(max_batches=1)
         assert (first.sent, second.sent, second.deferred) == (1, 0, 1)
         assert [m["text"] for m in slack.posted] == ["m0"]
@@ -345,10 +401,19 @@ def dead_address() -> str:
 
 
 def reply_to_command(attempts: int, *, queued: datetime, url: str) -> Delivery:
-    return Delivery(id=1, tenant_id=1, dedup_key="reply:1", platform="slack",
-                    kind=TargetKind.EPHEMERAL, target_id="C1", target_name="sales",
-                    message=Message(text="Logged."), attempts=attempts, queued_at=queued,
-                    reply=ReplyHandle(conversation="C1", user_id="U1", token=url))  # fmt: skip
+    return Delivery(
+        id=1,
+        tenant_id=1,
+        dedup_key="reply:1",
+        platform="slack",
+        kind=TargetKind.EPHEMERAL,
+        target_id="C1",
+        target_name="sales",
+        message=Message(text="Logged."),
+        attempts=attempts,
+        queued_at=queued,
+        reply=ReplyHandle(conversation="C1", user_id="U1", token=url),
+    )
 
 
 def test_a_slack_reply_whose_response_url_is_dead_goes_by_the_web_api_after_two_tries() -> None:
@@ -360,16 +425,16 @@ def test_a_slack_reply_whose_response_url_is_dead_goes_by_the_web_api_after_two_
                 sender.send(reply_to_command(attempt, queued=now, url=url))
         assert not [c for c in slack.calls if c[0].startswith("chat.")]
         sender.send(reply_to_command(3, queued=now, url=url))
-        assert [(c[0], c[1]["user"], c[1]["text"]) for c in slack.calls
-                if c[0].startswith("chat.")] == [("chat.postEphemeral", "U1", "Logged.")]  # fmt: skip
+        assert [
+            (c[0], c[1]["user"], c[1]["text"]) for c in slack.calls if c[0].startswith("chat.")
+        ] == [("chat.postEphemeral", "U1", "Logged.")]
 
 
 def test_a_slack_reply_older_than_its_response_url_goes_by_the_web_api_at_once() -> None:
     with FakeSlack() as slack:
         sender = SlackSender(token="xoxb-test", base_url=slack.url, timeout=1, min_interval=0)
         live = f"{slack.base}/response/late"
-        sender.send(reply_to_command(1, queued=datetime.now(UTC) - timedelta(minutes=31),
-                                     url=live))  # fmt: skip
+        sender.send(reply_to_command(1, queued=datetime.now(UTC) - timedelta(minutes=31), url=live))
         assert slack.responses == {}  # Slack would refuse it by now
         assert [c[0] for c in slack.calls if c[0].startswith("chat.")] == ["chat.postEphemeral"]
         sender.send(reply_to_command(1, queued=datetime.now(UTC), url=live))
@@ -393,22 +458,41 @@ def test_one_conversations_pushes_go_out_in_order_across_workers(sessions) -> No
     """Two instances never send one conversation's pushes side by side: a push waits while an
     earlier one to its conversation is due or in another worker's hands. One that failed and
     waits its backoff holds nothing up."""
-    pushes(sessions, [(key, chat, key) for key, chat in
-                      [("a1", "A"), ("a2", "A"), ("a3", "A"), ("b1", "B")]])  # fmt: skip
+    pushes(
+        sessions,
+        [(key, chat, key) for key, chat in [("a1", "A"), ("a2", "A"), ("a3", "A"), ("b1", "B")]],
+    )
     for name in ("one", "two"):
         WorkerLease(sessions, name).beat()
 
     def claim(worker: str) -> list[str]:
-        got = outbox.claim(sessions, worker=worker, platforms=["slack"], now=T0,
-                           policy=OutboxPolicy(), alive_at=datetime.now(UTC))  # fmt: skip
+        got = outbox.claim(
+            sessions,
+            worker=worker,
+            platforms=["slack"],
+            now=T0,
+            policy=OutboxPolicy(),
+            alive_at=datetime.now(UTC),
+        )
         return [d.dedup_key for d in got]
 
     assert claim("one") == ["a1", "b1"]  # one push per conversation at a time
     outbox.mark_sent(sessions, "one", _id(sessions, "b1"), "x", T0)
     assert claim("two") == []  # a2 waits behind a1, which "one" holds
     # a1 fails: it waits its backoff, and a2 may go
-    assert outbox.mark_failed(sessions, "one", _id(sessions, "a1"), "500", now=T0,
-                              policy=OutboxPolicy(), after=60, final=False) is False  # fmt: skip
+    assert (
+        outbox.mark_failed(
+            sessions,
+            "one",
+            _id(sessions, "a1"),
+            "500",
+            now=T0,
+            policy=OutboxPolicy(),
+            after=60,
+            final=False,
+        )
+        is False
+    )
     assert claim("two") == ["a2"]
     assert claim("one") == []  # a3 waits behind a2, which "two" holds
     outbox.mark_sent(sessions, "two", _id(sessions, "a2"), "x", T0)

@@ -49,14 +49,20 @@ class Serve:
     fake: FakeSlack
 
     def request(
-        self, path: str, *, body: bytes | None = None, headers: dict[str, str] | None = None,
+        self,
+        path: str,
+        *,
+        body: bytes | None = None,
+        headers: dict[str, str] | None = None,
         timeout: float = 10,
-    ) -> tuple[int, str, float]:  # fmt: skip
+    ) -> tuple[int, str, float]:
         """(status, body, seconds) of one request; an HTTP error status is an answer too."""
         req = urllib.request.Request(
-            f"http://127.0.0.1:{self.port}{path}", data=body, headers=headers or {},
+            f"http://127.0.0.1:{self.port}{path}",
+            data=body,
+            headers=headers or {},
             method="POST" if body is not None else "GET",
-        )  # fmt: skip
+        )
         started = time.monotonic()
         try:
             with urllib.request.urlopen(req, timeout=timeout) as r:
@@ -65,8 +71,7 @@ class Serve:
             return e.code, e.read().decode(), time.monotonic() - started
 
     def post(self, body: bytes, headers: dict[str, str], timeout: float = 10) -> tuple[int, str]:
-        status, text, _ = self.request("/slack/events", body=body, headers=headers,
-                                       timeout=timeout)  # fmt: skip
+        status, text, _ = self.request("/slack/events", body=body, headers=headers, timeout=timeout)
         return status, text
 
     def command(
@@ -76,14 +81,21 @@ class Serve:
         command, _, rest = text.partition(" ")
         key = f"e{next(_ids)}"
         body = signing.command_body(
-            command=command, text=rest, user_id="U1", team_id=team, channel_id="C1",
-            channel_name="sales", trigger_id=f"trig-{key}",
+            command=command,
+            text=rest,
+            user_id="U1",
+            team_id=team,
+            channel_id="C1",
+            channel_name="sales",
+            trigger_id=f"trig-{key}",
             response_url=f"{self.fake.base}/response/{key}",
-        )  # fmt: skip
+        )
         status, answer, took = self.request(
-            "/slack/events", body=body, headers=signing.headers(body, SECRET, content_type=FORM),
+            "/slack/events",
+            body=body,
+            headers=signing.headers(body, SECRET, content_type=FORM),
             timeout=timeout,
-        )  # fmt: skip
+        )
         return key, status, answer, took
 
     def response(self, key: str, timeout: float = 20) -> dict[str, Any]:
@@ -133,8 +145,12 @@ def serving(
     config = write_config(tmp, fake, port, db, inbox)
     log = tmp / f"serve-{port}.log"
     if verbose:  # `-v` belongs to the group, before `serve`
-        proc = subprocess.Popen([str(DEALBOT), "-v", "serve", "--config", str(config)],
-                                cwd=tmp, stdout=log.open("wb"), stderr=subprocess.STDOUT)  # fmt: skip
+        proc = subprocess.Popen(
+            [str(DEALBOT), "-v", "serve", "--config", str(config)],
+            cwd=tmp,
+            stdout=log.open("wb"),
+            stderr=subprocess.STDOUT,
+        )
     else:
         proc = start(config, log)
     try:
@@ -217,8 +233,15 @@ def test_a_declared_gigabyte_is_refused_at_once_without_buffering(serve: Serve) 
 
 
 def _event(ts: str, text: str, **extra: Any) -> dict[str, Any]:
-    return {"type": "app_mention", "user": "U1", "text": text, "ts": ts, "channel": "C5",
-            "channel_type": "channel", "team": "T-edge"} | extra  # fmt: skip
+    return {
+        "type": "app_mention",
+        "user": "U1",
+        "text": text,
+        "ts": ts,
+        "channel": "C5",
+        "channel_type": "channel",
+        "team": "T-edge",
+    } | extra
 
 
 def test_a_chunked_body_over_the_limit_gets_413_and_stores_nothing(serve: Serve) -> None:
@@ -279,21 +302,37 @@ def test_slow_partial_requests_do_not_starve_the_others(serve: Serve) -> None:
 
 
 def _callback(event: Any) -> bytes:
-    return json.dumps({"type": "event_callback", "team_id": "T-edge", "api_app_id": "A1",
-                       "event": event, "event_id": f"Ev{next(_ids)}"}).encode()  # fmt: skip
+    return json.dumps(
+        {
+            "type": "event_callback",
+            "team_id": "T-edge",
+            "api_app_id": "A1",
+            "event": event,
+            "event_id": f"Ev{next(_ids)}",
+        }
+    ).encode()
 
 
 def _command(**fields: str) -> bytes:
-    base = {"command": "/log", "text": "Acme call malformed", "user_id": "U1",
-            "team_id": "T-edge", "channel_id": "C1", "trigger_id": f"t-{next(_ids)}",
-            "response_url": "http://127.0.0.1:9/response/x"}  # fmt: skip
+    base = {
+        "command": "/log",
+        "text": "Acme call malformed",
+        "user_id": "U1",
+        "team_id": "T-edge",
+        "channel_id": "C1",
+        "trigger_id": f"t-{next(_ids)}",
+        "response_url": "http://127.0.0.1:9/response/x",
+    }
     return signing.command_body(**{k: v for k, v in (base | fields).items() if v is not None})
 
 
 def _click(**extra: Any) -> dict[str, Any]:
-    return {"type": "block_actions", "user": {"id": "U1"}, "team": {"id": "T-edge"},
-            "actions": [{"action_id": "x", "value": "task.done:1",
-                         "action_ts": "1700000001.0001"}]} | extra  # fmt: skip
+    return {
+        "type": "block_actions",
+        "user": {"id": "U1"},
+        "team": {"id": "T-edge"},
+        "actions": [{"action_id": "x", "value": "task.done:1", "action_ts": "1700000001.0001"}],
+    } | extra
 
 
 DEEP = 10_000  # far past json's recursion limit, and still under the shared serve's body limit
@@ -306,10 +345,12 @@ MALFORMED: dict[str, tuple[bytes, str]] = {
     "interactivity payload a list": (signing.action_body([_click()]), FORM),  # type: ignore[arg-type]
     "slash command without trigger_id": (_command(trigger_id=None), FORM),  # type: ignore[arg-type]
     "event.thread_ts a number": (
-        _callback(_event("1700000000.000400", "hi", thread_ts=1700000000)), JSON),
+        _callback(_event("1700000000.000400", "hi", thread_ts=1700000000)),
+        JSON,
+    ),
     "event.subtype a list": (_callback(_event("1700000000.000500", "hi", subtype=["x"])), JSON),
     "click channel a string": (signing.action_body(_click(channel="C1")), FORM),
-}  # fmt: skip
+}
 
 
 @pytest.mark.parametrize("case", list(MALFORMED))
@@ -337,7 +378,7 @@ def test_a_click_without_a_channel_does_not_stop_every_later_answer(tmp_path: Pa
         assert wait_for(lambda: bool(fake.responses.get(key)), 10), (
             s.rows("select id, status, attempts, last_error from outbox"),
             [x[:300] for x in errors_in(s)][:3],
-        )  # fmt: skip
+        )
         assert not [x for x in errors_in(s) if "outbox round failed" in x]
 
 
@@ -394,8 +435,9 @@ def locked(serve: Serve) -> LockedPhase:
 
         def watch_the_loop() -> tuple[int, str, float]:
             while not done.is_set():
-                status, _, took = serve.request("/slack/events", body=unsigned,
-                                                headers={"Content-Type": FORM})  # fmt: skip
+                status, _, took = serve.request(
+                    "/slack/events", body=unsigned, headers={"Content-Type": FORM}
+                )
                 assert status == 401
                 phase.stalls.append(took)
                 time.sleep(0.05)
@@ -410,8 +452,9 @@ def locked(serve: Serve) -> LockedPhase:
         with ThreadPoolExecutor(max_workers=len(calls)) as pool:
             futures = {name: pool.submit(fn) for name, fn in calls.items()}
             phase.answers = {name: f.result() for name, f in futures.items()}
-        phase.answers["event"] = serve.request("/slack/events", body=event,
-                                               headers=signing.headers(event, SECRET))  # fmt: skip
+        phase.answers["event"] = serve.request(
+            "/slack/events", body=event, headers=signing.headers(event, SECRET)
+        )
     finally:
         phase.held_for = time.monotonic() - started
         holder.execute("ROLLBACK")
@@ -492,8 +535,9 @@ def test_past_max_depth_commands_are_told_busy_and_events_get_503(tmp_path: Path
             lines = [f"/log Acme call backlog number {i}" for i in range(12)]
             with ThreadPoolExecutor(max_workers=12) as pool:
                 # a workspace each: no profile is cached, no customer belongs to another
-                answers = list(pool.map(lambda i: s.command(lines[i], team=f"T-busy-{i}"),
-                                        range(12)))  # fmt: skip
+                answers = list(
+                    pool.map(lambda i: s.command(lines[i], team=f"T-busy-{i}"), range(12))
+                )
             health_status, health, _ = s.request("/healthz")
             mention = _event("1700001000.000100", "<@UBOT> log Acme call busy event")
             event = signing.event_body(mention, team="T-busy-0", event_id="EvBusy")
@@ -522,7 +566,9 @@ def test_past_max_depth_commands_are_told_busy_and_events_get_503(tmp_path: Path
             assert event_status == 503, event_body
 
             assert wait_for(lambda: s.count("activities") == len(stored), 60), (
-                s.count("activities"), len(stored))  # fmt: skip
+                s.count("activities"),
+                len(stored),
+            )
             for key in stored:
                 assert "logged a call" in s.response(key, timeout=30).get("text", "")
             time.sleep(0.5)

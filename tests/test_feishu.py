@@ -39,10 +39,19 @@ class FeishuRig:
         except urllib.error.HTTPError as e:
             return e.code, e.read()
 
-    def send(self, text: str, *, tenant: str, user: str = "ou_alice", chat: str = "oc_sales",
-             chat_type: str = "group", people: dict[str, str] | None = None,
-             to_bot: bool = True, sender_tenant: str | None = None,
-             root_id: str | None = None) -> str:  # fmt: skip
+    def send(
+        self,
+        text: str,
+        *,
+        tenant: str,
+        user: str = "ou_alice",
+        chat: str = "oc_sales",
+        chat_type: str = "group",
+        people: dict[str, str] | None = None,
+        to_bot: bool = True,
+        sender_tenant: str | None = None,
+        root_id: str | None = None,
+    ) -> str:
         """A person's message as Feishu delivers it: `@dealbot` and every `@name` in `people`
         become mention keys. Returns its message id."""
         mentions = [("@_user_1", signing.BOT, "dealbot")] if to_bot else []
@@ -52,16 +61,23 @@ class FeishuRig:
         message_id = f"om_{next(_ids)}"
         self.seen[message_id] = len(self.fake.ephemeral)
         event = signing.message_event(
-            ("@_user_1 " if to_bot else "") + text, message_id=message_id, chat_id=chat,
-            chat_type=chat_type, open_id=user, tenant_key=tenant, mentions=mentions,
-            sender_tenant_key=sender_tenant, root_id=root_id,
-        )  # fmt: skip
+            ("@_user_1 " if to_bot else "") + text,
+            message_id=message_id,
+            chat_id=chat,
+            chat_type=chat_type,
+            open_id=user,
+            tenant_key=tenant,
+            mentions=mentions,
+            sender_tenant_key=sender_tenant,
+            root_id=root_id,
+        )
         status, _ = self.post(*signing.signed(event))
         assert status == 200
         return message_id
 
-    def answer(self, message_id: str, *, user: str = "ou_alice",
-               timeout: float = 15) -> tuple[str, dict[str, Any]]:  # fmt: skip
+    def answer(
+        self, message_id: str, *, user: str = "ou_alice", timeout: float = 15
+    ) -> tuple[str, dict[str, Any]]:
         """The answer to a message: a reply quoting it, or a card only its writer sees."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -69,7 +85,7 @@ class FeishuRig:
                 for r in self.fake.replies:
                     if r["to"] == message_id:
                         return "reply", r
-                for e in self.fake.ephemeral[self.seen[message_id]:]:
+                for e in self.fake.ephemeral[self.seen[message_id] :]:
                     if e["open_id"] == user:
                         return "ephemeral", e
             time.sleep(0.02)
@@ -119,10 +135,16 @@ def wait_for(pred: Any, seconds: float = 15) -> bool:
 def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FeishuRig]:
     tmp = tmp_path_factory.mktemp("feishu")
     with FakeFeishu(app_id=signing.APP_ID) as fake:
-        fake.people["ou_alice"] = {"open_id": "ou_alice", "name": "小李",
-                                   "time_zone": "Asia/Shanghai"}  # fmt: skip
-        fake.people["ou_wang"] = {"open_id": "ou_wang", "name": "王经理",
-                                  "time_zone": "Asia/Shanghai"}  # fmt: skip
+        fake.people["ou_alice"] = {
+            "open_id": "ou_alice",
+            "name": "小李",
+            "time_zone": "Asia/Shanghai",
+        }
+        fake.people["ou_wang"] = {
+            "open_id": "ou_wang",
+            "name": "王经理",
+            "time_zone": "Asia/Shanghai",
+        }
         with serving(tmp, kit.config(fake)) as (port, db, log):
             yield FeishuRig(fake, port, db)
         logged = log.read_text()
@@ -173,8 +195,9 @@ EVERY = [
 
 
 @pytest.mark.parametrize(("line", "expected", "how"), EVERY)
-def test_every_command_in_chinese_and_english(rig: FeishuRig, line: str, expected: str,
-                                              how: str) -> None:  # fmt: skip
+def test_every_command_in_chinese_and_english(
+    rig: FeishuRig, line: str, expected: str, how: str
+) -> None:
     got, text = rig.say(line, tenant="tk_all")
     assert got == how, text
     assert expected in text, text
@@ -194,8 +217,9 @@ NAMING = [
 
 
 @pytest.mark.parametrize(("line", "expected"), NAMING)
-def test_commands_that_name_people_with_feishu_mentions(rig: FeishuRig, line: str,
-                                                        expected: str) -> None:  # fmt: skip
+def test_commands_that_name_people_with_feishu_mentions(
+    rig: FeishuRig, line: str, expected: str
+) -> None:
     people = {"@小李": "ou_alice", "@王经理": "ou_wang"}
     got, text = rig.say(line, tenant="tk_naming", people=people)
     assert got == "reply" and expected in text, text
@@ -205,8 +229,11 @@ def test_commands_that_name_people_with_feishu_mentions(rig: FeishuRig, line: st
 def test_a_requirement_card_is_clicked_and_updated_in_place(rig: FeishuRig) -> None:
     tenant = "tk_card"
     rig.say("/记录 华为 电话 初次沟通", tenant=tenant)
-    message_id = rig.send("/需求 华为 支持私有化部署，数据不出机房 确认人 @王经理", tenant=tenant,
-                          people={"@王经理": "ou_wang"})  # fmt: skip
+    message_id = rig.send(
+        "/需求 华为 支持私有化部署，数据不出机房 确认人 @王经理",
+        tenant=tenant,
+        people={"@王经理": "ou_wang"},
+    )
     how, answer = rig.answer(message_id)
     assert how == "reply" and answer["msg_type"] == "interactive"
     card = answer["content"]
@@ -214,8 +241,13 @@ def test_a_requirement_card_is_clicked_and_updated_in_place(rig: FeishuRig) -> N
     assert "<at id=ou_wang></at>" in flat(answer)  # the confirmer is named so they are notified
     buttons = [e for e in _walk(card) if isinstance(e, dict) and e.get("tag") == "button"]
     confirm = buttons[0]["behaviors"][0]["value"]
-    click = signing.card_action(confirm, open_id="ou_wang", tenant_key=tenant, chat_id="oc_sales",
-                                message_id=answer["message_id"])  # fmt: skip
+    click = signing.card_action(
+        confirm,
+        open_id="ou_wang",
+        tenant_key=tenant,
+        chat_id="oc_sales",
+        message_id=answer["message_id"],
+    )
     status, body = rig.post(*signing.signed(click))
     assert status == 200 and body.strip() in (b"{}", b"")
     assert wait_for(lambda: any(p["message_id"] == answer["message_id"] for p in rig.fake.patches))
@@ -241,9 +273,11 @@ def _walk(v: Any) -> Iterator[Any]:
 
 def test_the_same_message_delivered_four_times_is_one_record(rig: FeishuRig) -> None:
     event = signing.message_event(
-        "@_user_1 /记录 华为 电话 同一条消息送达四次", message_id="om_four", tenant_key="tk_four",
+        "@_user_1 /记录 华为 电话 同一条消息送达四次",
+        message_id="om_four",
+        tenant_key="tk_four",
         mentions=[("@_user_1", signing.BOT, "dealbot")],
-    )  # fmt: skip
+    )
     for n in range(4):  # Feishu's redeliveries carry a new event id each time
         event["header"]["event_id"] = f"ev-four-{n}"
         assert rig.post(*signing.signed(event))[0] == 200
@@ -254,12 +288,16 @@ def test_the_same_message_delivered_four_times_is_one_record(rig: FeishuRig) -> 
     assert rig.rows(sql) == [(1,)]
 
 
-@pytest.mark.parametrize("case", ["signature", "token", "stale", "unsigned", "garbage",
-                                  "not-base64", "tampered"])  # fmt: skip
+@pytest.mark.parametrize(
+    "case", ["signature", "token", "stale", "unsigned", "garbage", "not-base64", "tampered"]
+)
 def test_bad_requests_get_4xx_never_500_and_change_nothing(rig: FeishuRig, case: str) -> None:
-    event = signing.message_event("@_user_1 /记录 恶意 电话 伪造", message_id=f"om_evil_{case}",
-                                  tenant_key="tk_evil",
-                                  mentions=[("@_user_1", signing.BOT, "dealbot")])  # fmt: skip
+    event = signing.message_event(
+        "@_user_1 /记录 恶意 电话 伪造",
+        message_id=f"om_evil_{case}",
+        tenant_key="tk_evil",
+        mentions=[("@_user_1", signing.BOT, "dealbot")],
+    )
     body, headers = signing.signed(event)
     request = {
         "signature": lambda: signing.signed(event, sign_key="not-the-key"),
@@ -299,19 +337,34 @@ def test_an_external_group_question_is_opened_and_closed(rig: FeishuRig) -> None
     assert "华为" in text
     sent_before = len(rig.fake.sent)
     # the customer (another tenant) asks without @-mentioning the bot, then says thanks
-    rig.send("请问你们支持国产数据库吗？", tenant=tenant, chat="oc_huawei", user="ou_cust",
-             sender_tenant="tk_customer", to_bot=False)  # fmt: skip
-    rig.send("谢谢！", tenant=tenant, chat="oc_huawei", user="ou_cust",
-             sender_tenant="tk_customer", to_bot=False)  # fmt: skip
+    rig.send(
+        "请问你们支持国产数据库吗？",
+        tenant=tenant,
+        chat="oc_huawei",
+        user="ou_cust",
+        sender_tenant="tk_customer",
+        to_bot=False,
+    )
+    rig.send(
+        "谢谢！",
+        tenant=tenant,
+        chat="oc_huawei",
+        user="ou_cust",
+        sender_tenant="tk_customer",
+        to_bot=False,
+    )
     sql = "select status from questions where channel_id = 'oc_huawei'"
     assert wait_for(lambda: rig.rows(sql) == [("open",)])
     # the owner hears of it in a direct message
-    assert wait_for(lambda: any(s["receive_id_type"] == "open_id" and s["receive_id"] ==
-                                "ou_alice" for s in rig.fake.sent[sent_before:]))  # fmt: skip
+    assert wait_for(
+        lambda: any(
+            s["receive_id_type"] == "open_id" and s["receive_id"] == "ou_alice"
+            for s in rig.fake.sent[sent_before:]
+        )
+    )
     assert rig.rows("select count(*) from people where display_name like '%ou_cust%'") == [(0,)]
     # a reply from the team closes it
-    rig.send("支持达梦和人大金仓，下周给您方案。", tenant=tenant, chat="oc_huawei",
-             to_bot=False)  # fmt: skip
+    rig.send("支持达梦和人大金仓，下周给您方案。", tenant=tenant, chat="oc_huawei", to_bot=False)
     assert wait_for(lambda: rig.rows(sql) == [("answered",)])
 
 
@@ -319,16 +372,22 @@ def test_a_refused_click_is_answered_to_the_clicker_only(rig: FeishuRig) -> None
     # someone who is not a confirmer presses Confirm: the refusal is theirs, not the group's
     tenant = "tk_refuse"
     rig.say("/记录 华为 电话 谁能确认", tenant=tenant)
-    message_id = rig.send("/需求 华为 数据不出机房 确认人 @王经理", tenant=tenant,
-                          people={"@王经理": "ou_wang"})  # fmt: skip
+    message_id = rig.send(
+        "/需求 华为 数据不出机房 确认人 @王经理", tenant=tenant, people={"@王经理": "ou_wang"}
+    )
     _, answer = rig.answer(message_id)
     card = answer["content"]
     buttons = [e for e in _walk(card) if isinstance(e, dict) and e.get("tag") == "button"]
     confirm = buttons[0]["behaviors"][0]["value"]
     shown = len(rig.fake.ephemeral)
     # in the group: a card that only the clicker sees, in that group
-    click = signing.card_action(confirm, open_id="ou_carl", tenant_key=tenant, chat_id="oc_sales",
-                                message_id=answer["message_id"])  # fmt: skip
+    click = signing.card_action(
+        confirm,
+        open_id="ou_carl",
+        tenant_key=tenant,
+        chat_id="oc_sales",
+        message_id=answer["message_id"],
+    )
     assert rig.post(*signing.signed(click))[0] == 200
     assert wait_for(lambda: len(rig.fake.ephemeral) > shown)
     [private] = rig.fake.ephemeral[shown:]
@@ -336,8 +395,13 @@ def test_a_refused_click_is_answered_to_the_clicker_only(rig: FeishuRig) -> None
     assert "不是 R" in flat(private) and "确认人" in flat(private)
     # where Feishu shows no such card (a chat of one person with the bot), a direct message
     sent = len(rig.fake.sent)
-    click = signing.card_action(confirm, open_id="ou_carl", tenant_key=tenant,
-                                chat_id="oc_p2p_carl", message_id=answer["message_id"])  # fmt: skip
+    click = signing.card_action(
+        confirm,
+        open_id="ou_carl",
+        tenant_key=tenant,
+        chat_id="oc_p2p_carl",
+        message_id=answer["message_id"],
+    )
     assert rig.post(*signing.signed(click))[0] == 200
     assert wait_for(lambda: len(rig.fake.sent) > sent)
     [dm] = rig.fake.sent[sent:]

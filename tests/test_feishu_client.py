@@ -39,17 +39,35 @@ def sender(fake: FakeFeishu, min_interval: float = 0) -> FeishuSender:
     return FeishuSender(Api(build(section, timeout=1), APP), min_interval=min_interval)
 
 
-CARD = Card(key="req:1", title="需求 R1 待确认", body="支持私有化部署",
-            buttons=(Button(id="req.confirm:1", label="确认", style="primary"),))  # fmt: skip
+CARD = Card(
+    key="req:1",
+    title="需求 R1 待确认",
+    body="支持私有化部署",
+    buttons=(Button(id="req.confirm:1", label="确认", style="primary"),),
+)
 
 
-def delivery(kind: TargetKind = TargetKind.PERSON, *, target: str = "ou_alice",
-             key: str = "push:1", message: Message | None = None,
-             reply: ReplyHandle | None = None) -> Delivery:  # fmt: skip
-    return Delivery(id=1, tenant_id=1, dedup_key=key, platform="feishu", kind=kind,
-                    target_id=target, target_name="小李",
-                    message=message or Message(text="跟进提醒：华为"), reply=reply,
-                    clicked_by="\x02ou_wang\x1f王经理\x03", clicked_at="2026-12-01T09:00:00+08:00")  # fmt: skip
+def delivery(
+    kind: TargetKind = TargetKind.PERSON,
+    *,
+    target: str = "ou_alice",
+    key: str = "push:1",
+    message: Message | None = None,
+    reply: ReplyHandle | None = None,
+) -> Delivery:
+    return Delivery(
+        id=1,
+        tenant_id=1,
+        dedup_key=key,
+        platform="feishu",
+        kind=kind,
+        target_id=target,
+        target_name="小李",
+        message=message or Message(text="跟进提醒：华为"),
+        reply=reply,
+        clicked_by="\x02ou_wang\x1f王经理\x03",
+        clicked_at="2026-12-01T09:00:00+08:00",
+    )
 
 
 def test_the_dedup_key_is_the_uuid_so_a_resend_after_a_crash_shows_once(fake: FakeFeishu) -> None:
@@ -65,8 +83,9 @@ def test_the_dedup_key_is_the_uuid_so_a_resend_after_a_crash_shows_once(fake: Fa
 
 
 @pytest.mark.parametrize(("failure", "after"), [("429", 1.0), ("230020", 1.0), ("500", None)])
-def test_limits_and_outages_are_retried_later(fake: FakeFeishu, failure: str,
-                                              after: float | None) -> None:  # fmt: skip
+def test_limits_and_outages_are_retried_later(
+    fake: FakeFeishu, failure: str, after: float | None
+) -> None:
     fake.fail_next = [failure]
     with pytest.raises(RetryLater) as e:
         sender(fake).send(delivery())
@@ -125,16 +144,28 @@ def test_a_private_answer_is_a_card_only_its_writer_sees_or_else_a_reply(fake: F
     s = sender(fake)
     asked = s.send(delivery(TargetKind.CHANNEL, target="oc_sales"))  # a message to answer
     group = ReplyHandle(conversation="oc_sales", user_id="ou_alice", thread=asked)
-    s.send(delivery(TargetKind.EPHEMERAL, key="private:1", reply=group,
-                    message=Message(text="你的销售漏斗：共1个进行中的商机")))  # fmt: skip
+    s.send(
+        delivery(
+            TargetKind.EPHEMERAL,
+            key="private:1",
+            reply=group,
+            message=Message(text="你的销售漏斗：共1个进行中的商机"),
+        )
+    )
     assert fake.ephemeral[-1]["chat_id"] == "oc_sales"
     assert fake.ephemeral[-1]["open_id"] == "ou_alice"
     assert "销售漏斗" in str(fake.ephemeral[-1]["card"])
     # where Feishu refuses private cards, an ordinary reply to the message says it
     fake.chats[asked] = "oc_p2p_topic"
     topic = ReplyHandle(conversation="oc_p2p_topic", user_id="ou_alice", thread=asked)
-    s.send(delivery(TargetKind.EPHEMERAL, key="private:2", reply=topic,
-                    message=Message(text="没有找到客户“华为”")))  # fmt: skip
+    s.send(
+        delivery(
+            TargetKind.EPHEMERAL,
+            key="private:2",
+            reply=topic,
+            message=Message(text="没有找到客户“华为”"),
+        )
+    )
     assert fake.replies[-1]["to"] == asked and "没有找到客户" in str(fake.replies[-1]["content"])
 
 
@@ -149,11 +180,22 @@ def test_twenty_pushes_to_one_chat_keep_to_five_a_second_and_none_is_lost(
         s.flush()
         to = Address(person_id=None, platform="feishu", user_id="oc_busy", name="销售群")
         for i in range(20):
-            outbox.enqueue(s, tenant_id=tenant.id, dedup_key=f"busy:{i}", to=to, now=now,
-                           kind=TargetKind.CHANNEL, message=Message(text=f"提醒 {i}"))  # fmt: skip
-    worker = Worker(sessions=sessions, senders={"feishu": sender(fake, min_interval=0.2)},
-                    name="w1", clock=lambda: datetime.now(UTC),
-                    policy=OutboxPolicy(base_backoff=0.05, max_backoff=0.2))  # fmt: skip
+            outbox.enqueue(
+                s,
+                tenant_id=tenant.id,
+                dedup_key=f"busy:{i}",
+                to=to,
+                now=now,
+                kind=TargetKind.CHANNEL,
+                message=Message(text=f"提醒 {i}"),
+            )
+    worker = Worker(
+        sessions=sessions,
+        senders={"feishu": sender(fake, min_interval=0.2)},
+        name="w1",
+        clock=lambda: datetime.now(UTC),
+        policy=OutboxPolicy(base_backoff=0.05, max_backoff=0.2),
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         worker.drain_paced(max_wait=1.0, sleep=time.sleep)

@@ -73,11 +73,14 @@ def _card(title: str, text: str, *, shared: bool = True) -> str:
         "body": {
             "elements": [
                 {"tag": "markdown", "content": text},
-                {"tag": "button", "text": {"tag": "plain_text", "content": "Approve"},
-                 "behaviors": [{"type": "callback", "value": {"cmd": "approve"}}]},
+                {
+                    "tag": "button",
+                    "text": {"tag": "plain_text", "content": "Approve"},
+                    "behaviors": [{"type": "callback", "value": {"cmd": "approve"}}],
+                },
             ]
         },
-    }  # fmt: skip
+    }
     if shared:
         card["config"] = {"update_multi": True}
     return json.dumps(card)
@@ -197,8 +200,12 @@ def test_real_client_sends_replies_patches_against_fake() -> None:
         assert refused.code == 230001 and refused.raw.status_code == 400
         assert patch(first, _card("x", "y")).code == 230001  # a text message is not a card
 
-        assert fake.texts() == ["hi", "Deal?\nAcme **50k**\nApprove", "in thread",
-                                "Deal?\nApproved\nApprove"]  # fmt: skip
+        assert fake.texts() == [
+            "hi",
+            "Deal?\nAcme **50k**\nApprove",
+            "in thread",
+            "Deal?\nApproved\nApprove",
+        ]
         assert fake.rate("oc_sales") == 3.0
         assert fake.token_fetches == 1  # one token, cached by the SDK, for every call
         calls = [(m, p) for m, p, _ in fake.calls]
@@ -246,9 +253,14 @@ def test_failures_look_like_feishu() -> None:
 def test_hang_times_out_the_client() -> None:
     with FakeFeishu(hang_seconds=1.0) as fake:
         client = (
-            lark.Client.builder().app_id(fs.APP_ID).app_secret(SECRET).domain(fake.url)
-            .timeout(0.3).log_level(lark.LogLevel.ERROR).build()
-        )  # fmt: skip
+            lark.Client.builder()
+            .app_id(fs.APP_ID)
+            .app_secret(SECRET)
+            .domain(fake.url)
+            .timeout(0.3)
+            .log_level(lark.LogLevel.ERROR)
+            .build()
+        )
         fake.fail_next.append("hang")
         with pytest.raises(Exception, match="(?i)timed? ?out"):
             client.im.v1.message.create(_create())
@@ -302,10 +314,15 @@ def test_contact_and_bot_info() -> None:
 
 
 def test_flatten_post() -> None:
-    post = {"zh_cn": {"title": "Weekly", "content": [
-        [{"tag": "text", "text": "hi "}, {"tag": "at", "user_id": "ou_x"}],
-        [{"tag": "text", "text": "two"}],
-    ]}}  # fmt: skip
+    post = {
+        "zh_cn": {
+            "title": "Weekly",
+            "content": [
+                [{"tag": "text", "text": "hi "}, {"tag": "at", "user_id": "ou_x"}],
+                [{"tag": "text", "text": "two"}],
+            ],
+        }
+    }
     assert flatten("post", post) == "Weekly\nhi @ou_x\ntwo"
 
 
@@ -336,8 +353,13 @@ def test_real_ws_client_receives_acks_and_reconnects() -> None:
         # the SDK captured a module-level loop at import; give it one of its own, in this thread
         wsc.loop = loop
         asyncio.set_event_loop(loop)
-        client = wsc.Client(fs.APP_ID, SECRET, event_handler=recorder, domain=domain,
-                            log_level=lark.LogLevel.WARNING)  # fmt: skip
+        client = wsc.Client(
+            fs.APP_ID,
+            SECRET,
+            event_handler=recorder,
+            domain=domain,
+            log_level=lark.LogLevel.WARNING,
+        )
         try:
             client.start()
         except RuntimeError:
@@ -375,8 +397,10 @@ def test_real_ws_client_receives_acks_and_reconnects() -> None:
             ack = ws.wait_ack(ws.send(fs.message_event("after drop", message_id="om_w3")))
             assert ack is not None
             assert [p["event"]["message"]["message_id"] for p in recorder.payloads] == [
-                "om_w1", "om_w2", "om_w3"
-            ]  # fmt: skip
+                "om_w1",
+                "om_w2",
+                "om_w3",
+            ]
             assert ws.pings >= 1  # the SDK pings as soon as it connects; we answered with a pong
             assert not errors
         finally:

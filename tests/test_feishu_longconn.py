@@ -33,8 +33,10 @@ def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
     with FakeFeishu(app_id=signing.APP_ID) as api, FakeFeishuWs() as ws:
         api.ws_url = ws.url
         api.contact_delay = 4.0  # the work after the ack is slower than Feishu's 3 s
-        tables = (f'[feishu]\napp_id = "{signing.APP_ID}"\napp_secret = "{api.app_secret}"\n'
-                  f'mode = "websocket"\ndomain = "{api.url}"\n')
+        tables = (
+            f'[feishu]\napp_id = "{signing.APP_ID}"\napp_secret = "{api.app_secret}"\n'
+            f'mode = "websocket"\ndomain = "{api.url}"\n'
+        )
         with serving(tmp, tables) as (_, db, log):
             assert ws.wait_connected(1, timeout=30), log.read_text()
             yield Rig(api, ws, db)
@@ -42,8 +44,12 @@ def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
 
 
 def event(text: str, message_id: str, tenant: str = "tk_ws") -> dict[str, Any]:
-    return signing.message_event(f"@_user_1 {text}", message_id=message_id, tenant_key=tenant,
-                                 mentions=[("@_user_1", signing.BOT, "dealbot")])  # fmt: skip
+    return signing.message_event(
+        f"@_user_1 {text}",
+        message_id=message_id,
+        tenant_key=tenant,
+        mentions=[("@_user_1", signing.BOT, "dealbot")],
+    )
 
 
 def test_an_event_is_acknowledged_when_stored_and_answered_after(rig: Rig) -> None:

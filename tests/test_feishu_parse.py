@@ -25,22 +25,38 @@ NOW = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)
 @pytest.fixture
 def fake() -> Iterator[FakeFeishu]:
     with FakeFeishu(app_id=signing.APP_ID) as api:
-        api.people["ou_alice"] = {"open_id": "ou_alice", "name": "小李",
-                                  "time_zone": "Asia/Shanghai"}  # fmt: skip
+        api.people["ou_alice"] = {
+            "open_id": "ou_alice",
+            "name": "小李",
+            "time_zone": "Asia/Shanghai",
+        }
         yield api
 
 
 def platform(fake: FakeFeishu, domain: str | None = None) -> FeishuPlatform:
-    config = FeishuSection.model_validate({"app_id": signing.APP_ID, "app_secret": fake.app_secret,
-                                           "mode": "websocket", "domain": domain or fake.url})  # fmt: skip
-    return FeishuPlatform(config=config, services=Services(ingress=None, words=Words(),
-                                                           locale="zh_CN"))  # fmt: skip
+    config = FeishuSection.model_validate(
+        {
+            "app_id": signing.APP_ID,
+            "app_secret": fake.app_secret,
+            "mode": "websocket",
+            "domain": domain or fake.url,
+        }
+    )
+    return FeishuPlatform(
+        config=config, services=Services(ingress=None, words=Words(), locale="zh_CN")
+    )
 
 
 def row(event: dict[str, Any]) -> Claimed:
     incoming = edge.classify(event)
-    return Claimed(id=1, platform="feishu", workspace=incoming.workspace,
-                   payload=incoming.payload, attempts=0, received_at=NOW)  # fmt: skip
+    return Claimed(
+        id=1,
+        platform="feishu",
+        workspace=incoming.workspace,
+        payload=incoming.payload,
+        attempts=0,
+        received_at=NOW,
+    )
 
 
 def contact_calls(fake: FakeFeishu) -> int:
@@ -54,8 +70,9 @@ def test_mention_keys_become_people_and_the_bots_own_says_it_is_addressed(
         (f"@_user_{n}", f"ou_p{n}", f"同事{n}") for n in range(2, 11)
     ]
     text = "@_user_1 /团队 华东 @_user_10 @_user_2"
-    event = platform(fake).parse(row(signing.message_event(text, message_id="om_1",
-                                                           mentions=mentions)))  # fmt: skip
+    event = platform(fake).parse(
+        row(signing.message_event(text, message_id="om_1", mentions=mentions))
+    )
     assert event is not None and event.addressed
     assert event.text == "/团队 华东 @ou_p10 @ou_p2"  # `@_user_10` is not `@_user_1` + "0"
     assert {m.user_id: m.name for m in event.mentions}["ou_p10"] == "同事10"
@@ -78,11 +95,17 @@ def test_who_is_addressed(fake: FakeFeishu) -> None:
 def test_a_customer_in_an_external_group_is_an_outsider_and_never_looked_up(
     fake: FakeFeishu,
 ) -> None:
-    event = platform(fake).parse(row(signing.message_event(
-        "请问支持国产数据库吗？", message_id="om_5", open_id="ou_cust",
-        sender_tenant_key="tk_customer",
-        mentions=[("@_user_2", "ou_other", "对方同事")],
-    )))  # fmt: skip
+    event = platform(fake).parse(
+        row(
+            signing.message_event(
+                "请问支持国产数据库吗？",
+                message_id="om_5",
+                open_id="ou_cust",
+                sender_tenant_key="tk_customer",
+                mentions=[("@_user_2", "ou_other", "对方同事")],
+            )
+        )
+    )
     assert event is not None and event.from_other_org and not event.profile_known
     assert contact_calls(fake) == 0  # another tenant's people cannot be looked up
 
@@ -94,10 +117,15 @@ def test_without_the_contact_scope_names_come_from_mentions_and_it_is_not_asked_
     p = platform(fake)
     mentions = [("@_user_1", signing.BOT, "dealbot"), ("@_user_2", "ou_wang", "王经理")]
     for n in range(2):
-        event = p.parse(row(signing.message_event(
-            "@_user_1 /需求 华为 数据不出机房 确认人 @_user_2", message_id=f"om_d{n}",
-            mentions=mentions,
-        )))  # fmt: skip
+        event = p.parse(
+            row(
+                signing.message_event(
+                    "@_user_1 /需求 华为 数据不出机房 确认人 @_user_2",
+                    message_id=f"om_d{n}",
+                    mentions=mentions,
+                )
+            )
+        )
         assert event is not None and not event.profile_known
         assert event.user_name == "ou_alice"  # the id, until a lookup is permitted
         assert [(m.user_id, m.name) for m in event.mentions] == [("ou_wang", "王经理")]
@@ -124,19 +152,33 @@ def test_a_failed_lookup_is_asked_again(fake: FakeFeishu) -> None:
 
 
 def test_a_rich_text_message_reads_as_its_words(fake: FakeFeishu) -> None:
-    event = signing.message_event("", message_id="om_post", message_type="post",
-                                  mentions=[("@_user_1", signing.BOT, "dealbot")])  # fmt: skip
-    event["event"]["message"]["content"] = json.dumps({"title": "", "content": [[
-        {"tag": "at", "user_id": "@_user_1", "user_name": "dealbot"},
-        {"tag": "text", "text": " /记录 华为 拜访 "}, {"tag": "text", "text": "关注交付"},
-    ]]}, ensure_ascii=False)  # fmt: skip
+    event = signing.message_event(
+        "",
+        message_id="om_post",
+        message_type="post",
+        mentions=[("@_user_1", signing.BOT, "dealbot")],
+    )
+    event["event"]["message"]["content"] = json.dumps(
+        {
+            "title": "",
+            "content": [
+                [
+                    {"tag": "at", "user_id": "@_user_1", "user_name": "dealbot"},
+                    {"tag": "text", "text": " /记录 华为 拜访 "},
+                    {"tag": "text", "text": "关注交付"},
+                ]
+            ],
+        },
+        ensure_ascii=False,
+    )
     parsed = platform(fake).parse(row(event))
     assert parsed is not None and parsed.text == "/记录 华为 拜访 关注交付" and parsed.addressed
 
 
 def test_a_click_is_an_action_on_its_card(fake: FakeFeishu) -> None:
-    click = signing.card_action({"b": "req.confirm:3"}, open_id="ou_alice", chat_id="oc_sales",
-                                message_id="om_card9")  # fmt: skip
+    click = signing.card_action(
+        {"b": "req.confirm:3"}, open_id="ou_alice", chat_id="oc_sales", message_id="om_card9"
+    )
     event = platform(fake).parse(row(click))
     assert event is not None and event.action is not None
     assert event.action.button_id == "req.confirm:3"
@@ -177,17 +219,23 @@ def _set(event: Any, path: tuple[Any, ...], wrong: Any) -> Any:
 
 
 @pytest.mark.parametrize("kind", ["message", "action"])
-def test_no_malformed_event_gets_past_the_edge_to_crash_the_parser(fake: FakeFeishu,
-                                                                    kind: str) -> None:  # fmt: skip
+def test_no_malformed_event_gets_past_the_edge_to_crash_the_parser(
+    fake: FakeFeishu, kind: str
+) -> None:
     """The edge refuses (400) what the parser could not read; what it lets in parses to an
     Event, or to nothing, or is dead-lettered as Malformed: never another exception."""
     from adapters.edge import Refused
     from bot.intake import Malformed
 
-    good = (signing.message_event("@_user_1 /记录 华为 电话 @_user_2", message_id="om_m",
-                                  mentions=[("@_user_1", signing.BOT, "dealbot"),
-                                            ("@_user_2", "ou_wang", "王经理")])
-            if kind == "message" else signing.card_action({"b": "req.confirm:1"}))  # fmt: skip
+    good = (
+        signing.message_event(
+            "@_user_1 /记录 华为 电话 @_user_2",
+            message_id="om_m",
+            mentions=[("@_user_1", signing.BOT, "dealbot"), ("@_user_2", "ou_wang", "王经理")],
+        )
+        if kind == "message"
+        else signing.card_action({"b": "req.confirm:1"})
+    )
     p = platform(fake)
     checked = 0
     for path, wrong in _mutations(good):
@@ -199,8 +247,16 @@ def test_no_malformed_event_gets_past_the_edge_to_crash_the_parser(fake: FakeFei
             continue
         if incoming.payload:
             try:
-                p.parse(Claimed(id=1, platform="feishu", workspace=incoming.workspace,
-                                payload=incoming.payload, attempts=0, received_at=NOW))  # fmt: skip
+                p.parse(
+                    Claimed(
+                        id=1,
+                        platform="feishu",
+                        workspace=incoming.workspace,
+                        payload=incoming.payload,
+                        attempts=0,
+                        received_at=NOW,
+                    )
+                )
             except Malformed:
                 pass
         checked += 1

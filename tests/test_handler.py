@@ -236,7 +236,9 @@ def test_oversized_message_is_refused_and_nothing_saved(chat: Chat) -> None:
     line = "/log Acme call " + "x" * 5000
     reply = chat.say("alice", line)
     assert "the limit is 4000" in reply and line[:3000] in reply  # at most 3,000 quoted back
-    assert line[:3001] not in reply and "2015 more characters, not shown here and not saved" in reply
+    assert (
+        line[:3001] not in reply and "2015 more characters, not shown here and not saved" in reply
+    )
     assert rows(chat, Activity) == []
 
 
@@ -354,12 +356,18 @@ def test_a_long_task_list_says_how_many_it_left_out(sessions, lang: str) -> None
     assert f"({TASKS_SHOWN + 3})" in reply or f"（{TASKS_SHOWN + 3}）" in reply
 
 
-@pytest.mark.parametrize(("lang", "req", "note"), [
-    ("en", "/req Acme SSO first confirm @bob", "it is no longer agreed"),
-    ("zh_CN", "/需求 华为 数据不出机房 确认人 @bob", "现在不再视为达成一致"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("lang", "req", "note"),
+    [
+        ("en", "/req Acme SSO first confirm @bob", "it is no longer agreed"),
+        ("zh_CN", "/需求 华为 数据不出机房 确认人 @bob", "现在不再视为达成一致"),
+    ],
+)
 def test_a_change_request_on_an_agreed_requirement_says_it_reopens_it(
-    sessions, lang: str, req: str, note: str  # type: ignore[no-untyped-def]
+    sessions,
+    lang: str,
+    req: str,
+    note: str,  # type: ignore[no-untyped-def]
 ) -> None:
     from bot.buttons import Act, button_id
 

@@ -94,8 +94,14 @@ def test_an_event_bounds_its_ids_and_keeps_the_real_address_for_the_answer() -> 
         text="/log Acme call hi",
         occurred_at=datetime(2026, 11, 30, tzinfo=UTC),
     )
-    for value in (event.workspace_id, event.user_id, event.channel_id, event.thread_id,
-                  event.message_id, event.mentions[0].user_id):  # fmt: skip
+    for value in (
+        event.workspace_id,
+        event.user_id,
+        event.channel_id,
+        event.thread_id,
+        event.message_id,
+        event.mentions[0].user_id,
+    ):
         assert value is not None and len(value) == ID_MAX
     assert len(event.user_name) == 200 and event.mentions[0].name == "Bob"
     handle = event.reply_handle()  # the platform is answered at its own ids

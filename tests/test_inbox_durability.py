@@ -32,14 +32,21 @@ def config(tmp: Path, url: str, fake: FakeSlack, port: int) -> Path:
 
 def post_log(port: int, fake: FakeSlack, i: int) -> int:
     body = signing.command_body(
-        command="/log", text=f"Acme call note number {i}", user_id="U1", team_id="T1",
-        channel_id="C1", channel_name="sales", trigger_id=f"kill-{i}-{next(_n)}",
+        command="/log",
+        text=f"Acme call note number {i}",
+        user_id="U1",
+        team_id="T1",
+        channel_id="C1",
+        channel_name="sales",
+        trigger_id=f"kill-{i}-{next(_n)}",
         response_url=f"{fake.base}/response/k{i}",
-    )  # fmt: skip
+    )
     req = urllib.request.Request(
-        f"http://127.0.0.1:{port}/slack/events", data=body, method="POST",
+        f"http://127.0.0.1:{port}/slack/events",
+        data=body,
+        method="POST",
         headers=signing.headers(body, SECRET, content_type="application/x-www-form-urlencoded"),
-    )  # fmt: skip
+    )
     with urllib.request.urlopen(req, timeout=10) as r:
         return r.status
 
@@ -77,8 +84,10 @@ def kill_after_acks(tmp: Path, url: str, n: int) -> None:
             assert stop(proc) == 0
         assert count(url, Activity) == n  # none lost, none doubled
         answered_twice = sum(len(v) - 1 for v in fake.responses.values())
-        print(f"kill test: {n} acked, {handled_before} handled when killed, "
-              f"{n - count(url, Activity)} lost, {answered_twice} answered twice")  # fmt: skip
+        print(
+            f"kill test: {n} acked, {handled_before} handled when killed, "
+            f"{n - count(url, Activity)} lost, {answered_twice} answered twice"
+        )
         assert answered_twice <= 1, answered_twice
         assert handled_before < n, "the kill landed after all work was done: no test"
 
@@ -113,8 +122,9 @@ def test_dealbot_help_loads_no_sdk() -> None:
         "bad = [m for m in ('slack_sdk', 'slack_bolt', 'sqlalchemy', 'jinja2', 'uvicorn')"
         " if m in sys.modules]; print(bad); sys.exit(1 if bad else 0)"
     )
-    done = subprocess.run([__import__("sys").executable, "-c", code], capture_output=True,
-                          text=True, check=False)  # fmt: skip
+    done = subprocess.run(
+        [__import__("sys").executable, "-c", code], capture_output=True, text=True, check=False
+    )
     assert done.returncode == 0, done.stdout + done.stderr
 
 

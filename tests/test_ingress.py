@@ -35,9 +35,13 @@ WORDS = "Acme asked for the revised quote by Friday"  # what a person wrote: nev
 
 
 def arrival(workspace: str, key: str) -> Arrival:
-    return Arrival(platform="slack", workspace=workspace, key=key,
-                   payload={"kind": "event", "body": {"text": WORDS}},
-                   received_at=datetime.now(UTC))  # fmt: skip
+    return Arrival(
+        platform="slack",
+        workspace=workspace,
+        key=key,
+        payload={"kind": "event", "body": {"text": WORDS}},
+        received_at=datetime.now(UTC),
+    )
 
 
 def in_one_group(ingress: Ingress, arrivals: list[Arrival]) -> list[Verdict]:
@@ -135,11 +139,21 @@ SECRET = "ingress-test-signing-secret"
 
 
 def post_event(port: int, team: str, i: int) -> tuple[int, str]:
-    event = {"type": "message", "user": "U1", "text": f"{WORDS} ({i})", "channel": "C1",
-             "channel_type": "channel", "ts": f"1700000000.{i:06d}"}  # fmt: skip
+    event = {
+        "type": "message",
+        "user": "U1",
+        "text": f"{WORDS} ({i})",
+        "channel": "C1",
+        "channel_type": "channel",
+        "ts": f"1700000000.{i:06d}",
+    }
     body = signing.event_body(event, team=team, event_id=f"Ev{i}")  # a NUL goes as \u0000
-    req = urllib.request.Request(f"http://127.0.0.1:{port}/slack/events", data=body,
-                                 headers=signing.headers(body, SECRET), method="POST")  # fmt: skip
+    req = urllib.request.Request(
+        f"http://127.0.0.1:{port}/slack/events",
+        data=body,
+        headers=signing.headers(body, SECRET),
+        method="POST",
+    )
     try:
         with urllib.request.urlopen(req, timeout=30) as r:
             return r.status, r.read().decode()
@@ -175,18 +189,22 @@ def test_a_nul_team_id_among_24_signed_events_fails_alone_through_serve(tmp_path
         with sessions() as s:
             rows = s.execute(select(InboxItem.workspace, InboxItem.delivery_key)).all()
         sessions.kw["bind"].dispose()
-        assert sorted(rows) == sorted(("T1", f"msg:C1:1700000000.{i:06d}")
-                                      for i in range(25) if i != 12)  # fmt: skip
+        assert sorted(rows) == sorted(
+            ("T1", f"msg:C1:1700000000.{i:06d}") for i in range(25) if i != 12
+        )
         text = log.read_text()
         assert "Traceback" not in text and WORDS not in text
-        refusals = [json.loads(line)["msg"] for line in text.splitlines()
-                    if "refused by the store" in line]  # fmt: skip
+        refusals = [
+            json.loads(line)["msg"] for line in text.splitlines() if "refused by the store" in line
+        ]
         assert len(refusals) == 1, refusals
         assert "a NUL character in its workspace id" in refusals[0]
-        print(f"24 good + 1 NUL team id through serve on PostgreSQL: "
-              f"{sum(s == 200 for s, _ in good)} good stored, "
-              f"{sum(s != 200 for s, _ in good)} good refused, bad answered {answers[12][0]}; "
-              f"{refusals[0].split('; ', 1)[1]}")
+        print(
+            f"24 good + 1 NUL team id through serve on PostgreSQL: "
+            f"{sum(s == 200 for s, _ in good)} good stored, "
+            f"{sum(s != 200 for s, _ in good)} good refused, bad answered {answers[12][0]}; "
+            f"{refusals[0].split('; ', 1)[1]}"
+        )
 
 
 def test_a_refused_socket_mode_envelope_is_acked_and_the_next_one_stored(tmp_path: Path) -> None:
@@ -195,12 +213,23 @@ def test_a_refused_socket_mode_envelope_is_acked_and_the_next_one_stored(tmp_pat
     acks: list[str] = []
 
     def envelope(n: int, channel: str) -> str:
-        event = {"type": "app_mention", "user": "U1", "ts": f"1700000600.00010{n}",
-                 "channel": channel, "channel_type": "channel",
-                 "text": f"<@UBOT> log Acme call over the socket {n}"}  # fmt: skip
+        event = {
+            "type": "app_mention",
+            "user": "U1",
+            "ts": f"1700000600.00010{n}",
+            "channel": channel,
+            "channel_type": "channel",
+            "text": f"<@UBOT> log Acme call over the socket {n}",
+        }
         body = json.loads(signing.event_body(event, team="T-sock", event_id=f"EvR{n}"))
-        return json.dumps({"envelope_id": f"env-{n}", "type": "events_api",
-                           "accepts_response_payload": False, "payload": body})  # fmt: skip
+        return json.dumps(
+            {
+                "envelope_id": f"env-{n}",
+                "type": "events_api",
+                "accepts_response_payload": False,
+                "payload": body,
+            }
+        )
 
     def session(ws: ServerConnection) -> None:
         ws.send(json.dumps({"type": "hello", "num_connections": 1}))
@@ -232,8 +261,9 @@ poll_seconds = 0.2
         proc = start(config, log)
         try:
             wait_healthy(port, proc, log)
-            assert wait_for(lambda: any("over the socket 2" in str(p) for p in fake.posted),
-                            30), log.read_text()  # fmt: skip
+            assert wait_for(lambda: any("over the socket 2" in str(p) for p in fake.posted), 30), (
+                log.read_text()
+            )
             assert wait_for(lambda: {"env-1", "env-2"} <= set(acks), 30), acks
         finally:
             code = stop(proc)

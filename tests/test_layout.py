@@ -57,6 +57,17 @@ def test_ruff_is_clean() -> None:
     assert done.returncode == 0, done.stdout
 
 
+def test_ruff_format_is_applied() -> None:
+    """STYLE says ruff format; no `# fmt: skip` is left to hide from it."""
+    done = subprocess.run(
+        [sys.executable, "-m", "ruff", "format", "--check", str(ROOT)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout
+
+
 def test_bot_names_no_platform() -> None:
     """The core never branches on, or even speaks of, a platform: no platform name anywhere in
     bot/ (code, strings, comments), except the CLI that wires adapters in."""

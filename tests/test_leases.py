@@ -59,17 +59,25 @@ def quick(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_one_instance_holds_the_ai_bot_and_the_other_takes_over(sessions, quick) -> None:  # type: ignore[no-untyped-def]
     with FakeAibotWs() as ws:
-        config = WecomSection.model_validate({
-            "corp_id": signing.CORP, "agent_id": signing.AGENT, "secret": "s",
-            "token": signing.TOKEN, "encoding_aes_key": signing.AES_KEY,
-            "bot_id": ws.bot_id, "bot_secret": ws.secret, "bot_ws_url": ws.url,
-        })  # fmt: skip
+        config = WecomSection.model_validate(
+            {
+                "corp_id": signing.CORP,
+                "agent_id": signing.AGENT,
+                "secret": "s",
+                "token": signing.TOKEN,
+                "encoding_aes_key": signing.AES_KEY,
+                "bot_id": ws.bot_id,
+                "bot_secret": ws.secret,
+                "bot_ws_url": ws.url,
+            }
+        )
         heard: list[tuple[str, str]] = []
 
         def conn(holder: str) -> aibot.BotConnection:
             hold, let_go = of_process(sessions, holder)
-            return aibot.BotConnection(config, lambda body, req: heard.append((holder, req)),
-                                       hold=hold, let_go=let_go)  # fmt: skip
+            return aibot.BotConnection(
+                config, lambda body, req: heard.append((holder, req)), hold=hold, let_go=let_go
+            )
 
         first, second = conn("first"), conn("second")
         first.start()
@@ -97,11 +105,18 @@ def test_a_renewal_in_flight_at_stop_does_not_take_the_lease_back(sessions, quic
     from storage.models import Lease
 
     with FakeAibotWs() as ws:
-        config = WecomSection.model_validate({
-            "corp_id": signing.CORP, "agent_id": signing.AGENT, "secret": "s",
-            "token": signing.TOKEN, "encoding_aes_key": signing.AES_KEY,
-            "bot_id": ws.bot_id, "bot_secret": ws.secret, "bot_ws_url": ws.url,
-        })  # fmt: skip
+        config = WecomSection.model_validate(
+            {
+                "corp_id": signing.CORP,
+                "agent_id": signing.AGENT,
+                "secret": "s",
+                "token": signing.TOKEN,
+                "encoding_aes_key": signing.AES_KEY,
+                "bot_id": ws.bot_id,
+                "bot_secret": ws.secret,
+                "bot_ws_url": ws.url,
+            }
+        )
         hold, let_go = of_process(sessions, "first")
         renewing = threading.Event()
 

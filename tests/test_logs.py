@@ -87,8 +87,7 @@ def leaks(log: str, needles: dict[str, str]) -> list[str]:
     found = []
     views = readings(log)
     for what, needle in needles.items():
-        forms = {needle, quote(needle, safe=""), quote_plus(needle),
-                 json.dumps(needle).strip('"')}  # fmt: skip
+        forms = {needle, quote(needle, safe=""), quote_plus(needle), json.dumps(needle).strip('"')}
         for view in views:
             hit = next((f for f in forms if f in view), None)
             if hit is not None:
@@ -126,9 +125,13 @@ def test_a_verbose_serve_on_three_platforms_logs_no_secret_token_address_or_word
         feishu.people["ou_wang"] = {"open_id": "ou_wang", "name": "王经理"}
         wecom.people["lisi"] = {"userid": "lisi", "name": "小李"}
         wecom.people["wangjl"] = {"userid": "wangjl", "name": "王经理"}
-        tables = (slack_kit.config(slack) + feishu_kit.config(feishu) + wecom_kit.config(wecom)
-                  + f'aibot_token = "{wecom_signing.BOT_TOKEN}"\n'
-                  f'aibot_encoding_aes_key = "{wecom_signing.BOT_AES_KEY}"\n')  # fmt: skip
+        tables = (
+            slack_kit.config(slack)
+            + feishu_kit.config(feishu)
+            + wecom_kit.config(wecom)
+            + f'aibot_token = "{wecom_signing.BOT_TOKEN}"\n'
+            f'aibot_encoding_aes_key = "{wecom_signing.BOT_AES_KEY}"\n'
+        )
         addresses: dict[str, str] = {}
         with serving(tmp_path, tables, verbose=True) as (port, _db, log):
             base = f"http://127.0.0.1:{port}"
@@ -170,9 +173,15 @@ def _slack(api: FakeSlack, base: str) -> dict[str, str]:
 
     def command(name: str, text: str, key: str) -> dict[str, Any]:
         body = slack_signing.command_body(
-            command=name, text=text, user_id="U1", team_id="T1", channel_id="C1",
-            channel_name="sales", trigger_id=f"trig-{key}", response_url=f"{api.base}/response/{key}",
-        )  # fmt: skip
+            command=name,
+            text=text,
+            user_id="U1",
+            team_id="T1",
+            channel_id="C1",
+            channel_name="sales",
+            trigger_id=f"trig-{key}",
+            response_url=f"{api.base}/response/{key}",
+        )
         assert post(url, body, slack_signing.headers(body, secret, content_type=form)) == 200
         assert wait_for(lambda: bool(api.responses.get(key))), f"no answer to {name} {text}"
         return api.responses[key][0]
@@ -183,20 +192,35 @@ def _slack(api: FakeSlack, base: str) -> dict[str, str]:
     actions = next(b for b in card["blocks"] if b["type"] == "actions")
     confirm = actions["elements"][0]
     payload = {
-        "type": "block_actions", "user": {"id": "U7"}, "team": {"id": "T1"},
+        "type": "block_actions",
+        "user": {"id": "U7"},
+        "team": {"id": "T1"},
         "container": {"type": "message", "channel_id": "C1", "message_ts": "1700000000.000100"},
-        "channel": {"id": "C1"}, "response_url": f"{api.base}/response/{keys[2]}",
+        "channel": {"id": "C1"},
+        "response_url": f"{api.base}/response/{keys[2]}",
         "trigger_id": "t1",
-        "actions": [{"type": "button", "action_id": confirm["action_id"],
-                     "value": confirm["value"], "action_ts": "1700000001.0001",
-                     "block_id": actions["block_id"]}],
-    }  # fmt: skip
+        "actions": [
+            {
+                "type": "button",
+                "action_id": confirm["action_id"],
+                "value": confirm["value"],
+                "action_ts": "1700000001.0001",
+                "block_id": actions["block_id"],
+            }
+        ],
+    }
     body = slack_signing.action_body(payload)
     assert post(url, body, slack_signing.headers(body, secret, content_type=form)) == 200
     assert wait_for(lambda: any(u["ts"] == "1700000000.000100" for u in api.updates))
-    mention = {"type": "app_mention", "user": "U1", "ts": "1700000100.000200", "channel": "C5",
-               "channel_type": "channel", "team": "T1",
-               "text": f"<@UBOT> /log Acme call {WORD} mentioned {WORD_ZH}"}  # fmt: skip
+    mention = {
+        "type": "app_mention",
+        "user": "U1",
+        "ts": "1700000100.000200",
+        "channel": "C5",
+        "channel_type": "channel",
+        "team": "T1",
+        "text": f"<@UBOT> /log Acme call {WORD} mentioned {WORD_ZH}",
+    }
     body = slack_signing.event_body(mention, team="T1", event_id="Ev-logs-1")
     assert post(url, body, slack_signing.headers(body, secret)) == 200
     assert wait_for(lambda: any(WORD in str(p) for p in api.posted + api.ephemeral))
@@ -213,22 +237,29 @@ def _feishu(api: FakeFeishu, base: str) -> dict[str, str]:
 
     def say(text: str, people: list[tuple[str, str, str]] = []) -> dict[str, Any]:  # noqa: B006
         message_id = f"om_logs_{next(_ids)}"
-        event = feishu_signing.message_event(f"@_user_1 {text}", message_id=message_id,
-                                             mentions=mentions + people)  # fmt: skip
+        event = feishu_signing.message_event(
+            f"@_user_1 {text}", message_id=message_id, mentions=mentions + people
+        )
         assert post(url, *feishu_signing.signed(event)) == 200
         assert wait_for(lambda: any(r["to"] == message_id for r in api.replies)), text
         return next(r for r in api.replies if r["to"] == message_id)
 
     assert WORD_ZH in str(say(f"/记录 华为 拜访 客户说{WORD_ZH}和{WORD} 下一步：周五前发方案"))
-    answer = say(f"/需求 华为 数据不出机房{WORD_ZH} {WORD} 确认人 @_user_2",
-                 [("@_user_2", "ou_wang", "王经理")])  # fmt: skip
+    answer = say(
+        f"/需求 华为 数据不出机房{WORD_ZH} {WORD} 确认人 @_user_2",
+        [("@_user_2", "ou_wang", "王经理")],
+    )
     assert answer["msg_type"] == "interactive"
-    buttons = [e for e in _walk(answer["content"])
-               if isinstance(e, dict) and e.get("tag") == "button"]  # fmt: skip
+    buttons = [
+        e for e in _walk(answer["content"]) if isinstance(e, dict) and e.get("tag") == "button"
+    ]
     token = "c-" + secrets.token_hex(16)
-    click = feishu_signing.card_action(buttons[0]["behaviors"][0]["value"], open_id="ou_wang",
-                                       message_id=answer["message_id"],
-                                       callback_token=token)  # fmt: skip
+    click = feishu_signing.card_action(
+        buttons[0]["behaviors"][0]["value"],
+        open_id="ou_wang",
+        message_id=answer["message_id"],
+        callback_token=token,
+    )
     assert post(url, *feishu_signing.signed(click)) == 200
     assert wait_for(lambda: any(p["message_id"] == answer["message_id"] for p in api.patches))
     return {"Feishu card token": token}
@@ -252,19 +283,24 @@ def _wecom(api: FakeWecom, base: str) -> dict[str, str]:
     say("/帮助", user="wangjl")  # written to the app: a person here
     assert WORD_ZH in str(say(f"/记录 华为 拜访 客户说{WORD_ZH}和{WORD} 下一步：周五前发方案"))
     say(f"/需求 华为 数据不出机房{WORD_ZH} {WORD} 确认人 @王经理")
-    assert wait_for(lambda: any(m["touser"] == "wangjl" and m["msgtype"] == "template_card"
-                                for m in api.sent))  # fmt: skip
+    assert wait_for(
+        lambda: any(m["touser"] == "wangjl" and m["msgtype"] == "template_card" for m in api.sent)
+    )
     card = next(m for m in api.sent if m["touser"] == "wangjl" and m["msgtype"] == "template_card")
-    click = wecom_signing.card_click_xml(card["content"]["button_list"][0]["key"],
-                                         task_id=card["content"]["task_id"], user="wangjl",
-                                         response_code=card["response_code"])  # fmt: skip
+    click = wecom_signing.card_click_xml(
+        card["content"]["button_list"][0]["key"],
+        task_id=card["content"]["task_id"],
+        user="wangjl",
+        response_code=card["response_code"],
+    )
     app(click)
     assert wait_for(lambda: bool(api.updates))
     key = secrets.token_hex(16)
     reply_to = api.response_url(key)
     assert "/cgi-bin/aibot/response?response_code=" in reply_to  # the shape WeCom gives
-    payload = wecom_signing.bot_text(f"/记录 华为 电话 群里{WORD_ZH} {WORD}", msgid="bot-logs-1",
-                                     response_url=reply_to)  # fmt: skip
+    payload = wecom_signing.bot_text(
+        f"/记录 华为 电话 群里{WORD_ZH} {WORD}", msgid="bot-logs-1", response_url=reply_to
+    )
     query, body = wecom_signing.bot_callback(payload)
     assert post(f"{base}/wecom/aibot?{query}", body, {"Content-Type": "application/json"}) == 200
     assert wait_for(lambda: bool(api.responses.get(key)))
@@ -451,8 +487,9 @@ encoding_aes_key = "{wecom_signing.AES_KEY}"
     except RuntimeError:
         import sys
 
-        record = logging.LogRecord("lib", logging.ERROR, __file__, 1, "failed", None,
-                                   sys.exc_info())  # fmt: skip
+        record = logging.LogRecord(
+            "lib", logging.ERROR, __file__, 1, "failed", None, sys.exc_info()
+        )
     redact.filter(record)
     entry = json.loads(formatter.format(record))
     assert "w" * 43 not in entry["exc"] and "test-encrypt-key" not in entry["exc"], entry
@@ -479,19 +516,40 @@ def test_a_verbose_tick_logs_no_words_and_no_token(tmp_path: Path) -> None:
         s.add(tenant)
         s.flush()
         to = Address(person_id=None, platform="slack", user_id="U1", name="u1")
-        outbox.enqueue(s, tenant_id=tenant.id, dedup_key="d1", to=to,
-                       message=Message(text=f"follow up {WORD} {WORD_ZH}"), now=now)  # fmt: skip
+        outbox.enqueue(
+            s,
+            tenant_id=tenant.id,
+            dedup_key="d1",
+            to=to,
+            message=Message(text=f"follow up {WORD} {WORD_ZH}"),
+            now=now,
+        )
     sessions.kw["bind"].dispose()
     with FakeSlack() as api:
         config = tmp_path / "dealbot.toml"
         config.write_text(f'[database]\nurl = "{url}"\n' + slack_kit.config(api))
         done = subprocess.run(
-            [str(DEALBOT), "-v", "tick", "--at", "2026-12-01T10:00:00+00:00", "--config",
-             str(config)], capture_output=True, text=True, timeout=120, check=False,
-        )  # fmt: skip
+            [
+                str(DEALBOT),
+                "-v",
+                "tick",
+                "--at",
+                "2026-12-01T10:00:00+00:00",
+                "--config",
+                str(config),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
         assert done.returncode == 0, done.stderr
         assert any(WORD in str(p) for p in api.posted)  # it was sent
-    needles = {"a word typed": WORD, "a Chinese word typed": WORD_ZH,
-               "Slack bot token": "xoxb-conformance", "Slack signing secret": slack_kit.SECRET}  # fmt: skip
+    needles = {
+        "a word typed": WORD,
+        "a Chinese word typed": WORD_ZH,
+        "Slack bot token": "xoxb-conformance",
+        "Slack signing secret": slack_kit.SECRET,
+    }
     hits = leaks(done.stderr + done.stdout, needles)
     assert not hits, "the log of a verbose tick leaks:\n" + "\n".join(hits)

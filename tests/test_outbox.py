@@ -42,14 +42,27 @@ def tenant(sessions) -> int:  # type: ignore[no-untyped-def]
         return t.id
 
 
-def put(sessions, tid: int, key: str, *, platform: str = "fake", to: str = "U1",  # type: ignore[no-untyped-def]
-        kind: TargetKind = TargetKind.PERSON, reply: ReplyHandle | None = None) -> None:  # fmt: skip
+def put(
+    sessions,
+    tid: int,
+    key: str,
+    *,
+    platform: str = "fake",
+    to: str = "U1",  # type: ignore[no-untyped-def]
+    kind: TargetKind = TargetKind.PERSON,
+    reply: ReplyHandle | None = None,
+) -> None:
     with sessions.begin() as s:
         outbox.enqueue(
-            s, tenant_id=tid, dedup_key=key, now=NOW, kind=kind, reply=reply,
+            s,
+            tenant_id=tid,
+            dedup_key=key,
+            now=NOW,
+            kind=kind,
+            reply=reply,
             to=Address(person_id=None, platform=platform, user_id=to, name=to),
             message=Message(text=key),
-        )  # fmt: skip
+        )
 
 
 def test_a_row_for_a_platform_without_a_sender_is_dead_lettered_with_the_reason(sessions) -> None:  # type: ignore[no-untyped-def]
@@ -57,8 +70,14 @@ def test_a_row_for_a_platform_without_a_sender_is_dead_lettered_with_the_reason(
     put(sessions, tid, "for-nobody", platform="none")
     put(sessions, tid, "for-fake")
     told: list[str] = []
-    worker = Worker(sessions=sessions, senders={"fake": Fake()}, name="w", clock=lambda: NOW,
-                    on_dead=lambda d, reason: told.append(reason), orphans=True)  # fmt: skip
+    worker = Worker(
+        sessions=sessions,
+        senders={"fake": Fake()},
+        name="w",
+        clock=lambda: NOW,
+        on_dead=lambda d, reason: told.append(reason),
+        orphans=True,
+    )
     report = worker.drain()
     assert report.sent == 1 and len(report.dead or []) == 1
     with sessions() as s:

@@ -75,11 +75,28 @@ def zh(sessions) -> Console:  # type: ignore[no-untyped-def]
 
 
 def test_the_rule_of_a_slip() -> None:
-    slips = [("小章", "小张"), ("王经里", "王经理"), ("华微", "华为"), ("Acmee", "Acme"),
-             ("Globx", "Globex"), ("alcie", "alice"), ("bbo", "bob"), ("Acme-Corp", "Acme Corp")]  # fmt: skip
-    others = [("小李", "小张"), ("小赵", "小张"), ("陈经理", "王经理"), ("lead_a", "lead_b"),
-              ("rep_a1", "rep_a2"), ("Mark", "Mary"), ("Acme 2026", "Acme 2027"),
-              ("tom", "tim"), ("Acme", "ACME"), ("华为", "Huawei")]  # fmt: skip
+    slips = [
+        ("小章", "小张"),
+        ("王经里", "王经理"),
+        ("华微", "华为"),
+        ("Acmee", "Acme"),
+        ("Globx", "Globex"),
+        ("alcie", "alice"),
+        ("bbo", "bob"),
+        ("Acme-Corp", "Acme Corp"),
+    ]
+    others = [
+        ("小李", "小张"),
+        ("小赵", "小张"),
+        ("陈经理", "王经理"),
+        ("lead_a", "lead_b"),
+        ("rep_a1", "rep_a2"),
+        ("Mark", "Mary"),
+        ("Acme 2026", "Acme 2027"),
+        ("tom", "tim"),
+        ("Acme", "ACME"),
+        ("华为", "Huawei"),
+    ]
     assert [pair for pair in slips if not looks_like(*pair)] == []
     assert [pair for pair in others if looks_like(*pair)] == []
 
@@ -257,8 +274,15 @@ def test_team_says_who_moved_left_and_leads_zh(zh: Console) -> None:
 
 
 def test_touch_types_as_people_write_them_count_in_progress_zh(zh: Console) -> None:
-    lines = ["打电话 问了预算", "来电 询问交付", "电话会议 对齐范围", "视频会议 演示产品",
-             "面谈 见了CTO", "拜访了 现场调研", "微信沟通 发了资料"]  # fmt: skip
+    lines = [
+        "打电话 问了预算",
+        "来电 询问交付",
+        "电话会议 对齐范围",
+        "视频会议 演示产品",
+        "面谈 见了CTO",
+        "拜访了 现场调研",
+        "微信沟通 发了资料",
+    ]
     for text in lines:
         zh.say("小李", f"/记录 华为 {text}")
     with zh.bot.sessions() as s:

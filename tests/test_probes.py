@@ -42,8 +42,10 @@ def pg_serve(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, st
     with empty_pg_database() as url:
         port = free_port()
         config = tmp / "dealbot.toml"
-        config.write_text(f'[database]\nurl = "{url}"\n[server]\nport = {port}\n'
-                          "[scheduler]\ninterval_seconds = 3600\n")  # fmt: skip
+        config.write_text(
+            f'[database]\nurl = "{url}"\n[server]\nport = {port}\n'
+            "[scheduler]\ninterval_seconds = 3600\n"
+        )
         log = tmp / "serve.log"
         proc = start(config, log)
         try:
@@ -76,8 +78,10 @@ def test_a_locked_inbox_is_busy_and_then_the_probes_are_saturated(
         # of them held, a probe cannot even start — the edge is saturated, and says so
         with ThreadPoolExecutor(max_workers=4) as pool:
             answers = list(pool.map(lambda _: answer(port, "/readyz"), range(4)))
-        assert (503, {"status": "saturated", "database": "unchecked",
-                      "saturated": ["probes"]}) in answers + [answer(port, "/readyz")]  # fmt: skip
+        assert (
+            503,
+            {"status": "saturated", "database": "unchecked", "saturated": ["probes"]},
+        ) in answers + [answer(port, "/readyz")]
         assert answer(port, "/healthz")[1]["saturated"] == ["probes"]
         holder.rollback()
     engine.dispose()
@@ -94,11 +98,15 @@ def test_a_database_that_refuses_connections_is_unreachable(
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false'))
-        conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                          "WHERE datname = :name"), {"name": name})  # fmt: skip
+        conn.execute(
+            text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :name"),
+            {"name": name},
+        )
         try:
-            assert answer(port, "/readyz") == (503, {"status": "unhealthy",
-                                                     "database": "unreachable"})  # fmt: skip
+            assert answer(port, "/readyz") == (
+                503,
+                {"status": "unhealthy", "database": "unreachable"},
+            )
             assert answer(port, "/healthz")[1]["database"] == "unreachable"
             assert answer(port, "/livez") == (200, {"status": "ok"})  # the process answers
         finally:
@@ -136,8 +144,12 @@ def test_a_probe_names_what_kept_it_from_answering() -> None:
         release.set()
         probes.shutdown()
     # refused: unreachable; two that wait: busy, holding both threads; then none can start
-    assert seen == [("database", "unreachable"), ("database", "busy"), ("database", "busy"),
-                    ("probes", "saturated")]  # fmt: skip
+    assert seen == [
+        ("database", "unreachable"),
+        ("database", "busy"),
+        ("database", "busy"),
+        ("probes", "saturated"),
+    ]
 
 
 def test_a_blocked_event_loop_is_saturated_until_it_catches_up() -> None:
@@ -161,8 +173,14 @@ def test_a_blocked_event_loop_is_saturated_until_it_catches_up() -> None:
 
 def test_each_failing_reason_is_named() -> None:
     ok = ready(Depth(2, 0, 1.0), None, worker="ok", lag=0.0, max_depth=10, inbox_busy=False)
-    assert ok == (200, {"status": "ok", "database": "ok",
-                        "inbox": {"backlog": 2, "oldest_seconds": 1.0, "dead": 0}})  # fmt: skip
+    assert ok == (
+        200,
+        {
+            "status": "ok",
+            "database": "ok",
+            "inbox": {"backlog": 2, "oldest_seconds": 1.0, "dead": 0},
+        },
+    )
     full = ready(Depth(10), None, worker="ok", lag=0.0, max_depth=10, inbox_busy=True)
     assert full[0] == 503 and full[1]["status"] == "saturated"
     assert full[1]["saturated"] == ["inbox"] and full[1]["inbox"]["max_depth"] == 10
@@ -172,4 +190,6 @@ def test_each_failing_reason_is_named() -> None:
     for state in ("unreachable", "busy"):
         failed = ProbeFailed("database", state)
         assert ready(None, failed, worker="ok", lag=0.0, max_depth=10, inbox_busy=False) == (
-            503, {"status": "unhealthy", "database": state})  # fmt: skip
+            503,
+            {"status": "unhealthy", "database": state},
+        )

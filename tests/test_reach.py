@@ -37,8 +37,14 @@ TEAMS = {"lead_a": ("rep_a1", "rep_a2"), "lead_b": ("rep_b1",)}
 # The asker, and whose records stand for "own", "a rep's in east", "a rep's in west"
 ASKERS = {
     "rep in east": ("rep_a1", {"own": "rep_a1", "east rep's": "rep_a2", "west rep's": "rep_b1"}),
-    "manager of east": ("lead_a", {"own": "lead_a", "east rep's": "rep_a1", "west rep's": "rep_b1"}),
-    "manager of west": ("lead_b", {"own": "lead_b", "east rep's": "rep_a1", "west rep's": "rep_b1"}),
+    "manager of east": (
+        "lead_a",
+        {"own": "lead_a", "east rep's": "rep_a1", "west rep's": "rep_b1"},
+    ),
+    "manager of west": (
+        "lead_b",
+        {"own": "lead_b", "east rep's": "rep_a1", "west rep's": "rep_b1"},
+    ),
     "admin": ("root", {"own": "root", "east rep's": "rep_a1", "west rep's": "rep_b1"}),
 }
 
@@ -141,7 +147,11 @@ def _by_id(kind: str, template: str) -> tuple[Callable, Callable]:  # type: igno
         return _say(w, asker, template.format(id=w.ids[owner][kind]))
 
     def missing(w: World, asker: str, owner: str) -> tuple[str, str, str]:
-        return _say(w, asker, template.format(id=MISSING_ID)), str(MISSING_ID), str(w.ids[owner][kind])
+        return (
+            _say(w, asker, template.format(id=MISSING_ID)),
+            str(MISSING_ID),
+            str(w.ids[owner][kind]),
+        )
 
     return command, missing
 
@@ -170,33 +180,63 @@ def _deal_stage(w: World, owner: str) -> str:
 
 
 PROBES = [
-    Probe("/customer <name>", *_by_name("/customer {name}"),
-          effect=lambda w, a, o, r: f"secret-{o}" in r),
-    Probe("/customer <name> history", *_by_name("/customer {name} history"),
-          effect=lambda w, a, o, r: f"title-{o}" in r),
-    Probe("/deal <name>", *_by_name("/deal {name}"),
-          effect=lambda w, a, o, r: f"title-{o}" in r),
-    Probe("/deal <name> stage", *_by_name("/deal {name} stage qualify"),
-          effect=lambda w, a, o, r: _deal_stage(w, o) == "qualify"),
-    Probe("/deal <name> amount", *_by_name("/deal {name} amount 99k"),
-          effect=lambda w, a, o, r: w.get(Deal, w.ids[o]["deal"]).amount == 99000),
-    Probe("/customer <name> alias", *_by_name("/customer {name} alias Al-{owner}-{asker}"),
-          effect=lambda w, a, o, r: w.count(CustomerAlias, CustomerAlias.alias == f"Al-{o}-{a}") == 1),
-    Probe("/handover <name>", *_by_name("/handover {name} @{owner} @{owner}"),
-          effect=lambda w, a, o, r: "handed" in r.casefold()),
-    Probe("/tasks @owner", *_by_person("/tasks @{owner}"),
-          effect=lambda w, a, o, r: f"task-{o}" in r),
-    Probe("/pipeline @owner", *_by_person("/pipeline @{owner}"),
-          effect=lambda w, a, o, r: f"title-{o}" in r),
-    Probe("/progress @owner", *_by_person("/progress @{owner}"),
-          effect=lambda w, a, o, r: o in r),
-    Probe("Done button on a task", _click_done, _click_done_missing,
-          effect=lambda w, a, o, r: w.get(Task, w.ids[o]["task"]).status == "done"),
-    Probe("/answered <id>", *_by_id("question", "/answered {id}"),
-          effect=lambda w, a, o, r: w.get(Question, w.ids[o]["question"]).status == "answered"),
-    Probe("/req R<id> (revise)", *_by_id("req", "/req R{id} revised-words"),
-          effect=lambda w, a, o, r: w.get(Requirement, w.ids[o]["req"]).current_version == 2),
-]  # fmt: skip
+    Probe(
+        "/customer <name>",
+        *_by_name("/customer {name}"),
+        effect=lambda w, a, o, r: f"secret-{o}" in r,
+    ),
+    Probe(
+        "/customer <name> history",
+        *_by_name("/customer {name} history"),
+        effect=lambda w, a, o, r: f"title-{o}" in r,
+    ),
+    Probe("/deal <name>", *_by_name("/deal {name}"), effect=lambda w, a, o, r: f"title-{o}" in r),
+    Probe(
+        "/deal <name> stage",
+        *_by_name("/deal {name} stage qualify"),
+        effect=lambda w, a, o, r: _deal_stage(w, o) == "qualify",
+    ),
+    Probe(
+        "/deal <name> amount",
+        *_by_name("/deal {name} amount 99k"),
+        effect=lambda w, a, o, r: w.get(Deal, w.ids[o]["deal"]).amount == 99000,
+    ),
+    Probe(
+        "/customer <name> alias",
+        *_by_name("/customer {name} alias Al-{owner}-{asker}"),
+        effect=lambda w, a, o, r: w.count(CustomerAlias, CustomerAlias.alias == f"Al-{o}-{a}") == 1,
+    ),
+    Probe(
+        "/handover <name>",
+        *_by_name("/handover {name} @{owner} @{owner}"),
+        effect=lambda w, a, o, r: "handed" in r.casefold(),
+    ),
+    Probe(
+        "/tasks @owner", *_by_person("/tasks @{owner}"), effect=lambda w, a, o, r: f"task-{o}" in r
+    ),
+    Probe(
+        "/pipeline @owner",
+        *_by_person("/pipeline @{owner}"),
+        effect=lambda w, a, o, r: f"title-{o}" in r,
+    ),
+    Probe("/progress @owner", *_by_person("/progress @{owner}"), effect=lambda w, a, o, r: o in r),
+    Probe(
+        "Done button on a task",
+        _click_done,
+        _click_done_missing,
+        effect=lambda w, a, o, r: w.get(Task, w.ids[o]["task"]).status == "done",
+    ),
+    Probe(
+        "/answered <id>",
+        *_by_id("question", "/answered {id}"),
+        effect=lambda w, a, o, r: w.get(Question, w.ids[o]["question"]).status == "answered",
+    ),
+    Probe(
+        "/req R<id> (revise)",
+        *_by_id("req", "/req R{id} revised-words"),
+        effect=lambda w, a, o, r: w.get(Requirement, w.ids[o]["req"]).current_version == 2,
+    ),
+]
 
 
 def _creating(template: str) -> Callable[[World, str, str], str]:
@@ -209,30 +249,57 @@ def _meetings(w: World, owner: str) -> int:
 
 # Commands that create the customer they name when it is not there: no missing twin exists
 CREATING = {
-    "/log <name>": (_creating("/log {name} visit probe-by-{asker}"),
-        lambda w, a, o: w.count(Activity, Activity.text == f"probe-by-{a}")),
-    "/task <name>": (_creating("/task {name} probe-task-by-{asker} tomorrow 3pm"),
-        lambda w, a, o: w.count(Task, Task.text == f"probe-task-by-{a}")),
-    "/question <name>": (_creating("/question {name} probe-q-by-{asker}?"),
-        lambda w, a, o: w.count(Question, Question.text == f"probe-q-by-{a}?")),
-    "/minutes <name>": (_creating("/minutes {name} probe-minutes-by-{asker}"),
-        lambda w, a, o: w.count(Activity, Activity.text.like(f"probe-minutes-by-{a}%"))),
-    "/meeting <name>": (_creating("/meeting {name} tomorrow 15:00 30m"),
-        lambda w, a, o: _meetings(w, o)),
-    "/req <name>": (_creating("/req {name} probe-req-by-{asker}"),
-        lambda w, a, o: w.count(Requirement, Requirement.author_id.is_not(None),
-                                Requirement.customer_id == w.get(Deal, w.ids[o]["deal"]).customer_id)),
-    "/deal <name> new": (_creating("/deal {name} new probe-deal-by-{asker}"),
-        lambda w, a, o: w.count(Deal, Deal.title == f"probe-deal-by-{a}")),
-    "/link <name>": (_creating("/link {name}"),
-        lambda w, a, o: w.count(CustomerChannel, CustomerChannel.customer_id
-                                == w.get(Deal, w.ids[o]["deal"]).customer_id)),
-}  # fmt: skip
+    "/log <name>": (
+        _creating("/log {name} visit probe-by-{asker}"),
+        lambda w, a, o: w.count(Activity, Activity.text == f"probe-by-{a}"),
+    ),
+    "/task <name>": (
+        _creating("/task {name} probe-task-by-{asker} tomorrow 3pm"),
+        lambda w, a, o: w.count(Task, Task.text == f"probe-task-by-{a}"),
+    ),
+    "/question <name>": (
+        _creating("/question {name} probe-q-by-{asker}?"),
+        lambda w, a, o: w.count(Question, Question.text == f"probe-q-by-{a}?"),
+    ),
+    "/minutes <name>": (
+        _creating("/minutes {name} probe-minutes-by-{asker}"),
+        lambda w, a, o: w.count(Activity, Activity.text.like(f"probe-minutes-by-{a}%")),
+    ),
+    "/meeting <name>": (
+        _creating("/meeting {name} tomorrow 15:00 30m"),
+        lambda w, a, o: _meetings(w, o),
+    ),
+    "/req <name>": (
+        _creating("/req {name} probe-req-by-{asker}"),
+        lambda w, a, o: w.count(
+            Requirement,
+            Requirement.author_id.is_not(None),
+            Requirement.customer_id == w.get(Deal, w.ids[o]["deal"]).customer_id,
+        ),
+    ),
+    "/deal <name> new": (
+        _creating("/deal {name} new probe-deal-by-{asker}"),
+        lambda w, a, o: w.count(Deal, Deal.title == f"probe-deal-by-{a}"),
+    ),
+    "/link <name>": (
+        _creating("/link {name}"),
+        lambda w, a, o: w.count(
+            CustomerChannel,
+            CustomerChannel.customer_id == w.get(Deal, w.ids[o]["deal"]).customer_id,
+        ),
+    ),
+}
 
 
 def _leaks(reply: str, owner: str) -> list[str]:
-    secrets = (f"secret-{owner}", f"title-{owner}", f"task-{owner}", f"question-{owner}",
-               f"words-{owner}", "77")  # fmt: skip
+    secrets = (
+        f"secret-{owner}",
+        f"title-{owner}",
+        f"task-{owner}",
+        f"question-{owner}",
+        f"words-{owner}",
+        "77",
+    )
     return [s for s in secrets if s in reply]
 
 
@@ -260,8 +327,10 @@ def test_every_command_against_every_record(world: World, asker_kind: str) -> No
             if not expect and (saw or _leaks(reply, owner)):
                 wrong.append(f"{where}: should be refused, got {reply!r}")
             if not expect and not refused:
-                wrong.append(f"{where}: refusal differs from the one for a missing record: "
-                             f"{reply!r} vs {twin!r}")  # fmt: skip
+                wrong.append(
+                    f"{where}: refusal differs from the one for a missing record: "
+                    f"{reply!r} vs {twin!r}"
+                )
     # last, as they add deals and tasks the probes above would pick
     for name, (command, made) in CREATING.items():
         for record, owner in records.items():

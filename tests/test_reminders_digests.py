@@ -200,14 +200,26 @@ def test_zh_typed_evening_and_early_times_are_reminded_as_typed(sessions) -> Non
 @pytest.mark.parametrize(
     ("tz", "locale", "rep", "chores", "evening", "req", "title"),
     [
-        ("UTC", "en", "alice", ("/task Acme chore one today", "/task Acme chore two today"),
-         "/task Acme call the CFO today 8pm", "/req Acme SSO first confirm @alice",
-         "⏰ 3 follow-ups for today (3 overdue)"),
-        (SH, "zh_CN", "小李", ("/待办 华为 事项一 今天", "/待办 华为 事项二 今天"),
-         "/待办 华为 给王总回电话 今天晚上8点", "/需求 华为 数据不出机房 确认人 @小李",
-         "⏰ 今天有 3 项待办要跟进（其中 3 项已逾期）"),
+        (
+            "UTC",
+            "en",
+            "alice",
+            ("/task Acme chore one today", "/task Acme chore two today"),
+            "/task Acme call the CFO today 8pm",
+            "/req Acme SSO first confirm @alice",
+            "⏰ 3 follow-ups for today (3 overdue)",
+        ),
+        (
+            SH,
+            "zh_CN",
+            "小李",
+            ("/待办 华为 事项一 今天", "/待办 华为 事项二 今天"),
+            "/待办 华为 给王总回电话 今天晚上8点",
+            "/需求 华为 数据不出机房 确认人 @小李",
+            "⏰ 今天有 3 项待办要跟进（其中 3 项已逾期）",
+        ),
     ],
-)  # fmt: skip
+)
 def test_after_hours_only_typed_times_go_out_the_rules_wait_for_the_morning(
     sessions, tz, locale, rep, chores, evening, req, title
 ) -> None:  # type: ignore[no-untyped-def]
@@ -309,12 +321,28 @@ def test_a_morning_with_nothing_to_report_stays_quiet_all_day(
 @pytest.mark.parametrize(
     ("tz", "locale", "lead", "rep", "team", "question", "unanswered", "alert"),
     [
-        ("UTC", "en", "bob", "alice", "/team east @bob @alice",
-         "/question Acme Do you support SAML?", "unanswered: Q1", "waited 2 working hours"),
-        (SH, "zh_CN", "王经理", "小李", "/团队 华东 @王经理 @小李",
-         "/问题 华为 是否支持国产数据库？", "未答复：Q1", "已等待 2 个工作小时"),
+        (
+            "UTC",
+            "en",
+            "bob",
+            "alice",
+            "/team east @bob @alice",
+            "/question Acme Do you support SAML?",
+            "unanswered: Q1",
+            "waited 2 working hours",
+        ),
+        (
+            SH,
+            "zh_CN",
+            "王经理",
+            "小李",
+            "/团队 华东 @王经理 @小李",
+            "/问题 华为 是否支持国产数据库？",
+            "未答复：Q1",
+            "已等待 2 个工作小时",
+        ),
     ],
-)  # fmt: skip
+)
 def test_the_manager_hears_of_a_question_only_after_the_owners_alert(
     sessions, tz, locale, lead, rep, team, question, unanswered, alert
 ) -> None:  # type: ignore[no-untyped-def]
@@ -354,14 +382,32 @@ def _person(chat: Chat, name: str) -> int:
 @pytest.mark.parametrize(
     ("tz", "locale", "rep", "other", "task", "others", "title", "line", "done", "snooze"),
     [
-        ("UTC", "en", "alice", "carl", "/task Acme chore {n} today", "/task Globex chore 7 today",
-         "⏰ 6 follow-ups for today (6 overdue)", "• T3 [Acme] chore 3 — OVERDUE, was due Fri Dec 4",
-         "Done T1", "Snooze T1"),
-        (SH, "zh_CN", "小李", "小张", "/待办 华为 事项{n} 今天", "/待办 中兴 事项7 今天",
-         "⏰ 今天有 6 项待办要跟进（其中 6 项已逾期）", "• T3 【华为】事项3 — 已逾期，原定 12月4日 周五",
-         "完成 T1", "推迟 T1"),
+        (
+            "UTC",
+            "en",
+            "alice",
+            "carl",
+            "/task Acme chore {n} today",
+            "/task Globex chore 7 today",
+            "⏰ 6 follow-ups for today (6 overdue)",
+            "• T3 [Acme] chore 3 — OVERDUE, was due Fri Dec 4",
+            "Done T1",
+            "Snooze T1",
+        ),
+        (
+            SH,
+            "zh_CN",
+            "小李",
+            "小张",
+            "/待办 华为 事项{n} 今天",
+            "/待办 中兴 事项7 今天",
+            "⏰ 今天有 6 项待办要跟进（其中 6 项已逾期）",
+            "• T3 【华为】事项3 — 已逾期，原定 12月4日 周五",
+            "完成 T1",
+            "推迟 T1",
+        ),
     ],
-)  # fmt: skip
+)
 def test_six_overdue_tasks_make_one_morning_message_with_buttons_per_task(
     sessions, tz, locale, rep, other, task, others, title, line, done, snooze
 ) -> None:  # type: ignore[no-untyped-def]
@@ -464,9 +510,11 @@ def test_the_admin_lists_a_year_the_package_does_not_know(tmp_path: Path, caplog
 
 @pytest.mark.parametrize(
     ("locale", "line", "due"),
-    [("zh_CN", "/待办 华为 续签合同 2027-02-08", "⏰ 到期提醒：T1 续签合同"),
-     ("en", "/task Acme renew the contract 2027-02-08", "⏰ Due now: T1 renew the contract")],
-)  # fmt: skip
+    [
+        ("zh_CN", "/待办 华为 续签合同 2027-02-08", "⏰ 到期提醒：T1 续签合同"),
+        ("en", "/task Acme renew the contract 2027-02-08", "⏰ Due now: T1 renew the contract"),
+    ],
+)
 def test_2027_without_a_list_is_weekends_only_with_a_warning_in_the_log_only(
     sessions, caplog, locale, line, due
 ) -> None:  # type: ignore[no-untyped-def]
@@ -486,9 +534,11 @@ def test_2027_without_a_list_is_weekends_only_with_a_warning_in_the_log_only(
 
 @pytest.mark.parametrize(
     ("locale", "line", "due"),
-    [("zh_CN", "/待办 华为 续签合同 2027-02-08", "⏰ 到期提醒：T1 续签合同"),
-     ("en", "/task Acme renew the contract 2027-02-08", "⏰ Due now: T1 renew the contract")],
-)  # fmt: skip
+    [
+        ("zh_CN", "/待办 华为 续签合同 2027-02-08", "⏰ 到期提醒：T1 续签合同"),
+        ("en", "/task Acme renew the contract 2027-02-08", "⏰ Due now: T1 renew the contract"),
+    ],
+)
 def test_2027_with_the_admins_list_skips_its_holidays(
     sessions, tmp_path, caplog, locale, line, due
 ) -> None:  # type: ignore[no-untyped-def]
@@ -511,13 +561,22 @@ def test_2027_with_the_admins_list_skips_its_holidays(
 def test_console_keeps_the_calendar_warning_out_of_the_conversation(tmp_path: Path, lang) -> None:  # type: ignore[no-untyped-def]
     script = (
         ":now 2027-01-04 10:00\n"
-        + ("[小李] /待办 华为 发报价 2027-01-05\n" if lang == "zh_CN" else "[rep] /task Acme send quote 2027-01-05\n")
+        + (
+            "[小李] /待办 华为 发报价 2027-01-05\n"
+            if lang == "zh_CN"
+            else "[rep] /task Acme send quote 2027-01-05\n"
+        )
         + ":tick 2027-01-05 09:00\n"
-    )  # fmt: skip
+    )
     done = subprocess.run(
         [str(DEALBOT), "console", "--db", str(tmp_path / "c.db"), "--tz", SH, "--lang", lang],
-        input=script, capture_output=True, text=True, timeout=120, check=False, cwd=ROOT,
-    )  # fmt: skip
+        input=script,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=ROOT,
+    )
     assert done.returncode == 0, done.stderr
     assert "T1" in done.stdout.split(":tick 2027-01-05 09:00", 1)[1]  # the reminder came
     assert "WARNING" not in done.stdout and "holiday" not in done.stdout.lower()
@@ -626,9 +685,11 @@ def test_zh_slow_confirmer_is_reminded_each_working_day(sessions) -> None:  # ty
 
 @pytest.mark.parametrize(
     ("tz", "locale", "who", "line", "answer"),
-    [("UTC", "en", "alice", "/task Acme send quote today 3pm", "T1 was already done."),
-     (SH, "zh_CN", "小李", "/待办 华为 发报价 今天下午3点", "T1 已经完成了。")],
-)  # fmt: skip
+    [
+        ("UTC", "en", "alice", "/task Acme send quote today 3pm", "T1 was already done."),
+        (SH, "zh_CN", "小李", "/待办 华为 发报价 今天下午3点", "T1 已经完成了。"),
+    ],
+)
 def test_snoozing_a_finished_task_says_it_is_finished(
     sessions, tz, locale, who, line, answer
 ) -> None:  # type: ignore[no-untyped-def]

@@ -46,33 +46,50 @@ def tenant(sessions: sessionmaker[Session]) -> int:
         return t.id
 
 
-def inbox_row(sessions: sessionmaker[Session], status: str, at: datetime,
-              error: str | None = None) -> int:  # fmt: skip
+def inbox_row(
+    sessions: sessionmaker[Session], status: str, at: datetime, error: str | None = None
+) -> int:
     with sessions.begin() as s:
         row = InboxItem(
-            platform="slack", workspace="T1", delivery_key=f"d{next(_n)}",
-            payload={"text": WORDS}, status=status, attempts=1 if status != "pending" else 0,
-            received_at=at, next_attempt_at=at, last_error=error,
+            platform="slack",
+            workspace="T1",
+            delivery_key=f"d{next(_n)}",
+            payload={"text": WORDS},
+            status=status,
+            attempts=1 if status != "pending" else 0,
+            received_at=at,
+            next_attempt_at=at,
+            last_error=error,
             done_at=at + timedelta(seconds=1) if status == "done" else None,
             claimed_by="w" if status == "claimed" else None,
             claimed_at=at if status == "claimed" else None,
-        )  # fmt: skip
+        )
         s.add(row)
         s.flush()
         return row.id
 
 
-def outbox_row(sessions: sessionmaker[Session], tid: int, status: str, at: datetime,
-               error: str | None = None) -> int:  # fmt: skip
+def outbox_row(
+    sessions: sessionmaker[Session], tid: int, status: str, at: datetime, error: str | None = None
+) -> int:
     with sessions.begin() as s:
         row = OutboxItem(
-            tenant_id=tid, dedup_key=f"k{next(_n)}", platform="slack", target_kind="person",
-            target_id="U1", target_name="alice", payload={"text": WORDS}, status=status,
-            attempts=1 if status != "pending" else 0, next_attempt_at=at, created_at=at,
-            sent_at=at + timedelta(seconds=2) if status == "sent" else None, last_error=error,
+            tenant_id=tid,
+            dedup_key=f"k{next(_n)}",
+            platform="slack",
+            target_kind="person",
+            target_id="U1",
+            target_name="alice",
+            payload={"text": WORDS},
+            status=status,
+            attempts=1 if status != "pending" else 0,
+            next_attempt_at=at,
+            created_at=at,
+            sent_at=at + timedelta(seconds=2) if status == "sent" else None,
+            last_error=error,
             claimed_by="w" if status == "claimed" else None,
             claimed_at=at if status == "claimed" else None,
-        )  # fmt: skip
+        )
         s.add(row)
         s.flush()
         return row.id
@@ -180,8 +197,10 @@ def test_each_batch_is_picked_by_walking_the_due_index_on_sqlite(tmp_path: Path)
     prune_delivered(sessions, NOW, RetentionPolicy())
     event.remove(engine, "after_cursor_execute", seen)
     assert len(picks) == 2  # one short look per queue: nothing to prune
-    walks = ["SEARCH inbox USING INDEX ix_inbox_due (status=? AND next_attempt_at<?)",
-             "SEARCH outbox USING INDEX ix_outbox_due (status=? AND next_attempt_at<?)"]  # fmt: skip
+    walks = [
+        "SEARCH inbox USING INDEX ix_inbox_due (status=? AND next_attempt_at<?)",
+        "SEARCH outbox USING INDEX ix_outbox_due (status=? AND next_attempt_at<?)",
+    ]
     with engine.connect() as conn:
         for (statement, params), walk in zip(picks, walks, strict=True):
             plan = [r[-1] for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params)]
@@ -212,10 +231,17 @@ def test_serve_runtime_prunes_on_its_schedule(sessions) -> None:  # type: ignore
     bot = Bot(sessions=sessions, settings=settings, words=Words())
     metrics = Metrics()
     runtime = Runtime(
-        env=JobEnv(sessions=sessions, settings=settings, words=bot.words), bot=bot,
-        platforms={}, policy=OutboxPolicy(), inbox_policy=InboxPolicy(), interval=3600,
-        poll=0.2, inbox_poll=0.2, metrics=metrics, retention=RetentionPolicy(batch_size=10),
-    )  # fmt: skip
+        env=JobEnv(sessions=sessions, settings=settings, words=bot.words),
+        bot=bot,
+        platforms={},
+        policy=OutboxPolicy(),
+        inbox_policy=InboxPolicy(),
+        interval=3600,
+        poll=0.2,
+        inbox_poll=0.2,
+        metrics=metrics,
+        retention=RetentionPolicy(batch_size=10),
+    )
     runtime.start()
     try:
         assert "retention" in {job.id for job in runtime.scheduler.get_jobs()}
@@ -296,8 +322,7 @@ def test_delivered_days_wins_over_the_old_key(tmp_path: Path) -> None:
 
 
 def dead_letters(sessions: sessionmaker[Session], *args: str, stdin: str | None = None) -> Any:
-    return CliRunner().invoke(main, ["dead-letters", *args, "--db", url_of(sessions)],
-                              input=stdin)  # fmt: skip
+    return CliRunner().invoke(main, ["dead-letters", *args, "--db", url_of(sessions)], input=stdin)
 
 
 @pytest.fixture
@@ -305,14 +330,20 @@ def letters(sessions) -> dict[str, int]:  # type: ignore[no-untyped-def]
     now = datetime.now(UTC)
     tid = tenant(sessions)
     return {
-        "in_old": inbox_row(sessions, "dead", now - timedelta(days=20),
-                            error="ValueError\nTraceback line two"),
-        "out_old": outbox_row(sessions, tid, "dead", now - timedelta(days=12),
-                              error="no sender for platform 'slack': it is not configured"),
+        "in_old": inbox_row(
+            sessions, "dead", now - timedelta(days=20), error="ValueError\nTraceback line two"
+        ),
+        "out_old": outbox_row(
+            sessions,
+            tid,
+            "dead",
+            now - timedelta(days=12),
+            error="no sender for platform 'slack': it is not configured",
+        ),
         "out_new": outbox_row(sessions, tid, "dead", now - timedelta(hours=3), error="HTTP 500"),
         "in_done": inbox_row(sessions, "done", now - timedelta(days=1)),
         "out_pending": outbox_row(sessions, tid, "pending", now),
-    }  # fmt: skip
+    }
 
 
 def test_list_shows_every_dead_letter_but_never_its_words(sessions, letters) -> None:  # type: ignore[no-untyped-def]
@@ -322,9 +353,10 @@ def test_list_shows_every_dead_letter_but_never_its_words(sessions, letters) -> 
     assert lines[0].split() == ["ID", "PLATFORM", "AGE", "SIZE", "TARGET", "LAST", "ERROR"]
     body = lines[1:]
     assert [line.split()[0] for line in body] == [
-        f"inbox:{letters['in_old']}", f"outbox:{letters['out_old']}",
+        f"inbox:{letters['in_old']}",
+        f"outbox:{letters['out_old']}",
         f"outbox:{letters['out_new']}",
-    ]  # oldest first; the done and the pending rows are not dead letters  # fmt: skip
+    ]  # oldest first; the done and the pending rows are not dead letters
     assert body[0].split()[1:4] == ["slack", "20d", body[0].split()[3]]
     assert body[0].split()[3].endswith("B") and "T1" in body[0]
     assert body[0].rstrip().endswith("ValueError")  # the first line of the error only
@@ -338,8 +370,9 @@ def test_list_shows_the_oldest_and_counts_the_rest(sessions, letters) -> None:  
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert [line.split()[0] for line in lines[1:3]] == [
-        f"inbox:{letters['in_old']}", f"outbox:{letters['out_old']}"
-    ]  # fmt: skip
+        f"inbox:{letters['in_old']}",
+        f"outbox:{letters['out_old']}",
+    ]
     assert lines[3:] == ["… and 1 more (--limit)"]
 
 
@@ -378,8 +411,9 @@ def test_retry_all_and_what_it_refuses(sessions, letters) -> None:  # type: igno
 
 
 def test_clear_deletes_named_dead_letters_only(sessions, letters) -> None:  # type: ignore[no-untyped-def]
-    result = dead_letters(sessions, "clear", f"inbox:{letters['in_old']}",
-                          f"inbox:{letters['in_done']}")  # fmt: skip
+    result = dead_letters(
+        sessions, "clear", f"inbox:{letters['in_old']}", f"inbox:{letters['in_done']}"
+    )
     assert result.exit_code == 0, result.output
     assert "cleared inbox 1, outbox 0" in result.output
     assert list(statuses(sessions, InboxItem)) == [letters["in_done"]]  # not a dead letter

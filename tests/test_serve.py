@@ -72,16 +72,17 @@ def stop(proc: subprocess.Popen[bytes]) -> int:
 
 
 @contextmanager
-def serving(tmp: Path, tables: str, *,
-            verbose: bool = False) -> Iterator[tuple[int, Path, Path]]:  # fmt: skip
+def serving(tmp: Path, tables: str, *, verbose: bool = False) -> Iterator[tuple[int, Path, Path]]:
     """`dealbot serve` on a fresh SQLite file, sending at once and never scheduling on its own,
     with these config tables (a platform's); (port, database, log) while it runs. It must stop
     cleanly. `verbose`: `dealbot -v serve`, logging at DEBUG."""
     port, db = free_port(), tmp / "dealbot.db"
     config = tmp / "dealbot.toml"
-    config.write_text(f'[database]\nurl = "sqlite:///{db}"\n[server]\nport = {port}\n'
-                      f"[outbox]\npoll_seconds = 0.05\n[scheduler]\ninterval_seconds = 3600\n"
-                      f"{tables}")  # fmt: skip
+    config.write_text(
+        f'[database]\nurl = "sqlite:///{db}"\n[server]\nport = {port}\n'
+        f"[outbox]\npoll_seconds = 0.05\n[scheduler]\ninterval_seconds = 3600\n"
+        f"{tables}"
+    )
     log = tmp / "serve.log"
     proc = start(config, log, verbose=verbose)
     try:
@@ -104,9 +105,12 @@ def test_serve_with_the_example_config_answers_and_stops_cleanly(tmp_path: Path)
         status, body = get(f"http://127.0.0.1:{port}/healthz")
         assert (status, json.loads(body)) == (
             200,
-            {"status": "ok", "database": "ok", "inbox": {"backlog": 0, "oldest_seconds": 0.0,
-                                                         "dead": 0}},
-        )  # fmt: skip
+            {
+                "status": "ok",
+                "database": "ok",
+                "inbox": {"backlog": 0, "oldest_seconds": 0.0, "dead": 0},
+            },
+        )
         status, metrics = get(f"http://127.0.0.1:{port}/metrics")
         assert status == 200
         for name in (
@@ -161,9 +165,17 @@ def seed(url: str, n: int) -> None:
     sessions.kw["bind"].dispose()
 
 
-def serve_config(dir: Path, url: str, slack: FakeSlack, port: int, *,
-                 secret: str = "test-signing-secret", lease: float = 3, batch: int = 10,
-                 concurrency: int = 8) -> Path:  # fmt: skip
+def serve_config(
+    dir: Path,
+    url: str,
+    slack: FakeSlack,
+    port: int,
+    *,
+    secret: str = "test-signing-secret",
+    lease: float = 3,
+    batch: int = 10,
+    concurrency: int = 8,
+) -> Path:
     """A serve on `url` and a fake Slack, with short polls and a short worker lease (a dead
     process's claims are taken over in seconds)."""
     path = dir / f"serve-{port}.toml"
@@ -319,8 +331,13 @@ app_secret = "feishu-secret-value"
 mode = "websocket"
 domain = "{feishu.url}"
 """)
-        done = subprocess.run([str(DEALBOT), "serve", "--config", str(config)],
-                              capture_output=True, text=True, check=False, timeout=60)  # fmt: skip
+        done = subprocess.run(
+            [str(DEALBOT), "serve", "--config", str(config)],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=60,
+        )
     assert done.returncode != 0
     assert "the long connection was refused" in done.stdout + done.stderr, done.stderr
     assert "feishu-secret-value" not in done.stdout + done.stderr
@@ -331,15 +348,18 @@ def test_serve_stops_with_an_error_when_its_worker_dies(tmp_path: Path) -> None:
     exit 1, so that its supervisor starts both again."""
     port, db_file = free_port(), tmp_path / "dealbot.db"
     config = tmp_path / "dealbot.toml"
-    config.write_text(f'[database]\nurl = "sqlite:///{db_file}"\n[server]\nport = {port}\n'
-                      "[scheduler]\ninterval_seconds = 3600\n")  # fmt: skip
+    config.write_text(
+        f'[database]\nurl = "sqlite:///{db_file}"\n[server]\nport = {port}\n'
+        "[scheduler]\ninterval_seconds = 3600\n"
+    )
     log = tmp_path / "serve.log"
     proc = start(config, log)
     try:
         wait_healthy(port, proc, log)
         children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
-        workers = [int(c) for c in children
-                   if "spawn_main" in Path(f"/proc/{c}/cmdline").read_text()]  # fmt: skip
+        workers = [
+            int(c) for c in children if "spawn_main" in Path(f"/proc/{c}/cmdline").read_text()
+        ]
         assert len(workers) == 1, children
         os.kill(workers[0], signal.SIGKILL)
         assert proc.wait(timeout=30) == 1

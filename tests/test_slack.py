@@ -208,7 +208,9 @@ def test_card_click_updates_the_card_in_place(rig: SlackRig) -> None:
     flat = str(blocks)
     # people are Slack mentions that notify them, in fields and in the "who clicked" line
     assert "<@U7> ✓" in flat and "confirmed by everyone" in flat
-    assert blocks[-1]["type"] == "context" and "<@U7> · <!date^" in blocks[-1]["elements"][0]["text"]
+    assert (
+        blocks[-1]["type"] == "context" and "<@U7> · <!date^" in blocks[-1]["elements"][0]["text"]
+    )
 
 
 def _mention(
@@ -392,10 +394,15 @@ def test_an_outsiders_command_is_refused_and_creates_nothing(rig: SlackRig) -> N
     """A slash command from someone of another org, carrying their own team id, in a channel
     shared with us: a polite private no; no tenant of theirs, no person, nothing recorded."""
     body = signing.command_body(
-        command="/log", text="Acme call sneaky", user_id="UOUT", team_id="T-theirs",
-        enterprise_id="E-theirs", channel_id="C1", trigger_id="trig-out",
+        command="/log",
+        text="Acme call sneaky",
+        user_id="UOUT",
+        team_id="T-theirs",
+        enterprise_id="E-theirs",
+        channel_id="C1",
+        trigger_id="trig-out",
         response_url=f"{rig.fake.base}/response/out1",
-    )  # fmt: skip
+    )
     form = "application/x-www-form-urlencoded"
     assert rig.post(body, signing.headers(body, SECRET, content_type=form))[0] == 200
     reply = rig.response("out1")
@@ -419,23 +426,40 @@ def test_an_outsiders_click_is_refused_and_creates_nothing(rig: SlackRig) -> Non
         "container": {"type": "message", "channel_id": "C1", "message_ts": "1700000900.000100"},
         "channel": {"id": "C1"},
         "response_url": f"{rig.fake.base}/response/outclick",
-        "actions": [{"type": "button", "action_id": confirm["action_id"],
-                     "value": confirm["value"], "action_ts": "1700000901.0001"}],
-    }  # fmt: skip
+        "actions": [
+            {
+                "type": "button",
+                "action_id": confirm["action_id"],
+                "value": confirm["value"],
+                "action_ts": "1700000901.0001",
+            }
+        ],
+    }
     body = signing.action_body(payload)
     form = "application/x-www-form-urlencoded"
     assert rig.post(body, signing.headers(body, SECRET, content_type=form))[0] == 200
     answer = rig.response("outclick")
     assert "only takes commands from members" in text_of(answer)
     assert _count(rig, "select count(*) from identities where external_id='UOUT2'") == 0
-    assert _count(rig, "select count(*) from confirmations c join workspaces w "
-                       "on w.tenant_id = c.tenant_id where w.external_id = 'T-click-out'") == 0
+    assert (
+        _count(
+            rig,
+            "select count(*) from confirmations c join workspaces w "
+            "on w.tenant_id = c.tenant_id where w.external_id = 'T-click-out'",
+        )
+        == 0
+    )
     assert not any(u["ts"] == "1700000900.000100" for u in rig.fake.updates)
 
 
 def test_an_outsider_named_as_confirmer_is_not_made_a_person(rig: SlackRig) -> None:
-    rig.fake.people["UCUST"] = {"id": "UCUST", "name": "cora", "team_id": "T-customer",
-                                "tz": "UTC", "profile": {"display_name": "Cora"}}  # fmt: skip
+    rig.fake.people["UCUST"] = {
+        "id": "UCUST",
+        "name": "cora",
+        "team_id": "T-customer",
+        "tz": "UTC",
+        "profile": {"display_name": "Cora"},
+    }
     reply = text_of(rig.say("/req Acme SSO first confirm <@UCUST>", team="T-conf-out"))
     assert "from another organisation" in reply and "Cora" in reply
     assert _count(rig, "select count(*) from identities where external_id='UCUST'") == 0
@@ -444,13 +468,20 @@ def test_an_outsider_named_as_confirmer_is_not_made_a_person(rig: SlackRig) -> N
 def test_a_failed_profile_lookup_is_not_a_profile(rig: SlackRig) -> None:
     """users.info 429 on a first command: stored under the id, in the tenant's zone; the
     next event looks the profile up again and name and zone are set right."""
-    rig.fake.people["UPF"] = {"id": "UPF", "name": "pat", "tz": "Asia/Shanghai",
-                              "locale": "en-US", "profile": {"display_name": "Pat"}}  # fmt: skip
+    rig.fake.people["UPF"] = {
+        "id": "UPF",
+        "name": "pat",
+        "tz": "Asia/Shanghai",
+        "locale": "en-US",
+        "profile": {"display_name": "Pat"},
+    }
     rig.fake.profiles_down["UPF"] = 1
     first = text_of(rig.say("/task Globex send the quote tomorrow 10am", team="T-prof", user="UPF"))
     assert "send the quote" in first
-    [(name, tz)] = rig.rows("select display_name, timezone from people p join identities i "
-                            "on i.person_id = p.id where i.external_id = 'UPF'")  # fmt: skip
+    [(name, tz)] = rig.rows(
+        "select display_name, timezone from people p join identities i "
+        "on i.person_id = p.id where i.external_id = 'UPF'"
+    )
     assert (name, tz) == ("UPF", None)  # the tenant's zone (UTC) applies meanwhile
     rig.say("/task Globex book the demo tomorrow 10am", team="T-prof", user="UPF")
     [(name, tz, handle)] = rig.rows(
@@ -458,8 +489,9 @@ def test_a_failed_profile_lookup_is_not_a_profile(rig: SlackRig) -> None:
         "on i.person_id = p.id where i.external_id = 'UPF'"
     )
     assert (name, tz, handle) == ("Pat", "Asia/Shanghai", "Pat")
-    dues = dict(rig.rows("select text, due_at from tasks where text in "
-                         "('send the quote', 'book the demo')"))  # fmt: skip
+    dues = dict(
+        rig.rows("select text, due_at from tasks where text in ('send the quote', 'book the demo')")
+    )
     # 10am in the zone known at the time: UTC first, then Shanghai (02:00 UTC)
     assert "10:00:00" in dues["send the quote"]
     assert "02:00:00" in dues["book the demo"]

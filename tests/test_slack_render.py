@@ -182,19 +182,29 @@ def test_who_is_from_another_organisation() -> None:
     grid = parse.Home(bot_user="UBOT", team="T1", enterprise="E1")
     now = datetime(2026, 12, 1, 9, tzinfo=UTC)
     body = {"command": "/log", "text": "Acme call", "channel_id": "C1", "user_id": "U9"}
-    sibling = parse.command(body | {"team_id": "T2", "enterprise_id": "E1"},
-                            parse.User(id="U9", name="x"), {}, now, grid)  # fmt: skip
+    sibling = parse.command(
+        body | {"team_id": "T2", "enterprise_id": "E1"},
+        parse.User(id="U9", name="x"),
+        {},
+        now,
+        grid,
+    )
     assert (sibling.from_other_org, sibling.workspace_id) == (False, "T2")
-    theirs = parse.command(body | {"team_id": "T-cust"}, parse.User(id="U9", name="x"), {},
-                           now, grid)  # fmt: skip
+    theirs = parse.command(
+        body | {"team_id": "T-cust"}, parse.User(id="U9", name="x"), {}, now, grid
+    )
     assert (theirs.from_other_org, theirs.workspace_id) == (True, "T1")
     # a payload from our workspace by someone whose profile says they are from elsewhere
     guest = parse.User(id="U9", name="x", team="T-cust")
     assert parse.command(body | {"team_id": "T1"}, guest, {}, now, HOME).from_other_org
     # a mention of someone whose profile is elsewhere is marked, so it never makes a person
-    said = parse.command(body | {"team_id": "T1", "text": "Acme confirm <@U8>"},
-                         parse.User(id="U9", name="x"),
-                         {"U8": parse.User(id="U8", name="Cora", team="T-cust")}, now, HOME)  # fmt: skip
+    said = parse.command(
+        body | {"team_id": "T1", "text": "Acme confirm <@U8>"},
+        parse.User(id="U9", name="x"),
+        {"U8": parse.User(id="U8", name="Cora", team="T-cust")},
+        now,
+        HOME,
+    )
     assert said.mentions[0].outsider
     failed = parse.User(id="U9", name="U9", known=False)
     assert not parse.command(body | {"team_id": "T1"}, failed, {}, now, HOME).profile_known

@@ -68,8 +68,10 @@ def in_progress(port: int, n: int, source: str = "127.0.0.1") -> list[socket.soc
     held = []
     for _ in range(n):
         sock = connect(port, source)
-        sock.sendall(b"POST /slack/events HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
-                     b"application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nx=1")  # fmt: skip
+        sock.sendall(
+            b"POST /slack/events HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
+            b"application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nx=1"
+        )
         held.append(sock)
     return held
 
@@ -161,8 +163,9 @@ def test_half_open_connections_past_max_connections_do_not_starve_real_requests(
     guarded: tuple[int, FakeSlack],
 ) -> None:
     port, fake = guarded
-    held = [s for source in ("127.0.0.2", "127.0.0.3", "127.0.0.4")
-            for s in half_open(port, 20, source)]  # fmt: skip
+    held = [
+        s for source in ("127.0.0.2", "127.0.0.3", "127.0.0.4") for s in half_open(port, 20, source)
+    ]
     try:
         time.sleep(0.2)
         assert sum(still_open(s) for s in held) == 60  # more than max_connections, all held
@@ -183,8 +186,10 @@ def test_one_address_holds_at_most_its_cap_and_its_real_requests_still_get_in(
         assert sum(still_open(s) for s in held[10:]) == 40
         # the same address: a request takes the place of its oldest half-open connection (and
         # leaves a free place when it is done)
-        statuses = [signed(port, fake, f"Acme call from a crowded address {i}", "127.0.0.5")
-                    for i in range(5)]  # fmt: skip
+        statuses = [
+            signed(port, fake, f"Acme call from a crowded address {i}", "127.0.0.5")
+            for i in range(5)
+        ]
         assert statuses == [200] * 5
         assert 35 <= sum(still_open(s) for s in held[10:]) < 40
     finally:

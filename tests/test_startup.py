@@ -53,10 +53,16 @@ def at_head(url: str) -> bool:
 def test_two_processes_upgrading_a_fresh_database_at_once_both_succeed(tmp_path: Path) -> None:
     with empty_pg_database() as url:
         go = time.time() + 3  # both are loaded by then, and begin together
-        code = (f"import time; from storage import db; e = db.make_engine({url!r}); "
-                f"time.sleep(max(0, {go} - time.time())); db.upgrade(e)")  # fmt: skip
-        procs = [subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, text=True,
-                                  stderr=subprocess.PIPE) for _ in range(2)]  # fmt: skip
+        code = (
+            f"import time; from storage import db; e = db.make_engine({url!r}); "
+            f"time.sleep(max(0, {go} - time.time())); db.upgrade(e)"
+        )
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-c", code], cwd=ROOT, text=True, stderr=subprocess.PIPE
+            )
+            for _ in range(2)
+        ]
         errors = [p.communicate(timeout=120)[1] for p in procs]
         assert [p.returncode for p in procs] == [0, 0], errors
         assert errors == ["", ""]
@@ -86,9 +92,16 @@ def test_two_threads_upgrading_a_fresh_database_at_once_both_succeed() -> None:
         assert failures == []
         assert at_head(url)
         with engines[0].connect() as conn:  # and the lock was let go
-            assert conn.scalar(text("select count(*) from pg_locks where locktype = 'advisory'"
-                                    " and database = (select oid from pg_database"
-                                    " where datname = current_database())")) == 0  # fmt: skip
+            assert (
+                conn.scalar(
+                    text(
+                        "select count(*) from pg_locks where locktype = 'advisory'"
+                        " and database = (select oid from pg_database"
+                        " where datname = current_database())"
+                    )
+                )
+                == 0
+            )
         for e in engines:
             e.dispose()
 
@@ -111,8 +124,10 @@ def test_two_serves_started_together_on_a_fresh_database_both_come_up(tmp_path: 
             assert code == 0, log.read_text()
             assert "Traceback" not in log.read_text()
             assert not any("no chat platform" in e["msg"] for e in entries(log))
-        waited = sum(any("waiting for another instance" in e["msg"] for e in entries(log))
-                     for _, _, log in procs)  # fmt: skip
+        waited = sum(
+            any("waiting for another instance" in e["msg"] for e in entries(log))
+            for _, _, log in procs
+        )
         print(f"two serves on a fresh database: both healthy; {waited} waited for the other")
 
 
@@ -121,10 +136,18 @@ def test_two_serves_started_together_on_a_fresh_database_both_come_up(tmp_path: 
 
 def test_serve_retries_an_unreachable_database_then_exits_with_one_line(tmp_path: Path) -> None:
     config = tmp_path / "dealbot.toml"
-    config.write_text(f'[database]\nurl = "{CLOSED.format(port=free_port())}"\n'
-                      f"connect_retry_seconds = 2\n[server]\nport = {free_port()}\n")  # fmt: skip
-    done = subprocess.run([str(DEALBOT), "serve", "--config", str(config)], cwd=tmp_path,
-                          capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+    config.write_text(
+        f'[database]\nurl = "{CLOSED.format(port=free_port())}"\n'
+        f"connect_retry_seconds = 2\n[server]\nport = {free_port()}\n"
+    )
+    done = subprocess.run(
+        [str(DEALBOT), "serve", "--config", str(config)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert done.returncode != 0
     assert "Traceback" not in done.stderr
     lines = [json.loads(line) for line in done.stderr.splitlines()]  # JSON lines, all of them
@@ -142,12 +165,17 @@ def test_serve_retries_an_unreachable_database_then_exits_with_one_line(tmp_path
 
 def test_tick_gives_up_on_an_unreachable_database_in_one_line(tmp_path: Path) -> None:
     config = tmp_path / "dealbot.toml"
-    config.write_text(f'[database]\nurl = "{CLOSED.format(port=free_port())}"\n'
-                      "connect_retry_seconds = 1\n")  # fmt: skip
+    config.write_text(
+        f'[database]\nurl = "{CLOSED.format(port=free_port())}"\nconnect_retry_seconds = 1\n'
+    )
     done = subprocess.run(
         [str(DEALBOT), "tick", "--at", "2026-12-01T09:00:00", "--config", str(config)],
-        cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert done.returncode != 0
     assert "Traceback" not in done.stderr
     assert done.stderr.splitlines()[-1].startswith("Error: database ")
@@ -171,10 +199,12 @@ def test_the_worker_waits_for_the_database_as_the_edge_does(tmp_path: Path) -> N
                 assert wait_for(lambda: "waiting for another instance" in log.read_text(), 60), (
                     log.read_text()
                 )
-                config.write_text(config.read_text().replace(
-                    f'url = "{url}"',
-                    f'url = "{CLOSED.format(port=free_port())}"\nconnect_retry_seconds = 2',
-                ))  # fmt: skip
+                config.write_text(
+                    config.read_text().replace(
+                        f'url = "{url}"',
+                        f'url = "{CLOSED.format(port=free_port())}"\nconnect_retry_seconds = 2',
+                    )
+                )
                 held.execute(text("select pg_advisory_unlock(:k)"), {"k": db.MIGRATION_LOCK})
                 held.commit()
                 assert wait_for(lambda: "worker not starting" in log.read_text(), 60), (
@@ -210,8 +240,9 @@ def test_connect_retry_seconds_is_checked(tmp_path: Path) -> None:
 def test_serve_with_no_chat_platform_warns_that_nothing_can_reach_it(tmp_path: Path) -> None:
     port = free_port()
     config = tmp_path / "dealbot.toml"
-    config.write_text(f'[database]\nurl = "sqlite:///{tmp_path / "d.db"}"\n'
-                      f"[server]\nport = {port}\n")  # fmt: skip
+    config.write_text(
+        f'[database]\nurl = "sqlite:///{tmp_path / "d.db"}"\n[server]\nport = {port}\n'
+    )
     log = tmp_path / "serve.log"
     proc = start(config, log)
     try:

@@ -37,11 +37,15 @@ class WecomRig:
         self.fake, self.port, self.db = fake, port, db
         self.base = f"http://127.0.0.1:{port}"
 
-    def request(self, path: str, query: str, body: bytes | None = None,
-                content_type: str = "text/xml") -> tuple[int, bytes]:  # fmt: skip
-        req = urllib.request.Request(f"{self.base}{path}?{query}", data=body,
-                                     headers={"Content-Type": content_type},
-                                     method="POST" if body is not None else "GET")  # fmt: skip
+    def request(
+        self, path: str, query: str, body: bytes | None = None, content_type: str = "text/xml"
+    ) -> tuple[int, bytes]:
+        req = urllib.request.Request(
+            f"{self.base}{path}?{query}",
+            data=body,
+            headers={"Content-Type": content_type},
+            method="POST" if body is not None else "GET",
+        )
         try:
             with urllib.request.urlopen(req, timeout=10) as r:
                 return r.status, r.read()
@@ -56,8 +60,9 @@ class WecomRig:
         """A person's line in their 1:1 chat with the app; what the app sent back to them."""
         before = len(self.fake.sent)
         assert self.app(signing.text_xml(text, user=user, msg_id=next(_ids))) == 200
-        assert wait_for(lambda: any(m["touser"] == user for m in self.fake.sent[before:]),
-                        timeout), f"no answer to {text!r}"  # fmt: skip
+        assert wait_for(
+            lambda: any(m["touser"] == user for m in self.fake.sent[before:]), timeout
+        ), f"no answer to {text!r}"
         time.sleep(0.3)  # the rest of a multi-part answer
         return [m for m in self.fake.sent[before:] if m["touser"] == user]
 
@@ -89,8 +94,10 @@ def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WecomRig]:
     with FakeWecom(corp_id=signing.CORP, agent_id=signing.AGENT) as fake:
         fake.people["lisi"] = {"userid": "lisi", "name": "小李"}
         fake.people["wangjl"] = {"userid": "wangjl", "name": "王经理"}
-        tables = kit.config(fake) + (f'aibot_token = "{signing.BOT_TOKEN}"\n'
-                                     f'aibot_encoding_aes_key = "{signing.BOT_AES_KEY}"\n')
+        tables = kit.config(fake) + (
+            f'aibot_token = "{signing.BOT_TOKEN}"\n'
+            f'aibot_encoding_aes_key = "{signing.BOT_AES_KEY}"\n'
+        )
         with serving(tmp, tables) as (port, db, log):
             yield WecomRig(fake, port, db)
         logged = log.read_text()
@@ -106,8 +113,9 @@ def test_the_callback_url_check_echoes_the_decrypted_echostr(rig: WecomRig) -> N
     assert rig.request("/wecom/callback", forged)[0] == 401
     # the AI bot's callback checks its URL the same way, with its own token and key, sealed
     # for the empty receive id
-    bot = signing.verify_url("echo-bot", token=signing.BOT_TOKEN, key=signing.BOT_AES_KEY,
-                             receive_id="")  # fmt: skip
+    bot = signing.verify_url(
+        "echo-bot", token=signing.BOT_TOKEN, key=signing.BOT_AES_KEY, receive_id=""
+    )
     assert rig.request("/wecom/aibot", bot) == (200, b"echo-bot")
     assert rig.request("/wecom/aibot", signing.verify_url("echo-bot"))[0] == 401  # the app's
 
@@ -153,15 +161,17 @@ def test_every_command_in_chinese(rig: WecomRig, line: str, expected: str) -> No
 
 
 def _their_card(rig: WecomRig, user: str) -> dict[str, Any]:
-    assert wait_for(lambda: any(m["touser"] == user and m["msgtype"] == "template_card"
-                                for m in rig.fake.sent))  # fmt: skip
+    assert wait_for(
+        lambda: any(m["touser"] == user and m["msgtype"] == "template_card" for m in rig.fake.sent)
+    )
     return next(m for m in rig.fake.sent if m["touser"] == user and m["msgtype"] == "template_card")
 
 
 def _click(rig: WecomRig, user: str, sent: dict[str, Any], times: int = 1) -> None:
     confirm = sent["content"]["button_list"][0]["key"]
-    click = signing.card_click_xml(confirm, task_id=sent["content"]["task_id"], user=user,
-                                   response_code=sent["response_code"])  # fmt: skip
+    click = signing.card_click_xml(
+        confirm, task_id=sent["content"]["task_id"], user=user, response_code=sent["response_code"]
+    )
     for _ in range(times):  # WeCom sends a callback again when it got no answer in time
         assert rig.app(click) == 200
 
@@ -198,15 +208,18 @@ def test_a_callback_delivered_four_times_is_one_record(rig: WecomRig) -> None:
     assert rig.rows(sql) == [(1,)]
 
 
-@pytest.mark.parametrize("case", ["signature", "receiver", "stale", "unsigned", "padding",
-                                  "entities", "not-xml"])  # fmt: skip
+@pytest.mark.parametrize(
+    "case", ["signature", "receiver", "stale", "unsigned", "padding", "entities", "not-xml"]
+)
 def test_bad_callbacks_get_4xx_and_change_nothing(rig: WecomRig, case: str) -> None:
     xml = signing.text_xml("/记录 恶意 电话 伪造", user="evil", msg_id=next(_ids))
     query, body = signing.callback(xml)
-    bomb = (b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaaaaaaaa">'
-            b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
-            b'<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]>'
-            b"<xml><Encrypt>&c;</Encrypt></xml>")  # fmt: skip
+    bomb = (
+        b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaaaaaaaa">'
+        b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
+        b'<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]>'
+        b"<xml><Encrypt>&c;</Encrypt></xml>"
+    )
     request = {
         "signature": lambda: signing.callback(xml, token="not-the-token"),
         "receiver": lambda: signing.callback(xml, receive_id="ww_other_corp"),
@@ -232,8 +245,13 @@ def test_an_invalid_token_and_a_busy_answer_are_retried(rig: WecomRig) -> None:
 
 def test_a_group_message_to_the_ai_bot_is_answered_in_the_group(rig: WecomRig) -> None:
     url = f"{rig.fake.base}/aibot/response/g1"
-    payload = signing.bot_text("@dealbot /记录 华为 电话 群里@机器人", msgid="bot-msg-1",
-                               user="lisi", chatid="wrgroup1", response_url=url)  # fmt: skip
+    payload = signing.bot_text(
+        "@dealbot /记录 华为 电话 群里@机器人",
+        msgid="bot-msg-1",
+        user="lisi",
+        chatid="wrgroup1",
+        response_url=url,
+    )
     query, body = signing.bot_callback(payload)
     for _ in range(2):  # a retry of the same msgid is the same record
         status, _ = rig.request("/wecom/aibot", query, body, "application/json")
@@ -263,8 +281,9 @@ def test_two_buttons_of_one_card_pressed_in_one_second_both_count(rig: WecomRig)
     replies = len(rig.fake.messages())
     for key in (f"task.snooze:{task}", f"task.done:{task}"):
         code = rig.fake.click_code(card)
-        click = signing.card_click_xml(key, task_id=card, user="lisi", response_code=code,
-                                       create_time=second)  # fmt: skip
+        click = signing.card_click_xml(
+            key, task_id=card, user="lisi", response_code=code, create_time=second
+        )
         for _ in range(2):  # and each of them delivered twice is still one press
             assert rig.app(click) == 200
     sql = f"select status, snoozed_until is not null from tasks where id = {task}"
@@ -285,9 +304,14 @@ def test_the_ai_bots_two_buttons_in_one_second_both_count(rig: WecomRig) -> None
     second = int(time.time())
     for n, key in enumerate((f"task.snooze:{task}", f"task.done:{task}")):
         url = rig.fake.response_url(f"click-{task}-{n}")
-        payload = signing.bot_card_click(key, task_id="card-in-group", user="lisi",
-                                         msgid=f"bot-click-{task}-{n}", response_url=url,
-                                         create_time=second)  # fmt: skip
+        payload = signing.bot_card_click(
+            key,
+            task_id="card-in-group",
+            user="lisi",
+            msgid=f"bot-click-{task}-{n}",
+            response_url=url,
+            create_time=second,
+        )
         query, body = signing.bot_callback(payload)
         for _ in range(2):
             assert rig.request("/wecom/aibot", query, body, "application/json")[0] == 200

@@ -40,8 +40,9 @@ def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
     with FakeWecom(corp_id=signing.CORP, agent_id=signing.AGENT) as api, FakeAibotWs() as ws:
         api.people["lisi"] = {"userid": "lisi", "name": "小李"}
         api.people["wangjl"] = {"userid": "wangjl", "name": "王经理"}
-        tables = kit.config(api) + (f'bot_id = "{ws.bot_id}"\nbot_secret = "{ws.secret}"\n'
-                                    f'bot_ws_url = "{ws.url}"\n')
+        tables = kit.config(api) + (
+            f'bot_id = "{ws.bot_id}"\nbot_secret = "{ws.secret}"\nbot_ws_url = "{ws.url}"\n'
+        )
         with serving(tmp, tables) as (_, db, log):
             assert ws.wait_authenticated(1, timeout=30), log.read_text()
             yield Rig(api, ws, db)

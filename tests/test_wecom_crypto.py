@@ -124,8 +124,9 @@ def sample() -> WecomCrypto:
 
 def opened(crypto: WecomCrypto, vector: dict[str, str], field: str) -> bytes:
     v = vector
-    return crypto.open(v["msg_signature"], v["timestamp"], v["nonce"], v[field],
-                       now=float(v["timestamp"]))  # fmt: skip
+    return crypto.open(
+        v["msg_signature"], v["timestamp"], v["nonce"], v[field], now=float(v["timestamp"])
+    )
 
 
 def test_published_verify_url() -> None:
@@ -169,8 +170,13 @@ def test_encrypt_reproduces_wecoms_ciphertext() -> None:
 def test_sample_refused_outside_its_window_and_with_another_receiver() -> None:
     v = VERIFY
     with pytest.raises(CryptoError) as e:  # 301 s after it was signed, the sample is stale
-        sample().open(v["msg_signature"], v["timestamp"], v["nonce"], v["echostr"],
-                      now=float(v["timestamp"]) + 301)  # fmt: skip
+        sample().open(
+            v["msg_signature"],
+            v["timestamp"],
+            v["nonce"],
+            v["echostr"],
+            now=float(v["timestamp"]) + 301,
+        )
     assert (e.value.status, e.value.reason) == (401, "stale")
     other = WecomCrypto(SAMPLE_TOKEN, SAMPLE_KEY, "ww_another_corp")
     with pytest.raises(CryptoError) as e:
@@ -261,9 +267,17 @@ def app() -> WecomCrypto:
     return WecomCrypto(fake.TOKEN, fake.AES_KEY, fake.CORP)
 
 
-def refused(status: int, reason: str | None, signature: str, timestamp: str, nonce: str,
-            encrypted: str, *, crypto: WecomCrypto | None = None,
-            now: float = NOW) -> CryptoError:  # fmt: skip
+def refused(
+    status: int,
+    reason: str | None,
+    signature: str,
+    timestamp: str,
+    nonce: str,
+    encrypted: str,
+    *,
+    crypto: WecomCrypto | None = None,
+    now: float = NOW,
+) -> CryptoError:
     with pytest.raises(CryptoError) as e:
         (crypto or app()).open(signature, timestamp, nonce, encrypted, now=now)
     assert e.value.status == status, e.value.reason
@@ -424,8 +438,13 @@ def test_pad_of_a_whole_block() -> None:
 
 
 def test_wrong_receive_id() -> None:
-    for receiver in (b"ww_other_corp", b"", fake.CORP.encode() + b"x", fake.CORP.upper().encode(),
-                     b"x" + fake.CORP.encode()):  # fmt: skip
+    for receiver in (
+        b"ww_other_corp",
+        b"",
+        fake.CORP.encode() + b"x",
+        fake.CORP.upper().encode(),
+        b"x" + fake.CORP.encode(),
+    ):
         refused_decrypt(401, "wrong receiver", crafted(fake.pad32(frame(b"hi", receiver))))
     # the AI bot's crypto (receive id "") refuses what was sealed for the corp
     bot = WecomCrypto(fake.TOKEN, fake.AES_KEY, "")
@@ -448,8 +467,15 @@ def test_length_field_that_lies() -> None:
 
 
 def test_key_must_be_32_bytes() -> None:
-    for key in ("", "short", fake.AES_KEY[:42], fake.AES_KEY + "A", fake.AES_KEY[:42] + "!",
-                fake.AES_KEY[:40] + "=AA", fake.AES_KEY + "AAAA"):  # fmt: skip
+    for key in (
+        "",
+        "short",
+        fake.AES_KEY[:42],
+        fake.AES_KEY + "A",
+        fake.AES_KEY[:42] + "!",
+        fake.AES_KEY[:40] + "=AA",
+        fake.AES_KEY + "AAAA",
+    ):
         with pytest.raises(ValueError):
             WecomCrypto(fake.TOKEN, key, fake.CORP)
     with pytest.raises(ValueError):
@@ -502,11 +528,14 @@ def test_the_fakes_builders() -> None:
     }
     assert click["aibotid"] == fake.BOT_ID and click["from"] == {"userid": "lisi"}
     xml = fake.card_click_xml("approve", task_id="t1", response_code="rc-1", create_time=1)
-    for field in ("<Event><![CDATA[template_card_event]]></Event>",
-                  "<EventKey><![CDATA[approve]]></EventKey>", "<TaskId><![CDATA[t1]]></TaskId>",
-                  "<CardType><![CDATA[button_interaction]]></CardType>",
-                  "<ResponseCode><![CDATA[rc-1]]></ResponseCode>",
-                  f"<AgentID>{fake.AGENT}</AgentID>"):  # fmt: skip
+    for field in (
+        "<Event><![CDATA[template_card_event]]></Event>",
+        "<EventKey><![CDATA[approve]]></EventKey>",
+        "<TaskId><![CDATA[t1]]></TaskId>",
+        "<CardType><![CDATA[button_interaction]]></CardType>",
+        "<ResponseCode><![CDATA[rc-1]]></ResponseCode>",
+        f"<AgentID>{fake.AGENT}</AgentID>",
+    ):
         assert field in xml
     # a correctly signed callback whose padding is wrong: refused as such
     qs, body = fake.callback_bad_padding(fake.text_xml("x"), ts=NOW, nonce=NONCE)

@@ -38,8 +38,13 @@ def _send(client: httpx.Client, token: str, body: dict[str, Any]) -> dict[str, A
 
 
 def _text(user: str, content: str, **extra: Any) -> dict[str, Any]:
-    return {"touser": user, "msgtype": "text", "agentid": AGENT, "text": {"content": content},
-            **extra}  # fmt: skip
+    return {
+        "touser": user,
+        "msgtype": "text",
+        "agentid": AGENT,
+        "text": {"content": content},
+        **extra,
+    }
 
 
 def _card(task_id: str, *, title: str = "需求确认", buttons: int = 2) -> dict[str, Any]:
@@ -69,8 +74,9 @@ def test_tokens_are_issued_checked_and_expire() -> None:
         assert (wrong.status_code, wrong.json()["errcode"]) == (200, 40001)
         other = client.get("gettoken", params={"corpid": "ww_x", "corpsecret": fake.secret})
         assert other.json()["errcode"] == 40013
-        data = client.get("gettoken", params={"corpid": fake.corp_id,
-                                              "corpsecret": fake.secret}).json()  # fmt: skip
+        data = client.get(
+            "gettoken", params={"corpid": fake.corp_id, "corpsecret": fake.secret}
+        ).json()
         assert data["errcode"] == 0 and data["expires_in"] == 7200
         assert len(data["access_token"]) == 64 and fake.token_fetches == 3
         token = data["access_token"]
@@ -97,8 +103,12 @@ def test_content_limits_and_targets() -> None:
         assert over["errcode"] == 0  # text is cut to 2048 bytes, not refused: the end is lost
         assert fake.sent[-1]["content"]["content"] == "长" * 682 and fake.sent[-1]["truncated"]
         assert fake.truncated == 1
-        md = {"touser": "lisi", "msgtype": "markdown", "agentid": AGENT,
-              "markdown": {"content": "x" * 2049}}  # fmt: skip
+        md = {
+            "touser": "lisi",
+            "msgtype": "markdown",
+            "agentid": AGENT,
+            "markdown": {"content": "x" * 2049},
+        }
         assert _send(client, token, md)["errcode"] == 45002
         assert _send(client, token, _text("lisi", ""))["errcode"] == 44004
         assert _send(client, token, _text("gone", "hi"))["errcode"] == 81013
@@ -141,14 +151,22 @@ def test_failures_look_like_wecom() -> None:
         assert _send(client, token, _text("lisi", "a"))["errcode"] == 42001  # expired for good
         token = _token(client, fake)
         assert [_send(client, token, _text("lisi", "a"))["errcode"] for _ in range(3)] == [
-            45009, -1, 42009]  # fmt: skip
+            45009,
+            -1,
+            42009,
+        ]
         token = _token(client, fake)
         fake.fail_next = ["500", "hang"]
-        assert client.post("message/send", params={"access_token": token},
-                           json=_text("lisi", "a")).status_code == 500  # fmt: skip
+        assert (
+            client.post(
+                "message/send", params={"access_token": token}, json=_text("lisi", "a")
+            ).status_code
+            == 500
+        )
         with pytest.raises(httpx.ReadTimeout):
-            client.post("message/send", params={"access_token": token}, json=_text("lisi", "a"),
-                        timeout=0.3)  # fmt: skip
+            client.post(
+                "message/send", params={"access_token": token}, json=_text("lisi", "a"), timeout=0.3
+            )
         assert not fake.fail_next and fake.sent == []
         assert _send(client, token, _text("lisi", "a"))["errcode"] == 0
 
@@ -169,8 +187,12 @@ def test_a_card_is_sent_then_updated_once() -> None:
         token = _token(client, fake)
 
         def card(content: dict[str, Any]) -> dict[str, Any]:
-            body = {"touser": "wangjl", "msgtype": "template_card", "agentid": AGENT,
-                    "template_card": content}  # fmt: skip
+            body = {
+                "touser": "wangjl",
+                "msgtype": "template_card",
+                "agentid": AGENT,
+                "template_card": content,
+            }
             return _send(client, token, body)
 
         sent = card(_card("dealbot_req-1@x"))
@@ -185,8 +207,9 @@ def test_a_card_is_sent_then_updated_once() -> None:
 
         def update(code: str, **what: Any) -> int:
             body = {"userids": ["wangjl"], "agentid": AGENT, "response_code": code, **what}
-            resp = client.post("message/update_template_card", params={"access_token": token},
-                               json=body)  # fmt: skip
+            resp = client.post(
+                "message/update_template_card", params={"access_token": token}, json=body
+            )
             return int(resp.json()["errcode"])
 
         code = sent["response_code"]
@@ -200,11 +223,20 @@ def test_a_card_is_sent_then_updated_once() -> None:
         fake.expire_code(old)
         assert update(old, button={"replace_name": "x"}) == RESPONSE_CODE_INVALID
         assert [(u["kind"], u["task_id"]) for u in fake.updates] == [
-            ("button", "dealbot_req-1@x"), ("template_card", "dealbot_req-1@x")]  # fmt: skip
+            ("button", "dealbot_req-1@x"),
+            ("template_card", "dealbot_req-1@x"),
+        ]
         assert fake.cards["dealbot_req-1@x"]["card"]["main_title"]["title"] == "已确认 · 王经理"
         texts = fake.texts()
-        assert texts[0].splitlines() == ["dealbot", "需求确认", "华为 · 私有化部署", "数据不出机房",
-                                         "确认人: 王经理", "按钮0", "按钮1"]  # fmt: skip
+        assert texts[0].splitlines() == [
+            "dealbot",
+            "需求确认",
+            "华为 · 私有化部署",
+            "数据不出机房",
+            "确认人: 王经理",
+            "按钮0",
+            "按钮1",
+        ]
         assert texts[1] == "已确认" and texts[2].splitlines()[1] == "已确认 · 王经理"
 
 
@@ -214,7 +246,11 @@ def test_people_and_the_bots_reply_address() -> None:
         fake.people["lisi"] = {"name": "小李"}
         get = client.get("user/get", params={"access_token": token, "userid": "lisi"}).json()
         assert (get["errcode"], get["userid"], get["name"], get["department"]) == (
-            0, "lisi", "小李", [1])  # fmt: skip
+            0,
+            "lisi",
+            "小李",
+            [1],
+        )
         other = client.get("user/get", params={"access_token": token, "userid": "zs"}).json()
         assert other["name"] == "zs"
         fake.contact_denied = True
@@ -275,13 +311,24 @@ class _Bot:
         aibot = pytest.importorskip("aibot")
         self.log = _Quiet()
         options = aibot.WSClientOptions(
-            bot_id="aibot_test", secret=secret, ws_url=url, heartbeat_interval=heartbeat_ms,
-            reconnect_interval=50, max_reconnect_attempts=-1, logger=self.log,
-        )  # fmt: skip
+            bot_id="aibot_test",
+            secret=secret,
+            ws_url=url,
+            heartbeat_interval=heartbeat_ms,
+            reconnect_interval=50,
+            max_reconnect_attempts=-1,
+            logger=self.log,
+        )
         self.client = aibot.WSClient(options)
         self.events: list[tuple[str, Any]] = []
-        for name in ("authenticated", "disconnected", "reconnecting", "error", "message.text",
-                     "event.disconnected_event"):  # fmt: skip
+        for name in (
+            "authenticated",
+            "disconnected",
+            "reconnecting",
+            "error",
+            "message.text",
+            "event.disconnected_event",
+        ):
             self.client.on(name, self._recorder(name))
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self._run, daemon=True)
@@ -363,8 +410,12 @@ def test_the_sdk_connects_receives_replies_and_reconnects() -> None:
             with pytest.raises(RuntimeError, match="846605"):  # a message's req_id: no update
                 bot.call(bot.client.update_template_card(frame, {"card_type": "text_notice"}))
             click = fake.push_click("confirm", task_id="t1", msgid="m2")
-            card = {"card_type": "button_interaction", "task_id": "t1",
-                    "main_title": {"title": "已确认"}, "button_list": []}  # fmt: skip
+            card = {
+                "card_type": "button_interaction",
+                "task_id": "t1",
+                "main_title": {"title": "已确认"},
+                "button_list": [],
+            }
             bot.call(bot.client.update_template_card({"headers": {"req_id": click}}, card))
             assert fake.replies[-1]["cmd"] == "aibot_respond_update_msg"
             md = {"msgtype": "markdown", "markdown": {"content": "早"}}

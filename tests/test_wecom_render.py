@@ -20,6 +20,7 @@ def parts(text: str, limit: int = render.MAX_BYTES) -> list[str]:
     """The app's text in the pieces it is sent in."""
     return cut.parts(text, limit)
 
+
 ALICE = "\x02alice\x1fAlice\x03"  # a resolved marker: Alice has a WeCom userid
 NOBODY = "\x02\x1fBob\x03"  # Bob has no identity on WeCom
 MARKER_BYTES = ("\x02", "\x03", "\x1f")

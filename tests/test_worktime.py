@@ -203,8 +203,10 @@ def test_an_admin_list_is_the_schedule_of_a_year_the_package_lacks(caplog):
 
 
 def test_an_admin_list_also_corrects_a_known_year_and_weekends_only_calendars():
-    fix = {"extra_holidays": frozenset({date(2026, 12, 31)}),
-           "extra_workdays": frozenset({date(2026, 10, 5)})}  # fmt: skip
+    fix = {
+        "extra_holidays": frozenset({date(2026, 12, 31)}),
+        "extra_workdays": frozenset({date(2026, 10, 5)}),
+    }
     cn, plain = WorkCalendar(holidays="CN", **fix), WorkCalendar(**fix)
     assert cn.is_working_day(date(2026, 12, 31)) is False
     assert cn.is_working_day(date(2026, 10, 5)) is True

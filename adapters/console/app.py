@@ -55,12 +55,14 @@ class Console:
         me = f"console-{os.getpid()}-{uuid.uuid4().hex[:6]}"
         # the same path as `dealbot serve`: a line is an inbox row, handled by the intake,
         # and everything said back is an outbox row, printed by the console's sender
-        self.intake = Intake(bot=bot, parsers={"console": platform.parse}, name=me,
-                             clock=self.now)  # fmt: skip
+        self.intake = Intake(bot=bot, parsers={"console": platform.parse}, name=me, clock=self.now)
         self.worker = Worker(
-            sessions=bot.sessions, senders={"console": sender}, name=me, clock=self.now,
+            sessions=bot.sessions,
+            senders={"console": sender},
+            name=me,
+            clock=self.now,
             on_dead=on_dead,
-        )  # fmt: skip
+        )
 
     def _shown(self, card: Card) -> None:
         self.last_card = card
@@ -146,8 +148,13 @@ class Console:
             self.say(f"  (tick {when:%Y-%m-%d %H:%M}: nothing due)")
 
     def deliver(self, payload: dict[str, str]) -> None:
-        arrival = Arrival(platform="console", workspace=parse.WORKSPACE, key=uuid.uuid4().hex,
-                          payload=payload, received_at=self.now())  # fmt: skip
+        arrival = Arrival(
+            platform="console",
+            workspace=parse.WORKSPACE,
+            key=uuid.uuid4().hex,
+            payload=payload,
+            received_at=self.now(),
+        )
         with self.intake.bot.sessions.begin() as s:
             inbox.accept(s, [arrival])
         self.intake.drain()

@@ -77,6 +77,7 @@ def event(payload: dict[str, str]) -> Event:
             Mention(token=mention_token(m), user_id="", name=m) for m in MENTION.findall(text or "")
         ),
         occurred_at=datetime.fromisoformat(payload["at"]),
-        reply=ReplyHandle(conversation=CHANNEL, user_id=speaker,
-                          card_message="console" if button else None),
-    )  # fmt: skip
+        reply=ReplyHandle(
+            conversation=CHANNEL, user_id=speaker, card_message="console" if button else None
+        ),
+    )

@@ -16,8 +16,9 @@ from bot.inbox import Claimed
 class ConsolePlatform(Platform):
     name = "console"
 
-    def __init__(self, *, config: Any = None, services: Services,
-                 sender: ConsoleSender | None = None) -> None:  # fmt: skip
+    def __init__(
+        self, *, config: Any = None, services: Services, sender: ConsoleSender | None = None
+    ) -> None:
         super().__init__(config=config, services=services)
         out = services.out or sys.stdout
         self._sender = sender or ConsoleSender(lambda text: print(text, file=out, flush=True))

@@ -15,8 +15,9 @@ class ConsoleSender(Sender):
     capabilities = Capabilities(ephemeral=True, update=True, threads=False)
     min_interval = 0.0
 
-    def __init__(self, say: Callable[[str], None],
-                 on_card: Callable[[Card], None] = lambda card: None) -> None:  # fmt: skip
+    def __init__(
+        self, say: Callable[[str], None], on_card: Callable[[Card], None] = lambda card: None
+    ) -> None:
         self.say = say
         self.on_card = on_card
 

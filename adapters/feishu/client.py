@@ -41,11 +41,14 @@ PERMANENT = {
     230002,  # the bot is not in the chat
     230006,  # the bot ability is not enabled
     230013,  # the user is outside the app's availability
-    230001, 230025, 230099,  # the content is invalid / too long / a card Feishu cannot show
+    230001,
+    230025,
+    230099,  # the content is invalid / too long / a card Feishu cannot show
     230031,  # a card older than 14 days cannot be updated
     232033,  # an external chat, and the app has no external sharing
-    99991672, 99991679,  # a permission (scope) the app lacks
-}  # fmt: skip
+    99991672,
+    99991679,  # a permission (scope) the app lacks
+}
 TIMEOUT = 10.0
 
 
@@ -115,11 +118,20 @@ class Api:
             raise FeishuError(code, status, resp.msg or "", after)
         raise AssertionError("unreachable")
 
-    def raw(self, method: lark.HttpMethod, uri: str, body: dict[str, Any] | None = None,
-            queries: list[tuple[str, str]] | None = None) -> dict[str, Any]:  # fmt: skip
+    def raw(
+        self,
+        method: lark.HttpMethod,
+        uri: str,
+        body: dict[str, Any] | None = None,
+        queries: list[tuple[str, str]] | None = None,
+    ) -> dict[str, Any]:
         """An API the typed client lacks; the answer's JSON."""
-        builder = (lark.BaseRequest.builder().http_method(method).uri(uri)
-                   .token_types({lark.AccessTokenType.TENANT}))  # fmt: skip
+        builder = (
+            lark.BaseRequest.builder()
+            .http_method(method)
+            .uri(uri)
+            .token_types({lark.AccessTokenType.TENANT})
+        )
         if body is not None:
             builder = builder.body(body)
         if queries:
@@ -189,8 +201,9 @@ class FeishuSender(Sender):
             return self._reply(reply.thread, delivery)
         if kind is TargetKind.PERSON:
             return self._create("open_id", delivery.target_id, delivery)
-        return self._create("chat_id", reply.conversation if reply else delivery.target_id,
-                            delivery)  # fmt: skip
+        return self._create(
+            "chat_id", reply.conversation if reply else delivery.target_id, delivery
+        )
 
     def _content(self, delivery: Delivery) -> tuple[str, str]:
         msg_type, content = render.message(delivery.message)
@@ -198,16 +211,28 @@ class FeishuSender(Sender):
 
     def _create(self, id_type: str, receive_id: str, delivery: Delivery) -> str:
         msg_type, content = self._content(delivery)
-        body = (CreateMessageRequestBody.builder().receive_id(receive_id).msg_type(msg_type)
-                .content(content).uuid(uuid_for(delivery.dedup_key)).build())  # fmt: skip
+        body = (
+            CreateMessageRequestBody.builder()
+            .receive_id(receive_id)
+            .msg_type(msg_type)
+            .content(content)
+            .uuid(uuid_for(delivery.dedup_key))
+            .build()
+        )
         request = CreateMessageRequest.builder().receive_id_type(id_type).request_body(body).build()
         resp = self.api.call(lambda: self.api.client.im.v1.message.create(request))
         return resp.data.message_id
 
     def _reply(self, message_id: str, delivery: Delivery) -> str:
         msg_type, content = self._content(delivery)
-        body = (ReplyMessageRequestBody.builder().msg_type(msg_type).content(content)
-                .reply_in_thread(False).uuid(uuid_for(delivery.dedup_key)).build())  # fmt: skip
+        body = (
+            ReplyMessageRequestBody.builder()
+            .msg_type(msg_type)
+            .content(content)
+            .reply_in_thread(False)
+            .uuid(uuid_for(delivery.dedup_key))
+            .build()
+        )
         request = ReplyMessageRequest.builder().message_id(message_id).request_body(body).build()
         resp = self.api.call(lambda: self.api.client.im.v1.message.reply(request))
         return resp.data.message_id
@@ -216,10 +241,17 @@ class FeishuSender(Sender):
         card = delivery.message.card
         if card is None:  # an update always carries a card; a text is sent as a new message
             raise FeishuError(230001, 400, "update without a card", None)
-        content = render.card(card, text=delivery.message.text, clicked=delivery.clicked_by,
-                              clicked_at_ms=_ms(delivery.clicked_at))  # fmt: skip
-        body = PatchMessageRequestBody.builder().content(
-            json.dumps(content, ensure_ascii=False)).build()  # fmt: skip
+        content = render.card(
+            card,
+            text=delivery.message.text,
+            clicked=delivery.clicked_by,
+            clicked_at_ms=_ms(delivery.clicked_at),
+        )
+        body = (
+            PatchMessageRequestBody.builder()
+            .content(json.dumps(content, ensure_ascii=False))
+            .build()
+        )
         request = PatchMessageRequest.builder().message_id(message_id).request_body(body).build()
         self.api.call(lambda: self.api.client.im.v1.message.patch(request))
         return message_id
@@ -241,10 +273,14 @@ class FeishuSender(Sender):
 
     def _ephemeral(self, delivery: Delivery) -> str:
         assert delivery.reply is not None
-        answer = self.api.raw(lark.HttpMethod.POST, "/open-apis/ephemeral/v1/send", {
-            "chat_id": delivery.reply.conversation,
-            "open_id": delivery.reply.user_id,
-            "msg_type": "interactive",
-            "card": render.ephemeral_card(delivery.message),
-        })  # fmt: skip
+        answer = self.api.raw(
+            lark.HttpMethod.POST,
+            "/open-apis/ephemeral/v1/send",
+            {
+                "chat_id": delivery.reply.conversation,
+                "open_id": delivery.reply.user_id,
+                "msg_type": "interactive",
+                "card": render.ephemeral_card(delivery.message),
+            },
+        )
         return str((answer.get("data") or {}).get("message_id") or "ephemeral")

@@ -19,8 +19,9 @@ def _origin(value: str) -> str:
     if parts.path or parts.query or parts.fragment or parts.username:
         raise problem(f"must be an origin like https://open.feishu.cn (no path), not {value!r}")
     if parts.scheme != "https" and parts.hostname not in LOOPBACK:
-        raise problem(f"must use https:// (http only for a test server on 127.0.0.1), "
-                      f"not {value!r}")  # fmt: skip
+        raise problem(
+            f"must use https:// (http only for a test server on 127.0.0.1), not {value!r}"
+        )
     return value
 
 

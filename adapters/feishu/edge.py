@@ -64,8 +64,9 @@ def open_body(body: bytes, encrypt_key: str) -> dict[str, Any]:
     if not encrypt_key:
         raise Refused(400, "malformed: encrypted, but no encrypt_key is configured")
     try:
-        plain = AESCipher(encrypt_key).decrypt(base64.b64decode(_str(sealed, "encrypt"),
-                                                                validate=True))  # fmt: skip
+        plain = AESCipher(encrypt_key).decrypt(
+            base64.b64decode(_str(sealed, "encrypt"), validate=True)
+        )
         return _dict(_json(plain.decode()), "event")
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise Refused(400, "malformed: encrypt") from None
@@ -94,8 +95,9 @@ def token_of(event: dict[str, Any]) -> str:
     return token if isinstance(token, str) else ""
 
 
-def verify(body: bytes, headers: dict[str, str], *, encrypt_key: str, token: str,
-           now: float | None = None) -> dict[str, Any]:  # fmt: skip
+def verify(
+    body: bytes, headers: dict[str, str], *, encrypt_key: str, token: str, now: float | None = None
+) -> dict[str, Any]:
     """The verified event of a webhook request. The URL check carries only the token (Feishu
     does not sign it); everything else must be signed, fresh and carry the token."""
     event = open_body(body, encrypt_key)
@@ -114,8 +116,9 @@ def classify(event: dict[str, Any]) -> Incoming:
     did (the message id; for a click, the callback's token): the event id changes between
     redeliveries, which come for about 7 hours and across restarts."""
     if event.get("type") == "url_verification":
-        return Incoming(step=Step.HANDSHAKE,
-                        reply={"challenge": _str(event.get("challenge"), "challenge")})  # fmt: skip
+        return Incoming(
+            step=Step.HANDSHAKE, reply={"challenge": _str(event.get("challenge"), "challenge")}
+        )
     if event.get("schema") != "2.0":
         return IGNORE  # 1.0 events: none that dealbot subscribes to
     header = _dict(event.get("header"), "header")
@@ -149,13 +152,18 @@ def _message(event: dict[str, Any], body: dict[str, Any], tenant: str) -> Incomi
     for m in mentions:
         _str(_dict(m, "mention").get("key"), "mention.key")
         _dict(m.get("id"), "mention.id")
-    return Incoming(step=Step.DELIVER, workspace=tenant, key=f"msg:{message_id}",
-                    payload={"kind": "message", "body": event},
-                    text=words(message["message_type"], content))  # fmt: skip
+    return Incoming(
+        step=Step.DELIVER,
+        workspace=tenant,
+        key=f"msg:{message_id}",
+        payload={"kind": "message", "body": event},
+        text=words(message["message_type"], content),
+    )
 
 
-def _action(event: dict[str, Any], body: dict[str, Any], tenant: str,
-            header: dict[str, Any]) -> Incoming:  # fmt: skip
+def _action(
+    event: dict[str, Any], body: dict[str, Any], tenant: str, header: dict[str, Any]
+) -> Incoming:
     operator = _dict(body.get("operator"), "event.operator")
     _str(operator.get("open_id"), "operator.open_id")
     action = _dict(body.get("action"), "event.action")
@@ -165,9 +173,13 @@ def _action(event: dict[str, Any], body: dict[str, Any], tenant: str,
     _str(context.get("open_message_id"), "context.open_message_id", required=False)
     _str(context.get("open_chat_id"), "context.open_chat_id", required=False)
     click = body.get("token") or header.get("event_id")
-    return Incoming(step=Step.DELIVER, workspace=tenant,
-                    key=f"action:{_str(click, 'event.token')}",
-                    payload={"kind": "action", "body": event}, waiting=True)  # fmt: skip
+    return Incoming(
+        step=Step.DELIVER,
+        workspace=tenant,
+        key=f"action:{_str(click, 'event.token')}",
+        payload={"kind": "action", "body": event},
+        waiting=True,
+    )
 
 
 def words(message_type: str, content: dict[str, Any]) -> str:

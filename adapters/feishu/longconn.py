@@ -57,8 +57,9 @@ class LongConnection:
 
     def start(self) -> None:
         """Connect in the background; raise if Feishu refuses the app's credentials."""
-        self._thread = threading.Thread(target=self._run, name="feishu-long-connection",
-                                        daemon=True)  # fmt: skip
+        self._thread = threading.Thread(
+            target=self._run, name="feishu-long-connection", daemon=True
+        )
         self._thread.start()
         deadline = time.monotonic() + FIRST_CONNECT
         while time.monotonic() < deadline and not self.connected() and self.failed is None:

@@ -37,8 +37,9 @@ def _other(theirs: Any, ours: str) -> bool:
     return bool(theirs) and theirs != ours
 
 
-def _base(envelope: dict[str, Any], user: User, chat: str, zone: str | None,
-          their_tenant: str | None) -> dict[str, Any]:  # fmt: skip
+def _base(
+    envelope: dict[str, Any], user: User, chat: str, zone: str | None, their_tenant: str | None
+) -> dict[str, Any]:
     tenant = envelope["header"]["tenant_key"]
     return {
         "platform": "feishu",
@@ -61,8 +62,9 @@ def open_id(mention: dict[str, Any]) -> str:
     return str((mention.get("id") or {}).get("open_id") or "")
 
 
-def message(envelope: dict[str, Any], user: User, bot: str, when: datetime,
-            zone: str | None = None) -> Event:  # fmt: skip
+def message(
+    envelope: dict[str, Any], user: User, bot: str, when: datetime, zone: str | None = None
+) -> Event:
     """A message in a group (addressed when it @-mentions the bot, or starts with a command)
     or in a 1:1 chat with the bot (always addressed)."""
     tenant = envelope["header"]["tenant_key"]
@@ -76,9 +78,14 @@ def message(envelope: dict[str, Any], user: User, bot: str, when: datetime,
         if who and who == bot:
             addressed = True
         elif who:
-            people.append(Mention(token=mention_token(who), user_id=who,
-                                  name=str(m.get("name") or who),
-                                  outsider=_other(m.get("tenant_key"), tenant)))  # fmt: skip
+            people.append(
+                Mention(
+                    token=mention_token(who),
+                    user_id=who,
+                    name=str(m.get("name") or who),
+                    outsider=_other(m.get("tenant_key"), tenant),
+                )
+            )
     # longest keys first: `@_user_10` must not be read as `@_user_1` + "0"
     for m in sorted(mentioned(envelope), key=lambda m: -len(str(m.get("key")))):
         who = open_id(m)
@@ -99,13 +106,13 @@ def message(envelope: dict[str, Any], user: User, bot: str, when: datetime,
         thread_id=root,
         addressed=addressed,
         # in a group the answer quotes the message it answers (and stays in its thread)
-        reply=ReplyHandle(conversation=chat, user_id=user.id,
-                          thread=msg["message_id"] if group else None),
-    )  # fmt: skip
+        reply=ReplyHandle(
+            conversation=chat, user_id=user.id, thread=msg["message_id"] if group else None
+        ),
+    )
 
 
-def action(envelope: dict[str, Any], user: User, when: datetime,
-           zone: str | None = None) -> Event:  # fmt: skip
+def action(envelope: dict[str, Any], user: User, when: datetime, zone: str | None = None) -> Event:
     """A button pressed on one of our cards."""
     ev = envelope["event"]
     operator = ev["operator"]

@@ -60,11 +60,18 @@ class FeishuPlatform(Platform):
         # refresh token ur-…, a card callback's update token c-… (30 minutes, 2 updates); the
         # newer OAuth tokens are JWTs; the long connection's URL carries a ticket and a key
         return [
-            r"\b(?:t|a|u|ur|c)-[0-9a-zA-Z_]{20,}", r"\beyJ[\w-]{8,}\.[\w-]{8,}\.[\w-]*",
+            r"\b(?:t|a|u|ur|c)-[0-9a-zA-Z_]{20,}",
+            r"\beyJ[\w-]{8,}\.[\w-]{8,}\.[\w-]*",
             r"Bearer\s+[\w.~+/=-]{8,}",
-            named_value(r"\w*access_token", "refresh_token", r"app_?secret", r"encrypt_?key",
-                        "ticket", "access_key"),
-        ]  # fmt: skip
+            named_value(
+                r"\w*access_token",
+                "refresh_token",
+                r"app_?secret",
+                r"encrypt_?key",
+                "ticket",
+                "access_key",
+            ),
+        ]
 
     # --- the webhook ----------------------------------------------------------------------
 
@@ -95,8 +102,9 @@ class FeishuPlatform(Platform):
 
     def _toast_unsaved(self, verdict: Verdict) -> dict[str, Any]:
         key = "errors.click_busy" if verdict is Verdict.BUSY else "errors.click_not_saved"
-        return {"toast": {"type": "error", "content": self.services.words(self.services.locale,
-                                                                            key)}}  # fmt: skip
+        return {
+            "toast": {"type": "error", "content": self.services.words(self.services.locale, key)}
+        }
 
     # --- the long connection --------------------------------------------------------------
 
@@ -140,13 +148,19 @@ class FeishuPlatform(Platform):
         tenant = row.workspace
         if kind == "message":
             sender = body["event"]["sender"]
-            user = self.user(tenant, sender["sender_id"]["open_id"],
-                             outsider=(sender.get("tenant_key") or tenant) != tenant)  # fmt: skip
+            user = self.user(
+                tenant,
+                sender["sender_id"]["open_id"],
+                outsider=(sender.get("tenant_key") or tenant) != tenant,
+            )
             return parse.message(body, user, self.bot(), row.received_at, self.zone)
         if kind == "action":
             operator = body["event"]["operator"]
-            user = self.user(tenant, operator["open_id"],
-                             outsider=(operator.get("tenant_key") or tenant) != tenant)  # fmt: skip
+            user = self.user(
+                tenant,
+                operator["open_id"],
+                outsider=(operator.get("tenant_key") or tenant) != tenant,
+            )
             return parse.action(body, user, row.received_at, self.zone)
         raise Malformed(f"unknown kind {kind!r}")
 
@@ -182,12 +196,14 @@ class FeishuPlatform(Platform):
             resp = self.api.call(lambda: self.api.client.contact.v3.user.get(request))
         except api.FeishuError as e:
             if e.code in DENIED:
-                logger.info("feishu: contact lookup not permitted (%s): names from mentions",
-                            e.code)  # fmt: skip
+                logger.info(
+                    "feishu: contact lookup not permitted (%s): names from mentions", e.code
+                )
                 return unknown
             raise
         user = resp.data.user if resp.data else None
         if user is None:
             return unknown
-        return parse.User(id=open_id, name=user.name or user.en_name or open_id,
-                          tz=user.time_zone or None)  # fmt: skip
+        return parse.User(
+            id=open_id, name=user.name or user.en_name or open_id, tz=user.time_zone or None
+        )

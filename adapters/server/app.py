@@ -45,7 +45,6 @@ from bot.leases import of_process
 logger = logging.getLogger(__name__)
 
 
-
 class JsonLines(logging.Formatter):
     """One JSON object per line."""
 
@@ -116,16 +115,22 @@ def redact(handler: logging.Handler, config: Config, platforms: Iterable[Platfor
 def build_app(config: Config, worker: WorkerProcess) -> Starlette:
     core = assemble(config)
     metrics = Metrics()
-    ingress = Ingress(sessions=core.bot.sessions, max_depth=config.inbox.max_depth,
-                      on_saved=worker.wake.set, writing=worker.edge_writing)  # fmt: skip
+    ingress = Ingress(
+        sessions=core.bot.sessions,
+        max_depth=config.inbox.max_depth,
+        on_saved=worker.wake.set,
+        writing=worker.edge_writing,
+    )
     services = Services(
         ingress=ingress,
         words=core.bot.words,
         locale=core.bot.settings.locale,
-        limits=EdgeLimits(max_body_bytes=config.inbox.max_body_bytes,
-                          body_timeout=config.inbox.body_timeout_seconds),
+        limits=EdgeLimits(
+            max_body_bytes=config.inbox.max_body_bytes,
+            body_timeout=config.inbox.body_timeout_seconds,
+        ),
         count=metrics.count,
-    )  # fmt: skip
+    )
     services.hold, services.let_go = of_process(core.bot.sessions)
     platforms = registry.build(config, services)
     relay = RelayServer(worker.relay, platforms)
@@ -164,15 +169,25 @@ def build_app(config: Config, worker: WorkerProcess) -> Starlette:
             failed = e
             logger.warning("readiness: %s %s", e.part, e.state)
         state = "ok" if worker.ready.is_set() else "starting"
-        status, body = ready(depth, failed, worker=state if worker.alive() else "down",
-                             lag=watch.lag(), max_depth=config.inbox.max_depth,
-                             inbox_busy=ingress.busy())  # fmt: skip
+        status, body = ready(
+            depth,
+            failed,
+            worker=state if worker.alive() else "down",
+            lag=watch.lag(),
+            max_depth=config.inbox.max_depth,
+            inbox_busy=ingress.busy(),
+        )
         return JSONResponse(body, status)
 
     def snapshot() -> Snapshot:
         depth = core.inbox_depth()
-        return Snapshot(database_up=True, outbox=core.outbox_depth(), inbox_backlog=depth.pending,
-                        inbox_dead=depth.dead, inbox_oldest_seconds=depth.oldest_age)  # fmt: skip
+        return Snapshot(
+            database_up=True,
+            outbox=core.outbox_depth(),
+            inbox_backlog=depth.pending,
+            inbox_dead=depth.dead,
+            inbox_oldest_seconds=depth.oldest_age,
+        )
 
     async def metrics_endpoint(request: Request) -> Response:
         try:
@@ -187,8 +202,11 @@ def build_app(config: Config, worker: WorkerProcess) -> Starlette:
         while not stopping.wait(1.0):
             code = worker.died()
             if code is not None:
-                logger.error("the worker process exited with %s; serve stops so that it is "
-                             "started again (what was stored stays in the inbox)", code)  # fmt: skip
+                logger.error(
+                    "the worker process exited with %s; serve stops so that it is "
+                    "started again (what was stored stays in the inbox)",
+                    code,
+                )
                 app.state.worker_died = code
                 os.kill(os.getpid(), signal.SIGTERM)
                 return
@@ -196,8 +214,10 @@ def build_app(config: Config, worker: WorkerProcess) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         ingress.start()
-        threads = [threading.Thread(target=f, name=f.__name__, daemon=True)
-                   for f in (observe_backlog, relay_metrics, watch_worker)]  # fmt: skip
+        threads = [
+            threading.Thread(target=f, name=f.__name__, daemon=True)
+            for f in (observe_backlog, relay_metrics, watch_worker)
+        ]
         for t in threads:
             t.start()
         watching = asyncio.create_task(watch.run())
@@ -218,8 +238,12 @@ def build_app(config: Config, worker: WorkerProcess) -> Starlette:
             probes.shutdown()
             logger.info("edge stopped; worker exited with %s", code)
 
-    routes: list[Any] = [Route("/livez", livez), Route("/readyz", readyz),
-                         Route("/healthz", readyz), Route("/metrics", metrics_endpoint)]  # fmt: skip
+    routes: list[Any] = [
+        Route("/livez", livez),
+        Route("/readyz", readyz),
+        Route("/healthz", readyz),
+        Route("/metrics", metrics_endpoint),
+    ]
     for platform in platforms.values():
         routes += platform.routes()
     app = Starlette(routes=routes, lifespan=lifespan)
@@ -286,15 +310,19 @@ def run_server(config: Config, *, config_path: str | None = None, verbose: bool 
     # closes heads slower than header_timeout_seconds and caps connections per address
     server = _Server(
         uvicorn.Config(
-            InFlight(app, config.inbox.max_connections), host=config.server.host,
-            port=config.server.port, log_config=None, access_log=False,
-            http=guarded_h11(config.server.header_timeout_seconds,
-                             config.server.max_connections_per_client
-                             or config.inbox.max_connections),
+            InFlight(app, config.inbox.max_connections),
+            host=config.server.host,
+            port=config.server.port,
+            log_config=None,
+            access_log=False,
+            http=guarded_h11(
+                config.server.header_timeout_seconds,
+                config.server.max_connections_per_client or config.inbox.max_connections,
+            ),
             ws="none",  # serve has no WebSocket route (its long connections are clients)
             timeout_graceful_shutdown=5,
         )
-    )  # fmt: skip
+    )
     try:
         server.run()
     finally:

@@ -33,8 +33,10 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 
 logger = logging.getLogger(__name__)
 
-REFUSED = (b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain; charset=utf-8\r\n"
-           b"content-length: 19\r\nconnection: close\r\n\r\nService Unavailable")  # fmt: skip
+REFUSED = (
+    b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain; charset=utf-8\r\n"
+    b"content-length: 19\r\nconnection: close\r\n\r\nService Unavailable"
+)
 SUMMARY_SECONDS = 60.0  # under attack, one WARNING line a minute, not one a connection
 
 
@@ -132,17 +134,22 @@ class GuardedH11(H11Protocol):
     def _too_slow(self) -> None:
         self.header_deadline = None
         if self.waiting():
-            self.tally(f"closed without a request head in {self.header_timeout:g} s",
-                       self.address)  # fmt: skip
+            self.tally(f"closed without a request head in {self.header_timeout:g} s", self.address)
             self.transport.close()
 
 
 def guarded_h11(header_timeout: float, per_client: int) -> type[GuardedH11]:
     """The protocol class for one server: these limits, its own table of addresses."""
-    return type("GuardedH11", (GuardedH11,), {
-        "header_timeout": header_timeout, "per_client": per_client, "by_client": {},
-        "tally": Tally(),
-    })  # fmt: skip
+    return type(
+        "GuardedH11",
+        (GuardedH11,),
+        {
+            "header_timeout": header_timeout,
+            "per_client": per_client,
+            "by_client": {},
+            "tally": Tally(),
+        },
+    )
 
 
 class InFlight:
@@ -158,8 +165,10 @@ class InFlight:
         if scope["type"] != "http":  # the lifespan
             return await self.app(scope, receive, send)
         if self.busy >= self.max_requests:
-            self.tally(f"answered 503 over {self.max_requests} requests in progress",
-                       scope["client"][0] if scope.get("client") else None)  # fmt: skip
+            self.tally(
+                f"answered 503 over {self.max_requests} requests in progress",
+                scope["client"][0] if scope.get("client") else None,
+            )
             return await service_unavailable(scope, receive, send)
         self.busy += 1
         try:

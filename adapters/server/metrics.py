@@ -30,22 +30,32 @@ class _Depths(Collector):
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         snap = self.metrics.snapshot
-        yield GaugeMetricFamily("dealbot_database_up", "1 if the database answered the last scrape",
-                                value=1 if snap.database_up else 0)  # fmt: skip
+        yield GaugeMetricFamily(
+            "dealbot_database_up",
+            "1 if the database answered the last scrape",
+            value=1 if snap.database_up else 0,
+        )
         if not snap.database_up:
             return
-        outbox = GaugeMetricFamily("dealbot_outbox_depth", "Outbox rows by status",
-                                   labels=["status"])  # fmt: skip
+        outbox = GaugeMetricFamily(
+            "dealbot_outbox_depth", "Outbox rows by status", labels=["status"]
+        )
         for status, n in snap.outbox.items():
             outbox.add_metric([status], n)
         yield outbox
-        yield GaugeMetricFamily("dealbot_inbox_backlog", "Inbox rows waiting or being handled",
-                                value=snap.inbox_backlog or 0)  # fmt: skip
-        yield GaugeMetricFamily("dealbot_inbox_dead", "Inbox rows given up",
-                                value=snap.inbox_dead or 0)  # fmt: skip
-        yield GaugeMetricFamily("dealbot_inbox_oldest_seconds",
-                                "Age of the oldest waiting inbox row",
-                                value=snap.inbox_oldest_seconds or 0)  # fmt: skip
+        yield GaugeMetricFamily(
+            "dealbot_inbox_backlog",
+            "Inbox rows waiting or being handled",
+            value=snap.inbox_backlog or 0,
+        )
+        yield GaugeMetricFamily(
+            "dealbot_inbox_dead", "Inbox rows given up", value=snap.inbox_dead or 0
+        )
+        yield GaugeMetricFamily(
+            "dealbot_inbox_oldest_seconds",
+            "Age of the oldest waiting inbox row",
+            value=snap.inbox_oldest_seconds or 0,
+        )
 
 
 class Metrics:

@@ -18,7 +18,6 @@ def build(config: Config, services: Services) -> dict[str, Platform]:
     return built
 
 
-
 def no_platform_note(config: Config) -> str | None:
     """What serve warns of when no chat platform is configured: nothing can reach it."""
     if config.platforms:

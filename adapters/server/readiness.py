@@ -104,8 +104,15 @@ class LoopWatch:
         return max([now - self._due, *recent, 0.0])
 
 
-def ready(depth: Any | None, failed: ProbeFailed | None, *, worker: str, lag: float,
-          max_depth: int, inbox_busy: bool) -> tuple[int, dict[str, Any]]:  # fmt: skip
+def ready(
+    depth: Any | None,
+    failed: ProbeFailed | None,
+    *,
+    worker: str,
+    lag: float,
+    max_depth: int,
+    inbox_busy: bool,
+) -> tuple[int, dict[str, Any]]:
     """/readyz's (status, body). `depth` is the inbox's (bot.inbox.Depth) when the probe
     answered; `failed` says why it did not; `worker` is "ok", "starting" or "down"."""
     if failed is not None and failed.part == "database":
@@ -115,8 +122,11 @@ def ready(depth: Any | None, failed: ProbeFailed | None, *, worker: str, lag: fl
     if worker != "ok":
         body["worker"] = worker
     if depth is not None:
-        body["inbox"] = {"backlog": depth.pending, "oldest_seconds": round(depth.oldest_age, 1),
-                         "dead": depth.dead}  # fmt: skip
+        body["inbox"] = {
+            "backlog": depth.pending,
+            "oldest_seconds": round(depth.oldest_age, 1),
+            "dead": depth.dead,
+        }
     if inbox_busy or (depth is not None and depth.pending >= max_depth):
         saturated.append("inbox")  # the edge turns new deliveries away
         body.setdefault("inbox", {})["max_depth"] = max_depth

@@ -44,8 +44,9 @@ def now() -> datetime:
 class _Loop:
     """A thread that runs `work` every `poll` seconds, or at once when woken."""
 
-    def __init__(self, name: str, work: Callable[[], None], poll: float,
-                 wake_up: Any = None) -> None:  # fmt: skip
+    def __init__(
+        self, name: str, work: Callable[[], None], poll: float, wake_up: Any = None
+    ) -> None:
         self.name, self.work, self.poll = name, work, poll
         self.wake_up = wake_up or threading.Event()  # or a multiprocessing.Event
         self.stopping = threading.Event()
@@ -123,14 +124,26 @@ class Runtime:
         # a late run still runs (no misfire grace limit); a backlog collapses into one run,
         # which is enough because every run delivers everything due by its time
         self.scheduler.add_job(
-            self.run_rules, "interval", seconds=self.interval, id="rules", next_run_time=now(),
-            misfire_grace_time=None, coalesce=True, max_instances=1,
-        )  # fmt: skip
+            self.run_rules,
+            "interval",
+            seconds=self.interval,
+            id="rules",
+            next_run_time=now(),
+            misfire_grace_time=None,
+            coalesce=True,
+            max_instances=1,
+        )
         # its own job: a first prune of a long backlog never holds up a reminder
         self.scheduler.add_job(
-            self.run_retention, "interval", seconds=RETENTION_EVERY, id="retention",
-            next_run_time=now(), misfire_grace_time=None, coalesce=True, max_instances=1,
-        )  # fmt: skip
+            self.run_retention,
+            "interval",
+            seconds=RETENTION_EVERY,
+            id="retention",
+            next_run_time=now(),
+            misfire_grace_time=None,
+            coalesce=True,
+            max_instances=1,
+        )
         self.lease.beat()  # announced before the first claim
         self.heartbeat_loop.thread.start()
         self.scheduler.start()

@@ -44,8 +44,16 @@ def _die_with_parent() -> None:
         libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
-def main(config_path: str | None, verbose: bool, wake: ProcessEvent, ready: ProcessEvent,
-         updates: Any, edge_writing: Any, parent: int, relay: Any) -> None:  # fmt: skip
+def main(
+    config_path: str | None,
+    verbose: bool,
+    wake: ProcessEvent,
+    ready: ProcessEvent,
+    updates: Any,
+    edge_writing: Any,
+    parent: int,
+    relay: Any,
+) -> None:
     """The worker process's entry point (multiprocessing, spawn)."""
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
@@ -71,8 +79,12 @@ def main(config_path: str | None, verbose: bool, wake: ProcessEvent, ready: Proc
     except Unreachable as e:
         logger.error("worker not starting: %s", e)
         raise SystemExit(1) from None
-    services = Services(ingress=None, words=core.bot.words, locale=core.bot.settings.locale,
-                        relay=RelayClient(relay))  # fmt: skip
+    services = Services(
+        ingress=None,
+        words=core.bot.words,
+        locale=core.bot.settings.locale,
+        relay=RelayClient(relay),
+    )
     platforms = registry.build(config, services)
     redact(handler, config, platforms.values())
     runtime = Runtime(
@@ -116,10 +128,20 @@ class WorkerProcess:
 
     def start(self) -> None:
         self.process = self.ctx.Process(
-            target=main, name="dealbot-worker", daemon=False,
-            args=(self.config_path, self.verbose, self.wake, self.ready, self.updates,
-                  self.edge_writing, os.getpid(), self.relay_child),
-        )  # fmt: skip
+            target=main,
+            name="dealbot-worker",
+            daemon=False,
+            args=(
+                self.config_path,
+                self.verbose,
+                self.wake,
+                self.ready,
+                self.updates,
+                self.edge_writing,
+                os.getpid(),
+                self.relay_child,
+            ),
+        )
         self.process.start()
         logger.info("worker process %s started", self.process.pid)
 

@@ -19,10 +19,22 @@ logger = logging.getLogger(__name__)
 
 # errors that no retry will fix
 PERMANENT = {
-    "channel_not_found", "user_not_found", "is_archived", "not_in_channel", "account_inactive",
-    "invalid_auth", "not_authed", "token_revoked", "msg_too_long", "no_text", "invalid_blocks",
-    "cannot_dm_bot", "user_disabled", "message_not_found", "cant_update_message",
-}  # fmt: skip
+    "channel_not_found",
+    "user_not_found",
+    "is_archived",
+    "not_in_channel",
+    "account_inactive",
+    "invalid_auth",
+    "not_authed",
+    "token_revoked",
+    "msg_too_long",
+    "no_text",
+    "invalid_blocks",
+    "cannot_dm_bot",
+    "user_disabled",
+    "message_not_found",
+    "cant_update_message",
+}
 TRANSIENT = {"internal_error", "fatal_error", "service_unavailable", "request_timeout"}
 RESPONSE_URL_LIFETIME = timedelta(minutes=29)  # Slack's is 30; a minute spare for the send
 
@@ -32,8 +44,15 @@ class SlackSender(Sender):
     capabilities = Capabilities(ephemeral=True, update=True, threads=True)
     min_interval = 1.0  # chat.postMessage: about one message per second per channel
 
-    def __init__(self, *, token: str = "", base_url: str = "", timeout: float = 10,
-                 min_interval: float | None = None, client: WebClient | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        *,
+        token: str = "",
+        base_url: str = "",
+        timeout: float = 10,
+        min_interval: float | None = None,
+        client: WebClient | None = None,
+    ) -> None:
         # retries belong to the outbox (durable, with backoff); the client makes one attempt
         self.client = client or WebClient(
             token=token, base_url=base_url, timeout=timeout, retry_handlers=[]

@@ -14,17 +14,31 @@ from urllib.parse import parse_qsl
 
 from adapters.edge import Incoming, Refused, Step
 
-IGNORED_SUBTYPES = {"message_changed", "message_deleted", "bot_message", "channel_join",
-                    "channel_leave", "channel_topic", "channel_purpose", "channel_name"}  # fmt: skip
+IGNORED_SUBTYPES = {
+    "message_changed",
+    "message_deleted",
+    "bot_message",
+    "channel_join",
+    "channel_leave",
+    "channel_topic",
+    "channel_purpose",
+    "channel_name",
+}
 MESSAGE_EVENTS = {"message", "app_mention"}
 _TS = re.compile(r"\d{1,12}\.\d{1,9}")
 
 
-def _delivery(kind: str, body: dict[str, Any], workspace: str, key: str,
-              text: str = "") -> Incoming:  # fmt: skip
-    return Incoming(step=Step.DELIVER, workspace=workspace, key=key,
-                    payload={"kind": kind, "body": body}, text=text,
-                    waiting=kind == "command")  # fmt: skip
+def _delivery(
+    kind: str, body: dict[str, Any], workspace: str, key: str, text: str = ""
+) -> Incoming:
+    return Incoming(
+        step=Step.DELIVER,
+        workspace=workspace,
+        key=key,
+        payload={"kind": kind, "body": body},
+        text=text,
+        waiting=kind == "command",
+    )
 
 
 IGNORE = Incoming(step=Step.IGNORE)
@@ -88,8 +102,9 @@ def _command(body: dict[str, Any]) -> Incoming:
     url = _str(body.get("response_url"), "response_url", required=False)
     if url and not url.startswith(("https://", "http://")):
         raise Refused(400, "malformed: response_url")
-    return _delivery("command", body, team, f"command:{body['trigger_id']}",
-                     f"{name} {text}".strip())  # fmt: skip
+    return _delivery(
+        "command", body, team, f"command:{body['trigger_id']}", f"{name} {text}".strip()
+    )
 
 
 def _action(body: dict[str, Any]) -> Incoming:

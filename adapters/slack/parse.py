@@ -39,8 +39,10 @@ class Home:
     enterprise: str | None = None
 
     def ours(self, team: str | None, enterprise: str | None = None) -> bool:
-        return bool(team) and team == self.team or (
-            self.enterprise is not None and enterprise == self.enterprise
+        return (
+            bool(team)
+            and team == self.team
+            or (self.enterprise is not None and enterprise == self.enterprise)
         )
 
     def member(self, user: User, team: str | None, enterprise: str | None) -> bool:
@@ -72,23 +74,31 @@ def user_ids(text: str) -> list[str]:
     return [m.group(1) for m in _USER.finditer(text or "")]
 
 
-def mentions(user_ids: list[str], people: dict[str, User], home: Home,
-             team: str) -> tuple[Mention, ...]:  # fmt: skip
+def mentions(
+    user_ids: list[str], people: dict[str, User], home: Home, team: str
+) -> tuple[Mention, ...]:
     def outsider(user: User | None) -> bool:
-        return user is not None and user.team is not None and user.team != team and not (
-            home.ours(user.team, user.enterprise)
+        return (
+            user is not None
+            and user.team is not None
+            and user.team != team
+            and not (home.ours(user.team, user.enterprise))
         )
 
     return tuple(
-        Mention(token=mention_token(uid), user_id=uid,
-                name=people[uid].name if uid in people else uid,
-                outsider=outsider(people.get(uid)))
+        Mention(
+            token=mention_token(uid),
+            user_id=uid,
+            name=people[uid].name if uid in people else uid,
+            outsider=outsider(people.get(uid)),
+        )
         for uid in dict.fromkeys(user_ids)
-    )  # fmt: skip
+    )
 
 
-def _base(team: str, user: User, channel: str, when: datetime, home: Home,
-          member: bool) -> dict[str, Any]:  # fmt: skip
+def _base(
+    team: str, user: User, channel: str, when: datetime, home: Home, member: bool
+) -> dict[str, Any]:
     return {
         "platform": "slack",
         # an outsider's payload names their own workspace: what they do belongs to ours,
@@ -105,8 +115,9 @@ def _base(team: str, user: User, channel: str, when: datetime, home: Home,
     }
 
 
-def command(body: dict[str, Any], user: User, people: dict[str, User], when: datetime,
-            home: Home) -> Event:  # fmt: skip
+def command(
+    body: dict[str, Any], user: User, people: dict[str, User], when: datetime, home: Home
+) -> Event:
     """A slash command: `/log Acme …` (or `/dealbot log Acme …`)."""
     text, users = plain(body.get("text", ""))
     name = body.get("command", "/dealbot")
@@ -117,13 +128,15 @@ def command(body: dict[str, Any], user: User, people: dict[str, User], when: dat
         **_base(team, user, channel, when, home, member),
         text=f"{name} {text}".strip(),
         mentions=mentions(users, people, home, team),
-        reply=ReplyHandle(conversation=channel, user_id=user.id,
-                          token=body.get("response_url", "")),
-    )  # fmt: skip
+        reply=ReplyHandle(
+            conversation=channel, user_id=user.id, token=body.get("response_url", "")
+        ),
+    )
 
 
-def message(envelope: dict[str, Any], user: User, people: dict[str, User],
-            home: Home) -> Event | None:  # fmt: skip
+def message(
+    envelope: dict[str, Any], user: User, people: dict[str, User], home: Home
+) -> Event | None:
     """A message or app_mention event; None for a channel line that only looks like a command
     (Slack runs real slash commands itself). Only a DM or an @mention of the bot is addressed
     to us; the rest is overheard (customer questions in linked channels)."""
@@ -150,7 +163,7 @@ def message(envelope: dict[str, Any], user: User, people: dict[str, User],
         thread_id=ev.get("thread_ts"),
         addressed=addressed,
         reply=ReplyHandle(conversation=channel, user_id=user.id, thread=ev.get("thread_ts")),
-    )  # fmt: skip
+    )
 
 
 def action(body: dict[str, Any], user: User, when: datetime, home: Home) -> Event:
@@ -164,7 +177,10 @@ def action(body: dict[str, Any], user: User, when: datetime, home: Home) -> Even
     return Event(
         **_base(team, user, channel, when, home, home.member(user, team, enterprise)),
         action=CardAction(button_id=act.get("value") or act.get("action_id", "")),
-        reply=ReplyHandle(conversation=channel, user_id=user.id,
-                          token=body.get("response_url", ""),
-                          card_message=f"{channel}:{message_ts}" if message_ts else None),
-    )  # fmt: skip
+        reply=ReplyHandle(
+            conversation=channel,
+            user_id=user.id,
+            token=body.get("response_url", ""),
+            card_message=f"{channel}:{message_ts}" if message_ts else None,
+        ),
+    )

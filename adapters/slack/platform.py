@@ -32,6 +32,7 @@ from bot.intake import Malformed
 
 logger = logging.getLogger(__name__)
 
+
 def _utf8(body: bytes) -> bool:
     try:
         body.decode()
@@ -111,8 +112,9 @@ class SlackPlatform(Platform):
 
     def unsaved(self, incoming: Incoming, verdict: Verdict) -> Response:
         if incoming.waiting:  # a person is waiting: tell them, with their line
-            return JSONResponse({"response_type": "ephemeral",
-                                 "text": self._not_saved(incoming, verdict)})  # fmt: skip
+            return JSONResponse(
+                {"response_type": "ephemeral", "text": self._not_saved(incoming, verdict)}
+            )
         # events and clicks: a 5xx makes Slack retry the event (and mark a button failed)
         return JSONResponse({"error": verdict.value}, status_code=503)
 
@@ -142,8 +144,9 @@ class SlackPlatform(Platform):
     def _on_socket(self, client: Any, req: Any) -> None:
         from slack_sdk.socket_mode.response import SocketModeResponse
 
-        kind = {"events_api": "event", "slash_commands": "command",
-                "interactive": "action"}.get(req.type)  # fmt: skip
+        kind = {"events_api": "event", "slash_commands": "command", "interactive": "action"}.get(
+            req.type
+        )
         if kind is None or not isinstance(req.payload, dict):
             client.send_socket_mode_response(SocketModeResponse(envelope_id=req.envelope_id))
             return
@@ -162,9 +165,12 @@ class SlackPlatform(Platform):
             client.send_socket_mode_response(SocketModeResponse(envelope_id=req.envelope_id))
         elif incoming.waiting:
             text = self._not_saved(incoming, verdict)
-            client.send_socket_mode_response(SocketModeResponse(
-                envelope_id=req.envelope_id, payload={"response_type": "ephemeral", "text": text}
-            ))  # fmt: skip
+            client.send_socket_mode_response(
+                SocketModeResponse(
+                    envelope_id=req.envelope_id,
+                    payload={"response_type": "ephemeral", "text": text},
+                )
+            )
         # an event not stored is not acked: Slack sends it again
 
     def stop(self) -> None:
@@ -180,13 +186,19 @@ class SlackPlatform(Platform):
         team = row.workspace
         if kind == "command":
             users = parse.user_ids(body.get("text", ""))
-            return parse.command(body, self.user(team, body["user_id"]), self.users(team, users),
-                                 row.received_at, self.home())  # fmt: skip
+            return parse.command(
+                body,
+                self.user(team, body["user_id"]),
+                self.users(team, users),
+                row.received_at,
+                self.home(),
+            )
         if kind == "event":
             ev = body["event"]
             users = parse.user_ids(ev.get("text", ""))
-            return parse.message(body, self.user(team, ev["user"]), self.users(team, users),
-                                 self.home())  # fmt: skip
+            return parse.message(
+                body, self.user(team, ev["user"]), self.users(team, users), self.home()
+            )
         if kind == "action":
             user = self.user(team, body["user"]["id"])
             return parse.action(body, user, row.received_at, self.home())
@@ -200,8 +212,11 @@ class SlackPlatform(Platform):
         """Who we are (auth.test), asked once; a failure is asked again by the next event."""
         if self._home is None:
             me = self.client.auth_test()
-            self._home = parse.Home(bot_user=me.get("user_id", ""), team=me.get("team_id", ""),
-                                    enterprise=me.get("enterprise_id") or None)  # fmt: skip
+            self._home = parse.Home(
+                bot_user=me.get("user_id", ""),
+                team=me.get("team_id", ""),
+                enterprise=me.get("enterprise_id") or None,
+            )
         return self._home
 
     def user(self, team: str, user_id: str) -> parse.User:
@@ -220,13 +235,15 @@ class SlackPlatform(Platform):
         profile = info.get("profile") or {}
         return parse.User(
             id=user_id,
-            name=profile.get("display_name") or info.get("real_name") or info.get("name")
+            name=profile.get("display_name")
+            or info.get("real_name")
+            or info.get("name")
             or user_id,
             tz=info.get("tz"),
             locale=locale_of(info.get("locale")),
             team=info.get("team_id") or None,
             enterprise=(info.get("enterprise_user") or {}).get("enterprise_id") or None,
-        )  # fmt: skip
+        )
 
     def users(self, team: str, ids: list[str]) -> dict[str, parse.User]:
         return {uid: self.user(team, uid) for uid in dict.fromkeys(ids)}

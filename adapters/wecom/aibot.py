@@ -57,17 +57,24 @@ def _as_stream(body: dict[str, Any]) -> dict[str, Any]:
     if body.get("msgtype") != "markdown":
         return body
     content = body["markdown"]["content"]
-    return {"msgtype": "stream", "stream": {"id": uuid.uuid4().hex, "finish": True,
-                                            "content": content}}  # fmt: skip
+    return {
+        "msgtype": "stream",
+        "stream": {"id": uuid.uuid4().hex, "finish": True, "content": content},
+    }
 
 
 class BotConnection:
     """Holds the connection while this process holds the lease on it; otherwise stands by, and
     takes over when the holder stops renewing (it stopped, or died)."""
 
-    def __init__(self, config: WecomSection, take: Callable[[dict[str, Any], str], None], *,
-                 hold: Callable[[str, float], bool] | None = None,
-                 let_go: Callable[[str], None] | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        config: WecomSection,
+        take: Callable[[dict[str, Any], str], None],
+        *,
+        hold: Callable[[str, float], bool] | None = None,
+        let_go: Callable[[str], None] | None = None,
+    ) -> None:
         self.config = config
         self.take = take  # (the frame's body, its req_id): store it
         self.hold = hold or (lambda name, ttl: True)  # one process: nobody to share with
@@ -88,8 +95,12 @@ class BotConnection:
         self._thread = threading.Thread(target=self._run, name="wecom-aibot", daemon=True)
         self._thread.start()
         deadline = time.monotonic() + FIRST_CONNECT
-        while (time.monotonic() < deadline and not self.authenticated.is_set()
-               and not self.refused and not self.standing_by.is_set()):  # fmt: skip
+        while (
+            time.monotonic() < deadline
+            and not self.authenticated.is_set()
+            and not self.refused
+            and not self.standing_by.is_set()
+        ):
             time.sleep(0.05)
         if self.refused:
             raise RuntimeError(f"wecom: the AI bot's long connection was refused: {self.refused}")
@@ -146,10 +157,15 @@ class BotConnection:
 
         self._close()
         assert self.config.bot_id is not None and self.config.bot_secret is not None
-        client = aibot.WSClient(aibot.WSClientOptions(
-            bot_id=self.config.bot_id, secret=self.config.bot_secret.get_secret_value(),
-            ws_url=self.config.bot_ws_url, max_reconnect_attempts=5, logger=_Log(),
-        ))  # fmt: skip
+        client = aibot.WSClient(
+            aibot.WSClientOptions(
+                bot_id=self.config.bot_id,
+                secret=self.config.bot_secret.get_secret_value(),
+                ws_url=self.config.bot_ws_url,
+                max_reconnect_attempts=5,
+                logger=_Log(),
+            )
+        )
         client.on("authenticated", self.authenticated.set)
         client.on("disconnected", lambda reason: self.authenticated.clear())
         client.on("error", self._on_error)
@@ -201,8 +217,14 @@ class BotConnection:
         cmd = "aibot_respond_update_msg" if update else "aibot_respond_msg"
         try:
             for body in map(_as_stream, bodies):
-                if self._run_here(lambda b=body: self.client.reply(  # type: ignore[misc]
-                        {"headers": {"req_id": req_id}}, b, cmd)) is None:  # fmt: skip
+                if (
+                    self._run_here(
+                        lambda b=body: self.client.reply(  # type: ignore[misc]
+                            {"headers": {"req_id": req_id}}, b, cmd
+                        )
+                    )
+                    is None
+                ):
                     return False
         except (RuntimeError, TimeoutError, FutureTimeout) as e:
             logger.info("wecom: AI bot reply not taken: %s", str(e)[:120])
@@ -214,8 +236,14 @@ class BotConnection:
         it; WeCom limits these)."""
         try:
             for body in bodies:
-                if self._run_here(lambda b=body: self.client.send_message(  # type: ignore[misc]
-                        chatid, b)) is None:  # fmt: skip
+                if (
+                    self._run_here(
+                        lambda b=body: self.client.send_message(  # type: ignore[misc]
+                            chatid, b
+                        )
+                    )
+                    is None
+                ):
                     return False
         except (RuntimeError, TimeoutError, FutureTimeout) as e:
             logger.info("wecom: AI bot push not taken: %s", str(e)[:120])

@@ -31,12 +31,15 @@ EXPIRED = {40014, 42001, 42009}
 BUSY = {45009, -1, 45033}  # frequency limits, "system busy"
 PERMANENT = {
     81013,  # user, party and tag all invalid
-    60111, 60011,  # no such user / no privilege for the user
-    40056, 301002,  # invalid agentid
-    45002, 44004,  # content too long / empty
+    60111,
+    60011,  # no such user / no privilege for the user
+    40056,
+    301002,  # invalid agentid
+    45002,
+    44004,  # content too long / empty
     40058,  # invalid parameter (a card WeCom cannot show)
     81017,  # the user is outside the app's visible range
-}  # fmt: skip
+}
 DUPLICATE_WINDOW = 600  # seconds in which WeCom drops the same content to the same person
 TASK_TAKEN = 42014  # a card's task id was used: the same outbox row sent before
 REPLY_URL_LIFETIME = timedelta(minutes=55)  # the AI bot's reply address lasts an hour
@@ -67,8 +70,13 @@ class Api:
         with self._lock:  # one gettoken for every thread that needs one now
             if self._token and time.monotonic() < self._expires:
                 return self._token
-            data = self._get("gettoken", {"corpid": self.config.corp_id,
-                                          "corpsecret": self.config.secret.get_secret_value()})  # fmt: skip
+            data = self._get(
+                "gettoken",
+                {
+                    "corpid": self.config.corp_id,
+                    "corpsecret": self.config.secret.get_secret_value(),
+                },
+            )
             if data.get("errcode", 0) != 0 or not data.get("access_token"):
                 raise RetryLater(f"wecom gettoken failed ({data.get('errcode')})")
             self._token = str(data["access_token"])
@@ -98,8 +106,13 @@ class Api:
             raise RetryLater(f"wecom answered {resp.status_code} without JSON") from None
         return data if isinstance(data, dict) else {}
 
-    def call(self, method: str, path: str, body: dict[str, Any] | None = None,
-             params: dict[str, Any] | None = None) -> dict[str, Any]:  # fmt: skip
+    def call(
+        self,
+        method: str,
+        path: str,
+        body: dict[str, Any] | None = None,
+        params: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
         """One API call with the token; an invalid token is dropped and the call made again
         once. Raises WecomError for WeCom's refusals, RetryLater for the rest."""
         for attempt in (1, 2):
@@ -173,11 +186,18 @@ class WecomSender(Sender):
         ids = []
         for body in render.message(delivery.message, task_id=render.task_id(delivery.dedup_key)):
             try:
-                data = self.api.call("POST", "message/send", {
-                    "touser": user, "agentid": self.api.config.agent_id, **body,
-                    "enable_duplicate_check": 1, "duplicate_check_interval": DUPLICATE_WINDOW,
-                    "enable_id_trans": 1,  # "$userName=…$" shows the member's name
-                })  # fmt: skip
+                data = self.api.call(
+                    "POST",
+                    "message/send",
+                    {
+                        "touser": user,
+                        "agentid": self.api.config.agent_id,
+                        **body,
+                        "enable_duplicate_check": 1,
+                        "duplicate_check_interval": DUPLICATE_WINDOW,
+                        "enable_id_trans": 1,  # "$userName=…$" shows the member's name
+                    },
+                )
             except WecomError as e:
                 if e.code == TASK_TAKEN and body.get("msgtype") == "template_card":
                     continue  # this card (its task id is this row's) went out before a crash
@@ -200,10 +220,16 @@ class WecomSender(Sender):
             # without buttons, so its buttons are replaced by one that names the new state
             change = {"button": {"replace_name": render.settled(card)}}
         try:
-            self.api.call("POST", "message/update_template_card", {
-                "userids": [reply.user_id], "agentid": self.api.config.agent_id,
-                "response_code": response_code, **change,
-            })  # fmt: skip
+            self.api.call(
+                "POST",
+                "message/update_template_card",
+                {
+                    "userids": [reply.user_id],
+                    "agentid": self.api.config.agent_id,
+                    "response_code": response_code,
+                    **change,
+                },
+            )
         except WecomError as e:
             if not isinstance(e.outcome(), Undeliverable) and e.code not in (40184, 40185):
                 raise
@@ -229,8 +255,11 @@ class WecomSender(Sender):
         if reply.token.startswith("url:"):
             # one use: an answer in several parts goes to the person whole instead, and so
             # does one whose address is past its hour or no longer answers
-            return (len(bodies) == 1 and delivery.reply_address_usable(REPLY_URL_LIFETIME)
-                    and self._respond(reply.token[4:], bodies[0]))  # fmt: skip
+            return (
+                len(bodies) == 1
+                and delivery.reply_address_usable(REPLY_URL_LIFETIME)
+                and self._respond(reply.token[4:], bodies[0])
+            )
         return self.bot is not None and self.bot.respond(reply.token[3:], bodies, update=False)
 
     def _respond(self, url: str, body: dict[str, Any]) -> bool:

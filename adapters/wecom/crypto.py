@@ -69,8 +69,16 @@ class WecomCrypto:
         parts = sorted([self.token, timestamp, nonce, encrypted])
         return hashlib.sha1(_bytes("".join(parts))).hexdigest()
 
-    def check(self, msg_signature: str, timestamp: str, nonce: str, encrypted: str, *,
-              now: float, window: int = WINDOW) -> None:  # fmt: skip
+    def check(
+        self,
+        msg_signature: str,
+        timestamp: str,
+        nonce: str,
+        encrypted: str,
+        *,
+        now: float,
+        window: int = WINDOW,
+    ) -> None:
         """Refuse (401) what is unsigned, stale or forged."""
         values = (msg_signature, timestamp, nonce, encrypted)
         if not all(isinstance(v, str) and v for v in values):
@@ -126,8 +134,9 @@ class WecomCrypto:
         sealed = encryptor.update(body + bytes([pad]) * pad) + encryptor.finalize()
         return base64.b64encode(sealed).decode()
 
-    def open(self, msg_signature: str, timestamp: str, nonce: str, encrypted: str, *,
-             now: float) -> bytes:  # fmt: skip
+    def open(
+        self, msg_signature: str, timestamp: str, nonce: str, encrypted: str, *, now: float
+    ) -> bytes:
         """`check`, then `decrypt`: the message of a callback, or a CryptoError."""
         self.check(msg_signature, timestamp, nonce, encrypted, now=now)
         return self.decrypt(encrypted)

@@ -45,12 +45,15 @@ def _json(data: bytes | str) -> dict[str, Any]:
     return value
 
 
-def _open(crypto: WecomCrypto, query: dict[str, str], sealed: str,
-          now: float | None) -> bytes:  # fmt: skip
+def _open(crypto: WecomCrypto, query: dict[str, str], sealed: str, now: float | None) -> bytes:
     try:
-        return crypto.open(query.get("msg_signature", ""), query.get("timestamp", ""),
-                           query.get("nonce", ""), sealed,
-                           now=time.time() if now is None else now)  # fmt: skip
+        return crypto.open(
+            query.get("msg_signature", ""),
+            query.get("timestamp", ""),
+            query.get("nonce", ""),
+            sealed,
+            now=time.time() if now is None else now,
+        )
     except CryptoError as e:
         raise Refused(e.status, e.reason) from None
 
@@ -108,16 +111,20 @@ def app(msg: dict[str, str]) -> Incoming:
     payload = {"kind": "app", "body": msg}
     if msg["MsgType"] == "text":
         _need(msg, "MsgId")
-        return Incoming(step=Step.DELIVER, workspace=corp, key=f"msg:{msg['MsgId']}",
-                        payload=payload, text=msg.get("Content", ""))  # fmt: skip
+        return Incoming(
+            step=Step.DELIVER,
+            workspace=corp,
+            key=f"msg:{msg['MsgId']}",
+            payload=payload,
+            text=msg.get("Content", ""),
+        )
     if msg["MsgType"] == "event" and msg.get("Event") == CLICK:
         _need(msg, "EventKey", "TaskId")
         # events have no id of their own: who, when and which card is WeCom's own dedup rule,
         # and which button, so that two buttons of one card pressed in one second (Snooze,
         # then Done) are two presses; the same button delivered again is still one
         key = _bounded(f"click:{user}:{msg['CreateTime']}:{msg['TaskId']}:{msg['EventKey']}")
-        return Incoming(step=Step.DELIVER, workspace=corp, key=key, payload=payload,
-                        waiting=True)  # fmt: skip
+        return Incoming(step=Step.DELIVER, workspace=corp, key=key, payload=payload, waiting=True)
     return IGNORE  # images, voice, entering the app, …: nothing typed for dealbot
 
 
@@ -135,14 +142,14 @@ def bot(msg: dict[str, Any], corp: str = "") -> Incoming:
         text = msg.get("text")
         if not isinstance(text, dict) or not isinstance(text.get("content"), str):
             raise Refused(400, "malformed: text")
-        return Incoming(step=Step.DELIVER, workspace=corp, key=key, payload=payload,
-                        text=text["content"])  # fmt: skip
+        return Incoming(
+            step=Step.DELIVER, workspace=corp, key=key, payload=payload, text=text["content"]
+        )
     event = msg.get("event")
     if msg["msgtype"] == "event" and isinstance(event, dict) and event.get("eventtype") == CLICK:
         click = event.get(CLICK)
         if not isinstance(click, dict):
             raise Refused(400, "malformed: template_card_event")
         _need(click, "event_key", "task_id")
-        return Incoming(step=Step.DELIVER, workspace=corp, key=key, payload=payload,
-                        waiting=True)  # fmt: skip
+        return Incoming(step=Step.DELIVER, workspace=corp, key=key, payload=payload, waiting=True)
     return IGNORE

@@ -45,17 +45,28 @@ def app(body: dict[str, str], corp: str, name: str, known: bool, when: datetime)
     user = body["FromUserName"]
     base = _base(corp, user, name, known, user) | {"occurred_at": _when(body["CreateTime"], when)}
     if body["MsgType"] == "text":
-        return Event(**base, text=body.get("Content", ""), message_id=body["MsgId"],
-                     addressed=True,
-                     reply=ReplyHandle(conversation=user, user_id=user, token="app"))  # fmt: skip
-    return Event(**base, action=CardAction(button_id=body["EventKey"]),
-                 reply=ReplyHandle(conversation=user, user_id=user,
-                                   token=f"rc:{body.get('ResponseCode', '')}",
-                                   card_message=body["TaskId"]))  # fmt: skip
+        return Event(
+            **base,
+            text=body.get("Content", ""),
+            message_id=body["MsgId"],
+            addressed=True,
+            reply=ReplyHandle(conversation=user, user_id=user, token="app"),
+        )
+    return Event(
+        **base,
+        action=CardAction(button_id=body["EventKey"]),
+        reply=ReplyHandle(
+            conversation=user,
+            user_id=user,
+            token=f"rc:{body.get('ResponseCode', '')}",
+            card_message=body["TaskId"],
+        ),
+    )
 
 
-def bot(body: dict[str, Any], corp: str, name: str, known: bool, when: datetime,
-        reply_to: str) -> Event:  # fmt: skip
+def bot(
+    body: dict[str, Any], corp: str, name: str, known: bool, when: datetime, reply_to: str
+) -> Event:
     """The AI bot: a text that @-mentions it in a group (or sent to it 1:1), or a click.
     `reply_to` is `ws:<req_id>` or `url:<response_url>`."""
     user = body["from"]["userid"]
@@ -68,9 +79,18 @@ def bot(body: dict[str, Any], corp: str, name: str, known: bool, when: datetime,
         text = body["text"]["content"]
         if group:
             text = _LEADING_MENTION.sub("", text, count=1)
-        return Event(**base, text=text, message_id=body["msgid"], addressed=True,
-                     reply=ReplyHandle(conversation=chat, user_id=user, token=reply_to))  # fmt: skip
+        return Event(
+            **base,
+            text=text,
+            message_id=body["msgid"],
+            addressed=True,
+            reply=ReplyHandle(conversation=chat, user_id=user, token=reply_to),
+        )
     click = body["event"]["template_card_event"]
-    return Event(**base, action=CardAction(button_id=click["event_key"]),
-                 reply=ReplyHandle(conversation=chat, user_id=user, token=reply_to,
-                                   card_message=click["task_id"]))  # fmt: skip
+    return Event(
+        **base,
+        action=CardAction(button_id=click["event_key"]),
+        reply=ReplyHandle(
+            conversation=chat, user_id=user, token=reply_to, card_message=click["task_id"]
+        ),
+    )

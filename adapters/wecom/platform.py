@@ -85,14 +85,20 @@ class WecomPlatform(Platform):
         relayed = _Relayed(services.relay) if services.relay and config.bot_id else None
         self._sender = WecomSender(self.api, bot=relayed)
         self.names: ProfileCache[tuple[str, bool]] = ProfileCache(ttl=3600)
-        app = WecomCrypto(config.token.get_secret_value(),
-                          config.encoding_aes_key.get_secret_value(), config.corp_id)  # fmt: skip
+        app = WecomCrypto(
+            config.token.get_secret_value(),
+            config.encoding_aes_key.get_secret_value(),
+            config.corp_id,
+        )
         self._app = _Route(self, edge.Callback(app, "app", config.corp_id))
         self._bot: _Route | None = None
         if config.aibot_token is not None and config.aibot_encoding_aes_key is not None:
             # an internal AI bot's callbacks are sealed for the empty receive id
-            crypto = WecomCrypto(config.aibot_token.get_secret_value(),
-                                 config.aibot_encoding_aes_key.get_secret_value(), "")  # fmt: skip
+            crypto = WecomCrypto(
+                config.aibot_token.get_secret_value(),
+                config.aibot_encoding_aes_key.get_secret_value(),
+                "",
+            )
             self._bot = _Route(self, edge.Callback(crypto, "bot", config.corp_id))
         self._connection: BotConnection | None = None
 
@@ -105,9 +111,10 @@ class WecomPlatform(Platform):
         # https://qyapi.weixin.qq.com/cgi-bin/aibot/response?response_code=…
         return [
             url_form(r"https?://[^\s\"'<>&]*?/aibot/response"),
-            named_value("access_token", "response_code", "ResponseCode", "response_url",
-                        "corpsecret"),
-        ]  # fmt: skip
+            named_value(
+                "access_token", "response_code", "ResponseCode", "response_url", "corpsecret"
+            ),
+        ]
 
     def routes(self) -> list[BaseRoute]:
         routes = [Route("/wecom/callback", self._app.http, methods=["GET", "POST"])]
@@ -120,8 +127,9 @@ class WecomPlatform(Platform):
     def start(self) -> None:
         if self.config.bot_id is None:
             return
-        self._connection = BotConnection(self.config, self._on_frame, hold=self.services.hold,
-                                         let_go=self.services.let_go)  # fmt: skip
+        self._connection = BotConnection(
+            self.config, self._on_frame, hold=self.services.hold, let_go=self.services.let_go
+        )
         self._sender.bot = self._connection
         self._connection.start()
 
@@ -145,8 +153,9 @@ class WecomPlatform(Platform):
         if self._connection is None:
             return False
         if request.get("op") == "respond":
-            return self._connection.respond(request["req_id"], request["bodies"],
-                                            update=bool(request.get("update")))  # fmt: skip
+            return self._connection.respond(
+                request["req_id"], request["bodies"], update=bool(request.get("update"))
+            )
         if request.get("op") == "push":
             return self._connection.push(request["chatid"], request["bodies"])
         return False

@@ -97,8 +97,6 @@ def _name(name: str) -> str:
     return _NEWLINE.sub(" ", name).translate({0x02: None, 0x03: None, 0x1F: None})
 
 
-
-
 def _render(
     text: str, escape: Callable[[str], str], person: Callable[[str, str], str]
 ) -> tuple[str, Atoms]:
@@ -386,7 +384,6 @@ def bot_reply(msg: Message, *, task_id: str, notify: bool = True) -> list[dict[s
     if with_card is not None:
         bodies.append(_card_body(with_card, task_id))
     return bodies
-
 
 
 def settled(card: Card) -> str:

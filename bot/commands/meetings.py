@@ -92,8 +92,14 @@ def add_minutes(ctx: Context, intent: i.MinutesAdd) -> Outcome:
             activity=activity,
             meeting=meeting,
         )
-        tasks.append({"task": task, "owner": owner, "defaulted": defaulted,
-                      "ago": ago(ctx, task.due_at, task.due_all_day)})  # fmt: skip
+        tasks.append(
+            {
+                "task": task,
+                "owner": owner,
+                "defaulted": defaulted,
+                "ago": ago(ctx, task.due_at, task.due_all_day),
+            }
+        )
         if owner.id != ctx.me.id:
             out.push(
                 owner.id,

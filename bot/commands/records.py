@@ -26,8 +26,15 @@ def log_touch(ctx: Context, intent: i.LogTouch) -> Outcome:
         due, all_day = intent.due, intent.due_all_day
         if due is None:  # no date-like words at all (those are asked back by the grammar)
             due, all_day, defaulted = default_due(ctx), True, True
-        task = new_task(ctx, customer=customer, deal=deal, text=intent.next_step, due=due,
-                        due_all_day=all_day, activity=activity)  # fmt: skip
+        task = new_task(
+            ctx,
+            customer=customer,
+            deal=deal,
+            text=intent.next_step,
+            due=due,
+            due_all_day=all_day,
+            activity=activity,
+        )
     text = ctx.t(
         "log.recorded",
         customer=customer,
@@ -47,8 +54,14 @@ def log_touch(ctx: Context, intent: i.LogTouch) -> Outcome:
 def add_task(ctx: Context, intent: i.TaskAdd) -> Outcome:
     customer, created = find(ctx, intent.customer, create=True)
     deal, _ = pick_deal(ctx, customer, None)
-    task = new_task(ctx, customer=customer, deal=deal, text=intent.text, due=intent.due,
-                    due_all_day=intent.due_all_day)  # fmt: skip
+    task = new_task(
+        ctx,
+        customer=customer,
+        deal=deal,
+        text=intent.text,
+        due=intent.due,
+        due_all_day=intent.due_all_day,
+    )
     past = ago(ctx, task.due_at, task.due_all_day)
     text = ctx.t("tasks.added", task=task, customer=customer, created=created, ago=past)
     return Outcome().reply(text)
@@ -97,12 +110,16 @@ def list_tasks(ctx: Context, intent: i.TaskList) -> Outcome:
         {"task": t, "customer": c, "overdue": deadlines.overdue_for(ctx, t, person)}
         for t, c in rows
     ]
-    text = ctx.t("tasks.listing", person=person, tasks=tasks, mine=person.id == ctx.me.id,
-                 total=total)  # fmt: skip
+    text = ctx.t(
+        "tasks.listing", person=person, tasks=tasks, mine=person.id == ctx.me.id, total=total
+    )
     if not tasks:
         return Outcome().reply(text, private=True)
     buttons = tuple(
-        Button(id=button_id(Act.TASK_DONE, row['task'].id), label=ctx.t("tasks.done_button", task=row["task"]))
+        Button(
+            id=button_id(Act.TASK_DONE, row["task"].id),
+            label=ctx.t("tasks.done_button", task=row["task"]),
+        )
         for row in tasks[:5]
     )
     title, _, body = text.partition("\n")
@@ -143,9 +160,11 @@ def _own_task(ctx: Context, task_id: int, *, lock: bool = False) -> Task:
     """The task a button names; `lock`: its row locked until commit, so that presses on it
     take turns (on PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises writers)."""
     task = ctx.session.get(
-        Task, task_id, with_for_update={"key_share": True} if lock else None,
+        Task,
+        task_id,
+        with_for_update={"key_share": True} if lock else None,
         populate_existing=lock,
-    )  # fmt: skip
+    )
     if task is None or task.tenant_id != ctx.tenant.id or not _sees_task(ctx, task):
         raise UserError("unknown_task", ref=task_id)
     return task

@@ -127,7 +127,9 @@ def card(ctx: Context, req: Requirement, customer: Customer) -> Card:
                 label=ctx.t("requirements.confirm_button"),
                 style="primary",
             ),
-            Button(id=button_id(Act.REQ_CHANGE, req.id, v), label=ctx.t("requirements.change_button")),
+            Button(
+                id=button_id(Act.REQ_CHANGE, req.id, v), label=ctx.t("requirements.change_button")
+            ),
         )
     return Card(
         key=f"req:{req.id}",

@@ -11,8 +11,15 @@ from bot.parse.dates import day_start_in
 from storage.models import Activity, Customer, Deal, Meeting, Person, Task
 
 
-def new_touch(ctx: Context, *, customer: Customer, deal: Deal | None, kind: str, text: str,
-              tags: tuple[str, ...] = ()) -> Activity:  # fmt: skip
+def new_touch(
+    ctx: Context,
+    *,
+    customer: Customer,
+    deal: Deal | None,
+    kind: str,
+    text: str,
+    tags: tuple[str, ...] = (),
+) -> Activity:
     activity = Activity(
         tenant_id=ctx.tenant.id,
         customer_id=customer.id,

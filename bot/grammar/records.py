@@ -179,7 +179,9 @@ def task(line: Line, tokens: list[Token]) -> i.Intent:
 
 
 # "/task T5 to Fri", "/待办 T5 改到周五": the words that may come before the new date
-_MOVE = re.compile(r"(?:to\s+|(?:改到|改为|改成|推迟到|推到|延到|延期到|延后到|挪到|调到|调整到|提前到|到)\s*)")
+_MOVE = re.compile(
+    r"(?:to\s+|(?:改到|改为|改成|推迟到|推到|延到|延期到|延后到|挪到|调到|调整到|提前到|到)\s*)"
+)
 
 
 def _reschedule(line: Line, tokens: list[Token]) -> i.Intent:
@@ -212,7 +214,9 @@ def meeting(line: Line, tokens: list[Token]) -> i.Intent:
     attendees = tuple(line.mentions(rest))
     duration: timedelta | None = None
     when_tokens = []
-    words = [t for t in rest if not (t.mention or t.folded in ("with", "和", "与", "参会", "参会人"))]
+    words = [
+        t for t in rest if not (t.mention or t.folded in ("with", "和", "与", "参会", "参会人"))
+    ]
     k = 0
     while k < len(words):
         # a length in one word (90m, 1.5h, 90分钟) or two (90 min, 2 hours)

@@ -45,5 +45,7 @@ class JobEnv:
         now: datetime,
     ) -> bool:
         outcome = Outcome().push(person.id, text, card=card, key=key)
-        return posting.post(session, tenant_id=person.tenant_id, outcome=outcome, origin=key,
-                            now=now) > 0  # fmt: skip
+        return (
+            posting.post(session, tenant_id=person.tenant_id, outcome=outcome, origin=key, now=now)
+            > 0
+        )

@@ -442,7 +442,10 @@ _PERIOD_CLOCK: dict[str, _Clock | _Mark] = {
 }
 
 
-@_piece(_PERIODS, r"上午|早上|早晨|早|下午|傍晚|晚上|晚|(?:in\s+the\s+)?(morning|afternoon|evening|night)")
+@_piece(
+    _PERIODS,
+    r"上午|早上|早晨|早|下午|傍晚|晚上|晚|(?:in\s+the\s+)?(morning|afternoon|evening|night)",
+)
 def _period(m: re.Match[str], today: date) -> _Value:
     return _PERIOD_CLOCK[m[1] or m[0]]
 

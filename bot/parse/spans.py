@@ -69,14 +69,14 @@ def find_leading(
     return None
 
 
-_BY = re.compile(
-    r"(?<![a-z0-9])(?:by|before|due(?:\s+(?:on|by))?|until|till|no\s+later\s+than)\s+"
-)
+_BY = re.compile(r"(?<![a-z0-9])(?:by|before|due(?:\s+(?:on|by))?|until|till|no\s+later\s+than)\s+")
 _DEADLINE_AT = re.compile(r"(?:截止|截至)(?:到|于|日期|时间)?[\s:]*")
 _BEFORE_END = re.compile(r"(?:之|以)?前\s*$")
 # "…前" where the words before it can end a date (周五前, 12月31日前, 下班前, 3点前, Fri前);
 # not 提前, 之前的方案
-_BEFORE = re.compile(r"(?<=[0-9A-Za-z一二三四五六七八九十两零〇日天号月周底初末中班点时半午晚早分后内年钟旬节])\s*(?:之|以)?前")
+_BEFORE = re.compile(
+    r"(?<=[0-9A-Za-z一二三四五六七八九十两零〇日天号月周底初末中班点时半午晚早分后内年钟旬节])\s*(?:之|以)?前"
+)
 _STEP_EDGE = re.compile(r"^[\s,;:，；：。]+|[\s,;:，；：。]*[在于]?[\s,;:，；：。]*$")
 
 
@@ -132,32 +132,44 @@ _HINTS = re.compile(
             r"[月年周日号天点时底初末中旬节班午晚早]\s*(?:之|以)?前",
             r"[0-9]+\s*[号日](?![楼线院门室房位码期志程常])",
             rf"{_NUM}\s*月\s*(?:{_NUM}|[底初中末份]|[上中下]旬)",
-            (rf"{_NUM}\s*个?\s*(?:天|日|周|星期|礼拜|月|年|小时|钟头|分钟|工作日)"
-            r"\s*(?:以?内|之内|以?后|之后|前|左右)"),
+            (
+                rf"{_NUM}\s*个?\s*(?:天|日|周|星期|礼拜|月|年|小时|钟头|分钟|工作日)"
+                r"\s*(?:以?内|之内|以?后|之后|前|左右)"
+            ),
             r"[0-9]{1,2}\s*[点时](?!间)|" + _NUM + r"\s*点\s*(?:钟|半|前)",
             r"(?:周|星期|礼拜)[一二三四五六日天1-7]",
-            (r"今天|明天|后天|今晚|明晚|明早|今早|上午|下午|晚上|早上|中午|傍晚|凌晨|下班"
-            r"|月底|月初|月中|月末|年底|年初|年末|年中|季度末|季末|季度底|本季度|下季度"
-            r"|上旬|中旬|下旬|周末|节前|节后|春节|国庆|元旦|中秋|端午|清明"
-            r"|本周|这周|下下?周|下下?个?月|本月|这个?月|今年|明年|月内|周内|年内"
-            r"|截止|截至|最晚|最迟|不晚于|工作日"),
+            (
+                r"今天|明天|后天|今晚|明晚|明早|今早|上午|下午|晚上|早上|中午|傍晚|凌晨|下班"
+                r"|月底|月初|月中|月末|年底|年初|年末|年中|季度末|季末|季度底|本季度|下季度"
+                r"|上旬|中旬|下旬|周末|节前|节后|春节|国庆|元旦|中秋|端午|清明"
+                r"|本周|这周|下下?周|下下?个?月|本月|这个?月|今年|明年|月内|周内|年内"
+                r"|截止|截至|最晚|最迟|不晚于|工作日"
+            ),
             # English
-            (r"\b(?:today|tonight|tomorrow|tmrw?|eod|eow|eom|eoq|eoy|cob|noon|midnight"
-            r"|morning|afternoon|evening|weekend)\b"),
-            (r"\b(?:mon|tues?|wed|thu|thurs?|fri)\b"
-            r"|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b"),
+            (
+                r"\b(?:today|tonight|tomorrow|tmrw?|eod|eow|eom|eoq|eoy|cob|noon|midnight"
+                r"|morning|afternoon|evening|weekend)\b"
+            ),
+            (
+                r"\b(?:mon|tues?|wed|thu|thurs?|fri)\b"
+                r"|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b"
+            ),
             r"\b(?:january|february|april|june|july|august|september|october|november|december)\b",
             rf"\b{_EN_MON}\.?\s*[0-9]{{1,2}}(?:st|nd|rd|th)?\b",
             rf"\b[0-9]{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_EN_MON}[a-z]*\b",
             r"\b[0-9]{1,2}(?:st|nd|rd|th)\b",
             r"\b[0-9]{1,2}(?::[0-9]{2})?\s*[ap]\.?m\b|\b[0-9]{1,2}:[0-9]{2}\b",
             r"\b[0-9]{1,2}/[0-9]{1,2}\b|\b[0-9]{4}[-/.][0-9]{1,2}[-/.][0-9]{1,2}\b",
-            (r"\b(?:end|start|beginning|middle)\s+of(?:\s+(?:the\s+)?[a-z0-9]+)?\b"
-            r"|\bmid-?(?:week|month|year)\b"),
+            (
+                r"\b(?:end|start|beginning|middle)\s+of(?:\s+(?:the\s+)?[a-z0-9]+)?\b"
+                r"|\bmid-?(?:week|month|year)\b"
+            ),
             r"\b(?:next|this|coming)\s+(?:week|month|quarter|year|weekend)\b",
-            (r"\b(?:in|within)\s+(?:[0-9]+|an?|one|two|three|four|five|six|(?:a\s+)?few"
-            r"|(?:a\s+)?couple(?:\s+of)?)\s+(?:business\s+|working\s+)?"
-            r"(?:days?|weeks?|months?|years?|hours?)\b"),
+            (
+                r"\b(?:in|within)\s+(?:[0-9]+|an?|one|two|three|four|five|six|(?:a\s+)?few"
+                r"|(?:a\s+)?couple(?:\s+of)?)\s+(?:business\s+|working\s+)?"
+                r"(?:days?|weeks?|months?|years?|hours?)\b"
+            ),
             r"\b(?:by|before|until|due)\s+q[1-4]\b",
         ]
     )

@@ -434,8 +434,10 @@ class FakeFeishu:
         with self.lock:
             if self.contact_denied:
                 scopes = "contact:user.base:readonly, contact:contact.base:readonly"
-                violations = [{"type": "action_scope_required", "subject": s.strip()}
-                              for s in scopes.split(",")]  # fmt: skip
+                violations = [
+                    {"type": "action_scope_required", "subject": s.strip()}
+                    for s in scopes.split(",")
+                ]
                 return _fail(
                     400,
                     99991672,
@@ -456,8 +458,12 @@ class FakeFeishu:
                 return _fail(503, 1, "system busy")
             if body.get("AppID") != self.app_id or body.get("AppSecret") != self.app_secret:
                 return _fail(200, 10014, "app secret invalid")
-            config = {"ReconnectCount": -1, "ReconnectInterval": 1, "ReconnectNonce": 0,
-                      "PingInterval": 120}  # fmt: skip
+            config = {
+                "ReconnectCount": -1,
+                "ReconnectInterval": 1,
+                "ReconnectNonce": 0,
+                "PingInterval": 120,
+            }
             return _ok({"URL": self.ws_url, "ClientConfig": config}, msg="ok")
 
     # -- what tests read -----------------------------------------------------------------------

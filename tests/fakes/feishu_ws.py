@@ -161,8 +161,12 @@ class FakeFeishuWs:
                 data = json.loads(raw)
             except ValueError:
                 data = raw.decode(errors="replace")
-        ack = {"at": time.monotonic(), "code": response.get("code"), "data": data,
-               "biz_rt": headers.get("biz_rt")}  # fmt: skip
+        ack = {
+            "at": time.monotonic(),
+            "code": response.get("code"),
+            "data": data,
+            "biz_rt": headers.get("biz_rt"),
+        }
         with self.lock:
             self.acks[headers["message_id"]] = ack
 

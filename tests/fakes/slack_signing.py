@@ -10,13 +10,17 @@ from typing import Any
 from urllib.parse import urlencode
 
 
-def headers(body: bytes, secret: str, *, ts: int | None = None,
-            content_type: str = "application/json") -> dict[str, str]:  # fmt: skip
+def headers(
+    body: bytes, secret: str, *, ts: int | None = None, content_type: str = "application/json"
+) -> dict[str, str]:
     ts = int(time.time()) if ts is None else ts
     base = f"v0:{ts}:".encode() + body
     sig = "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
-    return {"X-Slack-Request-Timestamp": str(ts), "X-Slack-Signature": sig,
-            "Content-Type": content_type}  # fmt: skip
+    return {
+        "X-Slack-Request-Timestamp": str(ts),
+        "X-Slack-Signature": sig,
+        "Content-Type": content_type,
+    }
 
 
 ORG = "E1"  # the Enterprise Grid org the fake API says we are installed in
@@ -33,6 +37,14 @@ def action_body(payload: dict[str, Any]) -> bytes:
 
 
 def event_body(event: dict[str, Any], *, team: str, event_id: str) -> bytes:
-    return json.dumps({"type": "event_callback", "team_id": team, "enterprise_id": ORG,
-                       "api_app_id": "A1", "event": event, "event_id": event_id,
-                       "event_time": int(time.time())}).encode()  # fmt: skip
+    return json.dumps(
+        {
+            "type": "event_callback",
+            "team_id": team,
+            "enterprise_id": ORG,
+            "api_app_id": "A1",
+            "event": event,
+            "event_id": event_id,
+            "event_time": int(time.time()),
+        }
+    ).encode()

@@ -74,8 +74,13 @@ BUTTONS = (1, 6)  # a button_interaction card's button_list, at least and at mos
 RESPONSE_CODE_TTL = 72 * 3600.0  # seconds a card's response_code can be used (once)
 RESPONSE_URL_TTL = 3600.0  # seconds the AI bot's response_url can be used (once)
 RESPONSE_CODE_INVALID = 40184  # our choice: see the module doc
-CARD_TYPES = ("text_notice", "news_notice", "button_interaction", "vote_interaction",
-              "multiple_interaction")  # fmt: skip
+CARD_TYPES = (
+    "text_notice",
+    "news_notice",
+    "button_interaction",
+    "vote_interaction",
+    "multiple_interaction",
+)
 CALLBACK_CARDS = ("button_interaction", "vote_interaction", "multiple_interaction")
 MSGTYPES = ("text", "markdown", "template_card", "textcard", "news", "image", "file")
 
@@ -110,8 +115,10 @@ def _fail(code: int, detail: str = "") -> Answer:
     msg = ERRMSG.get(code, "error") + (f", {detail}" if detail else "")
     hint = f"[{int(time.time())}_{secrets.randbelow(1000)}_{secrets.token_hex(16)}]"
     more = f"https://open.work.weixin.qq.com/devtool/query?e={code}"
-    return 200, {"errcode": code, "errmsg": f"{msg}, hint: {hint}, from ip: 127.0.0.1, "
-                                            f"more info at {more}"}  # fmt: skip
+    return 200, {
+        "errcode": code,
+        "errmsg": f"{msg}, hint: {hint}, from ip: 127.0.0.1, more info at {more}",
+    }
 
 
 def _ok(**data: Any) -> Answer:
@@ -376,8 +383,9 @@ class FakeWecom:
             seen = self._checks.get((user, str(msgtype), key)) if check else None
             if seen is not None and now - seen[0] < interval:
                 self.duplicates += 1  # answered as the first time, and not sent again
-                self.suppressed.append({"touser": user, "msgtype": msgtype, "content": content,
-                                        "at": now} | seen[1])  # fmt: skip
+                self.suppressed.append(
+                    {"touser": user, "msgtype": msgtype, "content": content, "at": now} | seen[1]
+                )
             else:
                 fresh.append(user)
         if not fresh:
@@ -515,8 +523,15 @@ class FakeWecom:
             for key, bodies in self.responses.items():
                 for b in bodies:
                     kind = b.get("msgtype")
-                    out.append({"kind": "response", "key": key, "msgtype": kind,
-                                "content": b.get(kind), "at": b["at"]})  # fmt: skip
+                    out.append(
+                        {
+                            "kind": "response",
+                            "key": key,
+                            "msgtype": kind,
+                            "content": b.get(kind),
+                            "at": b["at"],
+                        }
+                    )
         return sorted(out, key=lambda m: m["at"])
 
     def texts(self) -> list[str]:

@@ -100,24 +100,40 @@ def _nonce(nonce: str | None) -> str:
     return nonce if nonce is not None else str(secrets.randbelow(10**9))  # WeCom's are digits
 
 
-def _query(token: str, encrypted: str, ts: int | str | None, nonce: str | None,
-           **extra: str) -> str:  # fmt: skip
+def _query(
+    token: str, encrypted: str, ts: int | str | None, nonce: str | None, **extra: str
+) -> str:
     stamp, once = _stamp(ts), _nonce(nonce)
     signature = sign(token, stamp, once, encrypted)
     return urlencode({"msg_signature": signature, "timestamp": stamp, "nonce": once, **extra})
 
 
-def verify_url(echo: str, *, token: str = TOKEN, key: str = AES_KEY, receive_id: str = CORP,
-               ts: int | str | None = None, nonce: str | None = None) -> str:  # fmt: skip
+def verify_url(
+    echo: str,
+    *,
+    token: str = TOKEN,
+    key: str = AES_KEY,
+    receive_id: str = CORP,
+    ts: int | str | None = None,
+    nonce: str | None = None,
+) -> str:
     """The query string of WeCom's URL check, `GET ?msg_signature&timestamp&nonce&echostr`
     (URL-encoded: the echostr's "+", "/" and "=" arrive escaped)."""
     echostr = encrypt(echo.encode(), key, receive_id)
     return _query(token, echostr, ts, nonce, echostr=echostr)
 
 
-def callback(xml_plain: str, *, token: str = TOKEN, key: str = AES_KEY, receive_id: str = CORP,
-             ts: int | str | None = None, nonce: str | None = None, agent: int = AGENT,
-             to_user: str = CORP) -> tuple[str, bytes]:  # fmt: skip
+def callback(
+    xml_plain: str,
+    *,
+    token: str = TOKEN,
+    key: str = AES_KEY,
+    receive_id: str = CORP,
+    ts: int | str | None = None,
+    nonce: str | None = None,
+    agent: int = AGENT,
+    to_user: str = CORP,
+) -> tuple[str, bytes]:
     """(query string, body) of a self-built app's callback POST: the plaintext XML sealed into
     `<xml><ToUserName/><Encrypt/><AgentID/></xml>`, signed in the query."""
     encrypted = encrypt(xml_plain.encode(), key, receive_id)
@@ -133,9 +149,15 @@ def envelope(encrypted: str, *, agent: int = AGENT, to_user: str = CORP) -> byte
     ).encode()
 
 
-def callback_bad_padding(xml_plain: str, *, token: str = TOKEN, key: str = AES_KEY,
-                         receive_id: str = CORP, ts: int | str | None = None,
-                         nonce: str | None = None) -> tuple[str, bytes]:  # fmt: skip
+def callback_bad_padding(
+    xml_plain: str,
+    *,
+    token: str = TOKEN,
+    key: str = AES_KEY,
+    receive_id: str = CORP,
+    ts: int | str | None = None,
+    nonce: str | None = None,
+) -> tuple[str, bytes]:
     """Like `callback`, correctly signed and framed, but padded with zero bytes: a pad byte of 0
     is never valid PKCS#7, so a strict decryptor refuses it (400) before reading further."""
     msg = xml_plain.encode()
@@ -153,8 +175,14 @@ def _now(create_time: int | None) -> int:
     return int(time.time()) if create_time is None else create_time
 
 
-def text_xml(content: str, *, user: str = "lisi", msg_id: int | None = None,
-             create_time: int | None = None, agent: int = AGENT) -> str:  # fmt: skip
+def text_xml(
+    content: str,
+    *,
+    user: str = "lisi",
+    msg_id: int | None = None,
+    create_time: int | None = None,
+    agent: int = AGENT,
+) -> str:
     """A self-built app's text message, as the official samples' DecryptMsg plaintext."""
     mid = msg_id if msg_id is not None else secrets.randbelow(9 * 10**18) + 10**18
     return (
@@ -168,9 +196,15 @@ def text_xml(content: str, *, user: str = "lisi", msg_id: int | None = None,
     )
 
 
-def card_click_xml(event_key: str, *, task_id: str, user: str = "lisi",
-                   response_code: str | None = None, create_time: int | None = None,
-                   agent: int = AGENT) -> str:  # fmt: skip
+def card_click_xml(
+    event_key: str,
+    *,
+    task_id: str,
+    user: str = "lisi",
+    response_code: str | None = None,
+    create_time: int | None = None,
+    agent: int = AGENT,
+) -> str:
     """A click on a button_interaction card (Event template_card_event; document/path/90240).
     `ResponseCode` lets the app update the card once, within 72 hours."""
     code = response_code if response_code is not None else "rc-" + secrets.token_hex(8)
@@ -188,9 +222,14 @@ def card_click_xml(event_key: str, *, task_id: str, user: str = "lisi",
     )
 
 
-def bot_callback(payload: dict[str, Any] | bytes, *, token: str = BOT_TOKEN,
-                 key: str = BOT_AES_KEY, ts: int | str | None = None,
-                 nonce: str | None = None) -> tuple[str, bytes]:  # fmt: skip
+def bot_callback(
+    payload: dict[str, Any] | bytes,
+    *,
+    token: str = BOT_TOKEN,
+    key: str = BOT_AES_KEY,
+    ts: int | str | None = None,
+    nonce: str | None = None,
+) -> tuple[str, bytes]:
     """(query string, body) of the AI bot's callback POST: body `{"encrypt": …}` sealed for the
     receive id "" (document/path/101033), signed in the query like the app's. `payload` bytes
     are sealed as given, so tests can send garbage that is correctly signed."""
@@ -202,9 +241,16 @@ def bot_callback(payload: dict[str, Any] | bytes, *, token: str = BOT_TOKEN,
     return _query(token, encrypted, ts, nonce), json.dumps({"encrypt": encrypted}).encode()
 
 
-def bot_text(content: str, *, msgid: str, user: str = "lisi", chatid: str = "wrgroup1",
-             chattype: str = "group", response_url: str = "",
-             mention: str | None = BOT_NAME) -> dict[str, Any]:  # fmt: skip
+def bot_text(
+    content: str,
+    *,
+    msgid: str,
+    user: str = "lisi",
+    chatid: str = "wrgroup1",
+    chattype: str = "group",
+    response_url: str = "",
+    mention: str | None = BOT_NAME,
+) -> dict[str, Any]:
     """The AI bot's text message (document/path/100719). In a group the bot only hears what
     @-mentions it, and the text then starts with "@<bot name> " (the doc's "@RobotA hello
     robot"): "@{mention} " is prepended there unless `content` already starts with "@" (pass
@@ -224,9 +270,17 @@ def bot_text(content: str, *, msgid: str, user: str = "lisi", chatid: str = "wrg
     return msg
 
 
-def bot_card_click(event_key: str, *, task_id: str, msgid: str, user: str = "lisi",
-                   chatid: str = "wrgroup1", chattype: str = "group", response_url: str = "",
-                   create_time: int | None = None) -> dict[str, Any]:  # fmt: skip
+def bot_card_click(
+    event_key: str,
+    *,
+    task_id: str,
+    msgid: str,
+    user: str = "lisi",
+    chatid: str = "wrgroup1",
+    chattype: str = "group",
+    response_url: str = "",
+    create_time: int | None = None,
+) -> dict[str, Any]:
     """A click on the AI bot's button_interaction card (document/path/101027: eventtype
     template_card_event, its fields nested under a key of the same name). An internal bot's
     `from` carries no corpid."""

@@ -53,8 +53,12 @@ from websockets.http11 import Request, Response
 
 from tests.fakes.wecom_api import flatten
 
-REPLY_CMDS = ("aibot_respond_msg", "aibot_respond_welcome_msg", "aibot_respond_update_msg",
-              "aibot_send_msg")  # fmt: skip
+REPLY_CMDS = (
+    "aibot_respond_msg",
+    "aibot_respond_welcome_msg",
+    "aibot_respond_update_msg",
+    "aibot_send_msg",
+)
 BAD_AUTH = 853000
 INVALID_REQ_ID = 846605
 NOT_SPOKEN = 93001
@@ -205,8 +209,11 @@ class FakeAibotWs:
                     self._current = None
 
     async def _answer(self, conn: _Conn, req_id: str, errcode: int = 0) -> None:
-        frame = {"headers": {"req_id": req_id}, "errcode": errcode,
-                 "errmsg": ERRMSG.get(errcode, "error") if errcode else "ok"}  # fmt: skip
+        frame = {
+            "headers": {"req_id": req_id},
+            "errcode": errcode,
+            "errmsg": ERRMSG.get(errcode, "error") if errcode else "ok",
+        }
         try:
             await conn.ws.send(json.dumps(frame, ensure_ascii=False))
         except ConnectionClosed:
@@ -250,9 +257,13 @@ class FakeAibotWs:
             self.kicks += 1
             if self._current is conn:
                 self._current = None
-        body = {"msgid": secrets.token_hex(16), "create_time": int(time.time()),
-                "aibotid": self.bot_id, "msgtype": "event",
-                "event": {"eventtype": "disconnected_event"}}  # fmt: skip
+        body = {
+            "msgid": secrets.token_hex(16),
+            "create_time": int(time.time()),
+            "aibotid": self.bot_id,
+            "msgtype": "event",
+            "event": {"eventtype": "disconnected_event"},
+        }
         req_id = await self._push_to(conn, "aibot_event_callback", body)
         if close_after is not None:
             # WeCom closes without a close frame ("no close frame received or sent")
@@ -262,9 +273,14 @@ class FakeAibotWs:
     async def _reply(self, conn: _Conn, cmd: str, req_id: str, body: dict[str, Any]) -> None:
         now = time.monotonic()
         with self.lock:
-            entry = {"cmd": cmd, "req_id": req_id, "body": body, "at": now, "conn": conn.n,
-                     "delay": now - self._pushed_at[req_id] if req_id in self._pushed_at
-                     else None}  # fmt: skip
+            entry = {
+                "cmd": cmd,
+                "req_id": req_id,
+                "body": body,
+                "at": now,
+                "conn": conn.n,
+                "delay": now - self._pushed_at[req_id] if req_id in self._pushed_at else None,
+            }
             errcode = self._check_reply(cmd, req_id, body)
             if errcode == 0 and self.fail_next_reply:
                 errcode = self.fail_next_reply.pop(0)
@@ -373,9 +389,17 @@ class FakeAibotWs:
             body["chatid"] = chatid
         return body | {"chattype": chattype, "from": {"userid": user}}
 
-    def push_text(self, content: str, *, msgid: str, user: str = "lisi",
-                  chatid: str = "wrgroup1", chattype: str = "group", response_url: str = "",
-                  mention: str | None = "dealbot") -> str:  # fmt: skip
+    def push_text(
+        self,
+        content: str,
+        *,
+        msgid: str,
+        user: str = "lisi",
+        chatid: str = "wrgroup1",
+        chattype: str = "group",
+        response_url: str = "",
+        mention: str | None = "dealbot",
+    ) -> str:
         """A text message to the bot (document/path/100719), shaped like
         wecom_signing.bot_text: in a group it starts "@<mention> " unless `content` already
         starts with "@". Returns the frame's req_id (what a reply must carry)."""
@@ -387,9 +411,16 @@ class FakeAibotWs:
         }
         return self.push("aibot_msg_callback", body)
 
-    def push_event(self, event: dict[str, Any], *, msgid: str, user: str = "lisi",
-                   chatid: str = "wrgroup1", chattype: str = "group",
-                   response_url: str = "") -> str:  # fmt: skip
+    def push_event(
+        self,
+        event: dict[str, Any],
+        *,
+        msgid: str,
+        user: str = "lisi",
+        chatid: str = "wrgroup1",
+        chattype: str = "group",
+        response_url: str = "",
+    ) -> str:
         """An event callback (document/path/101027) with `event` as its `event` object, e.g.
         {"eventtype": "enter_chat"}. Returns the frame's req_id."""
         body = {"msgid": msgid, "create_time": int(time.time())}
@@ -400,14 +431,27 @@ class FakeAibotWs:
         }
         return self.push("aibot_event_callback", body)
 
-    def push_click(self, event_key: str, *, task_id: str, msgid: str, user: str = "lisi",
-                   chatid: str = "wrgroup1", chattype: str = "group",
-                   card_type: str = "button_interaction") -> str:  # fmt: skip
+    def push_click(
+        self,
+        event_key: str,
+        *,
+        task_id: str,
+        msgid: str,
+        user: str = "lisi",
+        chatid: str = "wrgroup1",
+        chattype: str = "group",
+        card_type: str = "button_interaction",
+    ) -> str:
         """A click on the bot's card: template_card_event, its fields nested under a key of the
         same name (as observed live; the SDK's type hints put them flat)."""
-        event = {"eventtype": "template_card_event",
-                 "template_card_event": {"card_type": card_type, "event_key": event_key,
-                                         "task_id": task_id}}  # fmt: skip
+        event = {
+            "eventtype": "template_card_event",
+            "template_card_event": {
+                "card_type": card_type,
+                "event_key": event_key,
+                "task_id": task_id,
+            },
+        }
         return self.push_event(event, msgid=msgid, user=user, chatid=chatid, chattype=chattype)
 
     # -- what tests read -----------------------------------------------------------------------

@@ -36,13 +36,16 @@ def event(text: str, *, key: str | None = None, token: str = signing.TOKEN) -> d
     carry a new event id)."""
     key = key or f"k{next(_ids)}"
     return signing.message_event(
-        f"@_user_1 /log {text}", message_id=f"om_{key}", token=token,
+        f"@_user_1 /log {text}",
+        message_id=f"om_{key}",
+        token=token,
         mentions=[("@_user_1", signing.BOT, "dealbot")],
-    )  # fmt: skip
+    )
 
 
-def command(api: FakeFeishu, text: str, *, key: str | None = None,
-            ts: int | None = None) -> tuple[bytes, dict[str, str]]:  # fmt: skip
+def command(
+    api: FakeFeishu, text: str, *, key: str | None = None, ts: int | None = None
+) -> tuple[bytes, dict[str, str]]:
     return signing.signed(event(text, key=key), ts=ts)
 
 

@@ -30,16 +30,27 @@ api_base_url = "{api.url}"
 """
 
 
-def command(api: FakeSlack, text: str, *, key: str | None = None,
-            ts: int | None = None, secret: str = SECRET) -> tuple[bytes, dict[str, str]]:  # fmt: skip
+def command(
+    api: FakeSlack,
+    text: str,
+    *,
+    key: str | None = None,
+    ts: int | None = None,
+    secret: str = SECRET,
+) -> tuple[bytes, dict[str, str]]:
     """A signed `/log …` slash command; the same `key` is the same delivery (a retry)."""
     key = key or f"k{next(_ids)}"
     body = signing.command_body(
-        command="/log", text=text, user_id="U1", team_id="T1", channel_id="C1",
-        channel_name="sales", trigger_id=f"trig-{key}", response_url=f"{api.base}/response/{key}",
-    )  # fmt: skip
-    headers = signing.headers(body, secret, ts=ts,
-                              content_type="application/x-www-form-urlencoded")  # fmt: skip
+        command="/log",
+        text=text,
+        user_id="U1",
+        team_id="T1",
+        channel_id="C1",
+        channel_name="sales",
+        trigger_id=f"trig-{key}",
+        response_url=f"{api.base}/response/{key}",
+    )
+    headers = signing.headers(body, secret, ts=ts, content_type="application/x-www-form-urlencoded")
     return body, headers
 
 

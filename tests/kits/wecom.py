@@ -37,8 +37,9 @@ def _msg_id(key: str) -> int:
     return 7_000_000_000 + zlib.crc32(key.encode())
 
 
-def command(api: FakeWecom, text: str, *, key: str | None = None,
-            ts: int | None = None) -> tuple[bytes, dict[str, str], str]:  # fmt: skip
+def command(
+    api: FakeWecom, text: str, *, key: str | None = None, ts: int | None = None
+) -> tuple[bytes, dict[str, str], str]:
     """`/log …` in a 1:1 chat with the app; the same `key` is the same message (a retry)."""
     key = key or f"k{next(_ids)}"
     xml = signing.text_xml(f"/log {text}", msg_id=_msg_id(key))
@@ -55,8 +56,10 @@ def forged(api: FakeWecom, text: str) -> list[tuple[bytes, dict[str, str], str]]
     for another corp, and wrapped in XML that declares an entity."""
     xml = signing.text_xml(f"/log {text}", msg_id=_msg_id(f"forged{next(_ids)}"))
     body, headers, query = _post(signing.callback(xml))
-    bomb = (b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa">'
-            b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><xml><Encrypt>&b;</Encrypt></xml>')
+    bomb = (
+        b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa">'
+        b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><xml><Encrypt>&b;</Encrypt></xml>'
+    )
     return [
         _post(signing.callback(xml, token="not-the-token")),
         _post(signing.callback(xml, ts=int(time.time()) - 600)),
@@ -76,10 +79,16 @@ def answered(api: FakeWecom) -> list[str]:
 
 
 def sender(api: FakeWecom) -> Sender:
-    section = WecomSection.model_validate({
-        "corp_id": signing.CORP, "agent_id": signing.AGENT, "secret": api.secret,
-        "token": signing.TOKEN, "encoding_aes_key": signing.AES_KEY, "api_base_url": api.url,
-    })  # fmt: skip
+    section = WecomSection.model_validate(
+        {
+            "corp_id": signing.CORP,
+            "agent_id": signing.AGENT,
+            "secret": api.secret,
+            "token": signing.TOKEN,
+            "encoding_aes_key": signing.AES_KEY,
+            "api_base_url": api.url,
+        }
+    )
     return WecomSender(Api(section, timeout=1), min_interval=0)
 
 

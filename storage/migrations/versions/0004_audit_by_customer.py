@@ -12,8 +12,8 @@ Create Date: 2026-11-30 10:00:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0004'
-down_revision = '0003'
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
@@ -29,10 +29,10 @@ deals = sa.table("deals", sa.column("id", sa.Integer), sa.column("customer_id", 
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('audit_log', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('customer_id', sa.Integer(), nullable=True))
+    with op.batch_alter_table("audit_log", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("customer_id", sa.Integer(), nullable=True))
         batch_op.create_index(
-            'ix_audit_customer_at', ['tenant_id', 'customer_id', 'at'], unique=False
+            "ix_audit_customer_at", ["tenant_id", "customer_id", "at"], unique=False
         )
     _backfill(op.get_bind())
 
@@ -72,6 +72,6 @@ def _backfill(conn: sa.Connection) -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('audit_log', schema=None) as batch_op:
-        batch_op.drop_index('ix_audit_customer_at')
-        batch_op.drop_column('customer_id')
+    with op.batch_alter_table("audit_log", schema=None) as batch_op:
+        batch_op.drop_index("ix_audit_customer_at")
+        batch_op.drop_column("customer_id")

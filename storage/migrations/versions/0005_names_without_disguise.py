@@ -42,9 +42,11 @@ aliases = sa.table(
     sa.column("alias_key", sa.String),
 )
 teams = sa.table(
-    "teams", sa.column("id", sa.Integer), sa.column("tenant_id", sa.Integer),
+    "teams",
+    sa.column("id", sa.Integer),
+    sa.column("tenant_id", sa.Integer),
     sa.column("name", sa.String),
-)  # fmt: skip
+)
 people = sa.table("people", sa.column("id", sa.Integer), sa.column("display_name", sa.String))
 identities = sa.table("identities", sa.column("id", sa.Integer), sa.column("handle", sa.String))
 
@@ -57,15 +59,17 @@ def upgrade() -> None:
     for table, column in ((people, "display_name"), (identities, "handle")):
         for row_id, value in conn.execute(sa.select(table.c.id, table.c[column])):
             if value is not None and clean(value) != value:
-                conn.execute(table.update().where(table.c.id == row_id)
-                             .values({column: clean(value)}))  # fmt: skip
+                conn.execute(
+                    table.update().where(table.c.id == row_id).values({column: clean(value)})
+                )
 
 
 def _customers(conn: sa.Connection) -> set[tuple[int, str]]:
     """Oldest first, so the customer that was there first keeps its name."""
     rows = conn.execute(
-        sa.select(customers.c.id, customers.c.tenant_id, customers.c.name, customers.c.name_key)
-        .order_by(customers.c.id)
+        sa.select(
+            customers.c.id, customers.c.tenant_id, customers.c.name, customers.c.name_key
+        ).order_by(customers.c.id)
     ).all()
     taken: set[tuple[int, str]] = set()
     changed = []
@@ -81,18 +85,25 @@ def _customers(conn: sa.Connection) -> set[tuple[int, str]]:
             changed.append((row_id, new_name, new_key))
     # keys move in two steps so that a swap of two keys never meets the unique index halfway
     for row_id, _, _ in changed:
-        conn.execute(customers.update().where(customers.c.id == row_id)
-                     .values(name_key=f"~migrating~{row_id}"))  # fmt: skip
+        conn.execute(
+            customers.update()
+            .where(customers.c.id == row_id)
+            .values(name_key=f"~migrating~{row_id}")
+        )
     for row_id, new_name, new_key in changed:
-        conn.execute(customers.update().where(customers.c.id == row_id)
-                     .values(name=new_name, name_key=new_key))  # fmt: skip
+        conn.execute(
+            customers.update()
+            .where(customers.c.id == row_id)
+            .values(name=new_name, name_key=new_key)
+        )
     return taken
 
 
 def _aliases(conn: sa.Connection, names: set[tuple[int, str]]) -> None:
     rows = conn.execute(
-        sa.select(aliases.c.id, aliases.c.tenant_id, aliases.c.alias, aliases.c.alias_key)
-        .order_by(aliases.c.id)
+        sa.select(aliases.c.id, aliases.c.tenant_id, aliases.c.alias, aliases.c.alias_key).order_by(
+            aliases.c.id
+        )
     ).all()
     taken: set[tuple[int, str]] = set()
     changed, dropped = [], []
@@ -109,11 +120,15 @@ def _aliases(conn: sa.Connection, names: set[tuple[int, str]]) -> None:
         logger.warning("dropped %d look-alike aliases", len(dropped))
         conn.execute(aliases.delete().where(aliases.c.id.in_(dropped)))
     for row_id, _, _ in changed:
-        conn.execute(aliases.update().where(aliases.c.id == row_id)
-                     .values(alias_key=f"~migrating~{row_id}"))  # fmt: skip
+        conn.execute(
+            aliases.update().where(aliases.c.id == row_id).values(alias_key=f"~migrating~{row_id}")
+        )
     for row_id, new_alias, new_key in changed:
-        conn.execute(aliases.update().where(aliases.c.id == row_id)
-                     .values(alias=new_alias, alias_key=new_key))  # fmt: skip
+        conn.execute(
+            aliases.update()
+            .where(aliases.c.id == row_id)
+            .values(alias=new_alias, alias_key=new_key)
+        )
 
 
 def _teams(conn: sa.Connection) -> None:
@@ -130,8 +145,7 @@ def _teams(conn: sa.Connection) -> None:
         if new_name != name:
             changed.append((row_id, new_name))
     for row_id, _ in changed:
-        conn.execute(teams.update().where(teams.c.id == row_id)
-                     .values(name=f"~migrating~{row_id}"))  # fmt: skip
+        conn.execute(teams.update().where(teams.c.id == row_id).values(name=f"~migrating~{row_id}"))
     for row_id, new_name in changed:
         conn.execute(teams.update().where(teams.c.id == row_id).values(name=new_name))
 
