@@ -21,6 +21,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from adapters.text import SLOT, flatten
 from bot import mentions
 from bot.outcome import Card, Message
 
@@ -33,14 +34,8 @@ ELLIPSIS = "…"
 
 _STYLES = {"primary": "primary", "danger": "danger"}  # anything else: "default"
 
-# People. `mentions.render` is the one public way to find the core's resolved markers (its
-# regex is private): we give it a `native` that writes a slot, "\x02<n>\x1f\x03", recording
-# (user id, name) as person n, and cut the text on the slots afterwards. A slot cannot be
-# forged by the text itself: any "\x02…\x1f…\x03" in the input is a resolved marker, which
-# `render` has already consumed, and its own output ("@name", "@?") holds no \x02. Every other
-# marker byte left over (a malformed marker) is dropped, so none ever reaches Feishu.
-_SLOT = re.compile("\x02(\\d+)\x1f\x03")
-_SLOT_OR_STRAY = re.compile("(\x02\\d+\x1f\x03)|[\x02\x03\x1f]")
+# People: the text is cut on the slots `flatten` writes (adapters/text.py), and each person
+# put in as an <at> that notifies them.
 _USER_ID = re.compile(r"[A-Za-z0-9_\-@.]+")  # what may sit unquoted in <at id=…>
 
 # Card markdown. CommonMark does not read a character reference as structure, and Feishu's
@@ -57,18 +52,6 @@ _INLINE = re.compile(r"[&<>*_~`\[\]()#|\\]|:(?=[A-Za-z0-9_]+:)")
 # `.` and `-` elsewhere stay as they are.
 _LEAD = re.compile(r"^([ \t]*)(?:([-+=])|(\d+)\.(?=[ \t]|$))?", re.MULTILINE)
 _NEWLINE = re.compile(r"\r\n|\r|\n")
-
-
-def _flat(text: str) -> tuple[str, list[tuple[str, str]]]:
-    """The text with each person as a slot, stray marker bytes gone; and the people."""
-    people: list[tuple[str, str]] = []
-
-    def slot(user_id: str, name: str) -> str:
-        people.append((user_id, name))
-        return f"\x02{len(people) - 1}\x1f\x03"
-
-    flat = mentions.render(text, slot)
-    return _SLOT_OR_STRAY.sub(lambda m: m[1] or "", flat), people
 
 
 def _name(name: str) -> str:
@@ -91,7 +74,7 @@ def _lead(m: re.Match[str]) -> str:
 def escape(text: str) -> str:
     """For a card's markdown: what people typed shows as typed; the people dealbot names
     become `<at id=…></at>`, which notifies them (a person without an id here reads @name)."""
-    flat, people = _flat(text)
+    flat, people = flatten(text)
     flat = _NEWLINE.sub("\n", flat)
     flat = _LEAD.sub(_lead, _inline(flat))  # slots hold no character either pass touches
 
@@ -101,7 +84,7 @@ def escape(text: str) -> str:
             return f"<at id={user_id}></at>"
         return "@" + _inline(_name(name))
 
-    return _SLOT.sub(person, flat)
+    return SLOT.sub(person, flat)
 
 
 def plain(text: str) -> str:
@@ -167,7 +150,7 @@ def _text(text: str) -> dict[str, Any]:
 
 
 def _post_lines(text: str) -> list[list[dict[str, Any]]]:
-    flat, people = _flat(text)
+    flat, people = flatten(text)
     lines: list[list[dict[str, Any]]] = [[]]
 
     def add(words: str) -> None:
@@ -176,7 +159,7 @@ def _post_lines(text: str) -> list[list[dict[str, Any]]]:
         else:
             lines[-1].append(_text(words))
 
-    for n, part in enumerate(_SLOT.split(flat)):
+    for n, part in enumerate(SLOT.split(flat)):
         if n % 2:  # a person: an <at> that notifies them
             lines[-1].append({"tag": "at", "user_id": people[int(part)][0]})
             continue

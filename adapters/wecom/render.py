@@ -44,8 +44,8 @@ import unicodedata
 from collections.abc import Callable
 from typing import Any
 
+from adapters.text import SLOT, flatten
 from adapters.wecom.pieces import Atoms, hard_cut, split
-from bot import mentions
 from bot.outcome import Card, Message
 
 MAX_BYTES = 2048  # app text.content / markdown.content, UTF-8 bytes (90236)
@@ -71,26 +71,8 @@ _NEWLINE = re.compile(r"\r\n|\r|\n")
 
 # ---- people --------------------------------------------------------------------------------
 
-# `mentions.render` is the one public way to find the core's resolved markers: we give it a
-# `native` that writes a slot, "\x02<n>\x1f\x03", recording (user id, name) as person n, and put
-# each person in afterwards. A slot cannot be forged by the text: any "\x02…\x1f…\x03" in it is a
-# resolved marker, which `render` has consumed, and what `render` writes ("@name", "@?") holds no
-# \x02. Every other marker byte (a malformed marker) is dropped, so none reaches WeCom.
-_SLOT = re.compile("\x02(\\d+)\x1f\x03")
-_SLOT_OR_STRAY = re.compile("(\x02\\d+\x1f\x03)|[\x02\x03\x1f]")
+# Each person is put in at the slot `flatten` writes (adapters/text.py).
 _USER_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_\-@.]{0,63}")  # D90195
-
-
-def _flat(text: str) -> tuple[str, list[tuple[str, str]]]:
-    """The text with each person who has a user id as a slot, stray marker bytes gone."""
-    people: list[tuple[str, str]] = []
-
-    def slot(user_id: str, name: str) -> str:
-        people.append((user_id, name))
-        return f"\x02{len(people) - 1}\x1f\x03"
-
-    flat = mentions.render(text, slot)
-    return _SLOT_OR_STRAY.sub(lambda m: m[1] or "", flat), people
 
 
 def _name(name: str) -> str:
@@ -102,12 +84,12 @@ def _render(
 ) -> tuple[str, Atoms]:
     """`text` with newlines as "\\n", `escape`d, and people (who have an id) as `person` gives
     them; with the spans those people take."""
-    flat, people = _flat(text)
+    flat, people = flatten(text)
     flat = escape(_NEWLINE.sub("\n", flat))  # a slot holds nothing any escape touches
     out: list[str] = []
     atoms: Atoms = []
     length = pos = 0
-    for m in _SLOT.finditer(flat):
+    for m in SLOT.finditer(flat):
         words = flat[pos : m.start()]
         who = person(*people[int(m[1])])
         out += [words, who]
