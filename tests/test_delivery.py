@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from adapters.slack.client import SlackSender
+from adapters.slack.sender import SlackSender
 from bot import outbox
 from bot.delivery import Capabilities, Delivery, RetryLater, TargetKind
 from bot.events import ReplyHandle

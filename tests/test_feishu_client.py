@@ -10,8 +10,9 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
-from adapters.feishu.client import Api, FeishuSender, build, uuid_for
+from adapters.feishu.client import Api, build
 from adapters.feishu.config import FeishuSection
+from adapters.feishu.sender import FeishuSender, uuid_for
 from bot import outbox
 from bot.delivery import Delivery, RetryLater, TargetKind, Undeliverable
 from bot.events import ReplyHandle

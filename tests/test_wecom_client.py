@@ -12,8 +12,9 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
-from adapters.wecom.client import DUPLICATE_WINDOW, Api, WecomSender
+from adapters.wecom.client import Api
 from adapters.wecom.config import WecomSection
+from adapters.wecom.sender import DUPLICATE_WINDOW, WecomSender
 from bot import outbox
 from bot.delivery import Delivery, RetryLater, TargetKind, Undeliverable
 from bot.events import ReplyHandle

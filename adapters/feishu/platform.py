@@ -24,6 +24,7 @@ from adapters.feishu import client as api
 from adapters.feishu import edge, parse
 from adapters.feishu.config import FeishuSection
 from adapters.feishu.longconn import LongConnection
+from adapters.feishu.sender import FeishuSender
 from adapters.ingress import Verdict
 from adapters.platform import Platform, Services, named_value
 from bot.delivery import RetryLater
@@ -44,7 +45,7 @@ class FeishuPlatform(Platform):
     def __init__(self, *, config: FeishuSection, services: Services) -> None:
         super().__init__(config=config, services=services)
         self.api = api.Api(api.build(config), config.app_id)
-        self._sender = api.FeishuSender(self.api)
+        self._sender = FeishuSender(self.api)
         self.profiles: ProfileCache[parse.User] = ProfileCache(ttl=3600)
         self._bot: str = ""
         self._long: LongConnection | None = None
@@ -52,7 +53,7 @@ class FeishuPlatform(Platform):
         host = urlsplit(config.domain).hostname or ""
         self.zone = None if host.endswith("larksuite.com") else CHINA
 
-    def sender(self) -> api.FeishuSender:
+    def sender(self) -> FeishuSender:
         return self._sender
 
     def redactions(self) -> list[str]:

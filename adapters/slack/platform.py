@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.signature import SignatureVerifier
 from starlette.requests import Request
@@ -22,9 +21,10 @@ from starlette.routing import BaseRoute, Route
 from adapters.edge import Incoming, ProfileCache, Refused, Step, persist_now, receive
 from adapters.ingress import Verdict
 from adapters.platform import Platform, Services, named_value, url_form
+from adapters.slack import client as api
 from adapters.slack import edge, parse
-from adapters.slack.client import SlackSender
 from adapters.slack.config import SlackSection
+from adapters.slack.sender import SlackSender
 from bot.events import Event
 from bot.i18n import spoken_locale
 from bot.inbox import Claimed
@@ -55,11 +55,8 @@ class SlackPlatform(Platform):
         super().__init__(config=config, services=services)
         # one client for both directions; it makes one attempt (retries are the outbox's and
         # the inbox's, durable and with backoff; a failed profile lookup is asked again later)
-        self.client = WebClient(
-            token=config.bot_token.get_secret_value(),
-            base_url=config.api_base_url,
-            timeout=10,
-            retry_handlers=[],
+        self.client = api.build(
+            token=config.bot_token.get_secret_value(), base_url=config.api_base_url, timeout=10
         )
         self.verifier = SignatureVerifier(config.signing_secret.get_secret_value())
         self.profiles: ProfileCache[parse.User] = ProfileCache(ttl=3600)

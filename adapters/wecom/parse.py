@@ -2,9 +2,7 @@
 
 Both surfaces name a person by their userid in the corp, so a rep is one person whether they
 write to the app 1:1 or @ the AI bot in a group. Where the answer goes is kept in the
-ReplyHandle's token, for the sender: `app` (a message from the app to the person), `ws:<req_id>`
-(a reply over the AI bot's long connection), `url:<response_url>` (its HTTP callback's reply
-address, usable once) and, for a click, `rc:<response_code>` (the card's one update).
+ReplyHandle's token, for the sender: the reply route (adapters/wecom/reply.py), encoded.
 """
 
 from __future__ import annotations
@@ -13,6 +11,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
+from adapters.wecom.reply import App, CardCode, ReplyTo, encode
 from bot.events import CardAction, Event, ReplyHandle
 
 ZONE = "Asia/Shanghai"  # WeCom serves companies in mainland China
@@ -50,7 +49,7 @@ def app(body: dict[str, str], corp: str, name: str, known: bool, when: datetime)
             text=body.get("Content", ""),
             message_id=body["MsgId"],
             addressed=True,
-            reply=ReplyHandle(conversation=user, user_id=user, token="app"),
+            reply=ReplyHandle(conversation=user, user_id=user, token=encode(App())),
         )
     return Event(
         **base,
@@ -58,17 +57,17 @@ def app(body: dict[str, str], corp: str, name: str, known: bool, when: datetime)
         reply=ReplyHandle(
             conversation=user,
             user_id=user,
-            token=f"rc:{body.get('ResponseCode', '')}",
+            token=encode(CardCode(str(body.get("ResponseCode", "")))),
             card_message=body["TaskId"],
         ),
     )
 
 
 def bot(
-    body: dict[str, Any], corp: str, name: str, known: bool, when: datetime, reply_to: str
+    body: dict[str, Any], corp: str, name: str, known: bool, when: datetime, reply_to: ReplyTo
 ) -> Event:
     """The AI bot: a text that @-mentions it in a group (or sent to it 1:1), or a click.
-    `reply_to` is `ws:<req_id>` or `url:<response_url>`."""
+    `reply_to` is its frame on the long connection, or its callback's reply address."""
     user = body["from"]["userid"]
     group = body.get("chattype") == "group"
     chat = str(body.get("chatid") or "") if group else user
@@ -84,13 +83,16 @@ def bot(
             text=text,
             message_id=body["msgid"],
             addressed=True,
-            reply=ReplyHandle(conversation=chat, user_id=user, token=reply_to),
+            reply=ReplyHandle(conversation=chat, user_id=user, token=encode(reply_to)),
         )
     click = body["event"]["template_card_event"]
     return Event(
         **base,
         action=CardAction(button_id=click["event_key"]),
         reply=ReplyHandle(
-            conversation=chat, user_id=user, token=reply_to, card_message=click["task_id"]
+            conversation=chat,
+            user_id=user,
+            token=encode(reply_to),
+            card_message=click["task_id"],
         ),
     )

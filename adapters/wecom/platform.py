@@ -22,9 +22,11 @@ from adapters.ingress import Verdict
 from adapters.platform import Platform, Services, named_value, url_form
 from adapters.wecom import edge, parse
 from adapters.wecom.aibot import BotConnection
-from adapters.wecom.client import Api, WecomError, WecomSender
+from adapters.wecom.client import Api, WecomError
 from adapters.wecom.config import WecomSection
 from adapters.wecom.crypto import WecomCrypto
+from adapters.wecom.reply import Address, Frame
+from adapters.wecom.sender import WecomSender
 from bot.delivery import RetryLater
 from bot.events import Event
 from bot.inbox import Claimed
@@ -178,7 +180,9 @@ class WecomPlatform(Platform):
         if kind == "bot":
             name, known = self.name_of(body["from"]["userid"])
             req_id = row.payload.get("req_id")
-            reply_to = f"ws:{req_id}" if req_id else f"url:{body.get('response_url') or ''}"
+            reply_to = (
+                Frame(str(req_id)) if req_id else Address(str(body.get("response_url") or ""))
+            )
             return parse.bot(body, corp, name, known, row.received_at, reply_to)
         raise Malformed(f"unknown kind {kind!r}")
 

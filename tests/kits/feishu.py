@@ -7,8 +7,9 @@ import itertools
 import time
 from contextlib import AbstractContextManager
 
-from adapters.feishu.client import Api, FeishuSender, build
+from adapters.feishu.client import Api, build
 from adapters.feishu.config import FeishuSection
+from adapters.feishu.sender import FeishuSender
 from bot.delivery import Sender
 from tests.fakes import feishu_signing as signing
 from tests.fakes.feishu_api import FakeFeishu

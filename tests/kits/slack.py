@@ -8,7 +8,7 @@ import time
 from contextlib import AbstractContextManager
 from typing import Any
 
-from adapters.slack.client import SlackSender
+from adapters.slack.sender import SlackSender
 from bot.delivery import Sender
 from tests.fakes import slack_signing as signing
 from tests.fakes.slack_api import FakeSlack

@@ -8,8 +8,9 @@ import time
 import zlib
 from contextlib import AbstractContextManager
 
-from adapters.wecom.client import Api, WecomSender
+from adapters.wecom.client import Api
 from adapters.wecom.config import WecomSection
+from adapters.wecom.sender import WecomSender
 from bot.delivery import Sender
 from tests.fakes import wecom_signing as signing
 from tests.fakes.wecom_api import FakeWecom
