@@ -1,8 +1,10 @@
 """The edge steps every platform takes, named once, in order: read the body within limits,
 verify, classify (handshake / nothing for us — the bot's own messages — / a delivery), persist,
-answer. A platform supplies only its own `verify`, `classify` and how it answers a delivery
-that could not be stored; `receive` runs the steps for an HTTP route, `persist_now` for a long
-connection's thread. Also here: profiles cached with a TTL.
+answer. A platform's HTTP route is an `HttpEdge`: it supplies only its own `verify`, which
+returns what it opened (decrypted, parsed) as `Verified`, `classify`, which reads only that, so
+a body is opened once, and how it answers a delivery that could not be stored. `receive` runs
+the steps for an HTTP route, `persist_now` for a long connection's thread. Also here: profiles
+cached with a TTL.
 
 Nothing here trusts the request: the limit is enforced while reading (a declared length over
 it is refused before a byte is read), a slow body is cut off, and a client that disconnects
@@ -15,11 +17,12 @@ import asyncio
 import logging
 import threading
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import Enum
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, TypeVar
 
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -85,31 +88,47 @@ class Incoming:
     waiting: bool = False  # a person waits for this answer (a command), not a retrying platform
 
 
-class HttpEdge(Protocol):
+O = TypeVar("O")  # what a platform's `verify` opens a request into
+
+
+@dataclass(frozen=True)
+class Verified(Generic[O]):
+    """What `verify` opened from a request it let in (decrypted, parsed): `classify` reads this
+    and never the raw request, so each body is opened once, and only when it is verified."""
+
+    content: O
+
+
+class HttpEdge(ABC, Generic[O]):
+    """One HTTP route of a platform, as `receive` runs it."""
+
     name: str
     deadline: float
     services: Services
 
-    def verify(self, body: bytes, headers: dict[str, str], query: dict[str, str]) -> None:
-        """Raise Refused (401/400) unless the request is the platform's and fresh. Some
-        platforms sign in the headers, some (WeCom) in the query string."""
+    @abstractmethod
+    def verify(self, body: bytes, headers: dict[str, str], query: dict[str, str]) -> Verified[O]:
+        """What the request holds, opened; raise Refused (401/400) unless the request is the
+        platform's and fresh. Some platforms sign in the headers, some (WeCom) in the query
+        string."""
 
-    def classify(self, body: bytes, headers: dict[str, str], query: dict[str, str]) -> Incoming:
+    @abstractmethod
+    def classify(self, verified: Verified[O]) -> Incoming:
         """Raise Refused(400) for a malformed one."""
 
+    @abstractmethod
     def unsaved(self, incoming: Incoming, verdict: Verdict) -> Response:
         """The answer when it could not be stored (busy, or the store failed)."""
 
 
-async def receive(edge: HttpEdge, request: Request) -> Response:
+async def receive(edge: HttpEdge[Any], request: Request) -> Response:
     """One HTTP delivery through every edge step; what is acknowledged is stored."""
     count = edge.services.count
     try:
         body = await read_body(request, edge.services.limits)
         headers = {k.lower(): v for k, v in request.headers.items()}
         query = dict(request.query_params)
-        edge.verify(body, headers, query)
-        incoming = edge.classify(body, headers, query)
+        incoming = edge.classify(edge.verify(body, headers, query))
     except Refused as e:
         count(edge.name, "rejected" if e.status == 401 else "malformed")
         return e.response()

@@ -3,7 +3,9 @@ adapters/registry.py lists them; `serve`, `tick` and `check-config` loop over th
 
 A platform owns both directions and one SDK client:
 - inbound: its HTTP routes (`routes`) and/or a long connection (`start`/`stop`) verify what
-  arrives and store it in the inbox through `Services.ingress` before answering;
+  arrives and store it in the inbox through `Services.ingress` before answering; each route is
+  an `HttpEdge` (adapters/edge.py), whose `verify` opens the request once and hands what it
+  opened (`Verified`) to its `classify`;
 - after the answer: `parse` turns a stored delivery into the neutral Event (profile lookups
   belong here, never before the answer);
 - outbound: `sender()` delivers outbox rows, with the platform's capabilities and pacing.

@@ -1,4 +1,5 @@
-"""One conformance suite over every registered platform: its edge refuses what is not signed,
+"""One conformance suite over every registered platform: each HTTP route is an HttpEdge (verify
+opens the request once, classify reads what it opened); its edge refuses what is not signed,
 answers within the platform's deadline however slow the work after it is, stores before it
 answers, stores a delivery sent four times once; its sender maps the platform's failures to
 retry-later or undeliverable. A platform joins by being registered and having a kit here."""
@@ -9,6 +10,7 @@ import importlib
 import importlib.util
 import sqlite3
 import time
+import tomllib
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -18,8 +20,11 @@ from typing import Any
 
 import pytest
 
-from adapters.registry import REGISTRY
+from adapters.edge import HttpEdge
+from adapters.platform import Services
+from adapters.registry import REGISTRY, entry
 from bot.delivery import Delivery, RetryLater, TargetKind, Undeliverable
+from bot.i18n import Words
 from bot.outcome import Message
 from tests.test_serve import serving, wait_for
 
@@ -35,6 +40,23 @@ def kit(name: str) -> Any:
 def test_every_registered_platform_has_a_kit() -> None:
     for name in EDGED:
         assert importlib.util.find_spec(f"tests.kits.{name}"), f"tests/kits/{name}.py is missing"
+
+
+@pytest.mark.parametrize("name", EDGED)
+def test_every_http_route_runs_the_edge_steps(name: str) -> None:
+    with kit(name).fake() as api:
+        section = entry(name).section()
+        assert section is not None
+        config = section.model_validate(tomllib.loads(kit(name).config(api))[name])
+        services = Services(ingress=None, words=Words(), locale="en")
+        platform = entry(name).platform_class()(config=config, services=services)
+        try:
+            routes = platform.routes()
+            assert routes
+            for route in routes:
+                assert isinstance(getattr(route.endpoint, "__self__", None), HttpEdge), route
+        finally:
+            platform.stop()
 
 
 class Rig:

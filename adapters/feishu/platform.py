@@ -19,7 +19,16 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from adapters.edge import Incoming, ProfileCache, Refused, Step, persist_now, receive
+from adapters.edge import (
+    HttpEdge,
+    Incoming,
+    ProfileCache,
+    Refused,
+    Step,
+    Verified,
+    persist_now,
+    receive,
+)
 from adapters.feishu import client as api
 from adapters.feishu import edge, parse
 from adapters.feishu.config import FeishuSection
@@ -38,7 +47,7 @@ CHINA = "Asia/Shanghai"
 DENIED = {99991672, 99991679, 40004, 41050}  # no contact scope, or the user is out of range
 
 
-class FeishuPlatform(Platform):
+class FeishuPlatform(Platform, HttpEdge[dict[str, Any]]):
     name = "feishu"
     deadline = 3.0
 
@@ -88,12 +97,15 @@ class FeishuPlatform(Platform):
         key, token = self.config.encrypt_key, self.config.verification_token
         return (key.get_secret_value() if key else "", token.get_secret_value() if token else "")
 
-    def verify(self, body: bytes, headers: dict[str, str], query: dict[str, str]) -> None:
+    def verify(
+        self, body: bytes, headers: dict[str, str], query: dict[str, str]
+    ) -> Verified[dict[str, Any]]:
+        """The event, decrypted and parsed once."""
         key, token = self._secrets()
-        edge.verify(body, headers, encrypt_key=key, token=token)
+        return Verified(edge.verify(body, headers, encrypt_key=key, token=token))
 
-    def classify(self, body: bytes, headers: dict[str, str], query: dict[str, str]) -> Incoming:
-        return edge.classify(edge.open_body(body, self._secrets()[0]))
+    def classify(self, verified: Verified[dict[str, Any]]) -> Incoming:
+        return edge.classify(verified.content)
 
     def unsaved(self, incoming: Incoming, verdict: Verdict) -> Response:
         if incoming.waiting:  # a click: Feishu does not send it again, so say so in a toast

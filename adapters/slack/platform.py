@@ -18,7 +18,16 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from adapters.edge import Incoming, ProfileCache, Refused, Step, persist_now, receive
+from adapters.edge import (
+    HttpEdge,
+    Incoming,
+    ProfileCache,
+    Refused,
+    Step,
+    Verified,
+    persist_now,
+    receive,
+)
 from adapters.ingress import Verdict
 from adapters.platform import Platform, Services, named_value, url_form
 from adapters.slack import client as api
@@ -47,7 +56,7 @@ def locale_of(slack_locale: str | None) -> str | None:
     return "zh_CN" if slack_locale.lower().startswith("zh") else "en"
 
 
-class SlackPlatform(Platform):
+class SlackPlatform(Platform, HttpEdge[tuple[str, dict[str, Any]]]):
     name = "slack"
     deadline = 3.0
 
@@ -89,7 +98,10 @@ class SlackPlatform(Platform):
     async def http(self, request: Request) -> Response:
         return await receive(self, request)
 
-    def verify(self, body: bytes, headers: dict[str, str], query: dict[str, str]) -> None:
+    def verify(
+        self, body: bytes, headers: dict[str, str], query: dict[str, str]
+    ) -> Verified[tuple[str, dict[str, Any]]]:
+        """What the body is (event, command, action) and its fields, parsed once."""
         if not _utf8(body):  # Slack sends UTF-8; this cannot be from Slack
             raise Refused(400, "malformed: not UTF-8")
         try:  # the SDK's check: 5-minute window, constant-time comparison
@@ -102,9 +114,10 @@ class SlackPlatform(Platform):
             ok = False
         if not ok:
             raise Refused(401, "invalid request")
+        return Verified(edge.read_http(body, headers.get("content-type", "")))
 
-    def classify(self, body: bytes, headers: dict[str, str], query: dict[str, str]) -> Incoming:
-        kind, fields = edge.read_http(body, headers.get("content-type", ""))
+    def classify(self, verified: Verified[tuple[str, dict[str, Any]]]) -> Incoming:
+        kind, fields = verified.content
         return edge.classify(kind, fields, self._bot_user)
 
     def unsaved(self, incoming: Incoming, verdict: Verdict) -> Response:

@@ -25,6 +25,9 @@ from defusedxml.ElementTree import fromstring
 from adapters.edge import Incoming, Refused, Step
 from adapters.wecom.crypto import CryptoError, WecomCrypto
 
+# a callback's verified plaintext: the echo of a URL check, or the delivery, parsed
+Opened = str | dict[str, Any]
+
 
 def _xml(data: bytes | str) -> dict[str, str]:
     """A flat WeCom XML document → {tag: text}."""
@@ -66,7 +69,7 @@ class Callback:
         self.kind = kind  # "app" (XML) or "bot" (JSON)
         self.corp = corp
 
-    def open(self, body: bytes, query: dict[str, str], now: float | None = None) -> Any:
+    def open(self, body: bytes, query: dict[str, str], now: float | None = None) -> Opened:
         """Verified plaintext: the echo of a URL check (str), or the delivery (dict)."""
         if "echostr" in query:  # the URL check: signed over echostr, answered with its plaintext
             return _open(self.crypto, query, query["echostr"], now).decode(errors="replace")
@@ -79,7 +82,7 @@ class Callback:
         plain = _open(self.crypto, query, sealed, now)
         return _xml(plain) if self.kind == "app" else _json(plain)
 
-    def classify(self, opened: Any) -> Incoming:
+    def classify(self, opened: Opened) -> Incoming:
         if isinstance(opened, str):
             return Incoming(step=Step.HANDSHAKE, reply=opened)
         return app(opened) if self.kind == "app" else bot(opened, self.corp)

@@ -17,7 +17,16 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from adapters.edge import Incoming, ProfileCache, Refused, Step, persist_now, receive
+from adapters.edge import (
+    HttpEdge,
+    Incoming,
+    ProfileCache,
+    Refused,
+    Step,
+    Verified,
+    persist_now,
+    receive,
+)
 from adapters.ingress import Verdict
 from adapters.platform import Platform, Services, named_value, url_form
 from adapters.wecom import edge, parse
@@ -37,7 +46,7 @@ logger = logging.getLogger(__name__)
 DENIED = {60011, 60111, 48009, 81017}  # no privilege / no such user / outside the visible range
 
 
-class _Route:
+class _Route(HttpEdge[edge.Opened]):
     """One of the two callbacks, as adapters/edge.py's steps want it."""
 
     def __init__(self, platform: WecomPlatform, callback: edge.Callback) -> None:
@@ -49,11 +58,14 @@ class _Route:
     async def http(self, request: Request) -> Response:
         return await receive(self, request)
 
-    def verify(self, body: bytes, headers: dict[str, str], query: dict[str, str]) -> None:
-        self.callback.open(body, query)  # raises Refused: 401 forged or stale, 400 malformed
+    def verify(
+        self, body: bytes, headers: dict[str, str], query: dict[str, str]
+    ) -> Verified[edge.Opened]:
+        # decrypted and parsed once; raises Refused: 401 forged or stale, 400 malformed
+        return Verified(self.callback.open(body, query))
 
-    def classify(self, body: bytes, headers: dict[str, str], query: dict[str, str]) -> Incoming:
-        return self.callback.classify(self.callback.open(body, query))
+    def classify(self, verified: Verified[edge.Opened]) -> Incoming:
+        return self.callback.classify(verified.content)
 
     def unsaved(self, incoming: Incoming, verdict: Verdict) -> Response:
         # no answer within 5 s, or a non-200, makes WeCom send it again (3 times)
