@@ -13,6 +13,7 @@ from bot.events import Event
 from bot.i18n import Words
 from bot.reach import Reach, of
 from bot.settings import Settings
+from bot.speaker import words_for
 from storage.models import Person, Tenant
 
 
@@ -49,7 +50,5 @@ class Context:
         return self.words(self.locale, key, tz=self.tz, now=self.now, **params)
 
     def t_for(self, person: Person, key: str, **params: Any) -> str:
-        """Words for someone else (a push), in their language and zone."""
-        locale = person.locale or self.tenant.locale
-        tz = person.timezone or self.tenant.timezone
-        return self.words(locale, key, tz=tz, now=self.now, **params)
+        # TODO(issue 17): callers in bot/commands move to bot.speaker.words_for
+        return words_for(self.words, person, self.tenant, key, now=self.now, **params)

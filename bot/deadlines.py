@@ -10,16 +10,19 @@ in one place and "due" in another.
   working day when it falls on a weekend or holiday) and overdue only once that working day's
   hours are over.
 
-Only rule-driven pushes (repeats of what is still open, digests, escalations) wait for
-working time; that is the job's business, not the deadline's.
+After the first reminder (`next_reminder`: its slot, a snooze, the repeats), an open task is
+reminded again at the start of each later working day. Only rule-driven pushes (that
+start-of-day round, digests, escalations) wait for working time; a typed time does not.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from bot.speaker import speaker
 from bot.worktime import WorkCalendar
 from storage.models import Person, Task, Tenant
 
@@ -29,7 +32,8 @@ if TYPE_CHECKING:
 
 def zone(owner: Person, tenant: Tenant) -> str:
     """The zone a task's deadline is read in: its owner's."""
-    return owner.timezone or tenant.timezone
+    # TODO(issue 17): callers in bot/commands move to bot.speaker.speaker(owner, tenant).zone
+    return speaker(owner, tenant).zone
 
 
 def due_day(task: Task, tz: str) -> date | None:
@@ -46,6 +50,55 @@ def remind_at(task: Task, cal: WorkCalendar, tz: str) -> datetime | None:
     day = due_day(task, tz)
     assert day is not None
     return cal.working_moment(datetime.combine(day, time(0), ZoneInfo(tz)), tz)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Reminder:
+    """A reminder due now."""
+
+    at: datetime  # its slot: the first reminder's own moment, or the start of a working day
+    day: date  # the owner's day it is for: a task is reminded at most once a day
+    morning: bool  # part of the start-of-day round, not a time the person typed
+
+
+def next_reminder(task: Task, now: datetime, cal: WorkCalendar, tz: str) -> Reminder | None:
+    """The reminder the task's owner is due at `now`, in their zone `tz`; None: none now.
+
+    - Slot: the first reminder is at `remind_at` (a typed time as typed, a whole day at the
+      start of its working day), on that day.
+    - Snooze: a snooze to a later moment moves the first reminder there.
+    - Repeat: on each later day, at the start of its working hours; a day off has none.
+    - Once a day: a task reminded today is not reminded again today.
+    - A task written after its slot is not echoed back: the next slot has it.
+    - The start-of-day round is a rule: it waits for working time (a late run after hours
+      sends nothing); a typed time goes out whenever it comes.
+    """
+    first = remind_at(task, cal, tz)
+    if first is None or task.status == "done":
+        return None
+    zone = ZoneInfo(tz)
+    today = now.astimezone(zone).date()
+    if task.last_reminded_at and task.last_reminded_at.astimezone(zone).date() == today:
+        return None  # once a day
+    if task.snoozed_until is not None and task.snoozed_until > first:
+        first = task.snoozed_until
+    if now < first:
+        return None
+    hours = cal.working_hours(today, tz)
+    if first.astimezone(zone).date() == today:
+        slot = first  # its own moment, today
+    elif hours is None:
+        return None  # a repeat, and today is not a working day: the next one reminds
+    else:
+        slot = hours[0]  # a repeat: at the start of the working day
+    if now < slot:
+        return None
+    if task.last_reminded_at is None and task.created_at >= slot:
+        return None  # written after its moment: not echoed back, the next round has it
+    morning = hours is not None and slot == hours[0]
+    if morning and not cal.is_working_time(now, tz):
+        return None  # the start-of-day round is a rule: a late run after hours waits
+    return Reminder(at=slot, day=today, morning=morning)
 
 
 def overdue_at(task: Task, cal: WorkCalendar, tz: str) -> datetime | None:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from bot import deadlines
 from bot.pipeline import Pipeline
 from bot.reach import Reach
+from bot.speaker import speaker
 from bot.worktime import WorkCalendar
 from storage.models import (
     Confirmation,
@@ -130,7 +131,7 @@ def build(
     tenant = session.get_one(Tenant, tenant_id)
 
     def owner_zone(pid: int) -> str:
-        return deadlines.zone(session.get_one(Person, pid), tenant)
+        return speaker(session.get_one(Person, pid), tenant).zone
 
     for task, tcustomer in session.execute(
         select(Task, Customer)

@@ -161,6 +161,84 @@ def test_whole_day_on_a_holiday_belongs_to_the_next_working_day() -> None:
     assert deadlines.is_overdue(typed, datetime(2026, 10, 2, 20, 1, tzinfo=ZoneInfo(SH)), cal, SH)
 
 
+# next_reminder's rules, on a fixed clock: Mon 2026-11-30 .. Sun 12-06 in Shanghai, 9:00-18:00
+def _sh(d: int, h: int, mi: int = 0, m: int = 12) -> datetime:
+    return datetime(2026, m, d, h, mi, tzinfo=ZoneInfo(SH))
+
+
+def _task(due: datetime | None, *, all_day: bool = False, **kw) -> Task:  # type: ignore[no-untyped-def]
+    kw.setdefault("created_at", _sh(1, 8))
+    kw.setdefault("status", "open")
+    return Task(due_at=due, due_all_day=all_day, **kw)
+
+
+def test_next_reminder_slot_is_the_typed_moment_or_the_whole_days_working_start() -> None:
+    cal = WorkCalendar()
+    typed = _task(_sh(2, 20))  # Wednesday 20:00, after hours: as typed
+    assert deadlines.next_reminder(typed, _sh(2, 19, 59), cal, SH) is None
+    assert deadlines.next_reminder(typed, _sh(2, 20), cal, SH) == deadlines.Reminder(
+        at=_sh(2, 20), day=date(2026, 12, 2), morning=False
+    )
+    whole = _task(_sh(4, 0), all_day=True)  # Friday, the whole day
+    assert deadlines.next_reminder(whole, _sh(4, 8, 59), cal, SH) is None
+    assert deadlines.next_reminder(whole, _sh(4, 9, 30), cal, SH) == deadlines.Reminder(
+        at=_sh(4, 9), day=date(2026, 12, 4), morning=True
+    )
+    # the start-of-day round is a rule: a run after hours sends nothing
+    assert deadlines.next_reminder(whole, _sh(4, 19), cal, SH) is None
+    saturday = _task(_sh(5, 0), all_day=True)  # a day off: its working day is Monday
+    assert deadlines.next_reminder(saturday, _sh(5, 10), cal, SH) is None
+    assert deadlines.next_reminder(saturday, _sh(7, 9), cal, SH) == deadlines.Reminder(
+        at=_sh(7, 9), day=date(2026, 12, 7), morning=True
+    )
+    # written after its moment: not echoed back; the next working day's round has it
+    late = _task(_sh(2, 10), created_at=_sh(2, 11))
+    assert deadlines.next_reminder(late, _sh(2, 11), cal, SH) is None
+    assert deadlines.next_reminder(late, _sh(3, 9), cal, SH) == deadlines.Reminder(
+        at=_sh(3, 9), day=date(2026, 12, 3), morning=True
+    )
+    assert deadlines.next_reminder(_task(_sh(2, 10), status="done"), _sh(2, 11), cal, SH) is None
+    assert deadlines.next_reminder(_task(None), _sh(2, 11), cal, SH) is None  # no deadline
+
+
+def test_next_reminder_snooze_moves_the_first_reminder_later_never_earlier() -> None:
+    cal = WorkCalendar()
+    task = _task(_sh(2, 10), snoozed_until=_sh(2, 15))
+    assert deadlines.next_reminder(task, _sh(2, 14, 59), cal, SH) is None
+    assert deadlines.next_reminder(task, _sh(2, 15), cal, SH) == deadlines.Reminder(
+        at=_sh(2, 15), day=date(2026, 12, 2), morning=False
+    )
+    overnight = _task(_sh(2, 10), snoozed_until=_sh(3, 11), last_reminded_at=_sh(2, 10))
+    assert deadlines.next_reminder(overnight, _sh(3, 10), cal, SH) is None
+    assert deadlines.next_reminder(overnight, _sh(3, 11), cal, SH) == deadlines.Reminder(
+        at=_sh(3, 11), day=date(2026, 12, 3), morning=False
+    )
+    earlier = _task(_sh(2, 10), snoozed_until=_sh(2, 9))  # before its moment: the moment wins
+    assert deadlines.next_reminder(earlier, _sh(2, 9, 30), cal, SH) is None
+    assert deadlines.next_reminder(earlier, _sh(2, 10), cal, SH) is not None
+
+
+def test_next_reminder_repeats_at_each_later_working_days_start_once_a_day() -> None:
+    cal = WorkCalendar()
+    task = _task(_sh(2, 10), last_reminded_at=_sh(2, 10))
+    assert deadlines.next_reminder(task, _sh(2, 16), cal, SH) is None  # once a day
+    assert deadlines.next_reminder(task, _sh(3, 8, 59), cal, SH) is None
+    assert deadlines.next_reminder(task, _sh(3, 9), cal, SH) == deadlines.Reminder(
+        at=_sh(3, 9), day=date(2026, 12, 3), morning=True
+    )
+    task.last_reminded_at = _sh(4, 9)  # Friday's went out
+    assert deadlines.next_reminder(task, _sh(5, 10), cal, SH) is None  # Saturday: none
+    assert deadlines.next_reminder(task, _sh(7, 9, 5), cal, SH) == deadlines.Reminder(
+        at=_sh(7, 9), day=date(2026, 12, 7), morning=True
+    )
+    assert deadlines.next_reminder(task, _sh(7, 18, 30), cal, SH) is None  # a run after hours
+    # the owner's day, in the owner's zone: 01:00 UTC is already 09:00 in Shanghai
+    utc = datetime(2026, 12, 3, 1, tzinfo=ZoneInfo("UTC"))
+    assert deadlines.next_reminder(task, utc, cal, SH) == deadlines.Reminder(
+        at=_sh(3, 9), day=date(2026, 12, 3), morning=True
+    )
+
+
 # --- 4. an explicit time is kept ----------------------------------------------------------------
 
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_
 
+from bot.jobs.due import due_items
 from bot.jobs.env import JobEnv
 from bot.people import manager_of
-from storage.models import Customer, Meeting, Person, Question, Tenant
-
-SCAN_LIMIT = 5000
+from bot.speaker import words_for
+from storage.models import Meeting, Question
 
 
 def minutes(env: JobEnv, now: datetime) -> int:
@@ -19,28 +19,32 @@ def minutes(env: JobEnv, now: datetime) -> int:
     escalate_after = timedelta(hours=rules.minutes_escalate_after_h)
     sent = 0
     with env.sessions.begin() as s:
-        rows = s.execute(
-            select(Meeting, Person, Tenant, Customer)
-            .join(Person, Person.id == Meeting.organiser_id)
-            .join(Tenant, Tenant.id == Meeting.tenant_id)
-            .join(Customer, Customer.id == Meeting.customer_id)
-            .where(
-                Meeting.ends_at <= now - prompt_after,
-                Meeting.ends_at >= now - timedelta(days=14),
-                Meeting.minutes_activity_id.is_(None),
-                or_(Meeting.prompted_at.is_(None), Meeting.escalated_at.is_(None)),
-            )
-            .limit(SCAN_LIMIT)
-        ).all()
-        for meeting, organiser, tenant, customer in rows:
-            tz, cal = env.tz(organiser, tenant), env.calendar(tenant)
+        found = due_items(
+            env,
+            s,
+            Meeting,
+            Meeting.organiser_id,
+            Meeting.ends_at <= now - prompt_after,
+            Meeting.ends_at >= now - timedelta(days=14),
+            Meeting.minutes_activity_id.is_(None),
+            or_(Meeting.prompted_at.is_(None), Meeting.escalated_at.is_(None)),
+        )
+        for due in found:
+            meeting, organiser, tenant, customer = due.item, due.person, due.tenant, due.customer
+            tz, cal = due.zone, due.calendar
             if not cal.is_working_time(now, tz):
                 continue  # a late run after hours: prompts and escalations wait for working time
             if meeting.prompted_at is None and now >= cal.working_moment(
                 meeting.ends_at + prompt_after, tz
             ):
-                text = env.say(
-                    organiser, tenant, "jobs.minutes_prompt", meeting=meeting, customer=customer
+                text = words_for(
+                    env.words,
+                    organiser,
+                    tenant,
+                    "jobs.minutes_prompt",
+                    now=env.now,
+                    meeting=meeting,
+                    customer=customer,
                 )
                 sent += env.push(s, organiser, f"minutes:{meeting.id}:prompt", text=text, now=now)
                 meeting.prompted_at = now
@@ -49,10 +53,12 @@ def minutes(env: JobEnv, now: datetime) -> int:
             ):
                 manager = manager_of(s, organiser)
                 if manager is not None:
-                    text = env.say(
+                    text = words_for(
+                        env.words,
                         manager,
                         tenant,
                         "jobs.minutes_escalation",
+                        now=env.now,
                         meeting=meeting,
                         customer=customer,
                         organiser=organiser,
@@ -68,30 +74,30 @@ def questions(env: JobEnv, now: datetime) -> int:
     rules = env.settings.rules
     sent = 0
     with env.sessions.begin() as s:
-        rows = s.execute(
-            select(Question, Person, Tenant, Customer)
-            .join(Person, Person.id == Question.owner_id)
-            .join(Tenant, Tenant.id == Question.tenant_id)
-            .join(Customer, Customer.id == Question.customer_id)
-            .where(
-                Question.status == "open",
-                Question.asked_at <= now - timedelta(hours=rules.question_alert_after_wh),
-                Question.asked_at >= now - timedelta(days=30),
-                or_(Question.alerted_at.is_(None), Question.escalated_at.is_(None)),
-            )
-            .limit(SCAN_LIMIT)
-        ).all()
-        for q, owner, tenant, customer in rows:
-            tz, cal = env.tz(owner, tenant), env.calendar(tenant)
+        found = due_items(
+            env,
+            s,
+            Question,
+            Question.owner_id,
+            Question.status == "open",
+            Question.asked_at <= now - timedelta(hours=rules.question_alert_after_wh),
+            Question.asked_at >= now - timedelta(days=30),
+            or_(Question.alerted_at.is_(None), Question.escalated_at.is_(None)),
+        )
+        for due in found:
+            q, owner, tenant, customer = due.item, due.person, due.tenant, due.customer
+            tz, cal = due.zone, due.calendar
             if not cal.is_working_time(now, tz):
                 continue  # a late run after hours: alerts and escalations wait for working time
             if q.alerted_at is None and now >= cal.add_working_hours(
                 q.asked_at, rules.question_alert_after_wh, tz
             ):
-                text = env.say(
+                text = words_for(
+                    env.words,
                     owner,
                     tenant,
                     "jobs.question_alert",
+                    now=env.now,
                     question=q,
                     customer=customer,
                     hours=rules.question_alert_after_wh,
@@ -103,10 +109,12 @@ def questions(env: JobEnv, now: datetime) -> int:
             ):
                 manager = manager_of(s, owner)
                 if manager is not None:
-                    text = env.say(
+                    text = words_for(
+                        env.words,
                         manager,
                         tenant,
                         "jobs.question_escalation",
+                        now=env.now,
                         question=q,
                         customer=customer,
                         owner=owner,

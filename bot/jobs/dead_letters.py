@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from bot.delivery import Delivery
 from bot.jobs.env import JobEnv
+from bot.speaker import words_for
 from storage.models import Person, Tenant
 
 
@@ -24,10 +25,12 @@ def tell_admins(env: JobEnv, delivery: Delivery, reason: str, now: datetime) -> 
             delivery.message.card.fallback if delivery.message.card else ""
         )
         for admin in admins:
-            text = env.say(
+            text = words_for(
+                env.words,
                 admin,
                 tenant,
                 "jobs.dead_letter",
+                now=env.now,
                 target=delivery.target_name,
                 reason=reason,
                 text=body[:500],

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from bot import digest as digest_mod
 from bot.jobs.env import JobEnv
 from bot.reach import Reach, led_by
+from bot.speaker import speaker, words_for
 from bot.worktime import WorkCalendar
 from storage.models import Activity, Person, Target, Team, Tenant
 
@@ -41,7 +42,7 @@ def digests(env: JobEnv, now: datetime) -> int:
             .distinct()
         ).all()
         for lead, tenant in leads:
-            tz, cal = env.tz(lead, tenant), env.calendar(tenant)
+            tz, cal = speaker(lead, tenant).zone, env.calendar(tenant)
             local = now.astimezone(ZoneInfo(tz))
             if lead.digest_checked_on == local.date():
                 continue  # settled today: sent, or there was nothing to report
@@ -64,10 +65,12 @@ def digests(env: JobEnv, now: datetime) -> int:
             if result.empty and not any(t["count"] for t in touches):
                 continue  # nothing to report: no message, and none later today
             key = f"digest:{lead.id}:{local.date()}"
-            text = env.say(
+            text = words_for(
+                env.words,
                 lead,
                 tenant,
                 "jobs.digest",
+                now=env.now,
                 digest=result,
                 touches=touches,
                 day=day,

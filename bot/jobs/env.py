@@ -1,4 +1,4 @@
-"""What every job needs, and how it pushes to a person in their own language and zone."""
+"""What every job needs: its store, settings, words and moment, and how it pushes to a person."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from bot import posting
 from bot.i18n import Words
 from bot.outcome import Card, Outcome
 from bot.settings import Settings
+from bot.speaker import words_for
 from bot.worktime import WorkCalendar
 from storage.models import Person, Tenant
 
@@ -23,16 +24,13 @@ class JobEnv:
     words: Words
     now: datetime | None = None  # the run's moment: a date in another year shows its year
 
-    def tz(self, person: Person, tenant: Tenant) -> str:
-        return person.timezone or tenant.timezone
-
     def calendar(self, tenant: Tenant) -> WorkCalendar:
         """The tenant's working calendar (holidays follow the tenant's zone by default)."""
         return self.settings.calendar_for(tenant.timezone)
 
     def say(self, person: Person, tenant: Tenant, key: str, **params: Any) -> str:
-        locale = person.locale or tenant.locale
-        return self.words(locale, key, tz=self.tz(person, tenant), now=self.now, **params)
+        # TODO(issue 17): callers in bot/commands move to bot.speaker.words_for
+        return words_for(self.words, person, tenant, key, now=self.now, **params)
 
     def push(
         self,

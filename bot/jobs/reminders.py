@@ -5,14 +5,17 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select
 
 from bot import deadlines
 from bot.buttons import Act, button_id
+from bot.jobs.due import SCAN_LIMIT, due_items
 from bot.jobs.env import JobEnv
 from bot.outcome import Button, Card
+from bot.speaker import speaker, words_for
 from storage.models import (
     Confirmation,
     Customer,
@@ -23,7 +26,6 @@ from storage.models import (
     Tenant,
 )
 
-SCAN_LIMIT = 5000
 # tasks with their own Done / Snooze in a summary: 24 buttons, within what the richest card
 # formats show (25); a text-only platform lists every task in the card's text
 SUMMARY_BUTTONS = 12
@@ -38,9 +40,9 @@ class _Due:
 
 
 def followups(env: JobEnv, now: datetime) -> int:
-    """An open task is reminded to its owner when bot/deadlines.py says (a typed time as typed,
-    a whole day at the start of its working day), then again at the start of each later working
-    day until it is done or snoozed. What falls due at the start of a day goes out as one
+    """An open task is reminded to its owner when `deadlines.next_reminder` says (a typed time
+    as typed, a whole day at the start of its working day), then again at the start of each
+    later working day until it is done or snoozed. What falls due at the start of a day goes out as one
     summary per person when there is more than one (the morning's first round; anything later
     that day comes a card at a time)."""
     # A reminder on an earlier day was sent at least `day_start` (less an hour for a clock
@@ -50,57 +52,33 @@ def followups(env: JobEnv, now: datetime) -> int:
     recent = max(timedelta(hours=start.hour - 1, minutes=start.minute), timedelta(hours=1))
     sent = 0
     with env.sessions.begin() as s:
-        rows = s.execute(
-            select(Task, Person, Tenant, Customer)
-            .join(Person, Person.id == Task.owner_id)
-            .join(Tenant, Tenant.id == Task.tenant_id)
-            .outerjoin(Customer, Customer.id == Task.customer_id)
-            .where(
-                Task.status == "open",
-                Task.due_at <= now,  # every reminder moment is at or after due_at
-                or_(Task.snoozed_until.is_(None), Task.snoozed_until <= now),
-                or_(Task.last_reminded_at.is_(None), Task.last_reminded_at <= now - recent),
-            )
-            .order_by(Task.due_at, Task.id)
-            .limit(SCAN_LIMIT)
-        ).all()
+        found = due_items(
+            env,
+            s,
+            Task,
+            Task.owner_id,
+            Task.status == "open",
+            Task.due_at <= now,  # every reminder moment is at or after due_at
+            or_(Task.snoozed_until.is_(None), Task.snoozed_until <= now),
+            or_(Task.last_reminded_at.is_(None), Task.last_reminded_at <= now - recent),
+            order_by=(Task.due_at, Task.id),
+        )
         due: dict[int, list[_Due]] = defaultdict(list)
         owners: dict[int, tuple[Person, Tenant, date]] = {}
-        for task, owner, tenant, customer in rows:
-            tz, cal = env.tz(owner, tenant), env.calendar(tenant)
-            zone = ZoneInfo(tz)
-            today = now.astimezone(zone).date()
-            if task.last_reminded_at and task.last_reminded_at.astimezone(zone).date() == today:
-                continue  # once a day
-            first = deadlines.remind_at(task, cal, tz)
-            assert first is not None  # due_at is set
-            if task.snoozed_until is not None and task.snoozed_until > first:
-                first = task.snoozed_until
-            if now < first:
+        for row in found:
+            task, owner = row.item, row.person
+            reminder = deadlines.next_reminder(task, now, row.calendar, row.zone)
+            if reminder is None:
                 continue
-            hours = cal.working_hours(today, tz)
-            if first.astimezone(zone).date() == today:
-                slot = first  # its own moment, today
-            elif hours is None:
-                continue  # a repeat, and today is not a working day: the next one reminds
-            else:
-                slot = hours[0]  # a repeat: at the start of the working day
-            if now < slot:
-                continue
-            if task.last_reminded_at is None and task.created_at >= slot:
-                continue  # written after its moment: not echoed back, the next round has it
-            morning = hours is not None and slot == hours[0]
-            if morning and not cal.is_working_time(now, tz):
-                continue  # the start-of-day round is a rule: a late run after hours waits
             due[owner.id].append(
                 _Due(
                     task=task,
-                    customer=customer,
-                    overdue=deadlines.is_overdue(task, now, cal, tz),
-                    morning=morning,
+                    customer=row.customer,
+                    overdue=deadlines.is_overdue(task, now, row.calendar, row.zone),
+                    morning=reminder.morning,
                 )
             )
-            owners[owner.id] = (owner, tenant, today)
+            owners[owner.id] = (owner, row.tenant, reminder.day)
         for pid, items in due.items():
             owner, tenant, today = owners[pid]
             singles = [d for d in items if not d.morning]
@@ -124,26 +102,23 @@ def followups(env: JobEnv, now: datetime) -> int:
 
 def _single(env: JobEnv, owner: Person, tenant: Tenant, d: _Due) -> Card:
     task, customer, overdue = d.task, d.customer, d.overdue
-    body = env.say(
-        owner, tenant, "jobs.followup_body", task=task, customer=customer, overdue=overdue
-    )
+    say = partial(words_for, env.words, owner, tenant, now=env.now)
+    body = say("jobs.followup_body", task=task, customer=customer, overdue=overdue)
     return Card(
         key=f"task:{task.id}",
-        title=env.say(owner, tenant, "jobs.followup_title", task=task, overdue=overdue),
+        title=say("jobs.followup_title", task=task, overdue=overdue),
         body=body,
         buttons=(
             Button(
                 id=button_id(Act.TASK_DONE, task.id),
-                label=env.say(owner, tenant, "jobs.done_button"),
+                label=say("jobs.done_button"),
                 style="primary",
             ),
             Button(
                 id=button_id(Act.TASK_SNOOZE, task.id),
-                label=env.say(owner, tenant, "jobs.snooze_button"),
+                label=say("jobs.snooze_button"),
             ),
-            Button(
-                id=button_id(Act.TASK_LOG, task.id), label=env.say(owner, tenant, "jobs.log_button")
-            ),
+            Button(id=button_id(Act.TASK_LOG, task.id), label=say("jobs.log_button")),
         ),
         fallback=body,
     )
@@ -152,28 +127,23 @@ def _single(env: JobEnv, owner: Person, tenant: Tenant, d: _Due) -> Card:
 def _summary(env: JobEnv, owner: Person, tenant: Tenant, items: list[_Due]) -> Card:
     """One card for the start of the day: every task listed, and a Done and a Snooze button
     for each of the first SUMMARY_BUTTONS (a text-only platform shows the list)."""
+    say = partial(words_for, env.words, owner, tenant, now=env.now)
     listed = [{"task": d.task, "customer": d.customer, "overdue": d.overdue} for d in items]
-    title = env.say(
-        owner,
-        tenant,
-        "jobs.followups_title",
-        count=len(items),
-        overdue=sum(d.overdue for d in items),
-    )
-    body = env.say(owner, tenant, "jobs.followups_body", items=listed, buttons=SUMMARY_BUTTONS)
+    title = say("jobs.followups_title", count=len(items), overdue=sum(d.overdue for d in items))
+    body = say("jobs.followups_body", items=listed, buttons=SUMMARY_BUTTONS)
     buttons: list[Button] = []
     for d in items[:SUMMARY_BUTTONS]:
         buttons.append(
             Button(
                 id=button_id(Act.TASK_DONE, d.task.id),
-                label=env.say(owner, tenant, "jobs.done_task_button", task=d.task),
+                label=say("jobs.done_task_button", task=d.task),
                 style="primary",
             )
         )
         buttons.append(
             Button(
                 id=button_id(Act.TASK_SNOOZE, d.task.id),
-                label=env.say(owner, tenant, "jobs.snooze_task_button", task=d.task),
+                label=say("jobs.snooze_task_button", task=d.task),
             )
         )
     return Card(
@@ -221,7 +191,7 @@ def confirmations(env: JobEnv, now: datetime) -> int:
                 person = s.get(Person, int(pid))
                 if person is None or person.id in decided:
                     continue
-                tz = env.tz(person, tenant)
+                tz = speaker(person, tenant).zone
                 first = cal.working_days_after(version.created_at, days, tz)
                 if now < first or not cal.is_working_time(now, tz):
                     continue  # a rule: only in working time
@@ -230,28 +200,22 @@ def confirmations(env: JobEnv, now: datetime) -> int:
                     hours = cal.working_hours(today, tz)
                     if hours is None or now < hours[0]:
                         continue  # a repeat: at the start of a working day
-                text = env.say(
-                    person,
-                    tenant,
-                    "jobs.confirm_reminder",
-                    req=req,
-                    version=version,
-                    customer=customer,
-                )
+                say = partial(words_for, env.words, person, tenant, now=env.now)
+                text = say("jobs.confirm_reminder", req=req, version=version, customer=customer)
                 key = f"req:{req.id}:v{req.current_version}:remind:{person.id}:{today}"
                 card = Card(
                     key=f"req:{req.id}",
-                    title=env.say(person, tenant, "jobs.confirm_title", req=req, customer=customer),
+                    title=say("jobs.confirm_title", req=req, customer=customer),
                     body=text,
                     buttons=(
                         Button(
                             id=button_id(Act.REQ_CONFIRM, req.id, req.current_version),
-                            label=env.say(person, tenant, "requirements.confirm_button"),
+                            label=say("requirements.confirm_button"),
                             style="primary",
                         ),
                         Button(
                             id=button_id(Act.REQ_CHANGE, req.id, req.current_version),
-                            label=env.say(person, tenant, "requirements.change_button"),
+                            label=say("requirements.change_button"),
                         ),
                     ),
                     fallback=text,
