@@ -48,6 +48,17 @@ class Capabilities:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Address:
+    """How to reach a person or a channel: the platform and its id there, kept with each
+    outbox row (`people.reach` finds a person's)."""
+
+    person_id: int | None
+    platform: str
+    user_id: str
+    name: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class Delivery:
     """One claimed outbox row, as a sender sees it."""
 

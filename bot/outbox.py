@@ -20,6 +20,7 @@ from sqlalchemy import ColumnElement, and_, exists, or_, select, update
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from bot.delivery import (
+    Address,
     Delivery,
     TargetKind,
     conversation,
@@ -28,7 +29,6 @@ from bot.delivery import (
 )
 from bot.events import ReplyHandle
 from bot.outcome import Message
-from bot.people import Address
 from storage import queue
 from storage.models import OutboxItem
 

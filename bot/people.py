@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -11,6 +10,7 @@ from sqlalchemy.orm import Session
 from bot import mentions
 from bot.context import Context, UserError
 from bot.customers import by_likeness, name_key
+from bot.delivery import Address
 from bot.events import MENTION, Event, Mention, mention_token
 from bot.settings import Settings
 from storage.models import Identity, Person, Team, Tenant, Workspace
@@ -252,16 +252,6 @@ def manager_of(session: Session, person: Person) -> Person | None:
     if team is None or team.lead_id is None or team.lead_id == person.id:
         return None
     return session.get(Person, team.lead_id)
-
-
-@dataclass(frozen=True, kw_only=True)
-class Address:
-    """How to reach a person: the platform and its user id, kept with each outbox row."""
-
-    person_id: int | None
-    platform: str
-    user_id: str
-    name: str
 
 
 def reach(session: Session, person_id: int, prefer: str | None = None) -> Address:

@@ -14,10 +14,10 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from bot import mentions, outbox
-from bot.delivery import TargetKind
+from bot.delivery import Address, TargetKind
 from bot.events import Event
 from bot.outcome import Card, Message, Outcome
-from bot.people import Address, reach
+from bot.people import reach
 
 
 def _resolved(session: Session, message: Message, platform: str) -> Message:

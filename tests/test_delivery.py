@@ -12,12 +12,11 @@ from sqlalchemy import func, select
 
 from adapters.slack.sender import SlackSender
 from bot import outbox
-from bot.delivery import Capabilities, Delivery, RetryLater, TargetKind
+from bot.delivery import Address, Capabilities, Delivery, RetryLater, TargetKind
 from bot.events import ReplyHandle
 from bot.leases import WorkerLease
 from bot.outbox import OutboxPolicy
 from bot.outcome import Message
-from bot.people import Address
 from bot.sending import Worker
 from storage.models import OutboxItem, Tenant
 from tests.fakes.slack_api import FakeSlack

@@ -445,10 +445,10 @@ def test_capability_urls_and_tokens_in_the_shapes_the_platforms_use_are_redacted
 ) -> None:
     import logging
 
+    from adapters.cli.logs import JsonLines, redaction
     from adapters.platform import Services
     from adapters.registry import sections
     from adapters.server import platforms as registry
-    from adapters.server.app import JsonLines, redaction
     from bot.config import load_config
     from bot.i18n import Words
 
@@ -502,8 +502,8 @@ def test_a_verbose_tick_logs_no_words_and_no_token(tmp_path: Path) -> None:
     from datetime import UTC, datetime
 
     from bot import outbox
+    from bot.delivery import Address
     from bot.outcome import Message
-    from bot.people import Address
     from storage import db
     from storage.models import Tenant
     from tests.test_serve import DEALBOT

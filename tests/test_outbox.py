@@ -9,11 +9,10 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from bot import inbox, outbox
-from bot.delivery import Capabilities, Delivery, Sender, TargetKind
+from bot.delivery import Address, Capabilities, Delivery, Sender, TargetKind
 from bot.events import ReplyHandle
 from bot.inbox import Arrival
 from bot.outcome import Message
-from bot.people import Address
 from bot.sending import Worker
 from storage.models import OutboxItem, Tenant
 
