@@ -2,10 +2,10 @@
 
 Pure functions: the caller passes `now` (aware) and the person's time zone. A text is read as
 at most one date piece and one time piece (明天下午3点, tomorrow at 3pm, 3pm Fri, 周五下班,
-Friday EOD), or as one relative time (in 2 hours, 30分钟后).
+Friday w.EOD), or as one relative time (in 2 hours, 30分钟后).
 
 read_when() says whether a time was written: a date alone (Fri, 月底, 12月31日, EOW, 周五下班,
-Friday EOD) is a whole day; a time (3pm, 下午5点, 明早, tonight) is a moment. The times given
+Friday w.EOD) is a whole day; a time (3pm, 下午5点, 明早, tonight) is a moment. The times given
 to words without a clock: morning (明早, 明天上午, tomorrow morning) is the working day's start
 (`day_start`), afternoon (下午) 14:00, 傍晚 18:00, evening (今晚, 晚上, tonight) 20:00, noon
 (中午) 12:00. Month and year words: 月初 / start of next month is the 1st, 月中 the 15th, 月底 /
@@ -23,14 +23,14 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.parse.normalize import CN_NUM, ascii_lower, cn_int, normalize
+from bot.parse import date_words as w
+from bot.parse.normalize import ascii_lower, cn_int, normalize
 
 __all__ = ["DateError", "When", "day_start_in", "parse_when", "read_when"]
 
 _NO_DATE, _NO_TIME = "no_such_date", "no_such_time"
 _MAX_TOKENS = 7  # "day after tomorrow at 3 pm" is six tokens
 _MAX_CHARS = 48  # "the 5th of December, 2027 at 3:30 pm" is 36: longer text is never one date
-_N = f"(?:[0-9]+|{CN_NUM})"
 
 
 class DateError(ValueError):
@@ -59,19 +59,8 @@ class When:
         return _at(self.at.date(), day_start.hour, day_start.minute, tz)
 
 
-class _Mark:
-    """A time piece without a clock of its own."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-
-_EOD = _Mark("end of the day")  # 下班, EOD: the whole of that working day
-_MORNING = _Mark("morning")  # 上午, 明早, tomorrow morning: the working day's start
-
 # A piece handler returns a value, an error code (str) or None when the match is no date at all.
-_Clock = tuple[int, int, int]  # hour, minute, days to add (晚上12点 is the next midnight)
-_Value = date | _Clock | _Mark | str | None
+_Value = date | w.Clock | w.Mark | str | None
 _Handler = Callable[[re.Match[str], date], _Value]
 _DATES: list[tuple[re.Pattern[str], _Handler]] = []
 _TIMES: list[tuple[re.Pattern[str], _Handler]] = []
@@ -84,59 +73,6 @@ def _piece(table: list, pattern: str) -> Callable[[_Handler], _Handler]:
         return fn
 
     return register
-
-
-_EN_WD = {
-    "monday": 0,
-    "mon": 0,
-    "tuesday": 1,
-    "tues": 1,
-    "tue": 1,
-    "wednesday": 2,
-    "wed": 2,
-    "thursday": 3,
-    "thurs": 3,
-    "thur": 3,
-    "thu": 3,
-    "friday": 4,
-    "fri": 4,
-    "saturday": 5,
-    "sat": 5,
-    "sunday": 6,
-    "sun": 6,
-}
-_WD = "|".join(sorted(_EN_WD, key=len, reverse=True))
-_CN_WD = dict(zip("一二三四五六日天1234567", (0, 1, 2, 3, 4, 5, 6, 6, 0, 1, 2, 3, 4, 5, 6)))
-_WEEK = "(?:周|星期|礼拜)"
-_CWD = "([一二三四五六日天1-7])"
-_EN_MONTHS = {
-    "january": 1,
-    "jan": 1,
-    "february": 2,
-    "feb": 2,
-    "march": 3,
-    "mar": 3,
-    "april": 4,
-    "apr": 4,
-    "may": 5,
-    "june": 6,
-    "jun": 6,
-    "july": 7,
-    "jul": 7,
-    "august": 8,
-    "aug": 8,
-    "september": 9,
-    "sept": 9,
-    "sep": 9,
-    "october": 10,
-    "oct": 10,
-    "november": 11,
-    "nov": 11,
-    "december": 12,
-    "dec": 12,
-}
-_MON = "|".join(sorted(_EN_MONTHS, key=len, reverse=True))
-_ORD = "(?:st|nd|rd|th)"
 
 
 def _monday(d: date) -> date:
@@ -153,60 +89,29 @@ def _add_months(d: date, months: int) -> tuple[int, int]:
     return k // 12, k % 12 + 1
 
 
-_DAY_WORDS = {
-    "today": 0,
-    "今天": 0,
-    "今日": 0,
-    "tomorrow": 1,
-    "tmrw": 1,
-    "tmr": 1,
-    "明天": 1,
-    "明日": 1,
-    "后天": 2,
-    "大后天": 3,
-    "yesterday": -1,
-    "昨天": -1,
-    "昨日": -1,
-    "前天": -2,
-}
-
-
-@_piece(_DATES, r"(?:the\s+)?day\s+after\s+tomorrow|" + "|".join(sorted(_DAY_WORDS, key=len)[::-1]))
+@_piece(_DATES, w.DAY_WORD)
 def _day_word(m: re.Match[str], today: date) -> _Value:
-    return today + timedelta(days=_DAY_WORDS.get(m[0], 2))
+    return today + timedelta(days=w.DAY_WORDS.get(m[0], 2))
 
 
-@_piece(_DATES, rf"({_WD})|{_WEEK}{_CWD}")
+@_piece(_DATES, w.BARE_WEEKDAY)
 def _bare_weekday(m: re.Match[str], today: date) -> _Value:
-    wd = _EN_WD[m[1]] if m[1] else _CN_WD[m[2]]
+    wd = w.EN_WEEKDAYS[m[1]] if m[1] else w.CN_WEEKDAYS[m[2]]
     return today + timedelta(days=(wd - today.weekday()) % 7)
 
 
-def _weeks(word: str) -> int:
-    """How many weeks on from this one: 下下周 2, 下周 / next 1, 上周 / last -1, 本周 0."""
-    if word.startswith("下下"):
-        return 2
-    if word.startswith(("next", "下")):
-        return 1
-    return -1 if word.startswith(("last", "上")) else 0
-
-
-@_piece(
-    _DATES,
-    rf"(next|this|last)\s+({_WD})|(下下个?|下个?|本|这个?|上个?){_WEEK}{_CWD}"
-    rf"|({_WD})\s+(next|this|last)\s+week|(next|this|last)\s+week\s+({_WD})",
-)
+@_piece(_DATES, w.WEEKDAY_OF_WEEK)
 def _weekday_of_week(m: re.Match[str], today: date) -> _Value:
     if m[1] or m[3]:
-        word, wd = m[1] or m[3], _EN_WD[m[2]] if m[2] else _CN_WD[m[4]]
+        word, wd = m[1] or m[3], w.EN_WEEKDAYS[m[2]] if m[2] else w.CN_WEEKDAYS[m[4]]
     else:
-        word, wd = m[6] or m[7], _EN_WD[m[5] or m[8]]
-    return _monday(today) + timedelta(days=7 * _weeks(word) + wd)
+        word, wd = m[6] or m[7], w.EN_WEEKDAYS[m[5] or m[8]]
+    return _monday(today) + timedelta(days=7 * w.weeks_on(word) + wd)
 
 
-@_piece(_DATES, rf"next\s+week|(下下个?|下个?){_WEEK}")
+@_piece(_DATES, w.NEXT_WEEK)
 def _next_week(m: re.Match[str], today: date) -> _Value:
-    return _monday(today) + timedelta(days=7 * (_weeks(m[1]) if m[1] else 1))
+    return _monday(today) + timedelta(days=7 * (w.weeks_on(m[1]) if m[1] else 1))
 
 
 def _week_end(today: date, weeks: int) -> date:
@@ -216,16 +121,12 @@ def _week_end(today: date, weeks: int) -> date:
     return _monday(today) + timedelta(days=7 * weeks + 4)
 
 
-@_piece(_DATES, r"eow|end\s+of\s+(?:the\s+)?(this\s+|next\s+)?(?:work(?:ing)?\s+)?week")
+@_piece(_DATES, w.END_OF_WEEK)
 def _end_of_week(m: re.Match[str], today: date) -> _Value:
     return _week_end(today, 1 if (m[1] or "").startswith("next") else 0)
 
 
-@_piece(
-    _DATES,
-    rf"in\s+([0-9]+|an?)\s+(day|week)s?|within\s+([0-9]+|an?)\s+(day|week)s?"
-    rf"|({_N})\s*个?\s*(天|日|周|星期|礼拜)\s*(?:以?后|[之以]?内)",
-)
+@_piece(_DATES, w.IN_DAYS)
 def _in_days(m: re.Match[str], today: date) -> _Value:
     if m[2] or m[4]:
         word, unit = (m[1], m[2]) if m[2] else (m[3], m[4])
@@ -236,11 +137,7 @@ def _in_days(m: re.Match[str], today: date) -> _Value:
     return today + timedelta(days=days) if days <= 36600 else None
 
 
-@_piece(
-    _DATES,
-    rf"([0-9]{{4}})([-/.])([0-9]{{1,2}})\2([0-9]{{1,2}})"
-    rf"|([0-9]{{4}})\s*年\s*({_N})\s*月\s*({_N})\s*[日号]",
-)
+@_piece(_DATES, w.YEAR_MONTH_DAY)
 def _ymd(m: re.Match[str], today: date) -> _Value:
     y, mo, d = (m[1], m[3], m[4]) if m[1] else (m[5], m[6], m[7])
     try:
@@ -261,7 +158,7 @@ def _yearless(today: date, mo: int, d: int) -> _Value:
     return _NO_DATE
 
 
-@_piece(_DATES, r"([0-9]{1,2})[-/]([0-9]{1,2})")
+@_piece(_DATES, w.MONTH_DAY)
 def _month_day(m: re.Match[str], today: date) -> _Value:
     mo, d = int(m[1]), int(m[2])
     if not (1 <= mo <= 12 and 1 <= d <= 31):
@@ -269,7 +166,7 @@ def _month_day(m: re.Match[str], today: date) -> _Value:
     return _yearless(today, mo, d)
 
 
-@_piece(_DATES, rf"({_N})\s*月\s*({_N})\s*[日号]")
+@_piece(_DATES, w.CN_MONTH_DAY)
 def _cn_month_day(m: re.Match[str], today: date) -> _Value:
     return _yearless(today, cn_int(m[1]), cn_int(m[2]))
 
@@ -283,15 +180,11 @@ def _dated(today: date, mo: int, d: int, year: str | None) -> _Value:
         return _NO_DATE
 
 
-@_piece(
-    _DATES,
-    rf"({_MON})\.?\s*([0-9]{{1,2}}){_ORD}?(?:(?:,\s*|\s+)([0-9]{{4}}))?"
-    rf"|([0-9]{{1,2}}){_ORD}?\s*(?:of\s+)?({_MON})\.?(?:(?:,\s*|\s+)([0-9]{{4}}))?",
-)
+@_piece(_DATES, w.EN_MONTH_DAY)
 def _en_month_day(m: re.Match[str], today: date) -> _Value:
     if m[1]:
-        return _dated(today, _EN_MONTHS[m[1]], int(m[2]), m[3])
-    return _dated(today, _EN_MONTHS[m[5]], int(m[4]), m[6])
+        return _dated(today, w.EN_MONTHS[m[1]], int(m[2]), m[3])
+    return _dated(today, w.EN_MONTHS[m[5]], int(m[4]), m[6])
 
 
 def _coming_day(today: date, d: int) -> _Value:
@@ -303,14 +196,7 @@ def _coming_day(today: date, d: int) -> _Value:
     return _NO_DATE
 
 
-_MONTH_OF = r"(本|这个?|当|下个?|上个?)"
-
-
-def _month_shift(word: str | None) -> int:
-    return 0 if not word else 1 if word.startswith("下") else -1 if word.startswith("上") else 0
-
-
-@_piece(_DATES, rf"(?:the\s+)?([0-9]{{1,2}}){_ORD}|{_MONTH_OF}?\s*月?\s*({_N})\s*[号日]")
+@_piece(_DATES, w.DAY_OF_MONTH)
 def _day_of_month(m: re.Match[str], today: date) -> _Value:
     if m[1]:
         d = int(m[1])
@@ -320,7 +206,7 @@ def _day_of_month(m: re.Match[str], today: date) -> _Value:
         if "月" in m[0]:
             return None  # "月5号" is no date
         return _coming_day(today, d) if 1 <= d <= 31 else _NO_DATE
-    year, month = _add_months(today, _month_shift(m[2]))
+    year, month = _add_months(today, w.months_on(m[2]))
     try:
         return date(year, month, d)
     except ValueError:
@@ -333,7 +219,7 @@ def _part_of_month(year: int, month: int, part: str) -> date:
     return date(year, month, 15 if part == "中" else 1)
 
 
-@_piece(_DATES, rf"{_MONTH_OF}?\s*月\s*(底|末|初|中)|({_N})\s*月\s*(底|末|初|中)|(?:本|这个?)?月内")
+@_piece(_DATES, w.CN_MONTH_PART)
 def _cn_month_part(m: re.Match[str], today: date) -> _Value:
     if m[3]:  # 3月底: month 3 of this year, or of next year when it is over
         mo = cn_int(m[3])
@@ -348,15 +234,11 @@ def _cn_month_part(m: re.Match[str], today: date) -> _Value:
             return day
         year, month = _add_months(today, 1)
         return _part_of_month(year, month, part)
-    year, month = _add_months(today, _month_shift(m[1]))
+    year, month = _add_months(today, w.months_on(m[1]))
     return _part_of_month(year, month, part)
 
 
-@_piece(
-    _DATES,
-    r"eom|end\s+of\s+(?:the\s+)?(this\s+|next\s+|last\s+)?month|(this\s+|next\s+)?month[\s-]end"
-    r"|(?:start|beginning)\s+of\s+(?:the\s+)?next\s+month|early\s+next\s+month",
-)
+@_piece(_DATES, w.EN_MONTH_PART)
 def _en_month_part(m: re.Match[str], today: date) -> _Value:
     word = (m[1] or m[2] or "").strip()
     if m[0].startswith(("start", "beginning", "early")):
@@ -367,22 +249,14 @@ def _en_month_part(m: re.Match[str], today: date) -> _Value:
     return _month_last(year, month)
 
 
-_YEAR_PART = {"底": (12, 31), "末": (12, 31), "初": (1, 1), "中": (6, 30)}
-
-
-@_piece(
-    _DATES,
-    r"(今|明|去)年\s*年?\s*(底|末|初|中)|年\s*(底|末|初|中)|(?:今|本)?年内"
-    r"|eoy|end\s+of\s+(?:the\s+)?(this\s+|next\s+)?year|(this\s+|next\s+)?year[\s-]end"
-    r"|(?:start|beginning)\s+of\s+(?:the\s+)?next\s+year|early\s+next\s+year",
-)
+@_piece(_DATES, w.PART_OF_YEAR)
 def _year_part(m: re.Match[str], today: date) -> _Value:
     if m[1]:
         year = today.year + {"今": 0, "明": 1, "去": -1}[m[1]]
-        return date(year, *_YEAR_PART[m[2]])
+        return date(year, *w.YEAR_PART[m[2]])
     if m[3]:  # a bare 年初 / 年中: the next one to come; 年底 is this year's
-        day = date(today.year, *_YEAR_PART[m[3]])
-        return day if day >= today else date(today.year + 1, *_YEAR_PART[m[3]])
+        day = date(today.year, *w.YEAR_PART[m[3]])
+        return day if day >= today else date(today.year + 1, *w.YEAR_PART[m[3]])
     if m[0].startswith(("start", "beginning", "early")):
         return date(today.year + 1, 1, 1)
     word = (m[4] or m[5] or "").strip()
@@ -399,10 +273,7 @@ def _ampm(h: int, mi: int, ap: str) -> _Value:
     return (h % 12 + (12 if ap == "p" else 0), mi, 0)
 
 
-_AP = r"\s*([ap])\.?m\.?"
-
-
-@_piece(_TIMES, rf"([0-9]{{1,2}})(?::([0-9]{{2}}))?(?:{_AP})?")
+@_piece(_TIMES, w.CLOCK_TIME)
 def _clock(m: re.Match[str], today: date) -> _Value:
     if m[2] is None and m[3] is None:
         return None  # a bare number is no time
@@ -410,51 +281,26 @@ def _clock(m: re.Match[str], today: date) -> _Value:
     return _ampm(h, mi, m[3]) if m[3] else _check(h, mi)
 
 
-@_piece(_TIMES, r"noon|midday|中午")
+@_piece(_TIMES, w.NOON)
 def _noon(m: re.Match[str], today: date) -> _Value:
     return (12, 0, 0)
 
 
-@_piece(
-    _TIMES,
-    r"下班|eod|cob|close\s+of\s+business"
-    r"|end\s+of\s+(?:the\s+)?(?:business\s+|work(?:ing)?\s+)?day",
-)
+@_piece(_TIMES, w.END_OF_DAY)
 def _end_of_day(m: re.Match[str], today: date) -> _Value:
-    return _EOD
+    return w.EOD
 
 
-_PERIOD = "上午|早上|早晨|中午|下午|晚上|傍晚|凌晨|早|晚"
-_PM = ("下午", "晚上", "傍晚", "晚")
-_PERIOD_CLOCK: dict[str, _Clock | _Mark] = {
-    "上午": _MORNING,
-    "早上": _MORNING,
-    "早晨": _MORNING,
-    "早": _MORNING,
-    "morning": _MORNING,
-    "下午": (14, 0, 0),
-    "afternoon": (14, 0, 0),
-    "傍晚": (18, 0, 0),
-    "晚上": (20, 0, 0),
-    "晚": (20, 0, 0),
-    "evening": (20, 0, 0),
-    "night": (20, 0, 0),
-}
-
-
-@_piece(
-    _PERIODS,
-    r"上午|早上|早晨|早|下午|傍晚|晚上|晚|(?:in\s+the\s+)?(morning|afternoon|evening|night)",
-)
+@_piece(_PERIODS, w.PART_OF_DAY)
 def _period(m: re.Match[str], today: date) -> _Value:
-    return _PERIOD_CLOCK[m[1] or m[0]]
+    return w.PERIOD_CLOCK[m[1] or m[0]]
 
 
 def _cn_clock(period: str | None, h: int, mi: int, dot: bool) -> _Value:
     if period is None:
         if dot and 1 <= h <= 6:
             h += 12  # sales hours: a bare 3点 is 15:00
-    elif period in _PM:
+    elif period in w.PM_PERIODS:
         if h == 0:
             return _NO_TIME
         if h <= 11:
@@ -471,7 +317,7 @@ def _cn_clock(period: str | None, h: int, mi: int, dot: bool) -> _Value:
     return _check(h, mi)
 
 
-@_piece(_TIMES, rf"(?:({_PERIOD})\s*)?({_N})\s*[点时]钟?(?:(半)|({_N})分?)?")
+@_piece(_TIMES, w.CN_HOUR)
 def _cn_dot(m: re.Match[str], today: date) -> _Value:
     if m[2] == "一" and not (m[3] or m[4]) and m[1] in (None, "早", "晚"):
         return None  # 快一点, 早一点: "a bit", not one o'clock
@@ -479,27 +325,9 @@ def _cn_dot(m: re.Match[str], today: date) -> _Value:
     return _cn_clock(m[1], cn_int(m[2]), mi, dot=True)
 
 
-@_piece(_TIMES, rf"({_PERIOD})\s*([0-9]{{1,2}}):([0-9]{{2}})")
+@_piece(_TIMES, w.CN_COLON_TIME)
 def _cn_colon(m: re.Match[str], today: date) -> _Value:
     return _cn_clock(m[1], int(m[2]), int(m[3]), dot=False)
-
-
-# Words that are a day and a part of it at once: read as the two words they stand for.
-_SHORT = [
-    (re.compile(r"今晚"), "今天晚上"),
-    (re.compile(r"明晚"), "明天晚上"),
-    (re.compile(r"昨晚"), "昨天晚上"),
-    (re.compile(r"今早"), "今天早上"),
-    (re.compile(r"明早"), "明天早上"),
-    (re.compile(r"(?i)(?<![a-z])tonight(?![a-z])"), "today evening"),
-]
-_RELATIVE = re.compile(
-    rf"in\s+([0-9]+|an?|one)\s+(hour|hr|minute|min)s?"
-    rf"|({_N}|半)\s*个?\s*(小时|钟头|分钟)\s*以?后"
-)
-_SEP = re.compile(r"\s+(?:at|on)\s+|\s*,?\s*")
-_LEAD = re.compile(r"(?:at|on)\s+")
-_TRAIL = re.compile(r"[\s.,;!?。，；！？]+$")
 
 
 def _word(c: str) -> bool:
@@ -507,7 +335,7 @@ def _word(c: str) -> bool:
 
 
 def _relative(low: str) -> timedelta | None:
-    m = _RELATIVE.fullmatch(low)
+    m = w.RELATIVE.fullmatch(low)
     if not m:
         return None
     if m[2]:
@@ -541,7 +369,7 @@ def _readings(low: str, today: date) -> Iterator[list[tuple]]:
             if end == n:
                 yield [a]
                 continue
-            k = _SEP.match(low, end).end()
+            k = w.SEP.match(low, end).end()
             if k == end and _word(low[end - 1]) and _word(low[end]):
                 continue  # "tomorrow3pm", "12-0515:00": pieces must not share an ASCII word
             for second, kind2 in seconds:
@@ -570,12 +398,12 @@ def read_when(
         return None
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
-    norm = _TRAIL.sub("", normalize(text).strip())
+    norm = w.TRAIL.sub("", normalize(text).strip())
     if len(norm) > _MAX_CHARS:
         return None
-    if (lead := _LEAD.match(ascii_lower(norm))) and lead.end() < len(norm):
+    if (lead := w.LEAD.match(ascii_lower(norm))) and lead.end() < len(norm):
         norm = norm[lead.end() :]
-    for rx, long in _SHORT:
+    for rx, long in w.SHORT:
         norm = rx.sub(long, norm)
     low = ascii_lower(norm)
     if not low:
@@ -593,9 +421,9 @@ def read_when(
             continue
         parts = {kind: value for kind, _, value in reading}
         day, clock = parts.get("date"), parts.get("time")
-        if clock is None or clock is _EOD:
+        if clock is None or clock is w.EOD:
             return When(day_start_in(day if day is not None else today, tz), all_day=True)
-        if clock is _MORNING:
+        if clock is w.MORNING:
             clock = (day_start.hour, day_start.minute, 0)
         assert isinstance(clock, tuple)
         h, mi, plus = clock
