@@ -1,14 +1,12 @@
-"""The leases of this running process (storage/leases.py holds the table): what one instance
-at a time may do, named by its holder, this host and process; and each worker's own lease,
-which keeps its claims its own while it lives."""
+"""Leases of the core's workers (storage/leases.py holds the table): one holder at a time for
+a named thing, and each worker's own lease, which keeps its claims its own while it lives. Who
+the holder is (this host and process, a worker's unique name) is the running process's to say:
+the wiring names it and hands it in."""
 
 from __future__ import annotations
 
-import os
-import socket
 import threading
 import time
-import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -16,13 +14,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from storage import leases
 
-HOLDER = f"{socket.gethostname()}:{os.getpid()}"
 
-
-def of_process(
-    sessions: sessionmaker[Session], holder: str = HOLDER
+def holding(
+    sessions: sessionmaker[Session], holder: str
 ) -> tuple[Callable[[str, float], bool], Callable[[str], None]]:
-    """(hold, let_go) for this process: hold(name, ttl) takes or renews, True while held."""
+    """(hold, let_go) for `holder`: hold(name, ttl) takes or renews, True while held."""
 
     def hold(name: str, ttl: float) -> bool:
         return leases.hold(sessions, name, holder, ttl=ttl, now=datetime.now(UTC))
@@ -31,13 +27,6 @@ def of_process(
         leases.release(sessions, name, holder)
 
     return hold, let_go
-
-
-def worker_name(kind: str = "worker") -> str:
-    """A name no other process, here or on another host, has ever had: a restarted process
-    may get its old pid back (pid 1 in a container) and must not inherit the claims of its
-    former self, which it no longer works on."""
-    return f"{socket.gethostname()}:{os.getpid()}:{kind}-{uuid.uuid4().hex[:8]}"
 
 
 class WorkerLease:

@@ -16,8 +16,8 @@ import sqlalchemy as sa
 from click.testing import CliRunner
 from sqlalchemy import delete, select, update
 
+from adapters.cli.main import main
 from bot import intents as i
-from bot.cli import main
 from bot.grammar import ParseContext, parse
 from bot.pipeline import Pipeline
 from storage import db

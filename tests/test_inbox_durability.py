@@ -117,7 +117,7 @@ def test_a_second_console_run_prints_every_push(tmp_path: Path) -> None:
 
 def test_dealbot_help_loads_no_sdk() -> None:
     code = (
-        "import sys; from click.testing import CliRunner; from bot.cli import main;"
+        "import sys; from click.testing import CliRunner; from adapters.cli.main import main;"
         "CliRunner().invoke(main, ['--help']);"
         "bad = [m for m in ('slack_sdk', 'slack_bolt', 'sqlalchemy', 'jinja2', 'uvicorn')"
         " if m in sys.modules]; print(bad); sys.exit(1 if bad else 0)"

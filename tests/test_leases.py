@@ -10,9 +10,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from adapters.cli.process import of_process
 from adapters.wecom import aibot
 from adapters.wecom.config import WecomSection
-from bot.leases import of_process
 from storage import leases
 from tests.fakes import wecom_signing as signing
 from tests.fakes.wecom_ws import FakeAibotWs

@@ -16,10 +16,10 @@ from click.testing import CliRunner
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from adapters.cli.assembly import retention_policy
+from adapters.cli.main import main
 from adapters.registry import sections
 from adapters.server.runtime import Runtime
-from bot.assembly import retention_policy
-from bot.cli import main
 from bot.config import load_config
 from bot.handler import Bot
 from bot.i18n import Words

@@ -6,46 +6,32 @@ import logging
 import os
 import sys
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
+from adapters.cli.assembly import Core, machinery
 from adapters.console import parse
 from adapters.console.platform import ConsolePlatform
 from adapters.console.sender import ConsoleSender
 from adapters.platform import Services
 from bot import inbox
-from bot.delivery import Delivery
-from bot.handler import Bot
 from bot.inbox import Arrival
-from bot.intake import Intake
 from bot.outcome import Card
-from bot.sending import Worker
 
 logger = logging.getLogger(__name__)
 
-# :tick hands the clock to whatever runs scheduled jobs; what they enqueue is then delivered
-TickFn = Callable[[datetime], int]
-
 
 class Console:
-    def __init__(
-        self,
-        *,
-        bot: Bot,
-        tz: str,
-        out: TextIO,
-        tick: TickFn | None = None,
-        on_dead: Callable[[Delivery, str], None] | None = None,
-    ) -> None:
-        self.bot = bot
+    def __init__(self, *, core: Core, tz: str, out: TextIO) -> None:
+        bot = self.bot = core.bot
         self.tz = ZoneInfo(tz)
         self.out = out
-        self.tick_fn = tick
         self.speaker = "me"
         self.clock: datetime | None = None
+        self.ticked: datetime | None = None  # the clock as :tick last moved it
         self.last_card: Card | None = None
         sender = ConsoleSender(self.say, on_card=self._shown)
         platform = ConsolePlatform(
@@ -54,15 +40,17 @@ class Console:
         )
         me = f"console-{os.getpid()}-{uuid.uuid4().hex[:6]}"
         # the same path as `dealbot serve`: a line is an inbox row, handled by the intake,
-        # and everything said back is an outbox row, printed by the console's sender
-        self.intake = Intake(bot=bot, parsers={"console": platform.parse}, name=me, clock=self.now)
-        self.worker = Worker(
-            sessions=bot.sessions,
-            senders={"console": sender},
+        # and everything said back is an outbox row, printed by the console's sender; a dead
+        # letter is told to the admins at the last :tick's moment
+        parts = machinery(
+            bot=bot,
+            env=core.env,
+            platforms={"console": platform},
             name=me,
             clock=self.now,
-            on_dead=on_dead,
+            told_at=lambda: self.ticked or datetime.now(UTC),
         )
+        self.intake, self.worker, self.rules = parts.intake, parts.outbox, parts.rules
 
     def _shown(self, card: Card) -> None:
         self.last_card = card
@@ -142,8 +130,9 @@ class Console:
         self.deliver(parse.click_payload(button, speaker=self.speaker, now=self.now()))
 
     def tick(self, when: datetime) -> None:
-        if self.tick_fn is not None:
-            self.tick_fn(when)
+        """Run every scheduled job due by `when`, then deliver what they enqueued."""
+        self.ticked = when
+        self.rules(when)
         if not self.worker.drain().sent:
             self.say(f"  (tick {when:%Y-%m-%d %H:%M}: nothing due)")
 
@@ -161,16 +150,8 @@ class Console:
         self.worker.drain()
 
 
-def run(
-    bot: Bot,
-    *,
-    tz: str,
-    stdin: TextIO = sys.stdin,
-    out: TextIO = sys.stdout,
-    tick: TickFn | None = None,
-    on_dead: Callable[[Delivery, str], None] | None = None,
-) -> None:
-    console = Console(bot=bot, tz=tz, out=out, tick=tick, on_dead=on_dead)
+def run(core: Core, *, tz: str, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout) -> None:
+    console = Console(core=core, tz=tz, out=out)
     if stdin.isatty():
         _interactive(console)
     else:

@@ -8,108 +8,37 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
-import json
 import logging
 import os
 import queue
-import re
 import resource
 import signal
-import sys
 import threading
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator
 from types import FrameType
 from typing import Any
-from urllib.parse import quote
 
 import uvicorn
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from sqlalchemy.engine import make_url
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from adapters.cli.assembly import assemble
+from adapters.cli.logs import configure_logging, redact
+from adapters.cli.process import of_process
 from adapters.ingress import Ingress
-from adapters.platform import EdgeLimits, Platform, Services
+from adapters.platform import EdgeLimits, Services
 from adapters.server import platforms as registry
 from adapters.server.guard import InFlight, guarded_h11
 from adapters.server.metrics import Metrics, Snapshot
 from adapters.server.readiness import LoopWatch, ProbeFailed, Probes, ready
 from adapters.server.relay import RelayServer
 from adapters.server.worker import WorkerProcess
-from bot.assembly import assemble
 from bot.config import Config
-from bot.leases import of_process
 
 logger = logging.getLogger(__name__)
-
-
-class JsonLines(logging.Formatter):
-    """One JSON object per line."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        entry = {
-            "ts": self.formatTime(record),
-            "level": record.levelname,
-            "logger": record.name,
-            "msg": record.getMessage(),
-        }
-        if record.exc_info or record.exc_text:  # the text Redact cleaned, when it did
-            entry["exc"] = record.exc_text or self.formatException(record.exc_info)
-        return json.dumps(entry, ensure_ascii=False)
-
-
-class Redact(logging.Filter):
-    """No secret, token or capability URL in any log line, at any level, from any library."""
-
-    def __init__(self, patterns: Iterable[str], secrets: Iterable[str]) -> None:
-        super().__init__()
-        values = {form for s in secrets if len(s) >= 6 for form in (s, quote(s, safe=""))}
-        parts = [*patterns, *(re.escape(v) for v in sorted(values, key=len, reverse=True))]
-        self.pattern = re.compile("|".join(parts)) if parts else None
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if self.pattern is None:
-            return True
-        try:
-            message = record.getMessage()
-        except Exception:  # noqa: BLE001 - arguments that do not fit: the format string alone
-            message = str(record.msg)
-        record.msg, record.args = self.pattern.sub("[redacted]", message), None
-        if record.exc_info and not record.exc_text:
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
-        if record.exc_text:
-            record.exc_text = self.pattern.sub("[redacted]", record.exc_text)
-        if record.stack_info:
-            record.stack_info = self.pattern.sub("[redacted]", record.stack_info)
-        return True
-
-
-def redaction(config: Config, platforms: Iterable[Platform]) -> Redact:
-    """The filter for every configured secret and every platform's capability patterns."""
-    secrets = [
-        value.get_secret_value()
-        for name in config.platforms
-        for value in vars(config.section(name) or object()).values()
-        if hasattr(value, "get_secret_value")
-    ]
-    with contextlib.suppress(Exception):  # a URL that does not parse has no password to hide
-        secrets.append(make_url(config.database.url).password or "")
-    return Redact([p for platform in platforms for p in platform.redactions()], secrets)
-
-
-def redact(handler: logging.Handler, config: Config, platforms: Iterable[Platform]) -> None:
-    """Keep every configured secret and every platform's capability patterns out of the log.
-    Call it once the platforms are built (their SDKs imported)."""
-    handler.addFilter(redaction(config, platforms))
-    # every record goes through this handler: a library's own would write past the filter
-    # (lark-oapi prints to stdout through one); its records reach the root's anyway
-    for logger_ in list(logging.Logger.manager.loggerDict.values()):
-        if isinstance(logger_, logging.Logger) and logger_.handlers:
-            for own in logger_.handlers[:]:
-                logger_.removeHandler(own)
-            logger_.propagate = True
 
 
 def build_app(config: Config, worker: WorkerProcess) -> Starlette:
@@ -265,28 +194,6 @@ def _raise_open_file_limit() -> None:
     with contextlib.suppress(ValueError, OSError):
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     logger.debug("open file limit %s → %s", soft, hard)
-
-
-# With -v, DEBUG is dealbot's own (and the scheduler's). Libraries stay at INFO: at DEBUG they
-# print what people typed and what they are sent — slack_sdk and lark-oapi request and
-# response bodies, websockets' frames (Socket Mode, the AI bot's long connection), httpcore's
-# and hpack's headers, urllib3's URLs with their queries, SQLAlchemy's parameters — and no
-# pattern can tell a person's words apart. What libraries log at INFO and above is
-# addresses and states, which Redact cleans. Our own lines name ids and reasons, never text.
-DEBUG_LOGGERS = ("adapters", "bot", "storage", "apscheduler")
-QUIET = ("slack_sdk", "slack_bolt", "apscheduler", "httpx")  # INFO: a line per request
-
-
-def configure_logging(verbose: bool) -> logging.Handler:
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonLines())
-    logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
-    for name in DEBUG_LOGGERS:
-        logging.getLogger(name).setLevel(logging.DEBUG if verbose else logging.NOTSET)
-    if not verbose:
-        for noisy in QUIET:
-            logging.getLogger(noisy).setLevel(logging.WARNING)
-    return handler
 
 
 def run_server(config: Config, *, config_path: str | None = None, verbose: bool = False) -> None:

@@ -19,18 +19,16 @@ from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from adapters.cli.assembly import machinery
+from adapters.cli.process import worker_name
 from adapters.platform import Platform
 from bot import failures
 from bot.handler import Bot
 from bot.inbox import InboxPolicy
-from bot.intake import Intake
-from bot.jobs import run_due
-from bot.jobs.dead_letters import tell_admins
 from bot.jobs.env import JobEnv
-from bot.leases import WorkerLease, worker_name
+from bot.leases import WorkerLease
 from bot.outbox import OutboxPolicy
 from bot.retention import RetentionPolicy, forget_turns, prune_delivered
-from bot.sending import Worker
 
 logger = logging.getLogger(__name__)
 
@@ -91,26 +89,21 @@ class Runtime:
         self.stopping = threading.Event()
         name = worker_name()
         self.lease = WorkerLease(env.sessions, name, ttl=lease_seconds)
-        self.worker = Worker(
-            sessions=env.sessions,
-            senders={n: p.sender() for n, p in platforms.items()},
+        parts = machinery(
+            bot=bot,
+            env=env,
+            platforms=platforms,
             name=name,
-            policy=policy,
             clock=now,
-            on_dead=lambda d, reason: tell_admins(env, d, reason, now()),
-            on_result=metrics.send,
+            policy=policy,
+            inbox_policy=inbox_policy,
             orphans=True,
             lease=self.lease,
-        )
-        self.intake = Intake(
-            bot=bot,
-            parsers={n: p.parse for n, p in platforms.items()},
-            name=name,
-            clock=now,
-            policy=inbox_policy,
+            on_result=metrics.send,
             on_handled=self.wake,
-            lease=self.lease,
+            observe=metrics.job,
         )
+        self.worker, self.intake, self.rules = parts.outbox, parts.intake, parts.rules
         self.scheduler = BackgroundScheduler(timezone="UTC")
         self.outbox_loop = _Loop("outbox", self.worker.drain, poll)
         self.intake_loop = _Loop("intake", self.intake.drain, inbox_poll, wake)
@@ -152,7 +145,7 @@ class Runtime:
         logger.info("runtime started: worker %s", self.worker.name)
 
     def run_rules(self) -> None:
-        counts = run_due(self.env, now(), observe=self.metrics.job)
+        counts = self.rules(now())
         if any(counts.values()):
             logger.info("rules enqueued %s", counts)
 

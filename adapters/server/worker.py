@@ -63,13 +63,13 @@ def main(
         os.nice(10)  # on a busy machine the edge gets the CPU first
     if os.getppid() != parent:  # the edge died before we got here
         return
+    from adapters.cli.assembly import Unreachable, assemble, inbox_policy, retention_policy
+    from adapters.cli.logs import configure_logging, redact
     from adapters.platform import Services
     from adapters.registry import sections
     from adapters.server import platforms as registry
-    from adapters.server.app import configure_logging, redact
     from adapters.server.relay import RelayClient
     from adapters.server.runtime import Runtime
-    from bot.assembly import Unreachable, assemble, inbox_policy, retention_policy
     from bot.config import load_config
 
     config = load_config(config_path, platforms=sections())

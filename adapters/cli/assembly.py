@@ -1,22 +1,30 @@
-"""A running dealbot's core parts, built from its configuration."""
+"""A running dealbot's core parts, built from its configuration, and what runs after the
+inbox, built the same way for `serve`, `tick` and the console."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 
 from sqlalchemy import func, select, text
 
+from adapters.platform import Platform
 from bot import inbox
 from bot.config import Config
 from bot.handler import Bot
 from bot.i18n import Words
 from bot.inbox import InboxPolicy
+from bot.intake import Intake
+from bot.jobs import run_due
+from bot.jobs.dead_letters import tell_admins
 from bot.jobs.env import JobEnv
+from bot.leases import WorkerLease
 from bot.outbox import OutboxPolicy
 from bot.retention import RetentionPolicy
+from bot.sending import Worker
 from bot.settings import Settings
 from storage import db
 from storage.models import OutboxItem
@@ -93,3 +101,62 @@ def assemble(
     bot = Bot(sessions=sessions, settings=settings, words=Words())
     env = JobEnv(sessions=sessions, settings=settings, words=bot.words)
     return Core(bot=bot, env=env, policy=outbox_policy(config))
+
+
+@dataclass(kw_only=True)
+class Machinery:
+    """What runs after the inbox: the intake handles stored deliveries, the outbox worker
+    sends what they and the rules enqueued, and `rules(when)` runs every scheduled job due
+    by then (serve's scheduler calls it on its interval, `tick` once, the console at each
+    `:tick`), returning how many pushes each job enqueued."""
+
+    intake: Intake
+    outbox: Worker
+    rules: Callable[[datetime], dict[str, int]]
+
+
+def machinery(
+    *,
+    bot: Bot,
+    env: JobEnv,
+    platforms: Mapping[str, Platform],
+    name: str,
+    clock: Callable[[], datetime],
+    policy: OutboxPolicy | None = None,
+    inbox_policy: InboxPolicy | None = None,
+    orphans: bool = False,
+    lease: WorkerLease | None = None,
+    told_at: Callable[[], datetime] | None = None,
+    on_result: Callable[[str, str], None] | None = None,
+    on_handled: Callable[[], None] = lambda: None,
+    observe: Callable[[str, float, int], None] | None = None,
+) -> Machinery:
+    """The intake, outbox worker and rules of one process, named `name`, reading and sending
+    through `platforms`. `policy`, `inbox_policy`: None for the defaults (the console's: one
+    conversation sent at a time, so its lines print in order). `orphans`: these are every
+    platform the deployment has (see bot.sending.Worker). `lease`: the process's worker lease
+    (serve renews it); by default the intake and the worker each renew one of their own.
+    Admins are told of a dead letter at `told_at()` (by default `clock()`). `on_result`,
+    `observe`: a send's and a job's metrics; `on_handled`: a reply was just enqueued."""
+    stamp = told_at or clock
+    outbox = Worker(
+        sessions=env.sessions,
+        senders={n: p.sender() for n, p in platforms.items()},
+        name=name,
+        policy=policy,
+        clock=clock,
+        on_dead=lambda delivery, reason: tell_admins(env, delivery, reason, stamp()),
+        on_result=on_result,
+        orphans=orphans,
+        lease=lease,
+    )
+    intake = Intake(
+        bot=bot,
+        parsers={n: p.parse for n, p in platforms.items()},
+        name=name,
+        clock=clock,
+        policy=inbox_policy,
+        on_handled=on_handled,
+        lease=lease,
+    )
+    return Machinery(intake=intake, outbox=outbox, rules=partial(run_due, env, observe=observe))

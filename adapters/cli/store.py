@@ -9,16 +9,14 @@ from typing import TYPE_CHECKING
 
 import click
 
+from adapters.cli.options import CONFIG_HELP, DB_HELP, database_url, load
+
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
-
-CONFIG_HELP = "TOML configuration (see config.example.toml); secrets may come from DEALBOT_* env."
-DB_HELP = "Database URL or SQLite file (default from the config)."
 
 
 def current_store(db_url: str | None, config_path: str | None) -> sessionmaker[Session]:
     """The store named by --db or the config, refused when its schema is behind."""
-    from bot.cli import database_url, load
     from storage import db
 
     sessions = db.open_store(database_url(db_url, load(config_path)), migrate=False)

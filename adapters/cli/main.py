@@ -1,4 +1,5 @@
-"""The `dealbot` command: the composition root, the only place in bot/ that knows adapters."""
+"""The `dealbot` command: every subcommand, each wiring the core, the store and the
+platforms together when it runs."""
 
 from __future__ import annotations
 
@@ -7,48 +8,17 @@ import sys
 import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from functools import partial
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 
-from bot import cli_store
-
 # Only what `--help` needs is imported here: the store, the SDKs and the core load when a
 # command runs (`dealbot --help` stays well under a second).
-if TYPE_CHECKING:
-    from bot.config import Config
-    from bot.delivery import Delivery
-    from bot.jobs.env import JobEnv
+from adapters.cli import logs, store
+from adapters.cli.options import CONFIG_HELP, database_url, load
 
 LOCALES = ("en", "zh_CN")  # bot.i18n.LOCALES, without loading Jinja for --help
 VERBOSE = {"on": False}
-
-CONFIG_HELP = cli_store.CONFIG_HELP
-
-
-def database_url(value: str | None, config: Config) -> str:
-    """A URL, or a plain file path meaning SQLite; default from the config."""
-    if not value:
-        return config.database.url
-    return value if "://" in value else f"sqlite:///{value}"
-
-
-def load(path: str | None) -> Config:
-    from adapters.registry import sections
-    from bot.config import ConfigError, load_config
-
-    try:
-        return load_config(path, platforms=sections())
-    except ConfigError as e:
-        raise click.ClickException("configuration problems:\n" + "\n".join(e.problems)) from None
-
-
-def on_dead(env: JobEnv, clock, delivery: Delivery, reason: str) -> None:  # type: ignore[no-untyped-def]
-    from bot.jobs.dead_letters import tell_admins
-
-    tell_admins(env, delivery, reason, clock())
 
 
 @click.group()
@@ -56,14 +26,7 @@ def on_dead(env: JobEnv, clock, delivery: Delivery, reason: str) -> None:  # typ
 def main(verbose: bool) -> None:
     """dealbot — sales-process chat-ops for Slack, Feishu and WeCom."""
     VERBOSE["on"] = verbose
-    logging.basicConfig(
-        level=logging.WARNING,
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-    )
-    if verbose:  # dealbot's own DEBUG lines; a library's print the bodies it sends and gets
-        for name in ("adapters", "bot", "storage"):
-            logging.getLogger(name).setLevel(logging.DEBUG)
+    logs.plain(verbose)
 
 
 @main.command()
@@ -73,9 +36,8 @@ def main(verbose: bool) -> None:
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help=CONFIG_HELP)
 def console(db_url: str | None, lang: str | None, tz: str | None, config_path: str | None) -> None:
     """Chat with dealbot in the terminal (#sales). Reads a script when stdin is not a terminal."""
+    from adapters.cli.assembly import assemble
     from adapters.console.app import run
-    from bot.assembly import assemble
-    from bot.jobs import run_due
 
     config = load(config_path)
     settings = config.settings()
@@ -90,31 +52,9 @@ def console(db_url: str | None, lang: str | None, tz: str | None, config_path: s
     if lang:
         settings = replace(settings, locale=lang)
     core = assemble(config, database_url=database_url(db_url, config), settings=settings)
-    bot, env = core.bot, core.env
-    clock: list[datetime] = []  # the console's clock, as the tick last set it
-
-    def tick(when: datetime) -> int:
-        clock[:] = [when]
-        return sum(run_due(env, when).values())
-
-    dead = partial(on_dead, env, lambda: clock[0] if clock else datetime.now(UTC))
     if sys.stdin.isatty() and not VERBOSE["on"]:
-        log_to_file(LOG_FILE)
-    run(bot, tz=settings.timezone, tick=tick, on_dead=dead)
-
-
-LOG_FILE = "dealbot.log"
-
-
-def log_to_file(path: str) -> None:
-    """In a terminal a warning printed between the lines of a conversation reads as part of
-    it (or as the bot's answer): the log goes to a file beside the database instead."""
-    root = logging.getLogger()
-    for handler in root.handlers[:]:
-        root.removeHandler(handler)
-    handler = logging.FileHandler(path, encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
-    root.addHandler(handler)
+        logs.to_file(logs.LOG_FILE)
+    run(core, tz=settings.timezone)
 
 
 @main.command()
@@ -132,13 +72,10 @@ def log_to_file(path: str) -> None:
 )
 def tick(at: str, db_url: str | None, config_path: str | None, max_wait: float) -> None:
     """Run every job due by --at, deliver what they enqueued, prune old delivered rows, exit."""
+    from adapters.cli.assembly import Unreachable, assemble, machinery, retention_policy
     from adapters.platform import Services
     from adapters.server import platforms as registry
-    from bot.assembly import assemble, retention_policy
-    from bot.jobs import run_due
     from bot.retention import prune_delivered
-    from bot.sending import Worker
-    from storage.db import Unreachable
 
     config = load(config_path)
     settings = config.settings()
@@ -155,22 +92,22 @@ def tick(at: str, db_url: str | None, config_path: str | None, max_wait: float) 
     env = core.env
     services = Services(ingress=None, words=core.bot.words, locale=settings.locale, out=sys.stdout)
     platforms = registry.build(config, services)
-    counts = run_due(env, when)
-    started = time.monotonic()
 
     def clock() -> datetime:  # the tick's moment, advancing as pacing makes it wait
         return when + timedelta(seconds=time.monotonic() - started)
 
-    worker = Worker(
-        sessions=env.sessions,
-        senders={name: p.sender() for name, p in platforms.items()},
+    parts = machinery(
+        bot=core.bot,
+        env=env,
+        platforms=platforms,
         name=f"tick-{datetime.now(UTC):%H%M%S}",
-        policy=core.policy,
         clock=clock,
-        on_dead=partial(on_dead, env, clock),
+        policy=core.policy,
         orphans=True,
     )
-    report = worker.drain_paced(max_wait=max_wait, sleep=time.sleep)
+    counts = parts.rules(when)
+    started = time.monotonic()
+    report = parts.outbox.drain_paced(max_wait=max_wait, sleep=time.sleep)
     pruned = prune_delivered(env.sessions, when, retention_policy(config))
     jobs = ", ".join(f"{name} {n}" for name, n in counts.items())
     click.echo(
@@ -235,5 +172,5 @@ def upgrade(db_url: str | None, config_path: str | None) -> None:
     click.echo("database is at the newest schema")
 
 
-main.add_command(cli_store.export_group)
-main.add_command(cli_store.dead_letters_group)
+main.add_command(store.export_group)
+main.add_command(store.dead_letters_group)
