@@ -4,22 +4,19 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import buttons, customers, grammar, inbox, mentions, posting
-from bot import intents as i
-from bot.buttons import Act
-from bot.commands import admin, channel_talk, deals, meetings, records, requirements, views
+from bot.commands import ACTIONS, HANDLERS, channel_talk
 from bot.context import Context, UserError
 from bot.events import Event
 from bot.i18n import Words, pick_locale
+from bot.intents import ParseError
 from bot.jobs.env import JobEnv
 from bot.outcome import Outcome
 from bot.people import person_for, refresh_profile, tenant_for
@@ -39,40 +36,6 @@ def utcnow() -> datetime:
 
 def _is_command(event: Event) -> bool:
     return event.addressed and (event.text or "").lstrip().startswith("/")
-
-
-COMMANDS: dict[type, Callable[[Context, Any], Outcome]] = {
-    i.LogTouch: records.log_touch,
-    i.TaskAdd: records.add_task,
-    i.TaskReschedule: records.reschedule_task,
-    i.TaskList: records.list_tasks,
-    i.QuestionAdd: records.add_question,
-    i.Answered: records.answered,
-    i.DealCommand: deals.deal,
-    i.MeetingAdd: meetings.add_meeting,
-    i.MinutesAdd: meetings.add_minutes,
-    i.ReqAdd: requirements.add,
-    i.ReqRevise: requirements.revise,
-    i.PipelineView: views.pipeline,
-    i.DigestView: views.digest,
-    i.ProgressView: views.progress,
-    i.CustomerShow: views.customer,
-    i.TargetSet: admin.set_target,
-    i.Handover: admin.handover,
-    i.CustomerAliasAdd: admin.add_alias,
-    i.Help: admin.show_help,
-    i.RoleSet: admin.set_role,
-    i.TeamSet: admin.set_team,
-    i.Link: admin.link,
-}
-
-BUTTONS: dict[Act, Callable[[Context, tuple[int, ...]], Outcome]] = {
-    Act.REQ_CONFIRM: lambda ctx, a: requirements.press(ctx, "confirm", a[0], a[1]),
-    Act.REQ_CHANGE: lambda ctx, a: requirements.press(ctx, "change", a[0], a[1]),
-    Act.TASK_DONE: lambda ctx, a: records.task_done(ctx, a[0]),
-    Act.TASK_SNOOZE: lambda ctx, a: records.task_snooze(ctx, a[0]),
-    Act.TASK_LOG: lambda ctx, a: records.task_log(ctx, a[0]),
-}
 
 
 @dataclass(frozen=True)
@@ -225,14 +188,14 @@ class Bot:
     def _dispatch(self, ctx: Context) -> Outcome:
         event = ctx.event
         if event.action is not None:
+            # the command that declared the button reads its arguments into their type; an
+            # action nobody declares, or too few arguments, is not a button we made
             press = buttons.decode(event.action.button_id)
-            handler = BUTTONS.get(press.act) if press else None
-            if press is None or handler is None:
+            action = ACTIONS.get(press.act) if press else None
+            args = action.read(press) if action and press else None
+            if action is None or args is None:
                 raise UserError("unknown_button", button=event.action.button_id)
-            try:
-                return handler(ctx, press.args)
-            except IndexError:  # a button id with too few arguments: not one we made
-                raise UserError("unknown_button", button=event.action.button_id) from None
+            return action.run(ctx, args)
         text = (event.text or "").strip()
         if len(text) > self.settings.max_message_chars:
             raise UserError(
@@ -256,7 +219,7 @@ class Bot:
                 pipeline=self.settings.pipeline,
             ),
         )
-        if isinstance(parsed, i.ParseError):
+        if isinstance(parsed, ParseError):
             params = dict(parsed.params)
             stages = [s.name(ctx.locale) for s in self.settings.pipeline.stages]
             raise UserError(
@@ -267,4 +230,4 @@ class Bot:
                 text=text,
                 stages=stages,
             )
-        return COMMANDS[type(parsed)](ctx, parsed)
+        return HANDLERS[type(parsed)](ctx, parsed)

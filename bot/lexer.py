@@ -1,5 +1,6 @@
 """Tokens with positions, and the command word at the start of a line.
 
+The command names themselves are declared by the commands (bot/commands/), and handed in.
 Parsing reads the normalized text (full-width punctuation folded to ASCII) but every span
 points into the original too — normalize() keeps lengths — so users' words are kept verbatim.
 """
@@ -7,50 +8,10 @@ points into the original too — normalize() keeps lengths — so users' words a
 from __future__ import annotations
 
 import re
+from collections.abc import Container, Mapping
 from dataclasses import dataclass
 
 from bot.events import MENTION, mention_token
-
-COMMANDS: dict[str, str] = {
-    "log": "log",
-    "记录": "log",
-    "跟进": "log",
-    "deal": "deal",
-    "商机": "deal",
-    "task": "task",
-    "待办": "task",
-    "tasks": "tasks",
-    "meeting": "meeting",
-    "会议": "meeting",
-    "minutes": "minutes",
-    "纪要": "minutes",
-    "question": "question",
-    "问题": "question",
-    "answered": "answered",
-    "已答复": "answered",
-    "req": "req",
-    "需求": "req",
-    "pipeline": "pipeline",
-    "漏斗": "pipeline",
-    "digest": "digest",
-    "日报": "digest",
-    "progress": "progress",
-    "进度": "progress",
-    "target": "target",
-    "目标": "target",
-    "handover": "handover",
-    "交接": "handover",
-    "customer": "customer",
-    "客户": "customer",
-    "help": "help",
-    "帮助": "help",
-    "role": "role",
-    "角色": "role",
-    "team": "team",
-    "团队": "team",
-    "link": "link",
-    "关联": "link",
-}
 
 # The kinds of touch, as people write them (the word right after the customer in /log),
 # → Activity.type. /progress counts call, visit and meeting: a call on the phone or by voice
@@ -98,13 +59,14 @@ TOUCH_TYPES: dict[str, str] = {
 }
 
 
-def reserved(word: str) -> str | None:
+def reserved(word: str, commands: Container[str]) -> str | None:
     """A word that is never taken for a customer's name unless quoted or already one:
-    "type" (a kind of touch) or "command" (a command's name); None for any other word."""
+    "type" (a kind of touch) or "command" (one of the `commands`' names, casefolded);
+    None for any other word."""
     w = word.lstrip("/").casefold()
     if w in TOUCH_TYPES:
         return "type"
-    if w in COMMANDS or w == "dealbot":
+    if w in commands or w == "dealbot":
         return "command"
     return None
 
@@ -164,8 +126,9 @@ def is_ref(text: str, kind: str) -> bool:
     return len(t) > 1 and t[0].upper() == _REF[kind] and t[1:].isdigit() and len(t) < 11
 
 
-def split_command(norm: str) -> tuple[str | None, str, int]:
-    """(command key or None, the word as written, where the arguments start).
+def split_command(norm: str, names: Mapping[str, str]) -> tuple[str | None, str, int]:
+    """(command key or None, the word as written, where the arguments start); `names` maps
+    every command name, casefolded, to its command's key.
 
     `/dealbot <cmd> …` is the fallback form for workspaces where a name is taken.
     """
@@ -178,5 +141,5 @@ def split_command(norm: str) -> tuple[str | None, str, int]:
         first = tokens[1]
         word = first.text.lstrip("/").casefold()
         # after the /dealbot prefix, any word was meant as a command
-        return COMMANDS.get(word), "/" + first.text.lstrip("/"), first.end
-    return COMMANDS.get(word), first.text, first.end
+        return names.get(word), "/" + first.text.lstrip("/"), first.end
+    return names.get(word), first.text, first.end

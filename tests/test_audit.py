@@ -18,6 +18,7 @@ from sqlalchemy import delete, select, update
 
 from adapters.cli.main import main
 from bot import intents as i
+from bot.commands.customer import CustomerShow
 from bot.grammar import ParseContext, parse
 from bot.pipeline import Pipeline
 from storage import db
@@ -247,12 +248,12 @@ CTX = ParseContext(
 )
 def test_grammar_reads_history(text: str, name: str) -> None:
     parsed = parse(text, CTX)
-    assert isinstance(parsed, i.CustomerShow)
+    assert isinstance(parsed, CustomerShow)
     assert parsed.customer.name == name and parsed.history
 
 
 def test_grammar_keeps_the_plain_view_and_refuses_extra_words() -> None:
-    assert parse("/customer Acme", CTX) == i.CustomerShow(customer=i.CustomerRef(name="Acme"))
+    assert parse("/customer Acme", CTX) == CustomerShow(customer=i.CustomerRef(name="Acme"))
     assert isinstance(parse("/customer Acme history please", CTX), i.ParseError)
 
 

@@ -17,6 +17,9 @@ import pytest
 from sqlalchemy import select
 
 from bot import intents as i
+from bot.commands.log import LogTouch
+from bot.commands.meeting import MeetingAdd
+from bot.commands.task import TaskAdd, TaskReschedule
 from bot.grammar import ParseContext, parse
 from bot.parse.dates import When, parse_when, read_when
 from bot.parse.spans import date_hint, find_deadline, find_trailing
@@ -339,7 +342,7 @@ MARKERS = [
 @pytest.mark.parametrize("text", MARKERS)
 def test_next_step_markers(text: str) -> None:
     got = parse(text, CTX)
-    assert isinstance(got, i.LogTouch), got
+    assert isinstance(got, LogTouch), got
     assert (got.next_step, got.due, got.due_all_day) == ("发方案", FRI["due"], True)
     assert got.notes in ("聊了", "聊了。", "talked")
 
@@ -365,26 +368,26 @@ def test_an_unread_deadline_is_asked_back(text: str, hint: str) -> None:
 
 def test_only_a_step_without_any_date_words_has_no_due() -> None:
     got = parse("/log Acme call talked next: send deck", CTX)
-    assert isinstance(got, i.LogTouch)
+    assert isinstance(got, LogTouch)
     assert (got.next_step, got.due) == ("send deck", None)
 
 
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("/task T5 Fri", i.TaskReschedule(task_id=5, **FRI)),
-        ("/待办 T5 周五", i.TaskReschedule(task_id=5, **FRI)),
-        ("/待办 t5 周五前", i.TaskReschedule(task_id=5, **FRI)),
-        ("/待办 T5 改到周五", i.TaskReschedule(task_id=5, **FRI)),
-        ("/task T5 by EOW", i.TaskReschedule(task_id=5, **FRI)),
-        ("/task T5 to Friday EOD", i.TaskReschedule(task_id=5, **FRI)),
+        ("/task T5 Fri", TaskReschedule(task_id=5, **FRI)),
+        ("/待办 T5 周五", TaskReschedule(task_id=5, **FRI)),
+        ("/待办 t5 周五前", TaskReschedule(task_id=5, **FRI)),
+        ("/待办 T5 改到周五", TaskReschedule(task_id=5, **FRI)),
+        ("/task T5 by EOW", TaskReschedule(task_id=5, **FRI)),
+        ("/task T5 to Friday EOD", TaskReschedule(task_id=5, **FRI)),
         (
             "/task T5 tomorrow 3pm",
-            i.TaskReschedule(task_id=5, due=datetime(2026, 12, 1, 15, 0, tzinfo=SH)),
+            TaskReschedule(task_id=5, due=datetime(2026, 12, 1, 15, 0, tzinfo=SH)),
         ),
         (
             "/待办 T5 下个月初",  # said on Mon Nov 30
-            i.TaskReschedule(task_id=5, due=datetime(2026, 12, 1, tzinfo=SH), due_all_day=True),
+            TaskReschedule(task_id=5, due=datetime(2026, 12, 1, tzinfo=SH), due_all_day=True),
         ),
     ],
 )
@@ -410,7 +413,7 @@ def test_reschedule_errors(text: str, code: str) -> None:
 
 def test_a_customer_called_like_a_task_id_still_gets_tasks() -> None:
     ctx = ParseContext(now=MON, tz=SH, is_customer=lambda n: n == "T5", pipeline=Pipeline())
-    assert parse("/task T5 call back Fri", ctx) == i.TaskAdd(
+    assert parse("/task T5 call back Fri", ctx) == TaskAdd(
         customer=i.CustomerRef(name="T5"), text="call back", **FRI
     )
 
@@ -451,7 +454,7 @@ def test_meeting_length_out_of_range_is_named(text: str, problem: str) -> None:
 )
 def test_meeting_lengths_in_two_words(text: str, minutes: int) -> None:
     got = parse(text, CTX)
-    assert isinstance(got, i.MeetingAdd), got
+    assert isinstance(got, MeetingAdd), got
     assert got.duration.total_seconds() == minutes * 60
 
 

@@ -9,6 +9,25 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot import intents as i
+from bot.commands.answered import Answered
+from bot.commands.customer import CustomerAliasAdd, CustomerShow
+from bot.commands.deal import DealCommand
+from bot.commands.digest_view import DigestView
+from bot.commands.handover import Handover
+from bot.commands.help import Help
+from bot.commands.link import Link
+from bot.commands.log import LogTouch
+from bot.commands.meeting import MeetingAdd
+from bot.commands.minutes import ActionItem, MinutesAdd
+from bot.commands.pipeline_view import PipelineView
+from bot.commands.progress import ProgressView
+from bot.commands.question import QuestionAdd
+from bot.commands.req import ReqAdd, ReqRevise
+from bot.commands.role import RoleSet
+from bot.commands.target import TargetSet
+from bot.commands.task import TaskAdd
+from bot.commands.tasks import TaskList
+from bot.commands.team import TeamSet
 from bot.grammar import ParseContext, parse
 from bot.parse.amounts import Amount
 from bot.pipeline import Pipeline
@@ -44,7 +63,7 @@ def log(
     quoted=False,
     due_all_day=False,
 ):  # type: ignore[no-untyped-def]
-    return i.LogTouch(
+    return LogTouch(
         customer=cust(name, quoted),
         deal_ref=deal_ref,
         type=type,
@@ -58,7 +77,7 @@ def log(
 
 
 def deal(name, verb, **kw):  # type: ignore[no-untyped-def]
-    return i.DealCommand(
+    return DealCommand(
         customer=cust(name),
         deal_ref=kw.pop("deal_ref", None),
         verb=verb,
@@ -219,39 +238,39 @@ DEAL = [
 OTHERS = [
     (
         "/task Acme call back about the pilot tomorrow 3pm",
-        i.TaskAdd(customer=cust("Acme"), text="call back about the pilot", due=at(1, 15)),
+        TaskAdd(customer=cust("Acme"), text="call back about the pilot", due=at(1, 15)),
     ),
     (
         "/task Acme send contract Fri",
-        i.TaskAdd(customer=cust("Acme"), text="send contract", **whole(4)),
+        TaskAdd(customer=cust("Acme"), text="send contract", **whole(4)),
     ),
     (
         "/task Acme send contract next Monday",
-        i.TaskAdd(customer=cust("Acme"), text="send contract", **whole(7)),
+        TaskAdd(customer=cust("Acme"), text="send contract", **whole(7)),
     ),
-    ("/task Acme renew in 3 days", i.TaskAdd(customer=cust("Acme"), text="renew", **whole(3))),
+    ("/task Acme renew in 3 days", TaskAdd(customer=cust("Acme"), text="renew", **whole(3))),
     (
         "/task Acme year-end review 2026-12-31 17:00",
-        i.TaskAdd(customer=cust("Acme"), text="year-end review", due=at(31, 17)),
+        TaskAdd(customer=cust("Acme"), text="year-end review", due=at(31, 17)),
     ),
     (
         "/待办 华为 确认交付周期 明天下午3点",
-        i.TaskAdd(customer=cust("华为"), text="确认交付周期", due=at(1, 15)),
+        TaskAdd(customer=cust("华为"), text="确认交付周期", due=at(1, 15)),
     ),
     (
         "/待办 华为 确认交付周期明天下午3点",
-        i.TaskAdd(customer=cust("华为"), text="确认交付周期", due=at(1, 15)),
+        TaskAdd(customer=cust("华为"), text="确认交付周期", due=at(1, 15)),
     ),
-    ("/待办 华为 回访 3天后", i.TaskAdd(customer=cust("华为"), text="回访", **whole(3))),
-    ("/待办 华为 寄样品 后天", i.TaskAdd(customer=cust("华为"), text="寄样品", **whole(2))),
-    ("/task", i.TaskList(person=None)),
-    ("/tasks", i.TaskList(person=None)),
-    ("/tasks @alice", i.TaskList(person="@alice")),
-    ("/待办", i.TaskList(person=None)),
-    ("/待办 @小李", i.TaskList(person="@小李")),
+    ("/待办 华为 回访 3天后", TaskAdd(customer=cust("华为"), text="回访", **whole(3))),
+    ("/待办 华为 寄样品 后天", TaskAdd(customer=cust("华为"), text="寄样品", **whole(2))),
+    ("/task", TaskList(person=None)),
+    ("/tasks", TaskList(person=None)),
+    ("/tasks @alice", TaskList(person="@alice")),
+    ("/待办", TaskList(person=None)),
+    ("/待办 @小李", TaskList(person="@小李")),
     (
         "/meeting Acme tomorrow 15:00 60m with @bob",
-        i.MeetingAdd(
+        MeetingAdd(
             customer=cust("Acme"),
             starts_at=at(1, 15),
             duration=timedelta(minutes=60),
@@ -260,13 +279,13 @@ OTHERS = [
     ),
     (
         "/meeting Acme Fri 10am",
-        i.MeetingAdd(
+        MeetingAdd(
             customer=cust("Acme"), starts_at=at(4, 10), duration=timedelta(hours=1), attendees=()
         ),
     ),
     (
         "/meeting Acme 12-05 14:00 1.5h with @bob @carl",
-        i.MeetingAdd(
+        MeetingAdd(
             customer=cust("Acme"),
             starts_at=at(5, 14),
             duration=timedelta(minutes=90),
@@ -275,7 +294,7 @@ OTHERS = [
     ),
     (
         "/会议 华为 周五 14:00 90分钟 @王经理",
-        i.MeetingAdd(
+        MeetingAdd(
             customer=cust("华为"),
             starts_at=at(4, 14),
             duration=timedelta(minutes=90),
@@ -284,7 +303,7 @@ OTHERS = [
     ),
     (
         "/会议 华为 明天下午3点 1小时 和 @小李",
-        i.MeetingAdd(
+        MeetingAdd(
             customer=cust("华为"),
             starts_at=at(1, 15),
             duration=timedelta(hours=1),
@@ -293,57 +312,57 @@ OTHERS = [
     ),
     (
         "/minutes Acme Agreed on SSO scope. - @alice send revised quote by Wed - @bob book the pilot by Fri",
-        i.MinutesAdd(
+        MinutesAdd(
             customer=cust("Acme"),
             text="Agreed on SSO scope. - @alice send revised quote by Wed - @bob book the pilot by Fri",
             items=(
-                i.ActionItem(owner="@alice", text="send revised quote", **whole(2)),
-                i.ActionItem(owner="@bob", text="book the pilot", **whole(4)),
+                ActionItem(owner="@alice", text="send revised quote", **whole(2)),
+                ActionItem(owner="@bob", text="book the pilot", **whole(4)),
             ),
         ),
     ),
     (
         "/minutes Acme Pricing agreed, pre-sales call - phase 1 first",
-        i.MinutesAdd(
+        MinutesAdd(
             customer=cust("Acme"), text="Pricing agreed, pre-sales call - phase 1 first", items=()
         ),
     ),
     (
         "/纪要 华为 确认了部署范围。 - @小张 周三前发修订报价 - @小李 周五前预约试点",
-        i.MinutesAdd(
+        MinutesAdd(
             customer=cust("华为"),
             text="确认了部署范围。 - @小张 周三前发修订报价 - @小李 周五前预约试点",
             items=(
-                i.ActionItem(owner="@小张", text="发修订报价", **whole(2)),
-                i.ActionItem(owner="@小李", text="预约试点", **whole(4)),
+                ActionItem(owner="@小张", text="发修订报价", **whole(2)),
+                ActionItem(owner="@小李", text="预约试点", **whole(4)),
             ),
         ),
     ),
     (  # as Chinese is written: no space after "。" or "；"
         "/纪要 华为 确认了部署范围。- @小张 周三前发修订报价；- @小李 周五前预约试点",
-        i.MinutesAdd(
+        MinutesAdd(
             customer=cust("华为"),
             text="确认了部署范围。- @小张 周三前发修订报价；- @小李 周五前预约试点",
             items=(
-                i.ActionItem(owner="@小张", text="发修订报价", **whole(2)),
-                i.ActionItem(owner="@小李", text="预约试点", **whole(4)),
+                ActionItem(owner="@小张", text="发修订报价", **whole(2)),
+                ActionItem(owner="@小李", text="预约试点", **whole(4)),
             ),
         ),
     ),
     (
         "/question Acme Do you support SAML single sign-on?",
-        i.QuestionAdd(customer=cust("Acme"), text="Do you support SAML single sign-on?"),
+        QuestionAdd(customer=cust("Acme"), text="Do you support SAML single sign-on?"),
     ),
     (
         "/问题 华为 是否支持国产数据库？",
-        i.QuestionAdd(customer=cust("华为"), text="是否支持国产数据库？"),
+        QuestionAdd(customer=cust("华为"), text="是否支持国产数据库？"),
     ),
-    ("/answered 12", i.Answered(question_id=12)),
-    ("/answered Q12", i.Answered(question_id=12)),
-    ("/已答复 #7", i.Answered(question_id=7)),
+    ("/answered 12", Answered(question_id=12)),
+    ("/answered Q12", Answered(question_id=12)),
+    ("/已答复 #7", Answered(question_id=7)),
     (
         "/req Acme Single sign-on with our Azure AD tenant before go-live confirm @bob @carl",
-        i.ReqAdd(
+        ReqAdd(
             customer=cust("Acme"),
             text="Single sign-on with our Azure AD tenant before go-live",
             confirmers=("@bob", "@carl"),
@@ -351,37 +370,35 @@ OTHERS = [
     ),
     (
         "/req Acme Data stays in the EU",
-        i.ReqAdd(customer=cust("Acme"), text="Data stays in the EU", confirmers=()),
+        ReqAdd(customer=cust("Acme"), text="Data stays in the EU", confirmers=()),
     ),
     (
         "/req R3 SSO and SCIM confirm @bob",
-        i.ReqRevise(requirement_id=3, text="SSO and SCIM", confirmers=("@bob",)),
+        ReqRevise(requirement_id=3, text="SSO and SCIM", confirmers=("@bob",)),
     ),
     (
         "/需求 华为 支持私有化部署，数据不出机房 确认人 @王经理",
-        i.ReqAdd(
-            customer=cust("华为"), text="支持私有化部署，数据不出机房", confirmers=("@王经理",)
-        ),
+        ReqAdd(customer=cust("华为"), text="支持私有化部署，数据不出机房", confirmers=("@王经理",)),
     ),
     (
         "/需求 华为 支持国产化 确认人：@王经理 @小张",
-        i.ReqAdd(customer=cust("华为"), text="支持国产化", confirmers=("@王经理", "@小张")),
+        ReqAdd(customer=cust("华为"), text="支持国产化", confirmers=("@王经理", "@小张")),
     ),
-    ("/pipeline", i.PipelineView(scope="mine")),
-    ("/pipeline mine", i.PipelineView(scope="mine")),
-    ("/pipeline team", i.PipelineView(scope="team")),
-    ("/pipeline @alice", i.PipelineView(scope="person", person="@alice")),
-    ("/漏斗 团队", i.PipelineView(scope="team")),
-    ("/漏斗 全部", i.PipelineView(scope="all")),
-    ("/digest", i.DigestView()),
-    ("/日报", i.DigestView()),
-    ("/progress", i.ProgressView(person=None, period="week")),
-    ("/progress @alice month", i.ProgressView(person="@alice", period="month")),
-    ("/进度 @小李 本月", i.ProgressView(person="@小李", period="month")),
-    ("/进度 本周", i.ProgressView(person=None, period="week")),
+    ("/pipeline", PipelineView(scope="mine")),
+    ("/pipeline mine", PipelineView(scope="mine")),
+    ("/pipeline team", PipelineView(scope="team")),
+    ("/pipeline @alice", PipelineView(scope="person", person="@alice")),
+    ("/漏斗 团队", PipelineView(scope="team")),
+    ("/漏斗 全部", PipelineView(scope="all")),
+    ("/digest", DigestView()),
+    ("/日报", DigestView()),
+    ("/progress", ProgressView(person=None, period="week")),
+    ("/progress @alice month", ProgressView(person="@alice", period="month")),
+    ("/进度 @小李 本月", ProgressView(person="@小李", period="month")),
+    ("/进度 本周", ProgressView(person=None, period="week")),
     (
         "/target @alice 2026-12 calls=60 visits=12 won=500k",
-        i.TargetSet(
+        TargetSet(
             person="@alice",
             period="2026-12",
             calls=60,
@@ -391,15 +408,15 @@ OTHERS = [
     ),
     (
         "/target @alice week calls=15",
-        i.TargetSet(person="@alice", period="2026-W49", calls=15, visits=None, won=None),
+        TargetSet(person="@alice", period="2026-W49", calls=15, visits=None, won=None),
     ),
     (
         "/target @alice 2026-W50 visits=3",
-        i.TargetSet(person="@alice", period="2026-W50", calls=None, visits=3, won=None),
+        TargetSet(person="@alice", period="2026-W50", calls=None, visits=3, won=None),
     ),
     (
         "/目标 @小李 2026-12 电话=60 拜访=12 赢单=50万",
-        i.TargetSet(
+        TargetSet(
             person="@小李",
             period="2026-12",
             calls=60,
@@ -409,40 +426,40 @@ OTHERS = [
     ),
     (
         "/handover Acme @alice @carl",
-        i.Handover(customer=cust("Acme"), from_person="@alice", to_person="@carl"),
+        Handover(customer=cust("Acme"), from_person="@alice", to_person="@carl"),
     ),
     (
         "/交接 华为 @小李 @小张",
-        i.Handover(customer=cust("华为"), from_person="@小李", to_person="@小张"),
+        Handover(customer=cust("华为"), from_person="@小李", to_person="@小张"),
     ),
-    ("/customer Acme", i.CustomerShow(customer=cust("Acme"))),
-    ("/customer Acme Corp", i.CustomerShow(customer=cust("Acme Corp"))),
-    ("/客户 华为", i.CustomerShow(customer=cust("华为"))),
+    ("/customer Acme", CustomerShow(customer=cust("Acme"))),
+    ("/customer Acme Corp", CustomerShow(customer=cust("Acme Corp"))),
+    ("/客户 华为", CustomerShow(customer=cust("华为"))),
     (
         '/customer Acme alias "Acme Inc"',
-        i.CustomerAliasAdd(customer=cust("Acme"), alias="Acme Inc"),
+        CustomerAliasAdd(customer=cust("Acme"), alias="Acme Inc"),
     ),
-    ("/客户 华为 别名 华为技术", i.CustomerAliasAdd(customer=cust("华为"), alias="华为技术")),
-    ("/help", i.Help(topic=None)),
-    ("/help log", i.Help(topic="log")),
-    ("/帮助 记录", i.Help(topic="log")),
-    ("/help nonsense", i.Help(topic=None)),
-    ("/role @bob manager", i.RoleSet(person="@bob", role="manager")),
-    ("/角色 @王经理 经理", i.RoleSet(person="@王经理", role="manager")),
-    ("/role @carl admin", i.RoleSet(person="@carl", role="admin")),
+    ("/客户 华为 别名 华为技术", CustomerAliasAdd(customer=cust("华为"), alias="华为技术")),
+    ("/help", Help(topic=None)),
+    ("/help log", Help(topic="log")),
+    ("/帮助 记录", Help(topic="log")),
+    ("/help nonsense", Help(topic=None)),
+    ("/role @bob manager", RoleSet(person="@bob", role="manager")),
+    ("/角色 @王经理 经理", RoleSet(person="@王经理", role="manager")),
+    ("/role @carl admin", RoleSet(person="@carl", role="admin")),
     (
         "/team east @bob @alice @carl",
-        i.TeamSet(name="east", lead="@bob", members=("@alice", "@carl")),
+        TeamSet(name="east", lead="@bob", members=("@alice", "@carl")),
     ),
     (
         "/团队 华东 @王经理 @小李 @小张",
-        i.TeamSet(name="华东", lead="@王经理", members=("@小李", "@小张")),
+        TeamSet(name="华东", lead="@王经理", members=("@小李", "@小张")),
     ),
-    ("/team solo @bob", i.TeamSet(name="solo", lead="@bob", members=())),
-    ("/link Acme", i.Link(customer=cust("Acme"), channel=None)),
-    ("/link #acme-shared Acme", i.Link(customer=cust("Acme"), channel="#acme-shared")),
-    ("/link #C123 Acme", i.Link(customer=cust("Acme"), channel="#C123")),
-    ("/关联 华为", i.Link(customer=cust("华为"), channel=None)),
+    ("/team solo @bob", TeamSet(name="solo", lead="@bob", members=())),
+    ("/link Acme", Link(customer=cust("Acme"), channel=None)),
+    ("/link #acme-shared Acme", Link(customer=cust("Acme"), channel="#acme-shared")),
+    ("/link #C123 Acme", Link(customer=cust("Acme"), channel="#C123")),
+    ("/关联 华为", Link(customer=cust("华为"), channel=None)),
     (
         "log Acme call addressed without slash",
         log("Acme", "addressed without slash", "addressed without slash", "call"),
@@ -540,7 +557,7 @@ def test_next_monday_said_on_a_sunday_is_tomorrow() -> None:
         is_customer=lambda n: False,
         pipeline=Pipeline(),
     )
-    assert parse("/task Acme review next Monday", sunday) == i.TaskAdd(
+    assert parse("/task Acme review next Monday", sunday) == TaskAdd(
         customer=cust("Acme"), text="review", **whole(30, month=11)
     )
 
@@ -552,7 +569,7 @@ def test_year_end_month_day_rolls_into_next_year() -> None:
         is_customer=lambda n: False,
         pipeline=Pipeline(),
     )
-    assert parse("/待办 华为 年后回访 1月5日", eve) == i.TaskAdd(
+    assert parse("/待办 华为 年后回访 1月5日", eve) == TaskAdd(
         customer=cust("华为"),
         text="年后回访",
         **whole(5, month=1, year=2027),
@@ -561,5 +578,5 @@ def test_year_end_month_day_rolls_into_next_year() -> None:
 
 def test_verbatim_text_keeps_full_width_punctuation() -> None:
     result = parse("/记录 华为 电话 客户说：“价格可以再谈”，下周再约", CTX)
-    assert isinstance(result, i.LogTouch)
+    assert isinstance(result, LogTouch)
     assert result.text == "客户说：“价格可以再谈”，下周再约"

@@ -282,12 +282,13 @@ def test_digest_lists_stale_deals_riskiest_first(chat: Chat) -> None:
 
 
 def test_unexpected_failure_answers_without_a_traceback(chat: Chat, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from bot import handler, intents
+    from bot import handler
+    from bot.commands.log import LogTouch
 
     def boom(ctx, intent):  # type: ignore[no-untyped-def]
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setitem(handler.COMMANDS, intents.LogTouch, boom)
+    monkeypatch.setitem(handler.HANDLERS, LogTouch, boom)
     chat.store("alice", "/log Acme call words to keep", key="k1")
     intake = chat.intake()
     intake.policy = InboxPolicy(max_attempts=2, backoff=0)
@@ -345,7 +346,7 @@ def test_typed_control_characters_never_name_anyone(chat: Chat) -> None:
 
 @pytest.mark.parametrize("lang", ["en", "zh_CN"])
 def test_a_long_task_list_says_how_many_it_left_out(sessions, lang: str) -> None:  # type: ignore[no-untyped-def]
-    from bot.commands.records import TASKS_SHOWN
+    from bot.commands.tasks import TASKS_SHOWN
 
     chat = Chat(sessions, locale=lang)
     for n in range(TASKS_SHOWN + 3):

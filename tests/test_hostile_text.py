@@ -244,13 +244,14 @@ SECRET = "confidential merger with Globex at 9.5M"
 
 
 def test_a_database_error_logs_no_user_text(chat: Chat, monkeypatch, caplog) -> None:  # type: ignore[no-untyped-def]
-    from bot import handler, intents
+    from bot import handler
+    from bot.commands.log import LogTouch
 
     def broken(ctx, intent):  # type: ignore[no-untyped-def]
         # a statement the database refuses, with what the person wrote as its parameter
         ctx.session.execute(text("SELECT 1 FROM no_such_table WHERE x = :t"), {"t": ctx.event.text})
 
-    monkeypatch.setitem(handler.COMMANDS, intents.LogTouch, broken)
+    monkeypatch.setitem(handler.HANDLERS, LogTouch, broken)
     caplog.set_level(logging.DEBUG)
     chat.store("alice", f"/log Acme call {SECRET}", key="k1")
     intake = chat.intake()

@@ -162,7 +162,7 @@ def test_payloads_become_events() -> None:
 def test_manifest_registers_every_english_command_and_the_events_we_handle() -> None:
     import yaml
 
-    from bot.lexer import COMMANDS
+    from bot.commands import NAMES as COMMANDS
 
     manifest = yaml.safe_load(
         (Path(__file__).parent.parent / "adapters/slack/manifest.yml").read_text()

@@ -1,0 +1,76 @@
+"""The commands dealbot understands, one module each: this list is where a command is
+registered, and its order is the order of /help and of the slash-command manifest.
+
+Everything that looks a command up is read from the list, in this module: the names the
+lexer knows (`NAMES`), the grammar's dispatch (`BY_KEY`), the handler's (`HANDLERS`) and its
+buttons' (`ACTIONS`). Adding a command: README, "Adding a command"."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.commands import (
+    answered,
+    customer,
+    deal,
+    digest_view,
+    handover,
+    help,
+    link,
+    log,
+    meeting,
+    minutes,
+    pipeline_view,
+    progress,
+    question,
+    req,
+    role,
+    target,
+    task,
+    tasks,
+    team,
+)
+from bot.commands.command import Action, Command, Handler
+
+COMMANDS: tuple[Command, ...] = (
+    log.COMMAND,
+    deal.COMMAND,
+    task.COMMAND,
+    tasks.COMMAND,
+    meeting.COMMAND,
+    minutes.COMMAND,
+    question.COMMAND,
+    answered.COMMAND,
+    req.COMMAND,
+    pipeline_view.COMMAND,
+    digest_view.COMMAND,
+    progress.COMMAND,
+    target.COMMAND,
+    handover.COMMAND,
+    customer.COMMAND,
+    help.command(listing=lambda: COMMANDS),
+    role.COMMAND,
+    team.COMMAND,
+    link.COMMAND,
+)
+
+NAMES: dict[str, str] = {}  # every name and alias, casefolded → its command's key
+BY_KEY: dict[str, Command] = {}
+HANDLERS: dict[type, Handler] = {}  # an intent's type → what handles it
+ACTIONS: dict[str, Action[Any]] = {}  # a button's action → its declaration
+
+
+def _add(table: dict[Any, Any], key: Any, value: Any, command: Command) -> None:
+    if key in table:
+        raise ValueError(f"/{command.key} declares {key!r}, which another command declared")
+    table[key] = value
+
+
+for _c in COMMANDS:
+    _add(BY_KEY, _c.key, _c, _c)
+    for _name in _c.en + _c.zh:
+        _add(NAMES, _name.casefold(), _c.key, _c)
+    for _intent, _handler in _c.handles.items():
+        _add(HANDLERS, _intent, _handler, _c)
+    for _action in _c.buttons:
+        _add(ACTIONS, _action.act, _action, _c)

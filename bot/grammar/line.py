@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
@@ -29,10 +29,14 @@ class Fail(Exception):
 
 
 class Line:
-    """One command line: the original text, its normalized twin and helpers over both."""
+    """One command line: the original text, its normalized twin and helpers over both.
+    `names`: every command's names and aliases, casefolded → its key (bot/commands/)."""
 
-    def __init__(self, text: str, command: str, ctx: ParseContext) -> None:
+    def __init__(
+        self, text: str, command: str, ctx: ParseContext, names: Mapping[str, str]
+    ) -> None:
         self.orig, self.norm, self.command, self.ctx = text, normalize(text), command, ctx
+        self.names = names
 
     def words(self, tokens: list[Token]) -> str:
         return self.orig[tokens[0].start : tokens[-1].end].strip() if tokens else ""
@@ -68,7 +72,7 @@ class Line:
             if self.ctx.is_customer(phrase):
                 return i.CustomerRef(name=phrase), tokens[k:]
         name = self.words([first])
-        kind = reserved(first.text) or ("verb" if first.folded in verbs else None)
+        kind = reserved(first.text, self.names) or ("verb" if first.folded in verbs else None)
         if kind and not self.ctx.is_customer(name):
             raise Fail(
                 "reserved_customer",
@@ -88,7 +92,7 @@ class Line:
         if (
             nxt.mention
             or nxt.is_tag
-            or (not nxt.quoted and (reserved(nxt.text) or nxt.folded in verbs))
+            or (not nxt.quoted and (reserved(nxt.text, self.names) or nxt.folded in verbs))
         ):
             return ""
         o = self.orig

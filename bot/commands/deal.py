@@ -1,20 +1,101 @@
-"""Creating deals and moving them through the pipeline."""
+"""/deal <customer> new|stage|amount|won|lost|close … (/商机): creating deals and moving them
+through the pipeline."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 
 from bot import audit
-from bot import intents as i
+from bot.commands.command import Command
 from bot.context import Context, UserError
 from bot.customers import find, open_deals, pick_deal
+from bot.grammar.line import Fail, Line
+from bot.intents import CustomerRef, Intent
+from bot.lexer import Token, is_ref, ref_id
 from bot.outcome import Outcome
+from bot.parse.amounts import Amount, out_of_range, parse_amount
+from bot.parse.normalize import normalize
 from storage.models import Customer, Deal
 
 
-def deal(ctx: Context, intent: i.DealCommand) -> Outcome:
+@dataclass(frozen=True, kw_only=True)
+class DealCommand(Intent):
+    customer: CustomerRef
+    deal_ref: int | None
+    verb: str  # show new stage amount won lost close
+    title: str = ""
+    amount: Amount | None = None
+    stage: str | None = None
+    note: str = ""
+    when: datetime | None = None
+
+
+DEAL_VERBS = {
+    "new": "new",
+    "create": "new",
+    "新建": "new",
+    "创建": "new",
+    "stage": "stage",
+    "阶段": "stage",
+    "amount": "amount",
+    "金额": "amount",
+    "won": "won",
+    "win": "won",
+    "赢单": "won",
+    "lost": "lost",
+    "lose": "lost",
+    "输单": "lost",
+    "丢单": "lost",
+    "close": "close",
+    "预计成交": "close",
+}
+
+
+def parse(line: Line, tokens: list[Token]) -> DealCommand:
+    customer, rest = line.customer(tokens, verbs=DEAL_VERBS)
+    deal_ref = None
+    if rest and is_ref(rest[0].text, "deal"):
+        deal_ref, rest = ref_id(rest[0].text, "deal"), rest[1:]
+    if not rest:
+        return DealCommand(customer=customer, deal_ref=deal_ref, verb="show")
+    verb = DEAL_VERBS.get(rest[0].folded)
+    if verb is None:
+        raise Fail("unknown_deal_verb", "deal", word=line.words(rest[:1]))
+    args = rest[1:]
+    text = line.from_(args)
+    base = {"customer": customer, "deal_ref": deal_ref, "verb": verb}
+    if verb == "new":
+        amount = parse_amount(args[-1].text) if args and not args[-1].quoted else None
+        if amount is None and args and not args[-1].quoted and out_of_range(args[-1].text):
+            # an amount no deal has (above 10^12, or finer than cents): refused, not a title
+            raise Fail("amount_out_of_range", "deal", text=args[-1].text)
+        title = line.words(args[:-1] if amount else args)
+        return DealCommand(**base, title=title, amount=amount)
+    if verb == "stage":
+        if not text:
+            raise Fail("missing_stage", "deal")
+        stage = line.ctx.pipeline.find(normalize(text))
+        if stage is None:
+            raise Fail("unknown_stage", "deal", text=text)
+        return DealCommand(**base, stage=stage.key)
+    if verb == "amount":
+        amount = parse_amount(normalize(text).replace(" ", "")) if text else None
+        if amount is None:
+            raise Fail("bad_amount", "deal", text=text)
+        return DealCommand(**base, amount=amount)
+    if verb == "close":
+        when = line.when(text) if text else None
+        if when is None:
+            raise Fail("missing_when", "deal", text=text)
+        return DealCommand(**base, when=when)
+    return DealCommand(**base, note=text)
+
+
+def deal(ctx: Context, intent: DealCommand) -> Outcome:
     if intent.verb == "new":
         return _new(ctx, intent)
     customer, _ = find(ctx, intent.customer, create=False)
@@ -61,7 +142,7 @@ def deal(ctx: Context, intent: i.DealCommand) -> Outcome:
 OUTCOMES = ("won", "lost")  # the closed stages (bot/config.py allows no others)
 
 
-def _verb(ctx: Context, intent: i.DealCommand) -> str:
+def _verb(ctx: Context, intent: DealCommand) -> str:
     """`stage won` is `won` and `stage lost` is `lost`: an outcome, however it is reached."""
     if intent.verb == "stage" and intent.stage:
         stage = ctx.settings.pipeline.get(intent.stage)
@@ -102,7 +183,7 @@ def _move(ctx: Context, target: Deal, stage_key: str) -> None:
         target.stage, target.stage_entered_at = stage.key, ctx.now
 
 
-def _new(ctx: Context, intent: i.DealCommand) -> Outcome:
+def _new(ctx: Context, intent: DealCommand) -> Outcome:
     amount = intent.amount
     customer, created = find(ctx, intent.customer, create=True)
     target = Deal(
@@ -144,3 +225,12 @@ def _audit(ctx: Context, target: Deal, action: str, before: dict[str, Any]) -> N
         before=before or None,
         after=audit.deal_state(target),
     )
+
+
+COMMAND = Command(
+    key="deal",
+    en=("deal",),
+    zh=("商机",),
+    parse=parse,
+    handles={DealCommand: deal},
+)

@@ -1,19 +1,76 @@
-"""Requirement confirmation: the customer's words verbatim, versions, required confirmers."""
+"""/req <customer> <customer's words> [confirm @a @b] (/需求 … 确认人 @a): a requirement in the
+customer's words, put up for confirmation on a card; /req R3 <words> is its next version.
+Every version is kept, and each required confirmer presses Confirm or Request change."""
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+
 from sqlalchemy import select
 
-from bot import intents as i
-from bot.buttons import Act, button_id
+from bot.buttons import Act
+from bot.commands.command import Action, Command
 from bot.context import Context, UserError
 from bot.customers import find
+from bot.grammar.line import Fail, Line
+from bot.intents import CustomerRef, Intent
+from bot.lexer import Token, is_ref, ref_id, tokenize
 from bot.outcome import Button, Card, CardUpdate, Outcome
+from bot.parse.normalize import normalize
 from bot.people import manager_of, resolve_mention
 from storage.models import Confirmation, Customer, Person, Requirement, RequirementVersion
 
 
-def add(ctx: Context, intent: i.ReqAdd) -> Outcome:
+@dataclass(frozen=True, kw_only=True)
+class ReqAdd(Intent):
+    customer: CustomerRef
+    text: str
+    confirmers: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReqRevise(Intent):
+    requirement_id: int
+    text: str
+    confirmers: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReqButton:
+    """What a requirement card's buttons carry: the version shown, `req.confirm:3:2`."""
+
+    requirement_id: int
+    version: int
+
+
+_CONFIRM = re.compile(r"(?i)(?:^|(?<=\s))(?:confirm(?:ers)?\s*:?|确认人\s*:?)(?=\s*@)")
+
+
+def parse(line: Line, tokens: list[Token]) -> Intent:
+    if not tokens:
+        raise Fail("missing_customer", "req")
+    revise = (
+        ref_id(tokens[0].text, "requirement") if is_ref(tokens[0].text, "requirement") else None
+    )
+    if revise is not None:
+        customer, rest = None, tokens[1:]
+    else:
+        customer, rest = line.customer(tokens)
+    text = line.from_(rest)
+    confirmers: tuple[str, ...] = ()
+    m = _CONFIRM.search(normalize(text))
+    if m:
+        confirmers = tuple(line.mentions(tokenize(normalize(text), m.end())))
+        text = text[: m.start()].strip()
+    if not text:
+        raise Fail("missing_text", "req")
+    if customer is None:
+        return ReqRevise(requirement_id=revise, text=text, confirmers=confirmers)
+    return ReqAdd(customer=customer, text=text, confirmers=confirmers)
+
+
+def add(ctx: Context, intent: ReqAdd) -> Outcome:
     customer, created = find(ctx, intent.customer, create=True)
     confirmers = _confirmers(ctx, intent.confirmers, customer)
     req = Requirement(
@@ -33,7 +90,7 @@ def add(ctx: Context, intent: i.ReqAdd) -> Outcome:
     return out.extend(_announce(ctx, req, customer))
 
 
-def revise(ctx: Context, intent: i.ReqRevise) -> Outcome:
+def revise(ctx: Context, intent: ReqRevise) -> Outcome:
     req = _get(ctx, intent.requirement_id)
     customer = ctx.session.get_one(Customer, req.customer_id)
     confirmers = [int(pid) for pid in req.confirmer_ids]
@@ -47,7 +104,15 @@ def revise(ctx: Context, intent: i.ReqRevise) -> Outcome:
     return _announce(ctx, req, customer)
 
 
-def press(ctx: Context, decision: str, req_id: int, version: int) -> Outcome:
+def confirm(ctx: Context, press: ReqButton) -> Outcome:
+    return _press(ctx, "confirm", press.requirement_id, press.version)
+
+
+def change(ctx: Context, press: ReqButton) -> Outcome:
+    return _press(ctx, "change", press.requirement_id, press.version)
+
+
+def _press(ctx: Context, decision: str, req_id: int, version: int) -> Outcome:
     # the requirement's row stays locked until this press commits: presses on it take turns,
     # and each one sees every decision committed before its turn (a double click included)
     req = _get(ctx, req_id, lock=True)
@@ -123,12 +188,13 @@ def card(ctx: Context, req: Requirement, customer: Customer) -> Card:
         v = req.current_version
         buttons = (
             Button(
-                id=button_id(Act.REQ_CONFIRM, req.id, v),
+                id=CONFIRM.id(ReqButton(requirement_id=req.id, version=v)),
                 label=ctx.t("requirements.confirm_button"),
                 style="primary",
             ),
             Button(
-                id=button_id(Act.REQ_CHANGE, req.id, v), label=ctx.t("requirements.change_button")
+                id=CHANGE.id(ReqButton(requirement_id=req.id, version=v)),
+                label=ctx.t("requirements.change_button"),
             ),
         )
     return Card(
@@ -208,3 +274,16 @@ def _confirmers(ctx: Context, tokens: tuple[str, ...], customer: Customer) -> li
     owner = ctx.session.get(Person, customer.owner_id) if customer.owner_id else ctx.me
     owner = owner or ctx.me
     return [manager_of(ctx.session, owner) or owner]
+
+
+CONFIRM = Action(act=Act.REQ_CONFIRM, args=ReqButton, run=confirm)
+CHANGE = Action(act=Act.REQ_CHANGE, args=ReqButton, run=change)
+
+COMMAND = Command(
+    key="req",
+    en=("req",),
+    zh=("需求",),
+    parse=parse,
+    handles={ReqAdd: add, ReqRevise: revise},
+    buttons=(CONFIRM, CHANGE),
+)

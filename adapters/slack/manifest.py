@@ -1,0 +1,96 @@
+"""The Slack app manifest, generated from the list of commands (bot/commands/__init__.py):
+one slash command per command, named by its English name, with the summary and usage hint of
+its English template (messages/en/<key>.j2), in the list's order; then the `/dealbot
+<command> …` fallback (messages/en/help.j2). Regenerate the committed file with
+
+    python -m adapters.slack.manifest > adapters/slack/manifest.yml
+
+and tests/test_manifest.py fails while the committed file differs from what this prints."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+
+from bot.commands import COMMANDS
+from bot.i18n import Words
+
+URL = "https://dealbot.example.com/slack/events"
+
+HEAD = """\
+# Slack app manifest for dealbot. Create the app in one paste:
+#   https://api.slack.com/apps → Create New App → From a manifest → paste this file.
+# Replace https://dealbot.example.com with the public address of `dealbot serve`
+# (or delete the request URLs and keep socket_mode_enabled: true — see README "Connect to Slack").
+# Generated from the commands by `python -m adapters.slack.manifest > adapters/slack/manifest.yml`:
+# a command's slash entry comes from its declaration and its English template, not from here.
+display_information:
+  name: dealbot
+  description: Sales-process chat-ops — log touches, track deals, follow-ups and confirmations.
+  background_color: "#1d3557"
+features:
+  bot_user:
+    display_name: dealbot
+    always_online: true
+  app_home:
+    messages_tab_enabled: true
+    messages_tab_read_only_enabled: false
+  slash_commands:
+"""
+
+TAIL = """\
+oauth_config:
+  scopes:
+    bot:
+      - commands            # the slash commands above
+      - chat:write          # replies, reminders, digests, card updates
+      - app_mentions:read   # "@dealbot log …" in channels
+      - im:history          # direct messages to dealbot
+      - im:read
+      - im:write
+      - channels:history    # customer questions in linked (Slack Connect) channels
+      - groups:history      # … and in linked private channels
+      - users:read          # names, time zones and languages of the people it serves
+settings:
+  event_subscriptions:
+    request_url: https://dealbot.example.com/slack/events
+    bot_events:
+      - app_mention
+      - message.im
+      - message.channels
+      - message.groups
+  interactivity:
+    is_enabled: true
+    request_url: https://dealbot.example.com/slack/events
+  org_deploy_enabled: false
+  socket_mode_enabled: false
+  token_rotation_enabled: false
+"""
+
+# a YAML plain scalar may not start with an indicator, nor hold ": " or " #"
+_NEEDS_QUOTES = re.compile(r"^[-?:,\[\]{}#&*!|>'\"%@`\s]|: | #|\s$|^$")
+
+
+def render(words: Words | None = None) -> str:
+    words = words or Words()
+    said = [(c.en[0], f"{c.key}.summary", f"{c.key}.usage") for c in COMMANDS]
+    said.append(("dealbot", "help.fallback_summary", "help.fallback_usage"))
+    out = [HEAD]
+    for name, summary, usage in said:
+        description = words("en", summary)
+        if _NEEDS_QUOTES.search(description):
+            description = json.dumps(description, ensure_ascii=False)
+        out.append(
+            f"    - command: /{name}\n"
+            f"      url: {URL}\n"
+            f"      description: {description}\n"
+            f"      usage_hint: {json.dumps(words('en', usage), ensure_ascii=False)}\n"
+            "      should_escape: true\n"
+        )
+    out.append(TAIL)
+    return "".join(out)
+
+
+if __name__ == "__main__":
+    sys.stdout.write(render())

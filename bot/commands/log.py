@@ -1,0 +1,124 @@
+"""/log <customer> [type] <notes> [next: <step> [by <when>]] [#tag] (/记录, /跟进): a touch,
+in the rep's own words; its next step becomes a follow-up task."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.commands.command import Command
+from bot.commands.rows import ago, default_due, new_task, new_touch
+from bot.context import Context
+from bot.customers import find, pick_deal
+from bot.grammar.line import Fail, Line
+from bot.grammar.steps import deadline, due, unread
+from bot.intents import CustomerRef, Intent
+from bot.lexer import TOUCH_TYPES, Token, is_ref, ref_id
+from bot.outcome import Outcome
+from bot.parse.normalize import normalize
+
+
+@dataclass(frozen=True, kw_only=True)
+class LogTouch(Intent):
+    customer: CustomerRef
+    deal_ref: int | None
+    type: str  # call visit meeting email chat note
+    text: str  # the rep's words, verbatim
+    notes: str  # the words before "next:", without #tags
+    next_step: str | None
+    due: datetime | None
+    tags: tuple[str, ...]
+    due_all_day: bool = False  # no time written: `due` is that day's 00:00
+
+
+# "next:", "Next step:", "next step -", "Next steps,"; 下一步 with any punctuation after it or none
+# (下一步：, 下一步:, 下一步，, 下一步 , 下一步-, 下一步周五前…). Read on normalized text.
+_NEXT = re.compile(
+    r"(?i)(?:^|(?<=[\s,.;!?。]))(?:next\s+steps?\s*[:\-–—,]|next\s*:)"
+    r"|下一步(?:计划|安排)?\s*[:,;.。\-–—~]*"
+)
+
+
+def parse(line: Line, tokens: list[Token]) -> LogTouch:
+    customer, rest = line.customer(tokens)
+    deal_ref = None
+    if rest and is_ref(rest[0].text, "deal"):
+        deal_ref, rest = ref_id(rest[0].text, "deal"), rest[1:]
+    kind = "note"
+    if rest and not rest[0].quoted and rest[0].folded in TOUCH_TYPES:
+        kind, rest = TOUCH_TYPES[rest[0].folded], rest[1:]
+    text = line.from_(rest)
+    tags = tuple(t.text[1:] for t in rest if t.is_tag)
+    body = without_tags(text)
+    next_step, when = None, None
+    m = _NEXT.search(normalize(body))
+    notes = body
+    if m:
+        notes = body[: m.start()].strip()
+        next_step, when = deadline(line, body[m.end() :].strip())
+        if not next_step:
+            raise Fail("missing_next_step", "log")
+        if when is None:
+            unread(line, next_step)
+    if not notes:
+        raise Fail("missing_notes", "log")
+    return LogTouch(
+        customer=customer,
+        deal_ref=deal_ref,
+        type=kind,
+        text=text,
+        notes=notes,
+        next_step=next_step,
+        tags=tags,
+        **due(when),
+    )
+
+
+def without_tags(text: str) -> str:
+    return re.sub(r"(?:^|\s)[#＃][^\s#＃\d][^\s#＃]*", "", text).strip()
+
+
+def log_touch(ctx: Context, intent: LogTouch) -> Outcome:
+    customer, created = find(ctx, intent.customer, create=True)
+    deal, others = pick_deal(ctx, customer, intent.deal_ref)
+    activity = new_touch(
+        ctx, customer=customer, deal=deal, kind=intent.type, text=intent.text, tags=intent.tags
+    )
+    task, defaulted = None, False
+    if intent.next_step:
+        due_at, all_day = intent.due, intent.due_all_day
+        if due_at is None:  # no date-like words at all (those are asked back by the grammar)
+            due_at, all_day, defaulted = default_due(ctx), True, True
+        task = new_task(
+            ctx,
+            customer=customer,
+            deal=deal,
+            text=intent.next_step,
+            due=due_at,
+            due_all_day=all_day,
+            activity=activity,
+        )
+    text = ctx.t(
+        "log.recorded",
+        customer=customer,
+        created=created,
+        activity=activity,
+        notes=intent.notes,
+        task=task,
+        defaulted=defaulted,
+        deal=deal,
+        others=others,
+        me=ctx.me,
+        ago=ago(ctx, task.due_at, task.due_all_day) if task else None,
+    )
+    return Outcome().reply(text)
+
+
+COMMAND = Command(
+    key="log",
+    en=("log",),
+    zh=("记录", "跟进"),
+    parse=parse,
+    handles={LogTouch: log_touch},
+)

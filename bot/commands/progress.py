@@ -1,0 +1,105 @@
+"""/progress [@someone] [week|month|last month|2026-11] (/进度): calls, visits, meetings and
+wins in a period, against the targets set for it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+
+from bot.commands.command import Command
+from bot.context import Context, UserError
+from bot.grammar.line import Fail, Line
+from bot.grammar.period_words import PERIOD_PREFIXES, PERIODS
+from bot.intents import Intent
+from bot.lexer import Token
+from bot.outcome import Outcome
+from bot.people import resolve_mention
+from bot.periods import bounds, parse_key
+from storage.models import Activity, Deal, Target
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProgressView(Intent):
+    person: str | None
+    period: str  # week | month
+
+
+def parse(line: Line, tokens: list[Token]) -> ProgressView:
+    person, period = None, "week"
+    rest = list(tokens)
+    while rest:
+        t = rest.pop(0)
+        if t.mention:
+            person = t.mention
+        elif t.folded in PERIODS:
+            period = PERIODS[t.folded]
+        elif t.folded in PERIOD_PREFIXES and rest and rest[0].folded in ("week", "month"):
+            period = PERIOD_PREFIXES[t.folded] + rest.pop(0).folded
+        elif (key := parse_key(t.text)) is not None:
+            period = key
+        else:
+            raise Fail("bad_period", "progress", text=t.text)
+    return ProgressView(person=person, period=period)
+
+
+def progress(ctx: Context, intent: ProgressView) -> Outcome:
+    subject = ctx.me
+    if intent.person:
+        try:
+            subject = resolve_mention(ctx, intent.person)
+        except UserError:
+            raise UserError("not_allowed_view") from None
+        if not ctx.reach.person(subject.id):
+            raise UserError("not_allowed_view")
+    start, end, key = bounds(ctx.now, ZoneInfo(subject.timezone or ctx.tz), intent.period)
+    counts: dict[str, int] = {
+        kind: n
+        for kind, n in ctx.session.execute(
+            select(Activity.type, func.count(Activity.id))
+            .where(
+                Activity.tenant_id == ctx.tenant.id,
+                Activity.author_id == subject.id,
+                Activity.occurred_at >= start,
+                Activity.occurred_at < end,
+            )
+            .group_by(Activity.type)
+        )
+    }
+    won = ctx.session.scalar(
+        select(func.coalesce(func.sum(Deal.amount), 0)).where(
+            Deal.tenant_id == ctx.tenant.id,
+            Deal.owner_id == subject.id,
+            Deal.status == "won",
+            Deal.closed_at >= start,
+            Deal.closed_at < end,
+        )
+    )
+    target = ctx.session.scalar(
+        select(Target).where(Target.person_id == subject.id, Target.period == key)
+    )
+    text = ctx.t(
+        "views.progress",
+        person=subject,
+        period=key,
+        kind=intent.period,
+        calls=counts.get("call", 0),
+        visits=counts.get("visit", 0),
+        meetings=counts.get("meeting", 0),
+        touches=sum(counts.values()),
+        won=Decimal(won or 0),
+        target=target,
+        currency=(target.currency if target and target.currency else ctx.tenant.currency),
+    )
+    return Outcome().reply(text, private=True)
+
+
+COMMAND = Command(
+    key="progress",
+    en=("progress",),
+    zh=("进度",),
+    parse=parse,
+    handles={ProgressView: progress},
+)

@@ -1,0 +1,147 @@
+"""/tasks [@someone] (in Chinese /待办 with nothing after it): the open follow-up tasks, with
+a Done button each; and the buttons every task card carries — Done, Snooze, Log — which
+reminders put on their cards too (bot/jobs/reminders.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, or_, select
+
+from bot import deadlines
+from bot.buttons import Act
+from bot.commands.command import Action, Command
+from bot.context import Context, UserError
+from bot.grammar.line import Line
+from bot.intents import Intent
+from bot.lexer import Token
+from bot.outcome import Button, Card, Outcome
+from bot.people import resolve_mention
+from storage.models import Customer, Task
+
+
+@dataclass(frozen=True, kw_only=True)
+class TaskList(Intent):
+    person: str | None  # @token
+
+
+@dataclass(frozen=True, kw_only=True)
+class TaskButton:
+    """What a task's buttons carry: `task.done:5`."""
+
+    task_id: int
+
+
+def parse(line: Line, tokens: list[Token]) -> TaskList:
+    who = line.mentions(tokens)
+    return TaskList(person=who[0] if who else None)
+
+
+TASKS_SHOWN = 50
+
+
+def list_tasks(ctx: Context, intent: TaskList) -> Outcome:
+    person = ctx.me
+    if intent.person:
+        try:
+            person = resolve_mention(ctx, intent.person)
+        except UserError:
+            raise UserError("not_allowed_view") from None  # the same as out of reach
+    if not ctx.reach.person(person.id):
+        raise UserError("not_allowed_view")
+    query = (
+        select(Task, Customer)
+        .outerjoin(Customer, Customer.id == Task.customer_id)
+        .where(Task.tenant_id == ctx.tenant.id, Task.owner_id == person.id, Task.status == "open")
+        .where(or_(ctx.reach.owned(Customer.owner_id), Task.owner_id == ctx.me.id))
+    )
+    rows = ctx.session.execute(
+        query.order_by(Task.due_at.is_(None), Task.due_at, Task.id).limit(TASKS_SHOWN)
+    ).all()
+    total = len(rows)
+    if total == TASKS_SHOWN:  # a list that stops says where (and how much is left)
+        total = ctx.session.scalar(select(func.count()).select_from(query.subquery())) or total
+    tasks = [
+        {"task": t, "customer": c, "overdue": deadlines.overdue_for(ctx, t, person)}
+        for t, c in rows
+    ]
+    text = ctx.t(
+        "tasks.listing", person=person, tasks=tasks, mine=person.id == ctx.me.id, total=total
+    )
+    if not tasks:
+        return Outcome().reply(text, private=True)
+    buttons = tuple(
+        Button(
+            id=DONE.id(TaskButton(task_id=row["task"].id)),
+            label=ctx.t("tasks.done_button", task=row["task"]),
+        )
+        for row in tasks[:5]
+    )
+    title, _, body = text.partition("\n")
+    card = Card(
+        key=f"tasks:{person.id}",
+        title=title,
+        body=body,
+        buttons=buttons,
+        fallback=text,
+    )
+    return Outcome().reply(card=card, private=True)
+
+
+def task_done(ctx: Context, press: TaskButton) -> Outcome:
+    task = own_task(ctx, press.task_id, lock=True)  # a second press waits, then finds it done
+    if task.status == "done":
+        return Outcome().reply(ctx.t("tasks.already_done", task=task), private=True)
+    task.status, task.done_at = "done", ctx.now
+    return Outcome().reply(ctx.t("tasks.marked_done", task=task, me=ctx.me))
+
+
+def task_snooze(ctx: Context, press: TaskButton) -> Outcome:
+    task = own_task(ctx, press.task_id, lock=True)
+    if task.status == "done":  # nothing left to snooze
+        return Outcome().reply(ctx.t("tasks.already_done", task=task), private=True)
+    cal = ctx.settings.calendar
+    task.snoozed_until = cal.working_days_after(ctx.now, 1, ctx.tz)
+    return Outcome().reply(ctx.t("tasks.snoozed", task=task), private=True)
+
+
+def task_log(ctx: Context, press: TaskButton) -> Outcome:
+    task = own_task(ctx, press.task_id)
+    customer = ctx.session.get(Customer, task.customer_id) if task.customer_id else None
+    return Outcome().reply(ctx.t("tasks.log_hint", task=task, customer=customer), private=True)
+
+
+def own_task(ctx: Context, task_id: int, *, lock: bool = False) -> Task:
+    """The task a button names; `lock`: its row locked until commit, so that presses on it
+    take turns (on PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises writers)."""
+    task = ctx.session.get(
+        Task,
+        task_id,
+        with_for_update={"key_share": True} if lock else None,
+        populate_existing=lock,
+    )
+    if task is None or task.tenant_id != ctx.tenant.id or not _sees_task(ctx, task):
+        raise UserError("unknown_task", ref=task_id)
+    return task
+
+
+def _sees_task(ctx: Context, task: Task) -> bool:
+    customer = ctx.session.get(Customer, task.customer_id) if task.customer_id else None
+    if customer is None:
+        return task.owner_id == ctx.me.id
+    return ctx.reach.involved(customer, task.owner_id)
+
+
+DONE = Action(act=Act.TASK_DONE, args=TaskButton, run=task_done)
+SNOOZE = Action(act=Act.TASK_SNOOZE, args=TaskButton, run=task_snooze)
+LOG = Action(act=Act.TASK_LOG, args=TaskButton, run=task_log)
+
+COMMAND = Command(
+    key="tasks",
+    en=("tasks",),
+    zh=(),
+    zh_written="待办",
+    parse=parse,
+    handles={TaskList: list_tasks},
+    buttons=(DONE, SNOOZE, LOG),
+)
