@@ -13,7 +13,6 @@ from bot.events import Event
 from bot.i18n import Words
 from bot.reach import Reach, of
 from bot.settings import Settings
-from bot.speaker import words_for
 from storage.models import Person, Tenant
 
 
@@ -48,7 +47,3 @@ class Context:
 
     def t(self, key: str, **params: Any) -> str:
         return self.words(self.locale, key, tz=self.tz, now=self.now, **params)
-
-    def t_for(self, person: Person, key: str, **params: Any) -> str:
-        # TODO(issue 17): callers in bot/commands move to bot.speaker.words_for
-        return words_for(self.words, person, self.tenant, key, now=self.now, **params)

@@ -24,16 +24,10 @@ from zoneinfo import ZoneInfo
 
 from bot.speaker import speaker
 from bot.worktime import WorkCalendar
-from storage.models import Person, Task, Tenant
+from storage.models import Person, Task
 
 if TYPE_CHECKING:
     from bot.context import Context
-
-
-def zone(owner: Person, tenant: Tenant) -> str:
-    """The zone a task's deadline is read in: its owner's."""
-    # TODO(issue 17): callers in bot/commands move to bot.speaker.speaker(owner, tenant).zone
-    return speaker(owner, tenant).zone
 
 
 def due_day(task: Task, tz: str) -> date | None:
@@ -126,4 +120,4 @@ def is_overdue(task: Task, now: datetime, cal: WorkCalendar, tz: str) -> bool:
 def overdue_for(ctx: Context, task: Task, owner: Person) -> bool:
     """`is_overdue` as the speaker's tenant reads it, now (for listings)."""
     cal = ctx.settings.calendar_for(ctx.tenant.timezone)
-    return is_overdue(task, ctx.now, cal, zone(owner, ctx.tenant))
+    return is_overdue(task, ctx.now, cal, speaker(owner, ctx.tenant).zone)

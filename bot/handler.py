@@ -21,6 +21,7 @@ from bot.jobs.env import JobEnv
 from bot.outcome import Outcome
 from bot.people import person_for, refresh_profile, tenant_for
 from bot.settings import Settings
+from bot.speaker import speaker
 from storage.limits import TooLong
 
 logger = logging.getLogger(__name__)
@@ -149,7 +150,7 @@ class Bot:
             tenant=tenant,
             me=me,
             locale=locale,
-            tz=me.timezone or tenant.timezone,
+            tz=speaker(me, tenant).zone,
             settings=self.settings,
             words=self.words,
         )

@@ -502,14 +502,16 @@ def test_six_overdue_tasks_make_one_morning_message_with_buttons_per_task(
     assert line in text
     assert all(f"T{n} " in text for n in range(1, 7))
     [single] = to(sent, other)  # one task: the usual card
-    assert "T7" in single and "[task.log:7]" in single
+    assert "T7" in single and "[task.log:7:1]" in single  # on a reminder card (Shown.REMINDER)
     rep_id = _person(chat, rep)
     card = _card(chat, f"followups:{rep_id}:2026-12-07")
     buttons = [(b["id"], b["label"]) for b in card["buttons"]]
     assert len(buttons) == 12
-    assert buttons[:2] == [("task.done:1", done), ("task.snooze:1", snooze)]
+    # on a summary (2) of T1 to T6, so that a press can draw it again
+    listed = ":2:1:2:3:4:5:6"
+    assert buttons[:2] == [(f"task.done:1{listed}", done), (f"task.snooze:1{listed}", snooze)]
     assert to(clock.tick("2026-12-07 09:00"), rep) == []  # once
-    chat.click(rep, "task.done:2")
+    chat.click(rep, f"task.done:2{listed}")
     # a task for today written after the morning round is not echoed back at once
     chat.at("2026-12-07 10:00")
     chat.say(rep, task.format(n=8))
@@ -687,6 +689,22 @@ def test_en_progress_periods(sessions) -> None:  # type: ignore[no-untyped-def]
     this_month = chat.say("alice", "/progress this month")
     assert "month 2026-12" in this_month and "calls 1" in this_month
     assert "last week, last month" in chat.say("alice", "/progress yesteryear")
+
+
+def test_someone_elses_progress_is_counted_in_their_zone_not_the_askers(sessions) -> None:  # type: ignore[no-untyped-def]
+    """A person with no zone of their own lives in the tenant's (bot/speaker.py), whoever
+    asks: bob's Monday-morning call in Shanghai is in his week 49, though for alice in Los
+    Angeles it was still Sunday."""
+    chat = Chat(sessions, tz="Asia/Shanghai", now="2026-11-30 08:00")
+    chat.say("alice", "/help")  # the first speaker, an admin: may see everyone's progress
+    with sessions.begin() as s:
+        s.scalars(
+            select(Person).where(Person.display_name == "alice")
+        ).one().timezone = "America/Los_Angeles"
+    chat.say("bob", "/log Acme call Monday morning")
+    chat.at("2026-12-02 10:00")
+    week = chat.say("alice", "/progress @bob week")
+    assert "week 2026-W49" in week and "calls 1" in week, week
 
 
 def test_zh_progress_periods(sessions) -> None:  # type: ignore[no-untyped-def]

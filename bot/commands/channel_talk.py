@@ -12,6 +12,7 @@ from bot.events import Event
 from bot.jobs.env import JobEnv
 from bot.outcome import Outcome
 from bot.parse.asks import asks_something
+from bot.speaker import words_for
 from storage.models import Customer, CustomerChannel, Identity, Person, Question, Tenant
 
 
@@ -46,8 +47,14 @@ def overheard(session: Session, tenant: Tenant, event: Event, env: JobEnv) -> Ou
         session.flush()
         owner = session.get(Person, customer.owner_id) if customer.owner_id else None
         if owner is not None:
-            text = env.say(
-                owner, tenant, "questions.overheard", question=question, customer=customer
+            text = words_for(
+                env.words,
+                owner,
+                tenant,
+                "questions.overheard",
+                now=env.now,
+                question=question,
+                customer=customer,
             )
             outcome.push(owner.id, text, key=f"question:{question.id}:opened")
         return outcome

@@ -16,6 +16,7 @@ from bot.intents import CustomerRef, Intent
 from bot.lexer import Token
 from bot.outcome import Outcome
 from bot.people import resolve_mention
+from bot.speaker import words_for
 from storage.models import Activity, Deal, Person, Task
 
 
@@ -84,10 +85,31 @@ def handover(ctx: Context, intent: Handover) -> Outcome:
     out = Outcome().reply(ctx.t("admin.handed_over", **params))
     if dst.id != ctx.me.id:
         out.push(
-            dst.id, ctx.t_for(dst, "admin.handover_summary", history=history, by=ctx.me, **params)
+            dst.id,
+            words_for(
+                ctx.words,
+                dst,
+                ctx.tenant,
+                "admin.handover_summary",
+                now=ctx.now,
+                history=history,
+                by=ctx.me,
+                **params,
+            ),
         )
     if src.id != ctx.me.id:
-        out.push(src.id, ctx.t_for(src, "admin.handover_notice", by=ctx.me, **params))
+        out.push(
+            src.id,
+            words_for(
+                ctx.words,
+                src,
+                ctx.tenant,
+                "admin.handover_notice",
+                now=ctx.now,
+                by=ctx.me,
+                **params,
+            ),
+        )
     return out
 
 

@@ -21,6 +21,7 @@ from bot.parse.dates import read_when
 from bot.parse.normalize import CN_NUM, ascii_lower, cn_int, normalize
 from bot.parse.spans import find_leading, find_trailing
 from bot.people import resolve_mention
+from bot.speaker import words_for
 from storage.models import Meeting
 
 
@@ -128,9 +129,12 @@ def add_meeting(ctx: Context, intent: MeetingAdd) -> Outcome:
         if person.id != ctx.me.id:
             out.push(
                 person.id,
-                ctx.t_for(
+                words_for(
+                    ctx.words,
                     person,
+                    ctx.tenant,
                     "meetings.invited",
+                    now=ctx.now,
                     meeting=meeting,
                     customer=customer,
                     by=ctx.me,

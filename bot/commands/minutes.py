@@ -20,6 +20,7 @@ from bot.lexer import Token
 from bot.outcome import Outcome
 from bot.parse.normalize import normalize
 from bot.people import resolve_mention
+from bot.speaker import words_for
 from storage.models import Meeting
 
 
@@ -109,7 +110,16 @@ def add_minutes(ctx: Context, intent: MinutesAdd) -> Outcome:
         if owner.id != ctx.me.id:
             out.push(
                 owner.id,
-                ctx.t_for(owner, "meetings.action_item", task=task, customer=customer, by=ctx.me),
+                words_for(
+                    ctx.words,
+                    owner,
+                    ctx.tenant,
+                    "meetings.action_item",
+                    now=ctx.now,
+                    task=task,
+                    customer=customer,
+                    by=ctx.me,
+                ),
             )
     summary = Outcome().reply(
         ctx.t(

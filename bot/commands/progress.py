@@ -18,6 +18,7 @@ from bot.lexer import Token
 from bot.outcome import Outcome
 from bot.people import resolve_mention
 from bot.periods import bounds, parse_key
+from bot.speaker import speaker
 from storage.models import Activity, Deal, Target
 
 
@@ -54,7 +55,7 @@ def progress(ctx: Context, intent: ProgressView) -> Outcome:
             raise UserError("not_allowed_view") from None
         if not ctx.reach.person(subject.id):
             raise UserError("not_allowed_view")
-    start, end, key = bounds(ctx.now, ZoneInfo(subject.timezone or ctx.tz), intent.period)
+    start, end, key = bounds(ctx.now, ZoneInfo(speaker(subject, ctx.tenant).zone), intent.period)
     counts: dict[str, int] = {
         kind: n
         for kind, n in ctx.session.execute(

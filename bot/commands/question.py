@@ -12,6 +12,7 @@ from bot.grammar.line import Fail, Line
 from bot.intents import CustomerRef, Intent
 from bot.lexer import Token
 from bot.outcome import Outcome
+from bot.speaker import words_for
 from storage.models import Person, Question
 
 
@@ -53,7 +54,16 @@ def add_question(ctx: Context, intent: QuestionAdd) -> Outcome:
     if owner.id != ctx.me.id:
         out.push(
             owner.id,
-            ctx.t_for(owner, "questions.assigned", question=question, customer=customer, by=ctx.me),
+            words_for(
+                ctx.words,
+                owner,
+                ctx.tenant,
+                "questions.assigned",
+                now=ctx.now,
+                question=question,
+                customer=customer,
+                by=ctx.me,
+            ),
         )
     return out
 

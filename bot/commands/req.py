@@ -19,6 +19,7 @@ from bot.lexer import Token, is_ref, ref_id, tokenize
 from bot.outcome import Button, Card, CardUpdate, Outcome
 from bot.parse.normalize import normalize
 from bot.people import manager_of, resolve_mention
+from bot.speaker import words_for
 from storage.models import Confirmation, Customer, Person, Requirement, RequirementVersion
 
 
@@ -164,7 +165,15 @@ def _press(ctx: Context, decision: str, req_id: int, version: int) -> Outcome:
     if author is not None and author.id != ctx.me.id and req.status in ("confirmed", "change"):
         out.push(
             author.id,
-            ctx.t_for(author, "requirements.author_news", by=ctx.me, **said),
+            words_for(
+                ctx.words,
+                author,
+                ctx.tenant,
+                "requirements.author_news",
+                now=ctx.now,
+                by=ctx.me,
+                **said,
+            ),
         )
     return out
 
@@ -221,8 +230,15 @@ def _announce(ctx: Context, req: Requirement, customer: Customer) -> Outcome:
         if person.id != ctx.me.id:
             # the card comes with the request: where the team does not share one chat (a 1:1
             # chat with an app), the confirmer could not press the buttons of the asker's copy
-            text = ctx.t_for(
-                person, "requirements.please_confirm", req=req, customer=customer, by=ctx.me
+            text = words_for(
+                ctx.words,
+                person,
+                ctx.tenant,
+                "requirements.please_confirm",
+                now=ctx.now,
+                req=req,
+                customer=customer,
+                by=ctx.me,
             )
             out.push(person.id, text, card=shown)
     return out

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from bot import deadlines
 from bot.context import Context
 from bot.parse.dates import day_start_in
+from bot.speaker import speaker
 from storage.models import Activity, Customer, Deal, Meeting, Person, Task
 
 
@@ -79,7 +79,7 @@ def owners_day(ctx: Context, due: datetime | None, all_day: bool, owner: Person)
     if due is None or not all_day:
         return due
     day = due.astimezone(ZoneInfo(ctx.tz)).date()
-    return day_start_in(day, ZoneInfo(deadlines.zone(owner, ctx.tenant)))
+    return day_start_in(day, ZoneInfo(speaker(owner, ctx.tenant).zone))
 
 
 def whole_day(ctx: Context, day: date) -> datetime:

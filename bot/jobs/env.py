@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -12,7 +11,6 @@ from bot import posting
 from bot.i18n import Words
 from bot.outcome import Card, Outcome
 from bot.settings import Settings
-from bot.speaker import words_for
 from bot.worktime import WorkCalendar
 from storage.models import Person, Tenant
 
@@ -27,10 +25,6 @@ class JobEnv:
     def calendar(self, tenant: Tenant) -> WorkCalendar:
         """The tenant's working calendar (holidays follow the tenant's zone by default)."""
         return self.settings.calendar_for(tenant.timezone)
-
-    def say(self, person: Person, tenant: Tenant, key: str, **params: Any) -> str:
-        # TODO(issue 17): callers in bot/commands move to bot.speaker.words_for
-        return words_for(self.words, person, tenant, key, now=self.now, **params)
 
     def push(
         self,
