@@ -144,10 +144,17 @@ def test_scheduler_script_fires_each_rule_at_its_moment(tmp_path: Path) -> None:
     assert "nothing due" in blocks["2026-12-06 18:00"][0]
     monday, again = blocks["2026-12-07 09:00"]
     assert "→ @alice: ┌─ ⏰ Due now: T1 send the quote" in monday
-    assert "[2] Snooze 1 day   :click task.snooze:1" in monday
+    assert "[2] Snooze 1 day   :click task.snooze:1:1" in monday
     assert "→ @bob: No minutes yet for @alice's meeting M1" in monday
     assert "nothing due" in again
-    assert "T1 snoozed until Tue Dec 8 09:00" in out
+    # Snooze and Done show on the reminder card itself, not as new messages
+    snoozed = out.split("[alice] :click 2\n")[1]
+    assert snoozed.startswith("dealbot (card updated): ┌─ 💤 Snoozed: T1 send the quote")
+    assert "💤 Snoozed by @alice until Tue Dec 8 09:00." in snoozed.split(":tick")[0]
+    done = out.split("[alice] :click 1\n")[1]
+    assert done.startswith("dealbot (card updated): ┌─ ✓ Done: T1 send the quote")
+    assert "✓ Done by @alice, Wed Dec 16 09:00." in done
+    assert "snoozed until" not in out and "T1 done:" not in out
     assert "→ @bob: ┌─ Please confirm R1 · Acme (v1)" in blocks["2026-12-08 09:00"][0]
     assert "✓ @bob confirmed R1 v1 (Acme). Everyone has confirmed" in out
     final = blocks["2026-12-16 09:00"][0]

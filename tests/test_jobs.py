@@ -42,7 +42,7 @@ def test_followup_at_start_of_working_day_skipping_the_weekend(
     assert clock.tick("2026-12-07 08:59") == []
     [text] = to(clock.tick("2026-12-07 09:00"), "alice")
     assert "Due now: T1 send quote" in text
-    assert "[task.done:1] [task.snooze:1] [task.log:1]" in text
+    assert "[task.done:1:1] [task.snooze:1:1] [task.log:1:1]" in text  # on a reminder card
     assert clock.tick("2026-12-07 09:00") == []  # the same tick again: nothing twice
     assert clock.tick("2026-12-07 17:00") == []
     [text] = to(clock.tick("2026-12-08 09:00"), "alice")  # still open: again next working day

@@ -11,10 +11,11 @@ argument hint), and whatever its handler says.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from bot.buttons import Press, button_id
+from bot import buttons
+from bot.buttons import Press
 from bot.context import Context
 from bot.grammar.line import Line
 from bot.intents import Intent
@@ -30,23 +31,21 @@ Handler = Callable[[Context, Any], Outcome]
 @dataclass(frozen=True, kw_only=True)
 class Action(Generic[A]):
     """One kind of button a command puts on its cards. Its id is `<act>:<n>:<n>…`
-    (bot/buttons.py), the fields of `args` (a frozen dataclass of ints) in their declared
-    order; a press hands `run` those arguments read back into an `args`."""
+    (bot/buttons.py `encode`), the fields of `args` (a frozen dataclass of ints, perhaps an
+    int enum, and last perhaps a tuple of ints) in their declared order; a press hands `run`
+    those arguments read back into an `args` (`read`)."""
 
     act: str
     args: type[A]
     run: Callable[[Context, A], Outcome]
 
     def id(self, value: A) -> str:
-        return button_id(self.act, *(getattr(value, f.name) for f in fields(self.args)))  # type: ignore[arg-type]
+        return buttons.encode(self.act, value)
 
     def read(self, press: Press) -> A | None:
-        """The arguments of a press of this button; None when too few came (not a button we
-        made). Any beyond the declared ones are ignored, as they always were."""
-        names = [f.name for f in fields(self.args)]  # type: ignore[arg-type]
-        if press.act != self.act or len(press.args) < len(names):
-            return None
-        return self.args(**dict(zip(names, press.args, strict=False)))
+        """The arguments of a press of this button; None when it is not one we made (too few
+        numbers, or one its field cannot hold). Any beyond the declared ones are ignored."""
+        return buttons.read(press, self.act, self.args)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -9,27 +9,22 @@ from dataclasses import dataclass
 from sqlalchemy import func, or_, select
 
 from bot import deadlines
+from bot import followup_cards as cards
 from bot.buttons import Act
 from bot.commands.command import Action, Command
 from bot.context import Context, UserError
+from bot.followup_cards import Shown, TaskButton
 from bot.grammar.line import Line
 from bot.intents import Intent
 from bot.lexer import Token
-from bot.outcome import Button, Card, Outcome
+from bot.outcome import Button, Card, CardUpdate, Outcome
 from bot.people import resolve_mention
-from storage.models import Customer, Task
+from storage.models import Customer, Person, Task
 
 
 @dataclass(frozen=True, kw_only=True)
 class TaskList(Intent):
     person: str | None  # @token
-
-
-@dataclass(frozen=True, kw_only=True)
-class TaskButton:
-    """What a task's buttons carry: `task.done:5`."""
-
-    task_id: int
 
 
 def parse(line: Line, tokens: list[Token]) -> TaskList:
@@ -93,6 +88,9 @@ def task_done(ctx: Context, press: TaskButton) -> Outcome:
     if task.status == "done":
         return Outcome().reply(ctx.t("tasks.already_done", task=task), private=True)
     task.status, task.done_at = "done", ctx.now
+    card = _card_after(ctx, press, task)
+    if card is not None:  # the card it was pressed on says so, in place of a new message
+        return Outcome(updates=[CardUpdate(card=card)])
     return Outcome().reply(ctx.t("tasks.marked_done", task=task, me=ctx.me))
 
 
@@ -102,7 +100,44 @@ def task_snooze(ctx: Context, press: TaskButton) -> Outcome:
         return Outcome().reply(ctx.t("tasks.already_done", task=task), private=True)
     cal = ctx.settings.calendar
     task.snoozed_until = cal.working_days_after(ctx.now, 1, ctx.tz)
+    card = _card_after(ctx, press, task)
+    if card is not None:
+        return Outcome(updates=[CardUpdate(card=card)])
     return Outcome().reply(ctx.t("tasks.snoozed", task=task), private=True)
+
+
+def _card_after(ctx: Context, press: TaskButton, task: Task) -> Card | None:
+    """The reminder or summary card `press` came from, drawn again as it stands now, in the
+    presser's words (the card is in their own chat); None for a button on no such card (the
+    /tasks list, and reminders sent before cards changed), which is answered with a message."""
+    if press.shown is Shown.REMINDER:
+        return cards.reminder(ctx.t, _row(ctx, task, pressed=True), now=ctx.now)
+    if press.shown is not Shown.SUMMARY or task.id not in press.listed:
+        return None
+    rows = []
+    for task_id in dict.fromkeys(press.listed):  # in the card's order, each once
+        listed = task if task_id == task.id else _listed_task(ctx, task_id)
+        if listed is not None:
+            rows.append(_row(ctx, listed, pressed=listed is task))
+    return cards.summary(ctx.t, task.owner_id, rows, now=ctx.now)
+
+
+def _listed_task(ctx: Context, task_id: int) -> Task | None:
+    try:
+        return own_task(ctx, task_id)
+    except UserError:  # gone since, or out of reach now: left off the card
+        return None
+
+
+def _row(ctx: Context, task: Task, *, pressed: bool) -> cards.Row:
+    customer = ctx.session.get(Customer, task.customer_id) if task.customer_id else None
+    owner = ctx.session.get(Person, task.owner_id) or ctx.me
+    return cards.Row(
+        task=task,
+        customer=customer,
+        overdue=deadlines.overdue_for(ctx, task, owner),
+        by=ctx.me if pressed else None,
+    )
 
 
 def task_log(ctx: Context, press: TaskButton) -> Outcome:

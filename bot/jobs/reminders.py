@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import or_, select
 
 from bot import deadlines
+from bot import followup_cards as cards
 from bot.buttons import Act, button_id
 from bot.jobs.due import SCAN_LIMIT, due_items
 from bot.jobs.env import JobEnv
@@ -25,10 +26,6 @@ from storage.models import (
     Task,
     Tenant,
 )
-
-# tasks with their own Done / Snooze in a summary: 24 buttons, within what the richest card
-# formats show (25); a text-only platform lists every task in the card's text
-SUMMARY_BUTTONS = 12
 
 
 @dataclass(kw_only=True)
@@ -84,7 +81,7 @@ def followups(env: JobEnv, now: datetime) -> int:
             singles = [d for d in items if not d.morning]
             round_ = [d for d in items if d.morning]
             if len(round_) > 1:
-                card = _summary(env, owner, tenant, round_)
+                card = _summary(env, owner, tenant, round_, now)
                 if env.push(s, owner, f"followups:{owner.id}:{today}", card=card, now=now):
                     sent += 1
                 else:  # this morning's summary went out already: these came since
@@ -92,7 +89,7 @@ def followups(env: JobEnv, now: datetime) -> int:
             else:
                 singles += round_
             for d in singles:
-                card = _single(env, owner, tenant, d)
+                card = _single(env, owner, tenant, d, now)
                 if env.push(s, owner, f"followup:{d.task.id}:{today}", card=card, now=now):
                     sent += 1
             for d in items:
@@ -100,59 +97,18 @@ def followups(env: JobEnv, now: datetime) -> int:
     return sent
 
 
-def _single(env: JobEnv, owner: Person, tenant: Tenant, d: _Due) -> Card:
-    task, customer, overdue = d.task, d.customer, d.overdue
+def _single(env: JobEnv, owner: Person, tenant: Tenant, d: _Due, now: datetime) -> Card:
     say = partial(words_for, env.words, owner, tenant, now=env.now)
-    body = say("jobs.followup_body", task=task, customer=customer, overdue=overdue)
-    return Card(
-        key=f"task:{task.id}",
-        title=say("jobs.followup_title", task=task, overdue=overdue),
-        body=body,
-        buttons=(
-            Button(
-                id=button_id(Act.TASK_DONE, task.id),
-                label=say("jobs.done_button"),
-                style="primary",
-            ),
-            Button(
-                id=button_id(Act.TASK_SNOOZE, task.id),
-                label=say("jobs.snooze_button"),
-            ),
-            Button(id=button_id(Act.TASK_LOG, task.id), label=say("jobs.log_button")),
-        ),
-        fallback=body,
-    )
+    row = cards.Row(task=d.task, customer=d.customer, overdue=d.overdue)
+    return cards.reminder(say, row, now=now)
 
 
-def _summary(env: JobEnv, owner: Person, tenant: Tenant, items: list[_Due]) -> Card:
+def _summary(env: JobEnv, owner: Person, tenant: Tenant, items: list[_Due], now: datetime) -> Card:
     """One card for the start of the day: every task listed, and a Done and a Snooze button
     for each of the first SUMMARY_BUTTONS (a text-only platform shows the list)."""
     say = partial(words_for, env.words, owner, tenant, now=env.now)
-    listed = [{"task": d.task, "customer": d.customer, "overdue": d.overdue} for d in items]
-    title = say("jobs.followups_title", count=len(items), overdue=sum(d.overdue for d in items))
-    body = say("jobs.followups_body", items=listed, buttons=SUMMARY_BUTTONS)
-    buttons: list[Button] = []
-    for d in items[:SUMMARY_BUTTONS]:
-        buttons.append(
-            Button(
-                id=button_id(Act.TASK_DONE, d.task.id),
-                label=say("jobs.done_task_button", task=d.task),
-                style="primary",
-            )
-        )
-        buttons.append(
-            Button(
-                id=button_id(Act.TASK_SNOOZE, d.task.id),
-                label=say("jobs.snooze_task_button", task=d.task),
-            )
-        )
-    return Card(
-        key=f"followups:{owner.id}",
-        title=title,
-        body=body,
-        buttons=tuple(buttons),
-        fallback=f"{title}\n{body}",
-    )
+    rows = [cards.Row(task=d.task, customer=d.customer, overdue=d.overdue) for d in items]
+    return cards.summary(say, owner.id, rows, now=now)
 
 
 def confirmations(env: JobEnv, now: datetime) -> int:
