@@ -16,7 +16,7 @@ import random
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, exists, or_, select, update
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select, update
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from bot.delivery import (
@@ -47,6 +47,12 @@ class OutboxPolicy:
         # exponential with jitter, so many failed rows don't come back in one burst
         raw = min(self.max_backoff, self.base_backoff * 2 ** max(attempts - 1, 0))
         return raw * random.uniform(0.8, 1.2)
+
+
+def depth(session: Session) -> dict[str, int]:
+    """How many rows are in each state (pending, claimed, sent, dead): /metrics reads it."""
+    rows = session.execute(select(OutboxItem.status, func.count()).group_by(OutboxItem.status))
+    return {status: n for status, n in rows}
 
 
 def enqueue(

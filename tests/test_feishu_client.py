@@ -14,11 +14,10 @@ from adapters.feishu.client import Api, build
 from adapters.feishu.config import FeishuSection
 from adapters.feishu.sender import FeishuSender, uuid_for
 from bot import outbox
-from bot.delivery import Delivery, RetryLater, TargetKind, Undeliverable
+from bot.delivery import Address, Delivery, RetryLater, TargetKind, Undeliverable
 from bot.events import ReplyHandle
 from bot.outbox import OutboxPolicy
 from bot.outcome import Button, Card, Message
-from bot.people import Address
 from bot.sending import Worker
 from storage.models import OutboxItem, Tenant
 from tests.fakes.feishu_api import FakeFeishu, forget_sdk_tokens

@@ -16,8 +16,8 @@ MAX_LINES = 450
 # tables of words, not logic: long by nature, and read a row at a time
 LONG_ALLOWED = {Path("bot/parse/date_words.py")}
 # the composition root (adapters/cli/) opens and migrates the store before it hands the sessions
-# to the core (storage.db), and counts the outbox's rows for /metrics (storage.models)
-STORE_OPENERS = {"storage.db", "storage.models"}
+# to the core (storage.db)
+STORE_OPENERS = {"storage.db"}
 
 
 def module_name(path: Path) -> str:

@@ -16,11 +16,10 @@ from adapters.wecom.client import Api
 from adapters.wecom.config import WecomSection
 from adapters.wecom.sender import DUPLICATE_WINDOW, WecomSender
 from bot import outbox
-from bot.delivery import Delivery, RetryLater, TargetKind, Undeliverable
+from bot.delivery import Address, Delivery, RetryLater, TargetKind, Undeliverable
 from bot.events import ReplyHandle
 from bot.outbox import OutboxPolicy
 from bot.outcome import Button, Card, Message
-from bot.people import Address
 from bot.sending import Worker
 from storage.models import OutboxItem, Tenant
 from tests.fakes import wecom_signing as signing

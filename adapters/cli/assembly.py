@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 
-from sqlalchemy import func, select, text
+from sqlalchemy import text
 
 from adapters.platform import Platform
-from bot import inbox
+from bot import inbox, outbox
 from bot.config import Config
 from bot.handler import Bot
 from bot.i18n import Words
@@ -27,7 +27,6 @@ from bot.retention import RetentionPolicy
 from bot.sending import Worker
 from bot.settings import Settings
 from storage import db
-from storage.models import OutboxItem
 
 logger = logging.getLogger(__name__)
 
@@ -50,8 +49,7 @@ class Core:
 
     def outbox_depth(self) -> dict[str, int]:
         with self.bot.sessions() as s:
-            rows = s.execute(select(OutboxItem.status, func.count()).group_by(OutboxItem.status))
-            return {status: n for status, n in rows}
+            return outbox.depth(s)
 
     def inbox_depth(self) -> inbox.Depth:
         with self.bot.sessions() as s:
