@@ -11,10 +11,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import buttons, customers, grammar, inbox, mentions, posting
-from bot.commands import ACTIONS, HANDLERS, channel_talk
+from bot import buttons, customers, inbox, mentions, posting
+from bot.commands import ACTIONS, HANDLERS, channel_talk, parse
 from bot.context import Context, UserError
 from bot.events import Event
+from bot.grammar.line import ParseContext
 from bot.i18n import Words, pick_locale
 from bot.intents import ParseError
 from bot.jobs.env import JobEnv
@@ -208,9 +209,9 @@ class Bot:
                 text=text[:QUOTE_CHARS],
                 rest=max(len(text) - QUOTE_CHARS, 0),
             )
-        parsed = grammar.parse(
+        parsed = parse(
             text,
-            grammar.ParseContext(
+            ParseContext(
                 now=event.occurred_at,
                 tz=ZoneInfo(ctx.tz),
                 day_start=self.settings.day_start,

@@ -18,8 +18,9 @@ from sqlalchemy import delete, select, update
 
 from adapters.cli.main import main
 from bot import intents as i
+from bot.commands import parse
 from bot.commands.customer import CustomerShow
-from bot.grammar import ParseContext, parse
+from bot.grammar.line import ParseContext
 from bot.pipeline import Pipeline
 from storage import db
 from storage.append_only import AppendOnlyError

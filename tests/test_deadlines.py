@@ -17,10 +17,11 @@ import pytest
 from sqlalchemy import select
 
 from bot import intents as i
+from bot.commands import parse
 from bot.commands.log import LogTouch
 from bot.commands.meeting import MeetingAdd
 from bot.commands.task import TaskAdd, TaskReschedule
-from bot.grammar import ParseContext, parse
+from bot.grammar.line import ParseContext
 from bot.parse.dates import When, parse_when, read_when
 from bot.parse.spans import date_hint, find_deadline, find_trailing
 from bot.pipeline import Pipeline

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot import intents as i
+from bot.commands import parse
 from bot.commands.answered import Answered
 from bot.commands.customer import CustomerAliasAdd, CustomerShow
 from bot.commands.deal import DealCommand
@@ -28,7 +29,7 @@ from bot.commands.target import TargetSet
 from bot.commands.task import TaskAdd
 from bot.commands.tasks import TaskList
 from bot.commands.team import TeamSet
-from bot.grammar import ParseContext, parse
+from bot.grammar.line import ParseContext
 from bot.parse.amounts import Amount
 from bot.pipeline import Pipeline
 

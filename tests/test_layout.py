@@ -62,6 +62,19 @@ def _imported(name: str, path: Path, modules: dict[str, Path]) -> set[str]:
     return found - {name}
 
 
+def _packages_run(name: str, found: set[str], modules: dict[str, Path]) -> set[str]:
+    """Importing `a.b.c` runs `a/__init__.py` and `a/b/__init__.py` first: those count too,
+    but for the packages `name` itself lives in (their __init__ already ran to reach it)."""
+    parts = name.split(".")
+    own = {".".join(parts[:n]) for n in range(1, len(parts) + 1)}
+    return {
+        package
+        for m in found
+        for n in range(1, len(m.split(".")))
+        if (package := ".".join(m.split(".")[:n])) in modules and package not in own
+    }
+
+
 def graph() -> dict[str, set[str]]:
     modules = sources()
     return {name: _imported(name, path, modules) for name, path in modules.items()}
@@ -119,7 +132,22 @@ def test_the_graph_sees_imports_inside_functions_and_relative_ones(tmp_path: Pat
 
 
 def test_no_import_cycles() -> None:
-    assert cycles(graph()) == []
+    modules = sources()
+    edges = {name: m | _packages_run(name, m, modules) for name, m in graph().items()}
+    assert cycles(edges) == []
+
+
+def test_a_package_that_imports_what_imports_it_is_a_cycle() -> None:
+    """A lazy import inside a package's __init__ of a module that itself imports one of that
+    package's modules is a cycle (importing `p.m` runs `p/__init__.py`)."""
+    edges = {
+        "p": {"q"},  # p/__init__.py imports q inside a function
+        "q": {"p.m"},
+        "p.m": set(),
+    }
+    modules = {name: Path(f"{name}.py") for name in edges}
+    edges["q"] |= _packages_run("q", edges["q"], modules)
+    assert cycles(edges) == [["p", "q"]]
 
 
 def test_storage_knows_nothing_of_chat() -> None:

@@ -31,6 +31,10 @@ from bot.commands import (
     team,
 )
 from bot.commands.command import Action, Command, Handler
+from bot.grammar.line import Fail, Line, ParseContext
+from bot.intents import Intent, ParseError
+from bot.lexer import split_command, tokenize
+from bot.parse.normalize import normalize
 
 COMMANDS: tuple[Command, ...] = (
     log.COMMAND,
@@ -74,3 +78,22 @@ for _c in COMMANDS:
         _add(HANDLERS, _intent, _handler, _c)
     for _action in _c.buttons:
         _add(ACTIONS, _action.act, _action, _c)
+
+
+def parse(text: str, ctx: ParseContext) -> Intent | ParseError:
+    """Chat text → the intent it asks for, or what was wrong with it; en and zh alike. Pure:
+    no store, no clock but `ctx`'s."""
+    norm = normalize(text)
+    command, word, start = split_command(norm, NAMES)
+    if command is None:
+        if not word:
+            return ParseError(code="empty")
+        if word.startswith("/"):
+            return ParseError(code="unknown_command", params=(("word", word),))
+        return ParseError(code="not_a_command")
+    line = Line(text, command, ctx, NAMES)
+    tokens = tokenize(norm, start)
+    try:
+        return BY_KEY[command].parse(line, tokens)
+    except Fail as fail:
+        return fail.error
