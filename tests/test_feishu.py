@@ -16,9 +16,12 @@ from typing import Any
 
 import pytest
 
+from bot.delivery import Delivery, TargetKind
+from bot.outcome import Message
 from tests.fakes import feishu_signing as signing
 from tests.fakes.feishu_api import FakeFeishu
 from tests.kits import feishu as kit
+from tests.test_reminder_cards import reminder_card
 from tests.test_serve import serving
 
 _ids = itertools.count(1)
@@ -259,6 +262,45 @@ def test_a_requirement_card_is_clicked_and_updated_in_place(rig: FeishuRig) -> N
     assert rig.post(*signing.signed(click))[0] == 200
     time.sleep(0.5)
     assert sum(p["message_id"] == answer["message_id"] for p in rig.fake.patches) == 1
+
+
+def test_done_on_a_reminder_card_patches_it(rig: FeishuRig) -> None:
+    tenant = "tk_remind"
+    rig.say("/待办 华为 发提醒报价 明天下午3点", tenant=tenant)
+    [(task,)] = rig.rows("SELECT id FROM tasks WHERE text = '发提醒报价'")
+    # the reminder card, as the scheduler sends it to the owner (its buttons carry `:1`)
+    card = reminder_card(task, "发提醒报价", locale="zh_CN")
+    sent = Delivery(
+        id=1,
+        tenant_id=1,
+        dedup_key=f"followup:{task}:test",
+        platform="feishu",
+        kind=TargetKind.PERSON,
+        target_id="ou_alice",
+        target_name="alice",
+        message=Message(card=card),
+    )
+    message_id = kit.sender(rig.fake).send(sent)
+    before = (len(rig.fake.sent), len(rig.fake.replies))
+    click = signing.card_action(
+        {"b": f"task.done:{task}:1"},
+        open_id="ou_alice",
+        tenant_key=tenant,
+        chat_id="oc_p2p_alice",
+        message_id=message_id,
+    )
+    assert rig.post(*signing.signed(click))[0] == 200
+    assert wait_for(lambda: any(p["message_id"] == message_id for p in rig.fake.patches))
+    patch = next(p for p in rig.fake.patches if p["message_id"] == message_id)
+    shown = flat(patch)
+    assert f"✓ 已完成：T{task} 发提醒报价" in shown and "<at id=ou_alice></at>" in shown
+    buttons = [
+        e for e in _walk(patch["content"]) if isinstance(e, dict) and e.get("tag") == "button"
+    ]
+    assert [b["behaviors"][0]["value"]["b"] for b in buttons] == [f"task.log:{task}:1"]
+    time.sleep(0.5)  # and no "T… 已完成" message besides the card
+    said = rig.fake.sent[before[0] :] + rig.fake.replies[before[1] :]
+    assert not any(f"T{task} 已完成" in flat(m) for m in said)
 
 
 def _walk(v: Any) -> Iterator[Any]:

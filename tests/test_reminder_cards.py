@@ -186,3 +186,22 @@ def test_a_summary_too_long_to_list_in_its_ids_answers_as_before(sessions) -> No
     assert card.buttons[0].id == "task.done:10000000"  # no list: a press answers with a message
     short = summary(lambda key, **kw: key, 1, rows[:3], now=now)
     assert short.buttons[0].id == "task.done:10000000:2:10000000:10000001:10000002"
+
+
+def reminder_card(task_id: int, text: str, *, locale: str = "en") -> Card:
+    """A task's reminder card as the scheduler builds it (for the platform tests, which put
+    one into a fake chat before pressing its Done)."""
+    from datetime import UTC, datetime
+
+    from bot.followup_cards import Row, reminder
+    from bot.i18n import Words
+    from storage.models import Task
+
+    now = datetime.now(UTC)
+    task = Task(id=task_id, text=text, due_at=now, due_all_day=False, status="open")
+    words = Words()
+
+    def say(key: str, **params: object) -> str:
+        return words(locale, key, now=now, **params)
+
+    return reminder(say, Row(task=task, customer=None, overdue=False), now=now)

@@ -213,6 +213,56 @@ def test_card_click_updates_the_card_in_place(rig: SlackRig) -> None:
     )
 
 
+def _click(rig: SlackRig, *, team: str, user: str, value: str, ts: str, key: str) -> None:
+    payload = {
+        "type": "block_actions",
+        "user": {"id": user},
+        "team": {"id": team},
+        "container": {"type": "message", "channel_id": "C1", "message_ts": ts},
+        "channel": {"id": "C1"},
+        "response_url": f"{rig.fake.base}/response/{key}",
+        "trigger_id": key,
+        "actions": [
+            {
+                "type": "button",
+                "action_id": value,
+                "value": value,
+                "action_ts": "1700000001.0001",
+                "block_id": "b1",
+            }
+        ],
+    }
+    body = signing.action_body(payload)
+    status, _ = rig.post(
+        body, signing.headers(body, SECRET, content_type="application/x-www-form-urlencoded")
+    )
+    assert status == 200
+
+
+def test_done_on_a_reminder_card_updates_it_with_chat_update(rig: SlackRig) -> None:
+    rig.say("/task Acme send the reminder quote tomorrow 3pm", team="T-remind", user="URM")
+    [(task,)] = rig.rows("SELECT id FROM tasks WHERE text = 'send the reminder quote'")
+    ts = "1700000000.000300"  # the reminder card the scheduler sent (its buttons: `:1`)
+    _click(rig, team="T-remind", user="URM", value=f"task.done:{task}:1", ts=ts, key="rm1")
+    assert wait_for(lambda: any(u["ts"] == ts for u in rig.fake.updates))
+    update = next(u for u in rig.fake.updates if u["ts"] == ts)
+    blocks = update["blocks"]
+    blocks = json.loads(blocks) if isinstance(blocks, str) else blocks
+    assert f"Done: T{task} send the reminder quote" in str(blocks) and "<@URM>" in str(blocks)
+    [actions] = [b for b in blocks if b["type"] == "actions"]
+    assert [e["value"] for e in actions["elements"]] == [f"task.log:{task}:1"]  # Done gone
+    # the card says it: no "T… done" message besides
+    time.sleep(0.5)
+    assert "rm1" not in rig.fake.responses
+    assert not any(f"T{task} done" in str(p) for p in rig.fake.posted)
+    # an old reminder's Done (no marker) still answers with a message and updates nothing
+    rig.say("/task Acme send the old quote tomorrow 3pm", team="T-remind", user="URM")
+    [(old,)] = rig.rows("SELECT id FROM tasks WHERE text = 'send the old quote'")
+    _click(rig, team="T-remind", user="URM", value=f"task.done:{old}", ts="170.4", key="rm2")
+    assert f"T{old} done" in str(rig.response("rm2"))
+    assert not any(u["ts"] == "170.4" for u in rig.fake.updates)
+
+
 def _mention(
     team: str,
     ts: str,

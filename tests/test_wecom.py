@@ -15,9 +15,12 @@ from typing import Any
 
 import pytest
 
+from bot.delivery import Delivery, TargetKind
+from bot.outcome import Message
 from tests.fakes import wecom_signing as signing
 from tests.fakes.wecom_api import FakeWecom
 from tests.kits import wecom as kit
+from tests.test_reminder_cards import reminder_card
 from tests.test_serve import serving
 
 _ids = itertools.count(1)
@@ -196,6 +199,37 @@ def test_a_requirement_card_is_clicked_and_updated(rig: WecomRig) -> None:
     assert rig.fake.updates[1]["button"]["replace_name"] == "✓ 全部已确认"
     sql = "select count(*) from confirmations where decision = 'confirm'"
     assert rig.rows(sql) == [(2,)]
+
+
+def test_done_on_a_reminder_card_updates_it_with_update_template_card(rig: WecomRig) -> None:
+    rig.say("/待办 华为 发提醒报价 明天下午3点")
+    [(task,)] = rig.rows("SELECT id FROM tasks WHERE text = '发提醒报价'")
+    # the reminder card, as the scheduler sends it to the owner (its buttons carry `:1`)
+    sent = Delivery(
+        id=1,
+        tenant_id=1,
+        dedup_key=f"followup:{task}:test",
+        platform="wecom",
+        kind=TargetKind.PERSON,
+        target_id="lisi",
+        target_name="lisi",
+        message=Message(card=reminder_card(task, "发提醒报价", locale="zh_CN")),
+    )
+    kit.sender(rig.fake).send(sent)
+    card = rig.fake.sent[-1]
+    assert card["content"]["button_list"][0]["key"] == f"task.done:{task}:1"
+    before = len(rig.fake.sent)
+    _click(rig, "lisi", card)
+    assert wait_for(
+        lambda: any(u["response_code"] == card["response_code"] for u in rig.fake.updates)
+    )
+    [update] = [u for u in rig.fake.updates if u["response_code"] == card["response_code"]]
+    shown = update["template_card"]
+    assert shown["main_title"]["title"].startswith(f"✓ 已完成：T{task}")
+    assert [b["key"] for b in shown["button_list"]] == [f"task.log:{task}:1"]  # Done gone
+    assert shown["quote_area"]["quote_text"]  # who pressed it
+    time.sleep(0.5)  # and no "T… 已完成" message besides the card
+    assert not any(f"T{task} 已完成" in str(m["content"]) for m in rig.fake.sent[before:])
 
 
 def test_a_callback_delivered_four_times_is_one_record(rig: WecomRig) -> None:

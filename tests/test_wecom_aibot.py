@@ -96,6 +96,20 @@ def test_a_card_in_the_group_is_clicked_and_updated(rig: Rig) -> None:
     assert wait_for(lambda: rig.rows(sql) == [(1,)])
 
 
+def test_done_on_a_reminder_card_is_answered_with_an_update_frame(rig: Rig) -> None:
+    rig.answer(rig.ws.push_text("/待办 华为 长连接提醒报价 明天下午3点", msgid="ws-remind"))
+    [(task,)] = rig.rows("SELECT id FROM tasks WHERE text = '长连接提醒报价'")
+    # Done on a reminder card (its buttons carry `:1`): the card shows it done, keeps Log
+    click = rig.ws.push_click(f"task.done:{task}:1", task_id="remind_card", msgid="ws-rdone")
+    update = rig.answer(click)
+    assert update["cmd"] == "aibot_respond_update_msg"
+    assert update["body"]["response_type"] == "update_template_card"
+    shown = update["body"]["template_card"]
+    assert shown["main_title"]["title"].startswith(f"✓ 已完成：T{task}")
+    assert [b["key"] for b in shown["button_list"]] == [f"task.log:{task}:1"]
+    assert shown["task_id"] == "remind_card"
+
+
 def test_a_dropped_connection_comes_back_and_answers_again(rig: Rig) -> None:
     before = rig.ws.authenticated
     rig.ws.drop()
