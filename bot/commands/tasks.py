@@ -84,6 +84,7 @@ def list_tasks(ctx: Context, intent: TaskList) -> Outcome:
 
 
 def task_done(ctx: Context, press: TaskButton) -> Outcome:
+    _lock_summary(ctx, press)
     task = own_task(ctx, press.task_id, lock=True)  # a second press waits, then finds it done
     if task.status == "done":
         return Outcome().reply(ctx.t("tasks.already_done", task=task), private=True)
@@ -95,6 +96,7 @@ def task_done(ctx: Context, press: TaskButton) -> Outcome:
 
 
 def task_snooze(ctx: Context, press: TaskButton) -> Outcome:
+    _lock_summary(ctx, press)
     task = own_task(ctx, press.task_id, lock=True)
     if task.status == "done":  # nothing left to snooze
         return Outcome().reply(ctx.t("tasks.already_done", task=task), private=True)
@@ -104,6 +106,19 @@ def task_snooze(ctx: Context, press: TaskButton) -> Outcome:
     if card is not None:
         return Outcome(updates=[CardUpdate(card=card)])
     return Outcome().reply(ctx.t("tasks.snoozed", task=task), private=True)
+
+
+def _lock_summary(ctx: Context, press: TaskButton) -> None:
+    """A press on a summary draws every task on it: its tasks are locked first, in one order,
+    so that two presses on one summary take turns and the later draws both (no deadlock)."""
+    if press.shown is Shown.SUMMARY and press.task_id in press.listed:
+        ids = sorted(set(press.listed))
+        ctx.session.execute(
+            select(Task.id)
+            .where(Task.id.in_(ids), Task.tenant_id == ctx.tenant.id)
+            .order_by(Task.id)
+            .with_for_update(key_share=True)
+        ).all()
 
 
 def _card_after(ctx: Context, press: TaskButton, task: Task) -> Card | None:
