@@ -26,6 +26,9 @@ from tests.test_serve import serving
 _ids = itertools.count(1)
 
 
+UNSENT = "SELECT count(*) FROM outbox WHERE status IN ('pending', 'claimed')"
+
+
 def wait_for(pred: Any, seconds: float = 15) -> bool:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -66,7 +69,9 @@ class WecomRig:
         assert wait_for(
             lambda: any(m["touser"] == user for m in self.fake.sent[before:]), timeout
         ), f"no answer to {text!r}"
-        time.sleep(0.3)  # the rest of a multi-part answer
+        # the rest of a multi-part answer (a text and a card): every row of it was written in
+        # one transaction, so it is all here once the outbox has nothing left to send
+        assert wait_for(lambda: self.rows(UNSENT) == [(0,)], timeout), f"{text!r} not all sent"
         return [m for m in self.fake.sent[before:] if m["touser"] == user]
 
     def rows(self, sql: str) -> list[tuple[Any, ...]]:
