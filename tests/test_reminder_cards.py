@@ -74,6 +74,10 @@ def test_done_and_snooze_update_the_reminder_card(
     assert chat.click(who, "task.done:1:1") in ("T1 was already done.", "T1 已经完成了。")
     [reply] = chat.last.replies
     assert reply.private and chat.last.updates == []
+    # Log, the one button the done card keeps, no longer says to press Done afterwards
+    hint = chat.click(who, "task.log:1:1")
+    assert "/log Acme call" in hint or "/记录 华为 电话" in hint, hint
+    assert "Done" not in hint and "完成" not in hint, hint
 
 
 @pytest.mark.parametrize(
