@@ -36,7 +36,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import func, select
 
 from storage import db
-from storage.models import Activity, InboxItem
+from storage.models import Activity
+from storage.transit import InboxItem
 from tests.conftest import empty_pg_database
 from tests.fakes import slack_signing
 from tests.fakes.slack_api import FakeSlack

@@ -29,7 +29,8 @@ from sqlalchemy import delete, event, insert
 
 from bot.retention import RetentionPolicy, prune_delivered
 from storage import db
-from storage.models import InboxItem, OutboxItem, Tenant
+from storage.models import Tenant
+from storage.transit import InboxItem, OutboxItem
 
 NOW = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)
 OLD = NOW - timedelta(days=40)

@@ -151,7 +151,7 @@ def measure(url: str, repeat: int) -> tuple[float, float]:
 
 
 def db_outbox_delete():  # type: ignore[no-untyped-def]
-    from storage.models import OutboxItem
+    from storage.transit import OutboxItem
 
     return OutboxItem.__table__.delete()
 

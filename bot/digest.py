@@ -18,16 +18,7 @@ from bot.pipeline import Pipeline
 from bot.reach import Reach
 from bot.speaker import speaker
 from bot.worktime import WorkCalendar
-from storage.models import (
-    Confirmation,
-    Customer,
-    Deal,
-    Person,
-    Question,
-    Requirement,
-    Task,
-    Tenant,
-)
+from storage.models import Confirmation, Customer, Deal, Person, Question, Requirement, Task, Tenant
 
 
 @dataclass(kw_only=True)

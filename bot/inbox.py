@@ -16,7 +16,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage import queue
-from storage.models import InboxItem
+from storage.transit import InboxItem
 
 KEY_LIMIT = 200  # the column's width; longer keys are cut, never refused
 

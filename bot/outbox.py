@@ -30,7 +30,7 @@ from bot.delivery import (
 from bot.events import ReplyHandle
 from bot.outcome import Message
 from storage import queue
-from storage.models import OutboxItem
+from storage.transit import OutboxItem
 
 logger = logging.getLogger(__name__)
 

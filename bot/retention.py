@@ -19,7 +19,7 @@ from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
 
 from storage import paces, queue
-from storage.models import InboxItem, OutboxItem
+from storage.transit import InboxItem, OutboxItem
 
 
 @dataclass(frozen=True, kw_only=True)

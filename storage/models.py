@@ -1,63 +1,29 @@
-"""Tables. Every row belongs to a tenant; times are stored in UTC and read back timezone-aware."""
+"""The sales records: tenants, people, customers, deals, touches, tasks, meetings, questions,
+requirements, targets and the audit log. Every row belongs to a tenant; times are stored in UTC
+and read back timezone-aware (storage/base.py). Messages in transit: storage/transit.py."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import Any
 
 from sqlalchemy import (
-    JSON,
     Boolean,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
     Numeric,
     String,
     Text,
-    TypeDecorator,
     UniqueConstraint,
 )
 from sqlalchemy import false as sa_false
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
 from storage import append_only
-
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """Aware datetimes in, aware UTC datetimes out — SQLite forgets the zone otherwise."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to the store; pass an aware one")
-        value = value.astimezone(UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value.astimezone(UTC)
-
-
-class Base(DeclarativeBase):
-    type_annotation_map: ClassVar[dict[Any, Any]] = {
-        datetime: UTCDateTime,
-        dict[str, Any]: JSON,
-        list[str]: JSON,
-    }
-
-
-def _tenant_fk() -> Mapped[int]:
-    return mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+from storage.base import Base, tenant_fk
 
 
 class Tenant(Base):
@@ -76,7 +42,7 @@ class Workspace(Base):
     __tablename__ = "workspaces"
     __table_args__ = (UniqueConstraint("platform", "external_id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    tenant_id: Mapped[int] = _tenant_fk()
+    tenant_id: Mapped[int] = tenant_fk()
     platform: Mapped[str] = mapped_column(String(20))
     external_id: Mapped[str] = mapped_column(String(100))
 
@@ -85,7 +51,7 @@ class Team(Base):
     __tablename__ = "teams"
     __table_args__ = (UniqueConstraint("tenant_id", "name"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    tenant_id: Mapped[int] = _tenant_fk()
+    tenant_id: Mapped[int] = tenant_fk()
     name: Mapped[str] = mapped_column(String(100))
     lead_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", use_alter=True))
 
@@ -93,7 +59,7 @@ class Team(Base):
 class Person(Base):
     __tablename__ = "people"
     id: Mapped[int] = mapped_column(primary_key=True)
-    tenant_id: Mapped[int] = _tenant_fk()
+    tenant_id: Mapped[int] = tenant_fk()
     display_name: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(10), default="rep")  # rep | manager | admin
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"))
@@ -111,7 +77,7 @@ class Identity(Base):
     __tablename__ = "identities"
     __table_args__ = (UniqueConstraint("tenant_id", "platform", "external_id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    tenant_id: Mapped[int] = _tenant_fk()
+    tenant_id: Mapped[int] = tenant_fk()
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
     platform: Mapped[str] = mapped_column(String(20))
     external_id: Mapped[str] = mapped_column(String(100))
@@ -125,7 +91,7 @@ class Customer(Base):
         Index("ix_customers_owner", "tenant_id", "owner_id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
-    tenant_id: Mapped[int] = _tenant_fk()
+    tenant_id: Mapped[int] = tenant_fk()
     name: Mapped[str] = mapped_column(String(200))
     name_key: Mapped[str] = mapped_column(String(200))  # casefolded, for matching
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
@@ -137,7 +103,7 @@ class CustomerAlias(Base):
     __tablename__ = "customer_aliases"
     __table_args__ = (UniqueConstraint("tenant_id", "alias_key"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    tenant_id: Mapped[int] = _tenant_fk()
+    tenant_id: Mapped[int] = tenant_fk()
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
     alias: Mapped[str] = mapped_column(String(200))
     alias_key: Mapped[str] = mapped_column(String(200))
@@ -149,7 +115,7 @@ class CustomerChannel(Base):
     __tablename__ = "customer_channels"
     __table_args__ = (UniqueConstraint("tenant_id", "platform", "channel_id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    tenant_id: Mapped[int] = _tenant_fk()
+    tenant_id: Mapped[int] = tenant_fk()
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
     platform: Mapped[str] = mapped_column(String(20))
     channel_id: Mapped[str] = mapped_column(String(100))
@@ -158,7 +124,7 @@ class CustomerChannel(Base):
 class Contact(Base):
     __tablename__ = "contacts"
     id: Mapped[int] = mapped_column(primary_key=True)
-    tenant_id: Mapped[int] = _tenant_fk()
+    tenant_id: Mapped[int] = tenant_fk()
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(200))
     title: Mapped[str | None] = mapped_column(String(200))
@@ -175,7 +141,7 @@ class Deal(Base):
         Index("ix_deals_owner", "tenant_id", "owner_id", "status"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
-    tenant_id: Mapped[int] = _tenant_fk()
+    tenant_id: Mapped[int] = tenant_fk()
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
     title: Mapped[str] = mapped_column(String(300))
     amount: Mapped[Decimal | None] = mapped_column(Numeric(16, 2))
@@ -198,7 +164,7 @@ class Activity(Base):
         Index("ix_activities_author", "tenant_id", "author_id", "occurred_at"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
-    tenant_id: Mapped[int] = _tenant_fk()
+    tenant_id: Mapped[int] = tenant_fk()
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
     deal_id: Mapped[int | None] = mapped_column(ForeignKey("deals.id", ondelete="SET NULL"))
     author_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
@@ -217,7 +183,7 @@ class Task(Base):
         Index("ix_tasks_owner", "tenant_id", "owner_id", "status"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
-    tenant_id: Mapped[int] = _tenant_fk()
+    tenant_id: Mapped[int] = tenant_fk()
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
     deal_id: Mapped[int | None] = mapped_column(ForeignKey("deals.id", ondelete="SET NULL"))
     owner_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
@@ -248,7 +214,7 @@ class Meeting(Base):
         Index("ix_meetings_ends_all", "ends_at"),  # the scheduler's scan spans tenants
     )
     id: Mapped[int] = mapped_column(primary_key=True)
-    tenant_id: Mapped[int] = _tenant_fk()
+    tenant_id: Mapped[int] = tenant_fk()
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
     organiser_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     attendee_ids: Mapped[list[str]] = mapped_column(default=list)  # person ids, as strings
@@ -271,7 +237,7 @@ class Question(Base):
         Index("ix_questions_status_asked", "status", "asked_at"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
-    tenant_id: Mapped[int] = _tenant_fk()
+    tenant_id: Mapped[int] = tenant_fk()
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     text: Mapped[str] = mapped_column(Text)  # the customer's words, verbatim
@@ -294,7 +260,7 @@ class Requirement(Base):
         Index("ix_requirements_status_all", "status"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
-    tenant_id: Mapped[int] = _tenant_fk()
+    tenant_id: Mapped[int] = tenant_fk()
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
     author_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     status: Mapped[str] = mapped_column(String(20), default="pending")  # pending|confirmed|change
@@ -307,7 +273,7 @@ class RequirementVersion(Base):
     __tablename__ = "requirement_versions"
     __table_args__ = (UniqueConstraint("requirement_id", "version"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    tenant_id: Mapped[int] = _tenant_fk()
+    tenant_id: Mapped[int] = tenant_fk()
     requirement_id: Mapped[int] = mapped_column(
         ForeignKey("requirements.id", ondelete="CASCADE"), index=True
     )
@@ -321,7 +287,7 @@ class Confirmation(Base):
     __tablename__ = "confirmations"
     __table_args__ = (UniqueConstraint("requirement_id", "version", "person_id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    tenant_id: Mapped[int] = _tenant_fk()
+    tenant_id: Mapped[int] = tenant_fk()
     requirement_id: Mapped[int] = mapped_column(
         ForeignKey("requirements.id", ondelete="CASCADE"), index=True
     )
@@ -335,69 +301,13 @@ class Target(Base):
     __tablename__ = "targets"
     __table_args__ = (UniqueConstraint("tenant_id", "person_id", "period"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    tenant_id: Mapped[int] = _tenant_fk()
+    tenant_id: Mapped[int] = tenant_fk()
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
     period: Mapped[str] = mapped_column(String(10))  # 2026-12 or 2026-W49
     calls: Mapped[int | None] = mapped_column(Integer)
     visits: Mapped[int | None] = mapped_column(Integer)
     won_amount: Mapped[Decimal | None] = mapped_column(Numeric(16, 2))
     currency: Mapped[str | None] = mapped_column(String(3))
-
-
-class InboxItem(Base):
-    """A platform's delivery, stored before the platform got its answer; then claimed, handled
-    and marked done in the handler's own transaction. The unique key makes a retried or
-    doubled delivery a no-op at the insert, so it never reaches the handler twice."""
-
-    __tablename__ = "inbox"
-    __table_args__ = (
-        UniqueConstraint("platform", "workspace", "delivery_key"),
-        Index("ix_inbox_due", "status", "next_attempt_at"),
-    )
-    id: Mapped[int] = mapped_column(primary_key=True)
-    platform: Mapped[str] = mapped_column(String(20))
-    workspace: Mapped[str] = mapped_column(String(200))  # the platform's tenant (team, corp, …)
-    delivery_key: Mapped[str] = mapped_column(String(200))
-    payload: Mapped[dict[str, Any]]
-    status: Mapped[str] = mapped_column(String(10), default="pending")  # pending|claimed|done|dead
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    received_at: Mapped[datetime]
-    next_attempt_at: Mapped[datetime]
-    claimed_by: Mapped[str | None] = mapped_column(String(100))
-    claimed_at: Mapped[datetime | None]
-    done_at: Mapped[datetime | None] = mapped_column(index=True)
-    last_error: Mapped[str | None] = mapped_column(Text)
-
-
-class OutboxItem(Base):
-    """A push waiting to be delivered; the dedup key makes enqueueing idempotent."""
-
-    __tablename__ = "outbox"
-    __table_args__ = (
-        UniqueConstraint("tenant_id", "dedup_key"),
-        Index("ix_outbox_due", "status", "next_attempt_at"),
-        Index("ix_outbox_conversation", "conversation", "id"),
-    )
-    id: Mapped[int] = mapped_column(primary_key=True)
-    tenant_id: Mapped[int] = _tenant_fk()
-    dedup_key: Mapped[str] = mapped_column(String(200))
-    platform: Mapped[str] = mapped_column(String(20))
-    target_kind: Mapped[str] = mapped_column(String(10))  # person | channel
-    target_id: Mapped[str] = mapped_column(String(200))
-    target_name: Mapped[str | None] = mapped_column(String(200))
-    payload: Mapped[dict[str, Any]]
-    status: Mapped[str] = mapped_column(String(10), default="pending")  # pending|claimed|sent|dead
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[datetime]
-    claimed_by: Mapped[str | None] = mapped_column(String(100))
-    claimed_at: Mapped[datetime | None]
-    sent_at: Mapped[datetime | None]
-    platform_message_id: Mapped[str | None] = mapped_column(String(200))
-    last_error: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime]
-    # the order it keeps: a later push to the same conversation waits until this one is sent,
-    # retried later or dead, whichever instance holds it
-    conversation: Mapped[str | None] = mapped_column(String(300))
 
 
 class AuditEntry(Base):
@@ -411,7 +321,7 @@ class AuditEntry(Base):
         Index("ix_audit_customer_at", "tenant_id", "customer_id", "at"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
-    tenant_id: Mapped[int] = _tenant_fk()
+    tenant_id: Mapped[int] = tenant_fk()
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     action: Mapped[str] = mapped_column(String(50))
     subject: Mapped[str] = mapped_column(String(100))
@@ -422,22 +332,3 @@ class AuditEntry(Base):
 
 
 append_only.protect(AuditEntry)
-
-
-class Lease(Base):
-    """Something only one process may do at a time across instances (holding a connection of
-    which the other side keeps only one): who holds it, until when unless renewed."""
-
-    __tablename__ = "leases"
-    name: Mapped[str] = mapped_column(String(100), primary_key=True)
-    holder: Mapped[str] = mapped_column(String(200))
-    expires_at: Mapped[datetime]
-
-
-class Pace(Base):
-    """When a conversation may next be sent to (a platform's per-chat or per-member limit),
-    shared by every instance, so two of them together keep the pace one would."""
-
-    __tablename__ = "paces"
-    key: Mapped[str] = mapped_column(String(300), primary_key=True)  # platform:conversation
-    next_at: Mapped[datetime]

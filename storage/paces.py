@@ -14,7 +14,7 @@ from sqlalchemy import delete
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage import queue
-from storage.models import Pace
+from storage.transit import Pace
 
 KEY_LIMIT = 300  # the column's width
 

@@ -21,7 +21,7 @@ from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
 
-from storage.models import InboxItem, Lease, OutboxItem
+from storage.transit import InboxItem, Lease, OutboxItem
 
 Queued = type[InboxItem] | type[OutboxItem]
 

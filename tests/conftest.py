@@ -15,8 +15,8 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage import db
-from storage.models import Base
+from storage import db, models, transit  # noqa: F401  (their tables, in Base.metadata)
+from storage.base import Base
 
 PG_ADMIN_URL = os.environ.get(
     "DEALBOT_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

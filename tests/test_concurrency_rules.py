@@ -24,15 +24,8 @@ from bot.events import CardAction, Event
 from bot.handler import Bot
 from bot.i18n import Words
 from bot.settings import Settings
-from storage.models import (
-    Confirmation,
-    OutboxItem,
-    Person,
-    Requirement,
-    Task,
-    Tenant,
-    Workspace,
-)
+from storage.models import Confirmation, Person, Requirement, Task, Tenant, Workspace
+from storage.transit import OutboxItem
 from tests.chat import Chat
 
 NOW = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)

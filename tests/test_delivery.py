@@ -18,7 +18,8 @@ from bot.leases import WorkerLease
 from bot.outbox import OutboxPolicy
 from bot.outcome import Message
 from bot.sending import Worker
-from storage.models import OutboxItem, Tenant
+from storage.models import Tenant
+from storage.transit import OutboxItem
 from tests.fakes.slack_api import FakeSlack
 
 T0 = datetime(2026, 12, 1, 9, tzinfo=UTC)  # every row's stamp: a test never reads today's date
@@ -443,7 +444,7 @@ def test_a_slack_reply_older_than_its_response_url_goes_by_the_web_api_at_once()
 def test_turns_that_passed_long_ago_are_forgotten(sessions) -> None:  # type: ignore[no-untyped-def]
     from bot.retention import forget_turns
     from storage import paces
-    from storage.models import Pace
+    from storage.transit import Pace
 
     assert paces.take_turn(sessions, "slack:C1", interval=1, now=T0) == 0.0
     assert paces.take_turn(sessions, "slack:C1", interval=1, now=T0) == 1.0  # its turn is taken

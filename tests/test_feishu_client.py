@@ -19,7 +19,8 @@ from bot.events import ReplyHandle
 from bot.outbox import OutboxPolicy
 from bot.outcome import Button, Card, Message
 from bot.sending import Worker
-from storage.models import OutboxItem, Tenant
+from storage.models import Tenant
+from storage.transit import OutboxItem
 from tests.fakes.feishu_api import FakeFeishu, forget_sdk_tokens
 
 APP = "cli_client_test"

@@ -15,14 +15,13 @@ from storage.models import (
     Confirmation,
     Customer,
     Deal,
-    InboxItem,
-    OutboxItem,
     Person,
     Question,
     Requirement,
     Task,
     Tenant,
 )
+from storage.transit import InboxItem, OutboxItem
 from tests.chat import Chat, Clockwork
 
 

@@ -13,17 +13,8 @@ from bot.customers import name_key
 from bot.events import ID_MAX, Event, bound_id, clean
 from bot.inbox import InboxPolicy
 from storage.limits import TooLong
-from storage.models import (
-    Activity,
-    Customer,
-    CustomerAlias,
-    Deal,
-    Identity,
-    InboxItem,
-    OutboxItem,
-    Person,
-    Team,
-)
+from storage.models import Activity, Customer, CustomerAlias, Deal, Identity, Person, Team
+from storage.transit import InboxItem, OutboxItem
 from tests.chat import Chat
 
 FAMILY = "👨\u200d👩\u200d👧"

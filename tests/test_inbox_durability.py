@@ -14,7 +14,8 @@ import pytest
 from sqlalchemy import func, select
 
 from storage import db
-from storage.models import Activity, InboxItem
+from storage.models import Activity
+from storage.transit import InboxItem
 from tests.conftest import empty_pg_database
 from tests.fakes import slack_signing as signing
 from tests.fakes.slack_api import FakeSlack

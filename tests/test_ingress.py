@@ -25,7 +25,7 @@ from websockets.sync.server import serve as websocket_server
 from adapters.ingress import Ingress, Verdict
 from bot.inbox import Arrival
 from storage import db
-from storage.models import InboxItem
+from storage.transit import InboxItem
 from tests.conftest import empty_pg_database
 from tests.fakes import slack_signing as signing
 from tests.fakes.slack_api import FakeSlack

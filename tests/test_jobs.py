@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from bot.delivery import RetryLater, Undeliverable
 from bot.settings import Settings
-from storage.models import OutboxItem
+from storage.transit import OutboxItem
 from tests.chat import Chat, Clockwork
 from tests.test_reminders_digests import whole_day
 

@@ -102,7 +102,7 @@ def test_a_renewal_in_flight_at_stop_does_not_take_the_lease_back(sessions, quic
     lease after that, or the standby waits out a lease nobody uses (and loses its connection)."""
     from sqlalchemy import select
 
-    from storage.models import Lease
+    from storage.transit import Lease
 
     with FakeAibotWs() as ws:
         config = WecomSection.model_validate(

@@ -14,7 +14,8 @@ from bot.events import ReplyHandle
 from bot.inbox import Arrival
 from bot.outcome import Message
 from bot.sending import Worker
-from storage.models import OutboxItem, Tenant
+from storage.models import Tenant
+from storage.transit import OutboxItem
 
 NOW = datetime(2026, 12, 1, 9, tzinfo=UTC)
 

@@ -22,7 +22,8 @@ from bot.config import load_config
 from bot.periods import bounds
 from bot.settings import Settings
 from bot.worktime import WorkCalendar
-from storage.models import OutboxItem, Person, Task
+from storage.models import Person, Task
+from storage.transit import OutboxItem
 from tests.chat import Chat, Clockwork
 
 ROOT = Path(__file__).resolve().parent.parent

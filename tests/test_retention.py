@@ -29,7 +29,8 @@ from bot.outbox import OutboxPolicy
 from bot.retention import RetentionPolicy, prune_delivered
 from bot.settings import Settings
 from storage import queue
-from storage.models import InboxItem, OutboxItem, Tenant
+from storage.models import Tenant
+from storage.transit import InboxItem, OutboxItem
 
 NOW = datetime(2026, 12, 1, 9, tzinfo=UTC)
 OLD = NOW - timedelta(days=45)

@@ -21,7 +21,7 @@ import pytest
 from sqlalchemy import select
 
 from storage import db
-from storage.models import OutboxItem
+from storage.transit import OutboxItem
 from tests.conftest import empty_pg_database
 from tests.fakes.slack_api import FakeSlack
 from tests.test_delivery import seed as seed_outbox

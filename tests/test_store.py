@@ -12,7 +12,9 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import func, select, text
 
 from storage import db
-from storage.models import Activity, Base, InboxItem, Tenant
+from storage.base import Base
+from storage.models import Activity, Tenant
+from storage.transit import InboxItem
 from tests.chat import Chat
 
 

@@ -21,7 +21,8 @@ from bot.events import ReplyHandle
 from bot.outbox import OutboxPolicy
 from bot.outcome import Button, Card, Message
 from bot.sending import Worker
-from storage.models import OutboxItem, Tenant
+from storage.models import Tenant
+from storage.transit import OutboxItem
 from tests.fakes import wecom_signing as signing
 from tests.fakes.wecom_api import FakeWecom
 

@@ -3,7 +3,8 @@
 from alembic import context
 from sqlalchemy import engine_from_config
 
-from storage.models import Base, UTCDateTime
+from storage import models, transit  # noqa: F401  (their tables, in Base.metadata)
+from storage.base import Base, UTCDateTime
 
 config = context.config
 engine = config.attributes.get("engine")
