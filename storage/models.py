@@ -121,6 +121,21 @@ class CustomerChannel(Base):
     channel_id: Mapped[str] = mapped_column(String(100))
 
 
+class Collaborator(Base):
+    """A colleague who reads and writes a customer as its owner does, without owning it."""
+
+    __tablename__ = "customer_collaborators"
+    __table_args__ = (UniqueConstraint("customer_id", "person_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = tenant_fk()
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), index=True
+    )
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime]
+
+
 class Contact(Base):
     __tablename__ = "contacts"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -151,6 +166,8 @@ class Deal(Base):
     expected_close: Mapped[datetime | None]
     status: Mapped[str] = mapped_column(String(10), default="open")  # open | won | lost
     lost_reason: Mapped[str | None] = mapped_column(Text)
+    # what was written with the amount about tax (含税, 不含税, excl. VAT), verbatim
+    tax_note: Mapped[str | None] = mapped_column(String(40))
     stage_entered_at: Mapped[datetime]
     last_touch_at: Mapped[datetime]
     closed_at: Mapped[datetime | None]
@@ -246,6 +263,7 @@ class Question(Base):
     asked_at: Mapped[datetime]
     answered_at: Mapped[datetime | None]
     answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    answer: Mapped[str | None] = mapped_column(Text)  # the answer given, verbatim
     alerted_at: Mapped[datetime | None]
     escalated_at: Mapped[datetime | None]
     channel_platform: Mapped[str | None] = mapped_column(String(20))
