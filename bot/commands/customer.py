@@ -28,6 +28,7 @@ from storage.models import (
 )
 
 HISTORY_SHOWN = 20  # touches listed by /customer; the older ones are counted
+ANSWERS_SHOWN = 5  # answered questions listed by /customer, the latest first
 # `/customer Acme history`: who changed what. Not 记录: that word is /log's Chinese name.
 HISTORY = ("history", "历史", "变更记录")
 
@@ -108,6 +109,14 @@ def customer(ctx: Context, intent: CustomerShow) -> Outcome:
             select(Question).where(Question.customer_id == found.id, Question.status == "open")
         )
     )
+    answered = list(  # the latest answers, each with its question
+        s.scalars(
+            select(Question)
+            .where(Question.customer_id == found.id, Question.status == "answered")
+            .order_by(Question.answered_at.desc(), Question.id.desc())
+            .limit(ANSWERS_SHOWN)
+        )
+    )
     reqs, req_words = [], {}
     for req, words in s.execute(  # each with its current words, verbatim
         select(Requirement, RequirementVersion.text)
@@ -130,6 +139,7 @@ def customer(ctx: Context, intent: CustomerShow) -> Outcome:
         deals=deals,
         tasks=tasks,
         questions=questions,
+        answered=answered,
         reqs=reqs,
         req_words=req_words,
     )

@@ -18,6 +18,7 @@ from bot.intents import CustomerRef, Intent
 from bot.lexer import Token, is_ref, ref_id, tokenize
 from bot.outcome import Button, Card, CardUpdate, Outcome
 from bot.parse.normalize import normalize
+from bot.parse.quotes import unquote
 from bot.people import manager_of, resolve_mention
 from bot.speaker import words_for
 from storage.models import Confirmation, Customer, Person, Requirement, RequirementVersion
@@ -64,6 +65,7 @@ def parse(line: Line, tokens: list[Token]) -> Intent:
     if m:
         confirmers = tuple(line.mentions(tokenize(normalize(text), m.end())))
         text = text[: m.start()].strip()
+    text = unquote(text)  # the rep's quotes around the customer's words are not theirs
     if not text:
         raise Fail("missing_text", "req")
     if customer is None:
