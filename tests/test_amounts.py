@@ -266,3 +266,54 @@ def test_the_largest_amount_is_one_trillion():
     assert parse_amount("1000000000000") == Amount(MAX_AMOUNT, None)
     assert parse_amount("1,000,000,000,000.00") == Amount(MAX_AMOUNT, None)
     assert not out_of_range("1000000000000") and not out_of_range("tomorrow")
+
+
+# --- issue 18: the words people add to an amount ------------------------------------------------
+
+WITH_WORDS = [
+    ("三十万整", Decimal(300000), "CNY", None),
+    ("28万元整", Decimal(280000), "CNY", None),
+    ("28万（含税）", Decimal(280000), "CNY", "含税"),
+    ("28万(含税)", Decimal(280000), "CNY", "含税"),
+    ("28万含税", Decimal(280000), "CNY", "含税"),
+    ("28万 不含税", Decimal(280000), "CNY", "不含税"),
+    ("50万元整（含税）", Decimal(500000), "CNY", "含税"),
+    ("12.5万元", Decimal(125000), "CNY", None),
+    ("100万人民币", Decimal(1000000), "CNY", None),
+    ("人民币50万", Decimal(500000), "CNY", None),
+    ("RMB 50万", Decimal(500000), "CNY", None),
+    ("¥1.2 million", Decimal(1200000), "CNY", None),
+    ("$1.2 million", Decimal(1200000), "USD", None),
+    ("1.2 million", Decimal(1200000), None, None),
+    ("3 million USD", Decimal(3000000), "USD", None),
+    ("2 bn", Decimal(2000000000), None, None),
+    ("1.5mn", Decimal(1500000), None, None),
+    ("40 thousand", Decimal(40000), None, None),
+    ("€30k", Decimal(30000), "EUR", None),
+    ("30,000 EUR", Decimal(30000), "EUR", None),
+    ("30000 euros", Decimal(30000), "EUR", None),
+    ("5000 dollars", Decimal(5000), "USD", None),
+    ("120k excl. VAT", Decimal(120000), None, "excl. VAT"),
+    ("120k (Excl. VAT)", Decimal(120000), None, "Excl. VAT"),
+    ("$50k incl. tax", Decimal(50000), "USD", "incl. tax"),
+    ("€8k plus VAT", Decimal(8000), "EUR", "plus VAT"),
+    ("¥20万, tax included", Decimal(200000), "CNY", "tax included"),
+]
+
+
+@pytest.mark.parametrize(("text", "value", "currency", "tax"), WITH_WORDS)
+def test_amounts_with_the_words_people_add(text, value, currency, tax):
+    got = parse_amount(text)
+    assert got == Amount(value, currency, tax=tax)
+    assert str(got.value) == str(value)
+
+
+def test_an_approximate_amount_keeps_its_tax_note():
+    assert parse_amount("二十万左右，含税") == Amount(Decimal(200000), "CNY", True, "含税")
+
+
+@pytest.mark.parametrize(
+    "text", ["含税", "整", "million", "30万 含税 含税", "$5k EUR", "5 million seats"]
+)
+def test_words_around_an_amount_are_not_amounts_alone(text):
+    assert parse_amount(text) is None

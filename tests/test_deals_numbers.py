@@ -270,3 +270,48 @@ def test_two_wins_at_the_same_moment_win_once(sessions) -> None:  # type: ignore
     with sessions() as s:
         entries = s.scalars(select(AuditEntry).where(AuditEntry.action == "deal.won")).all()
         assert len(entries) == 5  # one per deal, never two
+
+
+# --- issue 18, item 3: amounts with the words people add; a deal's currency is its own ----------
+
+
+def test_zh_amount_words_and_tax_note_kept_and_shown(zh: Chat) -> None:
+    reply = zh.say("小李", "/商机 华为 新建 私有化项目 28万（含税）")
+    assert "D1“私有化项目” 28万元（含税）" in reply
+    reply = zh.say("小李", "/商机 中兴 新建 二期 三十万整")
+    assert "D2“二期” 30万元，" in reply and "整" not in rows(zh, Deal)[1].title
+    reply = zh.say("小李", "/商机 中兴 金额 12.5万元 不含税")
+    assert "金额已更新为 12.5万元（不含税）" in reply
+    assert [(d.title, d.amount, d.currency, d.tax_note) for d in rows(zh, Deal)] == [
+        ("私有化项目", Decimal(280000), "CNY", "含税"),
+        ("二期", Decimal(125000), "CNY", "不含税"),
+    ]
+    assert "D1“私有化项目” 28万元（含税）" in zh.say("小李", "/客户 华为")
+    assert "D1“私有化项目” 28万元（含税）" in zh.say("小李", "/商机 华为")
+    # a new amount written without a note drops the old one: the note goes with its amount
+    assert "金额已更新为 13万元。" in zh.say("小李", "/商机 中兴 金额 13万")
+    assert rows(zh, Deal)[1].tax_note is None
+
+
+def test_en_amount_words_set_the_deals_currency_and_tax_note(en: Chat) -> None:
+    reply = en.say("alice", "/deal Acme new pilot €30k excl. VAT")
+    assert "D1 “pilot” €30,000 (excl. VAT) for Acme" in reply
+    assert "D2 “renewal” $1,200,000 for Globex" in en.say(
+        "alice", "/deal Globex new renewal $1.2 million"
+    )
+    assert "D3 “seats” ¥3,000,000 for Initech" in en.say(
+        "alice", "/deal Initech new seats 3 million RMB"
+    )
+    assert "D4 “pilot” €30,000 for Umbrella" in en.say(
+        "alice", "/deal Umbrella new pilot 30,000 EUR"
+    )
+    assert "amount is now €45,000 (incl. tax)" in en.say(
+        "alice", "/deal Umbrella amount 45k incl. tax"
+    )
+    assert [(d.title, d.amount, d.currency, d.tax_note) for d in rows(en, Deal)] == [
+        ("pilot", Decimal(30000), "EUR", "excl. VAT"),
+        ("renewal", Decimal(1200000), "USD", None),
+        ("seats", Decimal(3000000), "CNY", None),
+        ("pilot", Decimal(45000), "EUR", "incl. tax"),
+    ]
+    assert "D1 “pilot” €30,000 (excl. VAT)" in en.say("alice", "/customer Acme")

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 
 from bot import audit
+from bot.commands import deal_tasks
 from bot.commands.command import Command
 from bot.context import Context, UserError
 from bot.customers import find, open_deals, pick_deal
@@ -69,11 +70,8 @@ def parse(line: Line, tokens: list[Token]) -> DealCommand:
     text = line.from_(args)
     base = {"customer": customer, "deal_ref": deal_ref, "verb": verb}
     if verb == "new":
-        amount = parse_amount(args[-1].text) if args and not args[-1].quoted else None
-        if amount is None and args and not args[-1].quoted and out_of_range(args[-1].text):
-            # an amount no deal has (above 10^12, or finer than cents): refused, not a title
-            raise Fail("amount_out_of_range", "deal", text=args[-1].text)
-        title = line.words(args[:-1] if amount else args)
+        amount, n = _trailing_amount(line, args)
+        title = line.words(args[:-n] if amount else args)
         return DealCommand(**base, title=title, amount=amount)
     if verb == "stage":
         if not text:
@@ -83,7 +81,9 @@ def parse(line: Line, tokens: list[Token]) -> DealCommand:
             raise Fail("unknown_stage", "deal", text=text)
         return DealCommand(**base, stage=stage.key)
     if verb == "amount":
-        amount = parse_amount(normalize(text).replace(" ", "")) if text else None
+        amount = (
+            (parse_amount(text) or parse_amount(normalize(text).replace(" ", ""))) if text else None
+        )
         if amount is None:
             raise Fail("bad_amount", "deal", text=text)
         return DealCommand(**base, amount=amount)
@@ -93,6 +93,24 @@ def parse(line: Line, tokens: list[Token]) -> DealCommand:
             raise Fail("missing_when", "deal", text=text)
         return DealCommand(**base, when=when)
     return DealCommand(**base, note=text)
+
+
+AMOUNT_WORDS = 6  # an amount is at most this many words: "about $1.2 million excl. VAT"
+
+
+def _trailing_amount(line: Line, args: list[Token]) -> tuple[Amount | None, int]:
+    """The amount that ends a new deal's line and how many words it takes: the longest run of
+    last words read as one (28万 （含税）, $1.2 million, 30,000 EUR), else (None, 0). An amount
+    no deal has (above 10^12, or finer than cents) is refused, never taken for a title."""
+    for n in range(min(len(args), AMOUNT_WORDS), 0, -1):
+        if any(t.quoted for t in args[-n:]):
+            continue
+        text = line.words(args[-n:])
+        if (amount := parse_amount(text)) is not None:
+            return amount, n
+        if out_of_range(text):
+            raise Fail("amount_out_of_range", "deal", text=text)
+    return None, 0
 
 
 def deal(ctx: Context, intent: DealCommand) -> Outcome:
@@ -117,6 +135,7 @@ def deal(ctx: Context, intent: DealCommand) -> Outcome:
     elif verb == "amount" and intent.amount:
         target.amount = intent.amount.value
         target.currency = intent.amount.currency or target.currency
+        target.tax_note = intent.amount.tax  # the note goes with the amount it was written with
     elif verb == "close":
         target.expected_close = intent.when
     elif verb in OUTCOMES:
@@ -136,7 +155,10 @@ def deal(ctx: Context, intent: DealCommand) -> Outcome:
         note=intent.note,
         approx=bool(intent.amount and intent.amount.approx),
     )
-    return Outcome().reply(text)
+    out = Outcome().reply(text)
+    if verb in OUTCOMES and (card := deal_tasks.left_open(ctx, target, customer)) is not None:
+        out.reply(card=card, private=True)  # what it leaves open, offered for closing
+    return out
 
 
 OUTCOMES = ("won", "lost")  # the closed stages (bot/config.py allows no others)
@@ -192,6 +214,7 @@ def _new(ctx: Context, intent: DealCommand) -> Outcome:
         title=intent.title or customer.name,
         amount=amount.value if amount else None,
         currency=(amount.currency if amount and amount.currency else ctx.tenant.currency),
+        tax_note=amount.tax if amount else None,
         stage=ctx.settings.pipeline.first.key,
         owner_id=customer.owner_id or ctx.me.id,
         stage_entered_at=ctx.now,
@@ -233,4 +256,5 @@ COMMAND = Command(
     zh=("商机",),
     parse=parse,
     handles={DealCommand: deal},
+    buttons=(deal_tasks.CLOSE_ALL,),
 )

@@ -27,6 +27,7 @@ class Amount:
     value: Decimal
     currency: str | None  # "CNY", "USD", "EUR", "GBP" or None when the text does not say
     approx: bool = False  # "20万左右", "约50万", "~120k", "about 120k"
+    tax: str | None = None  # the tax note as written after it: 含税, 不含税, incl. tax, excl. VAT
 
 
 _CURRENCY = {
@@ -48,21 +49,49 @@ _CURRENCY = {
     "£": "GBP",
     "gbp": "GBP",
     "英镑": "GBP",
+    "dollar": "USD",
+    "dollars": "USD",
+    "euro": "EUR",
+    "euros": "EUR",
+    "yuan": "CNY",
 }
-_UNIT = {"k": 1000, "m": 10**6, "w": 10**4, "万": 10**4, "亿": 10**8, "千": 1000}
+_UNIT = {
+    "k": 1000,
+    "m": 10**6,
+    "w": 10**4,
+    "万": 10**4,
+    "亿": 10**8,
+    "千": 1000,
+    "thousand": 1000,
+    "million": 10**6,
+    "mn": 10**6,
+    "billion": 10**9,
+    "bn": 10**9,
+}
 _CNY_UNITS = ("w", "万", "亿", "千")  # only ever used for yuan
 _CODE = "usd|rmb|cny|eur|gbp"
 _CN_DIGITS = "零〇一二两三四五六七八九"
 _CN_UNITS = "十百千万亿"
 _CN = f"[0-9.{_CN_DIGITS}{_CN_UNITS}]"
+# The tax note people add after an amount, kept with the deal as written (28万（含税）,
+# 120k excl. VAT); read on ASCII-lowered text.
+_TAX_WORD = r"(?:tax(?:es)?|vat|gst)"
+TAX_NOTE = (
+    r"不含增值税|含增值税|不含税|未含税|未税|含税|税前|税后"
+    rf"|(?:incl|excl|inc|exc)\.?\s*{_TAX_WORD}|(?:including|excluding|plus)\s+{_TAX_WORD}"
+    rf"|\+\s*{_TAX_WORD}|ex\.?\s+vat|{_TAX_WORD}\s+(?:included|excluded|incl\.?|excl\.?)"
+)
 _AMOUNT = re.compile(
     r"(?P<about>approximately|approx\.?|about|around|大约|大概|约|~)?\s*"
-    rf"(?P<pre>us\$|[$¥€£]|{_CODE})?\s*"
+    rf"(?P<pre>us\$|[$¥€£]|人民币|{_CODE})?\s*"
     r"(?:(?P<num>[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?)\s*"
-    r"(?P<unit>[kmw万亿千])?"
+    r"(?P<unit>thousand|million|billion|mn|bn|[kmw万亿千])?"
     rf"|(?P<cn>{_CN}*[{_CN_DIGITS}{_CN_UNITS}]{_CN}*))\s*"  # 一百万, 3百万, 两万五, 十万
-    rf"(?P<post>块钱|人民币|美元|美金|欧元|英镑|[元块]|{_CODE})?\s*"
-    r"(?P<around>左右)?"
+    r"(?P<post>块钱|人民币|美元|美金|欧元|英镑|[元块]|dollars?|euros?|yuan"
+    rf"|{_CODE})?\s*"
+    r"整?\s*"  # 三十万整, 28万元整: "and no more", said on contracts
+    r"(?P<around>左右)?\s*"
+    rf"(?:[,;]?\s*(?P<tax>{TAX_NOTE})|\(\s*(?P<taxp>{TAX_NOTE})\s*\))?"
 )
 
 
@@ -75,9 +104,13 @@ def _read(text: str | None) -> Amount | None:
     """`text` as a whole written as a money amount, whatever its size."""
     if not text:
         return None
-    m = _AMOUNT.fullmatch(ascii_lower(normalize(text)).strip())
+    raw = normalize(text)
+    lead = len(raw) - len(raw.lstrip())
+    m = _AMOUNT.fullmatch(ascii_lower(raw).strip())
     if not m:
         return None
+    group = "tax" if m["tax"] is not None else "taxp"
+    tax = text[m.start(group) + lead : m.end(group) + lead][:40] if m[group] else None
     pre, post = _CURRENCY.get(m["pre"] or ""), _CURRENCY.get(m["post"] or "")
     if pre and post and pre != post:
         return None  # "$120k RMB"
@@ -92,7 +125,7 @@ def _read(text: str | None) -> Amount | None:
             unit = m["unit"]
             value = Decimal(m["num"].replace(",", "")) * _UNIT.get(unit or "", 1)
             currency = pre or post or ("CNY" if unit in _CNY_UNITS else None)
-        return None if value is None else Amount(_tidy(value), currency, approx)
+        return None if value is None else Amount(_tidy(value), currency, approx, tax)
     except InvalidOperation:
         return Amount(MAX_AMOUNT * 10, None)  # more digits than Decimal's context keeps
 
