@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.parse.quotes import unquote
-from storage.models import AuditEntry, Question, RequirementVersion
-from tests.chat import Chat
+from storage.models import AuditEntry, Meeting, Question, RequirementVersion, Task
+from tests.chat import Chat, Clockwork
 
 
 @pytest.fixture
@@ -103,3 +103,140 @@ def test_a_quoted_requirement_is_shown_with_one_pair_of_quotes(en: Chat, zh: Cha
     assert "“SSO with Okta”" in en.say("alice", "/req Acme 'SSO with Okta'")
     words = [v.text for v in rows(zh, RequirementVersion)]
     assert words == ["支持私有化部署", "支持单点登录", "SSO with Okta"]
+
+
+# --- a won or lost deal's open tasks ------------------------------------------------------------
+
+
+def buttons(chat: Chat) -> list[str]:
+    return [b.id for r in chat.last.replies if r.message.card for b in r.message.card.buttons]
+
+
+def test_won_lists_the_open_tasks_and_offers_to_close_them_zh(zh: Chat) -> None:
+    zh.say("小李", "/待办 华为 寄资料 明天")  # before any deal: the customer's, no deal
+    zh.say("小李", "/商机 华为 新建 私有云 30万")
+    zh.say("小李", "/待办 华为 发报价 周五")  # the deal's
+    zh.say("小李", "/商机 华为 新建 运维服务 5万")
+    zh.say("小李", "/待办 华为 D2 约运维演示 周五")  # another deal's: not listed
+    with zh.bot.sessions.begin() as s:  # a task of the other deal, however it was written
+        s.get_one(Task, 3).deal_id = 2
+    reply = zh.say("小李", "/商机 华为 D1 赢单")
+    assert "🎉 D1“私有云” 30万元（华为）赢单！" in reply
+    assert "华为还有 2 条未完成待办，要关闭吗？" in reply
+    assert "• T1 寄资料 — 截止 12月29日 周二（未关联商机）→ /待办 T1 完成" in reply
+    assert "• T2 发报价 — 截止 2027年1月1日 周五（本商机）→ /待办 T2 完成" in reply
+    assert "T3" not in reply
+    assert buttons(zh) == ["task.done:1", "task.done:2", "deal.done:1:1:2"]
+    assert zh.click("小李", "deal.done:1:1:2") == "✓ 已完成（@小李）：T1 寄资料；T2 发报价。"
+    assert [t.status for t in rows(zh, Task)] == ["done", "done", "open"]
+    assert "已完成过：T1、T2" in zh.click("小李", "deal.done:1:1:2")
+
+
+def test_lost_lists_the_open_task_with_its_done_button_en(en: Chat) -> None:
+    en.say("alice", "/deal Acme new pilot 30k")
+    en.say("alice", "/task Acme send quote tomorrow")
+    reply = en.say("alice", "/deal Acme lost price")
+    assert "Acme still has 1 open task — close it?" in reply
+    assert "• T1 send quote — due Tue Dec 29 (this deal) → /task T1 done" in reply
+    assert buttons(en) == ["task.done:1"]  # one task: no "close all"
+    assert "✓ T1 done: send quote" in en.click("alice", "task.done:1")
+    assert "open task" not in en.say("alice", "/deal Acme new phase 2 10k")
+
+
+def test_stage_won_lists_them_too_and_nothing_open_says_nothing(en: Chat) -> None:
+    en.say("alice", "/deal Globex new pilot 30k")
+    assert "open task" not in en.say("alice", "/deal Globex stage won")
+    en.say("alice", "/deal Initech new pilot 30k")
+    en.say("alice", "/task Initech call Bob tomorrow")
+    assert "Initech still has 1 open task" in en.say("alice", "/deal Initech stage won")
+
+
+def test_close_all_leaves_alone_what_the_presser_cannot_reach(en: Chat) -> None:
+    en.say("alice", "/deal Acme new pilot 30k")
+    en.say("alice", "/task Acme send quote tomorrow")
+    en.say("alice", "/task Acme call back tomorrow")
+    en.say("alice", "/deal Acme won")
+    en.say("bob", "/deal Hooli new x 1k")  # bob: a rep without reach over alice's customer
+    assert en.click("bob", "deal.done:1:1:2") == "Nothing left to close."
+    assert [t.status for t in rows(en, Task)] == ["open", "open"]
+
+
+def test_task_done_written_closes_it_en(en: Chat) -> None:
+    en.say("alice", "/task Acme send quote tomorrow")
+    assert "✓ T1 done: send quote" in en.say("alice", "/task T1 done")
+    assert rows(en, Task)[0].status == "done"
+    assert "T1 was already done" in en.say("alice", "/task t1 Done")
+
+
+def test_task_done_written_closes_it_zh(zh: Chat) -> None:
+    zh.say("王总", "/待办")  # the first speaker, the admin; 小李 and 小王 are reps
+    zh.say("小李", "/待办 华为 发报价 明天")
+    assert "✓ T1 已完成：发报价" in zh.say("小李", "/待办 T1 完成")
+    assert rows(zh, Task)[0].status == "done"
+    zh.say("小李", "/待办 华为 约演示 明天")
+    assert "✓ T2 已完成" in zh.say("小李", "/待办 T2 搞定")
+    zh.say("小王", "/待办 腾讯 寄样品 明天")  # another rep's: not closed by 小李
+    assert "没有你可以修改的待办 T3" in zh.say("小李", "/待办 T3 完成")
+
+
+# --- two meetings with one customer at once, and calling one off ---------------------------------
+
+
+def test_an_overlapping_meeting_is_warned_about_with_a_way_to_cancel_en(en: Chat) -> None:
+    en.say("boss", "/team east @bob @alice")  # boss: admin; bob leads alice
+    en.say("alice", "/meeting Acme tomorrow 10:00 90m")
+    assert "overlaps" not in en.say("alice", "/meeting Acme tomorrow 11:30")  # back to back
+    reply = en.say("bob", "/meeting Acme tomorrow 11:00")
+    assert "✓ Meeting M3 with Acme" in reply
+    assert "⚠ M3 overlaps 2 meetings with Acme:" in reply
+    assert (
+        "• M1 on Tue Dec 29 10:00 (90 min), organised by @alice — to cancel it: /meeting M1 cancel"
+        in reply
+    )
+    assert "• M2 on Tue Dec 29 11:30 (60 min), organised by @alice" in reply
+    assert "If this one is the double: /meeting M3 cancel" in reply
+    assert buttons(en) == ["meeting.cancel:3", "meeting.cancel:1", "meeting.cancel:2"]
+    assert "overlaps" not in en.say("alice", "/meeting Globex tomorrow 11:00")  # another customer
+    # bob reaches alice's customer: he may cancel her meeting; she is told
+    assert "✓ Meeting M1 with Acme on Tue Dec 29 10:00 cancelled" in en.click(
+        "bob", "meeting.cancel:1"
+    )
+    assert "@bob cancelled meeting M1 with Acme" in next(iter(en.pushes().values()))
+    assert [m.id for m in rows(en, Meeting)] == [2, 3, 4]
+    [entry] = audit(en, "meeting.cancel")
+    assert entry.subject == "meeting:1" and entry.detail["before"]["starts_at"].startswith(
+        "2026-12-29T10:00"
+    )
+    assert "no meeting M1 that you can cancel" in en.say("bob", "/meeting M1 cancel")  # once
+
+
+def test_an_overlapping_meeting_is_warned_about_with_a_way_to_cancel_zh(zh: Chat) -> None:
+    zh.say("王总", "/团队 华东 @王经理 @小李 @小张")
+    zh.say("小李", "/会议 华为 明天下午3点")
+    reply = zh.say("小李", "/会议 华为 明天 15:30 90分钟")
+    assert "⚠ M2 与华为的另一场会议时间重叠：" in reply
+    assert "• M1：12月29日 周二 15:00（60分钟），组织者 @小李 — 取消它：/会议 M1 取消" in reply
+    assert "如果这场是重复安排的：/会议 M2 取消" in reply
+    assert "✓ 已取消与华为的会议 M2" in zh.say("小李", "/会议 M2 取消")
+    assert "没有你可以取消的会议 M2" in zh.say("小李", "/会议 m2 取消")
+    assert "没有你可以取消的会议 M1" in zh.say("小张", "/会议 M1 取消")  # a teammate: no reach
+    assert "会议编号后只能写“取消”：/会议 M1 取消" in zh.say("小李", "/会议 M1 改期")
+    assert [m.id for m in rows(zh, Meeting)] == [1]
+
+
+def test_a_meeting_with_minutes_took_place_and_is_not_cancelled(en: Chat) -> None:
+    en.say("alice", "/meeting Acme today 08:00 30m")
+    en.say("alice", "/minutes Acme agreed on scope")
+    assert "already has minutes" in en.say("alice", "/meeting M1 cancel")
+    assert len(rows(en, Meeting)) == 1
+
+
+def test_a_cancelled_meeting_is_not_asked_for_minutes(sessions) -> None:  # type: ignore[no-untyped-def]
+    chat = Chat(sessions, now="2026-12-04 10:00")  # a Friday
+    chat.say("alice", "/meeting Acme today 11:00 30m")
+    chat.say("alice", "/meeting Globex today 11:00 30m")
+    chat.say("alice", "/meeting M1 cancel")
+    clock = Clockwork(chat)
+    sent = clock.tick("2026-12-04 12:00")
+    assert [t for _, t in sent if "Send the minutes" in t and "Globex" in t]
+    assert not [t for _, t in sent if "Acme" in t]

@@ -1,5 +1,7 @@
 """/meeting <customer> <when> [duration] [with @a @b] (/会议): a meeting on the calendar; the
-attendees are told, and the organiser is asked for minutes after it ends."""
+attendees are told, and the organiser is asked for minutes after it ends. One that overlaps
+another with the same customer is warned about; /meeting M7 cancel calls one off
+(bot/commands/meeting_cancel.py)."""
 
 from __future__ import annotations
 
@@ -8,13 +10,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.commands.command import Command
+from bot.commands.meeting_cancel import CANCEL, CANCEL_WORDS, MeetingCancel, cancel, clash_warning
 from bot.commands.rows import ago
 from bot.context import Context
 from bot.customers import find
 from bot.grammar.line import Fail, Line
 from bot.grammar.steps import dates, unread
 from bot.intents import CustomerRef, Intent
-from bot.lexer import Token
+from bot.lexer import Token, is_ref, ref_id
 from bot.outcome import Outcome
 from bot.parse.amounts import parse_duration
 from bot.parse.dates import read_when
@@ -33,7 +36,13 @@ class MeetingAdd(Intent):
     attendees: tuple[str, ...]
 
 
-def parse(line: Line, tokens: list[Token]) -> MeetingAdd:
+def parse(line: Line, tokens: list[Token]) -> Intent:
+    if tokens and is_ref(tokens[0].text, "meeting") and not line.ctx.is_customer(tokens[0].text):
+        meeting_id = ref_id(tokens[0].text, "meeting")
+        assert meeting_id is not None
+        if ascii_lower(normalize(line.from_(tokens[1:]))).strip() not in CANCEL_WORDS:
+            raise Fail("bad_meeting_ref", "meeting", ref=str(meeting_id), text=line.from_(tokens))
+        return MeetingCancel(meeting_id=meeting_id)
     customer, rest = line.customer(tokens)
     attendees = tuple(line.mentions(rest))
     duration: timedelta | None = None
@@ -113,6 +122,7 @@ def add_meeting(ctx: Context, intent: MeetingAdd) -> Outcome:
     )
     ctx.session.add(meeting)
     ctx.session.flush()
+    clash = clash_warning(ctx, meeting, customer)  # the customer's meeting at that time
     minutes = int(intent.duration.total_seconds() // 60)
     out = Outcome().reply(
         ctx.t(
@@ -141,7 +151,7 @@ def add_meeting(ctx: Context, intent: MeetingAdd) -> Outcome:
                     minutes=minutes,
                 ),
             )
-    return out
+    return out.extend(clash)
 
 
 COMMAND = Command(
@@ -149,5 +159,6 @@ COMMAND = Command(
     en=("meeting",),
     zh=("会议",),
     parse=parse,
-    handles={MeetingAdd: add_meeting},
+    handles={MeetingAdd: add_meeting, MeetingCancel: cancel},
+    buttons=(CANCEL,),
 )

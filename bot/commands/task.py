@@ -9,9 +9,10 @@ from datetime import datetime
 
 from bot.commands.command import Command
 from bot.commands.rows import ago, new_task, owners_day
-from bot.commands.tasks import TaskList, own_task
+from bot.commands.tasks import TaskList, own_task, task_done
 from bot.context import Context
 from bot.customers import find, pick_deal
+from bot.followup_cards import TaskButton
 from bot.grammar.line import Fail, Line
 from bot.grammar.steps import dates, deadline, due, unread
 from bot.intents import CustomerRef, Intent
@@ -64,11 +65,27 @@ _MOVE = re.compile(
 )
 
 
-def _reschedule(line: Line, tokens: list[Token]) -> TaskReschedule:
-    """`/task T5 Fri`, `/待办 T5 周五前`: the task's new deadline, and nothing else."""
+@dataclass(frozen=True, kw_only=True)
+class TaskDoneLine(Intent):
+    """`/task T5 done`, `/待办 T5 完成`: what the Done button does, written."""
+
+    task_id: int
+
+
+# the words that close a task, written after its id
+_DONE_EN = ("done", "finished", "complete", "completed", "close", "closed")
+_DONE_ZH = ("完成", "已完成", "搞定", "已搞定", "关闭", "结束", "完成了", "做完了")
+DONE_WORDS = frozenset(_DONE_EN + _DONE_ZH)
+
+
+def _reschedule(line: Line, tokens: list[Token]) -> Intent:
+    """`/task T5 Fri`, `/待办 T5 周五前`: the task's new deadline, and nothing else; `/task T5
+    done`: the task is done."""
     task_id = ref_id(tokens[0].text, "task")
     assert task_id is not None
     text = line.from_(tokens[1:])
+    if ascii_lower(normalize(text)).strip() in DONE_WORDS:
+        return TaskDoneLine(task_id=task_id)
     if m := _MOVE.match(ascii_lower(normalize(text))):
         text = text[m.end() :]
     when = dates(line, read_when, text) if text else None
@@ -115,10 +132,15 @@ def reschedule_task(ctx: Context, intent: TaskReschedule) -> Outcome:
     return Outcome().reply(ctx.t("tasks.rescheduled", task=task, before=before, ago=past))
 
 
+def done_task(ctx: Context, intent: TaskDoneLine) -> Outcome:
+    """`/task T5 done`: as a press of its Done on the /tasks list."""
+    return task_done(ctx, TaskButton(task_id=intent.task_id))
+
+
 COMMAND = Command(
     key="task",
     en=("task",),
     zh=("待办",),
     parse=parse,
-    handles={TaskAdd: add_task, TaskReschedule: reschedule_task},
+    handles={TaskAdd: add_task, TaskReschedule: reschedule_task, TaskDoneLine: done_task},
 )
