@@ -14,6 +14,7 @@ import os
 import re
 from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -51,6 +52,7 @@ from bot.config_types import (
     problem_lines,
     read_toml,
 )
+from bot.money import Rates
 from bot.pipeline import DEFAULT_STAGES, Stage
 from bot.pipeline import Pipeline as RuntimePipeline
 from bot.settings import Rules, Settings
@@ -146,6 +148,17 @@ class BotSection(Section):
         return self
 
 
+class CurrencySection(Section):
+    # what one unit of another currency is worth in `base` (unset: each tenant's currency),
+    # e.g. rates = { EUR = 7.8 }: sums over deals in several currencies are added up in one at
+    # these rates, and the reply says so; a currency without a rate is summed on its own
+    base: Currency | None = None
+    rates: dict[Currency, PositiveFloat] = Field(default_factory=dict)
+
+    def runtime(self) -> Rates:
+        return Rates({c: Decimal(str(r)) for c, r in self.rates.items()}, self.base)
+
+
 class RulesSection(Section):
     digest_at: Clock = time(9, 0)
     minutes_prompt_after_min: PositiveInt = 30
@@ -239,6 +252,7 @@ class PipelineSection(Section):
 class Config(Section):
     database: DatabaseSection = Field(default_factory=DatabaseSection)
     bot: BotSection = Field(default_factory=BotSection)
+    currency: CurrencySection = Field(default_factory=CurrencySection)
     rules: RulesSection = Field(default_factory=RulesSection)
     pipeline: PipelineSection = Field(default_factory=PipelineSection)
     server: ServerSection = Field(default_factory=ServerSection)
@@ -276,6 +290,7 @@ class Config(Section):
             pipeline=self.pipeline.runtime(),
             rules=Rules(**self.rules.model_dump()),
             max_message_chars=bot.max_message_chars,
+            rates=self.currency.runtime(),
         )
 
 

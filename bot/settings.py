@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, time
 from functools import cache, cached_property
 
+from bot.money import Rates
 from bot.pipeline import Pipeline
 from bot.worktime import CN_ZONES, WorkCalendar, default_holidays
 
@@ -55,6 +56,9 @@ class Settings:
     pipeline: Pipeline = field(default_factory=Pipeline)
     rules: Rules = field(default_factory=Rules)
     max_message_chars: int = 4000
+    # [currency]: what other currencies are worth in the tenant's (or `base`), so that sums
+    # over deals in several currencies can be added up, saying at what rate
+    rates: Rates = field(default_factory=Rates)
     # the zone `locale` was taken from, when none was configured ("": it was configured), so
     # that a copy in another zone (dataclasses.replace, as `console --tz` makes) speaks that
     # zone's language; not compared: settings that speak the same are the same

@@ -7,12 +7,14 @@ in Chinese.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
 
+from bot.money import Rates
 from bot.settings import Settings
 from storage.models import Activity, AuditEntry, Customer, Deal
 from tests.chat import Chat
@@ -315,3 +317,61 @@ def test_en_amount_words_set_the_deals_currency_and_tax_note(en: Chat) -> None:
         ("pilot", Decimal(45000), "EUR", "incl. tax"),
     ]
     assert "D1 “pilot” €30,000 (excl. VAT)" in en.say("alice", "/customer Acme")
+
+
+def test_progress_never_labels_or_adds_one_currency_as_another(en: Chat) -> None:
+    en.say("alice", "/target @alice 2026-11 won=45k")  # the team's currency: USD
+    en.say("alice", "/deal Acme new pilot €30k")
+    en.say("alice", "/deal Acme won")
+    reply = en.say("alice", "/progress month")
+    assert "won $0 / $45,000 · €30,000" in reply
+    assert "$30,000" not in reply
+    assert "only wins in USD count toward the target" in reply
+    assert "what 1 EUR is worth in USD in the config: [currency] rates = { EUR = … }" in reply
+    en.say("alice", "/deal Globex new renewal $10k")
+    en.say("alice", "/deal Globex won")
+    assert "won $10,000 / $45,000 · €30,000" in en.say("alice", "/progress month")
+    # with a rate configured, the wins are added up in the target's currency, saying so
+    en.bot.settings = replace(en.bot.settings, rates=Rates({"EUR": Decimal("1.08")}))
+    reply = en.say("alice", "/progress month")
+    assert (
+        "won $42,400 / $45,000 in USD, converted at the configured rate: €30,000 at 1 EUR = 1.08 USD"
+        in reply
+    )
+    assert "summed on its own" not in reply
+
+
+def test_zh_progress_per_currency_and_converted(zh: Chat) -> None:
+    zh.say("王经理", "/目标 @王经理 2026-11 赢单=50万")
+    zh.say("王经理", "/商机 华为 新建 项目 20万")
+    zh.say("王经理", "/商机 华为 赢单")
+    zh.say("王经理", "/商机 西门子 新建 试点 3万欧元")
+    zh.say("王经理", "/商机 西门子 赢单")
+    reply = zh.say("王经理", "/进度 本月")
+    assert "赢单 20万元 / 50万元 · €30,000" in reply
+    assert "只有 CNY 的赢单计入目标" in reply
+    assert "1 EUR 折合多少 CNY：[currency] rates = { EUR = … }" in reply
+    zh.bot.settings = replace(zh.bot.settings, rates=Rates({"EUR": Decimal("7.8")}))
+    reply = zh.say("王经理", "/进度 本月")
+    assert "赢单 43.4万元 / 50万元（已按配置的汇率折算为 CNY：€30,000 按 1 EUR = 7.8 CNY）" in reply
+    # rates given in another base: one EUR in CNY through USD
+    zh.bot.settings = replace(
+        zh.bot.settings, rates=Rates({"EUR": Decimal("1.1"), "CNY": Decimal("0.14")}, "USD")
+    )
+    assert "€30,000 按 1 EUR = 7.857143 CNY" in zh.say("王经理", "/进度 本月")
+
+
+def test_rates_come_from_the_config(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from bot.config import ConfigError, load_config
+
+    path = tmp_path / "dealbot.toml"
+    path.write_text('[currency]\nbase = "CNY"\nrates = { EUR = 7.8, USD = 7 }\n')
+    rates = load_config(path, env={}).settings().rates
+    assert rates == Rates({"EUR": Decimal("7.8"), "USD": Decimal(7)}, "CNY")
+    assert rates.rate("EUR", "USD", "USD") == Decimal("7.8") / 7
+    assert load_config(None, env={}).settings().rates == Rates()
+    path.write_text("[currency]\nrates = { eur = 7.8, USD = -1 }\n")
+    with pytest.raises(ConfigError) as e:
+        load_config(path, env={})
+    assert "must be a 3-letter currency code in capitals like 'USD', not 'eur'" in str(e.value)
+    assert "currency.rates.USD: must be greater than 0" in str(e.value)

@@ -4,7 +4,6 @@ wins in a period, against the targets set for it."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -15,6 +14,7 @@ from bot.grammar.line import Fail, Line
 from bot.grammar.period_words import PERIOD_PREFIXES, PERIODS
 from bot.intents import Intent
 from bot.lexer import Token
+from bot.money import convert, sums
 from bot.outcome import Outcome
 from bot.people import resolve_mention
 from bot.periods import bounds, parse_key
@@ -69,20 +69,28 @@ def progress(ctx: Context, intent: ProgressView) -> Outcome:
             .group_by(Activity.type)
         )
     }
-    won = ctx.session.scalar(
-        select(func.coalesce(func.sum(Deal.amount), 0)).where(
-            Deal.tenant_id == ctx.tenant.id,
-            Deal.owner_id == subject.id,
-            Deal.status == "won",
-            Deal.closed_at >= start,
-            Deal.closed_at < end,
-        )
-    )
     target = ctx.session.scalar(
         select(Target).where(Target.person_id == subject.id, Target.period == key)
     )
+    # the wins are summed per currency; in the target's (else the tenant's) only when every
+    # other one has a configured rate, and the reply says so
+    currency = (target.currency if target and target.currency else None) or ctx.tenant.currency
+    won = sums(
+        ctx.session.execute(
+            select(Deal.currency, func.sum(Deal.amount))
+            .where(
+                Deal.tenant_id == ctx.tenant.id,
+                Deal.owner_id == subject.id,
+                Deal.status == "won",
+                Deal.closed_at >= start,
+                Deal.closed_at < end,
+            )
+            .group_by(Deal.currency)
+        ),
+        currency,
+    )
     text = ctx.t(
-        "views.progress",
+        "progress.report",
         person=subject,
         period=key,
         kind=intent.period,
@@ -90,9 +98,11 @@ def progress(ctx: Context, intent: ProgressView) -> Outcome:
         visits=counts.get("visit", 0),
         meetings=counts.get("meeting", 0),
         touches=sum(counts.values()),
-        won=Decimal(won or 0),
+        won=won,
+        converted=convert(won, currency, ctx.settings.rates, ctx.tenant.currency),
         target=target,
-        currency=(target.currency if target and target.currency else ctx.tenant.currency),
+        currency=currency,
+        home=ctx.settings.rates.base or ctx.tenant.currency,
     )
     return Outcome().reply(text, private=True)
 
