@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, TextIO
 
 from bot.delivery import Sender
+from bot.directory import Directory
 from bot.events import Event
 from bot.i18n import Words
 from bot.inbox import Claimed
@@ -89,6 +90,11 @@ class Platform(ABC):
     @abstractmethod
     def read(self, row: Claimed) -> Event | None:
         """`parse` without the error mapping: the platform's own reading of its delivery."""
+
+    def directory(self) -> Directory | None:
+        """Whether `@zhangsan` is an account here, for a platform whose people are named by
+        account id in what they type (bot/directory.py); None: mentions say it themselves."""
+        return None
 
     def relayed(self, request: dict[str, Any]) -> Any:
         """A request from serve's worker process for what only this process can do (an answer

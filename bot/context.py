@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from bot.directory import Directory
 from bot.events import Event
 from bot.i18n import Words
 from bot.reach import Reach, of
@@ -35,6 +36,8 @@ class Context:
     tz: str
     settings: Settings
     words: Words
+    # the directory of the platform the event came from, where it has one (bot/directory.py)
+    directory: Directory | None = None
 
     @cached_property
     def reach(self) -> Reach:

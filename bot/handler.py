@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot import buttons, customers, inbox, mentions, posting
 from bot.commands import ACTIONS, HANDLERS, channel_talk, parse
 from bot.context import Context, UserError
+from bot.directory import Directory
 from bot.events import Event
 from bot.grammar.line import ParseContext
 from bot.i18n import Words, pick_locale
@@ -58,15 +59,22 @@ class Bot:
         self.settings = settings
         self.words = words
 
-    def handle(self, event: Event, *, claim: InboxClaim | None = None) -> Outcome:
+    def handle(
+        self,
+        event: Event,
+        *,
+        claim: InboxClaim | None = None,
+        directory: Directory | None = None,
+    ) -> Outcome:
         """Handle one event in one transaction: the change, its outbox rows, and (with a claim)
         the inbox row marked done commit together. Raises when the store or a bug stopped it;
-        then nothing was changed, and the inbox retries or dead-letters the row."""
+        then nothing was changed, and the inbox retries or dead-letters the row. `directory`:
+        the directory of the platform it came from, where it has one (bot/directory.py)."""
         origin = f"in{claim.id}" if claim else f"ev{uuid.uuid4().hex}"
         for attempt in range(3):
             try:
                 with self.sessions.begin() as session:
-                    outcome = self._handle(session, event, origin)
+                    outcome = self._handle(session, event, origin, directory)
                     if claim and not inbox.mark_done(session, claim.worker, claim.id, utcnow()):
                         raise LostClaim(f"inbox row {claim.id}")
                     return outcome
@@ -101,7 +109,9 @@ class Bot:
                 event=event,
             )
 
-    def _handle(self, session: Session, event: Event, origin: str) -> Outcome:
+    def _handle(
+        self, session: Session, event: Event, origin: str, directory: Directory | None = None
+    ) -> Outcome:
         tenant = tenant_for(session, event, self.settings)
         if event.from_other_org and (event.action is not None or _is_command(event)):
             # someone from another organisation never becomes a person here: a polite no
@@ -154,6 +164,7 @@ class Bot:
             tz=speaker(me, tenant).zone,
             settings=self.settings,
             words=self.words,
+            directory=directory,
         )
         savepoint = session.begin_nested()
         try:

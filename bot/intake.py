@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 
 from bot import failures, inbox
+from bot.directory import Directory
 from bot.events import Event
 from bot.handler import Bot, InboxClaim, LostClaim
 from bot.inbox import Claimed, InboxPolicy
@@ -41,11 +42,14 @@ class Intake:
         policy: InboxPolicy | None = None,
         on_handled: Callable[[], None] = lambda: None,
         lease: WorkerLease | None = None,
+        directories: Mapping[str, Directory] | None = None,
     ) -> None:
         """`lease`: the process's worker lease (serve renews it from a thread); by default one
-        of its own, renewed before each batch."""
+        of its own, renewed before each batch. `directories`: each platform's that has one
+        (bot/directory.py), handed to the Bot with that platform's events."""
         self.bot = bot
         self.parsers = dict(parsers)
+        self.directories = dict(directories or {})
         self.name = name
         self.clock = clock
         self.policy = policy or InboxPolicy()
@@ -93,7 +97,11 @@ class Intake:
                 inbox.mark_done(s, self.name, row.id, self.clock())
             return True
         try:
-            self.bot.handle(event, claim=InboxClaim(row.id, self.name))
+            self.bot.handle(
+                event,
+                claim=InboxClaim(row.id, self.name),
+                directory=self.directories.get(row.platform),
+            )
         except LostClaim:
             logger.warning("inbox row %s was taken over by another worker", row.id)
             return False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -11,7 +12,8 @@ from bot import mentions
 from bot.context import Context, UserError
 from bot.customers import by_likeness, name_key
 from bot.delivery import Address
-from bot.events import MENTION, Event, Mention, mention_token
+from bot.directory import DirectoryUnavailable
+from bot.events import MENTION, Event, Mention, bound_id, mention_token
 from bot.settings import Settings
 from storage.models import Identity, Person, Team, Tenant, Workspace
 
@@ -131,11 +133,16 @@ def resolve_mention(ctx: Context, token: str, *, new: list[Person] | None = None
 
     1. The platform's own mention of a user (it carries their user id: the platform vouches
        that they exist) is that person, created on first sight like anyone who writes.
-    2. Else a known handle or name, exactly (case aside).
-    3. Else a name that looks like someone within the asker's reach (`customers.looks_like`:
-       @小章 for @小张, @王经里 for @王经理) is a slip: "did you mean", nothing created. Only
-       people within reach are ever suggested.
-    4. Else the name is new. A name typed where the platform has no user behind it (the
+    2. Else a known handle or name, exactly (case aside), or someone's account id on this
+       platform.
+    3. Else, where the platform has a directory (`ctx.directory`: an account id typed as
+       `@zhangsan`), an account it knows is that person, created on first sight with the
+       name the directory shows; one it does not know is named in the reply, nothing done.
+    4. Else a name that looks like anyone in the tenant (`customers.looks_like`: @小章 for
+       @小张, @王经里 for @王经理) is a slip: "did you mean", nothing created. Names within a
+       company are not secret; what a view shows of someone is still reach's to decide
+       (`seen_person`).
+    5. Else the name is new. A name typed where the platform has no user behind it (the
        console: its mentions carry no user id; a person there is known by the name they
        speak under) becomes a person only in a command that introduces people — `/team`,
        `/role`, which pass `new` and say in their reply who was added. Anywhere else it is
@@ -163,9 +170,26 @@ def resolve_mention(ctx: Context, token: str, *, new: list[Person] | None = None
     found = _named(ctx, name)
     if found is not None:
         return found
+    if ctx.directory is not None and name:
+        try:
+            member = ctx.directory(name)
+        except DirectoryUnavailable:
+            raise UserError("directory_down", name=token, text=ctx.event.text or "") from None
+        if member is not None:
+            return person_for(
+                ctx.session,
+                ctx.tenant,
+                platform=ctx.event.platform,
+                user_id=member.user_id,
+                name=member.name,
+                now=ctx.now,
+                noted=new,
+            )
     near = similar_people(ctx, name)
     if near:
         raise UserError("person_near", name=token, people=near, lines=_retyped(ctx, token, near))
+    if ctx.directory is not None:
+        raise UserError("not_in_directory", names=[token], text=ctx.event.text or "")
     if typed is not None and new is not None and name:
         return person_for(
             ctx.session,
@@ -176,11 +200,43 @@ def resolve_mention(ctx: Context, token: str, *, new: list[Person] | None = None
             now=ctx.now,
             noted=new,
         )
-    raise UserError("unknown_person", name=token)
+    raise UserError("unknown_person", name=token, **team_line(ctx))
+
+
+def resolve_all(ctx: Context, tokens: list[str], *, new: list[Person]) -> list[Person]:
+    """Everyone a set-up command names (`/team`), in order: every account the directory does
+    not know is named in one reply, not only the first."""
+    people, missing = [], []
+    for token in tokens:
+        try:
+            people.append(resolve_mention(ctx, token, new=new))
+        except UserError as e:
+            if e.key != "not_in_directory":
+                raise
+            missing.extend(e.params["names"])
+    if missing:
+        raise UserError("not_in_directory", names=missing, text=ctx.event.text or "")
+    return people
+
+
+def team_line(ctx: Context) -> dict[str, Any]:
+    """The asker's team as `/team` would set it again — its name, lead and members — for a
+    reply that shows how an admin adds someone to it; nothing when the asker is in no team."""
+    team = ctx.session.get(Team, ctx.me.team_id) if ctx.me.team_id is not None else None
+    if team is None:
+        return {"team": None, "lead": None, "members": []}
+    lead = ctx.session.get(Person, team.lead_id) if team.lead_id is not None else None
+    members = ctx.session.scalars(
+        select(Person)
+        .where(Person.team_id == team.id, Person.id != (team.lead_id or 0))
+        .order_by(Person.id)
+    ).all()
+    return {"team": team.name, "lead": lead, "members": list(members)}
 
 
 def _named(ctx: Context, name: str) -> Person | None:
-    """The one person in the tenant with this handle or name (case aside), if exactly one."""
+    """The one person in the tenant with this handle or name (case aside), or with this
+    account id on the platform spoken on, if exactly one."""
     handle = name.casefold()
     found = (
         ctx.session.scalars(
@@ -189,7 +245,11 @@ def _named(ctx: Context, name: str) -> Person | None:
             .where(
                 Person.tenant_id == ctx.tenant.id,
                 (func.lower(Identity.handle) == handle)
-                | (func.lower(Person.display_name) == handle),
+                | (func.lower(Person.display_name) == handle)
+                | (
+                    (Identity.platform == ctx.event.platform)
+                    & (Identity.external_id == bound_id(name))
+                ),
             )
         )
         .unique()
@@ -198,13 +258,17 @@ def _named(ctx: Context, name: str) -> Person | None:
     return found[0] if len(found) == 1 else None
 
 
-def similar_people(ctx: Context, name: str) -> list[Person]:
-    """The people within the asker's reach whose name or handle `name` looks like, likest
-    first: all that "did you mean" may offer (never anyone out of reach)."""
+def similar_people(ctx: Context, name: str, *, seen: bool = False) -> list[Person]:
+    """The people in the tenant whose name or handle `name` looks like, likest first: all
+    that "did you mean" may offer. With `seen`, only those within the asker's reach (a view
+    offers no one it would then refuse to show)."""
+    where = [Person.tenant_id == ctx.tenant.id]
+    if seen:
+        where.append(ctx.reach.owned(Person.id))
     rows = ctx.session.execute(
         select(Person, Identity.handle)
         .outerjoin(Identity, Identity.person_id == Person.id)
-        .where(Person.tenant_id == ctx.tenant.id, ctx.reach.owned(Person.id))
+        .where(*where)
         .order_by(Person.id)
     ).all()
     keys: dict[str, str] = {}
@@ -221,7 +285,9 @@ def similar_people(ctx: Context, name: str) -> list[Person]:
 def seen_person(ctx: Context, token: str) -> Person:
     """Someone a view may show: within the asker's reach. Anyone else — unknown, a slip, or
     out of reach — gets one answer, word for word the same whoever it is about: no one by
-    that name that you can see (with the names within reach it may be a slip for)."""
+    that name that you can see (with the names within reach it may be a slip for: a slip for
+    someone out of reach is offered where a command names people, never here, where the
+    corrected line would only be refused)."""
     try:
         person: Person | None = resolve_mention(ctx, token)
     except UserError:
@@ -229,7 +295,7 @@ def seen_person(ctx: Context, token: str) -> Person:
     if person is not None and ctx.reach.person(person.id):
         return person
     name = next((m.name for m in ctx.event.mentions if m.token == token), token.lstrip("@"))
-    near = similar_people(ctx, name)
+    near = similar_people(ctx, name, seen=True)
     raise UserError("no_one_seen", name="@" + name, people=near, lines=_retyped(ctx, token, near))
 
 

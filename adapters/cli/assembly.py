@@ -156,5 +156,6 @@ def machinery(
         policy=inbox_policy,
         on_handled=on_handled,
         lease=lease,
+        directories={n: d for n, p in platforms.items() if (d := p.directory()) is not None},
     )
     return Machinery(intake=intake, outbox=outbox, rules=partial(run_due, env, observe=observe))

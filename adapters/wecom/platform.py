@@ -9,6 +9,7 @@ the database and the handler come after, from the inbox.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
@@ -37,6 +38,7 @@ from adapters.wecom.crypto import WecomCrypto
 from adapters.wecom.reply import Address, Frame
 from adapters.wecom.sender import WecomSender
 from bot.delivery import RetryLater
+from bot.directory import Directory, DirectoryUnavailable, Member
 from bot.events import Event
 from bot.inbox import Claimed
 from bot.intake import Malformed
@@ -44,6 +46,8 @@ from bot.intake import Malformed
 logger = logging.getLogger(__name__)
 
 DENIED = {60011, 60111, 48009, 81017}  # no privilege / no such user / outside the visible range
+# a member's account id (userid): letters, digits and _-@. , starting with a letter or digit
+ACCOUNT = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}")
 
 
 class _Route(HttpEdge[edge.Opened]):
@@ -197,6 +201,27 @@ class WecomPlatform(Platform):
             )
             return parse.bot(body, corp, name, known, row.received_at, reply_to)
         raise Malformed(f"unknown kind {kind!r}")
+
+    def directory(self) -> Directory:
+        return self.member
+
+    def member(self, token: str) -> Member | None:
+        """`@zhangsan` typed in a line (an admin setting a team up before its members have
+        written): the account user/get knows, under the id and name it gives; None for a
+        token that is no account id, one WeCom does not know (60111) or one the app may not
+        see. Asked each time, not cached: an account just added must be found at once."""
+        if not ACCOUNT.fullmatch(token):
+            return None
+        try:
+            data = self.api.call("GET", "user/get", params={"userid": token})
+        except WecomError as e:
+            if e.code in DENIED:
+                return None
+            raise DirectoryUnavailable(f"wecom errcode {e.code}") from None
+        except RetryLater as e:
+            raise DirectoryUnavailable(str(e)) from None
+        userid = str(data.get("userid") or token)
+        return Member(user_id=userid, name=str(data.get("name") or "") or userid)
 
     def name_of(self, userid: str) -> tuple[str, bool]:
         """A member's name (user/get), cached for an hour; apps created since mid-2022 are not

@@ -15,7 +15,7 @@ from bot.grammar.line import Fail, Line
 from bot.intents import Intent
 from bot.lexer import Token
 from bot.outcome import Outcome
-from bot.people import resolve_mention
+from bot.people import resolve_all
 from storage.models import Person, Team
 
 
@@ -43,10 +43,10 @@ def set_team(ctx: Context, intent: TeamSet) -> Outcome:
     admins_only(ctx)
     s = ctx.session
     new: list[Person] = []
-    lead = resolve_mention(ctx, intent.lead, new=new)
+    # every account the platform's directory does not know is named in one reply
+    lead, *rest = resolve_all(ctx, [intent.lead, *intent.members], new=new)
     named = {lead.id: lead}
-    for token in intent.members:
-        person = resolve_mention(ctx, token, new=new)
+    for person in rest:
         named.setdefault(person.id, person)
     members = [p for p in named.values() if p.id != lead.id]
     team = s.scalar(select(Team).where(Team.tenant_id == ctx.tenant.id, Team.name == intent.name))

@@ -153,6 +153,7 @@ class FakeWecom:
         self.suppressed: list[dict[str, Any]] = []  # answered 0, not delivered: duplicates
         self.lost: list[dict[str, Any]] = []  # answered 0, not delivered: over the pace
         self.people: dict[str, dict[str, Any]] = {}  # userid → user/get fields
+        self.gone: set[str] = {"gone"}  # userids user/get does not know (60111)
         self.contact_denied = False  # user/get answers 60011
         self.user_delay = 0.0  # seconds user/get takes
         self.fail_next: list[str] = []  # for the next send/update calls, in order; see _failure
@@ -508,7 +509,7 @@ class FakeWecom:
         with self.lock:
             if self.contact_denied:
                 return _fail(60011)
-            if not userid or userid == "gone":
+            if not userid or userid in self.gone:
                 return _fail(60111)
             person = {"userid": userid, "name": userid, "department": [1], "status": 1}
             return _ok(**(person | dict(self.people.get(userid) or {})))
