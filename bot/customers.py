@@ -1,101 +1,21 @@
-"""Finding customers by name, alias or unambiguous prefix; creating unknown ones."""
+"""Finding customers by name, alias or unambiguous prefix within reach; before one is created,
+the duplicate check over the whole tenant (bot/customer_names.py), and covering for a teammate
+(bot/covering.py)."""
 
 from __future__ import annotations
 
-import re
-from difflib import SequenceMatcher
-from functools import lru_cache
-
-from sqlalchemy import func, select, true
+from sqlalchemy import select, true
 from sqlalchemy.orm import Session
 
 from bot.context import Context, UserError
+from bot.covering import teammate
+from bot.customer_names import NEAR_SHOWN, by_likeness, likeness, looks_like
 from bot.intents import CustomerRef
 from bot.reach import Reach
-from storage.models import Customer, CustomerAlias, Deal
+from storage.models import Customer, CustomerAlias, Deal, Person
 from storage.names import name_key
 
-NEAR_SHOWN = 5  # "did you mean" names at most this many
-
-
-def _han(text: str) -> bool:
-    return any("\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" for ch in text)
-
-
-@lru_cache(maxsize=8192)
-def _sound(key: str) -> tuple[str, ...]:
-    """How a name is typed on a pinyin keyboard: its syllables, tones aside."""
-    from pypinyin import lazy_pinyin  # loaded on first use: its tables take a moment
-
-    return tuple(lazy_pinyin(key))
-
-
-# A slip of one keystroke, by kind, and the shortest word (letters, the longer of the two)
-# in which it still reads as a slip rather than another name: two neighbours swapped hardly
-# ever make a real name (bbo, Alcie); a letter more or less is a slip from four letters on
-# (Acmee, Globx); a letter changed only from five (Mark / Mary, John / Joan are two people).
-_SLIP_FROM = {"swap": 3, "extra": 4, "change": 5}
-
-
-def _slip(a: str, b: str) -> str | None:
-    """How two different words are one keystroke apart — "swap", "extra" (a letter added or
-    missed) or "change" — or None when they are not."""
-    if a == b or abs(len(a) - len(b)) > 1:
-        return None
-    if len(a) == len(b):
-        diff = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
-        if len(diff) == 1:
-            return "change"
-        i, j = diff if len(diff) == 2 else (0, 0)
-        return "swap" if j == i + 1 and (a[i], a[j]) == (b[j], b[i]) else None
-    short, long = sorted((a, b), key=len)
-    i = next((k for k, (x, y) in enumerate(zip(short, long)) if x != y), len(short))
-    return "extra" if short[i:] == long[i + 1 :] else None
-
-
-def looks_like(typed: str, known: str) -> bool:
-    """Whether `typed` reads as a slip for the other name `known`: the one rule behind every
-    "did you mean", for customers and people alike.
-
-    - Chinese: the same sound in other characters — what a pinyin input method slips to
-      (华微 for 华为, 小章 for 小张, 王经里 for 王经理); 小李, 小赵 and 小张 stay three people.
-    - Other scripts: the same words, spaced or punctuated otherwise; or the same words but one,
-      one keystroke off (`_slip`, in a word long enough for that slip) and not in its digits
-      alone (Acmee for Acme, Globx for Globex, @bbo for @bob) — so lead_a / lead_b,
-      rep_a1 / rep_a2, Mark / Mary and Acme 2026 / Acme 2027 are different names, not slips.
-    """
-    a, b = name_key(typed), name_key(known)
-    if a == b:
-        return False
-    if _han(a) or _han(b):
-        return len(a) == len(b) and _han(a) and _han(b) and _sound(a) == _sound(b)
-    wa, wb = re.findall(r"[^\W_]+", a), re.findall(r"[^\W_]+", b)
-    if not wa or len(wa) != len(wb):
-        return False
-    pairs = [(x, y) for x, y in zip(wa, wb, strict=True) if x != y]
-    if not pairs:
-        return True
-    if len(pairs) > 1:
-        return False
-    x, y = pairs[0]
-    digitless = (re.sub(r"\d", "", x), re.sub(r"\d", "", y))
-    slip = _slip(x, y)
-    return (
-        slip is not None
-        and max(len(x), len(y)) >= _SLIP_FROM[slip]
-        and digitless[0] != digitless[1]
-    )
-
-
-def by_likeness(typed: str, names: dict[str, str]) -> list[str]:
-    """The names (name → the key it is matched by) that `typed` looks like, likest first."""
-    key = name_key(typed)
-    score = {
-        name: SequenceMatcher(None, key, k).ratio()
-        for name, k in names.items()
-        if looks_like(key, k)
-    }
-    return sorted(score, key=lambda n: (-score[n], n))[:NEAR_SHOWN]
+__all__ = ["by_likeness", "exact", "find", "likely", "looks_like", "name_key", "pick_deal"]
 
 
 def exact(
@@ -135,15 +55,25 @@ def _by_prefix(session: Session, tenant_id: int, name: str, reach: Reach) -> lis
     )
 
 
-def find(ctx: Context, ref: CustomerRef, *, create: bool) -> tuple[Customer, bool]:
+def find(
+    ctx: Context, ref: CustomerRef, *, create: bool, cover: bool = False
+) -> tuple[Customer, bool]:
     """(customer, created), among the customers within the speaker's reach (bot/reach.py).
 
-    Ambiguous → UserError with the candidates; unknown → created, or refused as unknown.
-    A name taken by a customer out of reach is refused without a word about that customer.
+    - Ambiguous → UserError with the candidates; unknown → created, or refused as unknown.
+    - A name (or alias) taken by a customer out of reach is refused naming that customer's
+      owner and nothing else (`customer_elsewhere`) — unless `cover` (the command adds a touch,
+      a task or a question) and the asker is in the owner's team: then it is that customer,
+      written on as cover (bot/covering.py says so).
+    - Before a customer is created, the whole tenant is searched for a likely duplicate
+      (`likely`): within reach → "did you mean" (`near_customer`), out of it → whose it is.
+      A quoted name is created as written.
     """
     customer = exact(ctx.session, ctx.tenant.id, ref.name, ctx.reach)
-    if customer is None and create and exact(ctx.session, ctx.tenant.id, ref.name) is not None:
-        raise UserError("not_your_customer", customer=ref.name, text=ctx.event.text or "")
+    if customer is None and (hidden := exact(ctx.session, ctx.tenant.id, ref.name)) is not None:
+        if cover and teammate(ctx, hidden) is not None:
+            return hidden, False
+        raise _elsewhere(ctx, ref, [hidden], same=True, create=create, cover=cover)
     if customer is None and not ref.quoted:
         candidates = _by_prefix(ctx.session, ctx.tenant.id, ref.name, ctx.reach)
         if len(candidates) == 1:
@@ -159,9 +89,16 @@ def find(ctx: Context, ref: CustomerRef, *, create: bool) -> tuple[Customer, boo
         return customer, False
     if not create:
         raise UserError("unknown_customer", name=ref.name)
-    if not ref.quoted and (near := _near(ctx, ref.name)):
-        # a slip for a customer within reach: nothing created, both ways offered back
-        raise UserError("near_customer", name=ref.name, candidates=near, text=ctx.event.text or "")
+    if not ref.quoted and (found := likely(ctx.session, ctx.tenant.id, ref.name)):
+        mine = [c for c in found if ctx.reach.customer(c)]
+        if mine:  # a slip for a customer within reach: nothing created, both ways offered back
+            raise UserError(
+                "near_customer",
+                name=ref.name,
+                candidates=[c.name for c in mine],
+                text=ctx.event.text or "",
+            )
+        raise _elsewhere(ctx, ref, found, same=False, create=create, cover=cover)
     customer = Customer(
         tenant_id=ctx.tenant.id,
         name=ref.name,
@@ -175,32 +112,48 @@ def find(ctx: Context, ref: CustomerRef, *, create: bool) -> tuple[Customer, boo
     return customer, True
 
 
-def _near(ctx: Context, name: str) -> list[str]:
-    """Customers within reach whose name or alias `name` looks like (`looks_like`). A slip
-    changes a name's length by one at most, so only those lengths are read."""
-    size = len(name_key(name))
-    seen = ctx.reach.owned(Customer.owner_id)
-    rows = ctx.session.execute(
-        select(Customer.name, Customer.name_key).where(
-            Customer.tenant_id == ctx.tenant.id,
-            seen,
-            func.length(Customer.name_key).between(size - 1, size + 1),
+def likely(session: Session, tenant_id: int, name: str) -> list[Customer]:
+    """The customers of the whole tenant that `name` likely means (bot/customer_names.py's
+    `likeness`, by name or alias), likeliest first, at most NEAR_SHOWN."""
+    rows = list(
+        session.execute(
+            select(Customer.id, Customer.name, Customer.name_key).where(
+                Customer.tenant_id == tenant_id
+            )
         )
-    ).all()
-    rows += ctx.session.execute(
-        select(Customer.name, CustomerAlias.alias_key)
+    )
+    rows += session.execute(
+        select(Customer.id, Customer.name, CustomerAlias.alias_key)
         .join(CustomerAlias, CustomerAlias.customer_id == Customer.id)
-        .where(
-            CustomerAlias.tenant_id == ctx.tenant.id,
-            seen,
-            func.length(CustomerAlias.alias_key).between(size - 1, size + 1),
-        )
+        .where(CustomerAlias.tenant_id == tenant_id)
     ).all()
-    names: dict[str, str] = {}
-    for customer, key in rows:  # a customer looked like through its alias is named by its name
-        if looks_like(name, key) and customer not in names:
-            names[customer] = key
-    return by_likeness(name, names)
+    best: dict[int, tuple[int, str]] = {}
+    for customer_id, customer_name, key in rows:
+        score = likeness(name, key)
+        if score is not None and (customer_id not in best or score < best[customer_id][0]):
+            best[customer_id] = (score, customer_name)
+    order = sorted(best, key=lambda i: (best[i][0], best[i][1]))[:NEAR_SHOWN]
+    return [session.get_one(Customer, i) for i in order]
+
+
+def _elsewhere(
+    ctx: Context, ref: CustomerRef, found: list[Customer], *, same: bool, create: bool, cover: bool
+) -> UserError:
+    """The refusal for customers out of reach: each one's name and owner, nothing recorded
+    about them; the way on (the owner or a manager, or covering for a teammate)."""
+    shown = []
+    for c in found:
+        owner = ctx.session.get(Person, c.owner_id) if c.owner_id else None
+        mate = teammate(ctx, c) is not None
+        shown.append({"name": c.name, "owner": owner, "teammate": mate, "cover": mate and cover})
+    return UserError(
+        "customer_elsewhere",
+        name=ref.name,
+        found=shown,
+        same=same,
+        create=create,
+        text=ctx.event.text or "",
+    )
 
 
 def open_deals(session: Session, customer: Customer) -> list[Deal]:

@@ -112,10 +112,11 @@ def test_several_open_deals_reply_says_which_and_how_to_pick(chat: Chat) -> None
 def test_rep_cannot_change_someone_elses_customer(chat: Chat) -> None:
     team(chat)
     chat.say("alice", "/log Acme call hello")
-    reply = chat.say("carl", "/log Acme call sneaky")
-    assert "outside what you can see" in reply and "alice" not in reply
+    reply = chat.say("dave", "/log Acme call sneaky")  # west: whose it is, nothing more
+    assert "outside what you can see" in reply and "“Acme” is @alice's customer" in reply
     assert "/log Acme call sneaky" in reply  # handed back, nothing retyped
     assert len(rows(chat, Activity)) == 1
+    assert "outside what you can see" in chat.say("carl", "/deal Acme new side deal 5k")
     # the manager of the team may
     assert "logged a call" in chat.say("bob", "/log Acme call manager checks in")
 
@@ -190,7 +191,8 @@ def test_handover_moves_customer_deals_tasks_and_sends_history(chat: Chat) -> No
     assert {d.owner_id for d in rows(chat, Deal)} == {carl.id}
     assert {t.owner_id for t in rows(chat, Task)} == {carl.id}
     # dave (west) cannot see east's Acme: for him it does not exist
-    assert "I know no customer “Acme”" in chat.say("dave", "/handover Acme @carl @dave")
+    reply = chat.say("dave", "/handover Acme @carl @dave")
+    assert "“Acme” is @carl's customer, outside what you can see" in reply
 
 
 def test_meeting_and_minutes_action_items_become_tasks(chat: Chat) -> None:
@@ -313,7 +315,7 @@ def test_unexpected_failure_answers_without_a_traceback(chat: Chat, monkeypatch)
 def test_replies_and_pushes_speak_the_language_people_write(chat: Chat) -> None:
     team(chat)
     assert "已为华为新建商机" in chat.say("carl", "/商机 华为 新建 试点 20万")
-    assert "New deal" in chat.say("alice", "/deal 华为科技 new pilot 10k")  # English command word
+    assert "New deal" in chat.say("alice", "/deal 腾讯 new pilot 10k")  # English command word
     chat.say("alice", "/req Acme data in region confirm @carl")
     carl = next(p for p in rows(chat, Person) if p.display_name == "carl")
     assert "请你确认" in chat.pushes()[carl.id]  # carl last wrote Chinese

@@ -204,13 +204,18 @@ def test_a_misspelt_customer_gets_did_you_mean_or_the_quoted_form_zh(zh: Console
     assert "已新建客户“华微”" in zh.say("小李", '/记录 "华微" 电话 真有这家')
 
 
-def test_a_customer_is_suggested_only_within_reach(en: Console, zh: Console) -> None:
-    en.say("alice", "/log Acme call first call")
+def test_a_customer_out_of_reach_is_named_with_its_owner_only(en: Console, zh: Console) -> None:
+    en.say("alice", "/log Acme call secret-notes")
     reply = en.say("dave", "/log Acmee call his own Acmee")  # dave (west) does not see Acme
-    assert "New customer “Acmee” created" in reply and "“Acme”" not in reply
-    zh.say("小李", "/记录 华为 拜访 初次拜访")
+    assert "it looks like “Acme” (@alice's customer), outside what you can see" in reply
+    assert "ask @alice or a manager" in reply and "secret-notes" not in reply
+    assert '/log "Acmee" call his own Acmee' in reply  # his own on purpose: quoted
+    assert names(en, Customer, Customer.name) == {"Acme"}
+    assert "New customer “Acmee” created" in en.say("dave", '/log "Acmee" call his own Acmee')
+    zh.say("小李", "/记录 华为 拜访 机密内容")
     reply = zh.say("小赵", "/记录 华微 电话 另一家")
-    assert "已新建客户“华微”" in reply and "华为" not in reply
+    assert "它很可能就是“华为”（@小李 负责的客户），在你的权限范围外" in reply
+    assert "机密内容" not in reply and not count(zh, Customer, Customer.name == "华微")
 
 
 def test_touch_types_and_command_words_are_never_a_customer(en: Console, zh: Console) -> None:
@@ -350,10 +355,11 @@ def test_the_former_owner_is_told_a_customer_was_handed_over_en(en: Console) -> 
     reply = en.say("alice", "/customer Acme")
     assert reply.startswith("“Acme” was handed over to someone else and is no longer yours")
     assert "carl" not in reply and "secret-notes" not in reply
-    # anyone else still hears of no such customer, and /log names no owner
-    assert "I know no customer “Acme”" in en.say("dave", "/customer Acme")
+    # anyone else out of reach hears whose it is now, and nothing recorded
+    reply = en.say("dave", "/customer Acme")
+    assert reply.startswith("“Acme” is @carl's customer, outside what you can see")
     reply = en.say("dave", "/log Acme call hello")
-    assert "outside what you can see" in reply and "carl" not in reply and "alice" not in reply
+    assert "outside what you can see" in reply and "secret-notes" not in reply
 
 
 def test_the_former_owner_is_told_a_customer_was_handed_over_zh(zh: Console) -> None:
@@ -362,6 +368,6 @@ def test_the_former_owner_is_told_a_customer_was_handed_over_zh(zh: Console) -> 
     reply = zh.say("小李", "/客户 华为")
     assert reply.startswith("客户“华为”已交接给他人，不再由你负责，因此无法查看。")
     assert "小张" not in reply and "机密内容" not in reply
-    assert "没有找到你可见的客户“华为”" in zh.say("小赵", "/客户 华为")
+    assert zh.say("小赵", "/客户 华为").startswith("“华为”是 @小张 负责的客户，在你的权限范围外")
     reply = zh.say("小赵", "/记录 华为 电话 你好")
-    assert "权限范围外" in reply and "小张" not in reply and "小李" not in reply
+    assert "权限范围外" in reply and "机密内容" not in reply

@@ -2,9 +2,10 @@
 
 One rule (bot/reach.py): a rep reaches themselves, a manager also the members of the teams
 they lead, an admin everyone; a customer and all its records are within reach when its owner
-is. A refusal is the very answer given for a name or id that does not exist, so it says
-nothing of what it refused; where a new name would collide with a hidden customer the
-refusal names neither the owner nor anything recorded.
+is. A refusal by id is the very answer given for an id that does not exist, so it says
+nothing of what it refused; a refusal by a customer's name says whose customer it is and
+nothing else (no deals, amounts, notes). A rep covering for a teammate may add a touch, a task
+or a question to the teammate's customer, and sees nothing more.
 """
 
 from __future__ import annotations
@@ -124,6 +125,7 @@ class Probe:
     command: Callable[[World, str, str], str]  # (world, asker, owner) → what the asker sees
     missing: Callable[[World, str], tuple[str, str, str]]  # → (reply, missing token, real token)
     effect: Callable[[World, str, str, str], bool]  # (world, asker, owner, reply)
+    named: bool = False  # by the customer's name: refused naming its owner, nothing else
 
 
 def _say(w: World, asker: str, text: str) -> str:
@@ -184,32 +186,43 @@ PROBES = [
         "/customer <name>",
         *_by_name("/customer {name}"),
         effect=lambda w, a, o, r: f"secret-{o}" in r,
+        named=True,
     ),
     Probe(
         "/customer <name> history",
         *_by_name("/customer {name} history"),
         effect=lambda w, a, o, r: f"title-{o}" in r,
+        named=True,
     ),
-    Probe("/deal <name>", *_by_name("/deal {name}"), effect=lambda w, a, o, r: f"title-{o}" in r),
+    Probe(
+        "/deal <name>",
+        *_by_name("/deal {name}"),
+        effect=lambda w, a, o, r: f"title-{o}" in r,
+        named=True,
+    ),
     Probe(
         "/deal <name> stage",
         *_by_name("/deal {name} stage qualify"),
         effect=lambda w, a, o, r: _deal_stage(w, o) == "qualify",
+        named=True,
     ),
     Probe(
         "/deal <name> amount",
         *_by_name("/deal {name} amount 99k"),
         effect=lambda w, a, o, r: w.get(Deal, w.ids[o]["deal"]).amount == 99000,
+        named=True,
     ),
     Probe(
         "/customer <name> alias",
         *_by_name("/customer {name} alias Al-{owner}-{asker}"),
         effect=lambda w, a, o, r: w.count(CustomerAlias, CustomerAlias.alias == f"Al-{o}-{a}") == 1,
+        named=True,
     ),
     Probe(
         "/handover <name>",
         *_by_name("/handover {name} @{owner} @{owner}"),
         effect=lambda w, a, o, r: "handed" in r.casefold(),
+        named=True,
     ),
     Probe(
         "/tasks @owner", *_by_person("/tasks @{owner}"), effect=lambda w, a, o, r: f"task-{o}" in r
@@ -237,6 +250,26 @@ PROBES = [
         effect=lambda w, a, o, r: w.get(Requirement, w.ids[o]["req"]).current_version == 2,
     ),
 ]
+
+
+def _names_only_the_owner(reply: str, owner: str) -> bool:
+    """The refusal by a customer's name: whose it is, and nothing recorded about it."""
+    return reply.startswith(
+        f"“{customer_of(owner)}” is @{owner}'s customer, outside what you can see"
+    ) and not _leaks(reply, owner)
+
+
+def _team(who: str) -> str | None:
+    return next((lead for lead, members in TEAMS.items() if who in (lead, *members)), None)
+
+
+def covers(asker: str, owner: str) -> bool:
+    """A teammate of the owner covering for them (a touch, a task, a question)."""
+    return asker != owner and _team(asker) is not None and _team(asker) == _team(owner)
+
+
+# what a teammate may add to a colleague's customer, by its name
+COVERED = ("/log <name>", "/task <name>", "/question <name>")
 
 
 def _creating(template: str) -> Callable[[World, str, str], str]:
@@ -320,7 +353,11 @@ def test_every_command_against_every_record(world: World, asker_kind: str) -> No
             twin, token, real = probe.missing(world, asker, owner)
             reply = probe.command(world, asker, owner)
             saw = probe.effect(world, asker, owner, reply)
-            refused = reply == twin.replace(token, real)
+            refused = (
+                _names_only_the_owner(reply, owner)
+                if probe.named
+                else reply == twin.replace(token, real)
+            )
             where = f"{probe.name} by {asker_kind} on {record} record"
             if expect and not saw:
                 wrong.append(f"{where}: should be shown, got {reply!r}")
@@ -334,20 +371,23 @@ def test_every_command_against_every_record(world: World, asker_kind: str) -> No
     # last, as they add deals and tasks the probes above would pick
     for name, (command, made) in CREATING.items():
         for record, owner in records.items():
-            expect = EXPECTED[asker_kind][record]
+            covered = not EXPECTED[asker_kind][record] and name in COVERED and covers(asker, owner)
+            expect = EXPECTED[asker_kind][record] or covered
             before = made(world, asker, owner)
             reply = command(world, asker, owner)
             saw = made(world, asker, owner) != before
             where = f"{name} by {asker_kind} on {record} record"
             if expect and not saw:
                 wrong.append(f"{where}: should be done, got {reply!r}")
+            if covered and (_leaks(reply, owner) or f"covered for @{owner}" not in reply):
+                wrong.append(f"{where}: a covering reply shows only what was written: {reply!r}")
             if not expect and (saw or _leaks(reply, owner) or "outside what" not in reply):
                 wrong.append(f"{where}: should be refused, got {reply!r}")
     assert not wrong, "\n".join(wrong)
 
 
 @pytest.mark.parametrize("asker_kind", ["rep in east", "manager of west"])
-def test_a_name_taken_out_of_reach_is_refused_without_a_word_about_it(
+def test_a_name_taken_out_of_reach_is_refused_naming_only_its_owner(
     world: World, asker_kind: str
 ) -> None:
     asker, records = ASKERS[asker_kind]
@@ -355,10 +395,9 @@ def test_a_name_taken_out_of_reach_is_refused_without_a_word_about_it(
     for name, (command, _) in CREATING.items():
         before = world.count(Customer)
         reply = command(world, asker, owner)
-        assert "outside what you can see" in reply, (name, reply)
+        assert _names_only_the_owner(reply, owner), (name, reply)
         assert "You wrote: /" in reply  # the user's own words, handed back
-        assert owner not in reply.replace(customer_of(owner), ""), (name, reply)
-        assert not _leaks(reply, owner)
+        assert f"ask @{owner} or a manager" in reply, (name, reply)
         assert world.count(Customer) == before  # no second customer under the same name
 
 

@@ -76,7 +76,8 @@ def customer(ctx: Context, intent: CustomerShow) -> Outcome:
     try:
         found, _ = find(ctx, intent.customer, create=False)
     except UserError as e:
-        if e.key == "unknown_customer" and _handed_away(ctx, intent.customer.name):
+        gone = e.key in ("unknown_customer", "customer_elsewhere")
+        if gone and _handed_away(ctx, intent.customer.name):
             raise UserError("handed_over_customer", name=intent.customer.name) from None
         raise
     if intent.history:

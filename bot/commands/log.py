@@ -10,6 +10,7 @@ from datetime import datetime
 from bot.commands.command import Command
 from bot.commands.rows import ago, default_due, new_task, new_touch
 from bot.context import Context
+from bot.covering import covering, told
 from bot.customers import find, pick_deal
 from bot.grammar.line import Fail, Line
 from bot.grammar.steps import deadline, due, unread
@@ -80,8 +81,9 @@ def without_tags(text: str) -> str:
 
 
 def log_touch(ctx: Context, intent: LogTouch) -> Outcome:
-    customer, created = find(ctx, intent.customer, create=True)
+    customer, created = find(ctx, intent.customer, create=True, cover=True)
     deal, others = pick_deal(ctx, customer, intent.deal_ref)
+    owner = covering(ctx, customer)  # a teammate's customer: their deals stay unseen
     activity = new_touch(
         ctx, customer=customer, deal=deal, kind=intent.type, text=intent.text, tags=intent.tags
     )
@@ -107,11 +109,23 @@ def log_touch(ctx: Context, intent: LogTouch) -> Outcome:
         notes=intent.notes,
         task=task,
         defaulted=defaulted,
-        deal=deal,
-        others=others,
+        deal=None if owner else deal,
+        others=[] if owner else others,
         me=ctx.me,
         ago=ago(ctx, task.due_at, task.due_all_day) if task else None,
     )
+    if owner is not None:
+        return told(
+            ctx,
+            text,
+            owner,
+            customer,
+            kind="touch",
+            subject=f"activity:{activity.id}",
+            text=intent.notes,
+            activity=activity,
+            task=task,
+        )
     return Outcome().reply(text)
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from bot.commands.command import Command
 from bot.context import Context
+from bot.covering import covering, told
 from bot.customers import find
 from bot.grammar.line import Fail, Line
 from bot.intents import CustomerRef, Intent
@@ -31,7 +32,7 @@ def parse(line: Line, tokens: list[Token]) -> QuestionAdd:
 
 
 def add_question(ctx: Context, intent: QuestionAdd) -> Outcome:
-    customer, created = find(ctx, intent.customer, create=True)
+    customer, created = find(ctx, intent.customer, create=True, cover=True)
     question = Question(
         tenant_id=ctx.tenant.id,
         customer_id=customer.id,
@@ -46,11 +47,22 @@ def add_question(ctx: Context, intent: QuestionAdd) -> Outcome:
     ctx.session.add(question)
     ctx.session.flush()
     owner = ctx.session.get_one(Person, question.owner_id)
-    out = Outcome().reply(
-        ctx.t(
-            "questions.opened", question=question, customer=customer, created=created, owner=owner
-        )
+    text = ctx.t(
+        "questions.opened", question=question, customer=customer, created=created, owner=owner
     )
+    if covered := covering(ctx, customer):  # the owner is told below, as for any question
+        out = told(
+            ctx,
+            text,
+            covered,
+            customer,
+            kind="question",
+            subject=f"question:{question.id}",
+            text=question.text,
+            push=False,
+        )
+    else:
+        out = Outcome().reply(text)
     if owner.id != ctx.me.id:
         out.push(
             owner.id,

@@ -11,6 +11,7 @@ from bot.commands.command import Command
 from bot.commands.rows import ago, new_task, owners_day
 from bot.commands.tasks import TaskList, own_task, task_done
 from bot.context import Context
+from bot.covering import covering, told
 from bot.customers import find, pick_deal
 from bot.followup_cards import TaskButton
 from bot.grammar.line import Fail, Line
@@ -102,7 +103,7 @@ def _reschedule(line: Line, tokens: list[Token]) -> Intent:
 
 
 def add_task(ctx: Context, intent: TaskAdd) -> Outcome:
-    customer, created = find(ctx, intent.customer, create=True)
+    customer, created = find(ctx, intent.customer, create=True, cover=True)
     deal, _ = pick_deal(ctx, customer, None)
     task = new_task(
         ctx,
@@ -114,6 +115,17 @@ def add_task(ctx: Context, intent: TaskAdd) -> Outcome:
     )
     past = ago(ctx, task.due_at, task.due_all_day)
     text = ctx.t("tasks.added", task=task, customer=customer, created=created, ago=past)
+    if owner := covering(ctx, customer):
+        return told(
+            ctx,
+            text,
+            owner,
+            customer,
+            kind="task",
+            subject=f"task:{task.id}",
+            text=task.text,
+            task=task,
+        )
     return Outcome().reply(text)
 
 

@@ -8,6 +8,7 @@ from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 from bot import intents as i
+from bot.customer_words import LEGAL_FORMS
 from bot.lexer import Token, reserved
 from bot.parse.dates import DateError, parse_when
 from bot.parse.normalize import normalize
@@ -70,7 +71,7 @@ class Line:
                 continue
             phrase = self.words(tokens[:k])
             if self.ctx.is_customer(phrase):
-                return i.CustomerRef(name=phrase), tokens[k:]
+                return self._dressed(tokens, k)
         name = self.words([first])
         kind = reserved(first.text, self.names) or ("verb" if first.folded in verbs else None)
         if kind and not self.ctx.is_customer(name):
@@ -81,7 +82,16 @@ class Line:
                 kind=kind,
                 fixed=self._reordered(tokens, kind, verbs),
             )
-        return i.CustomerRef(name=name), tokens[1:]
+        return self._dressed(tokens, 1)
+
+    def _dressed(self, tokens: list[Token], k: int) -> tuple[i.CustomerRef, list[Token]]:
+        """The customer's name is its first `k` words and the legal forms right after them
+        (`Acme Inc.`, `ACME Ltd`): part of the name, for the duplicate check to read."""
+        while k < len(tokens) and not tokens[k].quoted:
+            if tokens[k].folded.strip(".,") not in LEGAL_FORMS:
+                break
+            k += 1
+        return i.CustomerRef(name=self.words(tokens[:k]).rstrip(",")), tokens[k:]
 
     def _reordered(self, tokens: list[Token], kind: str, verbs: Collection[str]) -> str:
         """The line with the customer first: a type or verb swapped with the word after it,
