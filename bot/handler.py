@@ -16,7 +16,7 @@ from bot.commands import ACTIONS, HANDLERS, channel_talk, parse
 from bot.context import Context, UserError
 from bot.directory import Directory
 from bot.events import Event
-from bot.grammar.line import ParseContext
+from bot.grammar.line import ParseContext, holiday_days
 from bot.i18n import Words, pick_locale
 from bot.intents import ParseError
 from bot.jobs.env import JobEnv
@@ -226,6 +226,7 @@ class Bot:
                 now=event.occurred_at,
                 tz=ZoneInfo(ctx.tz),
                 day_start=self.settings.day_start,
+                days=holiday_days(self.settings.calendar_for(ctx.tenant.timezone)),
                 is_customer=lambda name: (
                     customers.exact(ctx.session, ctx.tenant.id, name, ctx.reach) is not None
                 ),

@@ -1,13 +1,19 @@
 """Dates and times in English and Chinese: parse_when, split_trailing_when, extract_deadline."""
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.parse.dates import DateError, parse_when
+from bot.parse.dates import DateError, Days, parse_when, read_when
 from bot.parse.normalize import ascii_lower, cn_int, normalize
-from bot.parse.spans import extract_deadline, split_trailing_when
+from bot.parse.spans import (
+    date_hint,
+    extract_deadline,
+    find_deadline,
+    find_trailing,
+    split_trailing_when,
+)
 
 SH = ZoneInfo("Asia/Shanghai")
 NY = ZoneInfo("America/New_York")
@@ -353,7 +359,13 @@ NOT_DATES = [
     "v2",
     "3 days",
     "周八",
-    "本周",
+    "改天",
+    "过几天",
+    "13.5",
+    "1.50",
+    "0.5",
+    "in a couple of weeks",
+    "两年前",
     "send quote by tue",
 ]
 
@@ -577,3 +589,257 @@ def test_normalize_keeps_every_length():
 )
 def test_cn_int(text, value):
     assert cn_int(text) == value
+
+
+# Issue 18: the deadlines people write, read for several todays across a year end. Each row:
+# (now, text, expected); a date is a whole day, a datetime a moment (day_start is 09:00).
+SUN = datetime(2026, 12, 27, 10, 0, tzinfo=SH)  # a Sunday
+XMAS = datetime(2026, 12, 25, 10, 0, tzinfo=SH)  # a Friday (Christmas)
+MON = datetime(2026, 12, 28, 10, 0, tzinfo=SH)  # a Monday
+EVE = datetime(2026, 12, 31, 10, 0, tzinfo=SH)  # a Thursday, the year's last day
+
+
+def D(y: int, m: int, d: int) -> date:  # a whole day
+    return date(y, m, d)
+
+
+def T(y: int, m: int, d: int, h: int, mi: int = 0) -> datetime:  # a moment
+    return datetime(y, m, d, h, mi, tzinfo=SH)
+
+
+PHRASES = [
+    # this / next week and weekend: 这周内, this week = that week's Friday (EOW; on a weekend
+    # the next one); 周末 = its Saturday (a weekend day: today); 周末前 = the Friday before it
+    *[
+        (now, t, day)
+        for t in ("这周内", "本周内", "本周", "this week", "周内")
+        for now, day in (
+            (SUN, D(2027, 1, 1)),
+            (XMAS, D(2026, 12, 25)),
+            (MON, D(2027, 1, 1)),
+            (EVE, D(2027, 1, 1)),
+        )
+    ],
+    *[
+        (now, t, day)
+        for t in ("周末前", "before the weekend", "by the weekend")
+        for now, day in (
+            (SUN, D(2027, 1, 1)),
+            (XMAS, D(2026, 12, 25)),
+            (MON, D(2027, 1, 1)),
+            (EVE, D(2027, 1, 1)),
+        )
+    ],
+    *[
+        (now, t, day)
+        for t in ("下周内", "within next week")
+        for now, day in (
+            (SUN, D(2027, 1, 1)),
+            (XMAS, D(2027, 1, 1)),
+            (MON, D(2027, 1, 8)),
+            (EVE, D(2027, 1, 8)),
+        )
+    ],
+    *[
+        (now, t, day)
+        for t in ("下周末", "next weekend")
+        for now, day in (
+            (SUN, D(2027, 1, 2)),
+            (XMAS, D(2027, 1, 2)),
+            (MON, D(2027, 1, 9)),
+            (EVE, D(2027, 1, 9)),
+        )
+    ],
+    *[
+        (now, t, day)
+        for t in ("周末", "这周末", "this weekend")
+        for now, day in (
+            (SUN, D(2026, 12, 27)),
+            (XMAS, D(2026, 12, 26)),
+            (MON, D(2027, 1, 2)),
+            (EVE, D(2027, 1, 2)),
+        )
+    ],
+    (EVE, "下周末前", D(2027, 1, 8)),
+    (EVE, "next wk", D(2027, 1, 4)),
+    (SUN, "next wk", D(2026, 12, 28)),
+    # spans: within / in N hours, days, weeks, months; Chinese numerals or digits
+    (EVE, "24小时内", T(2027, 1, 1, 10)),
+    (EVE, "within 48 hours", T(2027, 1, 2, 10)),
+    (EVE, "48小时之内", T(2027, 1, 2, 10)),
+    (EVE, "两个小时内", T(2026, 12, 31, 12)),
+    (EVE, "in two hours", T(2026, 12, 31, 12)),
+    (EVE, "within 2h", T(2026, 12, 31, 12)),
+    (EVE, "in two weeks", D(2027, 1, 14)),
+    (XMAS, "in two weeks", D(2027, 1, 8)),
+    (EVE, "within three days", D(2027, 1, 3)),
+    (EVE, "一个礼拜内", D(2027, 1, 7)),
+    (EVE, "两周内", D(2027, 1, 14)),
+    (EVE, "10天内", D(2027, 1, 10)),
+    (EVE, "半个月内", D(2027, 1, 15)),
+    (SUN, "半个月内", D(2027, 1, 11)),
+    (EVE, "半月内", D(2027, 1, 15)),
+    (EVE, "两个月内", D(2027, 2, 28)),
+    (EVE, "in 2 months", D(2027, 2, 28)),
+    (MON, "一个月后", D(2027, 1, 28)),
+    (EVE, "过两天", D(2027, 1, 2)),
+    (SUN, "过两天", D(2026, 12, 29)),
+    (EVE, "过一周", D(2027, 1, 7)),
+    # colloquial day words
+    (EVE, "明儿下午", T(2027, 1, 1, 14)),
+    (XMAS, "明儿下午", T(2026, 12, 26, 14)),
+    (EVE, "今儿", D(2026, 12, 31)),
+    (EVE, "后儿", D(2027, 1, 2)),
+    (EVE, "明儿个", D(2027, 1, 1)),
+    (EVE, "大后天", D(2027, 1, 3)),
+    (EVE, "礼拜五", D(2027, 1, 1)),
+    (EVE, "星期五下午", T(2027, 1, 1, 14)),
+    (SUN, "周五下午", T(2027, 1, 1, 14)),
+    # first thing / 一早: the working day's start
+    (EVE, "明天一早", T(2027, 1, 1, 9)),
+    (EVE, "明天一大早", T(2027, 1, 1, 9)),
+    (XMAS, "first thing Monday", T(2026, 12, 28, 9)),
+    (EVE, "first thing Monday", T(2027, 1, 4, 9)),
+    (EVE, "Monday first thing", T(2027, 1, 4, 9)),
+    (EVE, "first thing tomorrow", T(2027, 1, 1, 9)),
+    # dotted and slashed month.day (a bare one is read where a date is expected: see below)
+    (EVE, "1.8号", D(2027, 1, 8)),
+    (EVE, "1.8日", D(2027, 1, 8)),
+    (EVE, "12.31", D(2026, 12, 31)),
+    (MON, "12.31", D(2026, 12, 31)),
+    (EVE, "1/8", D(2027, 1, 8)),
+    (EVE, "12/31", D(2026, 12, 31)),
+    # English month parts
+    (EVE, "mid-Jan", D(2027, 1, 15)),
+    (EVE, "mid January", D(2027, 1, 15)),
+    (EVE, "late Jan", D(2027, 1, 31)),
+    (EVE, "end of Feb", D(2027, 2, 28)),
+    (EVE, "early March", D(2027, 3, 1)),
+    (EVE, "mid-Dec", D(2027, 12, 15)),
+    (EVE, "mid-month", D(2027, 1, 15)),
+]
+
+
+@pytest.mark.parametrize(("now", "text", "expected"), PHRASES)
+def test_deadline_phrases(now, text, expected):
+    when = read_when(text, now=now, tz=SH)
+    assert when is not None, text
+    if isinstance(expected, datetime):
+        assert (when.at, when.all_day) == (expected, False)
+    else:
+        assert (when.at.date(), when.all_day) == (expected, True)
+
+
+CN = Days("CN")
+US = Days("US")
+# Holiday names: Chinese ones are China's (holidays' statutory days; the block of days off
+# around them counts weekends, or the team's calendar when given); English ones the team's.
+HOLIDAYS = [
+    (EVE, CN, "元旦", D(2027, 1, 1)),
+    (EVE, CN, "元旦前", D(2026, 12, 31)),
+    (EVE, CN, "元旦后", D(2027, 1, 4)),
+    (EVE, CN, "元旦节后第一天", D(2027, 1, 4)),
+    (EVE, CN, "节后", D(2027, 1, 4)),
+    (XMAS, CN, "节后", D(2027, 1, 4)),
+    (EVE, CN, "节前", D(2026, 12, 31)),
+    (EVE, CN, "春节", D(2027, 2, 6)),
+    (EVE, CN, "春节前", D(2027, 2, 4)),
+    (EVE, CN, "年前", D(2027, 2, 4)),
+    (EVE, CN, "年后", D(2027, 2, 11)),
+    (EVE, CN, "春节后", D(2027, 2, 11)),
+    (EVE, CN, "清明", D(2027, 4, 5)),
+    (EVE, CN, "五一前", D(2027, 4, 30)),
+    (EVE, CN, "劳动节后", D(2027, 5, 5)),
+    (EVE, CN, "端午节", D(2027, 6, 9)),
+    (EVE, CN, "中秋前", D(2027, 9, 14)),
+    (EVE, CN, "国庆前", D(2027, 9, 30)),
+    (EVE, CN, "国庆后第一天", D(2027, 10, 6)),
+    (EVE, CN, "国庆假期后", D(2027, 10, 6)),
+    (EVE, US, "元旦后", D(2027, 1, 4)),  # Chinese words are China's, whatever the team
+    (XMAS, US, "Christmas", D(2026, 12, 25)),
+    (XMAS, US, "after Christmas", D(2026, 12, 28)),
+    (SUN, US, "after Christmas", D(2026, 12, 28)),
+    (MON, US, "after Christmas", D(2027, 12, 27)),
+    (XMAS, US, "before Christmas", D(2027, 12, 23)),  # 2027's is observed on Fri Dec 24
+    (EVE, US, "New Year's Day", D(2027, 1, 1)),
+    (EVE, US, "after the holidays", D(2027, 1, 4)),
+    (SUN, US, "after the holidays", D(2026, 12, 28)),
+    (EVE, US, "Thanksgiving", D(2027, 11, 25)),
+    (EVE, US, "Memorial Day", D(2027, 5, 31)),
+    (EVE, US, "Labor Day", D(2027, 9, 6)),
+    (EVE, US, "Independence Day", D(2027, 7, 4)),
+    (EVE, CN, "Christmas", D(2027, 12, 25)),  # not China's: the day as the US keeps it
+]
+
+
+@pytest.mark.parametrize(("now", "days", "text", "expected"), HOLIDAYS)
+def test_holiday_names(now, days, text, expected):
+    when = read_when(text, now=now, tz=SH, days=days)
+    assert when is not None, text
+    assert (when.at.date(), when.all_day) == (expected, True)
+
+
+def test_after_a_holiday_is_the_teams_next_working_day():
+    # the team's calendar gives Monday January 4 off too: work resumes on the 5th
+    off = {date(2027, 1, 1), date(2027, 1, 4)}
+    days = Days("CN", working=lambda d: d.weekday() < 5 and d not in off)
+    when = read_when("元旦后", now=EVE, tz=SH, days=days)
+    assert when is not None and when.at.date() == date(2027, 1, 5)
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "expected"),
+    [
+        ("发合同 12.31", 4, D(2026, 12, 31)),  # its own word: a date is expected there
+        ("签合同 1.8号", 4, D(2027, 1, 8)),
+        ("确认需求 明天一早", 5, T(2027, 1, 1, 9)),
+        ("send quote first thing Monday", 11, T(2027, 1, 4, 9)),
+        ("验收半个月内", 2, D(2027, 1, 15)),
+        ("回访国庆后第一天", 2, D(2027, 10, 6)),
+    ],
+)
+def test_trailing_phrases_leave_no_words_behind(text, start, expected):
+    hit = find_trailing(text, now=EVE, tz=SH, days=CN)
+    assert hit is not None and hit[0] == start
+    got = hit[1].at if isinstance(expected, datetime) else hit[1].at.date()
+    assert got == expected
+
+
+@pytest.mark.parametrize("text", ["报价1.5", "报价 1.5万", "两年前", "三年后续签"])
+def test_numbers_are_not_dates(text):
+    assert find_trailing(text, now=EVE, tz=SH, days=CN) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "step", "expected"),
+    [
+        ("12.31前签合同", "签合同", D(2026, 12, 31)),
+        ("签合同 12.31前", "签合同", D(2026, 12, 31)),
+        ("发方案，截止1.8", "发方案", D(2027, 1, 8)),
+        ("周末前确认需求", "确认需求", D(2027, 1, 1)),
+        ("国庆前交付", "交付", D(2027, 9, 30)),
+        ("春节前回款", "回款", D(2027, 2, 4)),
+        ("年前回款", "回款", D(2027, 2, 4)),
+        ("send the deck before the weekend", "send the deck", D(2027, 1, 1)),
+        ("send the deck before Christmas", "send the deck", D(2027, 12, 23)),
+        ("send the deck by Christmas", "send the deck", D(2027, 12, 25)),
+    ],
+)
+def test_deadlines_with_their_own_before(text, step, expected):
+    hit = find_deadline(text, now=EVE, tz=SH, days=CN)
+    assert hit is not None
+    assert (hit[0], hit[1].at.date()) == (step, expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "hint"),
+    [
+        ("签合同 下旬前", "下旬前"),
+        ("本季度末前给答复", "本季度末前"),
+        ("改天再约", "改天"),
+        ("send deck after Easter", "after Easter"),
+        ("call in a couple of weeks", "in a couple of weeks"),
+    ],
+)
+def test_a_hint_quotes_the_whole_phrase(text, hint):
+    assert date_hint(text) == hint

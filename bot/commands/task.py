@@ -8,14 +8,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.commands.command import Command
-from bot.commands.rows import ago, new_task, owners_day
+from bot.commands.rows import ago, default_due, new_task, owners_day
 from bot.commands.tasks import TaskList, own_task, task_done
 from bot.context import Context
 from bot.covering import covering, told
 from bot.customers import find, pick_deal
 from bot.followup_cards import TaskButton
 from bot.grammar.line import Fail, Line
-from bot.grammar.steps import dates, deadline, due, unread
+from bot.grammar.steps import asap, dates, deadline, due, unread
 from bot.intents import CustomerRef, Intent
 from bot.lexer import Token, is_ref, ref_id
 from bot.outcome import Outcome
@@ -29,8 +29,9 @@ from storage.models import Person
 class TaskAdd(Intent):
     customer: CustomerRef
     text: str
-    due: datetime
+    due: datetime | None  # None: 尽快 / ASAP, the next working day (said as a guess)
     due_all_day: bool = False  # no time written: `due` is that day's 00:00
+    asap: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -50,6 +51,10 @@ def parse(line: Line, tokens: list[Token]) -> Intent:
     customer, rest = line.customer(tokens)
     text = line.from_(rest)
     what, when = deadline(line, text) if text else ("", None)
+    if when is None and (soon := asap(what))[1]:
+        if not soon[0]:
+            raise Fail("missing_text", "task")
+        return TaskAdd(customer=customer, text=soon[0], due=None, asap=True)
     if when is None:
         if text and dates(line, read_when, text):
             raise Fail("missing_text", "task")  # only a date: what is to be done?
@@ -110,11 +115,13 @@ def add_task(ctx: Context, intent: TaskAdd) -> Outcome:
         customer=customer,
         deal=deal,
         text=intent.text,
-        due=intent.due,
-        due_all_day=intent.due_all_day,
+        due=intent.due or default_due(ctx),
+        due_all_day=intent.due_all_day or intent.due is None,
     )
     past = ago(ctx, task.due_at, task.due_all_day)
-    text = ctx.t("tasks.added", task=task, customer=customer, created=created, ago=past)
+    text = ctx.t(
+        "tasks.added", task=task, customer=customer, created=created, ago=past, asap=intent.asap
+    )
     if owner := covering(ctx, customer):
         return told(
             ctx,

@@ -10,9 +10,11 @@ from zoneinfo import ZoneInfo
 from bot import intents as i
 from bot.customer_words import LEGAL_FORMS
 from bot.lexer import Token, reserved
-from bot.parse.dates import DateError, parse_when
+from bot.parse.dates import DateError, Days, parse_when
 from bot.parse.normalize import normalize
 from bot.pipeline import Pipeline
+
+DAYS = Days()  # US names, weekends off: when no team calendar is given
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -22,6 +24,14 @@ class ParseContext:
     is_customer: Callable[[str], bool]
     pipeline: Pipeline
     day_start: time = time(9, 0)
+    days: Days = DAYS  # the team's country and working days, for holiday names (国庆后)
+
+
+def holiday_days(calendar: object) -> Days:
+    """The team's calendar (bot/worktime.py's WorkCalendar) as holiday names need it: its
+    holiday country ("CN", "US"…; "US" when it keeps weekends only) and its working days."""
+    country = getattr(calendar, "holidays", None) or "US"
+    return Days(country=country, working=getattr(calendar, "is_working_day", None))
 
 
 class Fail(Exception):
@@ -47,7 +57,13 @@ class Line:
 
     def when(self, text: str) -> datetime | None:
         try:
-            return parse_when(text, now=self.ctx.now, tz=self.ctx.tz, day_start=self.ctx.day_start)
+            return parse_when(
+                text,
+                now=self.ctx.now,
+                tz=self.ctx.tz,
+                day_start=self.ctx.day_start,
+                days=self.ctx.days,
+            )
         except DateError as e:
             raise Fail("bad_date", self.command, text=e.text) from None
 

@@ -8,7 +8,8 @@ import re
 
 from bot.grammar.line import Fail, Line
 from bot.parse.dates import DateError, When
-from bot.parse.spans import date_hint, find_deadline, find_leading, find_trailing
+from bot.parse.normalize import ascii_lower, normalize
+from bot.parse.spans import date_hint_span, find_deadline, find_leading, find_trailing
 
 _STEP_EDGE = re.compile(r"^[\s,;:，；：。\-–—]+|[\s,;:，；：。\-–—]+$")
 
@@ -17,7 +18,8 @@ def dates(line: Line, find, text: str):  # type: ignore[no-untyped-def]
     """`find` (a reader of bot/parse) on `text` in the speaker's zone; an impossible date
     (2月30日, 25:00) is the user's error, named."""
     try:
-        return find(text, now=line.ctx.now, tz=line.ctx.tz, day_start=line.ctx.day_start)
+        ctx = line.ctx
+        return find(text, now=ctx.now, tz=ctx.tz, day_start=ctx.day_start, days=ctx.days)
     except DateError as e:
         raise Fail("bad_date", line.command, text=e.text) from None
 
@@ -38,9 +40,46 @@ def deadline(line: Line, text: str) -> tuple[str, When | None]:
 
 def unread(line: Line, text: str) -> None:
     """Words that look like a date where none could be read are asked back, never replaced
-    by a default: the reply quotes them and shows the forms that work."""
-    if hint := date_hint(text):
-        raise Fail("unread_date", line.command, text=hint)
+    by a default: the reply quotes the whole phrase and hands back the user's own line with
+    a deadline that reads in its place (`fixed`)."""
+    span = date_hint_span(text)
+    if span is None:
+        return
+    phrase = text[span[0] : span[1]]
+    base = line.orig.rfind(text)
+    fixed = ""
+    if base >= 0:
+        start, end = base + span[0], base + span[1]
+        fixed = line.orig[:start] + _instead(line.orig[:start], phrase) + line.orig[end:]
+    raise Fail("unread_date", line.command, text=phrase, fixed=fixed.strip())
+
+
+_BY_BEFORE = re.compile(r"(?:by|before|until|till|due)\s*$|(?:截止|截至|最晚|最迟|到)\s*$")
+
+
+def _instead(before: str, phrase: str) -> str:
+    """A deadline that reads, in the phrase's language: by Fri / 周五前 (Fri / 周五 after a
+    marker that already says "by")."""
+    marked = _BY_BEFORE.search(ascii_lower(normalize(before)))
+    if phrase.isascii():
+        return "Fri" if marked else "by Fri"
+    return "周五" if marked else "周五前"
+
+
+# 尽快, ASAP: no date, but a wish for the next working day (shown as a guess in the reply)
+_ASAP = re.compile(
+    r"尽快|尽早|越快越好|(?<![a-z])(?:asap|a\.s\.a\.p\.?|as\s+soon\s+as\s+possible"
+    r"|at\s+your\s+earliest(?:\s+convenience)?)(?![a-z])"
+)
+
+
+def asap(text: str) -> tuple[str, bool]:
+    """The step without its 尽快 / ASAP, and whether it had one: "尽快发报价" → ("发报价", True)."""
+    norm = ascii_lower(normalize(text))
+    m = _ASAP.search(norm)
+    if m is None:
+        return text, False
+    return _STEP_EDGE.sub("", text[: m.start()] + " " + text[m.end() :]).strip(), True
 
 
 def due(when: When | None) -> dict:

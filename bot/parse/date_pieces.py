@@ -81,15 +81,54 @@ def _end_of_week(m: re.Match[str], today: date) -> Value:
     return _week_end(today, 1 if (m[1] or "").startswith("next") else 0)
 
 
+@_piece(DATES, w.WEEK_WITHIN)
+def _week_within(m: re.Match[str], today: date) -> Value:
+    """这周内, 本周, this week: the end of that working week (Friday), as EOW."""
+    return _week_end(today, w.weeks_on((m[1] or m[2] or "").strip()))
+
+
+@_piece(DATES, w.WEEKEND)
+def _weekend(m: re.Match[str], today: date) -> Value:
+    """周末, this weekend: its Saturday (today on a weekend day); 下周末: next week's; before
+    the weekend (周末前, by the weekend): the Friday before it."""
+    weeks = w.weeks_on((m[1] or m[4] or "").strip())
+    if m[2] or m[3]:
+        return _week_end(today, weeks)
+    if weeks == 0 and today.weekday() >= 5:
+        return today
+    return _monday(today) + timedelta(days=7 * weeks + 5)
+
+
+def _days_on(today: date, days: int) -> Value:
+    return today + timedelta(days=days) if 0 < days <= 36600 else None
+
+
 @_piece(DATES, w.IN_DAYS)
 def _in_days(m: re.Match[str], today: date) -> Value:
     if m[2] or m[4]:
         word, unit = (m[1], m[2]) if m[2] else (m[3], m[4])
-        n = 1 if word in ("a", "an") else int(word)
+        n = w.en_int(word)
     else:
         n, unit = cn_int(m[5]), m[6]
-    days = n * (1 if unit in ("day", "天", "日") else 7)
-    return today + timedelta(days=days) if days <= 36600 else None
+    return _days_on(today, n * (1 if unit in ("day", "天", "日") else 7))
+
+
+@_piece(DATES, w.AFTER_DAYS)
+def _after_days(m: re.Match[str], today: date) -> Value:
+    """过两天: in two days; 过一周: in a week."""
+    return _days_on(today, cn_int(m[1]) * (1 if m[2] in ("天", "日") else 7))
+
+
+@_piece(DATES, w.IN_MONTHS)
+def _in_months(m: re.Match[str], today: date) -> Value:
+    """半个月内: in 15 days; 两个月后, in 2 months: the same day of that month (or its last)."""
+    if m[0].startswith("半") or m[1] == "半" or m[2]:
+        return today + timedelta(days=15)
+    n = cn_int(m[1]) if m[1] else w.en_int(m[3])
+    if not 0 < n <= 1200:
+        return None
+    year, month = _add_months(today, n)
+    return date(year, month, min(today.day, calendar.monthrange(year, month)[1]))
 
 
 @_piece(DATES, w.YEAR_MONTH_DAY)
@@ -118,6 +157,15 @@ def _month_day(m: re.Match[str], today: date) -> Value:
     mo, d = int(m[1]), int(m[2])
     if not (1 <= mo <= 12 and 1 <= d <= 31):
         return None  # "40-50" is a range, not an impossible date
+    return _yearless(today, mo, d)
+
+
+@_piece(DATES, w.DOTTED)
+def _dotted(m: re.Match[str], today: date) -> Value:
+    """1.8号, 12.31: month and day; a number that is no date (1.50, 13.5) is none."""
+    mo, d = int(m[1]), int(m[2])
+    if not (1 <= mo <= 12 and 1 <= d <= 31):
+        return NO_DATE if m[3] else None
     return _yearless(today, mo, d)
 
 
@@ -204,6 +252,17 @@ def _en_month_part(m: re.Match[str], today: date) -> Value:
     return _month_last(year, month)
 
 
+@_piece(DATES, w.EN_MONTH_MID)
+def _en_month_mid(m: re.Match[str], today: date) -> Value:
+    """mid-Jan: the 15th; early Jan: the 1st; late Jan, end of Jan: its last day; the next
+    one to come (this year's, or next year's when it is over). mid-month: the coming 15th."""
+    if not m[2]:
+        return _coming_day(today, 15)
+    part = "中" if m[1] == "mid" else "初" if m[1] == "early" else "底"
+    day = _part_of_month(today.year, w.EN_MONTHS[m[2]], part)
+    return day if day >= today else _part_of_month(today.year + 1, w.EN_MONTHS[m[2]], part)
+
+
 @_piece(DATES, w.PART_OF_YEAR)
 def _year_part(m: re.Match[str], today: date) -> Value:
     if m[1]:
@@ -239,6 +298,11 @@ def _clock(m: re.Match[str], today: date) -> Value:
 @_piece(TIMES, w.NOON)
 def _noon(m: re.Match[str], today: date) -> Value:
     return (12, 0, 0)
+
+
+@_piece(TIMES, w.FIRST_THING)
+def _first_thing(m: re.Match[str], today: date) -> Value:
+    return w.MORNING  # first thing, 一早: the working day's start
 
 
 @_piece(TIMES, w.END_OF_DAY)

@@ -139,10 +139,39 @@ SHORT = [
     (re.compile(r"今早"), "今天早上"),
     (re.compile(r"明早"), "明天早上"),
     (re.compile(r"(?i)(?<![a-z])tonight(?![a-z])"), "today evening"),
+    (re.compile(r"明儿个?"), "明天"),  # colloquial day words
+    (re.compile(r"今儿个?"), "今天"),
+    (re.compile(r"后儿个?"), "后天"),
+    (re.compile(r"(?i)(?<![a-z])wk(?![a-z])"), "week"),  # next wk
+    (re.compile(r"(?i)(?<![a-z])wks(?![a-z])"), "weeks"),
 ]
-RELATIVE = re.compile(
-    rf"in\s+([0-9]+|an?|one)\s+(hour|hr|minute|min)s?"
-    rf"|({NUMBER}|半)\s*个?\s*(小时|钟头|分钟)\s*以?后"
+EN_NUMS = {
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+}
+EN_NUM = "[0-9]+|" + "|".join(sorted(EN_NUMS, key=len, reverse=True))  # 3, three, a
+
+
+def en_int(word: str) -> int:
+    """'3' / 'three' / 'a' → int; `word` is a match of EN_NUM."""
+    return int(word) if word.isdigit() else EN_NUMS[word]
+
+
+RELATIVE = re.compile(  # in 2 hours, within 48 hours, 30分钟后, 24小时内
+    rf"(?:in|within)\s+({EN_NUM})\s*(hour|hr|h|minute|min)s?"
+    rf"|({NUMBER}|[0-9]+|半)\s*个?\s*(小时|钟头|分钟)\s*(?:以?后|[之以]?内)"
 )
 SEP = re.compile(r"\s+(?:at|on)\s+|\s*,?\s*")
 LEAD = re.compile(r"(?:at|on)\s+")
@@ -159,9 +188,26 @@ WEEKDAY_OF_WEEK = (  # next fri, 下周五, fri next week, next week fri
 )
 NEXT_WEEK = rf"next\s+week|(下下个?|下个?){WEEK}"
 END_OF_WEEK = r"eow|end\s+of\s+(?:the\s+)?(this\s+|next\s+)?(?:work(?:ing)?\s+)?week"
-IN_DAYS = (  # in 3 days, within a week, 3天后, 两周内
-    rf"in\s+([0-9]+|an?)\s+(day|week)s?|within\s+([0-9]+|an?)\s+(day|week)s?"
-    rf"|({NUMBER})\s*个?\s*(天|日|周|星期|礼拜)\s*(?:以?后|[之以]?内)"
+IN_DAYS = (  # in 3 days, within two weeks, 3天后, 两周内, 一个礼拜内
+    rf"in\s+({EN_NUM})\s+(day|week)s?|within\s+({EN_NUM})\s+(day|week)s?"
+    rf"|({NUMBER}|[0-9]+)\s*个?\s*(天|日|周|星期|礼拜)\s*(?:以?后|[之以]?内)"
+)
+AFTER_DAYS = rf"过\s*({NUMBER}|[0-9]+)\s*个?\s*(天|日|周|星期|礼拜)"  # 过两天, 过一周
+IN_MONTHS = (  # 半个月内, 两个月后, in 2 months, within a month
+    rf"(半|{NUMBER}|[0-9]+)\s*个\s*月\s*(?:以?后|[之以]?内)|半\s*月\s*[之以]?内"
+    rf"|(?:in|within)\s+(?:(half\s+a)|({EN_NUM}))\s+months?"
+)
+WEEK_WITHIN = (  # 这周内, 本周, 下周内, this week, within next week: that week's Friday
+    rf"(这个?|本|下下?个?)?{WEEK}\s*[之以]?内|(?:这个?|本){WEEK}|this\s+week"
+    rf"|within\s+(?:the\s+)?(this\s+|next\s+)?week"
+)
+WEEKEND = (  # 周末 / this weekend: Saturday; 周末前 / before the weekend: Friday
+    r"(这个?|本|下下?个?)?周末\s*((?:之|以)?前)?"
+    r"|(?:(before|by)\s+)?(?:the\s+)?(this\s+|next\s+)?weekend"
+)
+DOTTED = r"([0-9]{1,2})\.([0-9]{1,2})\s*([号日])?"  # 1.8号, 12.31 (bare: see spans.py)
+EN_MONTH_MID = (  # mid-Jan, early March, late Dec, end of June, mid-month
+    rf"(mid|early|late|end\s+of(?:\s+the)?)[\s-]*({EN_MONTH})\.?|mid[\s-]*month"
 )
 YEAR_MONTH_DAY = (  # 2026-12-31, 2026/12/31, 2026年12月31日
     rf"([0-9]{{4}})([-/.])([0-9]{{1,2}})\2([0-9]{{1,2}})"
@@ -189,6 +235,7 @@ PART_OF_YEAR = (  # 年底, 明年初, 年内, end of the year, early next year
 # Times:
 CLOCK_TIME = rf"([0-9]{{1,2}})(?::([0-9]{{2}}))?(?:{AM_PM})?"  # 15:00, 3pm, 3:30 p.m.
 NOON = r"noon|midday|中午"
+FIRST_THING = r"first\s+thing(?:\s+in\s+the\s+morning)?|一大?早|大早上?"  # the day's start
 END_OF_DAY = (  # 下班, EOD, close of business, end of the working day
     r"下班|eod|cob|close\s+of\s+business"
     r"|end\s+of\s+(?:the\s+)?(?:business\s+|work(?:ing)?\s+)?day"

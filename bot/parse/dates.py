@@ -16,6 +16,7 @@ week (EOW) is that week's Friday. A bare 月初, 月中, 年初, 年中 or day o
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -23,9 +24,10 @@ from zoneinfo import ZoneInfo
 
 from bot.parse import date_words as w
 from bot.parse.date_pieces import DATES, PERIODS, TIMES
+from bot.parse.holiday_names import HOLIDAY, Days, holiday_day
 from bot.parse.normalize import ascii_lower, cn_int, normalize
 
-__all__ = ["DateError", "When", "day_start_in", "parse_when", "read_when"]
+__all__ = ["DateError", "Days", "When", "day_start_in", "parse_when", "read_when"]
 
 _MAX_TOKENS = 7  # "day after tomorrow at 3 pm" is six tokens
 _MAX_CHARS = 48  # "the 5th of December, 2027 at 3:30 pm" is 36: longer text is never one date
@@ -66,8 +68,7 @@ def _relative(low: str) -> timedelta | None:
     if not m:
         return None
     if m[2]:
-        n = 1 if m[1] in ("a", "an", "one") else int(m[1])
-        minutes = n * (60 if m[2] in ("hour", "hr") else 1)
+        minutes = w.en_int(m[1]) * (60 if m[2] in ("hour", "hr", "h") else 1)
     elif m[3] == "半":
         minutes = 30 if m[4] != "分钟" else 0
     else:
@@ -82,13 +83,18 @@ def _matches(table: list, kind: str, s: str, pos: int, today: date) -> Iterator[
             yield kind, m, value
 
 
-def _readings(low: str, today: date) -> Iterator[list[tuple]]:
+_HOLIDAY = re.compile(HOLIDAY)
+
+
+def _readings(low: str, today: date, days: Days) -> Iterator[list[tuple]]:
     """Every way the whole of `low` reads as one piece or two joined pieces: a date, a time,
-    a date and a time in either order, or a date and a part of the day (明天下午)."""
+    a date and a time in either order, or a date and a part of the day (明天下午). Holiday
+    names (国庆后, Christmas) are dates in `days`' country and working days."""
     n = len(low)
+    dates = [*DATES, (_HOLIDAY, lambda m, today: holiday_day(m, today, days))]
     orders = (
-        (DATES, "date", [(TIMES, "time"), (PERIODS, "time")]),
-        (TIMES, "time", [(DATES, "date")]),
+        (dates, "date", [(TIMES, "time"), (PERIODS, "time")]),
+        (TIMES, "time", [(dates, "date")]),
     )
     for first, kind1, seconds in orders:
         for a in _matches(first, kind1, low, 0, today):
@@ -117,10 +123,16 @@ def day_start_in(day: date, tz: ZoneInfo) -> datetime:
 
 
 def read_when(
-    text: str, *, now: datetime, tz: ZoneInfo, day_start: time = time(9, 0)
+    text: str,
+    *,
+    now: datetime,
+    tz: ZoneInfo,
+    day_start: time = time(9, 0),
+    days: Days | None = None,
 ) -> When | None:
     """The whole `text` as a date or moment in `tz`, None when it is not one; DateError if
-    it cannot exist. A date without a time is a whole day (When.all_day)."""
+    it cannot exist. A date without a time is a whole day (When.all_day). `days`: the team's
+    country and working days, for holiday names (US and weekends when not given)."""
     if not text:
         return None
     if now.tzinfo is None:
@@ -140,7 +152,7 @@ def read_when(
         return When(at)
     today = now.astimezone(tz).date()
     error: DateError | None = None
-    for reading in _readings(low, today):
+    for reading in _readings(low, today, days or Days()):
         bad = [(m, v) for _, m, v in reading if isinstance(v, str)]
         if bad:
             m, code = bad[0]
@@ -164,9 +176,14 @@ def read_when(
 
 
 def parse_when(
-    text: str, *, now: datetime, tz: ZoneInfo, day_start: time = time(9, 0)
+    text: str,
+    *,
+    now: datetime,
+    tz: ZoneInfo,
+    day_start: time = time(9, 0),
+    days: Days | None = None,
 ) -> datetime | None:
     """The whole `text` as a moment in `tz` (a whole day at `day_start`), None when it is not
     a date or time; DateError if it cannot exist."""
-    when = read_when(text, now=now, tz=tz, day_start=day_start)
+    when = read_when(text, now=now, tz=tz, day_start=day_start, days=days)
     return when.moment(day_start) if when else None
