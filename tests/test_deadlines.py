@@ -796,3 +796,69 @@ def test_a_whole_day_given_to_someone_in_another_zone_is_their_day(sessions, lan
     with sessions() as s:
         task = s.scalars(sel(Task)).one()
         assert deadlines.due_day(task, "America/New_York").isoformat() == "2026-12-01"
+
+
+# Issue 18, item 1: the deadlines people write are stored, and kept out of the task's title
+def test_deadline_phrases_are_stored_and_kept_out_of_the_title_zh(zh: Chat) -> None:
+    zh.at("2026-12-28 10:00")  # a Monday
+    zh.say("小李", "/待办 华为 明天一早回电")
+    zh.say("小李", "/记录 华为 电话 聊了 下一步：这周内发报价")
+    zh.say("小李", "/待办 华为 半个月内 验收")
+    zh.say("小李", "/待办 华为 年前回款")
+    zh.say("小李", "/待办 华为 发合同 1.8号")
+    zh.say("小李", "/记录 华为 电话 聊了 下一步：12.31前签合同")
+    assert [(t.text, t.due_at, t.due_all_day) for t in tasks(zh)] == [
+        ("回电", datetime(2026, 12, 29, 9, 0, tzinfo=SH), False),
+        ("发报价", datetime(2027, 1, 1, tzinfo=SH), True),
+        ("验收", datetime(2027, 1, 12, tzinfo=SH), True),
+        ("回款", datetime(2027, 2, 4, tzinfo=SH), True),
+        ("发合同", datetime(2027, 1, 8, tzinfo=SH), True),
+        ("签合同", datetime(2026, 12, 31, tzinfo=SH), True),
+    ]
+
+
+def test_deadline_phrases_are_stored_and_kept_out_of_the_title_en(en: Chat) -> None:
+    en.at("2026-12-24 10:00")  # a Thursday, Christmas Eve
+    en.say("alice", "/task Acme send quote first thing Monday")
+    en.say("alice", "/log Acme call talked next: send the deck after Christmas")
+    en.say("alice", "/task Acme call back within 48 hours")
+    en.say("alice", "/task Acme renew mid-Jan")
+    assert [(t.text, t.due_at, t.due_all_day) for t in tasks(en)] == [
+        ("send quote", datetime(2026, 12, 28, 9, 0, tzinfo=UTC), False),
+        ("send the deck", datetime(2026, 12, 28, tzinfo=UTC), True),
+        ("call back", datetime(2026, 12, 26, 10, 0, tzinfo=UTC), False),
+        ("renew", datetime(2027, 1, 15, tzinfo=UTC), True),
+    ]
+
+
+def test_asap_is_the_next_working_day_said_as_a_guess(zh: Chat, en: Chat) -> None:
+    zh.at("2026-12-28 10:00")
+    reply = zh.say("小李", "/待办 华为 尽快发报价")
+    assert "发报价 — 截止 12月29日 周二（尽快 → 按下一个工作日，是推测的" in reply
+    reply = zh.say("小李", "/记录 华为 电话 聊了 下一步：尽快发合同")
+    assert "发合同 — 截止 12月29日 周二（尽快 → 按下一个工作日，是推测的）" in reply
+    en.at("2026-12-28 10:00")
+    reply = en.say("alice", "/log Acme call talked next: send quote ASAP")
+    assert "send quote — due Tue Dec 29 (ASAP → next working day, a guess)" in reply
+    reply = en.say("alice", "/task Acme send the deck asap")
+    assert "send the deck — due Tue Dec 29 (ASAP → next working day, a guess" in reply
+    assert [(t.text, t.due_all_day) for t in tasks(zh)] == [  # one store for both chats
+        ("发报价", True),
+        ("发合同", True),
+        ("send quote", True),
+        ("send the deck", True),
+    ]
+
+
+def test_a_refusal_quotes_the_whole_phrase_and_corrects_the_users_own_line(
+    zh: Chat, en: Chat
+) -> None:
+    reply = zh.say("小李", "/待办 华为 签合同 下旬前")
+    assert "“下旬前”像是截止时间" in reply
+    assert "例如：\n/待办 华为 签合同 周五前\n" in reply
+    assert "正确写法" not in reply  # not a fixed 华为 example: the user's own line
+    reply = en.say("alice", "/task Acme follow up in a couple of weeks")
+    assert "“in a couple of weeks” looks like a date" in reply
+    assert "For example:\n/task Acme follow up by Fri\n" in reply
+    assert (count(zh, Task), count(en, Task)) == (0, 0)
+    assert "发方案" in zh.say("小李", "/待办 华为 发方案 周五前")  # the line handed back works

@@ -31,6 +31,7 @@ from bot.commands.tasks import TaskList
 from bot.commands.team import TeamSet
 from bot.grammar.line import ParseContext
 from bot.parse.amounts import Amount
+from bot.parse.dates import Days
 from bot.pipeline import Pipeline
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -581,3 +582,115 @@ def test_verbatim_text_keeps_full_width_punctuation() -> None:
     result = parse("/记录 华为 电话 客户说：“价格可以再谈”，下周再约", CTX)
     assert isinstance(result, LogTouch)
     assert result.text == "客户说：“价格可以再谈”，下周再约"
+
+
+# Issue 18: the deadlines people write, in a step; 尽快 / ASAP; a refusal hands back the line.
+EVE = ParseContext(
+    now=datetime(2026, 12, 31, 10, 0, tzinfo=SH),
+    tz=SH,
+    is_customer=lambda n: False,
+    pipeline=Pipeline(),
+    days=Days("CN"),
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "what", "due"),
+    [
+        ("/待办 华为 明天一早回电", "回电", {"due": datetime(2027, 1, 1, 9, tzinfo=SH)}),
+        ("/待办 华为 这周内 发报价", "发报价", whole(1, 1, 2027)),
+        ("/待办 华为 发合同 1.8号", "发合同", whole(8, 1, 2027)),
+        ("/待办 华为 12.31前 签合同", "签合同", whole(31)),
+        ("/待办 华为 半个月内 验收", "验收", whole(15, 1, 2027)),
+        ("/待办 华为 周末前确认需求", "确认需求", whole(1, 1, 2027)),
+        ("/待办 华为 下周末 发方案", "发方案", whole(9, 1, 2027)),
+        ("/待办 华为 过两天回访", "回访", whole(2, 1, 2027)),
+        ("/待办 华为 节后拜访", "拜访", whole(4, 1, 2027)),
+        ("/待办 华为 年前回款", "回款", whole(4, 2, 2027)),
+        ("/待办 华为 国庆后第一天回访", "回访", whole(6, 10, 2027)),
+        ("/task Acme send quote this week", "send quote", whole(1, 1, 2027)),
+        ("/task Acme send quote next wk", "send quote", whole(4, 1, 2027)),
+        ("/task Acme call back in two weeks", "call back", whole(14, 1, 2027)),
+        (
+            "/task Acme call back within 48 hours",
+            "call back",
+            {"due": datetime(2027, 1, 2, 10, tzinfo=SH)},
+        ),
+        ("/task Acme renew mid-Jan", "renew", whole(15, 1, 2027)),
+        (
+            "/task Acme call first thing Monday",
+            "call",
+            {"due": datetime(2027, 1, 4, 9, tzinfo=SH)},
+        ),
+    ],
+)
+def test_a_task_reads_the_deadline_and_keeps_it_out_of_the_title(text, what, due) -> None:
+    got = parse(text, EVE)
+    assert isinstance(got, TaskAdd), got
+    assert (got.text, got.due, got.due_all_day) == (what, due["due"], due.get("due_all_day", False))
+
+
+def test_a_next_step_reads_the_deadline_and_keeps_it_out_of_the_step() -> None:
+    got = parse("/记录 华为 电话 聊了 下一步：明天一早回电", EVE)
+    assert isinstance(got, LogTouch), got
+    assert (got.next_step, got.due, got.due_all_day) == (
+        "回电",
+        datetime(2027, 1, 1, 9, tzinfo=SH),
+        False,
+    )
+    got = parse("/记录 华为 电话 聊了 下一步：半个月内验收", EVE)
+    assert isinstance(got, LogTouch), got
+    assert (got.next_step, got.due, got.due_all_day) == (
+        "验收",
+        datetime(2027, 1, 15, tzinfo=SH),
+        True,
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "what"),
+    [
+        ("/待办 华为 尽快发报价", "发报价"),
+        ("/待办 华为 发报价 越快越好", "发报价"),
+        ("/task Acme send quote ASAP", "send quote"),
+        ("/task Acme send the quote at your earliest convenience", "send the quote"),
+    ],
+)
+def test_asap_is_no_date_but_a_guess_left_to_the_calendar(text: str, what: str) -> None:
+    got = parse(text, EVE)
+    assert got == TaskAdd(customer=got.customer, text=what, due=None, asap=True)  # type: ignore[union-attr]
+    step = parse("/log Acme call talked next: send quote asap", EVE)
+    assert isinstance(step, LogTouch)
+    assert (step.next_step, step.due, step.asap) == ("send quote", None, True)
+
+
+@pytest.mark.parametrize(
+    ("text", "phrase", "fixed"),
+    [
+        ("/待办 华为 签合同 下旬前", "下旬前", "/待办 华为 签合同 周五前"),
+        ("/待办 华为 本季度末前给答复", "本季度末前", "/待办 华为 周五前给答复"),
+        ("/待办 华为 发方案 截止下旬", "截止下旬", "/待办 华为 发方案 周五前"),
+        (
+            "/记录 华为 电话 聊了 下一步：改天再约",
+            "改天",
+            "/记录 华为 电话 聊了 下一步：周五前再约",
+        ),
+        (
+            "/log Acme call talked next: send the SOW by end of Q1",
+            "end of Q1",
+            "/log Acme call talked next: send the SOW by Fri",
+        ),
+        (
+            "/task Acme follow up in a couple of weeks",
+            "in a couple of weeks",
+            "/task Acme follow up by Fri",
+        ),
+    ],
+)
+def test_an_unread_deadline_quotes_the_phrase_and_corrects_the_line(
+    text: str, phrase: str, fixed: str
+) -> None:
+    got = parse(text, EVE)
+    assert isinstance(got, i.ParseError), got
+    assert (got.code, dict(got.params)) == ("unread_date", {"text": phrase, "fixed": fixed})
+    assert not isinstance(parse(fixed, EVE), i.ParseError)  # the line handed back reads
