@@ -240,3 +240,52 @@ def test_a_cancelled_meeting_is_not_asked_for_minutes(sessions) -> None:  # type
     sent = clock.tick("2026-12-04 12:00")
     assert [t for _, t in sent if "Send the minutes" in t and "Globex" in t]
     assert not [t for _, t in sent if "Acme" in t]
+
+
+# --- the digest's yesterday across a month end, and a lead who only leads -----------------------
+
+
+def test_digest_counts_the_last_working_days_month_across_a_month_end_zh(sessions) -> None:  # type: ignore[no-untyped-def]
+    chat = Chat(sessions, tz="Asia/Shanghai", locale="zh_CN", now="2026-08-31 10:00")  # Monday
+    chat.say("王总", "/团队 华东 @王经理 @小李")  # 王经理 leads 小李 and owns no deal
+    chat.say("王总", "/目标 @小李 2026-08 电话=10 拜访=5")
+    chat.say("王总", "/目标 @小李 2026-09 电话=20 拜访=8")
+    chat.say("小李", "/记录 华为 电话 聊了报价")
+    chat.say("小李", "/记录 华为 电话 确认了交付周期")
+    chat.say("小李", "/记录 腾讯 拜访 见了CIO")
+    chat.at("2026-08-28 10:00")
+    chat.say("小李", "/记录 腾讯 电话 约拜访")  # earlier in August: counted in the month
+    clock = Clockwork(chat)
+    sent = clock.tick("2026-09-01 09:00")  # the last working day is Monday Aug 31
+    [text] = [t for name, t in sent if name == "王经理" and t.startswith("早上好")]
+    assert "8月31日的跟进（本月累计 / 目标）：" in text
+    assert "@小李：3 次 · 电话 3/10 · 拜访 1/5" in text  # August's, against August's targets
+    assert "@王经理：" not in text  # a lead with no deal of their own is not a rep
+
+
+def test_digest_within_a_month_counts_the_weekend_and_lists_a_lead_who_sells_en(sessions) -> None:  # type: ignore[no-untyped-def]
+    chat = Chat(sessions, now="2026-12-04 10:00")  # a Friday
+    chat.say("boss", "/team east @bob @alice")
+    chat.say("alice", "/log Acme call pricing")
+    chat.say("bob", "/deal Hooli new renewal 5k")  # bob leads and sells
+    chat.at("2026-12-05 11:00")  # Saturday
+    chat.say("alice", "/log Acme visit demo")
+    clock = Clockwork(chat)
+    sent = clock.tick("2026-12-07 09:00")
+    [text] = [t for name, t in sent if name == "bob" and t.startswith("Good morning")]
+    assert "Touches on Fri Dec 4" in text
+    assert "@alice: 1 · calls 1 · visits 1" in text
+    assert "@bob: 0 · calls 0 · visits 0" in text
+
+
+def test_digest_counts_the_last_working_days_month_across_a_month_end_en(sessions) -> None:  # type: ignore[no-untyped-def]
+    chat = Chat(sessions, now="2026-11-30 10:00")  # a Monday, the month's last day
+    chat.say("boss", "/team east @bob @alice")  # bob leads alice and owns no deal
+    chat.say("boss", "/target @alice 2026-11 calls=8 visits=2")
+    chat.say("alice", "/log Acme call pricing")
+    chat.say("alice", "/log Acme visit demo")
+    sent = Clockwork(chat).tick("2026-12-01 09:00")
+    [text] = [t for name, t in sent if name == "bob" and t.startswith("Good morning")]
+    assert "Touches on Mon Nov 30 (month so far against targets):" in text
+    assert "@alice: 2 · calls 1/8 · visits 1/2" in text
+    assert "@bob:" not in text

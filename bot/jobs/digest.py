@@ -18,7 +18,7 @@ from bot.jobs.env import JobEnv
 from bot.reach import Reach, led_by
 from bot.speaker import speaker, words_for
 from bot.worktime import WorkCalendar
-from storage.models import Activity, Person, Target, Team, Tenant
+from storage.models import Activity, Deal, Person, Target, Team, Tenant
 
 MORNING_ENDS = time(12, 0)  # a late digest goes out until then, never in the afternoon
 
@@ -89,28 +89,40 @@ def _previous_working_day(cal: WorkCalendar, local: datetime) -> date:
 
 
 def _touches(s, members: set[int], day: date, local: datetime) -> list[dict]:  # type: ignore[no-untyped-def]
-    """Each member's touches on `day` (the last working day), with month-to-date calls and
-    visits against their monthly targets."""
+    """Each member's touches on `day` (the last working day), with the calls and visits of
+    `day`'s month so far against that month's targets: on Monday Jan 4 the last working day
+    is Dec 31, and its line counts December (up to today, at most to the month's end). A lead
+    who owns no deal and touched no customer is not a rep: left out."""
     midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
     start = datetime.combine(day, time(0), local.tzinfo)
     end = start + timedelta(days=1)
-    month_start = midnight.replace(day=1)
-    period = f"{midnight.year}-{midnight.month:02d}"
+    first = day.replace(day=1)
+    month_start = datetime.combine(first, time(0), local.tzinfo)
+    following = (first + timedelta(days=32)).replace(day=1)
+    until = min(midnight, datetime.combine(following, time(0), local.tzinfo))
+    period = f"{day.year}-{day.month:02d}"
+    leads = set(s.scalars(select(Team.lead_id).where(Team.lead_id.in_(members))))
+    owners = set(s.scalars(select(Deal.owner_id).where(Deal.owner_id.in_(leads)).distinct()))
     rows = []
     people = s.scalars(select(Person).where(Person.id.in_(members)).order_by(Person.display_name))
     for person in people:
         target = s.scalar(
             select(Target).where(Target.person_id == person.id, Target.period == period)
         )
-        rows.append(
-            {
-                "person": person,
-                "count": _count(s, person.id, start, end),
-                "calls": _count(s, person.id, month_start, midnight, "call"),
-                "visits": _count(s, person.id, month_start, midnight, "visit"),
-                "target": target,
-            }
-        )
+        row = {
+            "person": person,
+            "count": _count(s, person.id, start, end),
+            "calls": _count(s, person.id, month_start, until, "call"),
+            "visits": _count(s, person.id, month_start, until, "visit"),
+            "target": target,
+        }
+        if (
+            person.id in leads
+            and person.id not in owners
+            and not (row["count"] or row["calls"] or row["visits"])
+        ):
+            continue  # a lead who only leads
+        rows.append(row)
     return rows
 
 
