@@ -124,6 +124,7 @@ def test_tour_zh_covers_the_same_ground_in_chinese(tour_zh: str) -> None:
     assert "• T5 @王经理：预约试点 — 截止 12月4日 周五\n" in tour_zh
     assert "→ @小张: @王经理 把客户华为交接给了你（原负责人 @小李）。" in tour_zh
     assert "你发送的内容：/会议 华为 2月30日 10:00" in tour_zh
+    assert "→ “支持达梦和人大金仓，兼容性清单已发给客户”" in tour_zh  # the answer, kept
 
 
 def test_scheduler_script_fires_each_rule_at_its_moment(tmp_path: Path) -> None:
