@@ -108,6 +108,7 @@ class Change:
     at: datetime
     actor: str | None  # display name; None when that person is gone
     action: str  # deal.new deal.stage deal.amount deal.close deal.won deal.lost customer.handover
+    # customer.collaborator_add customer.collaborator_remove
     deal: int | None = None
     title: str | None = None
     stage_from: str | None = None
@@ -122,6 +123,7 @@ class Change:
     owner_from: str | None = None
     owner_to: str | None = None
     deals: tuple[int, ...] = ()
+    person: str | None = None  # a collaborator added or removed
 
 
 def customer_entries(
@@ -146,6 +148,7 @@ def customer_history(ctx: Context, customer: Customer, limit: int = HISTORY_LIMI
             ids.add(e.actor_id)
         before, after = _sides(e)
         ids |= {v for v in (_int(before.get("owner_id")), _int(after.get("owner_id"))) if v}
+        ids |= {v for v in (_int(before.get("person_id")), _int(after.get("person_id"))) if v}
     names: dict[int, str] = {
         person_id: name
         for person_id, name in ctx.session.execute(
@@ -189,6 +192,7 @@ def _change(ctx: Context, entry: AuditEntry, names: dict[int, str]) -> Change:
         owner_from=names.get(owner_from) if owner_from else None,
         owner_to=names.get(owner_to) if owner_to else None,
         deals=tuple(d for d in (entry.detail or {}).get("deals") or () if isinstance(d, int)),
+        person=names.get(_int(after.get("person_id") or before.get("person_id")) or 0),
     )
 
 

@@ -23,7 +23,7 @@ def exact(
 ) -> Customer | None:
     """The customer called `name` (or aliased so); with `reach`, only one within it."""
     key = name_key(name)
-    seen = reach.owned(Customer.owner_id) if reach is not None else true()
+    seen = reach.customers_sql() if reach is not None else true()
     found = session.scalar(
         select(Customer).where(Customer.tenant_id == tenant_id, Customer.name_key == key, seen)
     )
@@ -48,7 +48,7 @@ def _by_prefix(session: Session, tenant_id: int, name: str, reach: Reach) -> lis
     return list(
         session.scalars(
             select(Customer)
-            .where(Customer.id.in_(select(ids)), reach.owned(Customer.owner_id))
+            .where(Customer.id.in_(select(ids)), reach.customers_sql())
             .order_by(Customer.name)
             .limit(10)
         )

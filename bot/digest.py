@@ -72,7 +72,7 @@ def build(
     With `question_after_wh` (the manager's daily push), someone else's open question shows
     only once its owner's own alert, that many working hours after it was asked, is due.
     """
-    seen = reach.owned(Customer.owner_id)
+    seen = reach.customers_sql()
 
     reps: dict[int, RepDigest] = {}
 

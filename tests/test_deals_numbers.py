@@ -375,3 +375,24 @@ def test_rates_come_from_the_config(tmp_path) -> None:  # type: ignore[no-untype
         load_config(path, env={})
     assert "must be a 3-letter currency code in capitals like 'USD', not 'eur'" in str(e.value)
     assert "currency.rates.USD: must be greater than 0" in str(e.value)
+
+
+def test_pipeline_sums_each_currency_apart_or_converts_saying_so(en: Chat, zh: Chat) -> None:
+    en.say("alice", "/deal Acme new pilot €30k")
+    en.say("alice", "/deal Globex new renewal $10k")
+    reply = en.say("alice", "/pipeline")
+    assert "lead (2) $10,000 · €30,000" in reply
+    assert "In all, in 2 currencies summed apart: $10,000 · €30,000" in reply
+    assert "what 1 EUR is worth in USD in the config: [currency] rates = { EUR = … }" in reply
+    en.bot.settings = replace(en.bot.settings, rates=Rates({"EUR": Decimal("1.08")}))
+    reply = en.say("alice", "/pipeline")
+    assert "In USD at the configured rate: $42,400 (1 EUR = 1.08 USD)" in reply
+    en.say("alice", "/deal Acme won")
+    assert "In all" not in en.say("alice", "/pipeline")  # one currency: its sum is the stage's
+    zh.say("小李", "/商机 华为 新建 项目 20万")
+    zh.say("小李", "/商机 西门子 新建 试点 3万欧元")
+    reply = zh.say("小李", "/漏斗")
+    assert "首次联系（2） 20万元 · €30,000" in reply
+    assert "合计（2个币种，分别合计）：20万元 · €30,000" in reply
+    # the same workspace as `en`'s, whose currency is USD, and no rate for either
+    assert "1 CNY 折合多少 USD：[currency] rates = { CNY = … }" in reply

@@ -142,7 +142,7 @@ LOG = [
         ),
     ),
     ("/log Acme CALL caps type", log("Acme", "caps type", "caps type", "call")),
-    ("/log Acme met at the fair", log("Acme", "met at the fair", "met at the fair")),
+    ("/log Acme talked at the fair", log("Acme", "talked at the fair", "talked at the fair")),
     (
         "/log Acme call talked next: send deck",
         log("Acme", "talked next: send deck", "talked", "call", "send deck"),

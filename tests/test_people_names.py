@@ -207,3 +207,18 @@ def test_on_wecom_a_team_is_set_up_by_account_ids_checked_with_user_get(
     assert wecom.rows("select count(*) from people where display_name = '李四'") == [(1,)]
     lead = "select p.display_name from teams t join people p on p.id = t.lead_id"
     assert wecom.rows(lead) == [("张三",)]
+
+
+def test_on_wecom_a_directory_too_slow_to_answer_is_said_and_changes_nothing(
+    wecom: WecomRig,
+) -> None:
+    wecom.fake.user_delay = 4.0  # longer than a lookup made inside a transaction waits
+    try:
+        reply = text_of(wecom.say("/角色 @zhaoliu 经理", user="boss", timeout=30))
+    finally:
+        wecom.fake.user_delay = 0.0
+    assert "暂时无法在通讯录中核对 @zhaoliu" in reply and "/角色 @zhaoliu 经理" in reply
+    assert wecom.rows("select count(*) from identities where external_id = 'zhaoliu'") == [(0,)]
+    # once WeCom answers, the same line works
+    assert "经理" in text_of(wecom.say("/角色 @zhaoliu 经理", user="boss"))
+    assert wecom.rows("select count(*) from identities where external_id = 'zhaoliu'") == [(1,)]

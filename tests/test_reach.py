@@ -2,7 +2,9 @@
 
 One rule (bot/reach.py): a rep reaches themselves, a manager also the members of the teams
 they lead, an admin everyone; a customer and all its records are within reach when its owner
-is. A refusal by id is the very answer given for an id that does not exist, so it says
+is, or when someone within reach collaborates on it (`/customer … add @someone`): here rep_b1,
+in west, collaborates on Co-rep_a2, an east rep's customer, and so do those who reach rep_b1 —
+but not on rep_a2 the person (/tasks @rep_a2, /handover stay theirs). A refusal by id is the very answer given for an id that does not exist, so it says
 nothing of what it refused; a refusal by a customer's name says whose customer it is and
 nothing else (no deals, amounts, notes). A rep covering for a teammate may add a touch, a task
 or a question to the teammate's customer, and sees nothing more.
@@ -32,37 +34,62 @@ from storage.models import (
 from tests.chat import Chat
 
 # everyone in the tenant: root is the admin; east is led by lead_a, west by lead_b
-PEOPLE = ("root", "lead_a", "rep_a1", "rep_a2", "lead_b", "rep_b1")
-TEAMS = {"lead_a": ("rep_a1", "rep_a2"), "lead_b": ("rep_b1",)}
+PEOPLE = ("root", "lead_a", "rep_a1", "rep_a2", "lead_b", "rep_b1", "rep_b2")
+TEAMS = {"lead_a": ("rep_a1", "rep_a2"), "lead_b": ("rep_b1", "rep_b2")}
+COLLABORATES = {"rep_b1": "rep_a2"}  # rep_b1 collaborates on rep_a2's customer
 
-# The asker, and whose records stand for "own", "a rep's in east", "a rep's in west"
+# The asker, and whose records stand for "own", "a rep's in east", "a rep's in west" and "the
+# one collaborated on" (rep_a2's, on which rep_b1 collaborates)
+COLLAB = "rep_a2"
 ASKERS = {
-    "rep in east": ("rep_a1", {"own": "rep_a1", "east rep's": "rep_a2", "west rep's": "rep_b1"}),
+    "rep in east": (
+        "rep_a1",
+        {"own": "rep_a1", "east rep's": "rep_a2", "west rep's": "rep_b1", "collab": COLLAB},
+    ),
     "manager of east": (
         "lead_a",
-        {"own": "lead_a", "east rep's": "rep_a1", "west rep's": "rep_b1"},
+        {"own": "lead_a", "east rep's": "rep_a1", "west rep's": "rep_b1", "collab": COLLAB},
     ),
     "manager of west": (
         "lead_b",
-        {"own": "lead_b", "east rep's": "rep_a1", "west rep's": "rep_b1"},
+        {"own": "lead_b", "east rep's": "rep_a1", "west rep's": "rep_b1", "collab": COLLAB},
     ),
-    "admin": ("root", {"own": "root", "east rep's": "rep_a1", "west rep's": "rep_b1"}),
+    "admin": (
+        "root",
+        {"own": "root", "east rep's": "rep_a1", "west rep's": "rep_b1", "collab": COLLAB},
+    ),
+    "rep in west, collaborator": (
+        "rep_b1",
+        {"own": "rep_b1", "east rep's": "rep_a1", "west rep's": "rep_b2", "collab": COLLAB},
+    ),
 }
 
 # What README's "Who sees what" promises, cell by cell
 EXPECTED = {
-    "rep in east": {"own": True, "east rep's": False, "west rep's": False},
-    "manager of east": {"own": True, "east rep's": True, "west rep's": False},
-    "manager of west": {"own": True, "east rep's": False, "west rep's": True},
-    "admin": {"own": True, "east rep's": True, "west rep's": True},
+    "rep in east": {"own": True, "east rep's": False, "west rep's": False, "collab": False},
+    "manager of east": {"own": True, "east rep's": True, "west rep's": False, "collab": True},
+    "manager of west": {"own": True, "east rep's": False, "west rep's": True, "collab": True},
+    "admin": {"own": True, "east rep's": True, "west rep's": True, "collab": True},
+    "rep in west, collaborator": {
+        "own": True,
+        "east rep's": False,
+        "west rep's": False,
+        "collab": True,
+    },
 }
+
+
+def reaches_person(asker: str, who: str) -> bool:
+    """Collaborating opens a customer, never its owner: /tasks @owner, /handover stay out."""
+    return asker == "root" or who in {asker, *TEAMS.get(asker, ())}
 
 
 def reaches(asker: str) -> set[str]:
     """Whose customers the asker sees, over everyone: the rule again, for the list views."""
     if asker == "root":
         return set(PEOPLE)
-    return {asker, *TEAMS.get(asker, ())}
+    people = {asker, *TEAMS.get(asker, ())}
+    return people | {COLLABORATES[p] for p in people if p in COLLABORATES}
 
 
 def customer_of(who: str) -> str:
@@ -91,13 +118,15 @@ def build(sessions) -> World:  # type: ignore[no-untyped-def]
     chat = Chat(sessions, now="2026-11-30 10:00")
     chat.say("root", "/help")  # the first person is the admin
     chat.say("root", "/team east @lead_a @rep_a1 @rep_a2")
-    chat.say("root", "/team west @lead_b @rep_b1")
+    chat.say("root", "/team west @lead_b @rep_b1 @rep_b2")
     for who in PEOPLE:
         name = customer_of(who)
         chat.say(who, f"/log {name} call secret-{who} next: task-{who} by tomorrow")
         chat.say(who, f"/deal {name} new title-{who} 77k")
         chat.say(who, f"/question {name} question-{who}?")
         chat.say(who, f"/req {name} words-{who} confirm @{who}")
+    for who, owner in COLLABORATES.items():
+        chat.say(owner, f"/customer {customer_of(owner)} add @{who}")
     ids: dict[str, dict[str, int]] = {}
     with sessions() as s:
         for who in PEOPLE:
@@ -126,6 +155,9 @@ class Probe:
     missing: Callable[[World, str], tuple[str, str, str]]  # → (reply, missing token, real token)
     effect: Callable[[World, str, str, str], bool]  # (world, asker, owner, reply)
     named: bool = False  # by the customer's name: refused naming its owner, nothing else
+    # about the owner as a person (/tasks @owner, /handover), not the customer: collaborating
+    # on a customer does not reach its owner
+    person: bool = False
 
 
 def _say(w: World, asker: str, text: str) -> str:
@@ -223,16 +255,26 @@ PROBES = [
         *_by_name("/handover {name} @{owner} @{owner}"),
         effect=lambda w, a, o, r: "handed" in r.casefold(),
         named=True,
+        person=True,
     ),
     Probe(
-        "/tasks @owner", *_by_person("/tasks @{owner}"), effect=lambda w, a, o, r: f"task-{o}" in r
+        "/tasks @owner",
+        *_by_person("/tasks @{owner}"),
+        effect=lambda w, a, o, r: f"task-{o}" in r,
+        person=True,
     ),
     Probe(
         "/pipeline @owner",
         *_by_person("/pipeline @{owner}"),
         effect=lambda w, a, o, r: f"title-{o}" in r,
+        person=True,
     ),
-    Probe("/progress @owner", *_by_person("/progress @{owner}"), effect=lambda w, a, o, r: o in r),
+    Probe(
+        "/progress @owner",
+        *_by_person("/progress @{owner}"),
+        effect=lambda w, a, o, r: o in r,
+        person=True,
+    ),
     Probe(
         "Done button on a task",
         _click_done,
@@ -347,7 +389,8 @@ def test_every_command_against_every_record(world: World, asker_kind: str) -> No
     wrong: list[str] = []
     for probe in PROBES:
         for record, owner in records.items():
-            expect = EXPECTED[asker_kind][record]
+            sees = EXPECTED[asker_kind][record]
+            expect = reaches_person(asker, owner) if probe.person else sees
             # the missing twin first: a refused command must change nothing, so it cannot
             # matter which runs first, while a shown one may change what the twin would say
             twin, token, real = probe.missing(world, asker, owner)
@@ -363,7 +406,7 @@ def test_every_command_against_every_record(world: World, asker_kind: str) -> No
                 wrong.append(f"{where}: should be shown, got {reply!r}")
             if not expect and (saw or _leaks(reply, owner)):
                 wrong.append(f"{where}: should be refused, got {reply!r}")
-            if not expect and not refused:
+            if not sees and not refused:  # a customer in sight may say why it is refused
                 wrong.append(
                     f"{where}: refusal differs from the one for a missing record: "
                     f"{reply!r} vs {twin!r}"
@@ -401,6 +444,29 @@ def test_a_name_taken_out_of_reach_is_refused_naming_only_its_owner(
         assert world.count(Customer) == before  # no second customer under the same name
 
 
+def test_removing_a_collaborator_takes_the_customer_away(world: World) -> None:
+    assert "secret-rep_a2" in world.chat.say("rep_b1", f"/customer {customer_of(COLLAB)}")
+    world.chat.say(COLLAB, f"/customer {customer_of(COLLAB)} remove @rep_b1")
+    wrong = []
+    for asker in ("rep_b1", "lead_b"):  # the collaborator, and the manager reaching them
+        for probe in PROBES:
+            if probe.person:
+                continue
+            twin, token, real = probe.missing(world, asker, COLLAB)
+            reply = probe.command(world, asker, COLLAB)
+            refused = (
+                _names_only_the_owner(reply, COLLAB)
+                if probe.named
+                else reply == twin.replace(token, real)
+            )
+            if probe.effect(world, asker, COLLAB, reply) or not refused:
+                wrong.append(f"{probe.name} by {asker} after removal: {reply!r}")
+        reply = world.chat.say(asker, "/customer Co-")
+        if customer_of(COLLAB) in reply:
+            wrong.append(f"prefix candidates of {asker} after removal: {reply!r}")
+    assert not wrong, "\n".join(wrong)
+
+
 def _customers_named(reply: str) -> set[str]:
     return {who for who in PEOPLE if customer_of(who) in reply}
 
@@ -419,7 +485,9 @@ def test_lists_name_only_customers_within_reach(world: World, asker_kind: str) -
         if asker_kind.startswith("rep"):
             command = command.removesuffix(" team")  # a rep has no team view: their own
         reply = world.chat.say(asker, command)
-        assert _customers_named(reply) == reaches(asker), (what, reply)
+        # a rep's /pipeline is their own deals: a customer collaborated on stays its owner's
+        expected = {asker} if command == "/pipeline" else reaches(asker)
+        assert _customers_named(reply) == expected, (what, reply)
 
 
 def test_ambiguity_choices_offer_only_customers_within_reach(world: World) -> None:
@@ -442,7 +510,7 @@ def test_managers_digest_push_covers_their_team_only(world: World) -> None:
 def test_readme_states_the_rule_as_tested() -> None:
     readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
     section = readme.split("## Who sees what", 1)[1].split("\n## ", 1)[0]
-    header = "| asker | own | an east rep's | a west rep's |"
+    header = "| asker | own | an east rep's | a west rep's | one a west rep collaborates on |"
     assert header in section
     cells = {True: "shown", False: "refused"}
     for kind, row in EXPECTED.items():

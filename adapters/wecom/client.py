@@ -101,14 +101,19 @@ class Api:
         path: str,
         body: dict[str, Any] | None = None,
         params: dict[str, Any] | None = None,
+        timeout: float | None = None,
     ) -> dict[str, Any]:
         """One API call with the token; an invalid token is dropped and the call made again
-        once. Raises WecomError for WeCom's refusals, RetryLater for the rest."""
+        once. Raises WecomError for WeCom's refusals, RetryLater for the rest. `timeout`: a
+        shorter wait than the client's, for a call made while a transaction is open."""
+        wait = self.http.timeout if timeout is None else httpx.Timeout(timeout)
         for attempt in (1, 2):
             token = self.token()
             query = {"access_token": token} | (params or {})
             data = self._answer(
-                lambda q=query: self.http.request(method, path, params=q, json=body)  # type: ignore[misc]
+                lambda q=query: self.http.request(  # type: ignore[misc]
+                    method, path, params=q, json=body, timeout=wait
+                )
             )
             code = int(data.get("errcode") or 0)
             if code == 0:

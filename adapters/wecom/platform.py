@@ -48,6 +48,7 @@ logger = logging.getLogger(__name__)
 DENIED = {60011, 60111, 48009, 81017}  # no privilege / no such user / outside the visible range
 # a member's account id (userid): letters, digits and _-@. , starting with a letter or digit
 ACCOUNT = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}")
+DIRECTORY_TIMEOUT = 3.0  # seconds a directory lookup waits for WeCom
 
 
 class _Route(HttpEdge[edge.Opened]):
@@ -213,7 +214,10 @@ class WecomPlatform(Platform):
         if not ACCOUNT.fullmatch(token):
             return None
         try:
-            data = self.api.call("GET", "user/get", params={"userid": token})
+            # asked while the event's transaction is open: a slow WeCom is not waited for long
+            data = self.api.call(
+                "GET", "user/get", params={"userid": token}, timeout=DIRECTORY_TIMEOUT
+            )
         except WecomError as e:
             if e.code in DENIED:
                 return None

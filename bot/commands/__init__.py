@@ -11,6 +11,7 @@ from typing import Any
 
 from bot.commands import (
     answered,
+    contact,
     customer,
     deal,
     digest_view,
@@ -52,6 +53,7 @@ COMMANDS: tuple[Command, ...] = (
     target.COMMAND,
     handover.COMMAND,
     customer.COMMAND,
+    contact.COMMAND,
     help.command(listing=lambda: COMMANDS),
     role.COMMAND,
     team.COMMAND,

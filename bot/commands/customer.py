@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from bot import audit
+from bot import audit, collaborators, contacts
 from bot.commands.command import Command
 from bot.context import Context, UserError
 from bot.customers import exact, find, name_key
@@ -53,6 +53,16 @@ def parse(line: Line, tokens: list[Token]) -> Intent:
         return CustomerShow(customer=customer, history=True)
     if rest[0].folded in ("alias", "别名") and len(rest) > 1:
         return CustomerAliasAdd(customer=customer, alias=line.words(rest[1:]).strip('"'))
+    if rest[0].folded in collaborators.ADD + collaborators.REMOVE:
+        people = line.mentions(rest[1:])
+        if not people or len(people) != len(rest) - 1:
+            named = " ".join(t.text if t.mention else "@" + t.text.lstrip("@") for t in rest[1:])
+            fixed = f"{line.orig[: rest[0].end]} {named}" if named else ""
+            raise Fail("bad_collaborators", "customer", word=rest[0].text, fixed=fixed)
+        remove = rest[0].folded in collaborators.REMOVE
+        return collaborators.CollaboratorChange(
+            customer=customer, people=tuple(people), remove=remove
+        )
     raise Fail("bad_customer_args", "customer", text=line.words(rest))
 
 
@@ -143,6 +153,8 @@ def customer(ctx: Context, intent: CustomerShow) -> Outcome:
         answered=answered,
         reqs=reqs,
         req_words=req_words,
+        collaborators=collaborators.of_customer(ctx, found),
+        contacts=contacts.shown(ctx, found),
     )
     return Outcome().reply(text, private=True)
 
@@ -170,5 +182,9 @@ COMMAND = Command(
     en=("customer",),
     zh=("客户",),
     parse=parse,
-    handles={CustomerShow: customer, CustomerAliasAdd: add_alias},
+    handles={
+        CustomerShow: customer,
+        CustomerAliasAdd: add_alias,
+        collaborators.CollaboratorChange: collaborators.change,
+    },
 )

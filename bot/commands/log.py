@@ -14,6 +14,7 @@ from bot.covering import covering, told
 from bot.customers import find, pick_deal
 from bot.grammar.line import Fail, Line
 from bot.grammar.steps import asap, deadline, due, unread
+from bot.grammar.touch_words import NEXT_STEP, touch_in
 from bot.intents import CustomerRef, Intent
 from bot.lexer import TOUCH_TYPES, Token, is_ref, ref_id
 from bot.outcome import Outcome
@@ -31,15 +32,8 @@ class LogTouch(Intent):
     due: datetime | None
     tags: tuple[str, ...]
     due_all_day: bool = False  # no time written: `due` is that day's 00:00
+    type_from: str | None = None  # the notes' words the kind was read from: 打了个电话, called
     asap: bool = False  # 尽快 / ASAP: the next working day, said as a guess
-
-
-# "next:", "Next step:", "next step -", "Next steps,"; 下一步 with any punctuation after it or none
-# (下一步：, 下一步:, 下一步，, 下一步 , 下一步-, 下一步周五前…). Read on normalized text.
-_NEXT = re.compile(
-    r"(?i)(?:^|(?<=[\s,.;!?。]))(?:next\s+steps?\s*[:\-–—,]|next\s*:)"
-    r"|下一步(?:计划|安排)?\s*[:,;.。\-–—~]*"
-)
 
 
 def parse(line: Line, tokens: list[Token]) -> LogTouch:
@@ -47,14 +41,14 @@ def parse(line: Line, tokens: list[Token]) -> LogTouch:
     deal_ref = None
     if rest and is_ref(rest[0].text, "deal"):
         deal_ref, rest = ref_id(rest[0].text, "deal"), rest[1:]
-    kind = "note"
+    kind: str | None = None
     if rest and not rest[0].quoted and rest[0].folded in TOUCH_TYPES:
         kind, rest = TOUCH_TYPES[rest[0].folded], rest[1:]
     text = line.from_(rest)
     tags = tuple(t.text[1:] for t in rest if t.is_tag)
     body = without_tags(text)
     next_step, when, soon = None, None, False
-    m = _NEXT.search(normalize(body))
+    m = NEXT_STEP.search(normalize(body))  # next:, 下一步, 下步, 后续：… (touch_words)
     notes = body
     if m:
         notes = body[: m.start()].strip()
@@ -67,10 +61,14 @@ def parse(line: Line, tokens: list[Token]) -> LogTouch:
             unread(line, next_step)
     if not notes:
         raise Fail("missing_notes", "log")
+    type_from = None
+    if kind is None:  # no kind's word after the customer: a verb in the notes, else a note
+        kind, type_from = touch_in(notes) or ("note", None)
     return LogTouch(
         customer=customer,
         deal_ref=deal_ref,
         type=kind,
+        type_from=type_from,
         text=text,
         notes=notes,
         next_step=next_step,
@@ -116,6 +114,7 @@ def log_touch(ctx: Context, intent: LogTouch) -> Outcome:
         deal=None if owner else deal,
         others=[] if owner else others,
         me=ctx.me,
+        type_from=intent.type_from,
         ago=ago(ctx, task.due_at, task.due_all_day) if task else None,
     )
     if owner is not None:

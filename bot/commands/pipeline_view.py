@@ -4,7 +4,6 @@ may see."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
 
 from sqlalchemy import select
 
@@ -13,6 +12,7 @@ from bot.context import Context, UserError
 from bot.grammar.line import Fail, Line
 from bot.intents import Intent
 from bot.lexer import Token
+from bot.money import convert, sums
 from bot.outcome import Outcome
 from bot.people import seen_person
 from storage.models import Customer, Deal, Person
@@ -61,18 +61,17 @@ def pipeline(ctx: Context, intent: PipelineView) -> Outcome:
         .join(Customer, Customer.id == Deal.customer_id)
         .outerjoin(Person, Person.id == Deal.owner_id)
         .where(Deal.tenant_id == ctx.tenant.id, Deal.status == "open")
-        .where(ctx.reach.owned(Customer.owner_id))
+        .where(ctx.reach.customers_sql())
         .order_by(Deal.amount.desc().nulls_last(), Deal.id)
     )
     if subject is not None:
         query = query.where(Deal.owner_id == subject.id)
     rows = ctx.session.execute(query).all()
+    home, rates = ctx.tenant.currency, ctx.settings.rates
     stages = []
     for stage in ctx.settings.pipeline.open_stages:
         deals = [(d, c, p) for d, c, p in rows if d.stage == stage.key]
-        totals: dict[str, Decimal] = {}
-        for d, _, _ in deals:
-            totals[d.currency] = totals.get(d.currency, Decimal(0)) + (d.amount or Decimal(0))
+        totals = sums(((d.currency, d.amount) for d, _, _ in deals), home)  # per currency
         stages.append(
             {
                 "name": stage.name(ctx.locale),
@@ -82,8 +81,19 @@ def pipeline(ctx: Context, intent: PipelineView) -> Outcome:
                 "totals": totals,
             }
         )
+    # deals in several currencies: their sums apart, and in the team's at configured rates
+    everything = sums(((d.currency, d.amount) for d, _, _ in rows if d.amount is not None), home)
+    several = len(everything) > 1
     text = ctx.t(
-        "views.pipeline", stages=stages, scope=intent.scope, subject=subject, total=len(rows)
+        "pipeline.view",
+        stages=stages,
+        scope=intent.scope,
+        subject=subject,
+        total=len(rows),
+        totals=everything if several else {},
+        converted=convert(everything, home, rates, home) if several else None,
+        unrated=[c for c in everything if rates.rate(c, home, home) is None],
+        base=rates.base or home,
     )
     return Outcome().reply(text, private=True)
 

@@ -48,7 +48,7 @@ def list_tasks(ctx: Context, intent: TaskList) -> Outcome:
         select(Task, Customer)
         .outerjoin(Customer, Customer.id == Task.customer_id)
         .where(Task.tenant_id == ctx.tenant.id, Task.owner_id == person.id, Task.status == "open")
-        .where(or_(ctx.reach.owned(Customer.owner_id), Task.owner_id == ctx.me.id))
+        .where(or_(ctx.reach.customers_sql(), Task.owner_id == ctx.me.id))
     )
     rows = ctx.session.execute(
         query.order_by(Task.due_at.is_(None), Task.due_at, Task.id).limit(TASKS_SHOWN)
