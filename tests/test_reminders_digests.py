@@ -34,9 +34,11 @@ SH = "Asia/Shanghai"
 @pytest.fixture(autouse=True)
 def fresh_cn_cache():
     # one warning per process and year: tests must not share what another test already logged
-    worktime._cn_year.cache_clear()
+    worktime._country_year.cache_clear()
+    worktime._warn_makeup_unknown.cache_clear()
     yield
-    worktime._cn_year.cache_clear()
+    worktime._country_year.cache_clear()
+    worktime._warn_makeup_unknown.cache_clear()
 
 
 def whole_day(chat: Chat, task_id: int) -> None:
@@ -559,7 +561,8 @@ def test_the_default_calendar_follows_the_tenants_zone() -> None:
     settings = load_config(None, env={}).settings()
     assert settings.holidays == "auto"
     assert settings.calendar_for(SH).holidays == "CN"
-    assert settings.calendar_for("Europe/Berlin").holidays is None
+    assert settings.calendar_for("Europe/Berlin").holidays == "DE"  # its country's, by zone
+    assert settings.calendar_for("UTC").holidays is None
     assert Settings(holidays=None).calendar_for(SH).holidays is None  # holidays = "none"
 
 
@@ -596,7 +599,7 @@ def test_the_admin_lists_a_year_the_package_does_not_know(tmp_path: Path, caplog
         ("en", "/task Acme renew the contract 2027-02-08", "⏰ Due now: T1 renew the contract"),
     ],
 )
-def test_2027_without_a_list_is_weekends_only_with_a_warning_in_the_log_only(
+def test_2027_without_a_list_has_the_statutory_days_and_a_warning_in_the_log(
     sessions, caplog, locale, line, due
 ) -> None:  # type: ignore[no-untyped-def]
     caplog.set_level(logging.WARNING, logger="bot.worktime")
@@ -604,13 +607,17 @@ def test_2027_without_a_list_is_weekends_only_with_a_warning_in_the_log_only(
     clock = Clockwork(chat)
     reply = chat.say("rep", line)
     whole_day(chat, 1)
-    [text] = to(clock.tick("2027-02-08 09:00"), "rep")  # a Monday: worked, without a list
+    # 春节 2027 (Mon Feb 8) and the weekdays off for its days on the weekend (Feb 9-10)
+    for day in range(8, 11):
+        assert to(clock.tick(f"2027-02-{day:02d} 09:00"), "rep") == [], day
+    text, notice = to(clock.tick("2027-02-11 09:00"), "rep")
     assert text.startswith(due)
+    assert notice.startswith("📅") and "extra_workdays" in notice  # rep is the admin
     warnings = [r for r in caplog.records if r.name == "bot.worktime"]
     assert len(warnings) == 1 and "2027" in warnings[0].getMessage()
-    assert "extra_holidays" in warnings[0].getMessage()  # says how to fix it
-    for said in (reply, text):  # the conversation never carries the calendar's troubles
-        assert "holiday" not in said.lower() and "节假日" not in said and "WARNING" not in said
+    assert "extra_workdays" in warnings[0].getMessage()  # says how to fix it
+    for said in (reply, text):  # the conversation never carries the log's words
+        assert "WARNING" not in said and "holidays package" not in said
 
 
 @pytest.mark.parametrize(
@@ -660,7 +667,7 @@ def test_console_keeps_the_calendar_warning_out_of_the_conversation(tmp_path: Pa
     )
     assert done.returncode == 0, done.stderr
     assert "T1" in done.stdout.split(":tick 2027-01-05 09:00", 1)[1]  # the reminder came
-    assert "WARNING" not in done.stdout and "holiday" not in done.stdout.lower()
+    assert "WARNING" not in done.stdout and "holidays package" not in done.stdout
     assert "No official CN holiday schedule for 2027" in done.stderr  # the log has it
 
 
