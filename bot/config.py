@@ -41,6 +41,7 @@ from bot.config_service import (
 )
 from bot.config_types import (
     Clock,
+    Country,
     Currency,
     PositiveFloat,
     PositiveInt,
@@ -148,6 +149,12 @@ class BotSection(Section):
         return self
 
 
+class CalendarSection(Section):
+    # the country whose public holidays are days off (ISO 3166 code, e.g. "US"); unset: the
+    # country of each tenant's time zone (zone.tab), with [bot] holidays = "auto"
+    country: Country | None = None
+
+
 class CurrencySection(Section):
     # what one unit of another currency is worth in `base` (unset: each tenant's currency),
     # e.g. rates = { EUR = 7.8 }: sums over deals in several currencies are added up in one at
@@ -252,6 +259,7 @@ class PipelineSection(Section):
 class Config(Section):
     database: DatabaseSection = Field(default_factory=DatabaseSection)
     bot: BotSection = Field(default_factory=BotSection)
+    calendar: CalendarSection = Field(default_factory=CalendarSection)
     currency: CurrencySection = Field(default_factory=CurrencySection)
     rules: RulesSection = Field(default_factory=RulesSection)
     pipeline: PipelineSection = Field(default_factory=PipelineSection)
@@ -261,6 +269,16 @@ class Config(Section):
     inbox: InboxSection = Field(default_factory=InboxSection)
     retention: RetentionSection = Field(default_factory=RetentionSection)
     # a table per chat platform joins through `model_for` (None: not configured)
+
+    @model_validator(mode="after")
+    def _one_calendar(self) -> Config:
+        if self.calendar.country and self.bot.holidays != "auto":
+            raise problem(
+                f'[bot] holidays = "{self.bot.holidays}" already chooses the calendar; '
+                'remove one of them (holidays = "auto" follows country)',
+                key="calendar.country",
+            )
+        return self
 
     @property
     def platforms(self) -> list[str]:
@@ -287,6 +305,7 @@ class Config(Section):
             holidays=None if bot.holidays == "none" else bot.holidays,
             extra_holidays=frozenset(bot.extra_holidays),
             extra_workdays=frozenset(bot.extra_workdays),
+            country=self.calendar.country,
             pipeline=self.pipeline.runtime(),
             rules=Rules(**self.rules.model_dump()),
             max_message_chars=bot.max_message_chars,

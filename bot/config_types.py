@@ -79,6 +79,20 @@ def _currency(value: str) -> str:
     return value
 
 
+def _country(value: str) -> str:
+    from bot.worktime import known_countries  # the holidays package is loaded when used
+
+    code = value.strip().upper()
+    if code not in known_countries():
+        close = difflib.get_close_matches(code, sorted(known_countries()), n=3, cutoff=0.5)
+        hint = f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
+        raise problem(
+            f"unknown country code {value!r}{hint}: use the two-letter ISO 3166 code of a "
+            "country the holidays package knows, like 'US', 'GB', 'DE' or 'CN'"
+        )
+    return code
+
+
 def _url(value: str) -> str:
     if not value.startswith(("http://", "https://")):
         raise problem(f"must start with http:// or https://, not {value!r}")
@@ -101,6 +115,7 @@ Clock = Annotated[time, BeforeValidator(_clock)]
 PositiveInt = Annotated[int, Strict(), AfterValidator(_positive)]
 PositiveFloat = Annotated[float, Strict(), AfterValidator(_positive)]
 Currency = Annotated[str, AfterValidator(_currency)]
+Country = Annotated[str, AfterValidator(_country)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Secret = Annotated[SecretStr, AfterValidator(_secret)]
 # SDK clients append method names to the base URL, so it keeps exactly one trailing slash

@@ -47,9 +47,11 @@ class Settings:
     currency: str | None = None  # None: CNY in a mainland-China zone or for zh_CN, else USD
     day_start: time = time(9, 0)
     day_end: time = time(18, 0)
-    # "auto": mainland China's official calendar for a tenant in a mainland-China zone, weekends
-    # only elsewhere; "CN": that calendar for every tenant; None: weekends only
+    # "auto": the public holidays of the tenant's country (`country`, else its zone's: mainland
+    # China's official calendar in a mainland-China zone); "CN": that calendar for every
+    # tenant; None: weekends only
     holidays: str | None = "auto"
+    country: str | None = None  # [calendar] country: wins over the zone for "auto"
     # the admin's own list, e.g. the State Council's schedule for a year the package lacks
     extra_holidays: frozenset[date] = frozenset()
     extra_workdays: frozenset[date] = frozenset()
@@ -88,7 +90,9 @@ class Settings:
 
     def calendar_for(self, zone: str) -> WorkCalendar:
         """The working calendar of a tenant in `zone`."""
-        holidays = default_holidays(zone) if self.holidays == "auto" else self.holidays
+        holidays = self.holidays
+        if holidays == "auto":
+            holidays = self.country or default_holidays(zone)
         return _calendar(
             self.day_start, self.day_end, holidays, self.extra_holidays, self.extra_workdays
         )

@@ -4,11 +4,15 @@
 back in the local zone `tz` (an IANA name). Hours are counted in local wall-clock time, so a
 9-18 day is nine hours even on a DST-change date.
 
-Holidays: weekends always; mainland China's official holidays and make-up working days with
-`holidays="CN"` (the default for a tenant in a mainland-China zone, see `default_holidays`);
-and an admin's own list (`extra_holidays`, `extra_workdays`), which wins over the package and,
-for a year the package has no official schedule for, *is* that year's schedule. A year with
-neither degrades to weekends only, with one warning in the log per process and year.
+Holidays: the country's weekend always; with `holidays=<country code>` that country's public
+holidays as the `holidays` package computes them (the default for a tenant follows its zone,
+see `default_holidays`); and an admin's own list (`extra_holidays`, `extra_workdays`), which
+wins over the package. Mainland China ("CN") also moves working days: for a year with the
+State Council's published schedule the package has its days off and make-up working days
+(调休); for a year without it, the statutory days off the package computes (with the weekdays
+off that make up for one falling on a weekend) and no make-up working days until the admin
+lists them (`makeup_unknown` says so; bot/jobs/calendar_notice.py tells the admins once).
+The package failing degrades that year to weekends only, with one warning in the log.
 """
 
 from __future__ import annotations
@@ -16,9 +20,13 @@ from __future__ import annotations
 import logging
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
-from zoneinfo import ZoneInfo
+from importlib import resources
+from pathlib import Path
+from zoneinfo import TZPATH, ZoneInfo
 
 log = logging.getLogger(__name__)
+
+WEEKEND = frozenset({5, 6})  # Saturday, Sunday
 
 
 @cache
@@ -39,32 +47,76 @@ def official_cn_years() -> frozenset[int]:
 
 
 @cache
-def _cn_year(year: int) -> tuple[frozenset[date], frozenset[date]] | None:
-    """(weekdays off, weekend days worked) in `year`, or None for weekends-only.
-
-    Cached per process, which is also what limits the warning to one per year.
-    """
+def known_countries() -> frozenset[str]:
+    """The two-letter codes the installed `holidays` package has public holidays for."""
     try:
-        if year not in official_cn_years():
-            log.warning(
-                "No official CN holiday schedule for %s in the holidays package; "
-                "treating %s as weekends-only until [bot] extra_holidays and extra_workdays "
-                "list it (or a newer holidays release has it)",
-                year,
-                year,
-            )
-            return None
         import holidays
 
+        return frozenset(c for c in holidays.list_supported_countries() if len(c) == 2)
+    except Exception:  # noqa: BLE001 - no package: no country calendars, weekends still work
+        return frozenset()
+
+
+@cache
+def _weekend(country: str | None) -> frozenset[int]:
+    if country is None:
+        return WEEKEND
+    try:
+        import holidays
+
+        return frozenset(holidays.country_holidays(country).weekend) or WEEKEND
+    except Exception:  # noqa: BLE001
+        return WEEKEND
+
+
+@cache
+def _country_year(country: str, year: int) -> tuple[frozenset[date], frozenset[date]] | None:
+    """(days off, weekend days worked) in `year`, or None for weekends-only.
+
+    Cached per process, which is also what limits a failure's warning to one per year.
+    """
+    try:
+        import holidays
+
+        official = country != "CN" or year in official_cn_years()
         # Make-up days listed under the next year's notice (e.g. Sat 2001-12-29 for New Year
         # 2002) are in weekend_workdays whatever years are asked for.
-        table = holidays.country_holidays("CN", years=year)
+        table = holidays.country_holidays(country, years=year)
         off = frozenset(d for d in table if d.year == year)
-        worked = frozenset(d for d in table.weekend_workdays if d.year == year)
-        return off, worked
+        worked = getattr(table, "weekend_workdays", ()) if official else ()
+        return off, frozenset(d for d in worked if d.year == year)
     except Exception as e:  # noqa: BLE001 - the calendar must degrade, never take the bot down
-        log.warning("CN holidays for %s failed (%r); treating %s as weekends-only", year, e, year)
+        log.warning(
+            "%s holidays for %s failed (%r); treating %s as weekends-only", country, year, e, year
+        )
         return None
+
+
+@cache
+def _warn_makeup_unknown(year: int) -> None:
+    """Once per process and year: the log says what the calendar is guessing."""
+    log.warning(
+        "No official CN holiday schedule for %s in the holidays package; using the statutory "
+        "days off it computes, with no make-up working days until [bot] extra_workdays lists "
+        "them (or a newer holidays release has the schedule)",
+        year,
+    )
+
+
+@cache
+def _names(country: str, year: int, locale: str) -> dict[date, str]:
+    """`country`'s holiday names in `year`, in `locale` where the package has it."""
+    try:
+        import holidays
+
+        kind = holidays.country_holidays(country)
+        languages = getattr(kind, "supported_languages", ())
+        wanted = (locale, "en_US", "en_GB")  # else English, not the country's own language
+        language = next((x for x in wanted if x in languages), None)
+        table = holidays.country_holidays(country, years=year, language=language)
+        return {d: name for d, name in table.items() if d.year == year}
+    except Exception:  # noqa: BLE001 - a name is a nicety; the day is still off
+        return {}
 
 
 # Zones of mainland China, where the State Council's calendar is the working calendar
@@ -82,9 +134,41 @@ CN_ZONES = frozenset(
 )
 
 
+def _zone_tab() -> str:
+    """The tz database's zone.tab (zone -> country code): the system's, else the tzdata
+    package's (what zoneinfo itself falls back to); "" when neither is installed."""
+    for folder in TZPATH:
+        path = Path(folder) / "zone.tab"
+        if path.is_file():
+            return path.read_text(encoding="utf-8")
+    try:
+        return resources.files("tzdata.zoneinfo").joinpath("zone.tab").read_text("utf-8")
+    except Exception:  # noqa: BLE001 - no table: zones map to no country
+        return ""
+
+
+@cache
+def zone_countries() -> dict[str, str]:
+    """Each zone of the tz database's zone.tab and its country's code ("America/New_York":
+    "US"); a zone that is only a link (US/Eastern) is not in it."""
+    found = {}
+    for line in _zone_tab().splitlines():
+        fields = line.split("\t")
+        if len(fields) >= 3 and not line.startswith("#"):
+            found[fields[2]] = fields[0]
+    return found
+
+
+def zone_country(zone: str) -> str | None:
+    """The country a zone is in, by the tz database (None: UTC, Etc/..., unknown)."""
+    return "CN" if zone in CN_ZONES else zone_countries().get(zone)
+
+
 def default_holidays(zone: str) -> str | None:
-    """The holiday calendar a tenant in `zone` gets without configuring one."""
-    return "CN" if zone in CN_ZONES else None
+    """The holiday calendar a tenant in `zone` gets without configuring one: its country's,
+    when the holidays package knows it; None (weekends only) otherwise."""
+    country = zone_country(zone)
+    return country if country in known_countries() else None
 
 
 def _aware(wall: datetime, tz: str) -> datetime:
@@ -97,7 +181,7 @@ def _wall(dt: datetime, tz: str) -> datetime:
 
 
 class WorkCalendar:
-    """Working days (weekends, optionally mainland-China holidays) and daily working hours."""
+    """Working days (the weekend, optionally a country's holidays) and daily working hours."""
 
     def __init__(
         self,
@@ -110,8 +194,11 @@ class WorkCalendar:
     ) -> None:
         if day_start >= day_end:
             raise ValueError(f"day_start {day_start} must be before day_end {day_end}")
-        if holidays not in (None, "CN"):
-            raise ValueError(f"unsupported holiday calendar {holidays!r}; use None or 'CN'")
+        if holidays is not None and holidays not in known_countries():
+            raise ValueError(
+                f"unknown holiday calendar {holidays!r}; use None or a country code the "
+                "holidays package knows (CN, US, GB, ...)"
+            )
         if both := sorted(set(extra_holidays) & set(extra_workdays)):
             raise ValueError(f"{both[0]} is both a holiday and a working day")
         self.day_start = day_start
@@ -119,7 +206,8 @@ class WorkCalendar:
         self.holidays = holidays
         self.extra_holidays = frozenset(extra_holidays)
         self.extra_workdays = frozenset(extra_workdays)
-        # years the admin gave the schedule of: the package's guess is not asked for them
+        self.weekend = _weekend(holidays)
+        # years the admin gave days of: their make-up days are known
         self._listed_years = frozenset(d.year for d in self.extra_holidays | self.extra_workdays)
 
     def is_working_day(self, day: date) -> bool:
@@ -127,16 +215,30 @@ class WorkCalendar:
             return True
         if day in self.extra_holidays:
             return False
-        weekday = day.weekday() < 5
-        if self.holidays != "CN":
+        weekday = day.weekday() not in self.weekend
+        if self.makeup_unknown(day.year):
+            _warn_makeup_unknown(day.year)
+        year = _country_year(self.holidays, day.year) if self.holidays else None
+        if year is None:
             return weekday
-        if day.year in self._listed_years and day.year not in official_cn_years():
-            return weekday  # the admin's list is this year's schedule: no guess, no warning
-        cn = _cn_year(day.year)
-        if cn is None:
-            return weekday
-        off, worked = cn
+        off, worked = year
         return day in worked or (weekday and day not in off)
+
+    def makeup_unknown(self, year: int) -> bool:
+        """Whether `year`'s make-up working days (调休) are still unknown: a mainland-China
+        calendar, a year the package has no official schedule for, and no admin list for it."""
+        return (
+            self.holidays == "CN"
+            and year not in official_cn_years()
+            and year not in self._listed_years
+        )
+
+    def holiday_name(self, day: date, locale: str) -> str | None:
+        """The name of the holiday `day` is off for ("元旦", "Christmas Day"), in `locale` where
+        the package has it; None on a working day, a weekend, or a day only the admin lists."""
+        if self.holidays is None or self.is_working_day(day):
+            return None
+        return _names(self.holidays, day.year, locale).get(day)
 
     def working_hours(self, day: date, tz: str) -> tuple[datetime, datetime] | None:
         """(start, end) of `day`'s working hours in `tz`; None when it is not a working day."""

@@ -190,6 +190,27 @@ CASES = [
         ["bot.holidays: must be 'auto', 'none' or 'CN', not 'US'"],
     ),
     (
+        "unknown country",
+        '[calendar]\ncountry = "XX"',
+        [
+            (
+                "calendar.country: unknown country code 'XX' (did you mean 'XK', 'SX', 'MX'?): "
+                "use the two-letter ISO 3166 code of a country the holidays package knows, like "
+                "'US', 'GB', 'DE' or 'CN'"
+            )
+        ],
+    ),
+    (
+        "country with a fixed calendar",
+        '[bot]\nholidays = "none"\n[calendar]\ncountry = "US"',
+        [
+            (
+                'calendar.country: [bot] holidays = "none" already chooses the calendar; remove '
+                'one of them (holidays = "auto" follows country)'
+            )
+        ],
+    ),
+    (
         "message size",
         "[bot]\nmax_message_chars = 50",
         ["bot.max_message_chars: must be between 100 and 40000"],
@@ -600,3 +621,18 @@ def test_a_claim_timeout_is_accepted_ignored_and_said_so(tmp_path: Path) -> None
     notes = config.notes()
     assert len(notes) == 1 and notes[0].startswith("outbox.claim_timeout_seconds: deprecated")
     assert "worker_lease_seconds" in notes[0]
+
+
+def test_calendar_country_overrides_the_zone(tmp_path: Path) -> None:
+    text = '[bot]\ntimezone = "Asia/Tokyo"\n[calendar]\ncountry = "us"\n'
+    settings = load_config(write(tmp_path, text), env={}).settings()
+    assert settings.country == "US"  # written in capitals
+    christmas = date(2026, 12, 25)  # a Friday
+    assert settings.calendar.holidays == "US"
+    assert settings.calendar_for("Europe/Berlin").is_working_day(christmas) is False
+    assert settings.calendar_for("Asia/Shanghai").holidays == "US"
+    plain = load_config(None, env={}).settings()
+    assert plain.country is None
+    assert plain.calendar_for("America/New_York").holidays == "US"  # by the zone
+    assert plain.calendar_for("Asia/Tokyo").holidays == "JP"
+    assert plain.calendar_for("Asia/Tokyo").is_working_day(christmas) is True

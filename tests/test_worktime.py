@@ -1,4 +1,5 @@
-"""Working-time calendar: weekends, mainland-China holidays and make-up days, DST, degrading."""
+"""Working-time calendar: weekends, mainland-China holidays and make-up days, other countries'
+public holidays by zone, DST, degrading."""
 
 from __future__ import annotations
 
@@ -19,9 +20,11 @@ NY = "America/New_York"
 @pytest.fixture(autouse=True)
 def fresh_cn_cache():
     # The per-year cache is process-wide (one warning per year); tests must not share it.
-    worktime._cn_year.cache_clear()
+    worktime._country_year.cache_clear()
+    worktime._warn_makeup_unknown.cache_clear()
     yield
-    worktime._cn_year.cache_clear()
+    worktime._country_year.cache_clear()
+    worktime._warn_makeup_unknown.cache_clear()
 
 
 def _dt(value: str, tz: str) -> datetime:
@@ -67,31 +70,45 @@ def test_cn_official_years_in_installed_package():
     assert 2031 not in years
 
 
-def test_cn_spring_festival_2027():
-    cal = WorkCalendar(holidays="CN")
-    days = ("2027-02-05", "2027-02-08", "2027-02-09")
-    if 2027 in worktime.official_cn_years():
-        # Statutory whatever the make-up days turn out to be: New Year's Eve (Fri) and Feb 8-9.
-        expected = [False, False, False]
-    else:
-        # holidays 0.109 has no 2027 schedule yet: January 1st 2027 must not crash, and the
-        # year degrades to weekends only (these are weekdays) until a release adds it
-        expected = [True, True, True]
-    assert [cal.is_working_day(date.fromisoformat(d)) for d in days] == expected
-
-
-def test_cn_year_without_schedule_is_weekends_only_with_one_warning(caplog):
+def test_cn_2027_uses_the_statutory_days_without_make_up_days(caplog):
     caplog.set_level(logging.WARNING, logger="bot.worktime")
     cal = WorkCalendar(holidays="CN")
-    assert cal.is_working_day(date(2031, 10, 1)) is True  # Wednesday, National Day
+    days = ("2027-01-01", "2027-02-05", "2027-02-08", "2027-02-09", "2027-02-11", "2027-10-04")
+    if 2027 in worktime.official_cn_years():
+        pytest.skip("the installed holidays package has 2027's official schedule")
+    # 元旦 (Fri), 除夕 (Fri), 春节 (Mon) and the weekdays off for 春节 days on the weekend, and
+    # National Day's; Feb 11 is an ordinary Thursday
+    assert [cal.is_working_day(date.fromisoformat(d)) for d in days] == [
+        False,
+        False,
+        False,
+        False,
+        True,
+        False,
+    ]
+    assert cal.is_working_day(date(2027, 2, 20)) is False  # a Saturday: no make-up day guessed
+    assert cal.makeup_unknown(2027) is True
+    assert cal.makeup_unknown(2026) is False
+    assert WorkCalendar().makeup_unknown(2027) is False  # weekends only: nothing to know
+    assert cal.holiday_name(date(2027, 1, 1), "zh_CN") == "元旦"
+    assert cal.holiday_name(date(2027, 1, 1), "en") == "New Year's Day"
+    assert cal.holiday_name(date(2027, 1, 2), "en") is None  # a Saturday, not a holiday
+    warnings = [r for r in caplog.records if r.name == "bot.worktime"]
+    assert len(warnings) == 1 and warnings[0].args == (2027,)
+
+
+def test_cn_year_without_schedule_has_statutory_days_and_one_warning(caplog):
+    caplog.set_level(logging.WARNING, logger="bot.worktime")
+    cal = WorkCalendar(holidays="CN")
+    assert cal.is_working_day(date(2031, 10, 1)) is False  # Wednesday, National Day
     assert cal.is_working_day(date(2031, 10, 4)) is False  # Saturday
-    assert cal.next_working_start(_dt("2031-10-01T10:00", SH), SH).isoformat() == (
-        "2031-10-02T09:00:00+08:00"
+    assert cal.next_working_start(_dt("2031-09-30T10:00", SH), SH).isoformat() == (
+        "2031-10-06T09:00:00+08:00"  # Oct 1-3 statutory, then the weekend
     )
     warnings = [r for r in caplog.records if r.name == "bot.worktime"]
     assert len(warnings) == 1
     assert warnings[0].levelno == logging.WARNING
-    assert warnings[0].args == (2031, 2031)
+    assert warnings[0].args == (2031,)
     assert "2031" in warnings[0].getMessage()
 
 
@@ -188,18 +205,19 @@ def test_working_days_after(cal, start, days, tz, expected):
     assert got.isoformat() == expected
 
 
-def test_an_admin_list_is_the_schedule_of_a_year_the_package_lacks(caplog):
-    caplog.set_level(logging.WARNING, logger="bot.worktime")
+def test_an_admin_list_adds_to_the_statutory_days_of_a_year_the_package_lacks(caplog):
     cal = WorkCalendar(
         holidays="CN",
-        extra_holidays=frozenset({date(2031, 10, 1), date(2031, 10, 2)}),
-        extra_workdays=frozenset({date(2031, 10, 11)}),
+        extra_holidays=frozenset({date(2031, 10, 6), date(2031, 10, 7)}),
+        extra_workdays=frozenset({date(2031, 10, 11), date(2031, 10, 3)}),
     )
-    assert cal.is_working_day(date(2031, 10, 1)) is False  # listed
-    assert cal.is_working_day(date(2031, 10, 3)) is True  # a Friday the list leaves worked
+    assert cal.is_working_day(date(2031, 10, 1)) is False  # statutory
+    assert cal.is_working_day(date(2031, 10, 6)) is False  # listed
+    assert cal.is_working_day(date(2031, 10, 3)) is True  # statutory, but the admin says worked
     assert cal.is_working_day(date(2031, 10, 11)) is True  # a Saturday worked
     assert cal.is_working_day(date(2031, 10, 12)) is False  # an ordinary Sunday
-    assert [r for r in caplog.records if r.name == "bot.worktime"] == []  # no guess, no warning
+    assert cal.makeup_unknown(2031) is False  # the admin gave that year's days
+    assert cal.makeup_unknown(2032) is True
 
 
 def test_an_admin_list_also_corrects_a_known_year_and_weekends_only_calendars():
@@ -217,10 +235,36 @@ def test_an_admin_list_also_corrects_a_known_year_and_weekends_only_calendars():
 
 @pytest.mark.parametrize(
     ("zone", "expected"),
-    [(SH, "CN"), ("Asia/Urumqi", "CN"), ("Asia/Hong_Kong", None), (NY, None), ("UTC", None)],
+    [
+        (SH, "CN"),
+        ("Asia/Urumqi", "CN"),
+        ("PRC", "CN"),
+        ("Asia/Hong_Kong", "HK"),
+        (NY, "US"),
+        ("Europe/Berlin", "DE"),
+        ("UTC", None),
+        ("Etc/GMT+5", None),
+    ],
 )
 def test_default_holidays_follow_the_zone(zone, expected):
     assert worktime.default_holidays(zone) == expected
+
+
+def test_a_us_calendar_has_christmas_and_its_weekend():
+    us = WorkCalendar(holidays="US")
+    assert us.is_working_day(date(2026, 12, 25)) is False  # Friday, Christmas Day
+    assert us.is_working_day(date(2026, 11, 26)) is False  # Thanksgiving
+    assert us.is_working_day(date(2026, 12, 24)) is True
+    assert us.holiday_name(date(2026, 12, 25), "en") == "Christmas Day"
+    assert us.holiday_name(date(2026, 12, 25), "zh_CN") == "Christmas Day"  # no Chinese names
+    assert us.next_working_start(_dt("2026-12-24T10:00", NY), NY).isoformat() == (
+        "2026-12-28T09:00:00-05:00"
+    )
+    assert us.makeup_unknown(2027) is False
+    # Israel rests Friday and Saturday
+    il = WorkCalendar(holidays="IL")
+    assert il.is_working_day(date(2026, 11, 27)) is False  # Friday
+    assert il.is_working_day(date(2026, 11, 29)) is True  # Sunday
 
 
 def test_working_hours_of_a_day():
@@ -237,7 +281,7 @@ def test_working_hours_of_a_day():
     ("call", "kwargs"),
     [
         (WorkCalendar, {"day_start": time(18, 0), "day_end": time(9, 0)}),
-        (WorkCalendar, {"holidays": "US"}),
+        (WorkCalendar, {"holidays": "XX"}),
         (
             WorkCalendar,
             {
