@@ -24,6 +24,12 @@ class DirectoryUnavailable(Exception):
     """The directory could not be asked now (unreachable, busy): try again later."""
 
 
+class NotAnAccount(Exception):
+    """The token cannot be an account id there (`@张三`, a name): the directory has nothing to
+    say, and the name is read as on a platform without one."""
+
+
 # `token` without its `@` → the member, or None when the platform says there is no such
-# account (or none the app may see); raises DirectoryUnavailable when it cannot tell
+# account (or none the app may see); raises NotAnAccount for a token that cannot be an
+# account id, DirectoryUnavailable when it cannot tell
 Directory = Callable[[str], Member | None]

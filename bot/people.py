@@ -12,7 +12,7 @@ from bot import mentions
 from bot.context import Context, UserError
 from bot.customers import by_likeness, name_key
 from bot.delivery import Address
-from bot.directory import DirectoryUnavailable
+from bot.directory import DirectoryUnavailable, Member, NotAnAccount
 from bot.events import MENTION, Event, Mention, bound_id, mention_token
 from bot.settings import Settings
 from storage.models import Identity, Person, Team, Tenant, Workspace
@@ -137,7 +137,9 @@ def resolve_mention(ctx: Context, token: str, *, new: list[Person] | None = None
        platform.
     3. Else, where the platform has a directory (`ctx.directory`: an account id typed as
        `@zhangsan`), an account it knows is that person, created on first sight with the
-       name the directory shows; one it does not know is named in the reply, nothing done.
+       name the directory shows; one it does not know is named in the reply, nothing done
+       (unless it looks like someone, 4); nor is a new name it cannot check (`@张三`): a
+       colleague who has not written yet is named there by account id.
     4. Else a name that looks like anyone in the tenant (`customers.looks_like`: @小章 for
        @小张, @王经里 for @王经理) is a slip: "did you mean", nothing created. Names within a
        company are not secret; what a view shows of someone is still reach's to decide
@@ -170,9 +172,13 @@ def resolve_mention(ctx: Context, token: str, *, new: list[Person] | None = None
     found = _named(ctx, name)
     if found is not None:
         return found
+    checked = ctx.directory is not None and bool(name)  # the directory said whether it is
+    member: Member | None = None
     if ctx.directory is not None and name:
         try:
             member = ctx.directory(name)
+        except NotAnAccount:
+            checked = False
         except DirectoryUnavailable:
             raise UserError("directory_down", name=token, text=ctx.event.text or "") from None
         if member is not None:
@@ -188,8 +194,9 @@ def resolve_mention(ctx: Context, token: str, *, new: list[Person] | None = None
     near = similar_people(ctx, name)
     if near:
         raise UserError("person_near", name=token, people=near, lines=_retyped(ctx, token, near))
-    if ctx.directory is not None:
-        raise UserError("not_in_directory", names=[token], text=ctx.event.text or "")
+    if ctx.directory is not None:  # it knows who is there: a name it cannot check is asked
+        key = "not_in_directory" if checked else "name_by_account"  # for by account id
+        raise UserError(key, names=[token], text=ctx.event.text or "")
     if typed is not None and new is not None and name:
         return person_for(
             ctx.session,

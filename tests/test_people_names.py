@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from bot.directory import Directory, DirectoryUnavailable, Member
+from bot.directory import Directory, DirectoryUnavailable, Member, NotAnAccount
 from bot.events import Event
 from bot.outcome import Outcome
 from storage.models import Identity, Meeting, Person, Requirement, Team
@@ -150,6 +150,8 @@ def test_a_directory_decides_who_an_account_id_is(sessions) -> None:  # type: ig
 
     def directory(token: str) -> Member | None:
         asked.append(token)
+        if not token.isascii():
+            raise NotAnAccount(token)
         if down:
             raise DirectoryUnavailable("busy")
         known = {"zhangsan": "张三", "lisi": "李四"}
@@ -169,6 +171,12 @@ def test_a_directory_decides_who_an_account_id_is(sessions) -> None:  # type: ig
     asked.clear()
     assert "负责人 @张三" in chat.say("boss", "/团队 华东 @zhangsan @李四")
     assert asked == []
+    # a new name that cannot be an account id: asked for by account id, not to add to a team
+    reply = chat.say("boss", "/角色 @新人甲 经理")
+    assert "我还不认识 @新人甲，本次未记录任何内容。" in reply
+    assert "请用通讯录中的账号 ID 来写" in reply and "/团队" not in reply
+    assert "我还不认识 @新人乙" in chat.say("boss", "/团队 华北 @zhangsan @新人乙")
+    assert person(chat, "新人甲") is None and person(chat, "新人乙") is None
     # a directory that cannot answer now: said so, nothing recorded
     down = True
     reply = chat.say("boss", "/角色 @wangwu 经理")

@@ -38,7 +38,7 @@ from adapters.wecom.crypto import WecomCrypto
 from adapters.wecom.reply import Address, Frame
 from adapters.wecom.sender import WecomSender
 from bot.delivery import RetryLater
-from bot.directory import Directory, DirectoryUnavailable, Member
+from bot.directory import Directory, DirectoryUnavailable, Member, NotAnAccount
 from bot.events import Event
 from bot.inbox import Claimed
 from bot.intake import Malformed
@@ -208,11 +208,11 @@ class WecomPlatform(Platform):
 
     def member(self, token: str) -> Member | None:
         """`@zhangsan` typed in a line (an admin setting a team up before its members have
-        written): the account user/get knows, under the id and name it gives; None for a
-        token that is no account id, one WeCom does not know (60111) or one the app may not
-        see. Asked each time, not cached: an account just added must be found at once."""
+        written): the account user/get knows, under the id and name it gives; None for one
+        WeCom does not know (60111) or one the app may not see; NotAnAccount for a token
+        that cannot be a userid (`@张三`: a name, read as names are). Asked each time, not cached: an account just added must be found at once."""
         if not ACCOUNT.fullmatch(token):
-            return None
+            raise NotAnAccount(token)
         try:
             # asked while the event's transaction is open: a slow WeCom is not waited for long
             data = self.api.call(
