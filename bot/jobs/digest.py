@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from bot import digest as digest_mod
 from bot.jobs.env import JobEnv
-from bot.reach import Reach, led_by
+from bot.reach import led_by, over
 from bot.speaker import speaker, words_for
 from bot.worktime import WorkCalendar
 from storage.models import Activity, Deal, Person, Target, Team, Tenant
@@ -53,7 +53,7 @@ def digests(env: JobEnv, now: datetime) -> int:
             result = digest_mod.build(
                 s,
                 tenant_id=tenant.id,
-                reach=Reach(lead.id, frozenset(members)),
+                reach=over(s, lead.id, members),
                 now=now,
                 pipeline=env.settings.pipeline,
                 calendar=cal,
