@@ -505,6 +505,11 @@ def test_managers_digest_push_covers_their_team_only(world: World) -> None:
     sent = clock.tick("2026-12-22 09:30")
     to_lead_a = "\n".join(text for who, text in sent if who == "lead_a")
     assert _customers_named(to_lead_a) == reaches("lead_a")
+    # west's manager: their team's customers and the one rep_b1 collaborates on
+    to_lead_b = "\n".join(text for who, text in sent if who == "lead_b")
+    assert (
+        _customers_named(to_lead_b) == reaches("lead_b") == {"lead_b", "rep_b1", "rep_b2", COLLAB}
+    )
 
 
 def test_readme_states_the_rule_as_tested() -> None:
