@@ -779,6 +779,29 @@ def test_holiday_names(now, days, text, expected):
     assert (when.at.date(), when.all_day) == (expected, True)
 
 
+@pytest.mark.parametrize(
+    ("now", "text", "expected"),
+    [
+        (EVE, "3个工作日内", D(2027, 1, 6)),  # 元旦 and the weekend are not counted
+        (EVE, "三个工作日后", D(2027, 1, 6)),
+        (EVE, "within 3 business days", D(2027, 1, 6)),
+        (XMAS, "3个工作日内", D(2026, 12, 30)),
+        (XMAS, "in 5 working days", D(2027, 1, 4)),
+        (SUN, "1个工作日内", D(2026, 12, 28)),
+    ],
+)
+def test_working_days(now, text, expected):
+    when = read_when(text, now=now, tz=SH, days=CN)
+    assert when is not None and (when.at.date(), when.all_day) == (expected, True)
+
+
+def test_working_days_count_the_teams_calendar():
+    off = {date(2027, 1, 1), date(2027, 1, 4)}  # the team also has Monday off
+    days = Days("CN", working=lambda d: d.weekday() < 5 and d not in off)
+    when = read_when("3个工作日内", now=EVE, tz=SH, days=days)
+    assert when is not None and when.at.date() == date(2027, 1, 7)
+
+
 def test_after_a_holiday_is_the_teams_next_working_day():
     # the team's calendar gives Monday January 4 off too: work resumes on the 5th
     off = {date(2027, 1, 1), date(2027, 1, 4)}

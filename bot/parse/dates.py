@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 from bot.parse import date_words as w
 from bot.parse.date_pieces import DATES, PERIODS, TIMES
-from bot.parse.holiday_names import HOLIDAY, Days, holiday_day
+from bot.parse.holiday_names import HOLIDAY, WORKDAYS, Days, holiday_day, workdays_day
 from bot.parse.normalize import ascii_lower, cn_int, normalize
 
 __all__ = ["DateError", "Days", "When", "day_start_in", "parse_when", "read_when"]
@@ -84,14 +84,20 @@ def _matches(table: list, kind: str, s: str, pos: int, today: date) -> Iterator[
 
 
 _HOLIDAY = re.compile(HOLIDAY)
+_WORKDAYS = re.compile(WORKDAYS)
 
 
 def _readings(low: str, today: date, days: Days) -> Iterator[list[tuple]]:
     """Every way the whole of `low` reads as one piece or two joined pieces: a date, a time,
     a date and a time in either order, or a date and a part of the day (明天下午). Holiday
-    names (国庆后, Christmas) are dates in `days`' country and working days."""
+    names (国庆后, Christmas) and working days (3个工作日内) are read with `days`: the team's
+    country and working days."""
     n = len(low)
-    dates = [*DATES, (_HOLIDAY, lambda m, today: holiday_day(m, today, days))]
+    dates = [
+        *DATES,
+        (_HOLIDAY, lambda m, today: holiday_day(m, today, days)),
+        (_WORKDAYS, lambda m, today: workdays_day(m, today, days)),
+    ]
     orders = (
         (dates, "date", [(TIMES, "time"), (PERIODS, "time")]),
         (TIMES, "time", [(dates, "date")]),

@@ -23,7 +23,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
 
-__all__ = ["HOLIDAY", "Days", "holiday_day"]
+from bot.parse.date_words import EN_NUM, NUMBER, en_int
+from bot.parse.normalize import cn_int
+
+__all__ = ["HOLIDAY", "WORKDAYS", "Days", "holiday_day", "workdays_day"]
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,13 @@ HOLIDAY = (
     rf"|(节|年|放假)\s*((?:之|以)?前|(?:之|以)?后(?:\s*第一天|\s*上班)?)"
     rf"|(before|after)\s+(?:the\s+)?holidays?"
     rf"|(?:(before|after)\s+)?{_EN_NAME}"
+)
+
+
+# 3个工作日内, 5个工作日后, within 3 business days: N working days after today
+WORKDAYS = (
+    rf"({NUMBER}|[0-9]+)\s*个?\s*工作日\s*(?:[之以]?内|以?后)"
+    rf"|(?:in|within)\s+({EN_NUM})\s+(?:business|working|work)\s+days?"
 )
 
 
@@ -169,3 +179,17 @@ def holiday_day(m: re.Match[str], today: date, days: Days) -> date | None:
         elif first >= today:
             return first
     return None
+
+
+def workdays_day(m: re.Match[str], today: date, days: Days) -> date | None:
+    """The N-th working day after `today` (the team's calendar; without one, weekends and the
+    country's holidays are off)."""
+    n = cn_int(m[1]) if m[1] else en_int(m[2])
+    if not 0 < n <= 250:
+        return None
+    day = today
+    while n:
+        day += timedelta(days=1)
+        if not _off(day, days.country, days):
+            n -= 1
+    return day
