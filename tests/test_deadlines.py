@@ -837,6 +837,8 @@ def test_asap_is_the_next_working_day_said_as_a_guess(zh: Chat, en: Chat) -> Non
     assert "发报价 — 截止 12月29日 周二（尽快 → 按下一个工作日，是推测的" in reply
     reply = zh.say("小李", "/记录 华为 电话 聊了 下一步：尽快发合同")
     assert "发合同 — 截止 12月29日 周二（尽快 → 按下一个工作日，是推测的）" in reply
+    reply = zh.say("小李", "/纪要 华为 已确认。 - @小张 尽快寄样品")
+    assert "@小张：寄样品 — 截止 12月29日 周二（尽快 → 按下一个工作日，是推测的）" in reply
     en.at("2026-12-28 10:00")
     reply = en.say("alice", "/log Acme call talked next: send quote ASAP")
     assert "send quote — due Tue Dec 29 (ASAP → next working day, a guess)" in reply
@@ -845,6 +847,7 @@ def test_asap_is_the_next_working_day_said_as_a_guess(zh: Chat, en: Chat) -> Non
     assert [(t.text, t.due_all_day) for t in tasks(zh)] == [  # one store for both chats
         ("发报价", True),
         ("发合同", True),
+        ("寄样品", True),
         ("send quote", True),
         ("send the deck", True),
     ]

@@ -14,7 +14,7 @@ from bot.commands.rows import ago, default_due, new_task, new_touch
 from bot.context import Context
 from bot.customers import find, pick_deal
 from bot.grammar.line import Fail, Line
-from bot.grammar.steps import deadline, due, unread
+from bot.grammar.steps import asap, deadline, due, unread
 from bot.intents import CustomerRef, Intent
 from bot.lexer import Token
 from bot.outcome import Outcome
@@ -30,6 +30,7 @@ class ActionItem:
     text: str
     due: datetime | None
     due_all_day: bool = False
+    asap: bool = False  # 尽快 / ASAP: the next working day, said as a guess
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -57,10 +58,13 @@ def parse(line: Line, tokens: list[Token]) -> MinutesAdd:
         if m:
             owner, part = "@" + m.group(1), part[m.end() :].strip()
         what, when = deadline(line, part)
+        soon = False
+        if when is None:
+            what, soon = asap(what)
         if what:
-            if when is None:
+            if when is None and not soon:
                 unread(line, what)
-            items.append(ActionItem(owner=owner, text=what, **due(when)))
+            items.append(ActionItem(owner=owner, text=what, asap=soon, **due(when)))
     return MinutesAdd(customer=customer, text=text, items=tuple(items))
 
 
@@ -87,7 +91,7 @@ def add_minutes(ctx: Context, intent: MinutesAdd) -> Outcome:
         owner = resolve_mention(ctx, item.owner) if item.owner else ctx.me
         due_at, all_day, defaulted = item.due, item.due_all_day, False
         if due_at is None:  # no date-like words at all (those are asked back by the grammar)
-            due_at, all_day, defaulted = default_due(ctx), True, True
+            due_at, all_day, defaulted = default_due(ctx), True, "asap" if item.asap else True
         task = new_task(
             ctx,
             customer=customer,
