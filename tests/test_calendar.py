@@ -143,3 +143,89 @@ def test_without_a_country_christmas_is_a_working_day_in_tokyo(sessions) -> None
     whole_day(chat, 1)
     [(who, text)] = clock.tick("2026-12-25 09:00")
     assert who == "rep" and "T1" in text
+
+
+@pytest.mark.parametrize(
+    ("locale", "who", "line", "note"),
+    [
+        (
+            "zh_CN",
+            "小李",
+            "/待办 华为 发报价 2027-01-01",
+            "截止 2027年1月1日 周五（1月1日是节假日：元旦）",
+        ),
+        (
+            "zh_CN",
+            "小李",
+            "/待办 华为 发报价 三天后",
+            "截止 2027年1月3日 周日（1月3日是周日，不是工作日）",
+        ),
+        (
+            "zh_CN",
+            "小李",
+            "/记录 华为 电话 聊了 下一步：2027-02-08 发合同",
+            "截止 2027年2月8日 周一（2月8日是节假日：春节）",
+        ),
+        (
+            "en",
+            "rep",
+            "/task Acme send quote 2027-01-01",
+            "due Fri Jan 1, 2027 (Jan 1 is not a working day: New Year's Day)",
+        ),
+        (
+            "en",
+            "rep",
+            "/task Acme send quote in 3 days",
+            "due Sun Jan 3, 2027 (Jan 3 is a Sunday, not a working day)",
+        ),
+        (
+            "en",
+            "rep",
+            "/log Acme call talked next: send the SOW 2027-02-09",
+            (
+                "due Tue Feb 9, 2027 (Feb 9 is not a working day: Chinese New Year (Spring "
+                "Festival) (observed))"
+            ),
+        ),
+    ],
+)
+def test_a_deadline_on_a_day_off_is_kept_and_the_reply_says_so(
+    sessions, locale, who, line, note
+) -> None:  # type: ignore[no-untyped-def]
+    chat = Chat(sessions, tz=SH, locale=locale, now="2026-12-31 10:00")  # a Thursday
+    reply = chat.say(who, line)
+    assert note in reply, reply
+
+
+@pytest.mark.parametrize(
+    ("locale", "who", "line", "note", "fixed", "moved"),
+    [
+        (
+            "zh_CN",
+            "小李",
+            "/待办 华为 发报价 2026-12-25",
+            "",
+            "/待办 T1 2026-12-26",
+            "（12月26日是周六，不是工作日）",
+        ),
+        (
+            "en",
+            "rep",
+            "/task Acme send quote 2026-12-24",
+            "",
+            "/task T1 2026-12-25",
+            "(Dec 25 is not a working day: Christmas Day)",
+        ),
+    ],
+)
+def test_a_move_onto_a_day_off_says_so_and_a_working_day_says_nothing(
+    sessions, locale, who, line, note, fixed, moved
+) -> None:  # type: ignore[no-untyped-def]
+    tz = SH if locale == "zh_CN" else NY  # Christmas is a working day in Shanghai
+    chat = Chat(sessions, tz=tz, locale=locale, now="2026-12-21 10:00")
+    added = chat.say(who, line)
+    assert "工作日" not in added and "working day" not in added, added
+    assert moved in chat.say(who, fixed)
+    meeting = "/会议 华为 2027-01-01 10:00" if locale == "zh_CN" else "/meeting Acme Dec 25 10am"
+    said = chat.say(who, meeting)
+    assert ("1月1日是节假日：元旦" if locale == "zh_CN" else "Dec 25 is not a working day") in said

@@ -651,7 +651,11 @@ def test_reschedule_by_id_says_from_when_to_when_zh(zh: Chat) -> None:
     reply = zh.say("小李", "/待办 T1 周五")
     assert reply == "✓ T1 签合同：截止时间已从 12月31日 周四 改为 12月4日 周五。"
     reply = zh.say("小李", "/待办 T1 改到下个月初")
-    assert reply == "✓ T1 签合同：截止时间已从 12月4日 周五 改为 2027年1月1日 周五。"
+    # 下个月初 lands on 元旦: kept, and the reply says it is not a working day
+    assert (
+        reply
+        == "✓ T1 签合同：截止时间已从 12月4日 周五 改为 2027年1月1日 周五（1月1日是节假日：元旦）。"
+    )
     assert "那是1天前" in zh.say("小李", "/待办 T1 昨天")
     [task] = tasks(zh)
     assert (task.due_at, task.due_all_day) == (datetime(2026, 12, 1, tzinfo=SH), True)
@@ -750,8 +754,8 @@ def test_the_tours_show_month_end_and_a_reschedule(tmp_path: Path) -> None:
     assert "[小张] /记录 中兴 电话 客户同意试点 下一步：月底前签合同\n" in zh
     assert "下一步 T7：签合同 — 截止 12月31日 周四" in zh
     assert (
-        "[小张] /待办 T7 下个月初\ndealbot: ✓ T7 签合同：截止时间已从 12月31日 周四 改为 2027年1月1日 周五。"
-        in zh
+        "[小张] /待办 T7 下个月初\ndealbot: ✓ T7 签合同：截止时间已从 12月31日 周四 改为 2027年1月1日 周五"
+        "（1月1日是节假日：元旦）。" in zh
     )
     assert "“下旬前”像是截止时间" in zh
     en = run("tour.txt")

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.commands.command import Command
-from bot.commands.rows import ago, default_due, new_task, new_touch
+from bot.commands.rows import ago, day_off, default_due, new_task, new_touch
 from bot.context import Context
 from bot.covering import covering, told
 from bot.customers import find, pick_deal
@@ -116,6 +116,7 @@ def log_touch(ctx: Context, intent: LogTouch) -> Outcome:
         me=ctx.me,
         type_from=intent.type_from,
         ago=ago(ctx, task.due_at, task.due_all_day) if task else None,
+        off=day_off(ctx, task.due_at, task.due_all_day) if task else None,
     )
     if owner is not None:
         return told(

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from bot.commands.command import Command
 from bot.commands.meeting_cancel import CANCEL, CANCEL_WORDS, MeetingCancel, cancel, clash_warning
-from bot.commands.rows import ago
+from bot.commands.rows import ago, day_off
 from bot.context import Context
 from bot.customers import find
 from bot.grammar.line import Fail, Line
@@ -133,6 +133,7 @@ def add_meeting(ctx: Context, intent: MeetingAdd) -> Outcome:
             attendees=attendees,
             minutes=minutes,
             ago=ago(ctx, meeting.starts_at, False),
+            off=day_off(ctx, meeting.starts_at, False),
         )
     )
     for person in attendees:

@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from bot.commands.command import Command
-from bot.commands.rows import ago, default_due, new_task, new_touch
+from bot.commands.rows import ago, day_off, default_due, new_task, new_touch
 from bot.context import Context
 from bot.customers import find, pick_deal
 from bot.grammar.line import Fail, Line
@@ -109,6 +109,7 @@ def add_minutes(ctx: Context, intent: MinutesAdd) -> Outcome:
                 "owner": owner,
                 "defaulted": defaulted,
                 "ago": ago(ctx, task.due_at, task.due_all_day),
+                "off": day_off(ctx, task.due_at, task.due_all_day),
             }
         )
         if owner.id != ctx.me.id:

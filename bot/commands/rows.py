@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from bot.context import Context
@@ -92,6 +93,29 @@ def default_due(ctx: Context) -> datetime:
     (the reply says it was defaulted)."""
     cal = ctx.settings.calendar_for(ctx.tenant.timezone)
     return whole_day(ctx, cal.next_working_start(ctx.now, ctx.tz).date())
+
+
+class DayOff(NamedTuple):
+    """A deadline's day that is not a working day, for the note a reply gives it."""
+
+    day: date
+    holiday: str | None  # the holiday's name where the calendar knows it ("元旦")
+    weekend: bool  # else: a weekend day; neither: a day off the admin listed
+
+
+def day_off(ctx: Context, due: datetime | None, all_day: bool) -> DayOff | None:
+    """The note for a deadline or meeting that lands on a day off (kept as written: the reply
+    only says so); None on a working day or a day already past."""
+    if due is None:
+        return None
+    tz = ZoneInfo(ctx.tz)
+    # a whole day is kept as its start in the owner's zone: its middle is that day here too
+    day = (due + timedelta(hours=12) if all_day else due).astimezone(tz).date()
+    cal = ctx.settings.calendar_for(ctx.tenant.timezone)
+    if day < ctx.now.astimezone(tz).date() or cal.is_working_day(day):
+        return None
+    name = cal.holiday_name(day, ctx.locale)
+    return DayOff(day, name, name is None and day.weekday() in cal.weekend)
 
 
 def ago(ctx: Context, due: datetime | None, all_day: bool) -> tuple[int, str] | None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.commands.command import Command
-from bot.commands.rows import ago, default_due, new_task, owners_day
+from bot.commands.rows import ago, day_off, default_due, new_task, owners_day
 from bot.commands.tasks import TaskList, own_task, task_done
 from bot.context import Context
 from bot.covering import covering, told
@@ -119,8 +119,15 @@ def add_task(ctx: Context, intent: TaskAdd) -> Outcome:
         due_all_day=intent.due_all_day or intent.due is None,
     )
     past = ago(ctx, task.due_at, task.due_all_day)
+    off = day_off(ctx, task.due_at, task.due_all_day)
     text = ctx.t(
-        "tasks.added", task=task, customer=customer, created=created, ago=past, asap=intent.asap
+        "tasks.added",
+        task=task,
+        customer=customer,
+        created=created,
+        ago=past,
+        asap=intent.asap,
+        off=off,
     )
     if owner := covering(ctx, customer):
         return told(
@@ -147,8 +154,8 @@ def reschedule_task(ctx: Context, intent: TaskReschedule) -> Outcome:
     task.due_all_day = intent.due_all_day
     task.snoozed_until = None  # the new deadline replaces any snooze
     task.last_reminded_at = None  # and is reminded afresh
-    past = ago(ctx, task.due_at, task.due_all_day)
-    return Outcome().reply(ctx.t("tasks.rescheduled", task=task, before=before, ago=past))
+    past, off = ago(ctx, task.due_at, task.due_all_day), day_off(ctx, task.due_at, task.due_all_day)
+    return Outcome().reply(ctx.t("tasks.rescheduled", task=task, before=before, ago=past, off=off))
 
 
 def done_task(ctx: Context, intent: TaskDoneLine) -> Outcome:
