@@ -396,3 +396,17 @@ def test_pipeline_sums_each_currency_apart_or_converts_saying_so(en: Chat, zh: C
     assert "合计（2个币种，分别合计）：20万元 · €30,000" in reply
     # the same workspace as `en`'s, whose currency is USD, and no rate for either
     assert "1 CNY 折合多少 USD：[currency] rates = { CNY = … }" in reply
+
+
+def test_a_new_deals_amount_is_the_longest_run_of_last_words(en: Chat, zh: Chat) -> None:
+    assert "D1 “Phase 2” $3,000,000 for Acme" in en.say("alice", "/deal Acme new Phase 2 3 million")
+    # a quoted last word is the title's, as written
+    assert 'D2 “renewal "2027"” for Globex' in en.say("alice", '/deal Globex new renewal "2027"')
+    assert "D3“二期” 50万元" in zh.say("小李", "/商机 华为 新建 二期 RMB 50万")
+    assert "D4“扩容” 12.5万元（不含税）" in zh.say(
+        "小李", "/商机 华为 新建 扩容 12.5万元 （不含税）"
+    )
+    assert [(d.title, d.amount) for d in rows(en, Deal)][:2] == [
+        ("Phase 2", Decimal(3000000)),
+        ('renewal "2027"', None),
+    ]
