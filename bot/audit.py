@@ -123,17 +123,41 @@ class Change:
     owner_from: str | None = None
     owner_to: str | None = None
     deals: tuple[int, ...] = ()
+    name: str | None = None  # customer.merge: the name of the customer merged in
+    kind: str | None = None  # customer.cover: touch, task or question
     person: str | None = None  # a collaborator added or removed
+
+
+def merged_ids(session: Session, tenant_id: int, customer_id: int) -> set[int]:
+    """The customer's id and those of every customer merged into it, at any depth."""
+    ids, frontier = {customer_id}, {customer_id}
+    while frontier:
+        found = set()
+        for detail in session.scalars(
+            select(AuditEntry.detail).where(
+                AuditEntry.tenant_id == tenant_id,
+                AuditEntry.customer_id.in_(frontier),
+                AuditEntry.action == "customer.merge",
+            )
+        ):
+            merged = (detail or {}).get("merged")
+            if isinstance(merged, int) and merged not in ids:
+                found.add(merged)
+        ids |= found
+        frontier = found
+    return ids
 
 
 def customer_entries(
     session: Session, tenant_id: int, customer_id: int, limit: int = HISTORY_LIMIT
 ) -> list[AuditEntry]:
-    """The customer's own entries and its deals', newest first (ix_audit_customer_at)."""
+    """The customer's own entries and its deals', newest first (ix_audit_customer_at), with
+    those of the customers merged into it (`merged_ids`)."""
+    ids = merged_ids(session, tenant_id, customer_id)
     return list(
         session.scalars(
             select(AuditEntry)
-            .where(AuditEntry.tenant_id == tenant_id, AuditEntry.customer_id == customer_id)
+            .where(AuditEntry.tenant_id == tenant_id, AuditEntry.customer_id.in_(ids))
             .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
             .limit(limit)
         )
@@ -192,6 +216,8 @@ def _change(ctx: Context, entry: AuditEntry, names: dict[int, str]) -> Change:
         owner_from=names.get(owner_from) if owner_from else None,
         owner_to=names.get(owner_to) if owner_to else None,
         deals=tuple(d for d in (entry.detail or {}).get("deals") or () if isinstance(d, int)),
+        name=after.get("name") if entry.action == "customer.merge" else None,
+        kind=after.get("kind"),
         person=names.get(_int(after.get("person_id") or before.get("person_id")) or 0),
     )
 

@@ -14,6 +14,7 @@ from bot.customers import exact, find, name_key
 from bot.grammar.line import Fail, Line
 from bot.intents import CustomerRef, Intent
 from bot.lexer import Token
+from bot.merge import CONFIRM, MERGE, CustomerMerge, merge
 from bot.outcome import Outcome
 from storage.models import (
     Activity,
@@ -51,6 +52,12 @@ def parse(line: Line, tokens: list[Token]) -> Intent:
         return CustomerShow(customer=customer)
     if len(rest) == 1 and rest[0].folded in HISTORY:
         return CustomerShow(customer=customer, history=True)
+    if rest[0].folded in MERGE and len(rest) > 1:  # `/customer A merge B [confirm]`
+        confirm = len(rest) > 2 and not rest[-1].quoted and rest[-1].folded in CONFIRM
+        named = rest[1:-1] if confirm else rest[1:]
+        quoted = len(named) == 1 and named[0].quoted
+        other = CustomerRef(name=named[0].text if quoted else line.words(named), quoted=quoted)
+        return CustomerMerge(customer=customer, other=other, confirm=confirm)
     if rest[0].folded in ("alias", "别名") and len(rest) > 1:
         return CustomerAliasAdd(customer=customer, alias=line.words(rest[1:]).strip('"'))
     if rest[0].folded in collaborators.ADD + collaborators.REMOVE:
@@ -185,6 +192,7 @@ COMMAND = Command(
     handles={
         CustomerShow: customer,
         CustomerAliasAdd: add_alias,
+        CustomerMerge: merge,
         collaborators.CollaboratorChange: collaborators.change,
     },
 )
