@@ -11,6 +11,7 @@ from bot.parse.spans import (
     date_hint,
     extract_deadline,
     find_deadline,
+    find_leading,
     find_trailing,
     split_trailing_when,
 )
@@ -831,6 +832,17 @@ def test_trailing_phrases_leave_no_words_behind(text, start, expected):
 @pytest.mark.parametrize("text", ["报价1.5", "报价 1.5万", "两年前", "三年后续签"])
 def test_numbers_are_not_dates(text):
     assert find_trailing(text, now=EVE, tz=SH, days=CN) is None
+
+
+@pytest.mark.parametrize("text", ["中秋礼品寄出", "国庆活动方案", "春节礼品 寄出"])
+def test_a_festivals_things_are_not_its_date(text):
+    assert find_leading(text, now=EVE, tz=SH, days=CN) is None
+    assert find_deadline(text, now=EVE, tz=SH, days=CN) is None
+
+
+def test_a_festival_on_its_own_word_is_its_date():
+    hit = find_leading("国庆 回访", now=EVE, tz=SH, days=CN)
+    assert hit is not None and hit[0].at.date() == D(2027, 10, 1)
 
 
 @pytest.mark.parametrize(

@@ -25,6 +25,8 @@ __all__ = [
 ]
 
 
+# a holiday's bare name: a date on its own (国庆 回访), not glued to words (中秋礼品)
+_FESTIVAL = re.compile(r"\s*(?:元旦|春节|过年|清明|五一|劳动|端午|中秋|国庆)节?\s*")
 _NUMERAL = "0123456789一二两三四五六七八九十几半去今明前"
 # A bare month.day (12.31, 1.5) is also a number: read only as its own word, or where a date
 # is expected (after by / 截止, before 前); 1.8号 always.
@@ -94,6 +96,8 @@ def find_leading(
             continue
         if bare and not dots and end < len(norm) and not norm[end].isspace():
             continue
+        if end < len(norm) and not norm[end].isspace() and _FESTIVAL.fullmatch(norm[:end]):
+            continue  # 中秋礼品, 国庆活动: a festival's thing, not its date
         when = read_when(norm[:end], now=now, tz=tz, day_start=day_start, days=days)
         if when is not None:
             return when, end
