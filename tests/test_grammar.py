@@ -685,6 +685,8 @@ def test_asap_is_no_date_but_a_guess_left_to_the_calendar(text: str, what: str) 
             "in a couple of weeks",
             "/task Acme follow up by Fri",
         ),
+        ("/会议 华为 下旬 14:00", "下旬", "/会议 华为 周五 14:00"),  # a start, not a deadline
+        ("/meeting Acme mid-year 3pm", "mid-year", "/meeting Acme Fri 3pm"),
     ],
 )
 def test_an_unread_deadline_quotes_the_phrase_and_corrects_the_line(

@@ -50,17 +50,18 @@ def unread(line: Line, text: str) -> None:
     fixed = ""
     if base >= 0:
         start, end = base + span[0], base + span[1]
-        fixed = line.orig[:start] + _instead(line.orig[:start], phrase) + line.orig[end:]
+        instead = _instead(line.orig[:start], phrase, start_time=line.command == "meeting")
+        fixed = line.orig[:start] + instead + line.orig[end:]
     raise Fail("unread_date", line.command, text=phrase, fixed=fixed.strip())
 
 
 _BY_BEFORE = re.compile(r"(?:by|before|until|till|due)\s*$|(?:截止|截至|最晚|最迟|到)\s*$")
 
 
-def _instead(before: str, phrase: str) -> str:
+def _instead(before: str, phrase: str, start_time: bool = False) -> str:
     """A deadline that reads, in the phrase's language: by Fri / 周五前 (Fri / 周五 after a
-    marker that already says "by")."""
-    marked = _BY_BEFORE.search(ascii_lower(normalize(before)))
+    marker that already says "by", or for a meeting's start)."""
+    marked = start_time or _BY_BEFORE.search(ascii_lower(normalize(before)))
     if phrase.isascii():
         return "Fri" if marked else "by Fri"
     return "周五" if marked else "周五前"
