@@ -208,3 +208,16 @@ def person_id(chat: Console, name: str) -> int:
         found = s.scalar(select(Person.id).where(Person.display_name == name))
         assert found is not None
         return found
+
+
+def test_tour_zh_catches_a_duplicate_covers_a_call_and_merges(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from tests.test_console import ROOT, run_console
+
+    script = (ROOT / "examples" / "tour_zh.txt").read_text()
+    tour = run_console(script, tmp_path / "tour_zh.db", "--tz", "Asia/Shanghai")
+    tour = tour.split("# 一个客户一条记录", 1)[1]
+    assert "它很可能就是“中兴”（@小张 负责的客户）" in tour
+    assert '/记录 "中兴" 电话 客户来电问试点进度' in tour
+    assert "（你在替 @小张 跟进：中兴由 @小张 负责，已通知对方。）" in tour
+    assert "→ @小张: @小李 替你跟进了中兴：记录了一次电话“客户来电问试点进度”" in tour
+    assert "✓ 已把“中兴通讯”合并到中兴：转入1条跟进" in tour
