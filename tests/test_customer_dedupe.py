@@ -192,6 +192,8 @@ def test_a_teammate_covers_en_and_others_do_not(en: Console) -> None:
     reply = en.say("carl", "/log Acme call they asked for a demo")
     assert "@carl logged a call with Acme: “they asked for a demo”" in reply
     assert "pilot" not in reply
+    en.say("alice", "/customer Acme alias AcmeCo")  # by an alias too
+    assert "(You covered for @alice" in en.say("carl", "/question AcmeCo Is SSO included?")
     reply = en.say("carl", "/deal Acme new side deal 5k")
     assert "As @alice's teammate you can add a touch, a task or a question" in reply
     # another team's rep covers nothing
