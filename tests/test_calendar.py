@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from datetime import date
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -229,3 +230,19 @@ def test_a_move_onto_a_day_off_says_so_and_a_working_day_says_nothing(
     meeting = "/会议 华为 2027-01-01 10:00" if locale == "zh_CN" else "/meeting Acme Dec 25 10am"
     said = chat.say(who, meeting)
     assert ("1月1日是节假日：元旦" if locale == "zh_CN" else "Dec 25 is not a working day") in said
+
+
+def test_a_snooze_skips_the_tenants_holiday_whatever_zone_is_configured(sessions) -> None:  # type: ignore[no-untyped-def]
+    chat = Chat(sessions, tz=NY, locale="en", now="2026-12-24 08:00")
+    clock = Clockwork(chat)
+    chat.say("rep", "/task Acme send quote today 9am")
+    [(_, sent)] = clock.tick("2026-12-24 09:00")
+    assert "[task.snooze:1:1]" in sent
+    # the config says UTC (the workspace took New York from its platform): the tenant's zone
+    # still decides its calendar
+    settle(chat, clock, replace(chat.bot.settings, timezone="UTC"))
+    chat.at("2026-12-24 09:05")
+    chat.click("rep", "task.snooze:1:1")
+    with chat.bot.sessions.begin() as s:
+        snoozed = s.get_one(Task, 1).snoozed_until
+    assert snoozed.astimezone(ZoneInfo(NY)).date() == date(2026, 12, 28)  # not Christmas Day

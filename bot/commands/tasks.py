@@ -100,7 +100,7 @@ def task_snooze(ctx: Context, press: TaskButton) -> Outcome:
     task = own_task(ctx, press.task_id, lock=True)
     if task.status == "done":  # nothing left to snooze
         return Outcome().reply(ctx.t("tasks.already_done", task=task), private=True)
-    cal = ctx.settings.calendar
+    cal = ctx.settings.calendar_for(ctx.tenant.timezone)  # the tenant's, not the config's zone
     task.snoozed_until = cal.working_days_after(ctx.now, 1, ctx.tz)
     card = _card_after(ctx, press, task)
     if card is not None:
