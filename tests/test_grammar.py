@@ -511,7 +511,7 @@ ERRORS = [
     ("/question Acme", "missing_text", "question"),
     ("/answered", "bad_id", "answered"),
     ("/answered twelve", "bad_id", "answered"),
-    ("/answered 1 2", "bad_id", "answered"),
+    ("/answered one 2", "bad_id", "answered"),  # /answered 1 2: question 1, answered "2"
     ("/req Acme", "missing_text", "req"),
     ("/req Acme confirm @bob", "missing_text", "req"),
     ("/req", "missing_customer", "req"),
