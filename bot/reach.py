@@ -14,8 +14,11 @@ owner's other customers, `/pipeline @owner`, `/tasks @owner` stay out of reach. 
 one record opens that record and nothing else: the owner of a task or of a question, a
 confirmer of a requirement.
 
-Outside reach a record does not exist for you: a read answers exactly as for a name or id
-that was never there, and a refusal never names the record's owner, amounts or contents.
+Outside reach a record does not exist for you: an id (D12, T5, a button) answers exactly as
+one that was never there. A customer named out of reach, or likely meant (a duplicate,
+bot/customer_names.py), is named with its owner and nothing else — never its deals, amounts,
+notes or history (bot/customers.py); a rep in its owner's team may still add a touch, task or
+question to it (bot/covering.py).
 """
 
 from __future__ import annotations
