@@ -207,6 +207,39 @@ def test_every_command_in_chinese_and_english(
     assert "\x02" not in text and "Traceback" not in text
 
 
+# What a team writes (issue 18): spans, holidays, amounts with words, verbs as touch types, a
+# duplicate caught, an answer kept, a contact — through signed events and the real client.
+WRITTEN = [
+    ("/商机 腾讯 新建 私有化部署 28万（含税）", "28万元（含税）"),
+    ("/记录 腾讯 今天给刘总打了个电话，聊了报价 下步 这周内发报价", "根据“打了个电话”记为电话"),
+    ("/待办 腾讯 寄送合同 国庆后", "已为腾讯添加待办"),
+    ("/待办 腾讯 回复技术问题 24小时内", "已为腾讯添加待办"),
+    ("/待办 腾讯 发资料 尽快", "是推测的"),
+    ("/待办 腾讯 签合同 下旬前", "“下旬前”像是截止时间"),
+    ("/记录 深圳腾讯科技有限公司 电话 又聊了", "你是不是要找“腾讯”"),
+    ("/问题 腾讯 是否支持国产数据库？", "问题"),
+    ("/联系人 腾讯 刘总 CIO 13800138000", "刘总"),
+    ("/客户 腾讯", "13800138000"),
+]
+
+
+@pytest.mark.parametrize(("line", "expected"), WRITTEN)
+def test_what_a_team_writes_is_read(rig: FeishuRig, line: str, expected: str) -> None:
+    _, text = rig.say(line, tenant="tk_written")
+    assert expected in text, text
+    assert "\x02" not in text and "Traceback" not in text
+
+
+def test_an_answer_is_kept_with_its_question(rig: FeishuRig) -> None:
+    _, text = rig.say("/问题 百度 是否支持私有化？", tenant="tk_answer")
+    qid = re.search(r"Q(\d+)", text)
+    assert qid, text
+    got, text = rig.say(f"/已答复 {qid[1]} 支持，需要单独报价", tenant="tk_answer")
+    assert got == "reply" and "支持，需要单独报价" in text, text
+    got, text = rig.say("/客户 百度", tenant="tk_answer")
+    assert f"Q{qid[1]}" in text and "支持，需要单独报价" in text, text
+
+
 NAMING = [
     ("/记录 华为 电话 开始", "记录了与华为的电话"),
     ("/log Acme call start", "logged a call with Acme"),

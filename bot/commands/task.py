@@ -22,6 +22,8 @@ from bot.outcome import Outcome
 from bot.parse.dates import read_when
 from bot.parse.normalize import ascii_lower, normalize
 from bot.parse.spans import find_deadline, find_leading, find_trailing
+from bot.people import resolve_mention
+from bot.speaker import words_for
 from storage.models import Person
 
 
@@ -32,6 +34,7 @@ class TaskAdd(Intent):
     due: datetime | None  # None: 尽快 / ASAP, the next working day (said as a guess)
     due_all_day: bool = False  # no time written: `due` is that day's 00:00
     asap: bool = False
+    owner: str | None = None  # @token written first or last; None: the writer
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -49,12 +52,13 @@ def parse(line: Line, tokens: list[Token]) -> Intent:
     if is_ref(tokens[0].text, "task") and not line.ctx.is_customer(tokens[0].text):
         return _reschedule(line, tokens)
     customer, rest = line.customer(tokens)
-    text = line.from_(rest)
+    owner, rest = _owner(rest)
+    text = line.words(rest)
     what, when = deadline(line, text) if text else ("", None)
     if when is None and (soon := asap(what))[1]:
         if not soon[0]:
             raise Fail("missing_text", "task")
-        return TaskAdd(customer=customer, text=soon[0], due=None, asap=True)
+        return TaskAdd(customer=customer, text=soon[0], due=None, asap=True, owner=owner)
     if when is None:
         if text and dates(line, read_when, text):
             raise Fail("missing_text", "task")  # only a date: what is to be done?
@@ -62,7 +66,17 @@ def parse(line: Line, tokens: list[Token]) -> Intent:
         raise Fail("missing_when", "task", text=text)
     if not what:
         raise Fail("missing_text", "task")
-    return TaskAdd(customer=customer, text=what, **due(when))
+    return TaskAdd(customer=customer, text=what, owner=owner, **due(when))
+
+
+def _owner(rest: list[Token]) -> tuple[str | None, list[Token]]:
+    """`/待办 华为 @小张 复盘 明天`, `/task Acme review tomorrow 3pm @bob`: a mention first or
+    last is whose task it is; one inside the words stays part of them."""
+    if rest and rest[-1].mention:
+        return rest[-1].mention, rest[:-1]
+    if rest and rest[0].mention:
+        return rest[0].mention, rest[1:]
+    return None, rest
 
 
 # "/task T5 to Fri", "/待办 T5 改到周五": the words that may come before the new date
@@ -108,6 +122,7 @@ def _reschedule(line: Line, tokens: list[Token]) -> Intent:
 
 
 def add_task(ctx: Context, intent: TaskAdd) -> Outcome:
+    owner = resolve_mention(ctx, intent.owner) if intent.owner else ctx.me
     customer, created = find(ctx, intent.customer, create=True, cover=True)
     deal, _ = pick_deal(ctx, customer, None)
     task = new_task(
@@ -117,6 +132,7 @@ def add_task(ctx: Context, intent: TaskAdd) -> Outcome:
         text=intent.text,
         due=intent.due or default_due(ctx),
         due_all_day=intent.due_all_day or intent.due is None,
+        owner=owner,
     )
     past = ago(ctx, task.due_at, task.due_all_day)
     off = day_off(ctx, task.due_at, task.due_all_day)
@@ -128,19 +144,34 @@ def add_task(ctx: Context, intent: TaskAdd) -> Outcome:
         ago=past,
         asap=intent.asap,
         off=off,
+        owner=owner if owner.id != ctx.me.id else None,
     )
-    if owner := covering(ctx, customer):
+    assigned = Outcome()
+    if owner.id != ctx.me.id:
+        words = words_for(
+            ctx.words,
+            owner,
+            ctx.tenant,
+            "tasks.assigned",
+            now=ctx.now,
+            task=task,
+            customer=customer,
+            by=ctx.me,
+        )
+        assigned.push(owner.id, words)
+    if cover := covering(ctx, customer):
         return told(
             ctx,
             text,
-            owner,
+            cover,
             customer,
             kind="task",
             subject=f"task:{task.id}",
             text=task.text,
+            push=cover.id != owner.id,  # the owner given the task hears of it once
             task=task,
-        )
-    return Outcome().reply(text)
+        ).extend(assigned)
+    return Outcome().reply(text).extend(assigned)
 
 
 def reschedule_task(ctx: Context, intent: TaskReschedule) -> Outcome:
