@@ -125,6 +125,12 @@ def test_tour_zh_covers_the_same_ground_in_chinese(tour_zh: str) -> None:
     assert "→ @小张: @王经理 把客户华为交接给了你（原负责人 @小李）。" in tour_zh
     assert "你发送的内容：/会议 华为 2月30日 10:00" in tour_zh
     assert "→ “支持达梦和人大金仓，兼容性清单已发给客户”" in tour_zh  # the answer, kept
+    # across 元旦: "元旦后" is the first working day after it, a day off is kept and said so,
+    # nothing is pushed on the holiday, and the admin hears once that 2027's 调休 is unknown
+    assert "寄送合同 — 截止 2027年1月4日 周一\n" in tour_zh
+    assert "电话回访 — 截止 2027年1月2日 周六（1月2日是周六，不是工作日）" in tour_zh
+    assert "(tick 2027-01-01 09:30: nothing due)" in tour_zh
+    assert tour_zh.count("→ @老板: 📅 本机器人还没有国务院办公厅 2027 年的放假安排") == 1
 
 
 def test_scheduler_script_fires_each_rule_at_its_moment(tmp_path: Path) -> None:
