@@ -87,9 +87,13 @@ def find(
             )
     if customer is not None:
         return customer, False
-    if not create:
-        raise UserError("unknown_customer", name=ref.name)
-    if not ref.quoted and (found := likely(ctx.session, ctx.tenant.id, ref.name)):
+    found = likely(ctx.session, ctx.tenant.id, ref.name) if not ref.quoted else []
+    if not create:  # a lookup: a likely name within reach is offered, nothing else is said
+        near = [c.name for c in found if ctx.reach.customer(c)]
+        raise UserError(
+            "unknown_customer", name=ref.name, candidates=near, text=ctx.event.text or ""
+        )
+    if found:
         mine = [c for c in found if ctx.reach.customer(c)]
         if mine:  # a slip for a customer within reach: nothing created, both ways offered back
             raise UserError(

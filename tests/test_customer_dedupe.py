@@ -223,3 +223,20 @@ def test_tour_zh_catches_a_duplicate_covers_a_call_and_merges(tmp_path) -> None:
     assert "（你在替 @小张 跟进：中兴由 @小张 负责，已通知对方。）" in tour
     assert "→ @小张: @小李 替你跟进了中兴：记录了一次电话“客户来电问试点进度”" in tour
     assert "✓ 已把“中兴通讯”合并到中兴：转入1条跟进" in tour
+
+
+def test_a_lookup_by_a_likely_name_offers_the_customer_within_reach(zh: Console) -> None:
+    zh.say("小李", "/记录 云帆电子 电话 聊了")
+    for typed in ("云帆电子有限公司", "深圳云帆"):
+        reply = zh.say("小李", f"/客户 {typed}")
+        assert f"没有找到你可见的客户“{typed}”。你是不是要找“云帆电子”？" in reply, reply
+        assert '/客户 "云帆电子"' in reply
+    assert "你是不是要找" not in zh.say("小李", '/客户 "云帆电子有限公司"')  # quoted: as written
+
+
+def test_a_lookup_never_offers_a_customer_out_of_reach(en: Console) -> None:
+    en.say("alice", "/log Acme call pricing")
+    reply = en.say("dave", "/customer Acmee history")
+    assert "Did you mean" not in reply and "Acme”" not in reply.replace("Acmee", ""), reply
+    mine = en.say("alice", "/customer Acmee history")
+    assert 'Did you mean “Acme”? Send:\n/customer "Acme" history' in mine, mine
