@@ -41,6 +41,7 @@ class FakeSlack:
         self.profiles_down: dict[str, int] = {}  # user id → how many users.info calls get 429
         self.socket_url = ""  # what apps.connections.open hands out (Socket Mode)
         self._ts = 0
+        self.caller = threading.local()  # .token: the bearer token of the call being answered
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -66,6 +67,9 @@ class FakeSlack:
                     self.wfile.write(b"ok")
                     return
                 method = self.path.rsplit("/", 1)[-1]
+                fake.caller.token = (self.headers.get("Authorization") or "").removeprefix(
+                    "Bearer "
+                )
                 status, payload, headers = fake.answer(method, body)
                 if status == 0:  # a timeout: hold the connection past the client's patience
                     time.sleep(fake.hang_seconds)
