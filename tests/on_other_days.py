@@ -48,6 +48,11 @@ FILES = (
     "test_audit.py",
     "test_handler.py",
     "test_console.py",
+    "test_calendar.py",
+    "test_closing.py",
+    "test_task_owner.py",
+    "test_touch_words.py",
+    "test_customer_dedupe.py",
 )
 SELECT = "not postgres and not test_interactive"
 PROBE = 'import datetime as d; print(f"{d.datetime.now():%Y-%m-%d %H}")'  # what a process sees
