@@ -26,7 +26,8 @@ _ZH = (
         "visit",
     ),
     (r"(?:发|回)了(?:个|封|一封)?邮件|邮件(?:了|沟通了|联系了|发了)", "email"),
-    (r"(?:微信|钉钉|企微|企业微信|飞书|qq)上?(?:聊了|聊过|沟通了|联系了|说了)", "chat"),
+    # written chat in general words: the chat app a customer uses is not ours to name here
+    (r"(?:微信|qq|群里|线上|网上)上?(?:聊了|聊过|沟通了|联系了|说了)", "chat"),
     (r"(?:发|回)了(?:个|条|几条)?(?:微信|消息|短信)", "chat"),
 )
 _NOT = r"(?<!n't )(?<!not )(?<!never )(?<!so-)(?<!is )(?<!was )"  # "didn't call", "so-called"
@@ -43,7 +44,7 @@ _EN = (
     (_VIDEO, "meeting"),
     (r"visited|met(?: with)?|dropped by|stopped by|face[- ]to[- ]face|in person", "visit"),
     (r"e-?mailed|sent (?:\w+ )?(?:an? |the )?e-?mail", "email"),
-    (r"texted|messaged|whatsapped|chatted|pinged|slacked", "chat"),
+    (r"texted|messaged|whatsapped|chatted|pinged|dm'?ed", "chat"),
 )
 _VERB = re.compile(
     "|".join(f"(?P<zh{n}>{p})" for n, (p, _) in enumerate(_ZH))
