@@ -18,7 +18,6 @@ from bot.customers import find
 from bot.intents import CustomerRef, Intent
 from bot.outcome import Outcome
 from bot.people import resolve_mention
-from bot.speaker import words_for
 from storage.models import Collaborator, Customer, Person
 
 ADD = ("add", "协作人", "添加协作人", "加协作人", "增加协作人")
@@ -100,9 +99,7 @@ def change(ctx: Context, intent: CollaboratorChange) -> Outcome:
             )
             out.push(
                 person.id,
-                words_for(
-                    ctx.words, person, ctx.tenant, key, now=ctx.now, customer=customer, by=ctx.me
-                ),
+                ctx.t_for(person, key, customer=customer, by=ctx.me),
             )
     ctx.session.flush()
     owner = ctx.session.get(Person, customer.owner_id) if customer.owner_id else None

@@ -14,6 +14,7 @@ from bot.events import Event
 from bot.i18n import Words
 from bot.reach import Reach, of
 from bot.settings import Settings
+from bot.speaker import words_for
 from storage.models import Person, Tenant
 
 
@@ -50,3 +51,7 @@ class Context:
 
     def t(self, key: str, **params: Any) -> str:
         return self.words(self.locale, key, tz=self.tz, now=self.now, **params)
+
+    def t_for(self, person: Person, key: str, **params: Any) -> str:
+        """Words for someone else (a push to a colleague): in their language and zone, now."""
+        return words_for(self.words, person, self.tenant, key, now=self.now, **params)

@@ -11,7 +11,6 @@ from typing import Any
 from bot import audit
 from bot.context import Context
 from bot.outcome import Outcome
-from bot.speaker import words_for
 from storage.models import Customer, Person
 
 
@@ -54,12 +53,9 @@ def told(
     if push:
         out.push(
             owner.id,
-            words_for(
-                ctx.words,
+            ctx.t_for(
                 owner,
-                ctx.tenant,
                 "customers.covered",
-                now=ctx.now,
                 by=ctx.me,
                 customer=customer,
                 kind=kind,

@@ -19,7 +19,6 @@ from bot.context import Context, UserError
 from bot.customers import find
 from bot.intents import CustomerRef, Intent
 from bot.outcome import Outcome
-from bot.speaker import words_for
 from storage.models import (
     Activity,
     Collaborator,
@@ -166,8 +165,6 @@ def merge(ctx: Context, intent: CustomerMerge) -> Outcome:
             told.add(person.id)
             out.push(
                 person.id,
-                words_for(
-                    ctx.words, person, ctx.tenant, "customers.merged_notice", now=ctx.now, **params
-                ),
+                ctx.t_for(person, "customers.merged_notice", **params),
             )
     return out

@@ -16,7 +16,6 @@ from bot.intents import CustomerRef, Intent
 from bot.lexer import Token
 from bot.outcome import Outcome
 from bot.people import resolve_mention
-from bot.speaker import words_for
 from storage.models import Activity, Deal, Person, Task
 
 
@@ -86,12 +85,9 @@ def handover(ctx: Context, intent: Handover) -> Outcome:
     if dst.id != ctx.me.id:
         out.push(
             dst.id,
-            words_for(
-                ctx.words,
+            ctx.t_for(
                 dst,
-                ctx.tenant,
                 "admin.handover_summary",
-                now=ctx.now,
                 history=history,
                 by=ctx.me,
                 **params,
@@ -100,12 +96,9 @@ def handover(ctx: Context, intent: Handover) -> Outcome:
     if src.id != ctx.me.id:
         out.push(
             src.id,
-            words_for(
-                ctx.words,
+            ctx.t_for(
                 src,
-                ctx.tenant,
                 "admin.handover_notice",
-                now=ctx.now,
                 by=ctx.me,
                 **params,
             ),

@@ -24,7 +24,6 @@ from bot.parse.dates import read_when
 from bot.parse.normalize import CN_NUM, ascii_lower, cn_int, normalize
 from bot.parse.spans import find_leading, find_trailing
 from bot.people import resolve_mention
-from bot.speaker import words_for
 from storage.models import Meeting
 
 
@@ -140,12 +139,9 @@ def add_meeting(ctx: Context, intent: MeetingAdd) -> Outcome:
         if person.id != ctx.me.id:
             out.push(
                 person.id,
-                words_for(
-                    ctx.words,
+                ctx.t_for(
                     person,
-                    ctx.tenant,
                     "meetings.invited",
-                    now=ctx.now,
                     meeting=meeting,
                     customer=customer,
                     by=ctx.me,

@@ -16,7 +16,6 @@ from bot.commands.command import Action
 from bot.context import Context
 from bot.intents import Intent
 from bot.outcome import Button, Card, Outcome
-from bot.speaker import words_for
 from storage.models import Customer, Meeting, Person, Task
 
 CANCEL_WORDS = frozenset(("cancel", "cancelled", "canceled", "call off", "取消", "撤销", "删除"))
@@ -111,12 +110,9 @@ def _cancel(ctx: Context, meeting_id: int) -> Outcome:
     for person_id in sorted(told - {ctx.me.id}):
         person = ctx.session.get(Person, person_id)
         if person is not None:
-            said = words_for(
-                ctx.words,
+            said = ctx.t_for(
                 person,
-                ctx.tenant,
                 "meetings.cancelled_notice",
-                now=ctx.now,
                 meeting=meeting,
                 customer=customer,
                 by=ctx.me,

@@ -20,7 +20,6 @@ from bot.lexer import Token
 from bot.outcome import Outcome
 from bot.parse.normalize import normalize
 from bot.people import resolve_mention
-from bot.speaker import words_for
 from storage.models import Meeting
 
 
@@ -115,12 +114,9 @@ def add_minutes(ctx: Context, intent: MinutesAdd) -> Outcome:
         if owner.id != ctx.me.id:
             out.push(
                 owner.id,
-                words_for(
-                    ctx.words,
+                ctx.t_for(
                     owner,
-                    ctx.tenant,
                     "meetings.action_item",
-                    now=ctx.now,
                     task=task,
                     customer=customer,
                     by=ctx.me,

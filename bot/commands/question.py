@@ -13,7 +13,6 @@ from bot.grammar.line import Fail, Line
 from bot.intents import CustomerRef, Intent
 from bot.lexer import Token
 from bot.outcome import Outcome
-from bot.speaker import words_for
 from storage.models import Person, Question
 
 
@@ -66,12 +65,9 @@ def add_question(ctx: Context, intent: QuestionAdd) -> Outcome:
     if owner.id != ctx.me.id:
         out.push(
             owner.id,
-            words_for(
-                ctx.words,
+            ctx.t_for(
                 owner,
-                ctx.tenant,
                 "questions.assigned",
-                now=ctx.now,
                 question=question,
                 customer=customer,
                 by=ctx.me,

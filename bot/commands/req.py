@@ -20,7 +20,6 @@ from bot.outcome import Button, Card, CardUpdate, Outcome
 from bot.parse.normalize import normalize
 from bot.parse.quotes import unquote
 from bot.people import manager_of, resolve_mention
-from bot.speaker import words_for
 from storage.models import Confirmation, Customer, Person, Requirement, RequirementVersion
 
 
@@ -167,12 +166,9 @@ def _press(ctx: Context, decision: str, req_id: int, version: int) -> Outcome:
     if author is not None and author.id != ctx.me.id and req.status in ("confirmed", "change"):
         out.push(
             author.id,
-            words_for(
-                ctx.words,
+            ctx.t_for(
                 author,
-                ctx.tenant,
                 "requirements.author_news",
-                now=ctx.now,
                 by=ctx.me,
                 **said,
             ),
@@ -232,12 +228,9 @@ def _announce(ctx: Context, req: Requirement, customer: Customer) -> Outcome:
         if person.id != ctx.me.id:
             # the card comes with the request: where the team does not share one chat (a 1:1
             # chat with an app), the confirmer could not press the buttons of the asker's copy
-            text = words_for(
-                ctx.words,
+            text = ctx.t_for(
                 person,
-                ctx.tenant,
                 "requirements.please_confirm",
-                now=ctx.now,
                 req=req,
                 customer=customer,
                 by=ctx.me,

@@ -23,7 +23,6 @@ from bot.parse.dates import read_when
 from bot.parse.normalize import ascii_lower, normalize
 from bot.parse.spans import find_deadline, find_leading, find_trailing
 from bot.people import resolve_mention
-from bot.speaker import words_for
 from storage.models import Person
 
 
@@ -148,12 +147,9 @@ def add_task(ctx: Context, intent: TaskAdd) -> Outcome:
     )
     assigned = Outcome()
     if owner.id != ctx.me.id:
-        words = words_for(
-            ctx.words,
+        words = ctx.t_for(
             owner,
-            ctx.tenant,
             "tasks.assigned",
-            now=ctx.now,
             task=task,
             customer=customer,
             by=ctx.me,
