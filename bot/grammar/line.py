@@ -13,6 +13,7 @@ from bot.lexer import Token, reserved
 from bot.parse.dates import DateError, Days, parse_when
 from bot.parse.normalize import normalize
 from bot.pipeline import Pipeline
+from bot.worktime import WorkCalendar
 
 DAYS = Days()  # US names, weekends off: when no team calendar is given
 
@@ -27,11 +28,10 @@ class ParseContext:
     days: Days = DAYS  # the team's country and working days, for holiday names (国庆后)
 
 
-def holiday_days(calendar: object) -> Days:
-    """The team's calendar (bot/worktime.py's WorkCalendar) as holiday names need it: its
-    holiday country ("CN", "US"…; "US" when it keeps weekends only) and its working days."""
-    country = getattr(calendar, "holidays", None) or "US"
-    return Days(country=country, working=getattr(calendar, "is_working_day", None))
+def holiday_days(calendar: WorkCalendar) -> Days:
+    """The team's calendar as holiday names need it: its holiday country ("CN", "US"…; "US"
+    when it keeps weekends only) and its working days."""
+    return Days(country=calendar.holidays or "US", working=calendar.is_working_day)
 
 
 class Fail(Exception):
