@@ -4,7 +4,7 @@ the duplicate check over the whole tenant (bot/customer_names.py), and covering 
 
 from __future__ import annotations
 
-from sqlalchemy import select, true
+from sqlalchemy import Select, func, select, true
 from sqlalchemy.orm import Session
 
 from bot.context import Context, UserError
@@ -15,7 +15,16 @@ from bot.reach import Reach
 from storage.models import Customer, CustomerAlias, Deal, Person
 from storage.names import name_key
 
-__all__ = ["by_likeness", "exact", "find", "likely", "looks_like", "name_key", "pick_deal"]
+__all__ = [
+    "by_likeness",
+    "exact",
+    "find",
+    "likely",
+    "looks_like",
+    "name_key",
+    "other_deals",
+    "pick_deal",
+]
 
 
 def exact(
@@ -170,17 +179,49 @@ def open_deals(session: Session, customer: Customer) -> list[Deal]:
     )
 
 
-def pick_deal(ctx: Context, customer: Customer, ref: int | None) -> tuple[Deal | None, list[Deal]]:
+OTHERS_SHOWN = 5  # other open deals a reply names; the rest are counted
+
+
+class OtherDeals(list[Deal]):
+    """The other open deals a reply names, most recently touched first: the first few of
+    them, and `total`, how many there are."""
+
+    def __init__(self, shown: list[Deal], total: int) -> None:
+        super().__init__(shown)
+        self.total = total
+
+
+def _open(customer: Customer) -> Select[tuple[Deal]]:
+    # ix_deals_customer_touch (customer_id, status, last_touch_at, id) holds them in this order
+    return (
+        select(Deal)
+        .where(Deal.customer_id == customer.id, Deal.status == "open")
+        .order_by(Deal.last_touch_at.desc(), Deal.id.desc())
+    )
+
+
+def other_deals(session: Session, customer: Customer, but: int | None) -> OtherDeals:
+    """The customer's open deals other than `but`: the first OTHERS_SHOWN and their count."""
+    query = _open(customer) if but is None else _open(customer).where(Deal.id != but)
+    shown = list(session.scalars(query.limit(OTHERS_SHOWN)))
+    total = len(shown)
+    if total == OTHERS_SHOWN:  # maybe more: counted, not loaded
+        total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    return OtherDeals(shown, total or 0)
+
+
+def pick_deal(ctx: Context, customer: Customer, ref: int | None) -> tuple[Deal | None, OtherDeals]:
     """The deal a command touches: the one named, else the most recently touched open one.
 
-    Returns it with the other open deals, so the reply can say how to pick another.
+    Returns it with the other open deals (the first few, and how many), so the reply can say
+    how to pick another. One indexed row each, however many deals the customer has.
     """
-    deals = open_deals(ctx.session, customer)
     if ref is not None:
         deal = ctx.session.get(Deal, ref)
         if deal is None or deal.customer_id != customer.id:
             raise UserError("unknown_deal", ref=ref, customer=customer.name)
-        return deal, [d for d in deals if d.id != deal.id]
-    if not deals:
-        return None, []
-    return deals[0], deals[1:]
+        return deal, other_deals(ctx.session, customer, deal.id)
+    latest = ctx.session.scalar(_open(customer).limit(1))
+    if latest is None:
+        return None, OtherDeals([], 0)
+    return latest, other_deals(ctx.session, customer, latest.id)

@@ -152,7 +152,8 @@ class Deal(Base):
     __table_args__ = (
         # the stale-deal scan: open deals of a tenant ordered by last touch
         Index("ix_deals_open_touch", "tenant_id", "status", "last_touch_at"),
-        Index("ix_deals_customer", "customer_id", "status"),
+        # a customer's most recently touched open deal is this index's last entry
+        Index("ix_deals_customer_touch", "customer_id", "status", "last_touch_at", "id"),
         Index("ix_deals_owner", "tenant_id", "owner_id", "status"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -198,6 +199,8 @@ class Task(Base):
         # the follow-up scan: open tasks by due time
         Index("ix_tasks_open_due", "status", "due_at"),
         Index("ix_tasks_owner", "tenant_id", "owner_id", "status"),
+        # a customer's open tasks (/customer), and the digest's from the customers in reach
+        Index("ix_tasks_customer", "customer_id", "status", "due_at"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = tenant_fk()
@@ -252,6 +255,7 @@ class Question(Base):
     __table_args__ = (
         Index("ix_questions_open", "tenant_id", "status", "asked_at"),
         Index("ix_questions_status_asked", "status", "asked_at"),
+        Index("ix_questions_customer", "customer_id", "status"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = tenant_fk()
@@ -276,6 +280,7 @@ class Requirement(Base):
     __table_args__ = (
         Index("ix_requirements_status", "tenant_id", "status"),
         Index("ix_requirements_status_all", "status"),
+        Index("ix_requirements_customer", "customer_id", "status"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = tenant_fk()

@@ -4,8 +4,9 @@ history, newest first; who changed its deals; another name it goes by."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from bot import audit, collaborators, contacts
 from bot.commands.command import Command
@@ -29,6 +30,8 @@ from storage.models import (
 )
 
 HISTORY_SHOWN = 20  # touches listed by /customer; the older ones are counted
+DEALS_SHOWN = 10  # deals listed by /customer: the open ones first, then the latest closed
+TASKS_SHOWN = 10  # open tasks listed by /customer, the soonest due first
 ANSWERS_SHOWN = 5  # answered questions listed by /customer, the latest first
 # `/customer Acme history`: who changed what. Not 记录: that word is /log's Chinese name.
 HISTORY = ("history", "历史", "变更记录")
@@ -89,6 +92,23 @@ def _handed_away(ctx: Context, name: str) -> bool:
     return any(((d or {}).get("before") or {}).get("owner_id") == ctx.me.id for d in entries)
 
 
+def _more(ctx: Context, query: Select[Any], shown: int, limit: int) -> int:
+    """How many rows of `query` were left out, counted only when the list was cut."""
+    if shown < limit:
+        return 0
+    counted = select(func.count()).select_from(query.order_by(None).subquery())
+    return (ctx.session.scalar(counted) or 0) - shown
+
+
+def _deals(ctx: Context, customer_id: int) -> tuple[list[Deal], int]:
+    """The deals /customer lists, in id order as always, and how many more there are: when
+    there are more than DEALS_SHOWN, the open ones are picked first, then the latest."""
+    every = select(Deal).where(Deal.customer_id == customer_id)
+    picked = every.order_by((Deal.status != "open").asc(), Deal.id.desc()).limit(DEALS_SHOWN)
+    deals = sorted(ctx.session.scalars(picked), key=lambda d: d.id)
+    return deals, _more(ctx, every, len(deals), DEALS_SHOWN)
+
+
 def customer(ctx: Context, intent: CustomerShow) -> Outcome:
     try:
         found, _ = find(ctx, intent.customer, create=False)
@@ -114,14 +134,10 @@ def customer(ctx: Context, intent: CustomerShow) -> Outcome:
     if len(activities) == HISTORY_SHOWN:
         touches = s.scalar(select(func.count(Activity.id)).where(Activity.customer_id == found.id))
         older = (touches or 0) - HISTORY_SHOWN
-    deals = list(s.scalars(select(Deal).where(Deal.customer_id == found.id).order_by(Deal.id)))
-    tasks = list(
-        s.scalars(
-            select(Task)
-            .where(Task.customer_id == found.id, Task.status == "open")
-            .order_by(Task.due_at)
-        )
-    )
+    deals, more_deals = _deals(ctx, found.id)
+    open_tasks = select(Task).where(Task.customer_id == found.id, Task.status == "open")
+    tasks = list(s.scalars(open_tasks.order_by(Task.due_at).limit(TASKS_SHOWN)))
+    more_tasks = _more(ctx, open_tasks, len(tasks), TASKS_SHOWN)
     questions = list(
         s.scalars(
             select(Question).where(Question.customer_id == found.id, Question.status == "open")
@@ -155,7 +171,9 @@ def customer(ctx: Context, intent: CustomerShow) -> Outcome:
         activities=activities,
         older=older,
         deals=deals,
+        more_deals=more_deals,
         tasks=tasks,
+        more_tasks=more_tasks,
         questions=questions,
         answered=answered,
         reqs=reqs,

@@ -13,7 +13,7 @@ from bot import audit
 from bot.commands import deal_tasks
 from bot.commands.command import Command
 from bot.context import Context, UserError
-from bot.customers import find, open_deals, pick_deal
+from bot.customers import find, open_deals, other_deals, pick_deal
 from bot.grammar.line import Fail, Line
 from bot.intents import CustomerRef, Intent
 from bot.lexer import Token, is_ref, ref_id
@@ -224,7 +224,7 @@ def _new(ctx: Context, intent: DealCommand) -> Outcome:
     ctx.session.add(target)
     ctx.session.flush()
     _audit(ctx, target, "new", {})
-    others = [d for d in open_deals(ctx.session, customer) if d.id != target.id]
+    others = other_deals(ctx.session, customer, target.id)
     stage = ctx.settings.pipeline.first.name(ctx.locale)
     return Outcome().reply(
         ctx.t(

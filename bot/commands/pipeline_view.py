@@ -5,17 +5,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
-
 from bot.commands.command import Command
 from bot.context import Context, UserError
 from bot.grammar.line import Fail, Line
 from bot.intents import Intent
 from bot.lexer import Token
-from bot.money import convert, sums
+from bot.money import convert
 from bot.outcome import Outcome
 from bot.people import seen_person
-from storage.models import Customer, Deal, Person
+from bot.stage_board import board
+from storage.models import Person
 
 PIPELINE_SHOWN = 10  # deals listed per stage; the rest are counted ("…and 3 more")
 SCOPES = {
@@ -56,40 +55,39 @@ def pipeline(ctx: Context, intent: PipelineView) -> Outcome:
         subject = seen_person(ctx, intent.person or "")
     elif (intent.scope, ctx.me.role) in (("all", "rep"), ("all", "manager"), ("team", "rep")):
         raise UserError("not_allowed_view")
-    query = (
-        select(Deal, Customer, Person)
-        .join(Customer, Customer.id == Deal.customer_id)
-        .outerjoin(Person, Person.id == Deal.owner_id)
-        .where(Deal.tenant_id == ctx.tenant.id, Deal.status == "open")
-        .where(ctx.reach.customers_sql())
-        .order_by(Deal.amount.desc().nulls_last(), Deal.id)
-    )
-    if subject is not None:
-        query = query.where(Deal.owner_id == subject.id)
-    rows = ctx.session.execute(query).all()
     home, rates = ctx.tenant.currency, ctx.settings.rates
+    open_stages = ctx.settings.pipeline.open_stages
+    found = board(
+        ctx.session,
+        tenant_id=ctx.tenant.id,
+        stages=[s.key for s in open_stages],
+        # an admin reaches every customer: no join to ask the database for
+        reach=None if ctx.reach.people is None else ctx.reach.customers_sql(),
+        owner_id=subject.id if subject is not None else None,
+        home=home,
+        shown=PIPELINE_SHOWN,
+    )
     stages = []
-    for stage in ctx.settings.pipeline.open_stages:
-        deals = [(d, c, p) for d, c, p in rows if d.stage == stage.key]
-        totals = sums(((d.currency, d.amount) for d, _, _ in deals), home)  # per currency
+    for stage in open_stages:
+        rows = found.stages[stage.key]
         stages.append(
             {
                 "name": stage.name(ctx.locale),
-                "deals": deals[:PIPELINE_SHOWN],
-                "count": len(deals),
-                "more": max(len(deals) - PIPELINE_SHOWN, 0),  # said where the list stops
-                "totals": totals,
+                "deals": rows.shown,
+                "count": rows.count,
+                "more": max(rows.count - PIPELINE_SHOWN, 0),  # said where the list stops
+                "totals": rows.totals,  # per currency
             }
         )
     # deals in several currencies: their sums apart, and in the team's at configured rates
-    everything = sums(((d.currency, d.amount) for d, _, _ in rows if d.amount is not None), home)
+    everything = found.everything
     several = len(everything) > 1
     text = ctx.t(
         "pipeline.view",
         stages=stages,
         scope=intent.scope,
         subject=subject,
-        total=len(rows),
+        total=found.total,
         totals=everything if several else {},
         converted=convert(everything, home, rates, home) if several else None,
         unrated=[c for c in everything if rates.rate(c, home, home) is None],
