@@ -215,4 +215,7 @@ def test_the_deal_a_command_touches_is_one_row_and_the_others_a_few(chat: Chat) 
     assert named == [d.id for d in latest[1:6]]
     zh = Chat(chat.bot.sessions, tz="Asia/Shanghai", locale="zh_CN")
     said = zh.say("alice", "/商机 Acme 阶段 proposal")
-    assert "Acme还有36个进行中的商机" in said and "等（另有 31 个未列出，全部列表：/商机 Acme）" in said
+    assert (
+        "Acme还有36个进行中的商机" in said
+        and "等（另有 31 个未列出，全部列表：/商机 Acme）" in said
+    )
