@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 from typing import Any
@@ -15,7 +15,7 @@ from bot.i18n import Words
 from bot.reach import Reach, of
 from bot.settings import Settings
 from bot.speaker import words_for
-from storage.models import Person, Tenant
+from storage.models import Customer, Person, Tenant
 
 
 class UserError(Exception):
@@ -39,6 +39,9 @@ class Context:
     words: Words
     # the directory of the platform the event came from, where it has one (bot/directory.py)
     directory: Directory | None = None
+    # customers the grammar found by these names within reach (bot/customers.py `named`), so
+    # that the command finds them again without asking; only found ones, never "not found"
+    customers_named: dict[str, Customer] = field(default_factory=dict)
 
     @cached_property
     def reach(self) -> Reach:

@@ -4,7 +4,9 @@ the duplicate check over the whole tenant (bot/customer_names.py), and covering 
 
 from __future__ import annotations
 
-from sqlalchemy import Select, func, select, true
+from collections.abc import Collection
+
+from sqlalchemy import Select, func, literal, select, true, union_all
 from sqlalchemy.orm import Session
 
 from bot.context import Context, UserError
@@ -22,6 +24,7 @@ __all__ = [
     "likely",
     "looks_like",
     "name_key",
+    "named",
     "other_deals",
     "pick_deal",
 ]
@@ -31,17 +34,38 @@ def exact(
     session: Session, tenant_id: int, name: str, reach: Reach | None = None
 ) -> Customer | None:
     """The customer called `name` (or aliased so); with `reach`, only one within it."""
-    key = name_key(name)
+    return named(session, tenant_id, [name], reach).get(name)
+
+
+def named(
+    session: Session, tenant_id: int, names: Collection[str], reach: Reach | None = None
+) -> dict[str, Customer]:
+    """The customers these names name (with `reach`, those within it), by name → customer: a
+    name wins over another customer's alias. One statement for all of them (the grammar's
+    candidate phrases for a line), each half on its own index."""
+    keys: dict[str, list[str]] = {}
+    for n in names:
+        keys.setdefault(name_key(n), []).append(n)
+    if not keys:
+        return {}
     seen = reach.customers_sql() if reach is not None else true()
-    found = session.scalar(
-        select(Customer).where(Customer.tenant_id == tenant_id, Customer.name_key == key, seen)
-    )
-    if found is None:
-        found = session.scalar(
-            select(Customer)
-            .join(CustomerAlias, CustomerAlias.customer_id == Customer.id)
-            .where(CustomerAlias.tenant_id == tenant_id, CustomerAlias.alias_key == key, seen)
-        )
+    matches = union_all(
+        select(
+            Customer.id.label("id"), literal(0).label("rank"), Customer.name_key.label("key")
+        ).where(Customer.tenant_id == tenant_id, Customer.name_key.in_(keys)),
+        select(CustomerAlias.customer_id, literal(1), CustomerAlias.alias_key).where(
+            CustomerAlias.tenant_id == tenant_id, CustomerAlias.alias_key.in_(keys)
+        ),
+    ).subquery()
+    found: dict[str, Customer] = {}
+    for customer, key in session.execute(
+        select(Customer, matches.c.key)
+        .join(matches, matches.c.id == Customer.id)
+        .where(seen)
+        .order_by(matches.c.rank)
+    ):
+        for n in keys[key]:
+            found.setdefault(n, customer)
     return found
 
 
@@ -78,7 +102,10 @@ def find(
       (`likely`): within reach → "did you mean" (`near_customer`), out of it → whose it is.
       A quoted name is created as written.
     """
-    customer = exact(ctx.session, ctx.tenant.id, ref.name, ctx.reach)
+    # the grammar has most likely just looked this name up (Context.customers_named)
+    customer = ctx.customers_named.get(ref.name) or exact(
+        ctx.session, ctx.tenant.id, ref.name, ctx.reach
+    )
     if customer is None and (hidden := exact(ctx.session, ctx.tenant.id, ref.name)) is not None:
         if cover and teammate(ctx, hidden) is not None:
             return hidden, False

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from storage.models import Identity, Person
@@ -31,20 +31,17 @@ def resolver(session: Session, platform: str, texts: Iterable[str]) -> Callable[
     ids = {int(m) for text in texts for m in _PERSON.findall(text)}
     if not ids:
         return lambda text: text
-    names = {
-        pid: name
-        for pid, name in session.execute(
-            select(Person.id, Person.display_name).where(Person.id.in_(ids))
-        )
-    }
-    users = {  # the newest identity on the platform wins: the dict keeps the last
-        pid: uid
-        for pid, uid in session.execute(
-            select(Identity.person_id, Identity.external_id)
-            .where(Identity.person_id.in_(ids), Identity.platform == platform)
-            .order_by(Identity.id)
-        )
-    }
+    names: dict[int, str] = {}
+    users: dict[int, str] = {}  # the newest identity on the platform wins: the dict keeps the last
+    for pid, name, uid in session.execute(
+        select(Person.id, Person.display_name, Identity.external_id)
+        .outerjoin(Identity, and_(Identity.person_id == Person.id, Identity.platform == platform))
+        .where(Person.id.in_(ids))
+        .order_by(Person.id, Identity.id)
+    ):
+        names[pid] = name
+        if uid is not None:
+            users[pid] = uid
 
     def one(m: re.Match[str]) -> str:
         return f"\x02{users.get(int(m[1]), '')}\x1f{names.get(int(m[1]), '?')}\x03"

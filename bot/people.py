@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from bot import mentions
@@ -19,13 +19,13 @@ from storage.models import Identity, Person, Team, Tenant, Workspace
 
 
 def tenant_for(session: Session, event: Event, settings: Settings) -> Tenant:
-    ws = session.scalar(
-        select(Workspace).where(
-            Workspace.platform == event.platform, Workspace.external_id == event.workspace_id
-        )
+    known = session.scalar(  # the tenant with its workspace in one statement
+        select(Tenant)
+        .join(Workspace, Workspace.tenant_id == Tenant.id)
+        .where(Workspace.platform == event.platform, Workspace.external_id == event.workspace_id)
     )
-    if ws is not None:
-        return session.get_one(Tenant, ws.tenant_id)
+    if known is not None:
+        return known
     settings = settings.for_workspace(event.workspace_zone)
     tenant = Tenant(
         name=f"{event.platform}:{event.workspace_id}",
@@ -40,6 +40,28 @@ def tenant_for(session: Session, event: Event, settings: Settings) -> Tenant:
         Workspace(tenant_id=tenant.id, platform=event.platform, external_id=event.workspace_id)
     )
     return tenant
+
+
+def known_speaker(session: Session, event: Event) -> tuple[Tenant, Person | None] | None:
+    """The event's tenant and its speaker, when known, in one statement: what every command
+    looks up first. None: a workspace never seen (tenant_for creates it); no person: someone
+    speaking for the first time (person_for creates them)."""
+    row = session.execute(
+        select(Tenant, Person)
+        .select_from(Workspace)
+        .join(Tenant, Tenant.id == Workspace.tenant_id)
+        .outerjoin(
+            Identity,
+            and_(
+                Identity.tenant_id == Tenant.id,
+                Identity.platform == event.platform,
+                Identity.external_id == event.user_id,
+            ),
+        )
+        .outerjoin(Person, Person.id == Identity.person_id)
+        .where(Workspace.platform == event.platform, Workspace.external_id == event.workspace_id)
+    ).first()
+    return None if row is None else (row[0], row[1])
 
 
 def person_for(
@@ -58,15 +80,17 @@ def person_for(
 
     Someone created here is appended to `noted`, for the reply that named them to say so.
     """
-    ident = session.scalar(
-        select(Identity).where(
+    known = session.scalar(  # the person with their identity in one statement
+        select(Person)
+        .join(Identity, Identity.person_id == Person.id)
+        .where(
             Identity.tenant_id == tenant.id,
             Identity.platform == platform,
             Identity.external_id == user_id,
         )
     )
-    if ident is not None:
-        return session.get_one(Person, ident.person_id)
+    if known is not None:
+        return known
     count = select(func.count(Person.id)).where(Person.tenant_id == tenant.id)
     first = not session.scalar(count)
     if first:

@@ -8,6 +8,7 @@ event's inbox row id (unique across processes and restarts) with the item's plac
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 
@@ -20,14 +21,9 @@ from bot.outcome import Card, Message, Outcome
 from bot.people import reach
 
 
-def _resolved(session: Session, message: Message, platform: str) -> Message:
-    """The message with the people it names resolved for `platform` (one lookup for all)."""
+def _resolved(message: Message, r: Callable[[str], str]) -> Message:
+    """The message with the people it names resolved by `r` (bot/mentions.py)."""
     card = message.card
-    texts = [message.text]
-    if card is not None:
-        texts += [card.title, card.body, card.fallback, *(b.label for b in card.buttons)]
-        texts += [t for field in card.fields for t in field]
-    r = mentions.resolver(session, platform, texts)
     if card is not None:
         card = Card(
             key=card.key,
@@ -38,6 +34,14 @@ def _resolved(session: Session, message: Message, platform: str) -> Message:
             fallback=r(card.fallback),
         )
     return Message(text=r(message.text), card=card)
+
+
+def _texts(message: Message) -> list[str]:
+    card = message.card
+    if card is None:
+        return [message.text]
+    texts = [message.text, card.title, card.body, card.fallback, *(b.label for b in card.buttons)]
+    return texts + [t for field in card.fields for t in field]
 
 
 def post(
@@ -52,21 +56,10 @@ def post(
     clicked: tuple[str, str] | None = None,
 ) -> int:
     """Enqueue everything the outcome says; returns how many rows were new."""
-    added = 0
+    rows: list[tuple[str, Address, Message, TargetKind, dict[str, object]]] = []
 
     def put(key: str, to: Address, message: Message, kind: TargetKind, **kw: object) -> None:
-        nonlocal added
-        message = _resolved(session, message, to.platform)
-        added += outbox.enqueue(
-            session,
-            tenant_id=tenant_id,
-            dedup_key=key,
-            to=to,
-            message=message,
-            now=now,
-            kind=kind,
-            **kw,  # type: ignore[arg-type]
-        )
+        rows.append((key, to, message, kind, kw))
 
     if event is not None:
         handle = event.reply_handle()
@@ -103,4 +96,21 @@ def post(
             to = Address(person_id=None, platform=platform, user_id=channel, name=channel)
             kind = TargetKind.CHANNEL
         put(push.key or f"{origin}:push:{n}", to, push.message, kind)
+    added = 0
+    for platform in dict.fromkeys(to.platform for _, to, _, _, _ in rows):
+        # everyone the outcome names, looked up once per platform it goes to
+        texts = [t for _, to, m, _, _ in rows if to.platform == platform for t in _texts(m)]
+        r = mentions.resolver(session, platform, texts)
+        for key, to, message, kind, kw in rows:
+            if to.platform == platform:
+                added += outbox.enqueue(
+                    session,
+                    tenant_id=tenant_id,
+                    dedup_key=key,
+                    to=to,
+                    message=_resolved(message, r),
+                    now=now,
+                    kind=kind,
+                    **kw,  # type: ignore[arg-type]
+                )
     return added

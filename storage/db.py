@@ -18,7 +18,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, make_url, text
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage import limits
@@ -57,7 +57,34 @@ def make_engine(url: str, *, defer_to: Callable[[], bool] | None = None) -> Engi
     # a host that drops packets would otherwise hold one attempt for minutes (the OS's limit)
     given = "connect_timeout" in make_url(url).query
     timeout = {} if given else {"connect_timeout": CONNECT_TIMEOUT}
-    return create_engine(url, pool_pre_ping=True, hide_parameters=True, connect_args=timeout)
+    engine = create_engine(url, hide_parameters=True, connect_args=timeout)
+    _ping_when_idle(engine)
+    return engine
+
+
+PING_AFTER_IDLE = 2.0  # seconds a pooled connection may rest before it is checked on checkout
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """pool_pre_ping, but only for a connection that rested: a busy worker checks a connection
+    out for every transaction, and a ping each time was a round trip per transaction. One that
+    was just used is alive, or its failure shows on the statement, which the inbox retries; one
+    that rested may have been closed by a restart or a proxy, and a dead one is replaced here."""
+
+    @event.listens_for(engine, "checkin")
+    def _rested_from(_dbapi_connection, record):  # type: ignore[no-untyped-def]
+        record.info["checked_in"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _alive(dbapi_connection, record, _proxy):  # type: ignore[no-untyped-def]
+        rested = time.monotonic() - record.info.get("checked_in", float("-inf"))
+        if rested < PING_AFTER_IDLE:
+            return
+        try:
+            dbapi_connection.execute("SELECT 1")
+            dbapi_connection.rollback()
+        except Exception as e:
+            raise DisconnectionError() from e
 
 
 def _tune_sqlite(engine: Engine, defer_to: Callable[[], bool] | None = None) -> None:

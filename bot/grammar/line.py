@@ -26,6 +26,14 @@ class ParseContext:
     pipeline: Pipeline
     day_start: time = time(9, 0)
     days: Days = DAYS  # the team's country and working days, for holiday names (国庆后)
+    # which of these phrases name a known customer, asked once for all of a line's candidate
+    # names (one query, not one per phrase); None: `is_customer` phrase by phrase
+    customers_among: Callable[[Collection[str]], Collection[str]] | None = None
+
+    def known_customers(self, phrases: Collection[str]) -> Collection[str]:
+        if self.customers_among is not None:
+            return self.customers_among(phrases)
+        return {p for p in phrases if self.is_customer(p)}
 
 
 def holiday_days(calendar: WorkCalendar) -> Days:
@@ -82,15 +90,18 @@ class Line:
                 raise Fail("missing_customer", self.command)
             name = first.text
             return i.CustomerRef(name=name, quoted=True), tokens[1:]
-        for k in range(min(6, len(tokens)), 1, -1):
-            if any(t.quoted or t.mention or t.is_tag for t in tokens[:k]):
-                continue
-            phrase = self.words(tokens[:k])
-            if self.ctx.is_customer(phrase):
+        phrases = {  # the longest leading words that name a customer win
+            k: self.words(tokens[:k])
+            for k in range(min(6, len(tokens)), 0, -1)
+            if not any(t.quoted or t.mention or t.is_tag for t in tokens[:k])
+        }
+        known = self.ctx.known_customers(list(phrases.values()))
+        for k, phrase in phrases.items():
+            if k > 1 and phrase in known:
                 return self._dressed(tokens, k)
         name = self.words([first])
         kind = reserved(first.text, self.names) or ("verb" if first.folded in verbs else None)
-        if kind and not self.ctx.is_customer(name):
+        if kind and name not in known:
             raise Fail(
                 "reserved_customer",
                 self.command,
