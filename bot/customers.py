@@ -227,10 +227,14 @@ def _open(customer: Customer) -> Select[tuple[Deal]]:
     )
 
 
-def other_deals(session: Session, customer: Customer, but: int | None) -> OtherDeals:
-    """The customer's open deals other than `but`: the first OTHERS_SHOWN and their count."""
+def other_deals(
+    session: Session, customer: Customer, but: int | None, shown: list[Deal] | None = None
+) -> OtherDeals:
+    """The customer's open deals other than `but`: the first OTHERS_SHOWN and their count
+    (`shown`: those first ones, when the caller has already read them)."""
     query = _open(customer) if but is None else _open(customer).where(Deal.id != but)
-    shown = list(session.scalars(query.limit(OTHERS_SHOWN)))
+    if shown is None:
+        shown = list(session.scalars(query.limit(OTHERS_SHOWN)))
     total = len(shown)
     if total == OTHERS_SHOWN:  # maybe more: counted, not loaded
         total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
@@ -241,14 +245,14 @@ def pick_deal(ctx: Context, customer: Customer, ref: int | None) -> tuple[Deal |
     """The deal a command touches: the one named, else the most recently touched open one.
 
     Returns it with the other open deals (the first few, and how many), so the reply can say
-    how to pick another. One indexed row each, however many deals the customer has.
+    how to pick another. One indexed read, however many deals the customer has.
     """
     if ref is not None:
         deal = ctx.session.get(Deal, ref)
         if deal is None or deal.customer_id != customer.id:
             raise UserError("unknown_deal", ref=ref, customer=customer.name)
         return deal, other_deals(ctx.session, customer, deal.id)
-    latest = ctx.session.scalar(_open(customer).limit(1))
-    if latest is None:
+    first = list(ctx.session.scalars(_open(customer).limit(OTHERS_SHOWN + 1)))
+    if not first:
         return None, OtherDeals([], 0)
-    return latest, other_deals(ctx.session, customer, latest.id)
+    return first[0], other_deals(ctx.session, customer, first[0].id, shown=first[1:])
