@@ -86,6 +86,8 @@ class Incoming:
     reply: dict[str, Any] | str | None = None  # a handshake's answer: JSON, or plain text
     text: str = ""  # a person's words, quoted back if they could not be stored
     waiting: bool = False  # a person waits for this answer (a command), not a retrying platform
+    # where it belongs, for the order the inbox keeps: bot.inbox.conversation(channel=…|user=…)
+    conversation: str = ""
 
 
 O = TypeVar("O")  # what a platform's `verify` opens a request into
@@ -165,6 +167,7 @@ def arrival(platform: str, incoming: Incoming) -> Arrival:
         key=incoming.key,
         payload=incoming.payload,
         received_at=datetime.now(UTC),
+        conversation=incoming.conversation,
     )
 
 

@@ -4,21 +4,65 @@ A platform that got its 200 never resends, so from then on the inbox row is the 
 what a person typed. The edge inserts (`accept`) and answers; a worker claims rows, handles
 them and marks each done in the handler's own transaction. The unique key (platform, the
 platform's tenant, the delivery's own id) makes a retried or doubled delivery a no-op here.
+
+Order: each row carries its conversation (platform, tenant and the channel, or the user of a
+1:1 chat or a click) and a lane, a stable hash of it (`lane_of`). Workers hold sets of lanes
+(bot/lanes.py) and claim from them only, oldest first; and whatever the lanes, a row is never
+claimed while an earlier row of its conversation is pending or claimed (`_waits_behind`), so a
+lane moving between workers never reorders a conversation, and no two workers ever handle one
+conversation at once.
 """
 
 from __future__ import annotations
 
+import hashlib
+import zlib
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage import queue
 from storage.transit import InboxItem
 
 KEY_LIMIT = 200  # the column's width; longer keys are cut, never refused
+CONVERSATION_LIMIT = 300  # InboxItem.conversation; a longer one is kept as its digest
+LANES = 64  # fixed: a row's lane never changes; workers share these between them
+
+
+def conversation(*, channel: str = "", user: str = "") -> str:
+    """What an edge knows of where a delivery belongs, the one way every edge says it: the
+    channel (group or 1:1 chat) it was said in, else the user (a 1:1 chat known only by its
+    person, a click on a card); "" when neither is known. Kinds are prefixed, so a channel and a
+    user that share an id are two conversations."""
+    if channel:
+        return f"c:{channel}"
+    return f"u:{user}" if user else ""
+
+
+def conversation_key(platform: str, workspace: str, where: str) -> str | None:
+    """The stored conversation: platform, tenant and `where` (see `conversation`); None when
+    `where` is unknown. One that does not fit the column is kept whole as its digest, never
+    cut (two conversations cut to one prefix would only wait for each other, but still)."""
+    if not where:
+        return None
+    key = f"{platform}:{workspace}:{where}"
+    if len(key) <= CONVERSATION_LIMIT:
+        return key
+    return "sha256:" + hashlib.sha256(key.encode()).hexdigest()
+
+
+def lane_of(platform: str, workspace: str, where: str, delivery_key: str = "") -> int:
+    """The lane of a delivery: a stable hash (CRC-32, the same in every process and release,
+    unlike Python's hash()) of its conversation, or of its own key when the conversation is
+    unknown (then it keeps no order with others, and goes to any lane)."""
+    basis = (
+        conversation_key(platform, workspace, where) or f"{platform}:{workspace}:#{delivery_key}"
+    )
+    return zlib.crc32(basis.encode()) % LANES
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -30,6 +74,7 @@ class Arrival:
     key: str  # the platform's own id for this delivery, stable across its retries
     payload: dict[str, Any]
     received_at: datetime
+    conversation: str = ""  # `conversation(...)`: its channel or user; "" when not known
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -54,10 +99,13 @@ KEY = ["platform", "workspace", "delivery_key"]
 
 
 def _row(a: Arrival) -> dict[str, Any]:
+    workspace, key = a.workspace[:KEY_LIMIT], a.key[:KEY_LIMIT]
     return {
         "platform": a.platform,
-        "workspace": a.workspace[:KEY_LIMIT],
-        "delivery_key": a.key[:KEY_LIMIT],
+        "workspace": workspace,
+        "delivery_key": key,
+        "conversation": conversation_key(a.platform, workspace, a.conversation),
+        "lane": lane_of(a.platform, workspace, a.conversation, key),
         "payload": a.payload,
         "status": "pending",
         "attempts": 0,
@@ -80,6 +128,20 @@ def accept_many(session: Session, arrivals: list[Arrival]) -> None:
         )
 
 
+def _waits_behind() -> ColumnElement[bool]:
+    """A row waits while an earlier row of its conversation is pending (due or waiting out a
+    backoff) or claimed (by any worker, this one too): each conversation's rows are handled
+    one at a time, in the order they were stored. A dead row holds nothing up. Unlike the
+    outbox's rule (a push may overtake one waiting its backoff), a command never overtakes
+    the one before it: `/deal X stage won` must not run before the `/deal X new` that failed
+    once. Served by ix_inbox_conversation (conversation, status, id)."""
+    return queue.waits_behind(InboxItem, lambda earlier: earlier.status.in_(("pending", "claimed")))
+
+
+# which lanes a worker claims from, read in its claim's transaction at the wall-clock moment
+Lanes = Callable[[Session, datetime], Collection[int]]
+
+
 def claim(
     sessions: sessionmaker[Session],
     *,
@@ -88,8 +150,18 @@ def claim(
     now: datetime,
     policy: InboxPolicy,
     alive_at: datetime | None = None,  # the wall clock, for workers' leases; default: now
+    lanes: Lanes | None = None,  # None: every lane (one worker alone, the console)
 ) -> list[Claimed]:
+    """Up to a batch of due rows, oldest first, at most one per conversation (the first one
+    not yet done), from this worker's lanes; a dead worker's claims among them are taken over."""
     with sessions.begin() as s:
+        where = [InboxItem.platform.in_(platforms), ~_waits_behind()]
+        if lanes is not None:
+            mine = sorted(lanes(s, alive_at or now))
+            if not mine:
+                return []
+            if len(mine) < LANES:
+                where.append(InboxItem.lane.in_(mine))
         ids = queue.claim_ids(
             s,
             InboxItem,
@@ -97,7 +169,7 @@ def claim(
             now=now,
             alive_at=alive_at or now,
             limit=policy.batch_size,
-            where=[InboxItem.platform.in_(platforms)],
+            where=where,
         )
         if not ids:
             return []

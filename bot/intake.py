@@ -18,6 +18,7 @@ from bot.directory import Directory
 from bot.events import Event
 from bot.handler import Bot, InboxClaim, LostClaim
 from bot.inbox import Claimed, InboxPolicy
+from bot.lanes import Lanes
 from bot.leases import WorkerLease
 
 logger = logging.getLogger(__name__)
@@ -43,10 +44,12 @@ class Intake:
         on_handled: Callable[[], None] = lambda: None,
         lease: WorkerLease | None = None,
         directories: Mapping[str, Directory] | None = None,
+        lanes: Lanes | None = None,
     ) -> None:
         """`lease`: the process's worker lease (serve renews it from a thread); by default one
         of its own, renewed before each batch. `directories`: each platform's that has one
-        (bot/directory.py), handed to the Bot with that platform's events."""
+        (bot/directory.py), handed to the Bot with that platform's events. `lanes`: this
+        worker's share of the inbox's lanes (serve's workers); None: every lane."""
         self.bot = bot
         self.parsers = dict(parsers)
         self.directories = dict(directories or {})
@@ -56,6 +59,7 @@ class Intake:
         self.on_handled = on_handled
         self._own_lease = lease is None
         self.lease = lease or WorkerLease(bot.sessions, name)
+        self.lanes = lanes
         self.stopping = threading.Event()
 
     def drain(self, *, max_batches: int = 1000) -> int:
@@ -65,6 +69,8 @@ class Intake:
             if self.stopping.is_set():
                 break
             self.lease.ensure()
+            if self.lanes is not None:
+                self.lanes.ensure()
             batch = inbox.claim(
                 self.bot.sessions,
                 worker=self.name,
@@ -72,6 +78,7 @@ class Intake:
                 now=self.clock(),
                 policy=self.policy,
                 alive_at=datetime.now(UTC),
+                lanes=self.lanes.mine if self.lanes is not None else None,
             )
             if not batch:
                 break

@@ -16,8 +16,8 @@ import random
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, exists, func, or_, select, update
-from sqlalchemy.orm import Session, aliased, sessionmaker
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.delivery import (
     Address,
@@ -118,11 +118,9 @@ def _waits_behind(worker: str, now: datetime) -> ColumnElement[bool]:
     """A push waits while an earlier push to its conversation is due or in another worker's
     hands: each conversation's pushes go out in order across instances, one at a time. One
     that failed and waits its backoff, or is dead, holds nothing up."""
-    earlier = aliased(OutboxItem)
-    return exists().where(
-        earlier.conversation == OutboxItem.conversation,
-        earlier.id < OutboxItem.id,
-        or_(
+    return queue.waits_behind(
+        OutboxItem,
+        lambda earlier: or_(
             and_(earlier.status == "pending", earlier.next_attempt_at <= now),
             and_(earlier.status == "claimed", earlier.claimed_by != worker),
         ),

@@ -19,7 +19,7 @@ from sqlalchemy.dialects.postgresql import Insert as PgInsert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased, sessionmaker
 
 from storage.transit import InboxItem, Lease, OutboxItem
 
@@ -73,6 +73,21 @@ def claim_ids(
             )
         )
     return ids
+
+
+def waits_behind(
+    model: Queued, holds_up: Callable[[Any], ColumnElement[bool]]
+) -> ColumnElement[bool]:
+    """The order both queues keep per conversation: a row waits while an earlier row (a
+    smaller id) of its conversation is in a state that `holds_up` (given that earlier row)
+    says holds it up. A row with no conversation (NULL) waits for nothing. Each queue says what
+    holds up: the inbox any row not yet done or dead, the outbox a due or another's claim."""
+    earlier = aliased(model)
+    return exists().where(
+        earlier.conversation == model.conversation,
+        earlier.id < model.id,
+        holds_up(earlier),
+    )
 
 
 def mine(model: Queued, worker: str, item_id: int) -> ColumnElement[bool]:

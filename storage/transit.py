@@ -23,6 +23,7 @@ class InboxItem(Base):
         UniqueConstraint("platform", "workspace", "delivery_key"),
         Index("ix_inbox_due", "status", "next_attempt_at"),
         Index("ix_inbox_lane_due", "lane", "status", "next_attempt_at"),
+        Index("ix_inbox_conversation", "conversation", "status", "id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     platform: Mapped[str] = mapped_column(String(20))
@@ -37,8 +38,10 @@ class InboxItem(Base):
     claimed_at: Mapped[datetime | None]
     done_at: Mapped[datetime | None] = mapped_column(index=True)
     last_error: Mapped[str | None] = mapped_column(Text)
-    # the order it keeps: rows of one conversation (platform, workspace, channel or the user of
-    # a 1:1 chat or a click) share a lane, and a lane is held by one worker at a time
+    # the order it keeps (bot/inbox.py): a row waits while an earlier one of its conversation
+    # (platform, workspace, channel or the user of a 1:1 chat or a click; NULL: not known) is
+    # pending or claimed; rows of one conversation share a lane (0..inbox.LANES-1), and each
+    # worker claims from its own lanes (bot/lanes.py)
     lane: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     conversation: Mapped[str | None] = mapped_column(String(300))
 

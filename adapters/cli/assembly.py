@@ -21,6 +21,7 @@ from bot.intake import Intake
 from bot.jobs import run_due
 from bot.jobs.dead_letters import tell_admins
 from bot.jobs.env import JobEnv
+from bot.lanes import Lanes
 from bot.leases import WorkerLease
 from bot.outbox import OutboxPolicy
 from bot.retention import RetentionPolicy
@@ -128,6 +129,7 @@ def machinery(
     on_result: Callable[[str, str], None] | None = None,
     on_handled: Callable[[], None] = lambda: None,
     observe: Callable[[str, float, int], None] | None = None,
+    lanes: Lanes | None = None,
 ) -> Machinery:
     """The intake, outbox worker and rules of one process, named `name`, reading and sending
     through `platforms`. `policy`, `inbox_policy`: None for the defaults (the console's: one
@@ -135,7 +137,8 @@ def machinery(
     platform the deployment has (see bot.sending.Worker). `lease`: the process's worker lease
     (serve renews it); by default the intake and the worker each renew one of their own.
     Admins are told of a dead letter at `told_at()` (by default `clock()`). `on_result`,
-    `observe`: a send's and a job's metrics; `on_handled`: a reply was just enqueued."""
+    `observe`: a send's and a job's metrics; `on_handled`: a reply was just enqueued.
+    `lanes`: the intake's share of the inbox's lanes (serve's workers); None: every lane."""
     stamp = told_at or clock
     outbox = Worker(
         sessions=env.sessions,
@@ -157,5 +160,6 @@ def machinery(
         on_handled=on_handled,
         lease=lease,
         directories={n: d for n, p in platforms.items() if (d := p.directory()) is not None},
+        lanes=lanes,
     )
     return Machinery(intake=intake, outbox=outbox, rules=partial(run_due, env, observe=observe))

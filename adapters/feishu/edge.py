@@ -22,6 +22,7 @@ from typing import Any
 from lark_oapi.core.utils.decryptor import AESCipher
 
 from adapters.edge import Incoming, Refused, Step
+from bot.inbox import conversation
 
 WINDOW = 300  # seconds a signed request stays valid: a replay after that is refused
 MESSAGE = "im.message.receive_v1"
@@ -158,6 +159,7 @@ def _message(event: dict[str, Any], body: dict[str, Any], tenant: str) -> Incomi
         key=f"msg:{message_id}",
         payload={"kind": "message", "body": event},
         text=words(message["message_type"], content),
+        conversation=conversation(channel=message["chat_id"]),  # a group, or the 1:1 chat
     )
 
 
@@ -165,7 +167,7 @@ def _action(
     event: dict[str, Any], body: dict[str, Any], tenant: str, header: dict[str, Any]
 ) -> Incoming:
     operator = _dict(body.get("operator"), "event.operator")
-    _str(operator.get("open_id"), "operator.open_id")
+    clicker = _str(operator.get("open_id"), "operator.open_id")
     action = _dict(body.get("action"), "event.action")
     value = _dict(action.get("value"), "action.value")
     _str(value.get("b"), "action.value.b")
@@ -179,6 +181,7 @@ def _action(
         key=f"action:{_str(click, 'event.token')}",
         payload={"kind": "action", "body": event},
         waiting=True,
+        conversation=conversation(user=clicker),  # a click is its person's
     )
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from adapters.edge import Incoming, Refused, Step
+from bot.inbox import conversation
 
 IGNORED_SUBTYPES = {
     "message_changed",
@@ -29,7 +30,7 @@ _TS = re.compile(r"\d{1,12}\.\d{1,9}")
 
 
 def _delivery(
-    kind: str, body: dict[str, Any], workspace: str, key: str, text: str = ""
+    kind: str, body: dict[str, Any], workspace: str, key: str, where: str, text: str = ""
 ) -> Incoming:
     return Incoming(
         step=Step.DELIVER,
@@ -38,6 +39,7 @@ def _delivery(
         payload={"kind": kind, "body": body},
         text=text,
         waiting=kind == "command",
+        conversation=where,
     )
 
 
@@ -103,7 +105,12 @@ def _command(body: dict[str, Any]) -> Incoming:
     if url and not url.startswith(("https://", "http://")):
         raise Refused(400, "malformed: response_url")
     return _delivery(
-        "command", body, team, f"command:{body['trigger_id']}", f"{name} {text}".strip()
+        "command",
+        body,
+        team,
+        f"command:{body['trigger_id']}",
+        conversation(channel=body["channel_id"]),  # a DM's channel is its 1:1 chat
+        f"{name} {text}".strip(),
     )
 
 
@@ -124,7 +131,8 @@ def _action(body: dict[str, Any]) -> Incoming:
     where = _dict(body.get("channel") or {}, "channel")
     channel = _str(container.get("channel_id") or where.get("id"), "channel")
     key = f"action:{channel}:{container.get('message_ts', '')}:{first.get('action_ts', '')}"
-    return _delivery("action", body, workspace, f"{key}:{user_id}")
+    # a click is its person's, wherever the card is
+    return _delivery("action", body, workspace, f"{key}:{user_id}", conversation(user=user_id))
 
 
 def _event(body: dict[str, Any], bot_user: str) -> Incoming:
@@ -155,4 +163,4 @@ def _event(body: dict[str, Any], bot_user: str) -> Incoming:
     for field in ("user_team", "team", "channel_type"):
         _str(ev.get(field), f"event.{field}", required=False)
     # a message and its app_mention share (channel, ts): one key covers both
-    return _delivery("event", body, team, f"msg:{channel}:{ts}")
+    return _delivery("event", body, team, f"msg:{channel}:{ts}", conversation(channel=channel))

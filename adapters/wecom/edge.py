@@ -24,6 +24,7 @@ from defusedxml.ElementTree import fromstring
 
 from adapters.edge import Incoming, Refused, Step
 from adapters.wecom.crypto import CryptoError, WecomCrypto
+from bot.inbox import conversation
 
 # a callback's verified plaintext: the echo of a URL check, or the delivery, parsed
 Opened = str | dict[str, Any]
@@ -112,6 +113,7 @@ def app(msg: dict[str, str]) -> Incoming:
     _need(msg, "ToUserName", "FromUserName", "CreateTime", "MsgType")
     corp, user = msg["ToUserName"], msg["FromUserName"]
     payload = {"kind": "app", "body": msg}
+    where = conversation(user=user)  # the app's chats are 1:1: its person
     if msg["MsgType"] == "text":
         _need(msg, "MsgId")
         return Incoming(
@@ -120,6 +122,7 @@ def app(msg: dict[str, str]) -> Incoming:
             key=f"msg:{msg['MsgId']}",
             payload=payload,
             text=msg.get("Content", ""),
+            conversation=where,
         )
     if msg["MsgType"] == "event" and msg.get("Event") == CLICK:
         _need(msg, "EventKey", "TaskId")
@@ -127,7 +130,14 @@ def app(msg: dict[str, str]) -> Incoming:
         # and which button, so that two buttons of one card pressed in one second (Snooze,
         # then Done) are two presses; the same button delivered again is still one
         key = _bounded(f"click:{user}:{msg['CreateTime']}:{msg['TaskId']}:{msg['EventKey']}")
-        return Incoming(step=Step.DELIVER, workspace=corp, key=key, payload=payload, waiting=True)
+        return Incoming(
+            step=Step.DELIVER,
+            workspace=corp,
+            key=key,
+            payload=payload,
+            waiting=True,
+            conversation=where,
+        )
     return IGNORE  # images, voice, entering the app, …: nothing typed for dealbot
 
 
@@ -140,13 +150,20 @@ def bot(msg: dict[str, Any], corp: str = "") -> Incoming:
         raise Refused(400, "malformed: from")
     _need(sender, "userid")
     payload = {"kind": "bot", "body": msg}
+    user, chat = sender["userid"], msg.get("chatid")
+    group = msg.get("chattype") == "group" and isinstance(chat, str) and bool(chat)
     key = f"bot:{msg['msgid']}"
     if msg["msgtype"] == "text":
         text = msg.get("text")
         if not isinstance(text, dict) or not isinstance(text.get("content"), str):
             raise Refused(400, "malformed: text")
         return Incoming(
-            step=Step.DELIVER, workspace=corp, key=key, payload=payload, text=text["content"]
+            step=Step.DELIVER,
+            workspace=corp,
+            key=key,
+            payload=payload,
+            text=text["content"],
+            conversation=conversation(channel=chat) if group else conversation(user=user),
         )
     event = msg.get("event")
     if msg["msgtype"] == "event" and isinstance(event, dict) and event.get("eventtype") == CLICK:
@@ -154,5 +171,12 @@ def bot(msg: dict[str, Any], corp: str = "") -> Incoming:
         if not isinstance(click, dict):
             raise Refused(400, "malformed: template_card_event")
         _need(click, "event_key", "task_id")
-        return Incoming(step=Step.DELIVER, workspace=corp, key=key, payload=payload, waiting=True)
+        return Incoming(
+            step=Step.DELIVER,
+            workspace=corp,
+            key=key,
+            payload=payload,
+            waiting=True,
+            conversation=conversation(user=user),  # a click is its person's
+        )
     return IGNORE
