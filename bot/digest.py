@@ -72,7 +72,8 @@ def build(
     With `question_after_wh` (the manager's daily push), someone else's open question shows
     only once its owner's own alert, that many working hours after it was asked, is due.
     """
-    seen = reach.customers_sql()
+    # the tenant named on customers too, so (tenant_id, owner_id) finds a team's customers
+    seen = and_(Customer.tenant_id == tenant_id, reach.customers_sql())
 
     reps: dict[int, RepDigest] = {}
 
@@ -169,7 +170,7 @@ def _overdue_tasks(
     reached = session.execute(
         select(Task, Customer)
         .join(Customer, Customer.id == Task.customer_id)
-        .where(*due, reach.customers_sql())
+        .where(*due, Customer.tenant_id == tenant_id, reach.customers_sql())
     ).all()
     own = session.execute(
         select(Task, Customer)
@@ -190,7 +191,9 @@ def _open_questions(
         .join(Customer, Customer.id == Question.customer_id)
         .where(Question.tenant_id == tenant_id, Question.status == "open")
     )
-    reached = session.execute(asked.where(reach.customers_sql())).all()
+    reached = session.execute(
+        asked.where(Customer.tenant_id == tenant_id, reach.customers_sql())
+    ).all()
     own = session.execute(asked.where(Question.owner_id == reach.person_id)).all()
     rows = {q.id: (q, customer) for q, customer in [*reached, *own]}
     return sorted(rows.values(), key=lambda r: (r[0].asked_at, r[0].id))

@@ -56,7 +56,10 @@ def board(
     def scoped(query: Select) -> Select:  # type: ignore[type-arg]
         query = query.where(Deal.tenant_id == tenant_id, Deal.status == "open")
         if reach is not None:  # the rule of bot/reach.py, applied by the database
-            query = query.join(Customer, Customer.id == Deal.customer_id).where(reach)
+            # the tenant named on customers too: (tenant_id, owner_id) finds a team's
+            query = query.join(Customer, Customer.id == Deal.customer_id).where(
+                Customer.tenant_id == tenant_id, reach
+            )
         if owner_id is not None:
             query = query.where(Deal.owner_id == owner_id)
         return query
@@ -90,15 +93,16 @@ def board(
         rank = func.row_number().over(partition_by=Deal.stage, order_by=ranking()).label("rank")
         ranked = scoped(select(Deal.id.label("id"), rank).where(Deal.stage.in_(stages)))
         top = ranked.subquery()
+        # the few ids first, then their rows: joined in one statement, the planner cannot
+        # tell that rank <= shown leaves a handful and joins every ranked deal
+        ids = dict(session.execute(select(top.c.id, top.c.rank).where(top.c.rank <= shown)).all())
         rows = session.execute(
             select(Deal, Customer, Person)
-            .join(top, top.c.id == Deal.id)
             .join(Customer, Customer.id == Deal.customer_id)
             .outerjoin(Person, Person.id == Deal.owner_id)
-            .where(top.c.rank <= shown)
-            .order_by(Deal.stage, top.c.rank)
+            .where(Deal.id.in_(list(ids)))
         ).all()
-        for deal, customer, person in rows:
+        for deal, customer, person in sorted(rows, key=lambda r: ids[r[0].id]):
             out[deal.stage].shown.append((deal, customer, person))
     return Board(stages=out, total=total, everything=sums(priced, home))
 
