@@ -90,6 +90,8 @@ class InboxSection(Section):
     body_timeout_seconds: PositiveFloat = 10.0
     max_connections: PositiveInt = 2000
     poll_seconds: PositiveFloat = 0.5
+    # serve's worker processes draining the inbox, each from its share of the lanes
+    workers: Annotated[int, Strict(), between(1, 64)] = 1
 
 
 def _a_day_or_more(value: float) -> float:

@@ -1,7 +1,7 @@
 """`dealbot serve`'s edge process: one ASGI app on uvicorn with every configured platform's
 routes and long connections, the inbox writer, /livez, /readyz (its alias /healthz) and /metrics;
-it starts and stops the worker process (adapters/server/worker.py) that does everything after
-the answer."""
+it starts and stops the worker processes (adapters/server/worker.py, `[inbox] workers`) that do
+everything after the answer."""
 
 from __future__ import annotations
 
@@ -62,7 +62,7 @@ def build_app(config: Config, worker: WorkerProcess) -> Starlette:
     )
     services.hold, services.let_go = of_process(core.bot.sessions)
     platforms = registry.build(config, services)
-    relay = RelayServer(worker.relay, platforms)
+    relay = RelayServer(worker.relays, platforms)
     probes, watch = Probes(), LoopWatch()
     stopping = threading.Event()
 
@@ -200,7 +200,7 @@ def run_server(config: Config, *, config_path: str | None = None, verbose: bool 
     handler = configure_logging(verbose)
     if note := registry.no_platform_note(config):
         logger.warning(note)
-    worker = WorkerProcess(config_path, verbose)
+    worker = WorkerProcess(config_path, verbose, config.inbox.workers)
     app = build_app(config, worker)
     redact(handler, config, app.state.platforms.values())
     _raise_open_file_limit()
@@ -233,7 +233,7 @@ def run_server(config: Config, *, config_path: str | None = None, verbose: bool 
     try:
         server.run()
     finally:
-        if worker.alive():  # the server never started (a port in use): don't leave it behind
+        if worker.running():  # the server never started (a port in use): don't leave it behind
             worker.stop()
     if app.state.worker_died is not None:
         raise SystemExit(1)

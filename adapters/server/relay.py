@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from multiprocessing.connection import Connection
+from multiprocessing.connection import Connection, wait
 from typing import Any
 
 from adapters.platform import Platform
@@ -49,10 +49,13 @@ class RelayClient:
 
 
 class RelayServer:
-    """The edge's end: a thread that hands each request to its platform."""
+    """The edge's end: a thread that hands each request, from any worker, to its platform (one
+    at a time, as a single worker would ask)."""
 
-    def __init__(self, conn: Connection, platforms: dict[str, Platform]) -> None:
-        self.conn = conn
+    def __init__(
+        self, conns: Connection | list[Connection], platforms: dict[str, Platform]
+    ) -> None:
+        self.conns = list(conns) if isinstance(conns, list) else [conns]
         self.platforms = platforms
         self.thread = threading.Thread(target=self._serve, name="relay", daemon=True)
 
@@ -60,18 +63,21 @@ class RelayServer:
         self.thread.start()
 
     def _serve(self) -> None:
-        while True:
-            try:
-                ticket, name, request = self.conn.recv()
-            except (OSError, EOFError):
-                return  # the worker is gone
-            platform = self.platforms.get(name)
-            try:
-                answer = platform.relayed(request) if platform is not None else None
-            except Exception as e:  # noqa: BLE001 - a failed request is a None answer
-                logger.warning("relayed request to %s failed: %s", name, e.__class__.__name__)
-                answer = None
-            try:
-                self.conn.send((ticket, answer))
-            except (OSError, EOFError):
-                return
+        while self.conns:
+            for conn in wait(self.conns):
+                assert isinstance(conn, Connection)
+                try:
+                    ticket, name, request = conn.recv()
+                except (OSError, EOFError):
+                    self.conns.remove(conn)  # that worker is gone
+                    continue
+                platform = self.platforms.get(name)
+                try:
+                    answer = platform.relayed(request) if platform is not None else None
+                except Exception as e:  # noqa: BLE001 - a failed request is a None answer
+                    logger.warning("relayed request to %s failed: %s", name, e.__class__.__name__)
+                    answer = None
+                try:
+                    conn.send((ticket, answer))
+                except (OSError, EOFError):
+                    self.conns.remove(conn)

@@ -5,7 +5,9 @@ APScheduler only keeps time: what is due lives in the database, so any number of
 may run this side by side; inbox and outbox claims make each row handled once. The claims of
 this process are its own while its lease is renewed (every third of `lease_seconds`), so a
 send is never repeated by another instance; once the process dies they are free within
-`lease_seconds`, for a survivor or for this process's own restart.
+`lease_seconds`, for a survivor or for this process's own restart. The intake claims from its
+share of the inbox's lanes (bot/lanes.py), announced with the same heartbeat: the lanes move
+to the other workers, of this instance and others, when this one stops or dies.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from bot import failures
 from bot.handler import Bot
 from bot.inbox import InboxPolicy
 from bot.jobs.env import JobEnv
+from bot.lanes import Lanes
 from bot.leases import WorkerLease
 from bot.outbox import OutboxPolicy
 from bot.retention import RetentionPolicy, forget_turns, prune_delivered
@@ -89,6 +92,7 @@ class Runtime:
         self.stopping = threading.Event()
         name = worker_name()
         self.lease = WorkerLease(env.sessions, name, ttl=lease_seconds)
+        self.lanes = Lanes(env.sessions, name, ttl=lease_seconds)
         parts = machinery(
             bot=bot,
             env=env,
@@ -102,12 +106,18 @@ class Runtime:
             on_result=metrics.send,
             on_handled=self.wake,
             observe=metrics.job,
+            lanes=self.lanes,
         )
         self.worker, self.intake, self.rules = parts.outbox, parts.intake, parts.rules
         self.scheduler = BackgroundScheduler(timezone="UTC")
         self.outbox_loop = _Loop("outbox", self.worker.drain, poll)
         self.intake_loop = _Loop("intake", self.intake.drain, inbox_poll, wake)
-        self.heartbeat_loop = _Loop("heartbeat", self.lease.beat, lease_seconds / 3)
+        self.heartbeat_loop = _Loop("heartbeat", self.beat, lease_seconds / 3)
+
+    def beat(self) -> None:
+        """The worker lease (its claims stay its own) and its share of the lanes, renewed."""
+        self.lease.beat()
+        self.lanes.beat()
 
     def wake(self) -> None:
         """Something was just enqueued (a reply): send it now rather than at the next poll."""
@@ -137,7 +147,7 @@ class Runtime:
             coalesce=True,
             max_instances=1,
         )
-        self.lease.beat()  # announced before the first claim
+        self.beat()  # announced before the first claim
         self.heartbeat_loop.thread.start()
         self.scheduler.start()
         self.intake_loop.thread.start()
@@ -168,6 +178,7 @@ class Runtime:
         self.worker.stopping.set()
         self.intake_loop.stop(timeout=5)
         self.outbox_loop.stop(timeout=5)
+        self.lanes.leave()  # the others take these lanes at their next claim
         held = self.intake.stop()
         released = self.worker.stop()
         self.heartbeat_loop.stop(timeout=5)

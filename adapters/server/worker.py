@@ -1,9 +1,10 @@
 """The worker process of `dealbot serve`: the intake, the outbox and the scheduler.
 
-`serve` runs two processes. The edge (HTTP routes, long connections, the inbox writer) only
-verifies, stores and answers, so its event loop never competes for Python's GIL with the
-handler's work; this process does everything after the answer. They share nothing but the
-database, a wake-up event (a delivery was stored) and a queue of metric updates. The worker
+`serve` runs an edge process and `[inbox] workers` of these (default 1). The edge (HTTP routes,
+long connections, the inbox writer) only verifies, stores and answers, so its event loop never
+competes for Python's GIL with the handler's work; a worker does everything after the answer,
+for its share of the inbox's lanes. They share nothing but the database, a wake-up event per
+worker (a delivery was stored) and a queue of metric updates. The worker
 dies with the edge (PR_SET_PDEATHSIG), and stops cleanly on SIGTERM.
 """
 
@@ -17,6 +18,7 @@ import os
 import queue
 import signal
 import threading
+import time
 from multiprocessing.synchronize import Event as ProcessEvent
 from typing import Any
 
@@ -110,61 +112,106 @@ def main(
     runtime.stop()
 
 
-class WorkerProcess:
-    """The edge's handle on the worker process."""
+class _Every:
+    """Events of every worker process as one: `set` sets each (a delivery was stored: each
+    worker looks at its own lanes; one shared event would be cleared by the first to wake, and
+    a busy worker would miss it), `is_set` while all are."""
 
-    def __init__(self, config_path: str | None, verbose: bool) -> None:
+    def __init__(self, events: list[ProcessEvent]) -> None:
+        self.events = events
+
+    def set(self) -> None:
+        for event in self.events:
+            event.set()
+
+    def is_set(self) -> bool:
+        return all(event.is_set() for event in self.events)
+
+
+class WorkerProcess:
+    """The edge's handle on its worker processes: `count` of them ([inbox] workers), each with
+    its own name, worker lease and share of the inbox's lanes, its own wake-up event and relay
+    pipe; the metric queue and the edge's writing flag are shared by all."""
+
+    def __init__(self, config_path: str | None, verbose: bool, count: int = 1) -> None:
+        if count < 1:
+            raise ValueError("count must be at least 1")
         self.ctx = multiprocessing.get_context("spawn")
-        self.wake = self.ctx.Event()
-        self.ready = self.ctx.Event()  # the worker runs: it can be stopped cleanly
+        self.count = count
+        self.wakes = [self.ctx.Event() for _ in range(count)]
+        self.wake = _Every(self.wakes)
+        # each worker runs: it can be stopped cleanly
+        self.readies = [self.ctx.Event() for _ in range(count)]
+        self.ready = _Every(self.readies)
         self.edge_writing = self.ctx.Value("i", 0, lock=False)  # see storage.db.DEFER_LIMIT
-        self.updates = self.ctx.Queue(maxsize=10000)
-        # requests from the worker to the platforms here (adapters/server/relay.py)
-        self.relay, self.relay_child = self.ctx.Pipe()
+        self.updates = self.ctx.Queue(maxsize=10000)  # every worker's metric updates
+        # requests from each worker to the platforms here (adapters/server/relay.py)
+        pipes = [self.ctx.Pipe() for _ in range(count)]
+        self.relays = [edge_end for edge_end, _ in pipes]
+        self._relay_children = [worker_end for _, worker_end in pipes]
         self.config_path = config_path
         self.verbose = verbose
-        self.process: Any = None
+        self.processes: list[Any] = []
         self.stopping = False
 
     def start(self) -> None:
-        self.process = self.ctx.Process(
-            target=main,
-            name="dealbot-worker",
-            daemon=False,
-            args=(
-                self.config_path,
-                self.verbose,
-                self.wake,
-                self.ready,
-                self.updates,
-                self.edge_writing,
-                os.getpid(),
-                self.relay_child,
-            ),
-        )
-        self.process.start()
-        logger.info("worker process %s started", self.process.pid)
+        for i in range(self.count):
+            process = self.ctx.Process(
+                target=main,
+                name=f"dealbot-worker-{i}",
+                daemon=False,
+                args=(
+                    self.config_path,
+                    self.verbose,
+                    self.wakes[i],
+                    self.readies[i],
+                    self.updates,
+                    self.edge_writing,
+                    os.getpid(),
+                    self._relay_children[i],
+                ),
+            )
+            process.start()
+            self.processes.append(process)
+            logger.info("worker process %s started", process.pid)
 
     def alive(self) -> bool:
-        return self.process is not None and self.process.is_alive()
+        """Every worker process runs."""
+        return bool(self.processes) and all(p.is_alive() for p in self.processes)
+
+    def running(self) -> bool:
+        """Some worker process still runs."""
+        return any(p.is_alive() for p in self.processes)
 
     def died(self) -> int | None:
-        """Its exit code, when it ended without being asked to stop (a crash, the database
-        never reached, the OOM killer); None while it runs or once stopped on purpose."""
-        if self.process is None or self.stopping or self.process.is_alive():
+        """The exit code of a worker that ended without being asked to stop (a crash, the
+        database never reached, the OOM killer); None while all run or once stopped on purpose."""
+        if self.stopping:
             return None
-        return self.process.exitcode
+        for process in self.processes:
+            if not process.is_alive():
+                return process.exitcode
+        return None
 
     def stop(self, timeout: float = 15) -> int | None:
+        """SIGTERM to each (each finishes its row and send in flight and gives back the rest),
+        all at once; the first non-zero exit code, else 0 (None if none was started)."""
         self.stopping = True
-        if self.process is None:
+        if not self.processes:
             return None
-        while self.process.is_alive() and not self.ready.wait(0.2):
-            pass  # still starting: a stop now would not be a clean one
-        self.process.terminate()  # SIGTERM: finish the row and the send in flight, give back
-        self.process.join(timeout)
-        if self.process.is_alive():
-            logger.error("worker process did not stop in %ss; killing it", timeout)
-            self.process.kill()
-            self.process.join(5)
-        return self.process.exitcode
+        for process, ready in zip(self.processes, self.readies, strict=True):
+            while process.is_alive() and not ready.wait(0.2):
+                pass  # still starting: a stop now would not be a clean one
+        for process in self.processes:
+            process.terminate()
+        deadline = time.monotonic() + timeout
+        for process in self.processes:
+            process.join(max(deadline - time.monotonic(), 0.1))
+            if process.is_alive():
+                logger.error(
+                    "worker process %s did not stop in %ss; killing it", process.pid, timeout
+                )
+                process.kill()
+                process.join(5)
+        codes = [p.exitcode for p in self.processes]
+        return next((c for c in codes if c), codes[0])
