@@ -135,8 +135,10 @@ async def _send(port: int, items: list[tuple[str, bytes]], out: dict[str, Any]) 
 
 def send(port: int, base: str, batch: list[tuple[int, str, str]], label: str) -> dict[str, Any]:
     """Runs in a process of its own: the fake Slack's threads never share the clients' GIL."""
-    items = [(f"{label}{k}", body(rep, text, f"{label}{k}", base)) for k, (rep, _, text) in
-             enumerate(batch)]
+    items = [
+        (f"{label}{k}", body(rep, text, f"{label}{k}", base))
+        for k, (rep, _, text) in enumerate(batch)
+    ]
     out: dict[str, Any] = {"sent": {}, "errors": Counter()}
     asyncio.run(_send(port, items, out))
     return out
@@ -178,9 +180,13 @@ def spying(serve_pid: int, out: Path) -> subprocess.Popen[bytes] | None:
     worker = next(
         c for c in children if b"resource_tracker" not in Path(f"/proc/{c}/cmdline").read_bytes()
     )
-    cmd = ["py-spy", "record", "-p", worker, "-f", "raw", "-o", where, "-r", "200"] + os.environ.get("BENCH_PYSPY_ARGS", "").split()
-    return subprocess.Popen([str(Path(sys.executable).parent / cmd[0]), *cmd[1:]],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    extra = os.environ.get("BENCH_PYSPY_ARGS", "").split()  # e.g. --gil: CPU, not waits
+    cmd = ["py-spy", "record", "-p", worker, "-f", "raw", "-o", where, "-r", "200", *extra]
+    return subprocess.Popen(
+        [str(Path(sys.executable).parent / cmd[0]), *cmd[1:]],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 def run_serve(name: str, url: str, fake: FakeSlack, tmp: Path, n: int) -> dict[str, Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -21,7 +22,7 @@ from bot.i18n import Words, pick_locale
 from bot.intents import ParseError
 from bot.jobs.env import JobEnv
 from bot.outcome import Outcome
-from bot.people import person_for, refresh_profile, tenant_for
+from bot.people import known_speaker, person_for, refresh_profile, tenant_for
 from bot.settings import Settings
 from bot.speaker import speaker
 from storage.limits import TooLong
@@ -35,6 +36,18 @@ QUOTE_CHARS = 3000  # the most of a refused message quoted back: what every plat
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def _again_or_raise(e: DBAPIError, origin: str, attempt: int) -> None:
+    """Return when the write may simply run again, else raise `e`.
+
+    - IntegrityError: a concurrent transaction created the same row first (a person seen for
+      the first time, a new customer); running again sees its row.
+    - A deadlock or serialization failure: PostgreSQL chose us as the victim (two first-time
+      speakers of a new tenant, each waiting on the other's row); nothing was kept."""
+    if not isinstance(e, IntegrityError) and getattr(e.orig, "sqlstate", None) not in RETRYABLE:
+        raise e
+    logger.info("conflict handling %s, attempt %d", origin, attempt + 1)
 
 
 def _is_command(event: Event) -> bool:
@@ -78,16 +91,29 @@ class Bot:
                     if claim and not inbox.mark_done(session, claim.worker, claim.id, utcnow()):
                         raise LostClaim(f"inbox row {claim.id}")
                     return outcome
-            except IntegrityError:
-                # a concurrent transaction created the same row first (a person seen for the
-                # first time, a new customer): run again and see its row
-                logger.info("conflict handling inbox row %s, attempt %d", origin, attempt + 1)
             except DBAPIError as e:
-                # PostgreSQL chose us as a deadlock's victim (two first-time speakers of a new
-                # tenant, each waiting on the other's row): nothing was kept, run again
-                if getattr(e.orig, "sqlstate", None) not in RETRYABLE:
-                    raise
-                logger.info("deadlock handling inbox row %s, attempt %d", origin, attempt + 1)
+                _again_or_raise(e, origin, attempt)
+        raise RuntimeError(f"{origin}: conflicting writes three times in a row")
+
+    def handle_in(
+        self, session: Session, event: Event, *, origin: str, directory: Directory | None = None
+    ) -> Outcome:
+        """Handle one event of a claimed batch inside the batch's transaction, in a savepoint
+        of its own: a command that fails rolls back alone, and the others commit together
+        (bot/intake.py). Raises as `handle` does; then nothing of this event was kept."""
+        for attempt in range(3):
+            savepoint = session.begin_nested()
+            try:
+                outcome = self._handle(session, event, origin, directory)
+            except DBAPIError as e:
+                savepoint.rollback()
+                _again_or_raise(e, origin, attempt)
+                continue
+            except BaseException:
+                savepoint.rollback()
+                raise
+            savepoint.commit()
+            return outcome
         raise RuntimeError(f"{origin}: conflicting writes three times in a row")
 
     def refusal(self, event: Event) -> Outcome:
@@ -96,23 +122,24 @@ class Bot:
         text = event.text or (event.action.button_id if event.action else "")
         return Outcome().reply(self.words(locale, "errors.internal", text=text), private=True)
 
-    def give_up(self, event: Event, claim: InboxClaim) -> None:
-        """The inbox row is dead: tell the sender, in their language, with their words."""
-        with self.sessions.begin() as session:
-            tenant = tenant_for(session, event, self.settings)
-            posting.post(
-                session,
-                tenant_id=tenant.id,
-                outcome=self.refusal(event),
-                origin=f"in{claim.id}:dead",
-                now=event.occurred_at,
-                event=event,
-            )
+    def give_up(self, session: Session, event: Event, claim: InboxClaim) -> None:
+        """The inbox row is dead: tell the sender, in their language, with their words (in the
+        transaction that marks it dead)."""
+        tenant = tenant_for(session, event, self.settings)
+        posting.post(
+            session,
+            tenant_id=tenant.id,
+            outcome=self.refusal(event),
+            origin=f"in{claim.id}:dead",
+            now=event.occurred_at,
+            event=event,
+        )
 
     def _handle(
         self, session: Session, event: Event, origin: str, directory: Directory | None = None
     ) -> Outcome:
-        tenant = tenant_for(session, event, self.settings)
+        known = known_speaker(session, event)
+        tenant = known[0] if known else tenant_for(session, event, self.settings)
         if event.from_other_org and (event.action is not None or _is_command(event)):
             # someone from another organisation never becomes a person here: a polite no
             locale = pick_locale(event.user_locale, event.text, tenant.locale)
@@ -140,7 +167,7 @@ class Bot:
                 session, tenant_id=tenant.id, outcome=outcome, origin=origin, now=event.occurred_at
             )
             return outcome
-        me = person_for(
+        me = (known and known[1]) or person_for(
             session,
             tenant,
             platform=event.platform,
@@ -220,6 +247,16 @@ class Bot:
                 text=text[:QUOTE_CHARS],
                 rest=max(len(text) - QUOTE_CHARS, 0),
             )
+        asked: set[str] = set()  # phrases looked up; those found are in ctx.customers_named
+
+        def known(phrases: Collection[str]) -> set[str]:
+            if new := [p for p in phrases if p not in asked]:
+                ctx.customers_named.update(
+                    customers.named(ctx.session, ctx.tenant.id, new, ctx.reach)
+                )
+                asked.update(new)
+            return {p for p in phrases if p in ctx.customers_named}
+
         parsed = parse(
             text,
             ParseContext(
@@ -227,9 +264,8 @@ class Bot:
                 tz=ZoneInfo(ctx.tz),
                 day_start=self.settings.day_start,
                 days=holiday_days(self.settings.calendar_for(ctx.tenant.timezone)),
-                is_customer=lambda name: (
-                    customers.exact(ctx.session, ctx.tenant.id, name, ctx.reach) is not None
-                ),
+                is_customer=lambda name: name in known([name]),
+                customers_among=known,
                 pipeline=self.settings.pipeline,
             ),
         )

@@ -199,6 +199,23 @@ def mark_done(session: Session, worker: str, item_id: int, now: datetime) -> boo
     return result.scalar() is not None
 
 
+def mark_all_done(session: Session, worker: str, item_ids: list[int], now: datetime) -> int:
+    """`mark_done` for a batch, in one statement: how many of them were still ours."""
+    if not item_ids:
+        return 0
+    result = session.execute(
+        update(InboxItem)
+        .where(
+            InboxItem.id.in_(item_ids),
+            InboxItem.claimed_by == worker,
+            InboxItem.status == "claimed",
+        )
+        .values(status="done", done_at=now, claimed_by=None, last_error=None)
+        .returning(InboxItem.id)
+    )
+    return len(result.all())
+
+
 def mark_failed(
     session: Session,
     worker: str,

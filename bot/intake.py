@@ -13,6 +13,8 @@ import threading
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 
+from sqlalchemy.orm import Session
+
 from bot import failures, inbox
 from bot.directory import Directory
 from bot.events import Event
@@ -82,22 +84,64 @@ class Intake:
             )
             if not batch:
                 break
-            for row in batch:
-                if self.stopping.is_set():
-                    break  # the rest is released by stop() for the next start
-                if self.handle(row):
-                    done += 1
-                    self.on_handled()  # its answer is in the outbox: send it now
+            done += self.handle_batch(batch)
         return done
 
-    def handle(self, row: Claimed) -> bool:
+    def handle_batch(self, rows: list[Claimed]) -> int:
+        """Handle a claimed batch in one transaction, each command in a savepoint of its own:
+        one commit and one wake-up of the outbox for the batch, a failing command rolled back
+        alone and its failure recorded with the others' changes. Should the batch fail as a
+        whole (the store, a lost claim), its rows are handled one by one instead."""
+        read = [(row, *self._parse(row)) for row in rows]  # outside the transaction: a
+        # parser may look someone up on the platform, and no row waits on that
         try:
-            event = self.parsers[row.platform](row)
+            with self.bot.sessions.begin() as s:
+                handled = [self._handle_in(s, row, event, failure) for row, event, failure in read]
+                ids = [row.id for row, ok in zip(rows, handled, strict=True) if ok]
+                if inbox.mark_all_done(s, self.name, ids, self.clock()) != len(ids):
+                    raise LostClaim(f"inbox rows {ids}")
+        except LostClaim:
+            logger.warning("inbox rows of batch %s were taken over by another worker", rows[0].id)
+            return 0
+        except Exception as e:  # noqa: BLE001 - the store went away mid-batch, most likely
+            failures.log(logger, e, "inbox batch from row %s failed; one by one now", rows[0].id)
+            return sum(self.handle(row) for row in rows if not self.stopping.is_set())
+        if any(handled):
+            self.on_handled()  # their answers are in the outbox: send them now
+        return sum(handled)
+
+    def _parse(self, row: Claimed) -> tuple[Event | None, tuple[str, bool] | None]:
+        """(the event, None), or (None, (why it failed, whether for good))."""
+        try:
+            return self.parsers[row.platform](row), None
         except Malformed as e:
-            self._failed(row, None, f"malformed: {e}", final=True)
-            return False
+            return None, (f"malformed: {e}", True)
         except Exception as e:  # noqa: BLE001 - a lookup that failed, a parser bug: retry
-            self._failed(row, None, f"parse: {e.__class__.__name__}")
+            return None, (f"parse: {e.__class__.__name__}", False)
+
+    def _handle_in(
+        self, s: Session, row: Claimed, event: Event | None, failure: tuple[str, bool] | None
+    ) -> bool:
+        """One row of a batch in the batch's transaction; True when it is done."""
+        if failure is not None:
+            self._failed_in(s, row, None, *failure)
+            return False
+        if event is None:
+            return True
+        try:
+            self.bot.handle_in(
+                s, event, origin=f"in{row.id}", directory=self.directories.get(row.platform)
+            )
+        except Exception as e:  # noqa: BLE001 - a bug, a refused write: retried, then dead
+            self._failed_in(s, row, event, failures.log(logger, e, "inbox row %s failed", row.id))
+            return False
+        return True
+
+    def handle(self, row: Claimed) -> bool:
+        """One row in a transaction of its own; True when it is done."""
+        event, failure = self._parse(row)
+        if failure is not None:
+            self._failed(row, None, *failure)
             return False
         if event is None:
             with self.bot.sessions.begin() as s:
@@ -115,35 +159,38 @@ class Intake:
         except Exception as e:  # noqa: BLE001 - a bug, the store: retried, then dead-lettered
             self._failed(row, event, failures.log(logger, e, "inbox row %s failed", row.id))
             return False
+        self.on_handled()  # its answer is in the outbox: send it now
         return True
 
     def _failed(self, row: Claimed, event: Event | None, reason: str, final: bool = False) -> None:
         try:
             with self.bot.sessions.begin() as s:
-                dead = inbox.mark_failed(
-                    s,
-                    self.name,
-                    row.id,
-                    reason,
-                    now=self.clock(),
-                    policy=self.policy,
-                    final=final,
-                )
+                self._failed_in(s, row, event, reason, final)
         except Exception as e:  # noqa: BLE001 - the store is down: the claim times out
             logger.warning(
                 "inbox row %s: could not record the failure (%s)", row.id, e.__class__.__name__
             )
-            return
+
+    def _failed_in(
+        self, s: Session, row: Claimed, event: Event | None, reason: str, final: bool = False
+    ) -> None:
+        """Retried later, or dead-lettered, and then the sender is told, in the same transaction
+        (in a savepoint: should telling fail, the row is dead all the same)."""
+        dead = inbox.mark_failed(
+            s, self.name, row.id, reason, now=self.clock(), policy=self.policy, final=final
+        )
         if not dead:
             return
         logger.error("inbox row %s dead-lettered: %s", row.id, reason)
-        if event is not None:
-            try:
-                self.bot.give_up(event, InboxClaim(row.id, self.name))
-            except Exception as e:  # noqa: BLE001
-                logger.error(
-                    "inbox row %s: could not tell the sender (%s)", row.id, e.__class__.__name__
-                )
+        if event is None:
+            return
+        try:
+            with s.begin_nested():
+                self.bot.give_up(s, event, InboxClaim(row.id, self.name))
+        except Exception as e:  # noqa: BLE001
+            logger.error(
+                "inbox row %s: could not tell the sender (%s)", row.id, e.__class__.__name__
+            )
 
     def stop(self) -> int:
         self.stopping.set()
