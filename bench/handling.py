@@ -52,6 +52,7 @@ from tests.test_serve import free_port, start, stop, wait_for, wait_healthy
 SECRET = "bench-signing-secret"
 FORM = "application/x-www-form-urlencoded"
 REPS, CHANNELS, CLIENTS = 40, 20, 20
+WORKERS = [1]  # [inbox] workers of the serve measured (--workers)
 
 WARM_UP = [
     "/deal Cust{i} new license 50k",
@@ -125,6 +126,7 @@ async def _send(port: int, items: list[tuple[str, bytes]], out: dict[str, Any]) 
                 0,
             )
             answer = await reader.readexactly(length)
+            out["acked"] = time.time()  # the last ack so far
             status = int(lines[0].split()[1])
             if status != 200 or answer:
                 out["errors"][f"HTTP {status} {answer[:80]!r}"] += 1
@@ -139,7 +141,7 @@ def send(port: int, base: str, batch: list[tuple[int, str, str]], label: str) ->
         (f"{label}{k}", body(rep, text, f"{label}{k}", base))
         for k, (rep, _, text) in enumerate(batch)
     ]
-    out: dict[str, Any] = {"sent": {}, "errors": Counter()}
+    out: dict[str, Any] = {"sent": {}, "errors": Counter(), "acked": 0.0}
     asyncio.run(_send(port, items, out))
     return out
 
@@ -149,13 +151,13 @@ def config_for(url: str, port: int, fake: FakeSlack, path: Path) -> Path:
         f'[database]\nurl = "{url}"\n[server]\nport = {port}\n[slack]\nbot_token = "xoxb-b"\n'
         f'signing_secret = "{SECRET}"\napi_base_url = "{fake.url}"\n'
         "[outbox]\npoll_seconds = 0.05\n[scheduler]\ninterval_seconds = 3600\n"
-        "[inbox]\nmax_depth = 10000000\n"
+        f"[inbox]\nmax_depth = 10000000\nworkers = {WORKERS[0]}\n"
     )
     return path
 
 
 def worker_cpu(serve_pid: int) -> float:
-    """User + system CPU seconds of serve's child processes (the worker), from /proc."""
+    """User + system CPU seconds of serve's child processes (the workers), from /proc."""
     total = 0.0
     try:
         children = Path(f"/proc/{serve_pid}/task/{serve_pid}/children").read_text().split()
@@ -225,6 +227,8 @@ def run_serve(name: str, url: str, fake: FakeSlack, tmp: Path, n: int) -> dict[s
         "twice": sum(len(fake.responses[k]) > 1 for k in keys if k in fake.responses),
         "errors": res["errors"],
         "seconds": elapsed,
+        "acks_in": res["acked"] - first,  # all acked this long after the first send
+        "first_answer": min(answered, default=first) - first,
         "rate": len(answered) / elapsed,
         "a50": pct(waits, 50),
         "a99": pct(waits, 99),
@@ -358,7 +362,9 @@ def main() -> None:
     parser.add_argument("--commands", type=int, default=1200)
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--workers", type=int, default=1, help="[inbox] workers for serve")
     args = parser.parse_args()
+    WORKERS[0] = args.workers
     git = ["git", "-C", str(Path(__file__).parent), "describe", "--always", "--dirty"]
     commit = subprocess.run(git, capture_output=True, text=True, check=False).stdout.strip()
     print(f"commit {commit}, nproc {os.cpu_count()}, load {os.getloadavg()[0]:.2f}")
@@ -387,12 +393,14 @@ def main() -> None:
                     results[name] = run_serve("sq", url, fake, Path(tmp), args.commands), floor
     print(
         f"\n{args.commands} mixed commands from {CLIENTS} clients, {REPS} reps in {CHANNELS} "
-        "channels; answer = first send to its answer on the response_url, in seconds"
+        f"channels, {args.workers} worker process(es); answer = first send to its answer on the "
+        "response_url, in seconds"
     )
     for name, (r, floor) in results.items():
         print(
             f"\n{name}: {r['rate']:.0f} commands/s end to end ({r['answered']}/{r['n']} answered "
             f"in {r['seconds']:.1f} s, {r['twice']} twice, errors {sum(r['errors'].values())}); "
+            f"all acked in {r['acks_in']:.2f} s, first answer at {r['first_answer']:.2f} s; "
             f"answer p50 {r['a50']:.2f} s p99 {r['a99']:.2f} s; worker CPU {r['cpu_ms']:.1f} ms "
             f"per command; load {r['load'][0]:.2f} → {r['load'][1]:.2f}; serve exit {r['exit']}"
         )
