@@ -4,9 +4,10 @@ the duplicate check over the whole tenant (bot/customer_names.py), and covering 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection
 
-from sqlalchemy import Select, func, literal, select, true, union_all
+from sqlalchemy import Select, bindparam, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from bot.context import Context, UserError
@@ -48,25 +49,42 @@ def named(
         keys.setdefault(name_key(n), []).append(n)
     if not keys:
         return {}
-    seen = reach.customers_sql() if reach is not None else true()
-    matches = union_all(
-        select(
-            Customer.id.label("id"), literal(0).label("rank"), Customer.name_key.label("key")
-        ).where(Customer.tenant_id == tenant_id, Customer.name_key.in_(keys)),
-        select(CustomerAlias.customer_id, literal(1), CustomerAlias.alias_key).where(
-            CustomerAlias.tenant_id == tenant_id, CustomerAlias.alias_key.in_(keys)
-        ),
-    ).subquery()
+    everyone = reach is None or reach.people is None
+    people = sorted(reach.people or ()) if reach is not None else []
+    shared = sorted(reach.customers) if reach is not None and not everyone else []
     found: dict[str, Customer] = {}
     for customer, key in session.execute(
-        select(Customer, matches.c.key)
-        .join(matches, matches.c.id == Customer.id)
-        .where(seen)
-        .order_by(matches.c.rank)
+        _named(everyone, bool(shared)),
+        {"tenant": tenant_id, "keys": list(keys), "people": people, "shared": shared},
     ):
         for n in keys[key]:
             found.setdefault(n, customer)
     return found
+
+
+@functools.cache
+def _named(everyone: bool, shared: bool) -> Select[tuple[Customer, str]]:
+    """`named`'s statement, built once per shape of reach (everyone; owners; owners and the
+    customers they collaborate on), its values bound: the grammar runs it for every line."""
+    matches = union_all(
+        select(
+            Customer.id.label("id"), literal(0).label("rank"), Customer.name_key.label("key")
+        ).where(
+            Customer.tenant_id == bindparam("tenant"),
+            Customer.name_key.in_(bindparam("keys", expanding=True)),
+        ),
+        select(CustomerAlias.customer_id, literal(1), CustomerAlias.alias_key).where(
+            CustomerAlias.tenant_id == bindparam("tenant"),
+            CustomerAlias.alias_key.in_(bindparam("keys", expanding=True)),
+        ),
+    ).subquery()
+    stmt = select(Customer, matches.c.key).join(matches, matches.c.id == Customer.id)
+    if not everyone:  # the rule of Reach.customers_sql, on bound lists
+        owned = Customer.owner_id.in_(bindparam("people", expanding=True))
+        if shared:
+            owned = or_(owned, Customer.id.in_(bindparam("shared", expanding=True)))
+        stmt = stmt.where(owned)
+    return stmt.order_by(matches.c.rank)
 
 
 def _by_prefix(session: Session, tenant_id: int, name: str, reach: Reach) -> list[Customer]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from bot import mentions
@@ -42,24 +42,30 @@ def tenant_for(session: Session, event: Event, settings: Settings) -> Tenant:
     return tenant
 
 
+# built once: the statement every command runs first, its cache key computed once
+_SPEAKER = (
+    select(Tenant, Person)
+    .select_from(Workspace)
+    .join(Tenant, Tenant.id == Workspace.tenant_id)
+    .outerjoin(
+        Identity,
+        and_(
+            Identity.tenant_id == Tenant.id,
+            Identity.platform == bindparam("platform"),
+            Identity.external_id == bindparam("user"),
+        ),
+    )
+    .outerjoin(Person, Person.id == Identity.person_id)
+    .where(Workspace.platform == bindparam("platform"), Workspace.external_id == bindparam("ws"))
+)
+
+
 def known_speaker(session: Session, event: Event) -> tuple[Tenant, Person | None] | None:
     """The event's tenant and its speaker, when known, in one statement: what every command
     looks up first. None: a workspace never seen (tenant_for creates it); no person: someone
     speaking for the first time (person_for creates them)."""
     row = session.execute(
-        select(Tenant, Person)
-        .select_from(Workspace)
-        .join(Tenant, Tenant.id == Workspace.tenant_id)
-        .outerjoin(
-            Identity,
-            and_(
-                Identity.tenant_id == Tenant.id,
-                Identity.platform == event.platform,
-                Identity.external_id == event.user_id,
-            ),
-        )
-        .outerjoin(Person, Person.id == Identity.person_id)
-        .where(Workspace.platform == event.platform, Workspace.external_id == event.workspace_id)
+        _SPEAKER, {"platform": event.platform, "user": event.user_id, "ws": event.workspace_id}
     ).first()
     return None if row is None else (row[0], row[1])
 

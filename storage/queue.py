@@ -26,9 +26,11 @@ from storage.transit import InboxItem, Lease, OutboxItem
 Queued = type[InboxItem] | type[OutboxItem]
 
 
-def insert_new(session: Session, model: type[Any], key: list[str]) -> PgInsert | SqliteInsert:
-    """INSERT … ON CONFLICT (key) DO NOTHING, in the session's dialect: a repeat is a no-op."""
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+def insert_new(session: Session | str, model: type[Any], key: list[str]) -> PgInsert | SqliteInsert:
+    """INSERT … ON CONFLICT (key) DO NOTHING, in the session's dialect (or the one named): a
+    repeat is a no-op."""
+    dialect = session if isinstance(session, str) else session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
     return insert(model).on_conflict_do_nothing(index_elements=key)
 
 
