@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, false, or_, select, true
+from sqlalchemy import ColumnElement, bindparam, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from storage.models import Collaborator, Customer, Person, Team
@@ -78,10 +78,16 @@ def led_by(session: Session, lead_id: int) -> set[int]:
 def over(session: Session, person_id: int, people: Iterable[int]) -> Reach:
     """The reach of `person_id` over `people`, with the customers those people collaborate on."""
     reached = frozenset(people)
-    collaborated = select(Collaborator.customer_id).where(Collaborator.person_id.in_(reached))
-    return Reach(
-        person_id, reached, frozenset(session.scalars(collaborated)) if reached else frozenset()
-    )
+    if not reached:
+        return Reach(person_id, reached)
+    shared = session.scalars(_COLLABORATED, {"people": sorted(reached)})
+    return Reach(person_id, reached, frozenset(shared))
+
+
+# built once: every command of a rep or a manager asks it
+_COLLABORATED = select(Collaborator.customer_id).where(
+    Collaborator.person_id.in_(bindparam("people", expanding=True))
+)
 
 
 def of(session: Session, person: Person) -> Reach:
