@@ -14,7 +14,11 @@ process's peak RSS (ru_maxrss), with the machine's load average when it ran.
 Targets (issue 19) at 1M deals: /pipeline team p50 ≤ 100 ms, the whole digest run ≤ 10 s,
 worker RSS < 300 MB.
 Run:  .venv/bin/python bench/scale.py [--deals 10000,100000,1000000] [--db postgres|sqlite]
-      [--repeat 5]
+      [--repeat 5] [--keep] [--url URL]
+Seeding 1M takes minutes; to time the same data many times, seed once with --keep (the
+database is left in place and its URL printed), then time it with --url URL (no seeding;
+one size, whatever that database holds; the timed commands add a few touches and stage
+changes each run, too few to matter).
 """
 
 from __future__ import annotations
@@ -351,12 +355,32 @@ def measure(url: str, repeat: int) -> dict[str, float]:
 
 
 @contextlib.contextmanager
-def database(kind: str) -> Iterator[str]:
-    if kind == "postgres":
+def database(kind: str, keep: bool = False) -> Iterator[str]:
+    if kind == "postgres" and keep:
+        import uuid
+
+        from sqlalchemy import create_engine
+
+        from tests.conftest import PG_ADMIN_URL, require_pg
+
+        require_pg()
+        name = f"dealbot_scale_{uuid.uuid4().hex[:10]}"
+        admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+        url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+        print(f"kept: --url {url}", file=sys.stderr, flush=True)
+        yield url
+    elif kind == "postgres":
         from tests.conftest import empty_pg_database
 
         with empty_pg_database() as url:
             yield url
+    elif keep:
+        tmp = tempfile.mkdtemp()
+        print(f"kept: --url sqlite:///{tmp}/scale.db", file=sys.stderr, flush=True)
+        yield f"sqlite:///{tmp}/scale.db"
     else:
         with tempfile.TemporaryDirectory() as tmp:
             yield f"sqlite:///{tmp}/scale.db"
@@ -370,16 +394,25 @@ def main() -> None:
     parser.add_argument("--deals", default="10000,100000,1000000", help="sizes, comma-separated")
     parser.add_argument("--db", choices=("postgres", "sqlite"), default="postgres")
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--keep", action="store_true", help="keep the seeded database")
+    parser.add_argument("--url", help="time this already seeded database; no seeding")
     parser.add_argument("--measure", help=argparse.SUPPRESS)  # the child: a URL to time
     args = parser.parse_args()
     if args.measure:
         print(json.dumps(measure(args.measure, args.repeat)))
         return
     rows = []
-    for size in (int(n) for n in args.deals.split(",")):
-        with database(args.db) as url:
+    sizes = [int(n) for n in args.deals.split(",")]
+    if args.url:
+        sessions = db.open_store(args.url)
+        with sessions.begin() as s:
+            sizes = [s.execute(text("SELECT count(*) FROM deals")).scalar_one()]
+        sessions.kw["bind"].dispose()
+    for size in sizes:
+        with contextlib.nullcontext(args.url) if args.url else database(args.db, args.keep) as url:
             started = time.perf_counter()
-            seed(url, size)
+            if not args.url:
+                seed(url, size)
             seeded = time.perf_counter() - started
             child = subprocess.run(
                 [sys.executable, __file__, "--measure", url, "--repeat", str(args.repeat)],

@@ -20,6 +20,11 @@ from bot.speaker import speaker
 from bot.worktime import WorkCalendar
 from storage.models import Confirmation, Customer, Deal, Person, Question, Requirement, Task, Tenant
 
+# A digest lists the riskiest stale deals of everyone it covers, at most this many, and counts
+# the rest by person: at 1M deals (bench/scale.py) a team lead's morning message listed ~175,
+# too many to read, each one loaded and rendered; /pipeline shows every open deal.
+STALE_SHOWN = 20
+
 
 @dataclass(kw_only=True)
 class StaleDeal:
@@ -32,7 +37,9 @@ class StaleDeal:
 @dataclass(kw_only=True)
 class RepDigest:
     person: Person
-    stale: list[StaleDeal] = field(default_factory=list)
+    stale: list[StaleDeal] = field(default_factory=list)  # those among the STALE_SHOWN
+    stale_more: int = 0  # their other stale deals, less at risk: counted, not listed
+    stale_risk: Decimal = Decimal(0)  # of all their stale deals, listed or not
     overdue: list[tuple[Task, Customer | None]] = field(default_factory=list)
     questions: list[tuple[Question, Customer]] = field(default_factory=list)
 
@@ -44,10 +51,18 @@ class Digest:
     # by requirement id: who has not answered its current version yet, who asked for a change
     waiting: dict[int, list[Person]] = field(default_factory=dict)
     changes: dict[int, list[Person]] = field(default_factory=dict)
+    # the /pipeline scope that shows every deal it covers: mine, team or all
+    scope: str = "team"
 
     @property
     def empty(self) -> bool:
-        return not self.pending and not any(r.stale or r.overdue or r.questions for r in self.reps)
+        return not self.pending and not any(
+            r.stale or r.stale_more or r.overdue or r.questions for r in self.reps
+        )
+
+    @property
+    def stale_more(self) -> int:
+        return sum(r.stale_more for r in self.reps)
 
 
 def build(
@@ -76,12 +91,19 @@ def build(
     seen = and_(Customer.tenant_id == tenant_id, reach.customers_sql())
 
     reps: dict[int, RepDigest] = {}
+    # one statement for the people a team's lines name, not one each (an admin's are many)
+    people = (
+        {p.id: p for p in session.scalars(select(Person).where(Person.id.in_(reach.people)))}
+        if reach.people
+        else {}
+    )
 
     def rep(pid: int | None) -> RepDigest | None:
         if pid is None:
             return None
         if pid not in reps:
-            reps[pid] = RepDigest(person=session.get_one(Person, pid))
+            person = people.get(pid) or session.get_one(Person, pid)
+            reps[pid] = RepDigest(person=person)
         return reps[pid]
 
     cal = calendar or WorkCalendar()
@@ -101,25 +123,43 @@ def build(
     shortest = min(
         (s.stale_after_days for s in pipeline.open_stages if s.stale_after_days), default=0
     )
+    # the candidates as bare columns: a team has a couple of hundred, a tenant's admin tens
+    # of thousands, and only the STALE_SHOWN riskiest become rows and lines
     rows = session.execute(
-        select(Deal, Customer)
+        select(Deal.id, Deal.owner_id, Deal.stage, Deal.amount, Deal.last_touch_at)
         .join(Customer, Customer.id == Deal.customer_id)
         .where(Deal.tenant_id == tenant_id, Deal.status == "open", seen)
         # a plain range first, so the (tenant, status, last_touch_at) index does the work
         .where(Deal.last_touch_at < midnight(shortest))
         .where(or_(*stale_rules))
     ).all()
-    idle = _working_days_since(
-        cal, today, {d.last_touch_at.astimezone(zone).date() for d, _ in rows}
-    )
-    for deal, customer in rows:
-        allowed = pipeline.get(deal.stage).stale_after_days or 0
-        days_over = idle[deal.last_touch_at.astimezone(zone).date()] - allowed
+    idle = _working_days_since(cal, today, {t.astimezone(zone).date() for *_, t in rows})
+    stale: list[tuple[Decimal, int, int, RepDigest]] = []  # risk, days over, deal id, rep
+    for deal_id, owner_id, stage, amount, touched in rows:
+        allowed = pipeline.get(stage).stale_after_days or 0
+        days_over = idle[touched.astimezone(zone).date()] - allowed
         if days_over < 1:
             continue  # not past what the stage allows (yet): not stale
-        risk = (deal.amount or Decimal(0)) * days_over
-        if (r := rep(deal.owner_id)) is not None:
-            r.stale.append(StaleDeal(deal=deal, customer=customer, days_over=days_over, risk=risk))
+        if (r := rep(owner_id)) is None:
+            continue
+        risk = (amount or Decimal(0)) * days_over
+        r.stale_risk += risk
+        r.stale_more += 1
+        stale.append((risk, days_over, deal_id, r))
+    stale.sort(key=lambda s: (s[0], s[1], -s[2]), reverse=True)  # riskiest, then oldest id
+    shown = stale[:STALE_SHOWN]
+    loaded = {
+        deal.id: (deal, customer)
+        for deal, customer in session.execute(
+            select(Deal, Customer)
+            .join(Customer, Customer.id == Deal.customer_id)
+            .where(Deal.id.in_([deal_id for _, _, deal_id, _ in shown]))
+        )
+    }
+    for risk, days_over, deal_id, r in shown:
+        deal, customer = loaded[deal_id]
+        r.stale.append(StaleDeal(deal=deal, customer=customer, days_over=days_over, risk=risk))
+        r.stale_more -= 1
     tenant = session.get_one(Tenant, tenant_id)
 
     def owner_zone(pid: int) -> str:
@@ -153,12 +193,11 @@ def build(
         )
     ]
     waiting, changes = _confirmers(session, [req for req, _ in pending])
-    for r in reps.values():
-        r.stale.sort(key=lambda s: s.risk, reverse=True)
-    ordered = sorted(
-        reps.values(), key=lambda r: (sum(s.risk for s in r.stale), len(r.overdue)), reverse=True
+    ordered = sorted(reps.values(), key=lambda r: (r.stale_risk, len(r.overdue)), reverse=True)
+    scope = (
+        "all" if reach.people is None else "mine" if reach.people <= {reach.person_id} else "team"
     )
-    return Digest(reps=ordered, pending=pending, waiting=waiting, changes=changes)
+    return Digest(reps=ordered, pending=pending, waiting=waiting, changes=changes, scope=scope)
 
 
 def _overdue_tasks(

@@ -88,7 +88,8 @@ class Customer(Base):
     __tablename__ = "customers"
     __table_args__ = (
         UniqueConstraint("tenant_id", "name_key"),
-        Index("ix_customers_owner", "tenant_id", "owner_id"),
+        # the id too: a team's customers are only ids to join on, an index-only scan
+        Index("ix_customers_owner", "tenant_id", "owner_id", "id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = tenant_fk()
@@ -179,7 +180,8 @@ class Activity(Base):
     __tablename__ = "activities"
     __table_args__ = (
         Index("ix_activities_customer", "customer_id", "occurred_at"),
-        Index("ix_activities_author", "tenant_id", "author_id", "occurred_at"),
+        # the type too: the digest counts calls and visits from the index alone
+        Index("ix_activities_author", "tenant_id", "author_id", "occurred_at", "type"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = tenant_fk()

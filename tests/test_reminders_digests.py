@@ -803,3 +803,56 @@ def test_snoozing_a_finished_task_says_it_is_finished(
     assert chat.click(who, "task.snooze:1") == answer
     with chat.bot.sessions() as s:
         assert s.get_one(Task, 1).snoozed_until is None
+
+
+# --- issue 19: a digest lists the riskiest stale deals and counts the rest ----------------------
+
+
+def test_en_digest_lists_the_riskiest_stale_deals_and_counts_the_rest(
+    sessions, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    from bot import digest as digest_mod
+
+    monkeypatch.setattr(digest_mod, "STALE_SHOWN", 2)
+    chat = Chat(sessions)  # Mon Nov 30
+    chat.say("bob", "/team east @bob @alice @carl")
+    chat.say("alice", "/deal Acme new big 900k")
+    chat.say("alice", "/deal Globex new small 1k")
+    chat.say("carl", "/deal Initech new middle 50k")
+    chat.at("2026-12-10 10:00")  # all three stale
+    digest = chat.say("bob", "/digest")
+    assert digest.count("⚠ stale:") == 2
+    assert "“big”" in digest and "“middle”" in digest and "“small”" not in digest
+    assert "  ⚠ …and 1 more stale deal, less at risk, not listed\n" in digest
+    assert digest.index("“big”") < digest.index("…and 1 more") < digest.index("@carl")
+    assert digest.endswith(
+        "Every open deal, stale or not: /pipeline all"
+    )  # bob, the first, is admin
+    monkeypatch.setattr(digest_mod, "STALE_SHOWN", 1)
+    mine = chat.say("alice", "/digest")  # a rep's own: one shown, one counted, their pipeline
+    assert "“big”" in mine and "“small”" not in mine and "Initech" not in mine
+    assert "…and 1 more stale deal" in mine and mine.endswith(
+        "Every open deal, stale or not: /pipeline"
+    )
+    monkeypatch.setattr(digest_mod, "STALE_SHOWN", 3)
+    digest = chat.say("bob", "/digest")
+    assert "“small”" in digest and "more stale" not in digest and "/pipeline" not in digest
+
+
+def test_zh_digest_lists_the_riskiest_stale_deals_and_counts_the_rest(
+    sessions, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    from bot import digest as digest_mod
+
+    monkeypatch.setattr(digest_mod, "STALE_SHOWN", 1)
+    chat = zh_chat(sessions, "2026-11-30 10:00")
+    chat.say("王经理", "/团队 华东 @王经理 @小李 @小张")
+    chat.say("小李", "/商机 华为 新建 私有化部署项目 50万")
+    chat.say("小李", "/商机 中兴 新建 小项目 1万")
+    chat.say("小张", "/商机 腾讯 新建 另一个项目 30万")
+    chat.at("2026-12-10 10:00")
+    digest = chat.say("王经理", "/日报")
+    assert digest.count("⚠ 停滞：") == 1 and "私有化部署项目" in digest
+    assert "  ⚠ ……还有 1 个风险较低的停滞商机未列出\n" in digest  # 小李's 小项目
+    assert "  ⚠ ……还有 1 个风险较低的停滞商机未列出\n" in digest.split("@小张")[1]  # 小张's
+    assert digest.endswith("查看全部进行中的商机：/漏斗 全部")  # 王经理, the first, is the admin
