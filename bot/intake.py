@@ -30,6 +30,25 @@ logger = logging.getLogger(__name__)
 Parse = Callable[[Claimed], Event | None]
 
 
+class _InOrder:
+    """A batch may hold several rows of one conversation: once one of them fails, the rows
+    after it are not handled now (`held`, to be given back uncounted), to come after it."""
+
+    def __init__(self) -> None:
+        self.broken: set[str] = set()
+        self.held: list[int] = []
+
+    def after_failure(self, row: Claimed) -> bool:
+        if row.conversation is not None and row.conversation in self.broken:
+            self.held.append(row.id)
+            return True
+        return False
+
+    def failed(self, row: Claimed) -> None:
+        if row.conversation is not None:
+            self.broken.add(row.conversation)
+
+
 class Malformed(Exception):
     """A stored delivery that can never become an event: dead-lettered at once."""
 
@@ -96,8 +115,16 @@ class Intake:
         # parser may look someone up on the platform, and no row waits on that
         try:
             with self.bot.sessions.begin() as s:
-                handled = [self._handle_in(s, row, event, failure) for row, event, failure in read]
-                ids = [row.id for row, ok in zip(rows, handled, strict=True) if ok]
+                ids: list[int] = []
+                order = _InOrder()
+                for row, event, failure in read:
+                    if order.after_failure(row):
+                        continue
+                    if self._handle_in(s, row, event, failure):
+                        ids.append(row.id)
+                    else:
+                        order.failed(row)
+                inbox.give_back(s, self.name, order.held)
                 if inbox.mark_all_done(s, self.name, ids, self.clock()) != len(ids):
                     raise LostClaim(f"inbox rows {ids}")
         except LostClaim:
@@ -105,10 +132,27 @@ class Intake:
             return 0
         except Exception as e:  # noqa: BLE001 - the store went away mid-batch, most likely
             failures.log(logger, e, "inbox batch from row %s failed; one by one now", rows[0].id)
-            return sum(self.handle(row) for row in rows if not self.stopping.is_set())
-        if any(handled):
+            return self.handle_each(rows)
+        if ids:
             self.on_handled()  # their answers are in the outbox: send them now
-        return sum(handled)
+        return len(ids)
+
+    def handle_each(self, rows: list[Claimed]) -> int:
+        """Each row in a transaction of its own, in order; how many were done."""
+        done, order = 0, _InOrder()
+        for row in rows:
+            if self.stopping.is_set():
+                break  # the rest is released by stop() for the next start
+            if order.after_failure(row):
+                continue
+            if self.handle(row):
+                done += 1
+            else:
+                order.failed(row)
+        if order.held:
+            with self.bot.sessions.begin() as s:
+                inbox.give_back(s, self.name, order.held)
+        return done
 
     def _parse(self, row: Claimed) -> tuple[Event | None, tuple[str, bool] | None]:
         """(the event, None), or (None, (why it failed, whether for good))."""

@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import handler
+from bot import handler, inbox
 from bot.commands.log import LogTouch
-from bot.inbox import InboxPolicy
+from bot.inbox import Arrival, InboxPolicy
 from storage.models import Activity, Customer
 from storage.transit import InboxItem, OutboxItem
 from tests.chat import Chat
@@ -75,3 +75,44 @@ def test_a_failing_command_rolls_back_alone(sessions, monkeypatch) -> None:  # t
             o.payload["text"] for o in s.scalars(select(OutboxItem)) if "boom" in str(o.payload)
         ]
     assert len(told) == 1 and "/log Globex call boom" in told[0]
+
+
+def test_after_a_failure_the_rest_of_its_conversation_waits(sessions, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    chat = Chat(sessions)
+    log = handler.HANDLERS[LogTouch]
+    fail = {"now": True}
+
+    def sometimes(ctx, intent):  # type: ignore[no-untyped-def]
+        if "boom" in intent.text and fail["now"]:
+            raise RuntimeError("disk on fire")
+        return log(ctx, intent)
+
+    monkeypatch.setitem(handler.HANDLERS, LogTouch, sometimes)
+    for n, text in enumerate(["first", "boom", "third"]):  # one channel: a run of three
+        arrival = Arrival(
+            platform="test",
+            workspace="w1",
+            key=f"k{n}",
+            received_at=chat.now,
+            payload={"who": "alice", "text": f"/log Acme call {text}"},
+            conversation="c:sales",
+        )
+        with sessions.begin() as s:
+            inbox.accept(s, [arrival])
+    intake = chat.intake()
+    intake.policy = InboxPolicy(max_attempts=3, backoff=600)
+    assert intake.drain() == 1  # the first; the second failed; the third waits behind it
+    with sessions() as s:
+        assert list(s.scalars(select(Activity.text))) == ["first"]
+        rows = {r.delivery_key: r for r in s.scalars(select(InboxItem))}
+    assert (rows["k1"].status, rows["k1"].attempts) == ("pending", 1)
+    assert (rows["k2"].status, rows["k2"].attempts) == ("pending", 0)  # given back, not tried
+    fail["now"] = False
+    chat.at("2026-11-30 10:30")  # past the backoff
+    assert intake.drain() == 2
+    with sessions() as s:
+        assert list(s.scalars(select(Activity.text).order_by(Activity.id))) == [
+            "first",
+            "boom",
+            "third",
+        ]

@@ -30,6 +30,7 @@ from tests.chat import Chat
 
 NOW = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)
 POLICY = InboxPolicy(batch_size=20, backoff=2.0)
+ONE = InboxPolicy(batch_size=1, backoff=2.0)  # a batch of one row: no run after it
 
 
 def store(
@@ -178,11 +179,35 @@ def test_a_row_waits_while_an_earlier_one_of_its_conversation_is_claimed_by_anot
     first = store(sessions, "k1", "c:C1")
     second = store(sessions, "k2", "c:C1")
     other = store(sessions, "k3", "c:C2")
-    assert claim(sessions, "a") == [first, other]  # one row per conversation per batch
-    assert claim(sessions, "b") == []  # the second waits while the first is a's
-    assert claim(sessions, "a") == [first, other]  # a's own, still not done: still one
+    assert claim(sessions, "a", policy=ONE) == [first]
+    assert claim(sessions, "b") == [other]  # the second waits while the first is a's
+    assert claim(sessions, "b") == [other]  # b's own, still not done: still not the second
     done(sessions, "a", first)
-    assert claim(sessions, "b") == [second]
+    assert claim(sessions, "b") == [second, other]
+
+
+def test_a_conversations_run_is_claimed_in_one_batch_in_order(sessions) -> None:  # type: ignore[no-untyped-def]
+    alive(sessions, "a", "b")
+    rows = [store(sessions, f"k{n}", "c:C1") for n in range(5)]
+    other = store(sessions, "k9", "c:C2")
+    assert claim(sessions, "a", policy=InboxPolicy(batch_size=4)) == [*rows[:3], other]
+    assert claim(sessions, "b") == []  # the rest of C1 waits behind a's run
+    for row in rows[:3]:
+        done(sessions, "a", row)
+    assert claim(sessions, "b") == rows[3:]
+
+
+def test_a_run_stops_at_a_row_waiting_out_its_backoff(sessions) -> None:  # type: ignore[no-untyped-def]
+    alive(sessions, "a")
+    rows = [store(sessions, f"k{n}", "c:C1") for n in range(3)]
+    assert claim(sessions, "a", policy=ONE) == rows[:1]
+    done(sessions, "a", rows[0])
+    assert claim(sessions, "a", policy=ONE) == rows[1:2]
+    with sessions.begin() as s:  # the second fails: back to pending after its backoff
+        assert inbox.mark_failed(s, "a", rows[1], "boom", now=NOW, policy=POLICY) is False
+    assert claim(sessions, "a") == []  # the third never overtakes it
+    later = NOW + timedelta(seconds=10)
+    assert claim(sessions, "a", now=later) == rows[1:]
 
 
 def test_a_row_waits_behind_an_earlier_one_that_failed_until_it_is_done_or_dead(  # type: ignore[no-untyped-def]
@@ -191,13 +216,13 @@ def test_a_row_waits_behind_an_earlier_one_that_failed_until_it_is_done_or_dead(
     alive(sessions, "a", "b")
     first = store(sessions, "k1", "c:C1")
     second = store(sessions, "k2", "c:C1")
-    assert claim(sessions, "a") == [first]
+    assert claim(sessions, "a", policy=ONE) == [first]
     with sessions.begin() as s:
         dead = inbox.mark_failed(s, "a", first, "boom", now=NOW, policy=POLICY)
     assert dead is False  # back to pending, after a backoff
     assert claim(sessions, "b") == []  # the second never overtakes it
     later = NOW + timedelta(seconds=10)
-    assert claim(sessions, "b", now=later) == [first]
+    assert claim(sessions, "b", now=later, policy=ONE) == [first]
     with sessions.begin() as s:
         assert inbox.mark_failed(s, "b", first, "boom", now=later, policy=POLICY, final=True)
     assert claim(sessions, "a", now=later) == [second]  # a dead one holds nothing up
@@ -267,7 +292,7 @@ def test_a_worker_claims_only_from_its_lanes_and_a_dead_ones_claims_move(session
     after = store(sessions, "k2", in_b)  # the same conversation
     of_a = store(sessions, "k3", _lane_owned_by(sessions, lanes["a"], NOW))
     assert claim(sessions, "a", lanes=lanes["a"].mine) == [of_a]
-    assert claim(sessions, "b", lanes=lanes["b"].mine) == [of_b]
+    assert claim(sessions, "b", lanes=lanes["b"].mine, policy=ONE) == [of_b]
     # b dies holding of_b; a renews; once b's leases lapse, its lanes and claims are a's
     wall["now"] = NOW + timedelta(seconds=8)
     leases_["a"].beat()
@@ -275,7 +300,7 @@ def test_a_worker_claims_only_from_its_lanes_and_a_dead_ones_claims_move(session
     assert claim(sessions, "a", lanes=lanes["a"].mine, alive_at=wall["now"]) == [of_a]
     wall["now"] = NOW + timedelta(seconds=11)
     taken = claim(sessions, "a", lanes=lanes["a"].mine, alive_at=wall["now"])
-    assert taken == sorted([of_a, of_b])  # and not `after`: of_b is not done yet
+    assert taken == sorted([of_a, of_b, after])  # of_b, and the row after it behind it
     done(sessions, "a", of_b)
     assert claim(sessions, "a", lanes=lanes["a"].mine, alive_at=wall["now"]) == [after, of_a]
 
