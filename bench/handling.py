@@ -151,7 +151,7 @@ def config_for(url: str, port: int, fake: FakeSlack, path: Path) -> Path:
         f'[database]\nurl = "{url}"\n[server]\nport = {port}\n[slack]\nbot_token = "xoxb-b"\n'
         f'signing_secret = "{SECRET}"\napi_base_url = "{fake.url}"\n'
         "[outbox]\npoll_seconds = 0.05\n[scheduler]\ninterval_seconds = 3600\n"
-        f"[inbox]\nmax_depth = 10000000\nworkers = {WORKERS[0]}\n"
+        "[inbox]\nmax_depth = 10000000\n" + (f"workers = {WORKERS[0]}\n" if WORKERS[0] != 1 else "")
     )
     return path
 
