@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, select, update
+from sqlalchemy import ColumnElement, and_, bindparam, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage import queue
@@ -272,17 +272,22 @@ def mark_all_done(session: Session, worker: str, item_ids: list[int], now: datet
     """`mark_done` for a batch, in one statement: how many of them were still ours."""
     if not item_ids:
         return 0
-    result = session.execute(
-        update(InboxItem)
-        .where(
-            InboxItem.id.in_(item_ids),
-            InboxItem.claimed_by == worker,
-            InboxItem.status == "claimed",
-        )
-        .values(status="done", done_at=now, claimed_by=None, last_error=None)
-        .returning(InboxItem.id)
+    done = session.connection().execute(  # Core, built once: once per batch
+        _ALL_DONE, {"ids": item_ids, "worker": worker, "now": now}
     )
-    return len(result.all())
+    return len(done.all())
+
+
+_ALL_DONE = (
+    update(InboxItem)
+    .where(
+        InboxItem.id.in_(bindparam("ids", expanding=True)),
+        InboxItem.claimed_by == bindparam("worker"),
+        InboxItem.status == "claimed",
+    )
+    .values(status="done", done_at=bindparam("now"), claimed_by=None, last_error=None)
+    .returning(InboxItem.id)
+)
 
 
 def mark_failed(

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.delivery import (
@@ -176,14 +176,26 @@ def claim(
 def mark_sent(
     sessions: sessionmaker[Session], worker: str, item_id: int, message_id: str, now: datetime
 ) -> None:
-    with sessions.begin() as s:
-        s.execute(
-            update(OutboxItem)
-            .where(queue.mine(OutboxItem, worker, item_id))
-            .values(
-                status="sent", sent_at=now, platform_message_id=message_id[:200], last_error=None
-            )
+    with sessions.begin() as s:  # Core, built once: one of these follows every send
+        s.connection().execute(
+            _SENT, {"row": item_id, "worker": worker, "now": now, "message": message_id[:200]}
         )
+
+
+_SENT = (
+    update(OutboxItem)
+    .where(
+        OutboxItem.id == bindparam("row"),
+        OutboxItem.claimed_by == bindparam("worker"),
+        OutboxItem.status == "claimed",
+    )
+    .values(
+        status="sent",
+        sent_at=bindparam("now"),
+        platform_message_id=bindparam("message"),
+        last_error=None,
+    )
+)
 
 
 def mark_failed(

@@ -80,7 +80,7 @@ def over(session: Session, person_id: int, people: Iterable[int]) -> Reach:
     reached = frozenset(people)
     if not reached:
         return Reach(person_id, reached)
-    shared = session.scalars(_COLLABORATED, {"people": sorted(reached)})
+    shared = session.connection().scalars(_COLLABORATED, {"people": sorted(reached)})
     return Reach(person_id, reached, frozenset(shared))
 
 

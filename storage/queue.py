@@ -66,8 +66,8 @@ def claim_ids(
             .with_for_update(skip_locked=True)
         )
     )
-    if ids:
-        session.execute(
+    if ids:  # Core: no ORM bookkeeping (no row of it is loaded in this session)
+        session.connection().execute(
             update(model)
             .where(model.id.in_(ids))
             .values(
