@@ -21,12 +21,15 @@ import asyncio
 import os
 import re
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import closing
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
@@ -188,19 +191,38 @@ LIMIT = 300  # seconds to wait for the backlog to be handled before reporting wh
 def drain(url: str, n: int) -> float | None:
     """Seconds until `n` activities are stored; waits past 120 s (up to LIMIT) while the
     count still grows, so that a slow drain is told apart from a loss."""
-    sessions = db.open_store(url, migrate=False)
+    count = counter(url)
     t0 = last = time.monotonic()
     seen, done = -1, None
     while (now := time.monotonic()) - t0 < LIMIT and (now - last < 20 or now - t0 < 120):
-        with sessions() as s:
-            got = s.scalar(select(func.count(Activity.id))) or 0
+        got = count()
         if got >= n:
             done = now - t0
             break
         seen, last = (got, now) if got > seen else (seen, last)
         time.sleep(0.5)
-    sessions.kw["bind"].dispose()
     return done
+
+
+def counter(url: str) -> Callable[[], int]:
+    """How many activities are stored, read as an onlooker: on SQLite a read-only connection,
+    which WAL lets read beside the writer (the store's own sessions begin IMMEDIATE, as a
+    writer, and would queue behind a worker busy with a backlog)."""
+    if url.startswith("sqlite"):
+        path = url.removeprefix("sqlite:///")
+
+        def on_sqlite() -> int:
+            with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)) as c:
+                return int(c.execute("SELECT count(*) FROM activities").fetchone()[0])
+
+        return on_sqlite
+    sessions = db.open_store(url, migrate=False)
+
+    def on_postgres() -> int:
+        with sessions() as s:
+            return s.scalar(select(func.count(Activity.id))) or 0
+
+    return on_postgres
 
 
 def run_dealbot(name: str, url: str, fake: FakeSlack, tmp: Path, args: argparse.Namespace):

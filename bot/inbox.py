@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, func, select, update
+from sqlalchemy import ColumnElement, bindparam, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage import queue
@@ -155,28 +155,29 @@ def claim(
 ) -> list[Claimed]:
     """Up to a batch of due rows, oldest first, from this worker's lanes; a dead worker's
     claims among them are taken over. Of each conversation the first row not yet done comes
-    (`_waits_behind`), and then the rows right after it that are due, in order (`_runs`): a
-    busy channel's backlog is taken a batch at a time, not a row per claim."""
+    (`_waits_behind`), and then the rows right after it that are due, in order: a busy
+    channel's backlog is taken a batch at a time, not a row per claim (storage/queue.py)."""
     with sessions.begin() as s:
-        where = [InboxItem.platform.in_(platforms), ~_waits_behind()]
+        scope = [InboxItem.platform.in_(platforms)]
         if lanes is not None:
             mine = sorted(lanes(s, alive_at or now))
             if not mine:
                 return []
             if len(mine) < LANES:
-                where.append(InboxItem.lane.in_(mine))
-        ids = queue.claim_ids(
+                scope.append(InboxItem.lane.in_(mine))
+
+        ids = queue.claim_in_order(
             s,
             InboxItem,
             worker=worker,
             now=now,
             alive_at=alive_at or now,
             limit=policy.batch_size,
-            where=where,
+            scope=scope,
+            waits=_waits_behind(),
         )
         if not ids:
             return []
-        ids += _runs(s, ids, worker=worker, now=now, room=policy.batch_size - len(ids))
         rows = s.scalars(select(InboxItem).where(InboxItem.id.in_(ids)).order_by(InboxItem.id))
         return [
             Claimed(
@@ -190,70 +191,6 @@ def claim(
             )
             for r in rows
         ]
-
-
-def _runs(s: Session, heads: list[int], *, worker: str, now: datetime, room: int) -> list[int]:
-    """Claim the due rows that follow each claimed head in its conversation, up to `room`,
-    stopping a conversation at its first row that is not due. Nobody else can take them: their
-    head, an earlier row of theirs, is ours (the claim rule makes them wait for it)."""
-    if room <= 0:
-        return []
-    first = dict(
-        s.execute(
-            select(InboxItem.conversation, func.min(InboxItem.id))
-            .where(InboxItem.id.in_(heads), InboxItem.conversation.is_not(None))
-            .group_by(InboxItem.conversation)
-        ).all()
-    )
-    if not first:
-        return []
-    after = s.execute(
-        select(
-            InboxItem.id,
-            InboxItem.conversation,
-            and_(InboxItem.status == "pending", InboxItem.next_attempt_at <= now),
-        )
-        .where(
-            InboxItem.conversation.in_(first),
-            InboxItem.id > min(first.values()),
-            InboxItem.status.in_(("pending", "claimed")),
-        )
-        .order_by(InboxItem.id)
-        .limit(room + len(heads))
-    ).all()
-    taken: dict[int, str] = {}
-    stopped: set[str] = set()
-    for item_id, conversation, free in after:  # free: pending and due
-        if item_id <= first[conversation] or conversation in stopped or item_id in heads:
-            continue
-        if not free or len(taken) == room:  # a row not ours to take ends its run
-            stopped.add(conversation)
-            continue
-        taken[item_id] = conversation
-    if not taken:
-        return []
-    got = set(
-        s.scalars(
-            update(InboxItem)
-            .where(InboxItem.id.in_(taken), InboxItem.status == "pending")
-            .values(
-                status="claimed",
-                claimed_by=worker,
-                claimed_at=now,
-                attempts=InboxItem.attempts + 1,
-            )
-            .returning(InboxItem.id)
-        )
-    )
-    kept, broken = [], set()
-    for item_id, conversation in taken.items():  # should one have changed meanwhile, the
-        if item_id in got and conversation not in broken:  # rows after it are not taken
-            kept.append(item_id)
-        else:
-            broken.add(conversation)
-            if item_id in got:
-                queue.give_back(s, InboxItem, worker=worker, item_id=item_id)
-    return kept
 
 
 def mark_done(session: Session, worker: str, item_id: int, now: datetime) -> bool:

@@ -148,14 +148,15 @@ def claim(
     platform: rows no sender here can deliver), including abandoned claims."""
     where = OutboxItem.platform.not_in(platforms) if orphans else OutboxItem.platform.in_(platforms)
     with sessions.begin() as s:
-        ids = queue.claim_ids(
+        ids = queue.claim_in_order(
             s,
             OutboxItem,
             worker=worker,
             now=now,
             alive_at=alive_at or now,
             limit=policy.batch_size,
-            where=[where, ~_waits_behind(worker, now)],
+            scope=[where],
+            waits=_waits_behind(worker, now),
         )
         if not ids:
             return []

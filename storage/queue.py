@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, delete, exists, or_, select, update
+from sqlalchemy import ColumnElement, and_, bindparam, delete, exists, func, or_, select, update
 from sqlalchemy.dialects.postgresql import Insert as PgInsert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
@@ -75,6 +75,122 @@ def claim_ids(
             )
         )
     return ids
+
+
+WINDOW = 10  # batches' worth of the oldest waiting rows in which a claim looks for heads first
+
+
+def claim_in_order(
+    session: Session,
+    model: Queued,
+    *,
+    worker: str,
+    now: datetime,
+    alive_at: datetime,
+    limit: int,
+    scope: Sequence[ColumnElement[bool]],
+    waits: ColumnElement[bool],
+) -> list[int]:
+    """Claim up to `limit` rows of `scope`, keeping each conversation's order: the heads (the
+    rows that `waits` does not hold back), oldest first, then the due rows right behind each
+    head in its conversation (`claim_runs`), so that a busy conversation's backlog is taken a
+    batch at a time, not a row per claim.
+
+    The heads are looked for among the oldest waiting rows first: behind one conversation's
+    backlog nearly every waiting row waits for its head, and a look at all of them for every
+    batch cost as much as the backlog was long. Only when none of the oldest can go (they all
+    wait behind a row in another's hands or in its backoff) is every row looked at, so no
+    conversation waits for another's. Claimed rows are few (a batch a worker at most): one
+    whose worker died, or this worker's own from a batch it no longer works on, is taken over
+    as always."""
+
+    def take(*narrower: ColumnElement[bool]) -> list[int]:
+        return claim_ids(
+            session,
+            model,
+            worker=worker,
+            now=now,
+            alive_at=alive_at,
+            limit=limit,
+            where=[*scope, ~waits, *narrower],
+        )
+
+    oldest = (
+        select(model.id)
+        .where(*scope, model.status == "pending")
+        .order_by(model.next_attempt_at, model.id)
+        .limit(limit * WINDOW)
+    )
+    ids = take(or_(model.id.in_(oldest.scalar_subquery()), model.status == "claimed")) or take()
+    if ids:
+        ids += claim_runs(session, model, ids, worker=worker, now=now, room=limit - len(ids))
+    return ids
+
+
+def claim_runs(
+    s: Session, model: Queued, heads: list[int], *, worker: str, now: datetime, room: int
+) -> list[int]:
+    """Claim the due rows that follow each claimed head in its conversation, up to `room`,
+    stopping a conversation at its first row that is not due. Nobody else can take them: their
+    head, an earlier row of theirs, is ours (the claim rule makes them wait for it)."""
+    if room <= 0:
+        return []
+    first = dict(
+        s.execute(
+            select(model.conversation, func.min(model.id))
+            .where(model.id.in_(heads), model.conversation.is_not(None))
+            .group_by(model.conversation)
+        ).all()
+    )
+    if not first:
+        return []
+    after = s.execute(
+        select(
+            model.id,
+            model.conversation,
+            and_(model.status == "pending", model.next_attempt_at <= now),
+        )
+        .where(
+            model.conversation.in_(first),
+            model.id > min(first.values()),
+            model.status.in_(("pending", "claimed")),
+        )
+        .order_by(model.id)
+        .limit(room + len(heads))
+    ).all()
+    taken: dict[int, str] = {}
+    stopped: set[str] = set()
+    for item_id, conversation, free in after:  # free: pending and due
+        if item_id <= first[conversation] or conversation in stopped or item_id in heads:
+            continue
+        if not free or len(taken) == room:  # a row not ours to take ends its run
+            stopped.add(conversation)
+            continue
+        taken[item_id] = conversation
+    if not taken:
+        return []
+    got = set(
+        s.scalars(
+            update(model)
+            .where(model.id.in_(taken), model.status == "pending")
+            .values(
+                status="claimed",
+                claimed_by=worker,
+                claimed_at=now,
+                attempts=model.attempts + 1,
+            )
+            .returning(model.id)
+        )
+    )
+    kept, broken = [], set()
+    for item_id, conversation in taken.items():  # should one have changed meanwhile, the
+        if item_id in got and conversation not in broken:  # rows after it are not taken
+            kept.append(item_id)
+        else:
+            broken.add(conversation)
+            if item_id in got:
+                give_back(s, model, worker=worker, item_id=item_id)
+    return kept
 
 
 def waits_behind(

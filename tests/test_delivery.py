@@ -465,18 +465,18 @@ def test_one_conversations_pushes_go_out_in_order_across_workers(sessions) -> No
     for name in ("one", "two"):
         WorkerLease(sessions, name).beat()
 
-    def claim(worker: str) -> list[str]:
+    def claim(worker: str, batch: int = 1) -> list[str]:
         got = outbox.claim(
             sessions,
             worker=worker,
             platforms=["slack"],
             now=T0,
-            policy=OutboxPolicy(),
+            policy=OutboxPolicy(batch_size=batch),
             alive_at=datetime.now(UTC),
         )
         return [d.dedup_key for d in got]
 
-    assert claim("one") == ["a1", "b1"]  # one push per conversation at a time
+    assert claim("one", batch=2) == ["a1", "b1"]  # the oldest of each conversation first
     outbox.mark_sent(sessions, "one", _id(sessions, "b1"), "x", T0)
     assert claim("two") == []  # a2 waits behind a1, which "one" holds
     # a1 fails: it waits its backoff, and a2 may go
@@ -497,6 +497,28 @@ def test_one_conversations_pushes_go_out_in_order_across_workers(sessions) -> No
     assert claim("one") == []  # a3 waits behind a2, which "two" holds
     outbox.mark_sent(sessions, "two", _id(sessions, "a2"), "x", T0)
     assert claim("one") == ["a3"]
+
+
+def test_a_conversations_due_pushes_are_claimed_together_in_order(sessions) -> None:  # type: ignore[no-untyped-def]
+    """A backlog to one conversation goes out a batch at a time (one worker, in order), not a
+    push per claim; another worker waits for all of them."""
+    pushes(sessions, [(f"a{n}", "A", f"a{n}") for n in range(5)] + [("b1", "B", "b1")])
+    for name in ("one", "two"):
+        WorkerLease(sessions, name).beat()
+
+    def claim(worker: str, batch: int) -> list[str]:
+        got = outbox.claim(
+            sessions,
+            worker=worker,
+            platforms=["slack"],
+            now=T0,
+            policy=OutboxPolicy(batch_size=batch),
+            alive_at=datetime.now(UTC),
+        )
+        return [d.dedup_key for d in got]
+
+    assert claim("one", 5) == ["a0", "a1", "a2", "a3", "b1"]  # the heads, then a0's run
+    assert claim("two", 5) == []  # a4 waits behind a3, which "one" holds
 
 
 def _id(sessions, key: str) -> int:  # type: ignore[no-untyped-def]

@@ -23,7 +23,7 @@ from bot.inbox import LANES, Arrival, Claimed, InboxPolicy
 from bot.intake import Intake
 from bot.lanes import Lanes, share
 from bot.leases import WorkerLease
-from storage import leases
+from storage import leases, queue
 from storage.models import Customer, Deal
 from storage.transit import InboxItem
 from tests.chat import Chat
@@ -447,3 +447,15 @@ def test_deal_commands_of_one_channel_keep_their_order_through_two_workers(sessi
         stages = dict(s.execute(select(Customer.name, Deal.stage).join(Deal)).all())
         assert set(s.scalars(select(InboxItem.status))) == {"done"}
     assert stages == {name: "negotiate" for name in names}
+
+
+def test_a_conversation_behind_a_long_blocked_backlog_is_still_claimed(sessions) -> None:  # type: ignore[no-untyped-def]
+    # a claim looks for heads among the oldest waiting rows first (a batch's worth times
+    # WINDOW); when all of those wait behind a row in its backoff, it looks at every row
+    alive(sessions, "a")
+    stuck = [store(sessions, f"x{n}", "c:X") for n in range(queue.WINDOW + 2)]
+    assert claim(sessions, "a", policy=ONE) == stuck[:1]
+    with sessions.begin() as s:
+        assert inbox.mark_failed(s, "a", stuck[0], "boom", now=NOW, policy=POLICY) is False
+    other = store(sessions, "y", "c:Y")
+    assert claim(sessions, "a", policy=ONE) == [other]
