@@ -466,15 +466,7 @@ def test_one_conversations_pushes_go_out_in_order_across_workers(sessions) -> No
         WorkerLease(sessions, name).beat()
 
     def claim(worker: str, batch: int = 1) -> list[str]:
-        got = outbox.claim(
-            sessions,
-            worker=worker,
-            platforms=["slack"],
-            now=T0,
-            policy=OutboxPolicy(batch_size=batch),
-            alive_at=datetime.now(UTC),
-        )
-        return [d.dedup_key for d in got]
+        return claimed_keys(sessions, worker, batch)
 
     assert claim("one", batch=2) == ["a1", "b1"]  # the oldest of each conversation first
     outbox.mark_sent(sessions, "one", _id(sessions, "b1"), "x", T0)
@@ -507,18 +499,23 @@ def test_a_conversations_due_pushes_are_claimed_together_in_order(sessions) -> N
         WorkerLease(sessions, name).beat()
 
     def claim(worker: str, batch: int) -> list[str]:
-        got = outbox.claim(
-            sessions,
-            worker=worker,
-            platforms=["slack"],
-            now=T0,
-            policy=OutboxPolicy(batch_size=batch),
-            alive_at=datetime.now(UTC),
-        )
-        return [d.dedup_key for d in got]
+        return claimed_keys(sessions, worker, batch)
 
     assert claim("one", 5) == ["a0", "a1", "a2", "a3", "b1"]  # the heads, then a0's run
     assert claim("two", 5) == []  # a4 waits behind a3, which "one" holds
+
+
+def claimed_keys(sessions, worker: str, batch: int) -> list[str]:  # type: ignore[no-untyped-def]
+    """What `worker` claims now, a batch of up to `batch` pushes, by dedup key."""
+    got = outbox.claim(
+        sessions,
+        worker=worker,
+        platforms=["slack"],
+        now=T0,
+        policy=OutboxPolicy(batch_size=batch),
+        alive_at=datetime.now(UTC),
+    )
+    return [d.dedup_key for d in got]
 
 
 def _id(sessions, key: str) -> int:  # type: ignore[no-untyped-def]
