@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -64,10 +65,19 @@ class Words:
             # block tags keep their newline; blank lines are dropped after rendering, so a
             # template reads like the message and `{% if %}` lines vanish when false
             lstrip_blocks=True,
+            # the templates ship with the code: no stat() of each file at every message
+            auto_reload=False,
         )
         self.env.filters["local"] = _local
         self.env.filters["money"] = _money
         self.env.filters["mention"] = mentions.marker
+        # a module (its imports made, its macros bound to the moment and zone) serves every
+        # sentence said at that moment: the several a reply or a push is made of
+        self._module = functools.lru_cache(maxsize=256)(self._make_module)
+
+    def _make_module(self, locale: str, module: str, tz: str, now: datetime | None) -> Any:
+        template = self.env.get_template(f"{locale}/{module}.j2")
+        return template.make_module({"locale": locale, "tz": tz, "now": now})
 
     def __call__(
         self, locale: str, key: str, *, tz: str = "UTC", now: datetime | None = None, **params: Any
@@ -75,7 +85,5 @@ class Words:
         """`now`: when the words are said; dates in another year than now's show their year
         (without it, no year is shown)."""
         module, _, macro = key.partition(".")
-        template = self.env.get_template(f"{locale}/{module}.j2")
-        mod = template.make_module({"locale": locale, "tz": tz, "now": now})
-        text = str(getattr(mod, macro)(**params))
+        text = str(getattr(self._module(locale, module, tz, now), macro)(**params))
         return "\n".join(line.rstrip() for line in text.splitlines() if line.strip())
