@@ -36,7 +36,9 @@ class Board:
 
 
 def ranking() -> tuple[ColumnElement[object], ...]:
-    """The order deals are listed in within a stage (ix_deals_stage_rank follows it)."""
+    """The order deals are listed in within a stage. No index follows it (SQLite cannot keep
+    NULLS LAST in one): each stage's rows in scope are ranked by a sort, fine at a team's size,
+    a second at 1M deals for /pipeline all."""
     return (Deal.amount.desc().nulls_last(), Deal.id)
 
 
