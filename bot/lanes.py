@@ -17,20 +17,18 @@ workers handle one conversation at once.
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.inbox import LANES
-from storage import leases
+from bot.leases import WorkerLease
 from storage.transit import Lease
 
 PREFIX = "lanes:"
-PRUNE_AFTER = timedelta(hours=1)  # a dead worker's lapsed announcement is deleted after this
 
 
 def share(name: str, members: list[str], count: int = LANES) -> list[int]:
@@ -50,7 +48,9 @@ def live_members(session: Session, at: datetime) -> list[str]:
 
 
 class Lanes:
-    """One worker's hold on its share of the lanes; `mine` is what inbox.claim asks."""
+    """One worker's hold on its share of the lanes; `mine` is what inbox.claim asks. Its
+    announcement is renewed and given up as a worker lease is (bot/leases.py), under its own
+    name, so that one-shot runs holding only a worker lease never take a share."""
 
     def __init__(
         self,
@@ -61,29 +61,19 @@ class Lanes:
         wall: Callable[[], datetime] = lambda: datetime.now(UTC),
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
-        if ttl <= 0:
-            raise ValueError("ttl must be positive")
-        self.sessions, self.name, self.ttl = sessions, name, ttl
-        self.wall, self.monotonic = wall, monotonic
-        self._renewed = float("-inf")
-        self._lock = threading.Lock()
-        self._beats = 0
+        self.name = name
+        self.announcement = WorkerLease(
+            sessions, name, ttl=ttl, wall=wall, monotonic=monotonic, prefix=PREFIX
+        )
         self.held: list[int] = []  # the lanes of the last claim (for logs and tests)
 
     def beat(self) -> None:
         """Announce (or renew) this worker as a holder of lanes."""
-        with self._lock:
-            started = self.monotonic()
-            leases.hold(self.sessions, PREFIX + self.name, self.name, ttl=self.ttl, now=self.wall())
-            self._renewed = started
-            self._beats += 1
-            if self._beats % 100 == 1:  # now and then, forget workers long gone
-                leases.prune(self.sessions, PREFIX, before=self.wall() - PRUNE_AFTER)
+        self.announcement.beat()
 
     def ensure(self) -> None:
         """Renew unless renewed within the last third of the ttl."""
-        if self.monotonic() - self._renewed > self.ttl / 3:
-            self.beat()
+        self.announcement.ensure()
 
     def mine(self, session: Session, at: datetime) -> list[int]:
         """This worker's lanes now, read in the claim's own transaction."""
@@ -92,6 +82,4 @@ class Lanes:
 
     def leave(self) -> None:
         """A clean stop: the others take these lanes at their next claim."""
-        with self._lock:
-            self._renewed = float("-inf")
-            leases.release(self.sessions, PREFIX + self.name, self.name)
+        self.announcement.end()

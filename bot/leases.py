@@ -48,11 +48,12 @@ class WorkerLease:
         ttl: float = 10.0,
         wall: Callable[[], datetime] = lambda: datetime.now(UTC),
         monotonic: Callable[[], float] = time.monotonic,
+        prefix: str = "worker:",  # of the lease's name; bot/lanes.py announces with "lanes:"
     ) -> None:
         if ttl <= 0:
             raise ValueError("ttl must be positive")
         self.sessions, self.name, self.ttl, self.wall = sessions, name, ttl, wall
-        self.monotonic = monotonic
+        self.monotonic, self.prefix = monotonic, prefix
         self._valid_until = 0.0  # monotonic; what this process knows of its own lease
         self._lock = threading.Lock()
         self._beats = 0
@@ -62,13 +63,13 @@ class WorkerLease:
         with self._lock:
             started = self.monotonic()  # counted from before the write: never optimistic
             held = leases.hold(
-                self.sessions, f"worker:{self.name}", self.name, ttl=self.ttl, now=self.wall()
+                self.sessions, self.prefix + self.name, self.name, ttl=self.ttl, now=self.wall()
             )
             if held:
                 self._valid_until = started + self.ttl
             self._beats += 1
             if self._beats % 100 == 1:  # now and then, forget workers long gone
-                leases.prune(self.sessions, "worker:", before=self.wall() - self.PRUNE_AFTER)
+                leases.prune(self.sessions, self.prefix, before=self.wall() - self.PRUNE_AFTER)
             return held
 
     def ensure(self) -> bool:
@@ -91,4 +92,4 @@ class WorkerLease:
         """A clean stop, after its claims were given back: nothing is left to take over."""
         with self._lock:
             self._valid_until = 0.0
-            leases.release(self.sessions, f"worker:{self.name}", self.name)
+            leases.release(self.sessions, self.prefix + self.name, self.name)
