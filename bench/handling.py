@@ -172,6 +172,30 @@ def worker_cpu(serve_pid: int) -> float:
     return total
 
 
+def machine_cpu() -> float:
+    """CPU seconds the whole machine spent busy (every process: the clients, the fake, the
+    edge, the workers, the database), from /proc/stat."""
+    fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    idle = int(fields[3]) + int(fields[4])  # idle + iowait
+    return (sum(int(f) for f in fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def proc_cpu(pid: int | str) -> float:
+    """User + system CPU seconds of one process."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def harness_cpu(serve_pid: int) -> float:
+    """CPU seconds of this benchmark's own processes: the fake Slack API (threads of this one)
+    and the clients (its pool's process), not serve: what the measurement itself costs."""
+    children = Path(f"/proc/{os.getpid()}/task/{os.getpid()}/children").read_text().split()
+    return proc_cpu(os.getpid()) + sum(proc_cpu(c) for c in children if c != str(serve_pid))
+
+
 def spying(serve_pid: int, out: Path) -> subprocess.Popen[bytes] | None:
     """With BENCH_PYSPY=<file.txt>: py-spy (not a dependency; pip install py-spy) samples the
     worker process while the batch runs, and writes its collapsed stacks there."""
@@ -205,6 +229,8 @@ def run_serve(name: str, url: str, fake: FakeSlack, tmp: Path, n: int) -> dict[s
         assert wait_for(lambda: sent.keys() <= fake.answered_at.keys(), 120), "warm-up"
         batch = commands(n)
         cpu0, load0 = worker_cpu(proc.pid), os.getloadavg()[0]
+        edge0 = proc_cpu(proc.pid)
+        all0, bench0 = machine_cpu(), harness_cpu(proc.pid)
         spy = spying(proc.pid, tmp / f"{name}.svg")
         res = pool.submit(send, port, fake.base, batch, name).result()
         keys = set(res["sent"])
@@ -213,6 +239,9 @@ def run_serve(name: str, url: str, fake: FakeSlack, tmp: Path, n: int) -> dict[s
             spy.send_signal(2)
             spy.wait(30)
         cpu = worker_cpu(proc.pid) - cpu0
+        busy = machine_cpu() - all0
+        harness = harness_cpu(proc.pid) - bench0
+        edge = proc_cpu(proc.pid) - edge0
         load = os.getloadavg()[0]
     finally:
         code = stop(proc)
@@ -233,6 +262,9 @@ def run_serve(name: str, url: str, fake: FakeSlack, tmp: Path, n: int) -> dict[s
         "a50": pct(waits, 50),
         "a99": pct(waits, 99),
         "cpu_ms": cpu / max(len(answered), 1) * 1000,
+        "edge_ms": edge / max(len(answered), 1) * 1000,
+        "machine_ms": busy / max(len(answered), 1) * 1000,
+        "harness_ms": harness / max(len(answered), 1) * 1000,
         "load": (load0, load),
         "exit": code,
     }
@@ -402,7 +434,9 @@ def main() -> None:
             f"in {r['seconds']:.1f} s, {r['twice']} twice, errors {sum(r['errors'].values())}); "
             f"all acked in {r['acks_in']:.2f} s, first answer at {r['first_answer']:.2f} s; "
             f"answer p50 {r['a50']:.2f} s p99 {r['a99']:.2f} s; worker CPU {r['cpu_ms']:.1f} ms "
-            f"per command; load {r['load'][0]:.2f} → {r['load'][1]:.2f}; serve exit {r['exit']}"
+            f"per command (edge {r['edge_ms']:.1f} ms, this benchmark's clients and fake "
+            f"Slack {r['harness_ms']:.1f} ms, whole machine {r['machine_ms']:.1f} ms "
+            f"of {os.cpu_count()} cores, the rest being the database and the kernel); load {r['load'][0]:.2f} → {r['load'][1]:.2f}; serve exit {r['exit']}"
         )
         print(
             f"  floor (INSERT + UPDATE + INSERT per transaction, one connection): {floor:.0f} "
