@@ -357,3 +357,12 @@ class AuditEntry(Base):
 
 
 append_only.protect(AuditEntry)
+
+
+# --- approvals (issue 20): migration 0018 ---
+
+
+# --- stage checklists (issue 20): migration 0019 ---
+
+
+# --- payment plans and delivery milestones (issue 20): migration 0020 ---
