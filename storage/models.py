@@ -365,4 +365,7 @@ append_only.protect(AuditEntry)
 # --- stage checklists (issue 20): migration 0019 ---
 
 
-# --- payment plans and delivery milestones (issue 20): migration 0020 ---
+# --- delivery milestones (issue 20): migration 0020 ---
+
+
+# --- payment plans and money collected (issue 20): migration 0021 ---
