@@ -170,6 +170,8 @@ class Deal(Base):
     lost_reason: Mapped[str | None] = mapped_column(Text)
     # what was written with the amount about tax (含税, 不含税, excl. VAT), verbatim
     tax_note: Mapped[str | None] = mapped_column(String(40))
+    # the discount last approved for this deal (/approval, migration 0018), in percent
+    discount_percent: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
     stage_entered_at: Mapped[datetime]
     last_touch_at: Mapped[datetime]
     closed_at: Mapped[datetime | None]
@@ -360,6 +362,47 @@ append_only.protect(AuditEntry)
 
 
 # --- approvals (issue 20): migration 0018 ---
+
+
+class Approval(Base):
+    """A rep's request to quote a price and/or a discount on a deal, and its decision. A3 in
+    chat is the row with id 3. `working_seconds` is the clock: request to decision in working
+    time (bot/worktime.py), set once decided."""
+
+    __tablename__ = "approvals"
+    __table_args__ = (
+        # the reminder/escalation scan spans tenants: pending rows, oldest first
+        Index("ix_approvals_waiting", "status", "waiting_since"),
+        # what waits on an approver, and a requester's own
+        Index("ix_approvals_approver", "tenant_id", "approver_id", "status"),
+        Index("ix_approvals_requester", "tenant_id", "requester_id", "status"),
+        # a deal's approvals (approved_quote), a customer's
+        Index("ix_approvals_deal", "deal_id", "status"),
+        Index("ix_approvals_customer", "customer_id", "status"),
+        # decision times of a period (the weekly review)
+        Index("ix_approvals_decided", "tenant_id", "decided_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = tenant_fk()
+    deal_id: Mapped[int] = mapped_column(ForeignKey("deals.id", ondelete="CASCADE"))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    requester_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    approver_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    level: Mapped[int] = mapped_column(Integer, default=1)  # 1, then 2 once escalated, …
+    amount: Mapped[Decimal | None] = mapped_column(Numeric(16, 2))  # the quote asked for
+    currency: Mapped[str | None] = mapped_column(String(3))
+    discount_percent: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))  # 九折 = 10
+    reason: Mapped[str | None] = mapped_column(Text)  # the rep's words, verbatim
+    status: Mapped[str] = mapped_column(String(10), default="pending")  # pending|approved|rejected
+    requested_at: Mapped[datetime]
+    decided_at: Mapped[datetime | None]
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    decision_note: Mapped[str | None] = mapped_column(Text)
+    # the current level's clock: since when it waits on this approver, when reminded, escalated
+    waiting_since: Mapped[datetime]
+    reminded_at: Mapped[datetime | None]
+    escalated_at: Mapped[datetime | None]
+    working_seconds: Mapped[int | None] = mapped_column(Integer)
 
 
 # --- stage checklists (issue 20): migration 0019 ---
