@@ -411,4 +411,39 @@ class Approval(Base):
 # --- delivery milestones (issue 20): migration 0020 ---
 
 
+class Milestone(Base):
+    """A delivery milestone (交付节点) of a deal: its title verbatim, its due day or moment, who
+    owns it, and when it was done. Payment steps may hang on `done_at` (migration 0021)."""
+
+    __tablename__ = "milestones"
+    __table_args__ = (
+        # the reminder scan spans tenants: open milestones by due time
+        Index("ix_milestones_open_due", "status", "due_at"),
+        # a deal's milestones (/milestone D12, the payment plan), a customer's (/customer)
+        Index("ix_milestones_deal", "deal_id", "status", "due_at"),
+        Index("ix_milestones_customer", "customer_id", "status", "due_at"),
+        # an owner's (the digest, by rep)
+        Index("ix_milestones_owner", "tenant_id", "owner_id", "status"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)  # the M3 of /milestone M3 done
+    tenant_id: Mapped[int] = tenant_fk()
+    deal_id: Mapped[int] = mapped_column(ForeignKey("deals.id", ondelete="CASCADE"))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(Text)  # the speaker's words, verbatim
+    due_at: Mapped[datetime]
+    # as tasks keep it: True, a whole day (due_at is that day's start in the owner's zone);
+    # False, the moment the person typed
+    due_all_day: Mapped[bool] = mapped_column(Boolean, default=True)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(String(10), default="open")  # open | done
+    done_at: Mapped[datetime | None]
+    done_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime]
+    # reminder bookkeeping: the last reminder sent, and how many (the first is "due", later
+    # ones "overdue"); outbox dedup keys keep each one single
+    last_reminded_at: Mapped[datetime | None]
+    reminders_sent: Mapped[int] = mapped_column(Integer, default=0)
+
+
 # --- payment plans and money collected (issue 20): migration 0021 ---
