@@ -335,6 +335,8 @@ class Target(Base):
     visits: Mapped[int | None] = mapped_column(Integer)
     won_amount: Mapped[Decimal | None] = mapped_column(Numeric(16, 2))
     currency: Mapped[str | None] = mapped_column(String(3))
+    # money collected (回款) in the period, the target of /target … collected= (migration 0021)
+    collected: Mapped[Decimal | None] = mapped_column(Numeric(16, 2))
 
 
 class AuditEntry(Base):
@@ -447,3 +449,66 @@ class Milestone(Base):
 
 
 # --- payment plans and money collected (issue 20): migration 0021 ---
+
+
+class PaymentStep(Base):
+    """One step of a deal's payment plan (回款计划): its share of the deal, when it falls due,
+    and how much of it has come in. A step is due on `due_on`, a day; a step hung on a delivery
+    milestone has none until the milestone is done, then falls due `after_days` after its
+    `done_at` (bot/payments.py sets it). A plan written anew marks the open steps it replaces
+    `replaced` (kept: the audit and the history read them)."""
+
+    __tablename__ = "payment_steps"
+    __table_args__ = (
+        # the reminder scan spans tenants: open steps by due day
+        Index("ix_payment_steps_due", "status", "due_on"),
+        # a deal's plan in order (/paid applies money to its oldest open step)
+        Index("ix_payment_steps_deal", "deal_id", "status", "sequence"),
+        # a customer's receivables (/receivables within reach, the digest)
+        Index("ix_payment_steps_customer", "customer_id", "status", "due_on"),
+        # the steps waiting on a milestone
+        Index("ix_payment_steps_milestone", "milestone_id", "status"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = tenant_fk()
+    deal_id: Mapped[int] = mapped_column(ForeignKey("deals.id", ondelete="CASCADE"))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    sequence: Mapped[int] = mapped_column(Integer)  # 1, 2, … within the plan
+    amount: Mapped[Decimal] = mapped_column(Numeric(16, 2))
+    currency: Mapped[str] = mapped_column(String(3))
+    percent: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))  # as written: 30% → 30
+    due_on: Mapped[date | None] = mapped_column(Date)
+    milestone_id: Mapped[int | None] = mapped_column(
+        ForeignKey("milestones.id", ondelete="SET NULL")
+    )
+    after_days: Mapped[int | None] = mapped_column(Integer)  # days after the milestone's done_at
+    terms: Mapped[str] = mapped_column(String(200))  # the step as written: 70% 验收后30天
+    paid: Mapped[Decimal] = mapped_column(Numeric(16, 2), default=Decimal(0))
+    status: Mapped[str] = mapped_column(String(10), default="open")  # open | paid | replaced
+    paid_at: Mapped[datetime | None]
+    # which reminder went out last: "before" (the lead days) or "due" (on the day)
+    reminded: Mapped[str | None] = mapped_column(String(10))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime]
+
+
+class Payment(Base):
+    """Money received on a deal (/paid D12 36k), as recorded: the whole sum, applied to the
+    plan's oldest open steps (PaymentStep.paid)."""
+
+    __tablename__ = "payments"
+    __table_args__ = (
+        Index("ix_payments_deal", "deal_id", "received_at"),
+        Index("ix_payments_customer", "customer_id", "received_at"),
+        # what was collected in a period (/progress, by the deals' owners)
+        Index("ix_payments_tenant_at", "tenant_id", "received_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = tenant_fk()
+    deal_id: Mapped[int] = mapped_column(ForeignKey("deals.id", ondelete="CASCADE"))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    amount: Mapped[Decimal] = mapped_column(Numeric(16, 2))
+    currency: Mapped[str] = mapped_column(String(3))
+    received_at: Mapped[datetime]  # the day written (its start, in the writer's zone), else now
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    recorded_at: Mapped[datetime]
