@@ -54,7 +54,13 @@ from bot.config_types import (
     read_toml,
 )
 from bot.money import Rates
-from bot.pipeline import DEFAULT_STAGES, Stage
+from bot.pipeline import (
+    DEFAULT_CHECKLISTS,
+    DEFAULT_STAGES,
+    DEFAULT_STUCK_AFTER_DAYS,
+    ChecklistItem,
+    Stage,
+)
 from bot.pipeline import Pipeline as RuntimePipeline
 from bot.settings import Rules, Settings
 
@@ -185,6 +191,22 @@ class RulesSection(Section):
         return self
 
 
+class ChecklistItemSection(Section):
+    """One item of a stage's checklist ([[pipeline.stages.checklist]])."""
+
+    en: Text
+    zh_CN: Text | None = None  # default: the English words
+    key: Annotated[str, AfterValidator(_stage_key)] | None = None  # default: item<n>
+    required: Annotated[bool, Strict()] = False
+    done_when: Literal["approved_quote"] | None = None  # true by itself when this holds
+
+    def item(self, n: int) -> ChecklistItem:
+        names = {"en": self.en} | ({"zh_CN": self.zh_CN} if self.zh_CN else {})
+        return ChecklistItem(
+            key=self.key or f"item{n}", names=names, required=self.required, fact=self.done_when
+        )
+
+
 class StageSection(Section):
     key: Annotated[str, AfterValidator(_stage_key)]
     en: Text | None = None  # default: the key
@@ -192,6 +214,9 @@ class StageSection(Section):
     stale_after_days: PositiveInt | None = None
     requires: tuple[Literal["amount"], ...] = ()
     closed: Annotated[bool, Strict()] = False
+    # None: the default checklist of a default stage's key (bot/pipeline.py), else none
+    checklist: list[ChecklistItemSection] | None = None
+    stuck_after_days: PositiveInt | None = None  # default: [pipeline] stuck_after_days
 
     @model_validator(mode="after")
     def _staleness(self) -> StageSection:
@@ -199,6 +224,11 @@ class StageSection(Section):
             raise problem("required for an open stage", key="stale_after_days")
         if self.closed and self.stale_after_days is not None:
             raise problem("closed stages never go stale; leave it out", key="stale_after_days")
+        if self.closed and self.checklist:
+            raise problem("a closed stage is never left, so it has no checklist", key="checklist")
+        keys = [item.key for item in self.checklist or () if item.key]
+        if len(keys) != len(set(keys)):
+            raise problem("two items of one checklist have the same key", key="checklist")
         return self
 
     def stage(self) -> Stage:
@@ -209,6 +239,12 @@ class StageSection(Section):
             stale_after_days=self.stale_after_days,
             requires=tuple(dict.fromkeys(self.requires)),
             closed=self.closed,
+            checklist=(
+                DEFAULT_CHECKLISTS.get(self.key, ())
+                if self.checklist is None
+                else tuple(item.item(n) for n, item in enumerate(self.checklist, 1))
+            ),
+            stuck_after_days=self.stuck_after_days,
         )
 
 
@@ -242,6 +278,9 @@ def _stage_problems(stages: list[StageSection]) -> list[str]:
 
 class PipelineSection(Section):
     stages: list[StageSection] | None = None  # None: bot.pipeline.DEFAULT_STAGES
+    # working days a deal may sit in a stage with a required checklist item open before the
+    # manager's digest names it (a stage's own stuck_after_days wins)
+    stuck_after_days: PositiveInt = DEFAULT_STUCK_AFTER_DAYS
 
     @field_validator("stages")
     @classmethod
@@ -251,9 +290,10 @@ class PipelineSection(Section):
         return stages
 
     def runtime(self) -> RuntimePipeline:
+        stuck = self.stuck_after_days
         if self.stages is None:
-            return RuntimePipeline(DEFAULT_STAGES)
-        return RuntimePipeline(tuple(s.stage() for s in self.stages))
+            return RuntimePipeline(DEFAULT_STAGES, stuck_after_days=stuck)
+        return RuntimePipeline(tuple(s.stage() for s in self.stages), stuck_after_days=stuck)
 
 
 class Config(Section):

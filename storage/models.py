@@ -410,6 +410,33 @@ class Approval(Base):
 # --- stage checklists (issue 20): migration 0019 ---
 
 
+class ChecklistTick(Base):
+    """An item of a deal's stage checklist ticked: by whom and when, and, once unticked, by
+    whom and when (a row is never deleted, so who ticked what stays known; ticking it again
+    is a new row). An item is ticked while it has a row with `undone_at` unset."""
+
+    __tablename__ = "checklist_ticks"
+    __table_args__ = (
+        # a deal's checklist at its stage (the card, /check, the gate, the digest)
+        Index("ix_checklist_ticks_deal", "deal_id", "stage", "item"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = tenant_fk()
+    deal_id: Mapped[int] = mapped_column(ForeignKey("deals.id", ondelete="CASCADE"))
+    stage: Mapped[str] = mapped_column(String(40))  # the stage's key
+    item: Mapped[str] = mapped_column(String(40))  # the item's key (bot/pipeline.py)
+    text: Mapped[str] = mapped_column(Text)  # the item's words when it was ticked
+    ticked_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    ticked_at: Mapped[datetime]
+    undone_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    undone_at: Mapped[datetime | None]
+
+
+# the digest's scan of deals sitting in a stage with a required item open: a tenant's open
+# deals by stage and since when they are in it
+Index("ix_deals_stage_entered", Deal.tenant_id, Deal.status, Deal.stage, Deal.stage_entered_at)
+
+
 # --- delivery milestones (issue 20): migration 0020 ---
 
 
