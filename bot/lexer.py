@@ -72,7 +72,14 @@ def reserved(word: str, commands: Container[str]) -> str | None:
 
 
 _TOKEN = re.compile(r'"([^"]*)"?|「([^」]*)」?|(\S+)')
-_REF = {"deal": "D", "task": "T", "question": "Q", "requirement": "R", "meeting": "M"}
+_REF = {
+    "deal": "D",
+    "task": "T",
+    "question": "Q",
+    "requirement": "R",
+    "meeting": "M",
+    "milestone": "M",  # M3: a meeting after /meeting, a milestone after /milestone
+}
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -13,7 +13,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from bot import failures
-from bot.jobs import alerts, calendar_notice, digest, reminders
+from bot.jobs import alerts, calendar_notice, digest, milestone_reminders, reminders
 from bot.jobs.env import JobEnv
 
 logger = logging.getLogger(__name__)
@@ -21,6 +21,7 @@ logger = logging.getLogger(__name__)
 JOBS: tuple[tuple[str, Callable[[JobEnv, datetime], int]], ...] = (
     ("followups", reminders.followups),
     ("confirmations", reminders.confirmations),
+    ("milestones", milestone_reminders.milestones),
     ("minutes", alerts.minutes),
     ("questions", alerts.questions),
     ("digest", digest.digests),
