@@ -21,11 +21,12 @@ from sqlalchemy.orm import Session
 from bot import deadlines
 from bot.buttons import encode
 from bot.context import Context, UserError
+from bot.i18n import Words
 from bot.lexer import is_ref, ref_id
 from bot.outcome import Button, Card
 from bot.parse.normalize import normalize
 from bot.reach import Reach
-from bot.speaker import speaker
+from bot.speaker import speaker, words_for
 from bot.worktime import WorkCalendar
 from storage.models import Customer, Deal, Milestone, Person, Tenant
 
@@ -262,3 +263,18 @@ def reminder_card(
         buttons=buttons,
         fallback=body,
     )
+
+
+def customer_section(ctx: Context, customer: Customer) -> str:
+    """/customer's milestone lines (done ✓, late ⚠), or "" when the customer has none."""
+    items = for_customer(ctx, customer)
+    return ctx.t("milestone.customer_lines", items=items).strip("\n") if items else ""
+
+
+def digest_section(
+    words: Words, lead: Person, tenant: Tenant, late: list[dict[str, Any]], *, now: datetime | None
+) -> str:
+    """The digest's late milestones in the lead's words, or "" when none is late."""
+    if not late:
+        return ""
+    return words_for(words, lead, tenant, "milestone.digest_lines", now=now, items=late).strip("\n")

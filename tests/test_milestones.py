@@ -200,3 +200,59 @@ def test_zh_pressing_done_on_the_reminder_card_updates_it(sessions) -> None:  # 
     assert "✓ 已交付" in update.card.title and "按时" not in update.card.body
     assert "已完成" in update.card.body
     assert rows(chat)[0].status == "done"
+
+
+# --- /customer and the digest --------------------------------------------------------------
+
+
+def test_en_customer_shows_milestones_with_done_and_late_marked(sessions) -> None:  # type: ignore[no-untyped-def]
+    chat = en_deal(sessions)
+    assert "Delivery milestones" not in chat.say("alice", "/customer Acme")
+    chat.say("alice", "/milestone D1 install 2026-12-08")
+    chat.say("alice", "/milestone D1 training 2026-12-09")
+    chat.say("alice", "/milestone D1 go-live 2027-02-05")
+    chat.at("2026-12-10 10:00")
+    chat.say("alice", "/milestone M2 done")
+    text = chat.say("alice", "/customer Acme")
+    assert "Delivery milestones:" in text
+    assert "⚠ M1 install — LATE: due Tue Dec 8, 2 days late" in text
+    assert "✓ M2 training — done Thu Dec 10, 1 day late" in text
+    assert "• M3 go-live — due Fri Feb 5, 2027" in text
+
+
+def test_zh_customer_shows_milestones(sessions) -> None:  # type: ignore[no-untyped-def]
+    chat = zh_deal(sessions)
+    chat.say("小李", "/交付 D1 第二个厂上线 2026-12-08")
+    chat.at("2026-12-09 10:00")
+    text = chat.say("小李", "/客户 华为")
+    assert "交付节点：" in text and "⚠ M1 第二个厂上线 — 逾期：计划 12月8日 周二，已晚了1天" in text
+
+
+def test_late_milestones_are_in_the_leads_morning_digest(sessions) -> None:  # type: ignore[no-untyped-def]
+    chat = Chat(sessions, now="2026-12-07 10:00")
+    chat.say("bob", "/team east @bob @alice")
+    clock = Clockwork(chat)
+    chat.say("alice", "/deal Acme new Rollout")
+    chat.say("alice", "/milestone D1 install 2026-12-08")
+    sent = clock.tick("2026-12-08 09:00")
+    assert not any("Late delivery milestones" in t for _, t in sent)  # due today: not late
+    sent = clock.tick("2026-12-09 09:00")
+    [digest] = [t for who, t in sent if who == "bob" and t.startswith("Good morning")]
+    assert "Late delivery milestones (1):" in digest
+    assert "⚠ M1 [Acme] install — due Tue Dec 8, 1 day late · @alice" in digest
+    chat.at("2026-12-09 11:00")
+    chat.say("alice", "/milestone M1 done")
+    sent = clock.tick("2026-12-10 09:00")
+    assert not any("Late delivery milestones" in t for _, t in sent)
+
+
+def test_zh_a_late_milestone_alone_still_sends_the_digest(sessions) -> None:  # type: ignore[no-untyped-def]
+    chat = Chat(sessions, tz=SH, locale="zh_CN", now="2026-12-07 10:00")
+    chat.say("老王", "/团队 华东 @老王 @小李")
+    clock = Clockwork(chat)
+    chat.say("小李", "/商机 华为 新建 私有化部署")
+    chat.say("小李", "/交付 D1 第二个厂上线 2026-12-03")  # written late, nothing else to report
+    clock.tick("2026-12-07 10:30")
+    sent = clock.tick("2026-12-08 09:00")
+    [digest] = [t for who, t in sent if who == "老王" and t.startswith("早上好")]
+    assert "逾期的交付节点（1）：" in digest and "M1 [华为] 第二个厂上线" in digest

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Select, func, select
 
-from bot import audit, collaborators, contacts
+from bot import audit, collaborators, contacts, milestones
 from bot.commands.command import Command
 from bot.context import Context, UserError
 from bot.customers import exact, find, name_key
@@ -181,6 +181,8 @@ def customer(ctx: Context, intent: CustomerShow) -> Outcome:
         collaborators=collaborators.of_customer(ctx, found),
         contacts=contacts.shown(ctx, found),
     )
+    if delivery := milestones.customer_section(ctx, found):  # done ✓ and late ⚠ marked
+        text = f"{text.rstrip()}\n{delivery}"
     return Outcome().reply(text, private=True)
 
 

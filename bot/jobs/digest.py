@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, case, func, select
 
 from bot import digest as digest_mod
+from bot import milestones
 from bot.jobs.env import JobEnv
 from bot.reach import led_by, over
 from bot.speaker import speaker, words_for
@@ -63,7 +64,10 @@ def digests(env: JobEnv, now: datetime) -> int:
             )
             day = _previous_working_day(cal, local)
             touches = _touches(s, tenant.id, members, day, local)
-            if result.empty and not any(t["count"] for t in touches):
+            late = milestones.late_for_digest(
+                s, tenant.id, over(s, lead.id, members), now, cal, tenant
+            )
+            if result.empty and not any(t["count"] for t in touches) and not late:
                 continue  # nothing to report: no message, and none later today
             key = f"digest:{lead.id}:{local.date()}"
             text = words_for(
@@ -76,6 +80,9 @@ def digests(env: JobEnv, now: datetime) -> int:
                 touches=touches,
                 day=day,
             )
+            if late:  # delivery milestones past their date (bot/milestones.py)
+                more = milestones.digest_section(env.words, lead, tenant, late, now=env.now)
+                text = f"{text.rstrip()}\n{more}"
             sent += env.push(s, lead, key, text=text, now=now)
     return sent
 
