@@ -10,6 +10,7 @@ from datetime import date, time
 from functools import cache, cached_property
 
 from bot.money import Rates
+from bot.payment_rules import PaymentRules
 from bot.pipeline import Pipeline
 from bot.worktime import CN_ZONES, WorkCalendar, default_holidays
 
@@ -57,6 +58,7 @@ class Settings:
     extra_workdays: frozenset[date] = frozenset()
     pipeline: Pipeline = field(default_factory=Pipeline)
     rules: Rules = field(default_factory=Rules)
+    payments: PaymentRules = field(default_factory=PaymentRules)  # [payments]
     max_message_chars: int = 4000
     # [currency]: what other currencies are worth in the tenant's (or `base`), so that sums
     # over deals in several currencies can be added up, saying at what rate
