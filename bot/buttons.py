@@ -24,6 +24,9 @@ class Act(StrEnum):
     TASK_DONE = "task.done"
     TASK_SNOOZE = "task.snooze"
     TASK_LOG = "task.log"
+    APPROVAL_APPROVE = "approval.approve"
+    APPROVAL_REJECT = "approval.reject"
+    APPROVAL_ASK = "approval.ask"
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ from pydantic import (
 )
 
 from bot.config_service import (
+    ApprovalsSection,
     DatabaseSection,
     InboxSection,
     OutboxSection,
@@ -303,6 +304,7 @@ class Config(Section):
     currency: CurrencySection = Field(default_factory=CurrencySection)
     rules: RulesSection = Field(default_factory=RulesSection)
     pipeline: PipelineSection = Field(default_factory=PipelineSection)
+    approvals: ApprovalsSection = Field(default_factory=ApprovalsSection)
     server: ServerSection = Field(default_factory=ServerSection)
     outbox: OutboxSection = Field(default_factory=OutboxSection)
     scheduler: SchedulerSection = Field(default_factory=SchedulerSection)
@@ -350,6 +352,7 @@ class Config(Section):
             rules=Rules(**self.rules.model_dump()),
             max_message_chars=bot.max_message_chars,
             rates=self.currency.runtime(),
+            approvals=self.approvals.runtime(),
         )
 
 

@@ -5,12 +5,14 @@ the tables of what the bot does ([bot], [rules], [pipeline]) and the platforms' 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, Strict, field_validator, model_validator
+from pydantic import AfterValidator, Field, Strict, field_validator, model_validator
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from bot.approval_rules import ApprovalRules, Band
 from bot.config_types import PositiveFloat, PositiveInt, Section, Text, between, problem
 
 DEFAULT_DATABASE_URL = "sqlite:///dealbot.db"
@@ -137,3 +139,51 @@ def lease_notes(outbox: OutboxSection, inbox: InboxSection) -> list[str]:
         )
         if value is not None
     ]
+
+
+def _decimal(value: float | None) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
+
+
+class ApprovalBandSection(Section):
+    discount_over: Annotated[float, Strict(), between(0, 100)] | None = None
+    amount_over: PositiveFloat | None = None
+    approver: Text = "manager"  # "manager", "admin", or a person's name
+
+    @model_validator(mode="after")
+    def _a_limit(self) -> ApprovalBandSection:
+        if self.discount_over is None and self.amount_over is None:
+            raise problem("a band needs discount_over or amount_over (or both)")
+        return self
+
+
+class ApprovalsSection(Section):
+    remind_after_hours: PositiveFloat = 4.0
+    escalate_after_hours: PositiveFloat = 8.0
+    bands: list[ApprovalBandSection] = Field(
+        default_factory=lambda: [ApprovalBandSection(discount_over=20.0, approver="admin")]
+    )
+
+    @model_validator(mode="after")
+    def _escalate_later(self) -> ApprovalsSection:
+        remind = self.remind_after_hours
+        if self.escalate_after_hours <= remind:
+            raise problem(
+                f"must be greater than remind_after_hours ({remind:g})",
+                key="escalate_after_hours",
+            )
+        return self
+
+    def runtime(self) -> ApprovalRules:
+        return ApprovalRules(
+            remind_after_hours=self.remind_after_hours,
+            escalate_after_hours=self.escalate_after_hours,
+            bands=tuple(
+                Band(
+                    approver=b.approver.lstrip("@"),
+                    discount_over=_decimal(b.discount_over),
+                    amount_over=_decimal(b.amount_over),
+                )
+                for b in self.bands
+            ),
+        )

@@ -79,6 +79,7 @@ _REF = {
     "requirement": "R",
     "meeting": "M",
     "milestone": "M",  # M3: a meeting after /meeting, a milestone after /milestone
+    "approval": "A",
 }
 
 

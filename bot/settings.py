@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, time
 from functools import cache, cached_property
 
+from bot.approval_rules import ApprovalRules
 from bot.money import Rates
 from bot.payment_rules import PaymentRules
 from bot.pipeline import Pipeline
@@ -58,6 +59,7 @@ class Settings:
     extra_workdays: frozenset[date] = frozenset()
     pipeline: Pipeline = field(default_factory=Pipeline)
     rules: Rules = field(default_factory=Rules)
+    approvals: ApprovalRules = field(default_factory=ApprovalRules)  # [approvals]
     payments: PaymentRules = field(default_factory=PaymentRules)  # [payments]
     max_message_chars: int = 4000
     # [currency]: what other currencies are worth in the tenant's (or `base`), so that sums

@@ -11,6 +11,8 @@ from typing import Any
 
 from bot.commands import (
     answered,
+    approval,
+    approvals_view,
     contact,
     customer,
     deal,
@@ -51,6 +53,8 @@ COMMANDS: tuple[Command, ...] = (
     question.COMMAND,
     answered.COMMAND,
     req.COMMAND,
+    approval.COMMAND,
+    approvals_view.COMMAND,
     milestone.COMMAND,
     payment.COMMAND,
     paid.COMMAND,

@@ -13,7 +13,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from bot import failures
-from bot.jobs import alerts, calendar_notice, digest, milestone_reminders, reminders
+from bot.jobs import alerts, approvals, calendar_notice, digest, milestone_reminders, reminders
 from bot.jobs.env import JobEnv
 
 logger = logging.getLogger(__name__)
@@ -24,6 +24,7 @@ JOBS: tuple[tuple[str, Callable[[JobEnv, datetime], int]], ...] = (
     ("milestones", milestone_reminders.milestones),
     ("minutes", alerts.minutes),
     ("questions", alerts.questions),
+    ("approvals", approvals.approvals_due),
     ("digest", digest.digests),
     ("calendar", calendar_notice.makeup_days),
 )
