@@ -35,6 +35,7 @@ from bot.config_service import (
     DatabaseSection,
     InboxSection,
     OutboxSection,
+    PaymentsSection,
     RetentionSection,
     SchedulerSection,
     ServerSection,
@@ -305,6 +306,7 @@ class Config(Section):
     rules: RulesSection = Field(default_factory=RulesSection)
     pipeline: PipelineSection = Field(default_factory=PipelineSection)
     approvals: ApprovalsSection = Field(default_factory=ApprovalsSection)
+    payments: PaymentsSection = Field(default_factory=PaymentsSection)
     server: ServerSection = Field(default_factory=ServerSection)
     outbox: OutboxSection = Field(default_factory=OutboxSection)
     scheduler: SchedulerSection = Field(default_factory=SchedulerSection)
@@ -353,6 +355,7 @@ class Config(Section):
             max_message_chars=bot.max_message_chars,
             rates=self.currency.runtime(),
             approvals=self.approvals.runtime(),
+            payments=self.payments.runtime(),
         )
 
 

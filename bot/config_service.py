@@ -14,6 +14,7 @@ from sqlalchemy.exc import ArgumentError
 
 from bot.approval_rules import ApprovalRules, Band
 from bot.config_types import PositiveFloat, PositiveInt, Section, Text, between, problem
+from bot.payment_rules import PaymentRules
 
 DEFAULT_DATABASE_URL = "sqlite:///dealbot.db"
 
@@ -187,3 +188,10 @@ class ApprovalsSection(Section):
                 for b in self.bands
             ),
         )
+
+
+class PaymentsSection(Section):
+    remind_days_before: Annotated[int, Strict(), between(0, 30)] = 3
+
+    def runtime(self) -> PaymentRules:
+        return PaymentRules(remind_days_before=self.remind_days_before)

@@ -446,3 +446,12 @@ def planned(
         .group_by(PaymentStep.currency)
     )
     return {c: Decimal(v or 0) for c, v in rows}
+
+
+def overdue_for_digest(
+    session: Session, tenant_id: int, reach: Reach, now: datetime, tz: str
+) -> Receivables | None:
+    """The digest's section: the overdue steps within `reach`, riskiest first; None if none."""
+    today = now.astimezone(ZoneInfo(tz)).date()
+    found = open_within(session, tenant_id, reach, today, overdue_only=True)
+    return found if found.rows else None

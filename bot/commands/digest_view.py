@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot import digest as digest_mod
+from bot import payments
 from bot.commands.command import Command
 from bot.context import Context
 from bot.grammar.line import Line
@@ -33,7 +34,10 @@ def digest(ctx: Context, intent: DigestView) -> Outcome:
         calendar=ctx.settings.calendar_for(ctx.tenant.timezone),  # the tenant's working days
         tz=ctx.tz,
     )
-    return Outcome().reply(ctx.t("views.digest", digest=result), private=True)
+    text = ctx.t("views.digest", digest=result)
+    if owed := payments.overdue_for_digest(ctx.session, ctx.tenant.id, ctx.reach, ctx.now, ctx.tz):
+        text = f"{text.rstrip()}\n{ctx.t('payments.overdue_digest', r=owed)}"
+    return Outcome().reply(text, private=True)
 
 
 COMMAND = Command(

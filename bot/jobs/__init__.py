@@ -13,7 +13,15 @@ from dataclasses import replace
 from datetime import datetime
 
 from bot import failures
-from bot.jobs import alerts, approvals, calendar_notice, digest, milestone_reminders, reminders
+from bot.jobs import (
+    alerts,
+    approvals,
+    calendar_notice,
+    digest,
+    milestone_reminders,
+    payment_reminders,
+    reminders,
+)
 from bot.jobs.env import JobEnv
 
 logger = logging.getLogger(__name__)
@@ -22,6 +30,7 @@ JOBS: tuple[tuple[str, Callable[[JobEnv, datetime], int]], ...] = (
     ("followups", reminders.followups),
     ("confirmations", reminders.confirmations),
     ("milestones", milestone_reminders.milestones),
+    ("payments", payment_reminders.reminders),
     ("minutes", alerts.minutes),
     ("questions", alerts.questions),
     ("approvals", approvals.approvals_due),

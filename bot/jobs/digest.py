@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, case, func, select
 
 from bot import digest as digest_mod
-from bot import milestones
+from bot import milestones, payments
 from bot.jobs.env import JobEnv
 from bot.reach import led_by, over
 from bot.speaker import speaker, words_for
@@ -67,7 +67,9 @@ def digests(env: JobEnv, now: datetime) -> int:
             late = milestones.late_for_digest(
                 s, tenant.id, over(s, lead.id, members), now, cal, tenant
             )
-            if result.empty and not any(t["count"] for t in touches) and not late:
+            # overdue receivables, riskiest first (bot/payments.py)
+            owed = payments.overdue_for_digest(s, tenant.id, over(s, lead.id, members), now, tz)
+            if result.empty and not any(t["count"] for t in touches) and not late and not owed:
                 continue  # nothing to report: no message, and none later today
             key = f"digest:{lead.id}:{local.date()}"
             text = words_for(
@@ -82,6 +84,11 @@ def digests(env: JobEnv, now: datetime) -> int:
             )
             if late:  # delivery milestones past their date (bot/milestones.py)
                 more = milestones.digest_section(env.words, lead, tenant, late, now=env.now)
+                text = f"{text.rstrip()}\n{more}"
+            if owed:
+                more = words_for(
+                    env.words, lead, tenant, "payments.overdue_digest", now=env.now, r=owed
+                )
                 text = f"{text.rstrip()}\n{more}"
             sent += env.push(s, lead, key, text=text, now=now)
     return sent
