@@ -93,6 +93,7 @@ def target_state(target: Target | None) -> dict[str, Any] | None:
         "calls": target.calls,
         "visits": target.visits,
         "won": target.won_amount,
+        "collected": target.collected,
         "currency": target.currency,
     }
 

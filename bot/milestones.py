@@ -278,3 +278,10 @@ def digest_section(
     if not late:
         return ""
     return words_for(words, lead, tenant, "milestone.digest_lines", now=now, items=late).strip("\n")
+
+
+def digest_view(ctx: Context) -> str:
+    """/digest's late milestones within the asker's reach, or "" when none is late."""
+    cal = ctx.settings.calendar_for(ctx.tenant.timezone)
+    late = late_for_digest(ctx.session, ctx.tenant.id, ctx.reach, ctx.now, cal, ctx.tenant)
+    return ctx.t("milestone.digest_lines", items=late).strip("\n") if late else ""

@@ -256,3 +256,27 @@ def test_zh_a_late_milestone_alone_still_sends_the_digest(sessions) -> None:  # 
     sent = clock.tick("2026-12-08 09:00")
     [digest] = [t for who, t in sent if who == "老王" and t.startswith("早上好")]
     assert "逾期的交付节点（1）：" in digest and "M1 [华为] 第二个厂上线" in digest
+
+
+def test_digest_on_demand_lists_late_milestones_within_reach(sessions) -> None:  # type: ignore[no-untyped-def]
+    chat = Chat(sessions, now="2026-12-07 10:00")
+    chat.say("bob", "/team east @bob @alice")
+    chat.say("alice", "/deal Acme new Rollout")
+    chat.say("alice", "/milestone D1 install 2026-12-08")
+    chat.say("dave", "/deal Initech new Renewal")
+    chat.at("2026-12-09 10:00")
+    assert "⚠ M1 [Acme] install — due Tue Dec 8, 1 day late · @alice" in chat.say("bob", "/digest")
+    assert "Late delivery milestones" not in chat.say("dave", "/digest")  # not in his reach
+
+
+def test_done_button_ids_keep_their_wire_format() -> None:
+    from bot.buttons import decode
+    from bot.commands import ACTIONS
+    from bot.commands.milestone import DONE
+
+    assert DONE.id(ms.MilestoneButton(milestone_id=3)) == "milestone.done:3"
+    assert DONE.id(ms.MilestoneButton(milestone_id=3, on_card=1)) == "milestone.done:3:1"
+    press = decode("milestone.done:3:1")
+    assert press is not None and ACTIONS["milestone.done"].read(press) == ms.MilestoneButton(
+        milestone_id=3, on_card=1
+    )

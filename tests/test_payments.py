@@ -165,3 +165,24 @@ def test_zh_sums_and_the_asks(zh: Chat) -> None:
     text = zh.say("小李", "/回款计划 D1 30% 1月10日, 70% 等客户心情")
     assert "我看不懂“70% 等客户心情”何时到期" in text and "正确写法：/回款计划" in text
     assert "没有我能识别的金额" in zh.say("小李", "/已回款 D1 一些")
+
+
+def test_en_collected_target_and_progress_against_the_plan(chat: Chat) -> None:
+    chat.at("2027-01-05 10:00")
+    chat.say("alice", "/payment D1 30% 2027-01-10, 70% 2027-03-01")
+    assert "✓ Target for @alice, 2027-01: collected $50,000." in chat.say(
+        "boss", "/target @alice 2027-01 collected=50k"
+    )
+    chat.say("alice", "/paid D1 20k")
+    chat.say("alice", "/paid D1 1k 2026-12-30")  # last month: not this month's
+    text = chat.say("alice", "/progress month")
+    assert "collected $20,000 / $50,000 · planned to fall due $36,000" in text
+    assert "is not an amount I can read" in chat.say("boss", "/target @alice 2027-01 collected=x")
+
+
+def test_zh_collected_target_and_progress(zh: Chat) -> None:
+    zh.at("2027-01-05 10:00")
+    zh.say("小李", "/回款计划 D1 30% 1月10日, 70% 3月1日")
+    assert "回款 10万元" in zh.say("王经理", "/目标 @小李 2027-01 回款=10万")
+    zh.say("小李", "/已回款 D1 8.4万")
+    assert "回款 8.4万元 / 10万元 · 本期计划到期 8.4万元" in zh.say("小李", "/进度 本月")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot import digest as digest_mod
-from bot import payments
+from bot import milestones, payments
 from bot.commands.command import Command
 from bot.context import Context
 from bot.grammar.line import Line
@@ -37,6 +37,8 @@ def digest(ctx: Context, intent: DigestView) -> Outcome:
     text = ctx.t("views.digest", digest=result)
     if owed := payments.overdue_for_digest(ctx.session, ctx.tenant.id, ctx.reach, ctx.now, ctx.tz):
         text = f"{text.rstrip()}\n{ctx.t('payments.overdue_digest', r=owed)}"
+    if delivery := milestones.digest_view(ctx):  # late delivery milestones (bot/milestones.py)
+        text = f"{text.rstrip()}\n{delivery}"
     return Outcome().reply(text, private=True)
 
 

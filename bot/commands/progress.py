@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
+from bot import payments
 from bot.commands.command import Command
 from bot.context import Context, UserError
 from bot.grammar.line import Fail, Line
@@ -103,6 +104,10 @@ def progress(ctx: Context, intent: ProgressView) -> Outcome:
         target=target,
         currency=currency,
         home=ctx.settings.rates.base or ctx.tenant.currency,
+        # money collected on the person's deals in the period, and what their payment plans
+        # have falling due in it (bot/payments.py)
+        collected=payments.collected(ctx.session, ctx.tenant.id, subject.id, start, end),
+        planned=payments.planned(ctx.session, ctx.tenant.id, subject.id, start.date(), end.date()),
     )
     return Outcome().reply(text, private=True)
 

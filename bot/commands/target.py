@@ -28,6 +28,8 @@ TARGET_KEYS = {
     "拜访": "visits",
     "won": "won",
     "赢单": "won",
+    "collected": "collected",  # money collected (回款, bot/payments.py)
+    "回款": "collected",
 }
 
 
@@ -38,6 +40,7 @@ class TargetSet(Intent):
     calls: int | None
     visits: int | None
     won: Amount | None
+    collected: Amount | None = None
 
 
 def parse(line: Line, tokens: list[Token]) -> TargetSet:
@@ -58,17 +61,22 @@ def parse(line: Line, tokens: list[Token]) -> TargetSet:
             if not values[key].isdigit():
                 raise Fail("bad_target", "target", text=f"{key}={values[key]}")
             counts[key] = int(values[key])
-    won = None
+    won = collected = None
     if "won" in values:
         won = parse_amount(values["won"])
         if won is None:
             raise Fail("bad_amount", "target", text=values["won"])
+    if "collected" in values:
+        collected = parse_amount(values["collected"])
+        if collected is None:
+            raise Fail("bad_amount", "target", text=values["collected"])
     return TargetSet(
         person=tokens[0].mention or "",
         period=period,
         calls=counts.get("calls"),
         visits=counts.get("visits"),
         won=won,
+        collected=collected,
     )
 
 
@@ -94,6 +102,9 @@ def set_target(ctx: Context, intent: TargetSet) -> Outcome:
     if intent.won is not None:
         target.won_amount = intent.won.value
         target.currency = intent.won.currency or ctx.tenant.currency
+    if intent.collected is not None:
+        target.collected = intent.collected.value
+        target.currency = intent.collected.currency or target.currency or ctx.tenant.currency
     ctx.session.flush()
     audit.record(
         ctx,
