@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot import audit
+from bot import audit, checklists
 from bot.commands import deal_tasks
 from bot.commands.command import Command
 from bot.context import Context, UserError
@@ -25,7 +25,7 @@ from storage.models import Customer, Deal
 
 @dataclass(frozen=True, kw_only=True)
 class DealCommand(Intent):
-    customer: CustomerRef
+    customer: CustomerRef | None  # None: the deal is named by its id alone (/deal D12 …)
     deal_ref: int | None
     verb: str  # show new stage amount won lost close
     title: str = ""
@@ -33,6 +33,7 @@ class DealCommand(Intent):
     stage: str | None = None
     note: str = ""
     when: datetime | None = None
+    override: str | None = None  # a manager's reason to move past open checklist items
 
 
 DEAL_VERBS = {
@@ -57,19 +58,32 @@ DEAL_VERBS = {
 
 
 def parse(line: Line, tokens: list[Token]) -> DealCommand:
-    customer, rest = line.customer(tokens, verbs=DEAL_VERBS)
     deal_ref = None
-    if rest and is_ref(rest[0].text, "deal"):
+    first = tokens[0] if tokens else None
+    if (
+        first
+        and not first.quoted
+        and is_ref(first.text, "deal")
+        and not line.ctx.is_customer(first.text)
+    ):
+        customer, deal_ref, rest = None, ref_id(first.text, "deal"), tokens[1:]
+    else:
+        customer, rest = line.customer(tokens, verbs=DEAL_VERBS)
+    if customer is not None and rest and is_ref(rest[0].text, "deal"):
         deal_ref, rest = ref_id(rest[0].text, "deal"), rest[1:]
     if not rest:
         return DealCommand(customer=customer, deal_ref=deal_ref, verb="show")
     verb = DEAL_VERBS.get(rest[0].folded)
     if verb is None:
         raise Fail("unknown_deal_verb", "deal", word=line.words(rest[:1]))
-    args = rest[1:]
-    text = line.from_(args)
-    base = {"customer": customer, "deal_ref": deal_ref, "verb": verb}
+    args, override = rest[1:], None
+    if verb in ("stage", "won"):
+        args, override = checklists.override_of(line, args)
+    text = line.words(args) if override else line.from_(args)  # the reason is not the stage
+    base = {"customer": customer, "deal_ref": deal_ref, "verb": verb, "override": override}
     if verb == "new":
+        if customer is None:  # a new deal is the customer's: /deal Acme new …
+            raise Fail("missing_customer", "deal")
         amount, n = _trailing_amount(line, args)
         title = line.words(args[:-n] if amount else args)
         return DealCommand(**base, title=title, amount=amount)
@@ -116,7 +130,10 @@ def _trailing_amount(line: Line, args: list[Token]) -> tuple[Amount | None, int]
 def deal(ctx: Context, intent: DealCommand) -> Outcome:
     if intent.verb == "new":
         return _new(ctx, intent)
-    customer, _ = find(ctx, intent.customer, create=False)
+    if intent.customer is None:  # /deal D12 …
+        _, customer = checklists.deal_by_ref(ctx, intent.deal_ref or 0)
+    else:
+        customer, _ = find(ctx, intent.customer, create=False)
     if intent.verb == "show":
         deals = open_deals(ctx.session, customer)
         return Outcome().reply(ctx.t("deals.listing", customer=customer, deals=deals), private=True)
@@ -130,6 +147,9 @@ def deal(ctx: Context, intent: DealCommand) -> Outcome:
     if target.status != "open":  # finds it won: a deal is won (and audited) once
         raise _closed(target, customer)
     before = audit.deal_state(target)
+    passed = Outcome()  # a required checklist item open holds it back (bot/checklists.py)
+    if verb in ("stage", "won"):
+        passed = checklists.gate(ctx, target, customer, intent.stage or verb, intent.override)
     if verb == "stage":
         _move(ctx, target, intent.stage or "")
     elif verb == "amount" and intent.amount:
@@ -155,7 +175,9 @@ def deal(ctx: Context, intent: DealCommand) -> Outcome:
         note=intent.note,
         approx=bool(intent.amount and intent.amount.approx),
     )
-    out = Outcome().reply(text)
+    out = Outcome().reply(text).extend(passed)
+    if target.stage != before["stage"]:
+        out.extend(checklists.entered(ctx, target, customer))  # the new stage's checklist
     if verb in OUTCOMES and (card := deal_tasks.left_open(ctx, target, customer)) is not None:
         out.reply(card=card, private=True)  # what it leaves open, offered for closing
     return out
@@ -207,6 +229,7 @@ def _move(ctx: Context, target: Deal, stage_key: str) -> None:
 
 def _new(ctx: Context, intent: DealCommand) -> Outcome:
     amount = intent.amount
+    assert intent.customer is not None  # the grammar asks for it (`/deal D12 new` is refused)
     customer, created = find(ctx, intent.customer, create=True)
     target = Deal(
         tenant_id=ctx.tenant.id,
@@ -226,7 +249,7 @@ def _new(ctx: Context, intent: DealCommand) -> Outcome:
     _audit(ctx, target, "new", {})
     others = other_deals(ctx.session, customer, target.id)
     stage = ctx.settings.pipeline.first.name(ctx.locale)
-    return Outcome().reply(
+    out = Outcome().reply(
         ctx.t(
             "deals.created",
             deal=target,
@@ -237,6 +260,7 @@ def _new(ctx: Context, intent: DealCommand) -> Outcome:
             approx=bool(amount and amount.approx),
         )
     )
+    return out.extend(checklists.entered(ctx, target, customer))  # the first stage's checklist
 
 
 def _audit(ctx: Context, target: Deal, action: str, before: dict[str, Any]) -> None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from bot import digest as digest_mod
 from bot import milestones, payments
+from bot.checklists import stuck_deals
 from bot.commands.command import Command
 from bot.context import Context
 from bot.grammar.line import Line
@@ -25,16 +26,28 @@ def parse(line: Line, tokens: list[Token]) -> DigestView:
 
 
 def digest(ctx: Context, intent: DigestView) -> Outcome:
+    calendar = ctx.settings.calendar_for(ctx.tenant.timezone)  # the tenant's working days
     result = digest_mod.build(
         ctx.session,
         tenant_id=ctx.tenant.id,
         reach=ctx.reach,
         now=ctx.now,
         pipeline=ctx.settings.pipeline,
-        calendar=ctx.settings.calendar_for(ctx.tenant.timezone),  # the tenant's working days
+        calendar=calendar,
         tz=ctx.tz,
     )
     text = ctx.t("views.digest", digest=result)
+    stuck = stuck_deals(  # deals held up by a required checklist item (bot/checklists.py)
+        ctx.session,
+        tenant_id=ctx.tenant.id,
+        reach=ctx.reach,
+        now=ctx.now,
+        pipeline=ctx.settings.pipeline,
+        calendar=calendar,
+        tz=ctx.tz,
+    )
+    if stuck:
+        text = f"{text.rstrip()}\n{ctx.t('digest.stuck', stuck=stuck)}"
     if owed := payments.overdue_for_digest(ctx.session, ctx.tenant.id, ctx.reach, ctx.now, ctx.tz):
         text = f"{text.rstrip()}\n{ctx.t('payments.overdue_digest', r=owed)}"
     if delivery := milestones.digest_view(ctx):  # late delivery milestones (bot/milestones.py)

@@ -16,6 +16,7 @@ from sqlalchemy import and_, case, func, select
 
 from bot import digest as digest_mod
 from bot import milestones, payments
+from bot.checklists import stuck_deals
 from bot.jobs.env import JobEnv
 from bot.reach import led_by, over
 from bot.speaker import speaker, words_for
@@ -67,9 +68,24 @@ def digests(env: JobEnv, now: datetime) -> int:
             late = milestones.late_for_digest(
                 s, tenant.id, over(s, lead.id, members), now, cal, tenant
             )
+            stuck = stuck_deals(  # deals held up by a required checklist item
+                s,
+                tenant_id=tenant.id,
+                reach=over(s, lead.id, members),
+                now=now,
+                pipeline=env.settings.pipeline,
+                calendar=cal,
+                tz=tz,
+            )
             # overdue receivables, riskiest first (bot/payments.py)
             owed = payments.overdue_for_digest(s, tenant.id, over(s, lead.id, members), now, tz)
-            if result.empty and not any(t["count"] for t in touches) and not late and not owed:
+            if (
+                result.empty
+                and not any(t["count"] for t in touches)
+                and not late
+                and not stuck
+                and not owed
+            ):
                 continue  # nothing to report: no message, and none later today
             key = f"digest:{lead.id}:{local.date()}"
             text = words_for(
@@ -84,6 +100,9 @@ def digests(env: JobEnv, now: datetime) -> int:
             )
             if late:  # delivery milestones past their date (bot/milestones.py)
                 more = milestones.digest_section(env.words, lead, tenant, late, now=env.now)
+                text = f"{text.rstrip()}\n{more}"
+            if stuck:
+                more = words_for(env.words, lead, tenant, "digest.stuck", now=env.now, stuck=stuck)
                 text = f"{text.rstrip()}\n{more}"
             if owed:
                 more = words_for(
