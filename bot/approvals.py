@@ -218,11 +218,13 @@ def card(session: Session, say: Say, approval: Approval) -> Card:
         key=f"approval:{approval.id}",
         title=say("approval.card_title", **params),
         body=say("approval.card_body", **params),
+        # the state first: where a card shows one line once nothing is left to press (a WeCom
+        # button's new name), that line is the decision
         fields=(
+            (say("approval.status_label"), say("approval.status", **params)),
             (say("approval.terms_label"), say("approval.terms", **params)),
             (say("approval.requester_label"), say("approval.person", p=people["requester"])),
             (say("approval.approver_label"), say("approval.approver_line", **params)),
-            (say("approval.status_label"), say("approval.status", **params)),
         ),
         buttons=buttons,
         fallback=say("approval.card_text", **params),
