@@ -326,7 +326,7 @@ def release(session: Session, tenant_id: int | None = None) -> int:
     """Steps hung on a milestone that is done get their due day (done day + days); returns
     how many. Called by the reminder rule and before every listing."""
     where = [
-        PaymentStep.status == "open",
+        PaymentStep.status.in_(("open", "paid")),  # a step paid early still has its day
         PaymentStep.due_on.is_(None),
         PaymentStep.milestone_id.is_not(None),
         Milestone.status == "done",
