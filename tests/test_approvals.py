@@ -355,6 +355,19 @@ def test_en_reminded_then_escalated_in_working_hours_across_a_weekend(sessions) 
     assert approval(chat).working_seconds == int(8.5 * 3600)
 
 
+def test_no_reminder_once_the_deal_is_closed(sessions) -> None:  # type: ignore[no-untyped-def]
+    chat = Chat(sessions, now="2026-12-07 09:00")
+    clock = Clockwork(chat)
+    team(chat)
+    chat.say("alice", "/approval D1 discount 5% small")
+    clock.tick("2026-12-07 09:00")
+    chat.say("alice", "/deal Acme lost went elsewhere")
+    assert to(clock.tick("2026-12-07 18:00"), "bob") == []
+    assert "D1 “40-seat license” (Acme) was already lost on Mon Dec 7 09:00" in chat.say(
+        "alice", "/approval D1 discount 5% again"
+    )
+
+
 def test_zh_reminder_waits_out_the_national_day_holiday(sessions) -> None:  # type: ignore[no-untyped-def]
     chat = Chat(sessions, tz=SH, locale="zh_CN", now="2026-09-30 15:00")
     clock = Clockwork(chat)

@@ -65,7 +65,14 @@ def ask_back(ctx: Context, intent: ApprovalAskBack) -> Outcome:
 def request(ctx: Context, intent: ApprovalRequest) -> Outcome:
     deal, customer = _deal(ctx, intent)
     if deal.status != "open":
-        raise UserError("deal_closed", deal=deal.id, status=deal.status, customer=customer.name)
+        raise UserError(
+            "deal_closed",
+            deal=deal.id,
+            status=deal.status,
+            title=deal.title,
+            customer=customer.name,
+            at=deal.closed_at,
+        )
     amount = intent.amount.value if intent.amount else None
     approver = approvals.first_approver(
         ctx.session, ctx.settings.approvals, ctx.me, amount, intent.discount

@@ -52,6 +52,8 @@ def approvals_due(env: JobEnv, now: datetime) -> int:
             if not cal.is_working_time(now, tz):
                 continue  # a late run after hours: reminders and escalations wait
             deal = s.get_one(Deal, row.deal_id)
+            if deal.status != "open":
+                continue  # won or lost meanwhile: nobody is chased for it
             requester = s.get(Person, row.requester_id) if row.requester_id else None
             said = {"a": row, "deal": deal, "customer": customer, "requester": requester}
             level = row.level
