@@ -162,7 +162,6 @@ def card(ctx: Context, sheet: Checklist) -> Card:
                 TICK_ACT, CheckButton(deal_id=sheet.deal.id, stage=place, item=line.n)
             ),
             label=ctx.t("check.tick_button", n=line.n),
-            style="primary" if line.item.required else "default",
         )
         for line in sheet.lines
         if open_stage and not line.done and not line.item.fact
