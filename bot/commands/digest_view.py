@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from bot import digest as digest_mod
 from bot import milestones, payments
-from bot.checklists import stuck_deals
+from bot.checklist_digest import stuck_deals
 from bot.commands.command import Command
 from bot.context import Context
 from bot.grammar.line import Line

@@ -16,7 +16,7 @@ from sqlalchemy import and_, case, func, select
 
 from bot import digest as digest_mod
 from bot import milestones, payments
-from bot.checklists import stuck_deals
+from bot.checklist_digest import stuck_deals
 from bot.jobs.env import JobEnv
 from bot.reach import led_by, over
 from bot.speaker import speaker, words_for
