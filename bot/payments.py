@@ -149,16 +149,20 @@ def milestone_due(m: Milestone, after_days: int, zone: str) -> date | None:
     return m.done_at.astimezone(ZoneInfo(zone)).date() + timedelta(days=after_days)
 
 
-def plan(ctx: Context, deal: Deal, customer: Customer, specs: list[StepSpec]) -> dict[str, Any]:
-    """Write `specs` as the deal's plan, replacing an open plan nothing was paid on yet;
-    returns what the reply says (the steps, and the notes on what does not add up)."""
+def plan(
+    ctx: Context, deal: Deal, customer: Customer, specs: list[StepSpec], *, rest: bool = False
+) -> dict[str, Any]:
+    """Write `specs` as the deal's plan, replacing an open plan nothing was paid on yet; with
+    `rest`, as what is still to come in: the steps paid on are kept (a part-paid one closed at
+    what was paid) and the others replaced. Returns what the reply says (the steps, and the
+    notes on what does not add up)."""
     s = ctx.session
     if deal.status == "lost":
         raise Refused("deal_lost", deal=deal, customer=customer)
     lock(ctx, deal)
     current = steps_of(s, deal.id, "open", "paid")
     paid = sum((st.paid for st in current), ZERO)
-    if paid > 0:
+    if paid > 0 and not rest:
         raise Refused("plan_has_payments", deal=deal, customer=customer, steps=current, paid=paid)
     if any(sp.percent is not None for sp in specs) and deal.amount is None:
         raise Refused("no_amount", deal=deal, customer=customer)
@@ -170,9 +174,13 @@ def plan(ctx: Context, deal: Deal, customer: Customer, specs: list[StepSpec]) ->
         for sp in specs
     ]
     amounts = [a.quantize(CENT) for a in amounts]
+    kept = [st for st in current if st.paid > 0]  # only with `rest`: else refused above
+    done = sum((st.paid for st in kept), ZERO)
     percents = [sp.percent for sp in specs if sp.percent is not None]
-    if len(percents) == len(specs) and sum(percents) == 100 and deal.amount is not None:
-        amounts[-1] = deal.amount - sum(amounts[:-1], ZERO)  # no cent lost to rounding
+    if len(percents) == len(specs) and deal.amount is not None:
+        short = deal.amount - done - sum(amounts, ZERO)
+        if 0 < abs(short) <= CENT * len(specs):  # no cent lost to rounding
+            amounts[-1] += short
     zone = owner_zone(s, deal, ctx.tenant)
     anchors: list[Milestone | None] = []
     for sp in specs:
@@ -187,9 +195,14 @@ def plan(ctx: Context, deal: Deal, customer: Customer, specs: list[StepSpec]) ->
             )
         anchors.append(m)
     for old in current:
-        old.status = "replaced"
+        if old in kept:
+            if old.status == "open":  # a part payment closes its step at what was paid
+                old.amount, old.status, old.paid_at = old.paid, "paid", ctx.now
+        else:
+            old.status = "replaced"
     rows = []
-    for n, (sp, amount, m) in enumerate(zip(specs, amounts, anchors, strict=True), start=1):
+    first = max((st.sequence for st in kept), default=0) + 1
+    for n, (sp, amount, m) in enumerate(zip(specs, amounts, anchors, strict=True), start=first):
         row = PaymentStep(
             tenant_id=ctx.tenant.id,
             deal_id=deal.id,
@@ -213,11 +226,12 @@ def plan(ctx: Context, deal: Deal, customer: Customer, specs: list[StepSpec]) ->
     total = sum(amounts, ZERO)
     return {
         "steps": rows,
+        "kept": kept,
         "total": total,
-        "replaced": len(current),
-        "gap": None if deal.amount is None else deal.amount - total,
-        # the percentages' sum, when every step is one
-        "percent": sum(percents, ZERO) if len(percents) == len(specs) else None,
+        "replaced": len(current) - len(kept),
+        "gap": None if deal.amount is None else deal.amount - done - total,
+        # the percentages' sum, when every step is one (and none was paid before)
+        "percent": sum(percents, ZERO) if len(percents) == len(specs) and not kept else None,
         "not_won": deal.status != "won",
     }
 

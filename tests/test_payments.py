@@ -186,3 +186,32 @@ def test_zh_collected_target_and_progress(zh: Chat) -> None:
     assert "回款 10万元" in zh.say("王经理", "/目标 @小李 2027-01 回款=10万")
     zh.say("小李", "/已回款 D1 8.4万")
     assert "回款 8.4万元 / 10万元 · 本期计划到期 8.4万元" in zh.say("小李", "/进度 本月")
+
+
+def test_en_the_rest_of_a_plan_with_money_against_it_is_planned_anew(chat: Chat) -> None:
+    chat.say("alice", "/payment D1 30% 2027-01-10, 70% 2027-03-01")
+    chat.say("alice", "/paid D1 50k")  # step 1 paid, 14k on step 2
+    text = chat.say("alice", "/payment D1 10k 2027-02-01")
+    assert "write it after “rest”" in text and "/payment D1 rest $70,000 2027-04-01" in text
+    text = chat.say("alice", "/payment D1 rest $70,000 2027-04-01")
+    assert "(the steps paid on are kept):" in text
+    assert "#1 $36,000 (30%) — due Sun Jan 10, 2027 · ✓ paid" in text
+    assert "#2 $14,000 (70%) — due Mon Mar 1, 2027 · ✓ paid" in text  # closed at what was paid
+    assert "#3 $70,000 — due Thu Apr 1, 2027" in text
+    assert "total $70,000 still to come in" in text and "⚠" not in text
+    assert [s[4] for s in steps(chat)] == ["paid", "paid", "open"]
+    text = chat.say("alice", "/payment D1 rest 40% 2027-04-01")  # 48k of the deal: 22k short
+    assert "⚠ The steps add up to $98,000, not the deal's $120,000: $22,000 is in no step" in text
+    assert "(the steps paid on are kept, the open ones replaced)" in text
+    assert [s[4] for s in steps(chat)] == ["paid", "paid", "replaced", "open"]
+
+
+def test_zh_rest_of_a_plan(zh: Chat) -> None:
+    zh.say("小李", "/回款计划 D1 30% 1月10日, 70% 3月1日")
+    zh.say("小李", "/已回款 D1 8.4万")
+    assert "/回款计划 D1 剩余 19.6万元 4月1日" in zh.say("小李", "/回款计划 D1 50% 4月1日")
+    text = zh.say("小李", "/回款计划 D1 剩余 10万 4月1日, 9.6万 验收后30天")
+    assert "D1 没有与“验收”对应的交付节点" in text  # nothing written: asked which milestone
+    text = zh.say("小李", "/回款计划 D1 剩余 10万 4月1日, 9.6万 5月1日")
+    assert "第2期 10万元 — 2027年4月1日 周四到期" in text and "剩余合计 19.6万元" in text
+    assert "第3期 9.6万元 — 2027年5月1日 周六到期" in text and "未回款的各期已替换" in text

@@ -31,6 +31,7 @@ class PaymentPlan(Intent):
     deal_ref: int | None
     customer: CustomerRef | None
     steps: tuple[pay.StepSpec, ...]
+    rest: bool = False  # /payment D12 rest …: what is still to come in, the paid steps kept
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -67,6 +68,8 @@ def deal_and_rest(line: Line, tokens: list[Token]) -> tuple[int | None, Customer
     return None, customer, rest
 
 
+REST_WORDS = frozenset(("rest", "remaining", "remainder", "剩余", "余款", "尾款"))
+
 # steps are separated by , ， ; ； or 、 (a comma between digits is a thousands separator)
 _SPLIT = re.compile(r"(?<!\d),|,(?!\d)|[;、\n]")
 _PERCENT = re.compile(r"(\d{1,3}(?:\.\d{1,2})?)\s*%\s*")
@@ -86,11 +89,12 @@ def parse(line: Line, tokens: list[Token]) -> Intent:
         deal_ref, customer, rest = deal_and_rest(line, tokens)
         if not rest:
             return PaymentShow(deal_ref=deal_ref, customer=customer)
-        text = line.from_(rest)
+        remaining = rest[0].folded in REST_WORDS
+        text = line.from_(rest[1:] if remaining else rest)
         steps = tuple(_step(line, part) for part in _parts(text))
         if not steps:
             raise Ask("missing_steps")
-        return PaymentPlan(deal_ref=deal_ref, customer=customer, steps=steps)
+        return PaymentPlan(deal_ref=deal_ref, customer=customer, steps=steps, rest=remaining)
     except Ask as a:
         return PaymentAsk(code=a.code, command="payment", step=a.step, text=line.orig)
 
@@ -162,7 +166,7 @@ def _step(line: Line, piece: str) -> pay.StepSpec:
 def make_plan(ctx: Context, intent: PaymentPlan) -> Outcome:
     deal, customer, others = pay.deal_for(ctx, intent.deal_ref, intent.customer)
     before = [pay.step_state(st) for st in pay.steps_of(ctx.session, deal.id, "open")]
-    made = pay.plan(ctx, deal, customer, list(intent.steps))
+    made = pay.plan(ctx, deal, customer, list(intent.steps), rest=intent.rest)
     audit.record(
         ctx,
         "payment.plan",
