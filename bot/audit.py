@@ -127,6 +127,8 @@ class Change:
     name: str | None = None  # customer.merge: the name of the customer merged in
     kind: str | None = None  # customer.cover: touch, task or question
     person: str | None = None  # a collaborator added or removed
+    approval: int | None = None  # approval.request|approved|rejected|ask|reply: A<id>
+    discount_to: Decimal | None = None  # deal.discount and approvals: percent
 
 
 def merged_ids(session: Session, tenant_id: int, customer_id: int) -> set[int]:
@@ -197,13 +199,14 @@ def _sides(entry: AuditEntry) -> tuple[dict[str, Any], dict[str, Any]]:
 
 def _change(ctx: Context, entry: AuditEntry, names: dict[int, str]) -> Change:
     before, after = _sides(entry)
+    detail = entry.detail or {}
     kind, _, number = entry.subject.partition(":")
     owner_from, owner_to = _int(before.get("owner_id")), _int(after.get("owner_id"))
     return Change(
         at=entry.at,
         actor=names.get(entry.actor_id) if entry.actor_id else None,
         action=entry.action,
-        deal=int(number) if kind == "deal" and number.isdigit() else None,
+        deal=int(number) if kind == "deal" and number.isdigit() else _int(detail.get("deal")),
         title=after.get("title"),
         stage_from=_stage(ctx, before.get("stage")),
         stage_to=_stage(ctx, after.get("stage")),
@@ -216,10 +219,12 @@ def _change(ctx: Context, entry: AuditEntry, names: dict[int, str]) -> Change:
         reason=after.get("lost_reason"),
         owner_from=names.get(owner_from) if owner_from else None,
         owner_to=names.get(owner_to) if owner_to else None,
-        deals=tuple(d for d in (entry.detail or {}).get("deals") or () if isinstance(d, int)),
+        deals=tuple(d for d in detail.get("deals") or () if isinstance(d, int)),
         name=after.get("name") if entry.action == "customer.merge" else None,
         kind=after.get("kind"),
         person=names.get(_int(after.get("person_id") or before.get("person_id")) or 0),
+        approval=int(number) if kind == "approval" and number.isdigit() else None,
+        discount_to=_money(after.get("discount_percent")),
     )
 
 
