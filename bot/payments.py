@@ -268,6 +268,8 @@ def receive(
     payment, where it went, and the steps still open. More than everything still open on a
     plan is refused, saying how much is open."""
     s = ctx.session
+    if deal.status == "lost":
+        raise Refused("deal_lost", deal=deal, customer=customer)
     if currency and currency != deal.currency:
         raise Refused("currency", deal=deal, terms=f"{value}", currency=currency)
     lock(ctx, deal)

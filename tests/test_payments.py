@@ -132,6 +132,10 @@ def test_en_percentages_need_the_deals_amount_and_currencies_must_match(chat: Ch
     chat.say("alice", "/deal Initech new renewal")
     text = chat.say("alice", "/payment Initech 50% 2027-01-10, 50% 2027-02-10")
     assert "has no amount, so a percentage of it is nothing yet" in text
+    chat.say("alice", "/deal Hooli new trial 10k")
+    chat.say("alice", "/deal Hooli lost budget cut")
+    assert "was lost, so there is nothing to collect" in chat.say("alice", "/paid D3 5k")
+    assert "was lost, so there is nothing to collect" in chat.say("alice", "/payment D3 5k Jan 9")
     text = chat.say("alice", "/payment D1 €36k 2027-01-10")
     assert "D1 is in USD, and “€36k 2027-01-10” is in EUR" in text
     assert steps(chat) == []
