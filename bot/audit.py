@@ -216,7 +216,8 @@ def _change(ctx: Context, entry: AuditEntry, names: dict[int, str]) -> Change:
         currency_to=after.get("currency") or ctx.tenant.currency,
         close_from=_when(before.get("expected_close")),
         close_to=_when(after.get("expected_close")),
-        reason=after.get("lost_reason"),
+        # a lost deal's reason, or the reason given for an override (deal.checklist_override)
+        reason=after.get("lost_reason") or (entry.detail or {}).get("reason"),
         owner_from=names.get(owner_from) if owner_from else None,
         owner_to=names.get(owner_to) if owner_to else None,
         deals=tuple(d for d in detail.get("deals") or () if isinstance(d, int)),

@@ -207,6 +207,11 @@ def test_en_leaving_with_a_required_item_open_is_refused_and_a_manager_overrides
         assert entry.detail["reason"] == "legal approved by phone"
         assert entry.detail["open_items"] == ["attachments", "legal"]
         assert entry.detail["after"] == {"stage": "won"}
+    history = chat.say("bob", "/customer Acme history")
+    assert (
+        "bob moved D1 on from negotiate to won with required checklist items open (override) — "
+        "reason: legal approved by phone"
+    ) in history
 
 
 def test_en_lost_is_never_held_up_and_ticking_everything_opens_the_way(sessions) -> None:  # type: ignore[no-untyped-def]
@@ -269,6 +274,7 @@ def test_zh_contract_review_ticked_refused_and_overridden(sessions) -> None:  # 
     reply = chat.say("王经理", "/商机 D1 阶段 赢单 强制 法务已电话确认")
     assert "⚠ @王经理 在“签约前沟通”阶段还有 4 项必填未完成" in reply
     assert "理由：法务已电话确认" in reply
+    assert "强制推进 D1 至「赢单」— 理由：法务已电话确认" in chat.say("王经理", "/客户 华为 历史")
     assert "已赢单，清单已关闭" in chat.say("小李", "/勾选 D1 4")
 
 
