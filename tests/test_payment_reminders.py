@@ -47,7 +47,9 @@ def test_en_reminded_three_working_days_before_and_on_the_due_day(
     chat.say("alice", "/paid D1 10k")
     [text] = to(clock.tick("2026-12-14 09:00"), "alice")
     assert "💰 Payment due today: Acme D1 step #1 $26,000 (of $36,000), due Mon Dec 14." in text
-    assert to(clock.tick("2026-12-15 09:00"), "alice") == []  # overdue: the digest says it
+    [text] = to(clock.tick("2026-12-15 09:00"), "alice")  # the working day after: once more
+    assert "💰 Payment overdue: Acme D1 step #1 $26,000 (of $36,000), due Mon Dec 14." in text
+    assert to(clock.tick("2026-12-16 09:00"), "alice") == []  # then the digest says it
 
 
 def test_zh_a_due_day_on_a_weekend_is_reminded_on_the_next_working_day(sessions) -> None:  # type: ignore[no-untyped-def]
@@ -62,6 +64,8 @@ def test_zh_a_due_day_on_a_weekend_is_reminded_on_the_next_working_day(sessions)
     assert "/已回款 D1 8.4万元" in text
     assert [t for n, t in clock.tick("2026-12-12 09:00") if n == "小李"] == []
     [text] = [t for n, t in clock.tick("2026-12-14 09:00") if n == "小李"]
+    assert "💰 回款到期：华为 D1 第1期 8.4万元，12月12日 周六到期。" in text
+    [text] = [t for n, t in clock.tick("2026-12-15 09:00") if n == "小李"]
     assert "💰 回款已逾期：华为 D1 第1期 8.4万元" in text
 
 

@@ -1,8 +1,9 @@
 """Payment reminders: a deal's owner hears of each open payment step `[payments]
-remind_days_before` working days before its due day, and on it (the first working day on or
-after it), at the start of that working day in the owner's zone. Each push has its dedup key
-(`payment:<step>:<before|due>:<due day>`), and the step keeps which one went out, so the scan
-skips what was said. Overdue steps go to the manager's digest (bot/payments.py `open_within`).
+remind_days_before` working days before its due day, on it (the first working day on or after
+it), and once more the working day after that if it is still open, at the start of the working
+day in the owner's zone. Each push has its dedup key (`payment:<step>:<before|due|overdue>:<due
+day>`), and the step keeps which one went out, so the scan skips what was said. Overdue steps
+then go to the manager's morning digest (bot/payments.py `open_within`).
 A step hung on a milestone has no due day until the milestone is done (`release`)."""
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ def reminders(env: JobEnv, now: datetime) -> int:
             .where(
                 PaymentStep.status == "open",
                 PaymentStep.due_on <= horizon,
-                or_(PaymentStep.reminded.is_(None), PaymentStep.reminded != "due"),
+                or_(PaymentStep.reminded.is_(None), PaymentStep.reminded != "overdue"),
             )
             .order_by(PaymentStep.due_on, PaymentStep.id)
             .limit(SCAN_LIMIT)
@@ -65,7 +66,7 @@ def reminders(env: JobEnv, now: datetime) -> int:
                 deal=deal,
                 customer=customer,
                 still=step.amount - step.paid,
-                late=today > step.due_on,
+                late=today > step.due_on,  # a due day off: reminded on the next one
             )
             key = f"payment:{step.id}:{kind}:{step.due_on}"
             sent += env.push(s, owner, key, text=text, now=now)
@@ -74,13 +75,19 @@ def reminders(env: JobEnv, now: datetime) -> int:
 
 
 def _due_kind(cal: WorkCalendar, due: date, today: date, lead: int, said: str | None) -> str | None:
-    """ "due" from the first working day on or after `due`; "before" from `lead` working days
-    before it until then, unless said; else None."""
+    """ "overdue" from the working day after the due one, "due" from the first working day on
+    or after `due`, "before" from `lead` working days before it; each once (`said`: the last
+    one sent), a later one in place of any missed before it; else None."""
     on = due
     while not cal.is_working_day(on):
         on += timedelta(days=1)
+    after = on + timedelta(days=1)
+    while not cal.is_working_day(after):
+        after += timedelta(days=1)
+    if today >= after:
+        return None if said == "overdue" else "overdue"
     if today >= on:
-        return "due"
+        return None if said in ("due", "overdue") else "due"
     if said is not None or lead <= 0:
         return None
     first, n = due, 0
