@@ -218,7 +218,7 @@ def card(session: Session, say: Say, approval: Approval) -> Card:
         key=f"approval:{approval.id}",
         title=say("approval.card_title", **params),
         body=say("approval.card_body", **params),
-        # the state first: where a card shows one line once nothing is left to press (a WeCom
+        # the state first: where a card shows one line once nothing is left to press (a settled
         # button's new name), that line is the decision
         fields=(
             (say("approval.status_label"), say("approval.status", **params)),
