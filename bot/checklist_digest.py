@@ -4,18 +4,18 @@ than the stage allows (`Pipeline.stuck_days`, [pipeline] stuck_after_days), long
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from bot.checklists import checklist
+from bot.checklists import FACTS
 from bot.pipeline import ChecklistItem, Pipeline, Stage
 from bot.reach import Reach
 from bot.worktime import WorkCalendar
-from storage.models import Customer, Deal, Person, Tenant
+from storage.models import ChecklistTick, Customer, Deal, Person, Tenant
 
 STUCK_SHOWN = 10  # stuck deals a digest lists; the rest are counted
 STUCK_SCAN = 500  # candidates a digest reads at most (oldest in their stage first)
@@ -79,30 +79,50 @@ def stuck_deals(
     days = _working_days_since(
         cal, today, {d.stage_entered_at.astimezone(zone).date() for d, _ in rows}
     )
-    found: list[StuckDeal] = []
-    owners: dict[int, Person | None] = {}
-    for deal, customer in rows:
-        stage = pipeline.get(deal.stage)
-        sat = days[deal.stage_entered_at.astimezone(zone).date()]
-        if sat <= pipeline.stuck_days(stage):
-            continue
-        missing = checklist(session, deal, customer, stage).open_required
-        if not missing:
-            continue
-        if deal.owner_id is not None and deal.owner_id not in owners:
-            owners[deal.owner_id] = session.get(Person, deal.owner_id)
-        found.append(
-            StuckDeal(
-                deal=deal,
-                customer=customer,
-                owner=owners.get(deal.owner_id) if deal.owner_id else None,
-                stage=stage,
-                days=sat,
-                items=[line.item for line in missing],
+    late = [
+        (deal, customer, sat)
+        for deal, customer in rows
+        if (sat := days[deal.stage_entered_at.astimezone(zone).date()])
+        > pipeline.stuck_days(pipeline.get(deal.stage))
+    ]
+    # every candidate's live ticks in one statement (ix_checklist_ticks_deal), not one each
+    ticked: set[tuple[int, str, str]] = set()
+    if late:
+        ticked = {
+            (deal_id, stage, item)
+            for deal_id, stage, item in session.execute(
+                select(ChecklistTick.deal_id, ChecklistTick.stage, ChecklistTick.item).where(
+                    ChecklistTick.deal_id.in_([d.id for d, _, _ in late]),
+                    ChecklistTick.undone_at.is_(None),
+                )
             )
-        )
-    found.sort(key=lambda s: (s.days, s.deal.amount or 0), reverse=True)
-    return Stuck(deals=found[:STUCK_SHOWN], more=max(len(found) - STUCK_SHOWN, 0))
+        }
+    found: list[StuckDeal] = []
+    for deal, customer, sat in late:
+        stage = pipeline.get(deal.stage)
+        missing = [
+            item
+            for item in stage.checklist
+            if item.required
+            and (deal.id, stage.key, item.key) not in ticked
+            and not (item.fact in FACTS and FACTS[item.fact](session, deal))
+        ]
+        if missing:
+            found.append(
+                StuckDeal(
+                    deal=deal, customer=customer, owner=None, stage=stage, days=sat, items=missing
+                )
+            )
+    found.sort(key=lambda s: (s.days, s.deal.amount or 0, -s.deal.id), reverse=True)
+    shown = found[:STUCK_SHOWN]
+    owners = {d.deal.owner_id for d in shown if d.deal.owner_id}
+    people = (
+        {p.id: p for p in session.scalars(select(Person).where(Person.id.in_(owners)))}
+        if owners
+        else {}
+    )
+    shown = [replace(d, owner=people.get(d.deal.owner_id or 0)) for d in shown]
+    return Stuck(deals=shown, more=len(found) - len(shown))
 
 
 def _working_days_since(cal: WorkCalendar, today: date, days: set[date]) -> dict[date, int]:

@@ -330,3 +330,20 @@ def test_zh_digest_and_a_stage_threshold(sessions) -> None:  # type: ignore[no-u
         "在“签约前沟通”阶段已 2 个工作日；未完成：主体信息核对、付款条款、交付范围与验收标准等 6 项（/勾选 D1）"
         in reply
     )
+
+
+def test_digest_lists_the_longest_stuck_first_and_counts_the_rest(sessions, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from bot import checklist_digest
+
+    monkeypatch.setattr(checklist_digest, "STUCK_SHOWN", 1)
+    chat = en_team(sessions)
+    chat.say("alice", "/deal Acme new license 120k")
+    chat.say("alice", "/deal Acme stage negotiate")  # Tue Dec 1
+    chat.at("2026-12-02 10:00")
+    chat.say("alice", "/deal Globex new pilot 30k")
+    chat.say("alice", "/deal Globex stage quote")  # Wed Dec 2: waits on its approved quote
+    chat.at("2026-12-09 10:00")
+    reply = chat.say("bob", "/digest")
+    assert "⏳ D1 “license” $120,000 — Acme, @alice, 6 working days at negotiate" in reply
+    assert "D2" not in reply.split("Held up by", 1)[1].split("…and", 1)[0]
+    assert "⏳ …and 1 more" in reply
