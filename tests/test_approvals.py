@@ -210,7 +210,8 @@ def test_en_only_the_approver_or_an_admin_decides(sessions) -> None:  # type: ig
     assert "A1 is not an approval you can see" in chat.say("carl", "/approval A1 approve")
     assert "A1 is not an approval you can see" in chat.click("carl", "approval.approve:1")
     assert approval(chat).status == "pending"
-    chat.say("boss", "/approval A1 approve")  # an admin may
+    chat.say("boss", "/approval A1 approve")  # an admin may, and the rep and bob are told
+    assert set(chat.pushes()) == {person_id(chat, "alice"), person_id(chat, "bob")}
     assert approval(chat).status == "approved"
     assert approval(chat).decided_by_id == person_id(chat, "boss")
 

@@ -159,6 +159,11 @@ def _decide(ctx: Context, approval_id: int, verb: str, note: str) -> Outcome:
     if requester is not None and requester.id != ctx.me.id:
         say = _say_for(ctx, requester)
         out.push(requester.id, say("approval.rep_news", **said, by=ctx.me))
+    approver = ctx.session.get(Person, row.approver_id) if row.approver_id else None
+    if approver is not None and approver.id not in (ctx.me.id, row.requester_id):
+        # an admin decided in the approver's place: what waited on them is settled
+        say = _say_for(ctx, approver)
+        out.push(approver.id, say("approval.rep_news", **said, by=ctx.me))
     return out
 
 
@@ -318,7 +323,7 @@ ASK = Action(act=Act.APPROVAL_ASK, args=ApprovalButton, run=refusals(ask_pressed
 
 COMMAND = Command(
     key="approval",
-    en=("approval", "approve"),
+    en=("approval",),
     zh=("审批",),
     parse=parse,
     handles={
