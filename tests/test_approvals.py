@@ -356,6 +356,20 @@ def test_en_reminded_then_escalated_in_working_hours_across_a_weekend(sessions) 
     assert approval(chat).working_seconds == int(8.5 * 3600)
 
 
+def test_with_nobody_above_it_stays_with_its_approver(sessions) -> None:  # type: ignore[no-untyped-def]
+    chat = Chat(sessions, now="2026-12-07 09:00")
+    clock = Clockwork(chat)
+    chat.say("boss", "/team east @boss @alice")  # the admin leads: nobody above
+    chat.say("alice", "/deal Acme new license 120k")
+    chat.say("alice", "/approval D1 quote 100k")
+    clock.tick("2026-12-07 09:00")
+    assert [n for n, _ in clock.tick("2026-12-07 13:00")] == ["boss"]  # the reminder
+    assert clock.tick("2026-12-07 17:00") == []  # 8 h: nobody to escalate to
+    assert clock.tick("2026-12-08 17:00") == []
+    row = approval(chat)
+    assert (row.level, row.approver_id, row.status) == (1, person_id(chat, "boss"), "pending")
+
+
 def test_no_reminder_once_the_deal_is_closed(sessions) -> None:  # type: ignore[no-untyped-def]
     chat = Chat(sessions, now="2026-12-07 09:00")
     clock = Clockwork(chat)
