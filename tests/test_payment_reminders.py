@@ -30,7 +30,7 @@ def clock(chat: Chat) -> Clockwork:
 
 
 def to(sent: list[tuple[str, str]], name: str) -> list[str]:
-    return [t for n, t in sent if n == name and "Payment" in t]
+    return [t for n, t in sent if n == name and "💰" in t]
 
 
 def test_en_reminded_three_working_days_before_and_on_the_due_day(
@@ -81,6 +81,11 @@ def test_a_step_on_a_milestone_falls_due_once_the_milestone_is_done(
     chat.say("alice", "/milestone M1 done")  # done Fri Dec 11: due Mon Dec 21
     assert "due Mon Dec 21 (M1 “acceptance test” done + 10 days)" in chat.say(
         "alice", "/payment D1"
+    )
+    [text] = to(clock.tick("2026-12-14 09:00"), "alice")  # told once
+    assert (
+        "💰 M1 “acceptance test” is done, so Acme D1 step #2 $84,000 now falls due Mon Dec 21"
+        in text
     )
     assert to(clock.tick("2026-12-15 09:00"), "alice") == []
     [text] = to(clock.tick("2026-12-16 09:00"), "alice")  # Wed, Thu, Fri before Mon

@@ -17,6 +17,10 @@ def test_the_payments_example_plays_through_the_console(tmp_path: Path) -> None:
     assert "$200,000 is more than everything still open on D1's plan ($100,000)" in out
     assert "step #2: $14,000 — part payment, $70,000 of it still open" in out
     assert "due Thu Dec 24 (M1 “acceptance test” done + 10 days)" in out
+    assert (
+        "💰 M1 “acceptance test” is done, so Acme D1 step #2 $70,000 now falls due Thu Dec 24"
+        in out
+    )
     assert "💰 Payment coming up: Acme D1 step #2 $70,000 (of $84,000), due Thu Dec 24." in out
     assert "collected $50,000 / $100,000 · planned to fall due $120,000" in out
     assert "💰 Payment overdue: Acme D1 step #2 $70,000" in out
