@@ -12,6 +12,7 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from bot import audit
+from bot import payment_dues as dues
 from bot import payments as pay
 from bot.commands.command import Command
 from bot.context import Context
@@ -183,7 +184,7 @@ def make_plan(ctx: Context, intent: PaymentPlan) -> Outcome:
 @pay.answered
 def show_plan(ctx: Context, intent: PaymentShow) -> Outcome:
     deal, customer, others = pay.deal_for(ctx, intent.deal_ref, intent.customer, paying=True)
-    pay.release(ctx.session, ctx.tenant.id)
+    dues.release(ctx.session, ctx.tenant.id)
     steps = pay.steps_of(ctx.session, deal.id, "open", "paid")
     received = list(
         ctx.session.scalars(

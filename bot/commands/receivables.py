@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from bot import payments as pay
+from bot import payment_dues as dues
 from bot.commands.command import Command
 from bot.commands.payment import PaymentAsk
 from bot.context import Context
@@ -34,7 +34,7 @@ def parse(line: Line, tokens: list[Token]) -> Intent:
 
 def receivables(ctx: Context, intent: ReceivablesView) -> Outcome:
     today = ctx.now.astimezone(ZoneInfo(ctx.tz)).date()
-    found = pay.open_within(
+    found = dues.open_within(
         ctx.session, ctx.tenant.id, ctx.reach, today, overdue_only=intent.overdue
     )
     text = ctx.t("payments.receivables", r=found, overdue_only=intent.overdue)

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from bot import payments as pay
+from bot import payment_dues as dues
 from bot.jobs.due import SCAN_LIMIT
 from bot.jobs.env import JobEnv
 from bot.speaker import speaker, words_for
@@ -30,7 +30,7 @@ def reminders(env: JobEnv, now: datetime) -> int:
     horizon = now.date() + timedelta(days=2 * lead + 16)
     sent = 0
     with env.sessions.begin() as s:
-        pay.release(s)
+        dues.release(s)
         sent += _released(env, s, now, lead)
         rows = s.execute(
             select(PaymentStep, Deal, Customer, Tenant)
