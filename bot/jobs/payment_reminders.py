@@ -22,6 +22,8 @@ from bot.speaker import speaker, words_for
 from bot.worktime import WorkCalendar
 from storage.models import Customer, Deal, Milestone, PaymentStep, Person, Tenant
 
+OVERDUE_TOLD_DAYS = 45  # a step overdue longer is left to the digest
+
 
 def reminders(env: JobEnv, now: datetime) -> int:
     lead = env.settings.payments.remind_days_before
@@ -40,6 +42,9 @@ def reminders(env: JobEnv, now: datetime) -> int:
             .where(
                 PaymentStep.status == "open",
                 PaymentStep.due_on <= horizon,
+                # long overdue ones were told (or were planned overdue): the digest has them,
+                # and the scan stays a range of the (status, due_on) index
+                PaymentStep.due_on >= now.date() - timedelta(days=OVERDUE_TOLD_DAYS),
                 or_(PaymentStep.reminded.is_(None), PaymentStep.reminded != "overdue"),
             )
             .order_by(PaymentStep.due_on, PaymentStep.id)
