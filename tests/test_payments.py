@@ -68,7 +68,10 @@ def test_en_a_plan_before_the_win_is_kept_with_a_note(chat: Chat) -> None:
     chat.say("alice", "/deal Globex new pilot 50k")
     text = chat.say("alice", "/payment Globex 100% 2027-02-01")
     assert "Note: D2 is not won yet (open, stage lead)" in text
-    assert steps(chat) == [(1, Decimal("50000.00"), date(2027, 2, 1), 0, "open")]
+    text = chat.say("alice", "/payment Globex 30% by Jan 10, 70% end of March")
+    assert "#1 $15,000 (30%) — due Sun Jan 10, 2027" in text
+    assert "#2 $35,000 (70%) — due Wed Mar 31, 2027" in text
+    assert steps(chat, "replaced") == [(1, Decimal("50000.00"), date(2027, 2, 1), 0, "replaced")]
 
 
 def test_en_partial_payments_are_kept_and_an_overpayment_carries_to_the_next_step(
@@ -122,6 +125,9 @@ def test_en_unreadable_amounts_and_dates_are_asked_back(chat: Chat) -> None:
     assert "Write it like this: /payment D12 30% 2027-01-10" in text
     assert "does not start with an amount" in chat.say("alice", "/payment D1 lots 2027-01-10")
     assert "has no due day" in chat.say("alice", "/payment D1 30%")
+    text = chat.say("alice", "/payment D1 30% 2027-01-10, 70% after M9 30 days")
+    assert "D1 has no milestone M9, so nothing was saved" in text
+    assert "/milestone D1 <what> <when> @who" in text
     assert "“2027-02-30” is not a date" in chat.say("alice", "/payment D1 100% 2027-02-30")
     assert "I can't read an amount" in chat.say("alice", "/paid D1 tomorrow")
     assert "has not come yet" in chat.say("alice", "/paid D1 5k tomorrow")
@@ -164,7 +170,8 @@ def test_zh_plan_paid_in_two_parts(zh: Chat) -> None:
 
 
 def test_zh_sums_and_the_asks(zh: Chat) -> None:
-    text = zh.say("小李", "/回款计划 华为 8.4万 1月10日、19.6万 3月1日")
+    text = zh.say("小李", "/回款计划 华为 8.4万 1月10日前、19.6万 3月底")
+    assert "2027年1月10日 周日到期" in text and "2027年3月31日 周三到期" in text
     assert "合计 28万元" in text and "⚠" not in text
     text = zh.say("小李", "/回款计划 D1 30% 1月10日, 70% 等客户心情")
     assert "我看不懂“70% 等客户心情”何时到期" in text and "正确写法：/回款计划" in text

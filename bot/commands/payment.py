@@ -24,6 +24,7 @@ from bot.outcome import Outcome
 from bot.parse.amounts import parse_amount
 from bot.parse.dates import read_when
 from bot.parse.normalize import CN_NUM, ascii_lower, cn_int, normalize
+from bot.parse.spans import find_deadline
 from storage.models import Milestone, Payment
 
 
@@ -145,6 +146,8 @@ def _step(line: Line, piece: str) -> pay.StepSpec:
     if not when:
         raise Ask("missing_when", piece)
     day = dates(line, read_when, when)
+    if day is None and (hit := dates(line, find_deadline, when)) and not hit[0].strip():
+        day = hit[1]  # by Mar 31, 1月10日前, due Jan 10
     if day is not None:
         return pay.StepSpec(terms=piece, due=day.at.date(), **money)  # type: ignore[arg-type]
     low = ascii_lower(normalize(when)).strip()
