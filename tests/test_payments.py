@@ -3,6 +3,7 @@ the real Bot on a real store (bot/payments.py, bot/commands/payment.py, paid.py)
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from decimal import Decimal
 
@@ -226,3 +227,18 @@ def test_zh_rest_of_a_plan(zh: Chat) -> None:
     text = zh.say("小李", "/回款计划 D1 剩余 10万 4月1日, 9.6万 5月1日")
     assert "第2期 10万元 — 2027年4月1日 周四到期" in text and "剩余合计 19.6万元" in text
     assert "第3期 9.6万元 — 2027年5月1日 周六到期" in text and "未回款的各期已替换" in text
+
+
+def test_payments_at_the_same_moment_are_each_applied_once(chat: Chat) -> None:
+    chat.say("alice", "/payment D1 30% 2027-01-10, 70% 2027-03-01")
+
+    def pay(_: int) -> str:
+        return chat.text(chat.bot.handle(chat.event("alice", "/paid D1 20k")))
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        replies = list(pool.map(pay, range(4)))
+    assert all("✓ $20,000 received" in r for r in replies), replies
+    assert steps(chat) == [
+        (1, Decimal("36000.00"), date(2027, 1, 10), Decimal("36000.00"), "paid"),
+        (2, Decimal("84000.00"), date(2027, 3, 1), Decimal("44000.00"), "open"),
+    ]
