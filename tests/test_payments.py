@@ -102,6 +102,9 @@ def test_en_partial_payments_are_kept_and_an_overpayment_carries_to_the_next_ste
             Decimal("70000.00"),
         ]
         audit = [(a.action, a.subject) for a in s.scalars(select(AuditEntry))]
+    history = chat.say("alice", "/customer Acme history")
+    assert "alice recorded $70,000 received on D1" in history
+    assert "alice wrote the payment plan of D1" in history
     assert ("payment.plan", "deal:1") in audit
     assert [a for a in audit if a[0] == "payment.received"] == [
         ("payment.received", "payment:1"),
@@ -168,6 +171,8 @@ def test_zh_plan_paid_in_two_parts(zh: Chat) -> None:
     assert "超过了 D1 回款计划中全部未回款项（19.6万元）" in zh.say("小李", "/已回款 D1 20万")
     text = zh.say("小李", "/应收")
     assert "D1 华为 第2期 19.6万元 — 2027年3月1日 周一到期" in text
+    history = zh.say("小李", "/客户 华为 历史")
+    assert "登记了 D1 的回款 5万元" in history and "制定了 D1 的回款计划" in history
 
 
 def test_zh_sums_and_the_asks(zh: Chat) -> None:

@@ -87,6 +87,7 @@ def paid(ctx: Context, intent: PaidIn) -> Outcome:
         "payment.received",
         f"payment:{payment.id}",
         customer_id=customer.id,
+        deal=deal.id,
         after={
             "deal_id": deal.id,
             "amount": payment.amount,
