@@ -164,6 +164,7 @@ def test_role_team_and_target_changes_are_recorded(chat: Chat) -> None:
         "visits": None,
         "won": None,
         "currency": None,
+        "collected": None,
     }
     assert second.detail["after"] == {
         "period": "2026-12",
@@ -171,6 +172,7 @@ def test_role_team_and_target_changes_are_recorded(chat: Chat) -> None:
         "visits": 12,
         "won": "500000.00",
         "currency": "USD",
+        "collected": None,
     }
     assert all(e.customer_id is None for e in entries(chat) if e.action != "deal.new")
 
