@@ -219,6 +219,12 @@ def plan(
         # the percentages' sum, when every step is one (and none was paid before)
         "percent": sum(percents, ZERO) if len(percents) == len(specs) and not kept else None,
         "not_won": deal.status != "won",
+        # steps already past their day: overdue from now on (said, so a mistyped date shows)
+        "past": [
+            st
+            for st, _ in rows
+            if st.due_on and st.due_on < ctx.now.astimezone(ZoneInfo(ctx.tz)).date()
+        ],
     }
 
 

@@ -48,9 +48,11 @@ def test_en_plan_in_percentages_of_the_deal(chat: Chat) -> None:
     assert "#1 $36,000 (30%) — due Sun Jan 10, 2027" in text
     assert "#2 $84,000 (70%) — due Mon Mar 1, 2027" in text
     assert "⚠" not in text and "not won" not in text
-    assert steps(chat) == [
-        (1, Decimal("36000.00"), date(2027, 1, 10), 0, "open"),
-        (2, Decimal("84000.00"), date(2027, 3, 1), 0, "open"),
+    text = chat.say("alice", "/payment D1 30% 2026-12-01, 70% 2027-03-01")
+    assert "⚠ Already past its due day: #1 (Tue Dec 1) — overdue from now on." in text
+    assert steps(chat, "replaced") == [
+        (1, Decimal("36000.00"), date(2027, 1, 10), 0, "replaced"),
+        (2, Decimal("84000.00"), date(2027, 3, 1), 0, "replaced"),
     ]
 
 
