@@ -22,7 +22,8 @@ from bot.buttons import Act, button_id
 from bot.outcome import Button, Card
 from bot.people import manager_of
 from bot.worktime import WorkCalendar
-from storage.models import Approval, Customer, Deal, Identity, Person
+from storage.models import Customer, Deal, Identity, Person
+from storage.process import Approval
 
 Say = Callable[..., str]  # words for one reader: say(key, **params)
 

@@ -15,7 +15,8 @@ from bot.checklists import FACTS
 from bot.pipeline import ChecklistItem, Pipeline, Stage
 from bot.reach import Reach
 from bot.worktime import WorkCalendar
-from storage.models import ChecklistTick, Customer, Deal, Person, Tenant
+from storage.models import Customer, Deal, Person, Tenant
+from storage.process import ChecklistTick
 
 STUCK_SHOWN = 10  # stuck deals a digest lists; the rest are counted
 STUCK_SCAN = 500  # candidates a digest reads at most (oldest in their stage first)

@@ -30,7 +30,8 @@ from bot.grammar.line import Line as GrammarLine
 from bot.lexer import Token
 from bot.outcome import Button, Card, Outcome
 from bot.pipeline import ChecklistItem, Pipeline, Stage
-from storage.models import ChecklistTick, Customer, Deal, Person
+from storage.models import Customer, Deal, Person
+from storage.process import ChecklistTick
 
 # facts that make an item true by itself, by the name the config gives them (`done_when`)
 FACTS: dict[str, Callable[[Session, Deal], bool]] = {

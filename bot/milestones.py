@@ -28,7 +28,8 @@ from bot.parse.normalize import normalize
 from bot.reach import Reach
 from bot.speaker import speaker, words_for
 from bot.worktime import WorkCalendar
-from storage.models import Customer, Deal, Milestone, Person, Tenant
+from storage.models import Customer, Deal, Person, Tenant
+from storage.process import Milestone
 
 SHOWN = 20  # milestones a listing or /customer names; more are counted
 

@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 
 from bot.reach import Reach
 from bot.speaker import speaker
-from storage.models import Customer, Deal, Milestone, PaymentStep, Person, Tenant
+from storage.models import Customer, Deal, Person, Tenant
+from storage.process import Milestone, PaymentStep
 
 ZERO = Decimal(0)
 SHOWN = 20  # receivables a listing or a digest names; the rest are counted

@@ -27,7 +27,8 @@ from bot.intents import CustomerRef
 from bot.outcome import Outcome
 from bot.payment_dues import Receivables, milestone_due, open_within, owner_zone
 from bot.reach import Reach
-from storage.models import Customer, Deal, Milestone, Payment, PaymentStep
+from storage.models import Customer, Deal
+from storage.process import Milestone, Payment, PaymentStep
 
 ZERO = Decimal(0)
 CENT = Decimal("0.01")

@@ -15,7 +15,8 @@ from bot.approvals import approved_quote, decision_times
 from bot.config import ConfigError, load_config
 from bot.parse.discounts import parse_discount
 from bot.settings import Settings
-from storage.models import Approval, AuditEntry, Deal, Person
+from storage.models import AuditEntry, Deal, Person
+from storage.process import Approval
 from tests.chat import Chat, Clockwork
 
 SH = "Asia/Shanghai"

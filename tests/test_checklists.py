@@ -12,7 +12,8 @@ from sqlalchemy import select
 
 from bot.config import ConfigError, load_config
 from bot.pipeline import DEFAULT_STAGES
-from storage.models import Approval, AuditEntry, ChecklistTick, Deal
+from storage.models import AuditEntry, Deal
+from storage.process import Approval, ChecklistTick
 from tests.chat import Chat, Clockwork
 
 SH = "Asia/Shanghai"

@@ -7,7 +7,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from bot import milestones as ms
-from storage.models import AuditEntry, Milestone
+from storage.models import AuditEntry
+from storage.process import Milestone
 from tests.chat import Chat, Clockwork
 
 SH = "Asia/Shanghai"

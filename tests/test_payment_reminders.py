@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.config import load_config
-from storage.models import PaymentStep
+from storage.process import PaymentStep
 from tests.chat import Chat, Clockwork
 
 

@@ -10,7 +10,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from storage.models import AuditEntry, Payment, PaymentStep
+from storage.models import AuditEntry
+from storage.process import Payment, PaymentStep
 from tests.chat import Chat
 
 

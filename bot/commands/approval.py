@@ -17,7 +17,8 @@ from bot.commands.command import Action, Command
 from bot.context import Context, UserError
 from bot.customers import find, pick_deal
 from bot.outcome import CardUpdate, Outcome
-from storage.models import Approval, Customer, Deal, Person
+from storage.models import Customer, Deal, Person
+from storage.process import Approval
 
 A = TypeVar("A")
 

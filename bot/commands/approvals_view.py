@@ -15,7 +15,8 @@ from bot.grammar.line import Line
 from bot.intents import Intent
 from bot.lexer import Token
 from bot.outcome import Outcome
-from storage.models import Approval, Customer, Person
+from storage.models import Customer, Person
+from storage.process import Approval
 
 SHOWN = 50  # the oldest this many; the rest wait their turn on the list
 

@@ -24,7 +24,8 @@ from bot.parse.dates import read_when
 from bot.parse.normalize import ascii_lower, normalize
 from bot.people import resolve_mention
 from bot.speaker import speaker
-from storage.models import Customer, Deal, Milestone, Person
+from storage.models import Customer, Deal, Person
+from storage.process import Milestone
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -25,7 +25,7 @@ from bot.parse.amounts import parse_amount
 from bot.parse.dates import read_when
 from bot.parse.normalize import CN_NUM, ascii_lower, cn_int, normalize
 from bot.parse.spans import find_deadline
-from storage.models import Milestone, Payment
+from storage.process import Milestone, Payment
 
 
 @dataclass(frozen=True, kw_only=True)

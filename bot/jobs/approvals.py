@@ -17,7 +17,8 @@ from bot import approvals
 from bot.jobs.due import due_items
 from bot.jobs.env import JobEnv
 from bot.speaker import words_for
-from storage.models import Approval, Deal, Person
+from storage.models import Deal, Person
+from storage.process import Approval
 
 
 def _hours(value: float) -> str:

@@ -15,7 +15,8 @@ from bot import milestones as ms
 from bot.jobs.due import due_items
 from bot.jobs.env import JobEnv
 from bot.speaker import words_for
-from storage.models import Deal, Milestone
+from storage.models import Deal
+from storage.process import Milestone
 
 
 def milestones(env: JobEnv, now: datetime) -> int:

@@ -20,7 +20,8 @@ from bot.jobs.due import SCAN_LIMIT
 from bot.jobs.env import JobEnv
 from bot.speaker import speaker, words_for
 from bot.worktime import WorkCalendar
-from storage.models import Customer, Deal, Milestone, PaymentStep, Person, Tenant
+from storage.models import Customer, Deal, Person, Tenant
+from storage.process import Milestone, PaymentStep
 
 OVERDUE_TOLD_DAYS = 45  # a step overdue longer is left to the digest
 
