@@ -129,6 +129,9 @@ class Change:
     person: str | None = None  # a collaborator added or removed
     approval: int | None = None  # approval.request|approved|rejected|ask|reply: A<id>
     discount_to: Decimal | None = None  # deal.discount and approvals: percent
+    milestone: int | None = None  # milestone.new|done: M<id>
+    due_to: datetime | None = None  # milestone.new: its deadline
+    late: tuple[int, str] | None = None  # milestone.done: how late, (n, "day"|"hour"|"minute")
 
 
 def merged_ids(session: Session, tenant_id: int, customer_id: int) -> set[int]:
@@ -206,7 +209,9 @@ def _change(ctx: Context, entry: AuditEntry, names: dict[int, str]) -> Change:
         at=entry.at,
         actor=names.get(entry.actor_id) if entry.actor_id else None,
         action=entry.action,
-        deal=int(number) if kind == "deal" and number.isdigit() else _int(detail.get("deal")),
+        deal=int(number)
+        if kind == "deal" and number.isdigit()
+        else _int(detail.get("deal", detail.get("deal_id"))),
         title=after.get("title"),
         stage_from=_stage(ctx, before.get("stage")),
         stage_to=_stage(ctx, after.get("stage")),
@@ -226,7 +231,16 @@ def _change(ctx: Context, entry: AuditEntry, names: dict[int, str]) -> Change:
         person=names.get(_int(after.get("person_id") or before.get("person_id")) or 0),
         approval=int(number) if kind == "approval" and number.isdigit() else None,
         discount_to=_money(after.get("discount_percent")),
+        milestone=int(number) if kind == "milestone" and number.isdigit() else None,
+        due_to=_when(after.get("due_at")),
+        late=_late(detail.get("late")),
     )
+
+
+def _late(value: Any) -> tuple[int, str] | None:
+    """How late a milestone was finished, as its entry keeps it ("4 day")."""
+    n, _, unit = str(value or "").partition(" ")
+    return (int(n), unit) if n.isdigit() and unit in ("day", "hour", "minute") else None
 
 
 def _stage(ctx: Context, key: Any) -> str | None:

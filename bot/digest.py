@@ -53,6 +53,9 @@ class Digest:
     changes: dict[int, list[Person]] = field(default_factory=dict)
     # the /pipeline scope that shows every deal it covers: mine, team or all
     scope: str = "team"
+    # the process's sections follow (bot/digest_process.py): "nothing needs attention" is
+    # then not said, only that none of the above is waiting
+    more_below: bool = False
 
     @property
     def empty(self) -> bool:

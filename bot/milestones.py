@@ -21,12 +21,11 @@ from sqlalchemy.orm import Session
 from bot import deadlines
 from bot.buttons import encode
 from bot.context import Context, UserError
-from bot.i18n import Words
 from bot.lexer import is_ref, ref_id
 from bot.outcome import Button, Card
 from bot.parse.normalize import normalize
 from bot.reach import Reach
-from bot.speaker import speaker, words_for
+from bot.speaker import speaker
 from bot.worktime import WorkCalendar
 from storage.models import Customer, Deal, Person, Tenant
 from storage.process import Milestone
@@ -270,19 +269,3 @@ def customer_section(ctx: Context, customer: Customer) -> str:
     """/customer's milestone lines (done ✓, late ⚠), or "" when the customer has none."""
     items = for_customer(ctx, customer)
     return ctx.t("milestone.customer_lines", items=items).strip("\n") if items else ""
-
-
-def digest_section(
-    words: Words, lead: Person, tenant: Tenant, late: list[dict[str, Any]], *, now: datetime | None
-) -> str:
-    """The digest's late milestones in the lead's words, or "" when none is late."""
-    if not late:
-        return ""
-    return words_for(words, lead, tenant, "milestone.digest_lines", now=now, items=late).strip("\n")
-
-
-def digest_view(ctx: Context) -> str:
-    """/digest's late milestones within the asker's reach, or "" when none is late."""
-    cal = ctx.settings.calendar_for(ctx.tenant.timezone)
-    late = late_for_digest(ctx.session, ctx.tenant.id, ctx.reach, ctx.now, cal, ctx.tenant)
-    return ctx.t("milestone.digest_lines", items=late).strip("\n") if late else ""

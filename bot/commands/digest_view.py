@@ -6,8 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot import digest as digest_mod
-from bot import milestones, payments
-from bot.checklist_digest import stuck_deals
+from bot import digest_process
 from bot.commands.command import Command
 from bot.context import Context
 from bot.grammar.line import Line
@@ -36,22 +35,17 @@ def digest(ctx: Context, intent: DigestView) -> Outcome:
         calendar=calendar,
         tz=ctx.tz,
     )
-    text = ctx.t("views.digest", digest=result)
-    stuck = stuck_deals(  # deals held up by a required checklist item (bot/checklists.py)
+    process = digest_process.gather(
         ctx.session,
-        tenant_id=ctx.tenant.id,
+        tenant=ctx.tenant,
         reach=ctx.reach,
         now=ctx.now,
         pipeline=ctx.settings.pipeline,
         calendar=calendar,
         tz=ctx.tz,
     )
-    if stuck:
-        text = f"{text.rstrip()}\n{ctx.t('digest.stuck', stuck=stuck)}"
-    if owed := payments.overdue_for_digest(ctx.session, ctx.tenant.id, ctx.reach, ctx.now, ctx.tz):
-        text = f"{text.rstrip()}\n{ctx.t('payments.overdue_digest', r=owed)}"
-    if delivery := milestones.digest_view(ctx):  # late delivery milestones (bot/milestones.py)
-        text = f"{text.rstrip()}\n{delivery}"
+    result.more_below = bool(process)
+    text = digest_process.appended(ctx.t("views.digest", digest=result), process, ctx.t)
     return Outcome().reply(text, private=True)
 
 

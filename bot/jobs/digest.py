@@ -9,14 +9,14 @@ report, and it does not fire again that day.
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, case, func, select
 
 from bot import digest as digest_mod
-from bot import milestones, payments
-from bot.checklist_digest import stuck_deals
+from bot import digest_process
 from bot.jobs.env import JobEnv
 from bot.reach import led_by, over
 from bot.speaker import speaker, words_for
@@ -65,28 +65,18 @@ def digests(env: JobEnv, now: datetime) -> int:
             )
             day = _previous_working_day(cal, local)
             touches = _touches(s, tenant.id, members, day, local)
-            late = milestones.late_for_digest(
-                s, tenant.id, over(s, lead.id, members), now, cal, tenant
-            )
-            stuck = stuck_deals(  # deals held up by a required checklist item
+            process = digest_process.gather(
                 s,
-                tenant_id=tenant.id,
+                tenant=tenant,
                 reach=over(s, lead.id, members),
                 now=now,
                 pipeline=env.settings.pipeline,
                 calendar=cal,
                 tz=tz,
             )
-            # overdue receivables, riskiest first (bot/payments.py)
-            owed = payments.overdue_for_digest(s, tenant.id, over(s, lead.id, members), now, tz)
-            if (
-                result.empty
-                and not any(t["count"] for t in touches)
-                and not late
-                and not stuck
-                and not owed
-            ):
+            if result.empty and not any(t["count"] for t in touches) and not process:
                 continue  # nothing to report: no message, and none later today
+            result.more_below = bool(process)
             key = f"digest:{lead.id}:{local.date()}"
             text = words_for(
                 env.words,
@@ -98,17 +88,9 @@ def digests(env: JobEnv, now: datetime) -> int:
                 touches=touches,
                 day=day,
             )
-            if late:  # delivery milestones past their date (bot/milestones.py)
-                more = milestones.digest_section(env.words, lead, tenant, late, now=env.now)
-                text = f"{text.rstrip()}\n{more}"
-            if stuck:
-                more = words_for(env.words, lead, tenant, "digest.stuck", now=env.now, stuck=stuck)
-                text = f"{text.rstrip()}\n{more}"
-            if owed:
-                more = words_for(
-                    env.words, lead, tenant, "payments.overdue_digest", now=env.now, r=owed
-                )
-                text = f"{text.rstrip()}\n{more}"
+            text = digest_process.appended(
+                text, process, partial(words_for, env.words, lead, tenant, now=env.now)
+            )
             sent += env.push(s, lead, key, text=text, now=now)
     return sent
 
