@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import functools
-from datetime import datetime
+from contextvars import ContextVar
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -51,6 +52,20 @@ def _local(ctx: Context, value: datetime) -> datetime:
     return value.astimezone(ZoneInfo(ctx["tz"]))
 
 
+# when the words being rendered are said: read by `other_year`, so that a template module is
+# made once per locale, module and zone and serves every moment (it was once per moment: a
+# module for nearly every message)
+_SAID_AT: ContextVar[datetime | None] = ContextVar("said_at", default=None)
+
+
+@pass_context
+def _other_year(ctx: Context, value: date) -> bool:
+    """`value` falls in another year than the moment the words are said, in the reader's zone
+    (no moment: never): such dates show their year."""
+    said = _SAID_AT.get()
+    return said is not None and value.year != said.astimezone(ZoneInfo(ctx["tz"])).year
+
+
 @pass_context
 def _money(ctx: Context, value: Decimal | None, currency: str) -> str:
     return "" if value is None else format_amount(Decimal(value), currency, ctx["locale"])
@@ -71,13 +86,14 @@ class Words:
         self.env.filters["local"] = _local
         self.env.filters["money"] = _money
         self.env.filters["mention"] = mentions.marker
-        # a module (its imports made, its macros bound to the moment and zone) serves every
-        # sentence said at that moment: the several a reply or a push is made of
+        self.env.globals["other_year"] = _other_year
+        # a module (its imports made, its macros bound to its language and zone) serves every
+        # sentence in that language and zone; the moment is set around each rendering
         self._module = functools.lru_cache(maxsize=256)(self._make_module)
 
-    def _make_module(self, locale: str, module: str, tz: str, now: datetime | None) -> Any:
+    def _make_module(self, locale: str, module: str, tz: str) -> Any:
         template = self.env.get_template(f"{locale}/{module}.j2")
-        return template.make_module({"locale": locale, "tz": tz, "now": now})
+        return template.make_module({"locale": locale, "tz": tz})
 
     def __call__(
         self, locale: str, key: str, *, tz: str = "UTC", now: datetime | None = None, **params: Any
@@ -85,5 +101,9 @@ class Words:
         """`now`: when the words are said; dates in another year than now's show their year
         (without it, no year is shown)."""
         module, _, macro = key.partition(".")
-        text = str(getattr(self._module(locale, module, tz, now), macro)(**params))
+        said = _SAID_AT.set(now)
+        try:
+            text = str(getattr(self._module(locale, module, tz), macro)(**params))
+        finally:
+            _SAID_AT.reset(said)
         return "\n".join(line.rstrip() for line in text.splitlines() if line.strip())

@@ -117,7 +117,7 @@ TICK = Action(act=checklists.TICK_ACT, args=CheckButton, run=press)
 
 COMMAND = Command(
     key="check",
-    en=("check", "checklist"),
+    en=("check",),
     zh=("勾选", "清单"),
     parse=parse,
     handles={CheckCommand: check},

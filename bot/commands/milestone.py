@@ -238,7 +238,7 @@ DONE = Action(act=ms.DONE_ACT, args=ms.MilestoneButton, run=done)
 
 COMMAND = Command(
     key="milestone",
-    en=("milestone", "milestones"),
+    en=("milestone",),
     zh=("交付", "交付节点"),
     parse=parse,
     handles={

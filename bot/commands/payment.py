@@ -223,7 +223,7 @@ def ask(ctx: Context, intent: PaymentAsk) -> Outcome:
 
 COMMAND = Command(
     key="payment",
-    en=("payment", "payments"),
+    en=("payment",),
     zh=("回款计划", "付款计划"),
     parse=parse,
     handles={PaymentPlan: make_plan, PaymentShow: show_plan, PaymentAsk: ask},
