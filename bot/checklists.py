@@ -112,13 +112,8 @@ def checklist(session: Session, deal: Deal, customer: Customer, stage: Stage) ->
 def deal_by_ref(ctx: Context, deal_id: int, *, lock: bool = False) -> tuple[Deal, Customer]:
     """D12 within the speaker's reach; anything else answers as a deal that does not exist.
     `lock`: the deal's row is held until commit, so ticks on one deal take turns."""
-    deal = ctx.session.get(
-        Deal,
-        deal_id,
-        with_for_update={"key_share": True} if lock else None,
-        populate_existing=lock,
-    )
-    if deal is not None and deal.tenant_id == ctx.tenant.id:
+    deal = ctx.row(Deal, deal_id, lock=lock)
+    if deal is not None:
         customer = ctx.session.get(Customer, deal.customer_id)
         if customer is not None and ctx.reach.customer(customer):
             return deal, customer

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -16,6 +16,13 @@ from bot.reach import Reach, of
 from bot.settings import Settings
 from bot.speaker import words_for
 from storage.models import Customer, Person, Tenant
+
+
+class _TenantRow(Protocol):
+    tenant_id: Any
+
+
+R = TypeVar("R", bound=_TenantRow)
 
 
 class UserError(Exception):
@@ -51,6 +58,19 @@ class Context:
     @property
     def now(self) -> datetime:
         return self.event.occurred_at
+
+    def row(self, model: type[R], row_id: int, *, lock: bool = False) -> R | None:
+        """The tenant's row `row_id` of `model`; None when there is none (or it is another
+        tenant's). `lock`: the row is held until commit (FOR NO KEY UPDATE on PostgreSQL, where
+        a concurrent holder is waited for and its committed row read; SQLite's BEGIN IMMEDIATE
+        already serialises writers), so that presses and typed decisions on it take turns."""
+        found = self.session.get(
+            model,
+            row_id,
+            with_for_update={"key_share": True} if lock else None,
+            populate_existing=lock,
+        )
+        return found if found is not None and found.tenant_id == self.tenant.id else None
 
     def t(self, key: str, **params: Any) -> str:
         return self.words(self.locale, key, tz=self.tz, now=self.now, **params)

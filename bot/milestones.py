@@ -120,13 +120,8 @@ def named(session: Session, deal_id: int, text: str) -> Milestone | None:
 def own(ctx: Context, milestone_id: int, *, lock: bool = False) -> Milestone:
     """The milestone a ref or a button names, within reach (its customer's, or its owner's);
     else "no such milestone", as for one that never was."""
-    m = ctx.session.get(
-        Milestone,
-        milestone_id,
-        with_for_update={"key_share": True} if lock else None,
-        populate_existing=lock,
-    )
-    if m is not None and m.tenant_id == ctx.tenant.id:
+    m = ctx.row(Milestone, milestone_id, lock=lock)
+    if m is not None:
         customer = ctx.session.get(Customer, m.customer_id)
         if customer is not None and ctx.reach.involved(customer, m.owner_id):
             return m

@@ -53,6 +53,16 @@ FILES = (
     "test_task_owner.py",
     "test_touch_words.py",
     "test_customer_dedupe.py",
+    "test_approvals.py",
+    "test_approvals_console.py",
+    "test_checklists.py",
+    "test_checklists_console.py",
+    "test_milestones.py",
+    "test_milestones_console.py",
+    "test_payments.py",
+    "test_payment_reminders.py",
+    "test_payments_console.py",
+    "test_process_tours.py",
 )
 SELECT = "not postgres and not test_interactive"
 PROBE = 'import datetime as d; print(f"{d.datetime.now():%Y-%m-%d %H}")'  # what a process sees

@@ -275,13 +275,8 @@ def _deal(ctx: Context, intent: ApprovalRequest) -> tuple[Deal, Customer]:
 def _get(ctx: Context, approval_id: int, *, lock: bool = False) -> Approval:
     """The approval, when the speaker may see it: its customer is within reach, or they asked
     for it or decide it; else as if it did not exist."""
-    row = ctx.session.get(
-        Approval,
-        approval_id,
-        with_for_update={"key_share": True} if lock else None,
-        populate_existing=lock,
-    )
-    if row is not None and row.tenant_id == ctx.tenant.id:
+    row = ctx.row(Approval, approval_id, lock=lock)
+    if row is not None:
         customer = ctx.session.get_one(Customer, row.customer_id)
         if ctx.reach.involved(customer, row.requester_id, row.approver_id):
             return row

@@ -254,16 +254,9 @@ def _add_version(ctx: Context, req: Requirement, text: str) -> None:
 
 
 def _get(ctx: Context, req_id: int, *, lock: bool = False) -> Requirement:
-    """The requirement; `lock`: its row locked until commit (FOR NO KEY UPDATE on PostgreSQL,
-    where a concurrent holder is waited for and its committed row read; SQLite's BEGIN
-    IMMEDIATE already serialises writers)."""
-    req = ctx.session.get(
-        Requirement,
-        req_id,
-        with_for_update={"key_share": True} if lock else None,
-        populate_existing=lock,
-    )
-    if req is None or req.tenant_id != ctx.tenant.id:
+    """The requirement; `lock`: its row held until commit (`Context.row`)."""
+    req = ctx.row(Requirement, req_id, lock=lock)
+    if req is None:
         raise UserError("unknown_requirement", ref=req_id)
     return req
 

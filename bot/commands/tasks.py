@@ -164,13 +164,8 @@ def task_log(ctx: Context, press: TaskButton) -> Outcome:
 def own_task(ctx: Context, task_id: int, *, lock: bool = False) -> Task:
     """The task a button names; `lock`: its row locked until commit, so that presses on it
     take turns (on PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises writers)."""
-    task = ctx.session.get(
-        Task,
-        task_id,
-        with_for_update={"key_share": True} if lock else None,
-        populate_existing=lock,
-    )
-    if task is None or task.tenant_id != ctx.tenant.id or not _sees_task(ctx, task):
+    task = ctx.row(Task, task_id, lock=lock)
+    if task is None or not _sees_task(ctx, task):
         raise UserError("unknown_task", ref=task_id)
     return task
 
