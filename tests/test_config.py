@@ -13,7 +13,8 @@ from pydantic import BaseModel
 
 from adapters.registry import sections
 from bot import config as core_config
-from bot.config import Config, ConfigError, StageSection
+from bot.config import Config, ConfigError
+from bot.config_pipeline import StageSection
 from bot.pipeline import DEFAULT_STAGES
 from bot.settings import Rules, Settings
 
