@@ -179,6 +179,17 @@ def entered(ctx: Context, deal: Deal, customer: Customer) -> Outcome:
 # --- ticking ----------------------------------------------------------------------------------
 
 
+def no_checklist(ctx: Context, deal: Deal, customer: Customer, stage: Stage | None) -> UserError:
+    """The answer when the deal has no checklist to show or tick (closed, or its stage has none)."""
+    return UserError(
+        "check_no_checklist",
+        deal=deal.id,
+        customer=customer.name,
+        stage=stage.name(ctx.locale) if stage else deal.stage,
+        status=deal.status,
+    )
+
+
 def tick(
     ctx: Context,
     deal: Deal,
@@ -193,13 +204,7 @@ def tick(
     `place`: the stage the clicked card shows, refused once the deal has left it."""
     stage = stage_of(ctx.settings.pipeline, deal.stage)
     if deal.status != "open" or stage is None or not stage.checklist:
-        raise UserError(
-            "check_no_checklist",
-            deal=deal.id,
-            customer=customer.name,
-            stage=stage.name(ctx.locale) if stage else deal.stage,
-            status=deal.status,
-        )
+        raise no_checklist(ctx, deal, customer, stage)
     if place is not None and place != ctx.settings.pipeline.index(stage.key):
         raise UserError(
             "check_stage_left", deal=deal.id, stage=stage.name(ctx.locale), customer=customer.name

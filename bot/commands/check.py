@@ -79,13 +79,7 @@ def check(ctx: Context, intent: CheckCommand) -> Outcome:
     if not intent.numbers:
         stage = checklists.stage_of(ctx.settings.pipeline, deal.stage)
         if stage is None or not stage.checklist:
-            raise UserError(
-                "check_no_checklist",
-                deal=deal.id,
-                customer=customer.name,
-                stage=stage.name(ctx.locale) if stage else deal.stage,
-                status=deal.status,
-            )
+            raise checklists.no_checklist(ctx, deal, customer, stage)
         sheet = checklists.checklist(ctx.session, deal, customer, stage)
         return Outcome().reply(card=checklists.card(ctx, sheet))
     sheet, done = checklists.tick(ctx, deal, customer, intent.numbers, undo=intent.undo)

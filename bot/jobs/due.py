@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import ColumnElement, select
@@ -31,6 +32,14 @@ class DueItem(Generic[T]):
     customer: Customer | None  # a task may have none
     zone: str  # the person's (bot/speaker.py)
     calendar: WorkCalendar  # the tenant's
+
+
+def reminded_today(env: JobEnv) -> timedelta:
+    """A reminder on an earlier day was sent at least `day_start` (less an hour for a clock
+    change) before today's working start: anything reminded more recently than this was
+    reminded today, and a daily reminder skips it without reading it."""
+    start = env.settings.day_start
+    return max(timedelta(hours=start.hour - 1, minutes=start.minute), timedelta(hours=1))
 
 
 def due_items(

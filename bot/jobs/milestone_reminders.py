@@ -5,14 +5,14 @@ reminder has its outbox dedup key (`milestone:<id>:<owner's day>`), so nothing g
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import partial
 
 from sqlalchemy import or_
 
 from bot import deadlines
 from bot import milestones as ms
-from bot.jobs.due import due_items
+from bot.jobs.due import due_items, reminded_today
 from bot.jobs.env import JobEnv
 from bot.speaker import words_for
 from storage.models import Deal
@@ -20,9 +20,7 @@ from storage.process import Milestone
 
 
 def milestones(env: JobEnv, now: datetime) -> int:
-    start = env.settings.day_start
-    # reminded more recently than a day's start ago: reminded today already (as for tasks)
-    recent = max(timedelta(hours=start.hour - 1, minutes=start.minute), timedelta(hours=1))
+    recent = reminded_today(env)
     sent = 0
     with env.sessions.begin() as s:
         found = due_items(

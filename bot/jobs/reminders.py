@@ -13,7 +13,7 @@ from sqlalchemy import or_, select
 from bot import deadlines
 from bot import followup_cards as cards
 from bot.buttons import Act, button_id
-from bot.jobs.due import SCAN_LIMIT, due_items
+from bot.jobs.due import SCAN_LIMIT, due_items, reminded_today
 from bot.jobs.env import JobEnv
 from bot.outcome import Button, Card
 from bot.speaker import speaker, words_for
@@ -42,11 +42,7 @@ def followups(env: JobEnv, now: datetime) -> int:
     later working day until it is done or snoozed. What falls due at the start of a day goes out as one
     summary per person when there is more than one (the morning's first round; anything later
     that day comes a card at a time)."""
-    # A reminder on an earlier day was sent at least `day_start` (less an hour for a clock
-    # change) before today's working start: anything reminded more recently than that was
-    # reminded today, and is skipped without being read.
-    start = env.settings.day_start
-    recent = max(timedelta(hours=start.hour - 1, minutes=start.minute), timedelta(hours=1))
+    recent = reminded_today(env)
     sent = 0
     with env.sessions.begin() as s:
         found = due_items(
