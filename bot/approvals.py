@@ -8,7 +8,7 @@ on one approver at a time (`level` 1 first); escalation hands it to the next lev
 from __future__ import annotations
 
 import statistics
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -30,13 +30,19 @@ Say = Callable[..., str]  # words for one reader: say(key, **params)
 
 def approved_quote(session: Session, deal_id: int) -> bool:
     """True when the deal has an approved approval (a quote or discount signed off)."""
-    return (
-        session.scalar(
-            select(Approval.id)
-            .where(Approval.deal_id == deal_id, Approval.status == "approved")
-            .limit(1)
+    return bool(approved_quotes(session, [deal_id]))
+
+
+def approved_quotes(session: Session, deal_ids: Collection[int]) -> set[int]:
+    """Those of `deal_ids` with an approved approval, in one statement."""
+    if not deal_ids:
+        return set()
+    return set(
+        session.scalars(
+            select(Approval.deal_id)
+            .where(Approval.deal_id.in_(deal_ids), Approval.status == "approved")
+            .distinct()
         )
-        is not None
     )
 
 

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from bot.checklists import FACTS
+from bot.checklists import holding
 from bot.pipeline import ChecklistItem, Pipeline, Stage
 from bot.reach import Reach
 from bot.worktime import WorkCalendar
@@ -98,6 +98,12 @@ def stuck_deals(
                 )
             )
         }
+    # the facts that tick items by themselves, for every candidate at once
+    held = holding(
+        session,
+        (i for d, _, _ in late for i in pipeline.get(d.stage).checklist),
+        [d.id for d, _, _ in late],
+    )
     found: list[StuckDeal] = []
     for deal, customer, sat in late:
         stage = pipeline.get(deal.stage)
@@ -106,7 +112,7 @@ def stuck_deals(
             for item in stage.checklist
             if item.required
             and (deal.id, stage.key, item.key) not in ticked
-            and not (item.fact in FACTS and FACTS[item.fact](session, deal))
+            and (item.fact, deal.id) not in held
         ]
         if missing:
             found.append(

@@ -16,14 +16,14 @@ deals sitting in a stage with a required item open for longer than the stage all
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import audit, buttons
-from bot.approvals import approved_quote
+from bot.approvals import approved_quotes
 from bot.context import Context, UserError
 from bot.grammar.line import Fail
 from bot.grammar.line import Line as GrammarLine
@@ -33,10 +33,20 @@ from bot.pipeline import ChecklistItem, Pipeline, Stage
 from storage.models import Customer, Deal, Person
 from storage.process import ChecklistTick
 
-# facts that make an item true by itself, by the name the config gives them (`done_when`)
-FACTS: dict[str, Callable[[Session, Deal], bool]] = {
-    "approved_quote": lambda session, deal: approved_quote(session, deal.id),
+# facts that make an item true by itself, by the name the config gives them (`done_when`):
+# each gives those of the deals named for which it holds, in one statement for all of them
+FACTS: dict[str, Callable[[Session, Collection[int]], set[int]]] = {
+    "approved_quote": approved_quotes,
 }
+
+
+def holding(
+    session: Session, items: Iterable[ChecklistItem], deal_ids: Collection[int]
+) -> set[tuple[str, int]]:
+    """(fact, deal id) for each fact among `items` that holds for one of `deal_ids`."""
+    facts = {item.fact for item in items if item.fact in FACTS}
+    return {(f, d) for f in sorted(f for f in facts if f) for d in FACTS[f](session, deal_ids)}
+
 
 OVERRIDERS = ("manager", "admin")  # roles that may move a deal past an open required item
 
@@ -101,9 +111,10 @@ def checklist(session: Session, deal: Deal, customer: Customer, stage: Stage) ->
         else {}
     )
     lines = []
+    held = holding(session, stage.checklist, [deal.id])
     for n, item in enumerate(stage.checklist, 1):
         tick = ticks.get(item.key)
-        fact = item.fact is not None and item.fact in FACTS and FACTS[item.fact](session, deal)
+        fact = (item.fact, deal.id) in held
         by = names.get(tick.ticked_by_id) if tick and tick.ticked_by_id else None
         lines.append(Line(n=n, item=item, tick=tick, by=by, fact=fact))
     return Checklist(deal=deal, customer=customer, stage=stage, lines=lines)
