@@ -9,7 +9,7 @@ from enum import StrEnum
 from typing import Any, ClassVar
 
 from bot.events import ReplyHandle
-from bot.outcome import Button, Card, Message
+from bot.outcome import Attachment, Button, Card, Message
 
 
 class TargetKind(StrEnum):
@@ -75,6 +75,7 @@ class Delivery:
     clicked_at: str = ""
     attempts: int = 1  # this one included: 3 means it failed twice before
     queued_at: datetime | None = None  # when the row was written (a reply: when it was asked)
+    data: bytes | None = None  # a stored file's bytes (message.attachment.file_id), loaded to send
 
     def reply_address_usable(self, lifetime: timedelta, *, tries: int = 2) -> bool:
         """Whether the reply's own address (a response_url, a reply URL) may still work: not
@@ -138,6 +139,7 @@ def message_to_dict(message: Message) -> dict[str, Any]:
             "buttons": [{"id": b.id, "label": b.label, "style": b.style} for b in card.buttons],
             "fallback": card.fallback,
         },
+        **({"attachment": message.attachment.to_dict()} if message.attachment else {}),
     }
 
 
@@ -155,4 +157,9 @@ def message_from_dict(data: dict[str, Any]) -> Message:
             ),
             fallback=c["fallback"],
         )
-    return Message(text=data.get("text", ""), card=card)
+    attachment = data.get("attachment")
+    return Message(
+        text=data.get("text", ""),
+        card=card,
+        attachment=Attachment.from_dict(attachment) if attachment else None,
+    )

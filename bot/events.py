@@ -59,6 +59,18 @@ class CardAction:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Upload:
+    """A file someone sent the bot (a spreadsheet for /import), fetched by the platform's parse
+    in the worker, never at the edge. `data` is None when it was not fetched: `refused` says why
+    ("too_large" past `size`, "fetch_failed", "not_a_file")."""
+
+    name: str
+    size: int | None = None
+    data: bytes | None = None
+    refused: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
 class ReplyHandle:
     """Where the answer to one event goes. Built by the platform that received the event and
     handed back to that platform's sender; the core only stores and returns it."""
@@ -109,6 +121,7 @@ class Event:
     # does not say
     workspace_zone: str | None = None
     reply: ReplyHandle | None = None  # None: answer in `channel_id`, to `user_id`
+    upload: Upload | None = None  # a file sent with (or as) the message
 
     def __post_init__(self) -> None:
         # every platform's text passes here: what people typed and their names are cleaned once,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -25,9 +26,88 @@ class Card:
 
 
 @dataclass(frozen=True, kw_only=True)
+class ChartSeries:
+    name: str  # what the values are: "Deals", "Amount (万)", "Goal", "Actual"
+    values: tuple[float, ...]  # one per label
+
+
+@dataclass(frozen=True, kw_only=True)
+class Chart:
+    """A picture of numbers, neutral: each sender draws it as the platform can (a PNG from
+    bot/charts, or the platform's own chart element). The text beside it says the same."""
+
+    kind: str  # "funnel": deals and amount per stage | "targets": goal against actual per rep
+    title: str
+    labels: tuple[str, ...]  # the stages in pipeline order, or the reps
+    series: tuple[ChartSeries, ...]
+    keys: tuple[str, ...] = ()  # stable keys of the labels (stage keys): the same colour each time
+    unit: str = ""  # how amounts read: "万元", "k USD"
+    locale: str = "en"
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "kind": self.kind,
+            "title": self.title,
+            "labels": list(self.labels),
+            "series": [{"name": s.name, "values": list(s.values)} for s in self.series],
+            "keys": list(self.keys),
+            "unit": self.unit,
+            "locale": self.locale,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Chart:
+        return cls(
+            kind=str(data["kind"]),
+            title=str(data["title"]),
+            labels=tuple(str(x) for x in data["labels"]),
+            series=tuple(
+                ChartSeries(name=str(s["name"]), values=tuple(float(v) for v in s["values"]))
+                for s in data["series"]
+            ),
+            keys=tuple(str(x) for x in data.get("keys") or ()),
+            unit=str(data.get("unit") or ""),
+            locale=str(data.get("locale") or "en"),
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class Attachment:
+    """A file or a picture sent as its own message: an export's bytes kept in the store
+    (storage/files.py, `file_id`), or a chart the sender draws."""
+
+    name: str  # the file name the person sees: "dealbot-export.xlsx", "funnel.png"
+    title: str = ""  # a caption, and the words for whoever cannot see the picture
+    file_id: int | None = None
+    chart: Chart | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "name": self.name,
+            "title": self.title,
+            "file_id": self.file_id,
+            "chart": None if self.chart is None else self.chart.to_dict(),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Attachment:
+        chart = data.get("chart")
+        return cls(
+            name=str(data["name"]),
+            title=str(data.get("title") or ""),
+            file_id=data.get("file_id"),
+            chart=None if not chart else Chart.from_dict(chart),
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
 class Message:
+    """Text, a card, or an attachment. A message with an attachment carries only that (and its
+    title), so each row is one send on every platform: the text goes in a message before it."""
+
     text: str = ""
     card: Card | None = None
+    attachment: Attachment | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -64,6 +144,19 @@ class Outcome:
 
     def reply(self, text: str = "", *, card: Card | None = None, private: bool = False) -> Outcome:
         self.replies.append(Reply(message=Message(text=text, card=card), private=private))
+        return self
+
+    def attach(self, attachment: Attachment, *, private: bool = False) -> Outcome:
+        """A file or chart in the conversation, after the replies so far."""
+        self.replies.append(Reply(message=Message(attachment=attachment), private=private))
+        return self
+
+    def push_attachment(
+        self, person_id: int, attachment: Attachment, *, key: str | None = None
+    ) -> Outcome:
+        self.pushes.append(
+            Push(message=Message(attachment=attachment), person_id=person_id, key=key)
+        )
         return self
 
     def push(

@@ -33,13 +33,16 @@ def _resolved(message: Message, r: Callable[[str], str]) -> Message:
             buttons=tuple(replace(b, label=r(b.label)) for b in card.buttons),
             fallback=r(card.fallback),
         )
-    return Message(text=r(message.text), card=card)
+    attachment = message.attachment
+    if attachment is not None:
+        attachment = replace(attachment, title=r(attachment.title))
+    return Message(text=r(message.text), card=card, attachment=attachment)
 
 
 def _texts(message: Message) -> list[str]:
     card = message.card
     if card is None:
-        return [message.text]
+        return [message.text, message.attachment.title if message.attachment else ""]
     texts = [message.text, card.title, card.body, card.fallback, *(b.label for b in card.buttons)]
     return texts + [t for field in card.fields for t in field]
 

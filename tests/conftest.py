@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage import db, models, process, transit  # noqa: F401  (their tables, in Base.metadata)
+from storage import db, files, models, process, transit  # noqa: F401  (their tables, in Base.metadata)
 from storage.base import Base
 
 PG_ADMIN_URL = os.environ.get(
