@@ -1,0 +1,151 @@
+"""The export (issue 21): the records a person may see, as a spreadsheet. `dealbot export` calls
+it for everything; `/export` (`/导出`) in chat for the one who asked, and sends the file to them.
+
+Public API (the chat command and the command line call exactly this):
+
+    KINDS = ("customers", "deals", "contacts", "touches", "tasks", "questions", "requirements",
+             "approvals", "payments", "receipts", "milestones")
+
+    build_export(session, *, tenant_id, viewer_id, what, fmt, locale, tz, now,
+                 pipeline=None, words=None) -> ExportFile
+
+- `viewer_id`: whose reach (bot/reach.py) decides what is in it: a rep their own customers
+  (and those they collaborate on), a manager their teams', an admin everything; None:
+  everything (the command line).
+- `what`: kind names, English (`KINDS`) or Chinese (客户, 商机, 联系人, 跟进记录, 待办, 问题, 需求,
+  审批, 回款计划, 已回款, 里程碑), or the sheet titles; an item may hold several separated by
+  commas or spaces ("customers,deals"). None: every kind. An unknown name → ValueError naming
+  the known ones.
+- `fmt`: "xlsx" (one sheet per kind) or "csv" (one kind: a UTF-8 CSV with a BOM; several: a
+  .zip of one such CSV per kind).
+- `locale`: the headers' and values' language ("en", "zh_CN"); `tz`: the zone dates and times
+  are written in (the tenant's); `now`: the day in the file's name.
+- `pipeline`: the stages whose names the Stage column shows (default: the default stages);
+  `words`: the templates (default: messages/).
+
+ExportFile.name is "dealbot-export-2026-12-07.xlsx" (or .csv, or .zip); `counts` the rows
+written per kind, in the order written.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cache
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from bot.i18n import Words
+from bot.pipeline import Pipeline
+from bot.reach import Reach, of
+from bot.sheets.headers import SHEETS
+from storage.models import Person
+
+KINDS = (
+    "customers",
+    "deals",
+    "contacts",
+    "touches",
+    "tasks",
+    "questions",
+    "requirements",
+    "approvals",
+    "payments",
+    "receipts",
+    "milestones",
+)
+
+# what people type for a kind, besides its English name and its sheet titles
+_SPOKEN = {
+    "客户": "customers",
+    "商机": "deals",
+    "联系人": "contacts",
+    "跟进记录": "touches",
+    "跟进": "touches",
+    "待办": "tasks",
+    "问题": "questions",
+    "需求": "requirements",
+    "审批": "approvals",
+    "回款计划": "payments",
+    "已回款": "receipts",
+    "回款": "receipts",
+    "里程碑": "milestones",
+}
+
+FORMATS = ("xlsx", "csv")
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    name: str  # dealbot-export-2026-12-07.xlsx / .csv / .zip
+    data: bytes
+    counts: dict[str, int] = field(default_factory=dict)  # kind → rows, in the order written
+
+
+@cache
+def _names() -> dict[str, str]:
+    names = {kind.casefold(): kind for kind in KINDS}
+    for kind, titles in SHEETS.items():
+        names.update({title.casefold(): kind for title in titles.values()})
+    names.update(_SPOKEN)
+    return names
+
+
+def kinds(what: Sequence[str] | None) -> tuple[str, ...]:
+    """The kinds `what` names, in the order of KINDS, each once; ValueError for an unknown one."""
+    if what is None:
+        return KINDS
+    names = _names()
+    wanted: set[str] = set()
+    unknown: list[str] = []
+    for item in what:
+        for word in re.split(r"[,，、;；\s]+", item.strip()):
+            if not word:
+                continue
+            kind = names.get(word.casefold())
+            if kind is None:
+                unknown.append(word)
+            else:
+                wanted.add(kind)
+    if unknown:
+        raise ValueError(
+            f"unknown kind {', '.join(map(repr, unknown))}; known: {', '.join(KINDS)} "
+            f"({', '.join(k for k, v in _SPOKEN.items() if v)})"
+        )
+    if not wanted:
+        raise ValueError(f"no kind named; known: {', '.join(KINDS)}")
+    return tuple(k for k in KINDS if k in wanted)
+
+
+def viewer_reach(session: Session, tenant_id: int, viewer_id: int | None) -> Reach:
+    """What `viewer_id` may see (bot/reach.py); None: everything."""
+    if viewer_id is None:
+        return Reach(0, None)
+    person = session.get(Person, viewer_id)
+    if person is None or person.tenant_id != tenant_id:
+        raise ValueError(f"person {viewer_id} is not in tenant {tenant_id}")
+    return of(session, person)
+
+
+def build_export(
+    session: Session,
+    *,
+    tenant_id: int,
+    viewer_id: int | None,
+    what: Sequence[str] | None,
+    fmt: str,
+    locale: str,
+    tz: str,
+    now: datetime,
+    pipeline: Pipeline | None = None,
+    words: Words | None = None,
+) -> ExportFile:
+    """The file of the kinds `what` names, as `viewer_id` may see them (see the module's text)."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}; known: {', '.join(FORMATS)}")
+    chosen = kinds(what)
+    ZoneInfo(tz)  # an unknown zone fails here, before any query
+    raise NotImplementedError(chosen)
