@@ -90,6 +90,9 @@ class Customer(Base):
         UniqueConstraint("tenant_id", "name_key"),
         # the id too: a team's customers are only ids to join on, an index-only scan
         Index("ix_customers_owner", "tenant_id", "owner_id", "id"),
+        # the id another system knows it by (a CRM's account id, `dealbot import`): a
+        # re-import matches on it first; unique where set (NULLs never collide)
+        Index("ix_customers_external_id", "tenant_id", "external_id", unique=True),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = tenant_fk()
@@ -98,6 +101,7 @@ class Customer(Base):
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     tags: Mapped[list[str]] = mapped_column(default=list)
     created_at: Mapped[datetime]
+    external_id: Mapped[str | None] = mapped_column(String(100))  # migration 0023
 
 
 class CustomerAlias(Base):
