@@ -14,13 +14,14 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.approval_rules import ApprovalRules
 from bot.buttons import Act, button_id
 from bot.outcome import Button, Card
 from bot.people import manager_of
+from bot.reach import Reach
 from bot.worktime import WorkCalendar
 from storage.models import Customer, Deal, Identity, Person
 from storage.process import Approval
@@ -43,6 +44,16 @@ def approved_quotes(session: Session, deal_ids: Collection[int]) -> set[int]:
             .where(Approval.deal_id.in_(deal_ids), Approval.status == "approved")
             .distinct()
         )
+    )
+
+
+def within(reach: Reach) -> ColumnElement[bool]:
+    """The approvals `reach` shows, as SQL with `Customer` joined: those on customers within
+    reach, those the person asking requested or decides, and those requested by someone
+    within reach (a manager sees what their reps asked for, wherever it waits)."""
+    return or_(
+        reach.involved_sql(Approval.requester_id, Approval.approver_id),
+        reach.owned(Approval.requester_id),
     )
 
 

@@ -68,6 +68,11 @@ class Reach:
         """The customers within reach, as SQL on `Customer`."""
         return self.owned(Customer.owner_id, Customer.id)
 
+    def involved_sql(self, *people: ColumnElement[int | None] | object) -> ColumnElement[bool]:
+        """`involved` as SQL, with `Customer` joined: the customer is within reach, or one of
+        the `people` columns (a task's owner, an approval's requester) is the person asking."""
+        return or_(self.customers_sql(), *(column == self.person_id for column in people))
+
 
 def led_by(session: Session, lead_id: int) -> set[int]:
     """The members of every team `lead_id` leads, and the lead."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from bot import approvals
 from bot.commands.command import Command
@@ -38,12 +38,7 @@ def listing(ctx: Context, intent: ApprovalsView) -> Outcome:
         .where(
             Approval.tenant_id == ctx.tenant.id,
             Approval.status == "pending",
-            or_(
-                reach.owned(Customer.owner_id, Customer.id),
-                Approval.requester_id == ctx.me.id,
-                Approval.approver_id == ctx.me.id,
-                reach.owned(Approval.requester_id),
-            ),
+            approvals.within(reach),
         )
         .order_by(Approval.requested_at, Approval.id)
         .limit(SHOWN)

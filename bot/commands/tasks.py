@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
 from bot import deadlines
 from bot import followup_cards as cards
@@ -48,7 +48,7 @@ def list_tasks(ctx: Context, intent: TaskList) -> Outcome:
         select(Task, Customer)
         .outerjoin(Customer, Customer.id == Task.customer_id)
         .where(Task.tenant_id == ctx.tenant.id, Task.owner_id == person.id, Task.status == "open")
-        .where(or_(ctx.reach.customers_sql(), Task.owner_id == ctx.me.id))
+        .where(ctx.reach.involved_sql(Task.owner_id))
     )
     rows = ctx.session.execute(
         query.order_by(Task.due_at.is_(None), Task.due_at, Task.id).limit(TASKS_SHOWN)
