@@ -12,7 +12,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, quote
 
 
 class FakeSlack:
@@ -41,12 +41,27 @@ class FakeSlack:
         self.profiles_down: dict[str, int] = {}  # user id → how many users.info calls get 429
         self.socket_url = ""  # what apps.connections.open hands out (Socket Mode)
         self._ts = 0
+        self.files: dict[str, tuple[str, bytes]] = {}  # file id → (name, bytes): downloads
+        self.downloads: list[tuple[str, str]] = []  # (path, Authorization) of each GET
         self.caller = threading.local()  # .token: the bearer token of the call being answered
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
             def log_message(self, *args: Any) -> None:
                 pass
+
+            def do_GET(self) -> None:
+                status, headers, data = fake.download(
+                    self.path, self.headers.get("Authorization") or ""
+                )
+                self.send_response(status)
+                for k, v in headers.items():
+                    self.send_header(k, v)
+                self.end_headers()
+                try:
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):  # the client stopped reading
+                    pass
 
             def do_POST(self) -> None:
                 size = int(self.headers.get("Content-Length") or 0)
@@ -166,3 +181,49 @@ class FakeSlack:
                 default = {"id": user, "name": user.lower(), "tz": "UTC", "locale": "en-US"}
                 return 200, {"ok": True, "user": self.people.get(user) or default}, {}
             return 200, {"ok": False, "error": "unknown_method"}, {}
+
+    # -- files shared with the bot: url_private_download ---------------------------------------
+
+    def share(self, name: str, data: bytes, *, size: int | None = None) -> dict[str, Any]:
+        """A file as a `file_share` message event carries it (its `files` array): the bytes are
+        served at its url_private_download to a request with the bot token. `size`: what the
+        event states, when a test wants it to lie."""
+        with self.lock:
+            file_id = f"F{len(self.files) + 1:08d}"
+            self.files[file_id] = (name, data)
+        return {
+            "id": file_id,
+            "name": name,
+            "title": name,
+            "mimetype": "application/octet-stream",
+            "filetype": name.rpartition(".")[2],
+            "size": len(data) if size is None else size,
+            "mode": "hosted",
+            "url_private": f"{self.base}/files-pri/T1-{file_id}/{name}",
+            "url_private_download": f"{self.base}/files-pri/T1-{file_id}/download/{name}",
+        }
+
+    def download(self, path: str, auth: str) -> tuple[int, dict[str, str], bytes]:
+        """GET /files-pri/<team>-<file id>/[download/]<name>. Without a bot token Slack answers
+        with its sign-in page (HTML, 200), not an error: that is what a client must notice."""
+        with self.lock:
+            self.downloads.append((path, auth))
+            parts = path.split("/")
+            found = None
+            if len(parts) >= 4 and parts[1] == "files-pri":
+                found = self.files.get(parts[2].rpartition("-")[2])
+        if not auth.startswith("Bearer xoxb-"):
+            page = b"<!DOCTYPE html><html><body>Sign in to Slack</body></html>"
+            return 200, {"Content-Type": "text/html", "Content-Length": str(len(page))}, page
+        if found is None:
+            return 404, {"Content-Type": "text/plain", "Content-Length": "9"}, b"not found"
+        name, data = found
+        return (
+            200,
+            {
+                "Content-Type": "application/octet-stream",
+                "Content-Length": str(len(data)),
+                "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}",
+            },
+            data,
+        )
