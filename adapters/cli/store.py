@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import sys
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
+from adapters.cli.export import export_sheets, sheet_options
 from adapters.cli.options import CONFIG_HELP, DB_HELP, database_url, load
 
 if TYPE_CHECKING:
@@ -26,9 +27,14 @@ def current_store(db_url: str | None, config_path: str | None) -> sessionmaker[S
     return sessions
 
 
-@click.group(name="export")
-def export_group() -> None:
-    """Write records out of the store."""
+@click.group(name="export", invoke_without_command=True)
+@sheet_options
+@click.pass_context
+def export_group(ctx: click.Context, **options: Any) -> None:
+    """Write records out of the store: without a subcommand, a tenant's sales records as a
+    spreadsheet (adapters/cli/export.py); `audit`, the audit log."""
+    if ctx.invoked_subcommand is None:
+        export_sheets(**options)
 
 
 @export_group.command(name="audit")

@@ -30,7 +30,7 @@ written per kind, in the order written.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
@@ -41,7 +41,10 @@ from sqlalchemy.orm import Session
 from bot.i18n import Words
 from bot.pipeline import Pipeline
 from bot.reach import Reach, of
+from bot.sheets import export_process, export_sales
+from bot.sheets.export_files import csv_bytes, csv_zip, xlsx_bytes
 from bot.sheets.headers import SHEETS
+from bot.sheets.table import Reader, Table
 from storage.models import Person
 
 KINDS = (
@@ -147,5 +150,49 @@ def build_export(
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; known: {', '.join(FORMATS)}")
     chosen = kinds(what)
-    ZoneInfo(tz)  # an unknown zone fails here, before any query
-    raise NotImplementedError(chosen)
+    zone = ZoneInfo(tz)  # an unknown zone fails here, before any query
+    say = words or _words()
+    said: dict[tuple[str, str], str] = {}
+
+    def word(kind: str, stored: str) -> str:  # a status's words, rendered once per export
+        if (kind, stored) not in said:
+            said[kind, stored] = say(locale, "sheet_words.value", kind=kind, stored=stored)
+        return said[kind, stored]
+
+    reader = Reader(
+        session=session,
+        tenant_id=tenant_id,
+        reach=viewer_reach(session, tenant_id, viewer_id),
+        zone=zone,
+        locale=locale,
+        pipeline=pipeline or Pipeline(),
+        word=word,
+    )
+    tables = [GATHER[kind](reader) for kind in chosen]
+    counts = {t.kind: len(t.rows) for t in tables}
+    stem = f"dealbot-export-{now.astimezone(zone):%Y-%m-%d}"
+    if fmt == "xlsx":
+        return ExportFile(f"{stem}.xlsx", xlsx_bytes(tables, locale, tz), counts)
+    if len(tables) == 1:
+        return ExportFile(f"{stem}.csv", csv_bytes(tables[0], locale, tz), counts)
+    return ExportFile(f"{stem}.zip", csv_zip(tables, locale, tz), counts)
+
+
+GATHER: dict[str, Callable[[Reader], Table]] = {
+    "customers": export_sales.customers,
+    "deals": export_sales.deals,
+    "contacts": export_sales.contacts,
+    "touches": export_sales.touches,
+    "tasks": export_sales.tasks,
+    "questions": export_sales.questions,
+    "requirements": export_sales.requirements,
+    "approvals": export_process.approvals,
+    "payments": export_process.payments,
+    "receipts": export_process.receipts,
+    "milestones": export_process.milestones,
+}
+
+
+@cache
+def _words() -> Words:
+    return Words()

@@ -1,0 +1,128 @@
+"""`dealbot export [--format xlsx|csv] [-o FILE] [--what customers,deals,…]`: every record of a
+tenant as a spreadsheet (bot/sheets/export.py), for an operator; `/export` in chat gives each
+person what they may see. The `export` group (adapters/cli/store.py) runs this when no
+subcommand (`audit`) is named."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from adapters.cli.options import CONFIG_HELP, DB_HELP
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from storage.models import Tenant
+
+LOCALES = ("en", "zh_CN")  # bot.i18n.LOCALES, without loading Jinja for --help
+KIND_HELP = (
+    "Kinds to write, comma-separated (default: all): customers, deals, contacts, touches, tasks, "
+    "questions, requirements, approvals, payments, receipts, milestones; Chinese names too."
+)
+
+
+def sheet_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The options of `dealbot export` itself (its `audit` subcommand has its own)."""
+    options = [
+        click.option(
+            "--format",
+            "fmt",
+            type=click.Choice(["xlsx", "csv"]),
+            default="xlsx",
+            show_default=True,
+            help="An Excel workbook (a sheet per kind), or CSV (several kinds: a zip).",
+        ),
+        click.option(
+            "-o",
+            "--output",
+            "output",
+            help="Write to this file; - for standard output (default: the file's own name "
+            "in the current directory).",
+        ),
+        click.option("--what", multiple=True, help=KIND_HELP),
+        click.option("--tenant", help="Name or id of the tenant (needed when there are several)."),
+        click.option(
+            "--lang", type=click.Choice(LOCALES), help="Headers' language (default: the tenant's)."
+        ),
+        click.option("--db", "db_url", help=DB_HELP),
+        click.option("--config", "config_path", type=click.Path(dir_okay=False), help=CONFIG_HELP),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def export_sheets(
+    *,
+    fmt: str,
+    output: str | None,
+    what: tuple[str, ...],
+    tenant: str | None,
+    lang: str | None,
+    db_url: str | None,
+    config_path: str | None,
+) -> None:
+    """Write the tenant's records; one line on stderr says what went where."""
+    from adapters.cli.options import load
+    from adapters.cli.store import current_store
+    from bot.sheets.export import build_export, kinds
+
+    wanted = what or None
+    try:
+        kinds(wanted)  # a mistyped kind is said before the store is opened
+    except ValueError as e:
+        raise click.ClickException(str(e)) from None
+    settings = load(config_path).settings()
+    sessions = current_store(db_url, config_path)
+    try:
+        with sessions() as session:
+            chosen = _tenant(session, tenant)
+            made = build_export(
+                session,
+                tenant_id=chosen.id,
+                viewer_id=None,
+                what=wanted,
+                fmt=fmt,
+                locale=lang or chosen.locale or settings.locale,
+                tz=chosen.timezone or settings.timezone,
+                now=datetime.now(UTC),
+                pipeline=settings.pipeline,
+            )
+    finally:
+        sessions.kw["bind"].dispose()
+    target = output or made.name
+    if target == "-":
+        sys.stdout.buffer.write(made.data)
+        sys.stdout.buffer.flush()
+    else:
+        with open(target, "wb") as out:
+            out.write(made.data)
+    counts = ", ".join(f"{kind} {n}" for kind, n in made.counts.items())
+    where = "standard output" if target == "-" else target
+    click.echo(f"{chosen.name}: wrote {where} ({counts})", err=True)
+
+
+def _tenant(session: Session, wanted: str | None) -> Tenant:
+    """The tenant --tenant names (by id or name), or the only one."""
+    from sqlalchemy import select
+
+    from storage.models import Tenant
+
+    tenants = list(session.scalars(select(Tenant).order_by(Tenant.id)))
+    if wanted is not None:
+        folded = wanted.strip().casefold()
+        hits = [t for t in tenants if str(t.id) == folded or t.name.casefold() == folded]
+        if len(hits) == 1:
+            return hits[0]
+    elif len(tenants) == 1:
+        return tenants[0]
+    if not tenants:
+        raise click.ClickException("there is no tenant in this store yet")
+    listed = "; ".join(f"{t.id} {t.name}" for t in tenants)
+    said = "name one with --tenant" if wanted is None else f"no single tenant {wanted!r}"
+    raise click.ClickException(f"{said}: {listed}")
