@@ -33,7 +33,7 @@ import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, quote, urlsplit
 
 Answer = tuple[int, dict[str, Any], dict[str, str]]  # status (0 = hang up), body, headers
 
@@ -106,6 +106,8 @@ class FakeFeishu:
         self.expired: set[str] = set()  # issued, then expired by a "expired" failure
         self._uuids: dict[str, tuple[float, dict[str, Any]]] = {}  # uuid → (when, data)
         self._msgs: dict[str, dict[str, Any]] = {}  # our message_id → {"msg_type", "content"}
+        # files people sent the bot: (message_id, file_key) → (file name, bytes)
+        self.resources: dict[tuple[str, str], tuple[str, bytes]] = {}
         self._n = 0
         fake = self
 
@@ -138,6 +140,9 @@ class FakeFeishu:
                     body = None
                 query = dict(parse_qsl(parts.query))
                 auth = self.headers.get("Authorization") or ""
+                if self.command == "GET" and fake.is_resource(parts.path):
+                    self._bytes(*fake.resource(parts.path, query, auth))
+                    return
                 status, payload, headers = fake.answer(self.command, parts.path, query, body, auth)
                 if status == 0:  # a timeout: hold the connection past the client's patience
                     time.sleep(fake.hang_seconds)
@@ -152,6 +157,16 @@ class FakeFeishu:
                     self.send_header(k, v)
                 self.end_headers()
                 self.wfile.write(data)
+
+            def _bytes(self, status: int, headers: dict[str, str], data: bytes) -> None:
+                self.send_response(status)
+                for k, v in headers.items():
+                    self.send_header(k, v)
+                self.end_headers()
+                try:
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):  # the client stopped reading
+                    pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
@@ -507,6 +522,57 @@ class FakeFeishu:
                 start += 1
             best = max(best, end - start + 1)
         return float(best)
+
+    # -- files people sent: im/v1/messages/:message_id/resources/:file_key ---------------------
+
+    def send_file(self, message_id: str, name: str, data: bytes) -> dict[str, str]:
+        """A file a person sends the bot: the `content` of its im.message.receive_v1 event
+        (message_type "file"); its bytes are served as that message's resource."""
+        with self.lock:
+            file_key = f"file_v3_{len(self.resources) + 1:04d}_{secrets.token_hex(4)}"
+            self.resources[(message_id, file_key)] = (name, data)
+        return {"file_key": file_key, "file_name": name}
+
+    @staticmethod
+    def is_resource(path: str) -> bool:
+        parts = path.removeprefix("/open-apis/").split("/")
+        return parts[:3] == ["im", "v1", "messages"] and len(parts) == 6 and parts[4] == "resources"
+
+    def resource(
+        self, path: str, query: dict[str, str], auth: str
+    ) -> tuple[int, dict[str, str], bytes]:
+        """GET …/messages/:message_id/resources/:file_key?type=file: the bytes, with the name in
+        Content-Disposition; a failure in JSON, as the other APIs answer. `type` is required
+        (image | file) and the file_key must match the message (im-v1/message-resource/get:
+        "请求的 file_key 和 message_id 需要匹配"); the answer to a mismatch, 400 + 234003, is our
+        choice, not confirmed against the live API."""
+        parts = path.removeprefix("/open-apis/").split("/")
+        with self.lock:
+            self.calls.append(("GET", path, dict(query)))
+            denied = self._check_token(auth)
+            found = self.resources.get((parts[3], parts[5]))
+
+        def failed(answer: Answer) -> tuple[int, dict[str, str], bytes]:
+            data = json.dumps(answer[1]).encode()
+            headers = {"Content-Type": "application/json; charset=utf-8"}
+            return answer[0], headers | {"Content-Length": str(len(data))}, data
+
+        if denied:
+            return failed(denied)
+        if query.get("type") not in ("image", "file"):
+            return failed(_fail(400, 99992402, "field validation failed"))
+        if found is None:
+            return failed(_fail(400, 234003, "File not in msg."))
+        name, data = found
+        return (
+            200,
+            {
+                "Content-Type": "application/octet-stream",
+                "Content-Length": str(len(data)),
+                "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}",
+            },
+            data,
+        )
 
 
 def _shared(card: dict[str, Any] | None) -> bool:
