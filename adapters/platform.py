@@ -16,6 +16,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, TextIO
 
 from bot.delivery import Sender
@@ -47,6 +48,7 @@ class Services:
     limits: EdgeLimits = field(default_factory=EdgeLimits)
     count: Callable[[str, str], None] = lambda platform, outcome: None  # inbound metrics
     out: TextIO | None = None  # where the console platform prints
+    files_dir: Path | None = None  # where it writes attachments (adapters/console/files.py)
     # in serve's worker process: a request to this platform in the edge process, which holds
     # its long connection (adapters/server/relay.py); its answer, or None when unreachable
     relay: Callable[[str, dict[str, Any]], Any] | None = None

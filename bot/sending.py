@@ -16,7 +16,7 @@ import time as _time
 from collections.abc import Callable, Mapping
 from concurrent import futures
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -25,7 +25,7 @@ from bot import failures
 from bot.delivery import Delivery, RetryLater, Sender, Undeliverable, adapt
 from bot.leases import WorkerLease
 from bot.outbox import OutboxPolicy, claim, defer, mark_failed, mark_sent, release
-from storage import paces
+from storage import files, paces
 
 logger = logging.getLogger(__name__)
 
@@ -199,7 +199,7 @@ class Worker:
         with report.lock:
             report.settled.add(delivery.id)
         try:
-            message_id = sender.send(delivery)
+            message_id = sender.send(self._with_file(delivery))
         except RetryLater as e:
             self._failed(delivery, e.reason, e.after, False, report)
         except Undeliverable as e:
@@ -213,6 +213,22 @@ class Worker:
                 report.sent += 1
             self.on_result(delivery.platform, "sent")
         return 0.0
+
+    def _with_file(self, delivery: Delivery) -> Delivery:
+        """The delivery with its stored file's bytes, when its attachment is one (read here, at
+        the send, so a row waiting its turn never holds them in memory). A file that is gone
+        (pruned) is Undeliverable: it will never come back."""
+        attachment = delivery.message.attachment
+        if attachment is None or attachment.file_id is None:
+            return delivery
+        with self.sessions() as s:
+            data = files.read(s, attachment.file_id)
+        if data is None:
+            raise Undeliverable(
+                f"the attachment's stored file {attachment.file_id} is gone from the store: "
+                "it was pruned before it could be sent"
+            )
+        return replace(delivery, data=data)
 
     def _defer(self, delivery: Delivery, wait: float, report: DrainReport) -> None:
         defer(self.sessions, self.name, delivery.id, self.clock() + timedelta(seconds=wait))

@@ -73,6 +73,7 @@ def console(db_url: str | None, lang: str | None, tz: str | None, config_path: s
 def tick(at: str, db_url: str | None, config_path: str | None, max_wait: float) -> None:
     """Run every job due by --at, deliver what they enqueued, prune old delivered rows, exit."""
     from adapters.cli.assembly import Unreachable, assemble, machinery, retention_policy
+    from adapters.console import files as console_files
     from adapters.platform import Services
     from adapters.server import platforms as registry
     from bot.retention import prune_delivered
@@ -90,7 +91,14 @@ def tick(at: str, db_url: str | None, config_path: str | None, max_wait: float) 
     except Unreachable as e:
         raise click.ClickException(str(e)) from None
     env = core.env
-    services = Services(ingress=None, words=core.bot.words, locale=settings.locale, out=sys.stdout)
+    url = database_url(db_url, config)
+    services = Services(
+        ingress=None,
+        words=core.bot.words,
+        locale=settings.locale,
+        out=sys.stdout,
+        files_dir=console_files.folder(url),
+    )
     platforms = registry.build(config, services)
 
     def clock() -> datetime:  # the tick's moment, advancing as pacing makes it wait

@@ -13,7 +13,7 @@ from typing import TextIO
 from zoneinfo import ZoneInfo
 
 from adapters.cli.assembly import Core, machinery
-from adapters.console import parse
+from adapters.console import files, parse
 from adapters.console.platform import ConsolePlatform
 from adapters.console.sender import ConsoleSender
 from adapters.platform import Services
@@ -33,7 +33,13 @@ class Console:
         self.clock: datetime | None = None
         self.ticked: datetime | None = None  # the clock as :tick last moved it
         self.last_card: Card | None = None
-        sender = ConsoleSender(self.say, on_card=self._shown)
+        sender = ConsoleSender(
+            self.say,
+            on_card=self._shown,
+            folder=files.folder(str(bot.sessions.kw["bind"].url)),
+            words=bot.words,
+            locale=bot.settings.locale,
+        )
         platform = ConsolePlatform(
             services=Services(ingress=None, words=bot.words, locale=bot.settings.locale),
             sender=sender,

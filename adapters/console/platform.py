@@ -21,7 +21,12 @@ class ConsolePlatform(Platform):
     ) -> None:
         super().__init__(config=config, services=services)
         out = services.out or sys.stdout
-        self._sender = sender or ConsoleSender(lambda text: print(text, file=out, flush=True))
+        self._sender = sender or ConsoleSender(
+            lambda text: print(text, file=out, flush=True),
+            folder=services.files_dir,
+            words=services.words,
+            locale=services.locale,
+        )
 
     def sender(self) -> ConsoleSender:
         return self._sender
