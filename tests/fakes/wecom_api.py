@@ -61,7 +61,7 @@ import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, quote, urlsplit
 
 Answer = tuple[int, dict[str, Any]]  # HTTP status (0 = hang up unanswered), JSON body
 
@@ -172,6 +172,7 @@ class FakeWecom:
         self.codes: dict[str, dict[str, Any]] = {}  # response_code → {"task_id", "at", "used"}
         self._urls: dict[str, dict[str, Any]] = {}  # response_url key → {"at", "used"}
         self._checks: dict[tuple[str, str, str], tuple[float, dict[str, Any]]] = {}
+        self.media_files: dict[str, tuple[str, bytes]] = {}  # media_id → (name, bytes)
         self._n = 0
         fake = self
 
@@ -194,6 +195,9 @@ class FakeWecom:
                 except ValueError:
                     body = None
                 query = dict(parse_qsl(parts.query))
+                if self.command == "GET" and parts.path == "/cgi-bin/media/get":
+                    self._bytes(*fake.media(query))
+                    return
                 status, payload = fake.answer(self.command, parts.path, query, body)
                 if status == 0:  # a timeout: hold the connection past the client's patience
                     time.sleep(fake.hang_seconds)
@@ -205,6 +209,16 @@ class FakeWecom:
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)
+
+            def _bytes(self, headers: dict[str, str], data: bytes) -> None:
+                self.send_response(200)
+                for k, v in headers.items():
+                    self.send_header(k, v)
+                self.end_headers()
+                try:
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):  # the client stopped reading
+                    pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
@@ -250,6 +264,36 @@ class FakeWecom:
             if method == "POST" and short == "message/update_template_card":
                 return self._failure(query["access_token"]) or self._update(body)
         return 404, {"errcode": 404, "errmsg": "not found"}
+
+    # -- files members send the app: media/get ------------------------------------------------
+
+    def receive_file(self, name: str, data: bytes) -> str:
+        """A file a member sends the app: its MediaId, for the callback; media/get serves it."""
+        with self.lock:
+            media_id = f"MEDIA_{len(self.media_files) + 1}_{secrets.token_hex(8)}"
+            self.media_files[media_id] = (name, data)
+        return media_id
+
+    def media(self, query: dict[str, str]) -> tuple[dict[str, str], bytes]:
+        """GET media/get?access_token&media_id (document/path/90254): HTTP 200 either way — the
+        file with Content-disposition and Content-Length, or JSON with an errcode (40007
+        invalid media_id)."""
+        with self.lock:
+            self.calls.append(("GET", "media/get", dict(query)))
+            denied = self._check_token(query.get("access_token"))
+            found = self.media_files.get(query.get("media_id", ""))
+        if denied is None and found is None:
+            denied = 200, {"errcode": 40007, "errmsg": "invalid media_id"}
+        if denied is not None:
+            data = json.dumps(denied[1]).encode()
+            headers = {"Content-Type": "application/json; charset=UTF-8"}
+            return headers | {"Content-Length": str(len(data))}, data
+        name, data = found  # type: ignore[misc]
+        return {
+            "Content-Type": "application/octet-stream",
+            "Content-disposition": f"attachment; filename*=UTF-8''{quote(name)}",
+            "Content-Length": str(len(data)),
+        }, data
 
     # -- tokens --------------------------------------------------------------------------------
 
