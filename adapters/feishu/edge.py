@@ -28,6 +28,9 @@ WINDOW = 300  # seconds a signed request stays valid: a replay after that is ref
 MESSAGE = "im.message.receive_v1"
 ACTION = "card.action.trigger"
 TEXT_TYPES = {"text", "post"}  # what a person types; images and files carry no command
+# a file sent to the bot 1:1 (a spreadsheet for /import), fetched by the worker's parse; in a
+# group a file cannot @-mention the bot, so it is never addressed to us there
+FILE = "file"
 
 
 def _json(text: str | bytes) -> Any:
@@ -144,9 +147,13 @@ def _message(event: dict[str, Any], body: dict[str, Any], tenant: str) -> Incomi
         _str(message.get(field), f"message.{field}")
     for field in ("root_id", "parent_id", "create_time"):
         _str(message.get(field), f"message.{field}", required=False)
-    if message["message_type"] not in TEXT_TYPES:
+    kind = message["message_type"]
+    if kind not in TEXT_TYPES and not (kind == FILE and message["chat_type"] == "p2p"):
         return IGNORE
     content = _dict(_json(_str(message.get("content"), "message.content")), "message.content")
+    if kind == FILE:
+        _str(content.get("file_key"), "content.file_key")
+        _str(content.get("file_name"), "content.file_name", required=False)
     mentions = message.get("mentions") or []
     if not isinstance(mentions, list):
         raise Refused(400, "malformed: message.mentions")
@@ -186,10 +193,13 @@ def _action(
 
 
 def words(message_type: str, content: dict[str, Any]) -> str:
-    """The text of a text or post message, mention keys (`@_user_1`) left in place."""
+    """The text of a text or post message, mention keys (`@_user_1`) left in place; a file
+    carries none."""
     if message_type == "text":
         text = content.get("text")
         return text if isinstance(text, str) else ""
+    if message_type != "post":
+        return ""
     # a post: {"title": …, "content": [[{"tag": "text", "text": …}, {"tag": "at", …}], …]}
     # (sent as typed, or wrapped in a locale such as {"zh_cn": {…}})
     if "content" not in content and len(content) == 1:

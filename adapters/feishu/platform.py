@@ -9,10 +9,13 @@ by the outbox (PATCH), like every other answer.
 
 from __future__ import annotations
 
+import json
 import logging
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpx
 import lark_oapi as lark
 from lark_oapi.api.contact.v3 import GetUserRequest
 from starlette.requests import Request
@@ -30,14 +33,14 @@ from adapters.edge import (
     receive,
 )
 from adapters.feishu import client as api
-from adapters.feishu import edge, parse
+from adapters.feishu import download, edge, parse
 from adapters.feishu.config import FeishuSection
 from adapters.feishu.longconn import LongConnection
 from adapters.feishu.sender import FeishuSender
 from adapters.ingress import Verdict
 from adapters.platform import Platform, Services, named_value
 from bot.delivery import RetryLater
-from bot.events import Event
+from bot.events import Event, Upload
 from bot.inbox import Claimed
 from bot.intake import Malformed
 
@@ -55,6 +58,7 @@ class FeishuPlatform(Platform, HttpEdge[dict[str, Any]]):
         super().__init__(config=config, services=services)
         self.api = api.Api(api.build(config), config.app_id)
         self._sender = FeishuSender(self.api)
+        self._files = httpx.Client(timeout=30.0)  # downloads of files sent to the bot
         self.profiles: ProfileCache[parse.User] = ProfileCache(ttl=3600)
         self._bot: str = ""
         self._long: LongConnection | None = None
@@ -151,6 +155,7 @@ class FeishuPlatform(Platform, HttpEdge[dict[str, Any]]):
     def stop(self) -> None:
         if self._long is not None:
             self._long.stop()
+        self._files.close()
 
     # --- after the answer -----------------------------------------------------------------
 
@@ -166,7 +171,11 @@ class FeishuPlatform(Platform, HttpEdge[dict[str, Any]]):
                 sender["sender_id"]["open_id"],
                 outsider=(sender.get("tenant_key") or tenant) != tenant,
             )
-            return parse.message(body, user, self.bot(), row.received_at, self.zone)
+            event = parse.message(body, user, self.bot(), row.received_at, self.zone)
+            message = body["event"]["message"]
+            if message["message_type"] != edge.FILE or not event.addressed:
+                return event
+            return replace(event, upload=self.fetch(message))
         if kind == "action":
             operator = body["event"]["operator"]
             user = self.user(
@@ -176,6 +185,17 @@ class FeishuPlatform(Platform, HttpEdge[dict[str, Any]]):
             )
             return parse.action(body, user, row.received_at, self.zone)
         raise Malformed(f"unknown kind {kind!r}")
+
+    def fetch(self, message: dict[str, Any]) -> Upload:
+        """A file sent to the bot 1:1, downloaded (adapters/feishu/download.py)."""
+        content = json.loads(message["content"])
+        return download.fetch(
+            self.api,
+            self._files,
+            message["message_id"],
+            str(content.get("file_key") or ""),
+            str(content.get("file_name") or ""),
+        )
 
     def bot(self) -> str:
         """The bot's own open_id (bot/v3/info), asked once; until it is known, a row waits."""

@@ -162,5 +162,7 @@ def _event(body: dict[str, Any], bot_user: str) -> Incoming:
     _str(ev.get("text"), "event.text", required=False)
     for field in ("user_team", "team", "channel_type"):
         _str(ev.get(field), f"event.{field}", required=False)
+    if not isinstance(ev.get("files") or [], list):  # a file_share's files, fetched later
+        raise Refused(400, "malformed: event.files")
     # a message and its app_mention share (channel, ts): one key covers both
     return _delivery("event", body, team, f"msg:{channel}:{ts}", conversation(channel=channel))

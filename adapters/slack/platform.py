@@ -10,8 +10,10 @@ edge is built on slack_sdk's own parts (SignatureVerifier, SocketModeClient, Web
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 
+import httpx
 from slack_sdk.errors import SlackApiError
 from slack_sdk.signature import SignatureVerifier
 from starlette.requests import Request
@@ -31,10 +33,10 @@ from adapters.edge import (
 from adapters.ingress import Verdict
 from adapters.platform import Platform, Services, named_value, url_form
 from adapters.slack import client as api
-from adapters.slack import edge, parse
+from adapters.slack import download, edge, parse
 from adapters.slack.config import SlackSection
 from adapters.slack.sender import SlackSender
-from bot.events import Event
+from bot.events import Event, Upload
 from bot.i18n import spoken_locale
 from bot.inbox import Claimed
 from bot.intake import Malformed
@@ -72,6 +74,7 @@ class SlackPlatform(Platform, HttpEdge[tuple[str, dict[str, Any]]]):
         self._home: parse.Home | None = None
         self._socket: Any = None
         self._sender = SlackSender(client=self.client)
+        self._files = httpx.Client(timeout=30.0)  # downloads of files sent to the bot
 
     def sender(self) -> SlackSender:
         return self._sender
@@ -186,6 +189,7 @@ class SlackPlatform(Platform, HttpEdge[tuple[str, dict[str, Any]]]):
     def stop(self) -> None:
         if self._socket is not None:
             self._socket.close()
+        self._files.close()
 
     # --- after the answer -----------------------------------------------------------------
 
@@ -206,13 +210,22 @@ class SlackPlatform(Platform, HttpEdge[tuple[str, dict[str, Any]]]):
         if kind == "event":
             ev = body["event"]
             users = parse.user_ids(ev.get("text", ""))
-            return parse.message(
+            event = parse.message(
                 body, self.user(team, ev["user"]), self.users(team, users), self.home()
             )
+            shared = download.shared_file(ev)
+            if event is None or shared is None or not event.addressed or event.from_other_org:
+                return event  # a file overheard in a channel is not ours to fetch
+            return replace(event, upload=self.fetch(shared))
         if kind == "action":
             user = self.user(team, body["user"]["id"])
             return parse.action(body, user, row.received_at, self.home())
         raise Malformed(f"unknown kind {kind!r}")
+
+    def fetch(self, file: dict[str, Any]) -> Upload:
+        """A file sent to the bot (a DM, or a message that @-mentions it), downloaded."""
+        token = self.config.bot_token.get_secret_value()
+        return download.fetch(self._files, token, self.config.api_base_url, file)
 
     @property
     def _bot_user(self) -> str:

@@ -109,7 +109,8 @@ CLICK = "template_card_event"
 
 
 def app(msg: dict[str, str]) -> Incoming:
-    """The self-built app: a person's text in their 1:1 chat with it, or a card click."""
+    """The self-built app: a person's text or file in their 1:1 chat with it, or a card
+    click."""
     _need(msg, "ToUserName", "FromUserName", "CreateTime", "MsgType")
     corp, user = msg["ToUserName"], msg["FromUserName"]
     payload = {"kind": "app", "body": msg}
@@ -122,6 +123,15 @@ def app(msg: dict[str, str]) -> Incoming:
             key=f"msg:{msg['MsgId']}",
             payload=payload,
             text=msg.get("Content", ""),
+            conversation=where,
+        )
+    if msg["MsgType"] == "file":  # a spreadsheet for /import, fetched by the worker's parse
+        _need(msg, "MsgId", "MediaId")
+        return Incoming(
+            step=Step.DELIVER,
+            workspace=corp,
+            key=f"msg:{msg['MsgId']}",
+            payload=payload,
             conversation=where,
         )
     if msg["MsgType"] == "event" and msg.get("Event") == CLICK:
@@ -138,7 +148,7 @@ def app(msg: dict[str, str]) -> Incoming:
             waiting=True,
             conversation=where,
         )
-    return IGNORE  # images, voice, entering the app, …: nothing typed for dealbot
+    return IGNORE  # images, voice, entering the app, …: nothing for dealbot
 
 
 def bot(msg: dict[str, Any], corp: str = "") -> Incoming:

@@ -40,10 +40,11 @@ def _base(corp: str, user: str, name: str, known: bool, channel: str) -> dict[st
 
 
 def app(body: dict[str, str], corp: str, name: str, known: bool, when: datetime) -> Event:
-    """The self-built app: a text in the person's 1:1 chat with it, or a click on its card."""
+    """The self-built app: a text or a file in the person's 1:1 chat with it, or a click on its
+    card."""
     user = body["FromUserName"]
     base = _base(corp, user, name, known, user) | {"occurred_at": _when(body["CreateTime"], when)}
-    if body["MsgType"] == "text":
+    if body["MsgType"] in ("text", "file"):  # a file carries no text: its upload is added
         return Event(
             **base,
             text=body.get("Content", ""),

@@ -30,7 +30,7 @@ from adapters.edge import (
 )
 from adapters.ingress import Verdict
 from adapters.platform import Platform, Services, named_value, url_form
-from adapters.wecom import edge, parse
+from adapters.wecom import download, edge, parse
 from adapters.wecom.aibot import BotConnection
 from adapters.wecom.client import Api, WecomError
 from adapters.wecom.config import WecomSection
@@ -193,7 +193,17 @@ class WecomPlatform(Platform):
         corp = self.config.corp_id
         if kind == "app":
             name, known = self.name_of(body["FromUserName"])
-            return parse.app(body, corp, name, known, row.received_at)
+            event = parse.app(body, corp, name, known, row.received_at)
+            if body["MsgType"] != "file":
+                return event
+            size = str(body.get("FileSize") or "")
+            upload = download.fetch(
+                self.api,
+                body["MediaId"],
+                str(body.get("FileName") or ""),
+                int(size) if size.isdigit() else None,
+            )
+            return replace(event, upload=upload)
         if kind == "bot":
             name, known = self.name_of(body["from"]["userid"])
             req_id = row.payload.get("req_id")
