@@ -90,6 +90,8 @@ def xlsx_value(value: Value) -> Value:
     workbook cannot hold, and cut to Excel's cell size; dates and numbers as they are."""
     if not isinstance(value, str):
         return value
+    if not value:
+        return None  # an empty list of names: an empty cell, not an empty text
     text = defused(ILLEGAL_CHARACTERS_RE.sub("", value))
     return text if len(text) <= XLSX_CELL_CHARS else text[: XLSX_CELL_CHARS - 1] + "…"
 

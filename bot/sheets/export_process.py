@@ -40,7 +40,7 @@ def approvals(r: Reader) -> Table:
         .join(Deal, Deal.id == Approval.deal_id)
         .where(Approval.tenant_id == r.tenant_id, within(r.reach))
         .order_by(Approval.requested_at, Approval.id)
-    ).tuples()
+    )
     for a, customer, deal in rows:
         table.rows.append(
             [
@@ -92,7 +92,7 @@ def payments(r: Reader) -> Table:
         .outerjoin(Milestone, Milestone.id == PaymentStep.milestone_id)
         .where(r.customers_seen(), PaymentStep.status != "replaced")
         .order_by(Customer.name_key, PaymentStep.deal_id, PaymentStep.sequence, PaymentStep.id)
-    ).tuples()
+    )
     for s, customer, deal, milestone in rows:
         table.rows.append(
             [
@@ -135,7 +135,7 @@ def receipts(r: Reader) -> Table:
         .join(Deal, Deal.id == Payment.deal_id)
         .where(r.customers_seen())
         .order_by(Payment.received_at, Payment.id)
-    ).tuples()
+    )
     for p, customer, deal in rows:
         table.rows.append(
             [
@@ -174,7 +174,7 @@ def milestones(r: Reader) -> Table:
         .join(Deal, Deal.id == Milestone.deal_id)
         .where(Milestone.tenant_id == r.tenant_id, r.reach.involved_sql(Milestone.owner_id))
         .order_by(Milestone.due_at, Milestone.id)
-    ).tuples()
+    )
     for m, customer, deal in rows:
         table.rows.append(
             [

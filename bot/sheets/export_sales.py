@@ -60,7 +60,7 @@ def customers(r: Reader) -> Table:
             .join(Customer, Customer.id == CustomerAlias.customer_id)
             .where(seen)
             .order_by(CustomerAlias.id)
-        ).tuples()
+        )
     )
     collaborators = _lists(
         r.session.execute(
@@ -68,7 +68,7 @@ def customers(r: Reader) -> Table:
             .join(Customer, Customer.id == Collaborator.customer_id)
             .where(seen)
             .order_by(Collaborator.id)
-        ).tuples()
+        )
     )
     rows = r.session.execute(
         select(
@@ -81,7 +81,7 @@ def customers(r: Reader) -> Table:
         )
         .where(seen)
         .order_by(Customer.name_key, Customer.id)
-    ).tuples()
+    )
     for cid, name, owner_id, tags, created, external_id in rows:
         table.rows.append(
             [
@@ -122,7 +122,7 @@ def deals(r: Reader) -> Table:
         .join(Customer, Customer.id == Deal.customer_id)
         .where(r.customers_seen())
         .order_by(Customer.name_key, Deal.id)
-    ).tuples()
+    )
     for d, customer in rows:
         table.rows.append(
             [
@@ -155,7 +155,7 @@ def contacts(r: Reader) -> Table:
         .join(Customer, Customer.id == Contact.customer_id)
         .where(r.customers_seen())
         .order_by(Customer.name_key, Contact.id)
-    ).tuples()
+    )
     table.rows.extend(list(row) for row in rows)
     return table
 
@@ -179,7 +179,7 @@ def touches(r: Reader) -> Table:
         .outerjoin(Deal, Deal.id == Activity.deal_id)
         .where(r.customers_seen())
         .order_by(Activity.occurred_at, Activity.id)
-    ).tuples()
+    )
     for a, customer, deal in rows:
         table.rows.append(
             [
@@ -216,7 +216,7 @@ def tasks(r: Reader) -> Table:
         .outerjoin(Deal, Deal.id == Task.deal_id)
         .where(Task.tenant_id == r.tenant_id, r.reach.involved_sql(Task.owner_id))
         .order_by(Task.id)
-    ).tuples()
+    )
     for t, customer, deal in rows:
         table.rows.append(
             [
@@ -255,7 +255,7 @@ def questions(r: Reader) -> Table:
         .join(Customer, Customer.id == Question.customer_id)
         .where(Question.tenant_id == r.tenant_id, r.reach.involved_sql(Question.owner_id))
         .order_by(Question.asked_at, Question.id)
-    ).tuples()
+    )
     for q, customer in rows:
         table.rows.append(
             [
@@ -306,7 +306,7 @@ def requirements(r: Reader) -> Table:
         .join(Customer, Customer.id == Requirement.customer_id)
         .where(seen)
         .order_by(Confirmation.decided_at, Confirmation.id)
-    ).tuples():
+    ):
         decided[rid, decision].append(person_id)
     rows = r.session.execute(
         select(Requirement, Customer.name, RequirementVersion.text)
@@ -320,7 +320,7 @@ def requirements(r: Reader) -> Table:
         )
         .where(seen)
         .order_by(Requirement.id)
-    ).tuples()
+    )
     for q, customer, text in rows:
         table.rows.append(
             [

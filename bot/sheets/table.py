@@ -73,7 +73,7 @@ class Reader:
             rows = self.session.execute(
                 select(Person.id, Person.display_name).where(Person.tenant_id == self.tenant_id)
             )
-            self._people = {pid: name for pid, name in rows.tuples()}
+            self._people = {pid: name for pid, name in rows}
         return self._people.get(person_id)
 
     def people(self, ids: list[str] | list[int] | None) -> str:
