@@ -25,6 +25,8 @@ class StoredFile(Base):
     size: Mapped[int] = mapped_column(Integer)
     data: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime]
+    # an import's file: None while its report waits, then "imported" or "cancelled" (0024)
+    settled: Mapped[str | None] = mapped_column(String(20))
 
 
 def keep(
