@@ -29,6 +29,31 @@ class Card:
 class ChartSeries:
     name: str  # what the values are: "Deals", "Amount (万)", "Goal", "Actual"
     values: tuple[float, ...]  # one per label
+    key: str = ""  # stable key of the series ("calls", "won"): the same colour each time
+    # "targets": the goal per label, 0 where none is set (no bar is drawn there)
+    goals: tuple[float, ...] = ()
+    # per label, the words written beside its value ("12 deals · $120,000", "45 / 60"):
+    # rendered by bot/ in the reader's language, so the chart and the text agree
+    notes: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "name": self.name,
+            "values": list(self.values),
+            **({"key": self.key} if self.key else {}),
+            **({"goals": list(self.goals)} if self.goals else {}),
+            **({"notes": list(self.notes)} if self.notes else {}),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ChartSeries:
+        return cls(
+            name=str(data["name"]),
+            values=tuple(float(v) for v in data["values"]),
+            key=str(data.get("key") or ""),
+            goals=tuple(float(v) for v in data.get("goals") or ()),
+            notes=tuple(str(n) for n in data.get("notes") or ()),
+        )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -43,16 +68,18 @@ class Chart:
     keys: tuple[str, ...] = ()  # stable keys of the labels (stage keys): the same colour each time
     unit: str = ""  # how amounts read: "万元", "k USD"
     locale: str = "en"
+    axis: str = ""  # the words under the value axis ("% of target")
 
     def to_dict(self) -> dict[str, object]:
         return {
             "kind": self.kind,
             "title": self.title,
             "labels": list(self.labels),
-            "series": [{"name": s.name, "values": list(s.values)} for s in self.series],
+            "series": [s.to_dict() for s in self.series],
             "keys": list(self.keys),
             "unit": self.unit,
             "locale": self.locale,
+            **({"axis": self.axis} if self.axis else {}),
         }
 
     @classmethod
@@ -61,13 +88,11 @@ class Chart:
             kind=str(data["kind"]),
             title=str(data["title"]),
             labels=tuple(str(x) for x in data["labels"]),
-            series=tuple(
-                ChartSeries(name=str(s["name"]), values=tuple(float(v) for v in s["values"]))
-                for s in data["series"]
-            ),
+            series=tuple(ChartSeries.from_dict(s) for s in data["series"]),
             keys=tuple(str(x) for x in data.get("keys") or ()),
             unit=str(data.get("unit") or ""),
             locale=str(data.get("locale") or "en"),
+            axis=str(data.get("axis") or ""),
         )
 
 

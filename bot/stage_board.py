@@ -91,7 +91,7 @@ def board(
             priced.append((currency, _decimal(priced_sum)))
     for key, pairs in per_stage.items():
         out[key].totals = sums(pairs, home)
-    if stages and total:
+    if stages and total and shown > 0:  # shown 0: the counts and sums alone (a chart)
         rank = func.row_number().over(partition_by=Deal.stage, order_by=ranking()).label("rank")
         ranked = scoped(select(Deal.id.label("id"), rank).where(Deal.stage.in_(stages)))
         top = ranked.subquery()

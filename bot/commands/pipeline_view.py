@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot import funnel_chart
 from bot.commands.command import Command
 from bot.context import Context, UserError
 from bot.grammar.line import Fail, Line
@@ -17,6 +18,9 @@ from bot.stage_board import board
 from storage.models import Person
 
 PIPELINE_SHOWN = 10  # deals listed per stage; the rest are counted ("…and 3 more")
+# the views that also get the funnel as a picture: a team's and everyone's (a rep's own list
+# is short enough to read)
+CHARTED = ("team", "all")
 SCOPES = {
     "mine": "mine",
     "我的": "mine",
@@ -93,7 +97,20 @@ def pipeline(ctx: Context, intent: PipelineView) -> Outcome:
         unrated=[c for c in everything if rates.rate(c, home, home) is None],
         base=rates.base or home,
     )
-    return Outcome().reply(text, private=True)
+    outcome = Outcome().reply(text, private=True)
+    if intent.scope in CHARTED:
+        chart = funnel_chart.funnel(
+            found,
+            open_stages,
+            say=ctx.t,
+            locale=ctx.locale,
+            home=home,
+            rates=rates,
+            scope=intent.scope,
+        )
+        if chart is not None:  # an empty pipeline draws nothing
+            outcome.attach(funnel_chart.attachment(chart), private=True)
+    return outcome
 
 
 COMMAND = Command(

@@ -4,11 +4,12 @@ wins in a period, against the targets set for it."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from bot import payments
+from bot import payments, targets_chart
 from bot.commands.command import Command
 from bot.context import Context, UserError
 from bot.grammar.line import Fail, Line
@@ -20,6 +21,7 @@ from bot.outcome import Outcome
 from bot.people import resolve_mention
 from bot.periods import bounds, parse_key
 from bot.speaker import speaker
+from bot.targets_chart import RepNumbers
 from storage.models import Activity, Deal, Target
 
 
@@ -90,6 +92,10 @@ def progress(ctx: Context, intent: ProgressView) -> Outcome:
         ),
         currency,
     )
+    converted = convert(won, currency, ctx.settings.rates, ctx.tenant.currency)
+    # money collected on the person's deals in the period, and what their payment plans have
+    # falling due in it (bot/payments.py)
+    collected = payments.collected(ctx.session, ctx.tenant.id, subject.id, start, end)
     text = ctx.t(
         "progress.report",
         person=subject,
@@ -100,16 +106,47 @@ def progress(ctx: Context, intent: ProgressView) -> Outcome:
         meetings=counts.get("meeting", 0),
         touches=sum(counts.values()),
         won=won,
-        converted=convert(won, currency, ctx.settings.rates, ctx.tenant.currency),
+        converted=converted,
         target=target,
         currency=currency,
         home=ctx.settings.rates.base or ctx.tenant.currency,
-        # money collected on the person's deals in the period, and what their payment plans
-        # have falling due in it (bot/payments.py)
-        collected=payments.collected(ctx.session, ctx.tenant.id, subject.id, start, end),
+        collected=collected,
         planned=payments.planned(ctx.session, ctx.tenant.id, subject.id, start.date(), end.date()),
     )
-    return Outcome().reply(text, private=True)
+    outcome = Outcome().reply(text, private=True)
+    if target is not None:
+        # the same numbers as the text: only wins in the target's currency (or converted at
+        # the configured rates) count toward its goal, as the text says
+        rep = RepNumbers(
+            name=subject.display_name,
+            actual={
+                "calls": Decimal(counts.get("call", 0)),
+                "visits": Decimal(counts.get("visit", 0)),
+                "won": converted.total if converted else won.get(currency, Decimal(0)),
+                "collected": collected.get(currency, Decimal(0)),
+            },
+            goal={
+                "calls": _decimal(target.calls),
+                "visits": _decimal(target.visits),
+                "won": target.won_amount,
+                "collected": target.collected,
+            },
+        )
+        chart = targets_chart.targets(
+            [rep],
+            say=ctx.t,
+            locale=ctx.locale,
+            period=key,
+            currency=currency,
+            title_name=subject.display_name,
+        )
+        if chart is not None:  # a target with no goal in it draws nothing
+            outcome.attach(targets_chart.attachment(chart), private=True)
+    return outcome
+
+
+def _decimal(n: int | None) -> Decimal | None:
+    return None if n is None else Decimal(n)
 
 
 COMMAND = Command(

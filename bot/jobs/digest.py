@@ -16,10 +16,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, case, func, select
 
 from bot import digest as digest_mod
-from bot import digest_process
+from bot import digest_process, funnel_chart
 from bot.jobs.env import JobEnv
-from bot.reach import led_by, over
+from bot.outcome import Chart, Outcome
+from bot.reach import Reach, led_by, over
+from bot.settings import Settings
 from bot.speaker import speaker, words_for
+from bot.stage_board import board
 from bot.worktime import WorkCalendar
 from storage.models import Activity, Deal, Person, Target, Team, Tenant
 
@@ -53,10 +56,11 @@ def digests(env: JobEnv, now: datetime) -> int:
                 continue
             lead.digest_checked_on = local.date()
             members = led_by(s, lead.id)  # a lead's digest is their team's, whatever their role
+            reach = over(s, lead.id, members)
             result = digest_mod.build(
                 s,
                 tenant_id=tenant.id,
-                reach=over(s, lead.id, members),
+                reach=reach,
                 now=now,
                 pipeline=env.settings.pipeline,
                 calendar=cal,
@@ -68,7 +72,7 @@ def digests(env: JobEnv, now: datetime) -> int:
             process = digest_process.gather(
                 s,
                 tenant=tenant,
-                reach=over(s, lead.id, members),
+                reach=reach,
                 now=now,
                 pipeline=env.settings.pipeline,
                 calendar=cal,
@@ -88,11 +92,40 @@ def digests(env: JobEnv, now: datetime) -> int:
                 touches=touches,
                 day=day,
             )
-            text = digest_process.appended(
-                text, process, partial(words_for, env.words, lead, tenant, now=env.now)
-            )
-            sent += env.push(s, lead, key, text=text, now=now)
+            say = partial(words_for, env.words, lead, tenant, now=env.now)
+            text = digest_process.appended(text, process, say)
+            outcome = Outcome().push(lead.id, text, key=key)
+            # the team's funnel after the words, as /pipeline team draws it; its own key, so
+            # it is sent once like the digest itself
+            chart = _funnel(s, env.settings, tenant, lead, reach, say)
+            if chart is not None:
+                outcome.push_attachment(lead.id, funnel_chart.attachment(chart), key=f"{key}:chart")
+            sent += int(env.post(s, lead, outcome, origin=key, now=now) > 0)
     return sent
+
+
+def _funnel(s, settings: Settings, tenant: Tenant, lead: Person, reach: Reach, say) -> Chart | None:  # type: ignore[no-untyped-def]
+    """The open deals of the lead's team by stage, counted by the database (no deal rows
+    loaded), drawn as /pipeline team draws them; None when the team has none."""
+    stages = settings.pipeline.open_stages
+    found = board(
+        s,
+        tenant_id=tenant.id,
+        stages=[stage.key for stage in stages],
+        reach=reach.customers_sql(),
+        owner_id=None,
+        home=tenant.currency,
+        shown=0,
+    )
+    return funnel_chart.funnel(
+        found,
+        stages,
+        say=say,
+        locale=speaker(lead, tenant).locale,
+        home=tenant.currency,
+        rates=settings.rates,
+        scope="team",
+    )
 
 
 def _previous_working_day(cal: WorkCalendar, local: datetime) -> date:

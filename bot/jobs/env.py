@@ -37,7 +37,13 @@ class JobEnv:
         now: datetime,
     ) -> bool:
         outcome = Outcome().push(person.id, text, card=card, key=key)
-        return (
-            posting.post(session, tenant_id=person.tenant_id, outcome=outcome, origin=key, now=now)
-            > 0
+        return self.post(session, person, outcome, origin=key, now=now) > 0
+
+    def post(
+        self, session: Session, person: Person, outcome: Outcome, *, origin: str, now: datetime
+    ) -> int:
+        """Enqueue the pushes of `outcome` in `person`'s tenant, in order (a digest and then
+        its chart); how many rows were new."""
+        return posting.post(
+            session, tenant_id=person.tenant_id, outcome=outcome, origin=origin, now=now
         )
