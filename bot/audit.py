@@ -34,19 +34,46 @@ def record(
     **extra: Any,
 ) -> AuditEntry:
     """Add one entry: `ctx.me` did `action` to `subject` (e.g. "deal.lost", "deal:5") now."""
-    detail = {"before": _plain(before), "after": _plain(after)}
-    detail.update({k: _plain(v) for k, v in extra.items()})
-    entry = AuditEntry(
+    entry = entry_for(
         tenant_id=ctx.tenant.id,
         actor_id=ctx.me.id,
         action=action,
         subject=subject,
         customer_id=customer_id,
-        detail=detail,
         at=ctx.now,
+        before=before,
+        after=after,
+        **extra,
     )
     ctx.session.add(entry)
     return entry
+
+
+def entry_for(
+    *,
+    tenant_id: int,
+    actor_id: int | None,
+    action: str,
+    subject: str,
+    customer_id: int | None,
+    at: datetime,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    **extra: Any,
+) -> AuditEntry:
+    """An entry not yet added, for work done outside a chat event (`dealbot import`: no one
+    speaking, thousands of entries added at once)."""
+    detail = {"before": _plain(before), "after": _plain(after)}
+    detail.update({k: _plain(v) for k, v in extra.items()})
+    return AuditEntry(
+        tenant_id=tenant_id,
+        actor_id=actor_id,
+        action=action,
+        subject=subject,
+        customer_id=customer_id,
+        detail=detail,
+        at=at,
+    )
 
 
 def _plain(value: Any) -> Any:
@@ -132,6 +159,9 @@ class Change:
     milestone: int | None = None  # milestone.new|done: M<id>
     due_to: datetime | None = None  # milestone.new: its deadline
     late: tuple[int, str] | None = None  # milestone.done: how late, (n, "day"|"hour"|"minute")
+    file: str | None = None  # customer.import, deal.import: the spreadsheet's name
+    row: int | None = None  # … and its row
+    created: bool = False  # … made by the import (else changed by it)
 
 
 def merged_ids(session: Session, tenant_id: int, customer_id: int) -> set[int]:
@@ -234,6 +264,9 @@ def _change(ctx: Context, entry: AuditEntry, names: dict[int, str]) -> Change:
         milestone=int(number) if kind == "milestone" and number.isdigit() else None,
         due_to=_when(after.get("due_at")),
         late=_late(detail.get("late")),
+        file=detail.get("file") if isinstance(detail.get("file"), str) else None,
+        row=_int(detail.get("row")),
+        created=not before,
     )
 
 
