@@ -8,56 +8,26 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
 
 from adapters.console import files
 from adapters.console.sender import ConsoleSender
-from bot import charts, outbox
-from bot.delivery import Address, TargetKind
+from bot import charts
+from bot.delivery import TargetKind
 from bot.events import ReplyHandle
-from bot.outcome import Attachment, Chart, ChartSeries, Message
-from bot.sending import Worker
+from bot.outcome import Attachment, Chart
 from storage import files as stored
-from storage.transit import OutboxItem
-from tests.test_outbox import NOW, tenant
-
-FUNNEL = Chart(
-    kind="funnel",
-    title="Funnel",
-    labels=("lead", "proposal", "won"),
-    series=(ChartSeries(name="Deals", values=(5, 3, 1)),),
-)
+from tests import attachment_rows
+from tests.attachment_rows import FUNNEL, keep, row, tenant
 
 
-def put(
-    sessions, tid: int, key: str, attachment: Attachment, *, to: str, kind: TargetKind, reply=None
-) -> int:  # type: ignore[no-untyped-def]
-    with sessions.begin() as s:
-        outbox.enqueue(
-            s,
-            tenant_id=tid,
-            dedup_key=key,
-            now=NOW,
-            kind=kind,
-            reply=reply,
-            to=Address(person_id=None, platform="console", user_id=to, name=to),
-            message=Message(attachment=attachment),
-        )
-        return s.scalar(select(OutboxItem.id).where(OutboxItem.dedup_key == key))
-
-
-def keep(sessions, tid: int, name: str, data: bytes) -> int:  # type: ignore[no-untyped-def]
-    with sessions.begin() as s:
-        return stored.keep(s, tenant_id=tid, kind="export", name=name, data=data, now=NOW)
+def put(sessions, tid: int, key: str, attachment: Attachment, **where) -> int:  # type: ignore[no-untyped-def]
+    return attachment_rows.put(sessions, tid, key, attachment, platform="console", **where)
 
 
 def drain(sessions, folder: Path) -> tuple[list[str], list]:  # type: ignore[no-untyped-def]
     said: list[str] = []
-    sender = ConsoleSender(said.append, folder=folder)
-    report = Worker(
-        sessions=sessions, senders={"console": sender}, name="w", clock=lambda: NOW
-    ).drain()
-    return said, report.dead or []
+    report = attachment_rows.drain(sessions, ConsoleSender(said.append, folder=folder))
+    return said, attachment_rows.dead(report)
 
 
 def test_a_chart_and_a_file_are_written_and_their_paths_printed(sessions, tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -153,9 +123,8 @@ def test_a_file_pruned_before_its_turn_is_dead_lettered(sessions, tmp_path) -> N
     said, dead = drain(sessions, tmp_path)
     assert said == []
     assert len(dead) == 1 and "gone from the store" in dead[0][1]
-    with sessions() as s:
-        row = s.scalar(select(OutboxItem).where(OutboxItem.dedup_key == "gone"))
-    assert row is not None and row.status == "dead" and "pruned" in (row.last_error or "")
+    gone = row(sessions, "gone")
+    assert gone.status == "dead" and "pruned" in (gone.last_error or "")
 
 
 @pytest.mark.parametrize(

@@ -30,6 +30,9 @@ PERMANENT = {
     "user_disabled",
     "message_not_found",
     "cant_update_message",
+    "missing_scope",  # e.g. files:write not granted: the app must be reinstalled
+    "access_denied",
+    "invalid_arguments",
 }
 TRANSIENT = {"internal_error", "fatal_error", "service_unavailable", "request_timeout"}
 

@@ -52,6 +52,8 @@ oauth_config:
       - channels:history    # customer questions in linked (Slack Connect) channels
       - groups:history      # … and in linked private channels
       - users:read          # names, time zones and languages of the people it serves
+      - files:write         # exports and charts, uploaded into a DM or the channel
+      - files:read          # spreadsheets shared with it for /import
 settings:
   event_subscriptions:
     request_url: https://dealbot.example.com/slack/events

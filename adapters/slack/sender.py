@@ -1,6 +1,6 @@
 """Sending to Slack, with outcomes the outbox understands: a reply to a slash command or a
 click goes to its response_url while that still works, everything else through the Web API
-(adapters/slack/client.py)."""
+(adapters/slack/client.py); an attachment is a file share (adapters/slack/upload.py)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
 from adapters.slack import client as api
-from adapters.slack import render
+from adapters.slack import render, upload
 from bot.delivery import Capabilities, Delivery, RetryLater, Sender, TargetKind
 
 RESPONSE_URL_LIFETIME = timedelta(minutes=29)  # Slack's is 30; a minute spare for the send
@@ -40,7 +40,7 @@ class SlackSender(Sender):
 
     def pace_key(self, delivery: Delivery) -> str | None:
         """The conversation Slack's ~1 message/s applies to; a response_url is not paced."""
-        if self._response_url(delivery):
+        if self._response_url(delivery) and delivery.message.attachment is None:
             return None
         return delivery.target_id
 
@@ -55,6 +55,8 @@ class SlackSender(Sender):
         return delivery.reply.token if delivery.reply_address_usable(RESPONSE_URL_LIFETIME) else ""
 
     def send(self, delivery: Delivery) -> str:
+        if delivery.message.attachment is not None:  # a file share: its own path
+            return upload.send(self.client, delivery, delivery.message.attachment)
         kind, reply = delivery.kind, delivery.reply
         body = render.message(delivery.message)
         thread = {"thread_ts": reply.thread} if reply and reply.thread else {}

@@ -44,6 +44,12 @@ class FakeSlack:
         self.files: dict[str, tuple[str, bytes]] = {}  # file id → (name, bytes): downloads
         self.downloads: list[tuple[str, str]] = []  # (path, Authorization) of each GET
         self.caller = threading.local()  # .token: the bearer token of the call being answered
+        # files the bot uploads (files_upload_v2): file id → getUploadURLExternal's arguments
+        # and, once POSTed to its upload_url, the bytes; `shared` holds what completeUpload
+        # made visible, one entry per file share a person sees
+        self.uploads: dict[str, dict[str, Any]] = {}
+        self.shared: list[dict[str, Any]] = []
+        self.fail_method: dict[str, list[str]] = {}  # method → "429" / "500" for its next calls
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -68,6 +74,13 @@ class FakeSlack:
                 data = self.rfile.read(size)
                 if len(data) < size:  # the client died mid-request: Slack would take nothing
                     self.close_connection = True
+                    return
+                if self.path.startswith("/upload/v1/"):  # a file's bytes, to its upload_url
+                    status = fake.receive(self.path.rsplit("/", 1)[-1], data)
+                    self.send_response(status)
+                    self.send_header("Content-Length", "2")
+                    self.end_headers()
+                    self.wfile.write(b"OK")
                     return
                 raw = data.decode()
                 if "json" in (self.headers.get("Content-Type") or ""):
@@ -149,6 +162,25 @@ class FakeSlack:
                         {"Retry-After": str(self.retry_after)},
                     )
                 return 0, {}, {}
+            failing = self.fail_method.get(method)
+            if failing:
+                kind = failing.pop(0)
+                self.failures[kind] += 1
+                if kind == "429":
+                    return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "1"}
+                return 500, {"ok": False, "error": "internal_error"}, {}
+            if method == "files.getUploadURLExternal":
+                file_id = f"FUP{len(self.uploads) + 1:06d}"
+                self.uploads[file_id] = {
+                    "filename": body.get("filename"),
+                    "length": int(body.get("length") or 0),
+                    "alt_txt": body.get("alt_txt"),
+                    "data": None,
+                }
+                url = f"{self.base}/upload/v1/{file_id}"
+                return 200, {"ok": True, "upload_url": url, "file_id": file_id}, {}
+            if method == "files.completeUploadExternal":
+                return self.complete(body)
             if method == "auth.test":
                 # installed across an Enterprise Grid org: its workspaces (the tests' T-…) are
                 # ours; a payload from another org (Slack Connect) is an outsider's
@@ -181,6 +213,43 @@ class FakeSlack:
                 default = {"id": user, "name": user.lower(), "tz": "UTC", "locale": "en-US"}
                 return 200, {"ok": True, "user": self.people.get(user) or default}, {}
             return 200, {"ok": False, "error": "unknown_method"}, {}
+
+    # -- files the bot uploads: files_upload_v2's three steps ----------------------------------
+
+    def receive(self, file_id: str, data: bytes) -> int:
+        """The POST of a file's bytes to the upload_url getUploadURLExternal handed out."""
+        with self.lock:
+            self.calls.append(("upload", {"file_id": file_id, "size": len(data)}))
+            upload = self.uploads.get(file_id)
+            if upload is None or upload["length"] != len(data):
+                return 400
+            upload["data"] = data
+            return 200
+
+    def complete(self, body: dict[str, Any]) -> tuple[int, dict[str, Any], dict[str, str]]:
+        """files.completeUploadExternal: each uploaded file becomes visible in the channel."""
+        channel = body.get("channel_id") or ""
+        if channel in ("CGONE", "DUGONE"):
+            return 200, {"ok": False, "error": "channel_not_found"}, {}
+        if channel.startswith("COUT"):
+            return 200, {"ok": False, "error": "not_in_channel"}, {}
+        done = []
+        for f in json.loads(body.get("files") or "[]"):
+            upload = self.uploads.get(f.get("id", ""))
+            if upload is None or upload["data"] is None:
+                return 200, {"ok": False, "error": "file_not_found"}, {}
+            self.shared.append(
+                {
+                    "file_id": f["id"],
+                    "title": f.get("title"),
+                    "channel": channel,
+                    "thread_ts": body.get("thread_ts"),
+                    "initial_comment": body.get("initial_comment"),
+                    **upload,
+                }
+            )
+            done.append({"id": f["id"], "title": f.get("title")})
+        return 200, {"ok": True, "files": done}, {}
 
     # -- files shared with the bot: url_private_download ---------------------------------------
 
