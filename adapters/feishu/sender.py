@@ -1,6 +1,6 @@
 """Sending to Feishu, with outcomes the outbox understands. Every create carries the outbox
 dedup key as Feishu's `uuid`: a send repeated after a crash between the send and its commit is
-then shown at most once.
+then shown at most once. An attachment is a file or a chart card (adapters/feishu/upload.py).
 """
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from dataclasses import replace
 from datetime import datetime
 
 import lark_oapi as lark
@@ -20,7 +21,7 @@ from lark_oapi.api.im.v1 import (
     ReplyMessageRequestBody,
 )
 
-from adapters.feishu import render
+from adapters.feishu import render, upload
 from adapters.feishu.client import Api, FeishuError
 from bot.delivery import Capabilities, Delivery, Sender, TargetKind, Undeliverable
 
@@ -37,6 +38,18 @@ def _ms(iso: str) -> int | None:
         return int(datetime.fromisoformat(iso).timestamp() * 1000) if iso else None
     except ValueError:
         return None
+
+
+def _as_post(delivery: Delivery) -> Delivery:
+    """An attachment is a message of its own: a file (or a chart's card) cannot be shown to one
+    person in a group nor patched into a card, so a private one goes to the person's chat with
+    the bot, and an update is posted in the conversation."""
+    reply = delivery.reply
+    if delivery.kind is TargetKind.EPHEMERAL and reply:
+        return replace(delivery, kind=TargetKind.PERSON, target_id=reply.user_id)
+    if delivery.kind is TargetKind.UPDATE and reply and reply.conversation:
+        return replace(delivery, kind=TargetKind.CHANNEL, target_id=reply.conversation)
+    return delivery
 
 
 class FeishuSender(Sender):
@@ -62,6 +75,8 @@ class FeishuSender(Sender):
             raise e.outcome() from None
 
     def _send(self, delivery: Delivery) -> str:
+        if delivery.message.attachment is not None:
+            delivery = _as_post(delivery)
         kind, reply = delivery.kind, delivery.reply
         if kind is TargetKind.UPDATE and reply and reply.card_message:
             try:
@@ -92,6 +107,9 @@ class FeishuSender(Sender):
         )
 
     def _content(self, delivery: Delivery) -> tuple[str, str]:
+        attachment = delivery.message.attachment
+        if attachment is not None:  # uploaded here: right before the message that shows it
+            return upload.content(self.api, delivery, attachment)
         msg_type, content = render.message(delivery.message)
         return msg_type, json.dumps(content, ensure_ascii=False)
 

@@ -25,12 +25,14 @@ card without `config.update_multi: true` gets HTTP 400 + 230001 (the real text f
 
 from __future__ import annotations
 
+import email.policy
 import json
 import secrets
 import sys
 import threading
 import time
 from collections.abc import Callable
+from email.parser import BytesParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
 from urllib.parse import parse_qsl, quote, urlsplit
@@ -108,6 +110,9 @@ class FakeFeishu:
         self._msgs: dict[str, dict[str, Any]] = {}  # our message_id → {"msg_type", "content"}
         # files people sent the bot: (message_id, file_key) → (file name, bytes)
         self.resources: dict[tuple[str, str], tuple[str, bytes]] = {}
+        # files the bot uploaded (im/v1/files): file_key → file_type, file_name, data
+        self.uploaded: dict[str, dict[str, Any]] = {}
+        self.fail_uploads: list[str] = []  # "429" "500" for the next uploads, in order
         self._n = 0
         fake = self
 
@@ -134,8 +139,13 @@ class FakeFeishu:
                 parts = urlsplit(self.path)
                 size = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(size) if size else b""
+                kind = self.headers.get("Content-Type") or ""
                 try:
-                    body = json.loads(raw or b"{}")
+                    body = (
+                        _form(kind, raw)
+                        if kind.startswith("multipart/")
+                        else json.loads(raw or b"{}")
+                    )
                 except ValueError:
                     body = None
                 query = dict(parse_qsl(parts.query))
@@ -207,6 +217,8 @@ class FakeFeishu:
         with self.lock:
             if method == "GET" and path == "/open-apis/bot/v3/info":
                 return 200, {"code": 0, "msg": "ok", "bot": {"activate_status": 2, **self.bot}}, {}
+            if method == "POST" and path == "/open-apis/im/v1/files":
+                return self._upload(body)
             messages = parts[:3] == ["im", "v1", "messages"]
             if method == "POST" and messages and len(parts) == 3:
                 return self._failure(auth) or self._create(query, body)
@@ -270,10 +282,34 @@ class FakeFeishu:
             parsed = None
         if not isinstance(parsed, dict):
             return None, _fail(400, 230001, "invalid message content")
+        if msg_type == "file" and parsed.get("file_key") not in self.uploaded:
+            return None, _fail(400, 230001, f"{BAD_PARAM}, ext=invalid file_key")
         limit = TEXT_LIMIT if msg_type == "text" else CARD_LIMIT
         if msg_type in ("text", "post", "interactive") and len(content.encode()) > limit:
             return None, _fail(400, 230025, "The length of the message content reaches its limit.")
         return parsed, None
+
+    def _upload(self, body: dict[str, Any]) -> Answer:
+        """POST im/v1/files, multipart: file_type (one of FILE_TYPES), file_name (with its
+        suffix) and the file (not empty, at most 30 MB); its file_key (im-v1/file/create). The
+        codes for a refusal (234001 bad parameter, 234006 too large) are from that page's
+        error table as we read it, not confirmed against the live API."""
+        failing = self.fail_uploads.pop(0) if self.fail_uploads else ""
+        if failing == "429":
+            headers = {"x-ogw-ratelimit-reset": "1"}
+            return 429, {"code": 99991400, "msg": "request trigger frequency limit"}, headers
+        if failing == "500":
+            return _fail(500, 1, "internal error")
+        data, name = body.get("file"), body.get("file_name")
+        if body.get("file_type") not in FILE_TYPES or not isinstance(name, str) or not name:
+            return _fail(400, 234001, "Invalid request param.")
+        if not isinstance(data, bytes) or not data:
+            return _fail(400, 234001, "Invalid request param: the file is empty.")
+        if len(data) > 30 * 1024 * 1024:
+            return _fail(400, 234006, "The file size exceed the max value.")
+        file_key = f"file_v3_up_{len(self.uploaded) + 1:04d}"
+        self.uploaded[file_key] = {"file_type": body["file_type"], "file_name": name, "data": data}
+        return _ok({"file_key": file_key})
 
     def _gone(self, receive_id: Any) -> Answer | None:
         if receive_id == "ou_gone":
@@ -573,6 +609,26 @@ class FakeFeishu:
             },
             data,
         )
+
+
+FILE_TYPES = ("opus", "mp4", "pdf", "doc", "xls", "ppt", "stream")
+
+
+def _form(content_type: str, raw: bytes) -> dict[str, Any]:
+    """A multipart/form-data body: its text fields as str, its file parts as bytes."""
+    head = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode()
+    message = BytesParser(policy=email.policy.HTTP).parsebytes(head + raw)
+    if not message.is_multipart():
+        raise ValueError("not a multipart body")
+    fields: dict[str, Any] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        payload = part.get_payload(decode=True) or b""
+        # lark-oapi sends the file as a part without a filename (its name is a field of its
+        # own), so the part called "file" is the bytes, whatever its headers say
+        is_file = part.get_filename() is not None or name == "file"
+        fields[str(name)] = payload if is_file else payload.decode()
+    return fields
 
 
 def _shared(card: dict[str, Any] | None) -> bool:
