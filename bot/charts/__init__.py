@@ -1,5 +1,5 @@
 """Charts: the neutral Chart (bot/outcome.py) drawn as a PNG, for the platforms without a chart
-element of their own (Slack, WeCom, the console; Feishu draws it in its card).
+element of their own (a platform that has one draws the Chart itself, in its adapter).
 
 matplotlib is imported only here, inside `png`, and only by the sender that draws: a command
 that merely builds a Chart never pays for it. Every word on the picture (title, labels, notes,

@@ -1,5 +1,5 @@
 """The colours of charts, fixed so that a stage or a metric is the same colour in every chart,
-on every platform (the PNG here, Feishu's chart element in adapters/feishu/chart.py)."""
+on every platform (the PNG here, a platform's own chart element in its adapter)."""
 
 from __future__ import annotations
 
