@@ -14,7 +14,7 @@ import click
 
 # Only what `--help` needs is imported here: the store, the SDKs and the core load when a
 # command runs (`dealbot --help` stays well under a second).
-from adapters.cli import logs, store
+from adapters.cli import imports, logs, store
 from adapters.cli.options import CONFIG_HELP, database_url, load
 
 LOCALES = ("en", "zh_CN")  # bot.i18n.LOCALES, without loading Jinja for --help
@@ -182,3 +182,4 @@ def upgrade(db_url: str | None, config_path: str | None) -> None:
 
 main.add_command(store.export_group)
 main.add_command(store.dead_letters_group)
+main.add_command(imports.import_command)

@@ -33,6 +33,8 @@ IMPORTED = (
     "title",
     "email",
     "phone",
+    "tax_note",  # the export writes a deal's tax note beside its amount, as a number
+    "ref",  # the export's deal reference, D12: tells apart two deals of one name
 )
 IGNORE = "-"  # `--map "Probability=-"`: a column read as nothing, said so
 
@@ -105,6 +107,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "contact": ("Contact Name", "Primary Contact", "联系人姓名", "联系人名称"),
     "title": ("Job Title", "Contact Title", "职务", "联系人职位"),
     "email": ("E-mail", "Email Address", "电子邮件", "电子邮箱", "邮件"),
+    "tax_note": ("Tax", "税"),
+    "ref": ("Deal ref", "Deal ID", "商机记录号"),
     "phone": (
         "Phone Number",
         "Mobile",
@@ -177,6 +181,7 @@ def _known() -> dict[str, str]:
 
 
 KNOWN = _known()
+EXPORTED = {header_key(h) for names in HEADERS.values() for h in names.values()}
 
 
 class MapError(ValueError):
@@ -244,7 +249,8 @@ def recognise(header: Sequence[object], mapping: Mapping[str, str] | None = None
         if name is None and (bare := _TRAILING_BRACKET.sub("", title)) != title:
             name = KNOWN.get(header_key(bare))
         if name is None or name == IGNORE or name in found.fields:
-            found.ignored.append(title)
+            if name is not None or key not in EXPORTED:  # the export's own, not read: no news
+                found.ignored.append(title)
             continue
         found.fields[name] = index
     return found

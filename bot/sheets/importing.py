@@ -16,7 +16,7 @@
   UTF-8 (BOM or not), UTF-16 or GB18030; hostile files refused early, in one line
   (`SheetError.key`, `.params`; `.text(words, locale)` words it).
 - `plan(session, *, tenant_id, table, pipeline, mapping=None, now, day_start=09:00,
-  actor_id=None, default_owner_id=None)` → Plan (bot/sheets/plans.py): per kind (customers,
+  actor_id=None, default_owner_id=None, progress=None)` → Plan (bot/sheets/plans.py): per kind (customers,
   deals, contacts) how many rows would be created, updated, left unchanged or skipped; every
   problem with its sheet, row, column header, value and reason; the owners nobody knows, once
   each with their rows. Writes nothing. A new customer's owner is the row's, else
@@ -43,7 +43,7 @@ the stage's checklist applies).
 from __future__ import annotations
 
 import weakref
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -64,6 +64,7 @@ from storage.names import name_key
 __all__ = ["Applied", "ImportRefused", "MapError", "Plan", "apply", "plan", "report"]
 
 SHEET_ORDER = ("customers", MIXED, "deals", "contacts")  # customers first: deals name them
+PROGRESS_EVERY = 2_000
 
 
 def plan(
@@ -77,8 +78,10 @@ def plan(
     day_start: time = time(9, 0),
     actor_id: int | None = None,
     default_owner_id: int | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> Plan:
-    """What importing `table` into the tenant would do; reads only (see the module's doc)."""
+    """What importing `table` into the tenant would do; reads only (see the module's doc).
+    `progress(rows)` is told how many rows are planned, every PROGRESS_EVERY rows."""
     tenant = session.get_one(Tenant, tenant_id)
     inputs = Inputs(
         table=table,
@@ -105,8 +108,10 @@ def plan(
         currency=tenant.currency,
         default_owner_id=default_owner_id or actor_id,
     )
-    for row in rows:
+    for n, row in enumerate(rows, 1):
         planner.take(row)
+        if progress is not None and n % PROGRESS_EVERY == 0:
+            progress(n)
     _tally(made)
     return made
 

@@ -8,15 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import time
-from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from bot.pipeline import Pipeline, Stage
-from bot.sheets import values
+from bot.pipeline import Pipeline
 from bot.sheets.known import Known
+from bot.sheets.planning_deals import contact_sign, deal_sign, plan_contact, plan_deal
 from bot.sheets.plans import ContactStep, CustomerStep, DealStep, Place, Plan, Skip
 from bot.sheets.rows import RowIn
-from storage.models import Customer, Deal
+from storage.models import Customer
 from storage.names import name_key
 
 OUTCOMES = ("won", "lost")
@@ -58,8 +57,9 @@ class Planner:
         self.step_by_external: dict[str, int] = {}
         self.defined_at: dict[int, Place] = {}  # step → its first row on a customers sheet
         self.owner_from: dict[int, Place] = {}  # step → the row its owner comes from
-        self.deal_seen: dict[tuple[int | str, str], tuple[Place, tuple[object, ...]]] = {}
-        self.contact_seen: dict[tuple[int | str, str], tuple[Place, tuple[object, ...]]] = {}
+        # (customer step, deal or contact name key) → the first row of it, what it said
+        self.deal_seen: dict[tuple[int, str], tuple[Place, tuple[object, ...]]] = {}
+        self.contact_seen: dict[tuple[int, str], tuple[Place, tuple[object, ...]]] = {}
 
     # --- one row ---------------------------------------------------------------------------
 
@@ -67,8 +67,8 @@ class Planner:
         self.plan.rows += 1
         owner_id = self._owner(row)
         match = self._customer(row, owner_id) if not row.bad_fields & {"customer"} else None
-        deal = self._deal(row, match, owner_id) if match and row.has_deal else None
-        contact = self._contact(row, match) if match and row.has_contact else None
+        deal = plan_deal(self, row, match, owner_id) if match and row.has_deal else None
+        contact = plan_contact(self, row, match) if match and row.has_contact else None
         if row.problems:
             self.plan.problems.extend(row.problems)
             return
@@ -77,13 +77,13 @@ class Planner:
         if isinstance(deal, DealStep):
             deal.customer = step
             self.plan.deals.append(deal)
-            self.deal_seen[(step, name_key(deal.title))] = (row.place, _deal_sign(deal))
+            self.deal_seen[(step, name_key(deal.title))] = (row.place, deal_sign(deal))
         elif isinstance(deal, Skip):
             self.plan.skipped.append(deal)
         if isinstance(contact, ContactStep):
             contact.customer = step
             self.plan.contacts.append(contact)
-            self.contact_seen[(step, name_key(contact.name))] = (row.place, _contact_sign(contact))
+            self.contact_seen[(step, name_key(contact.name))] = (row.place, contact_sign(contact))
         elif isinstance(contact, Skip):
             self.plan.skipped.append(contact)
 
@@ -114,7 +114,7 @@ class Planner:
             return self._new_customer(row, owner_id)
         match = Match(step=found[1] if found[0] == "step" else None)
         match.id = found[1] if found[0] == "id" else None
-        current = self._current(match)
+        current = self.current(match)
         match.name = current[0]
         if by_external and not by_name and row.customer and row.defines_customer:
             match.rename, match.name = True, row.customer
@@ -149,12 +149,14 @@ class Planner:
         kind, n = found
         return self.plan.customers[n].name if kind == "step" else self.known.customers[n].name
 
-    def _current(self, match: Match) -> tuple[str, int | None, str | None]:
+    def current(self, match: Match) -> tuple[str, int | None, str | None]:
         """(name, owner id, external id) as the store and the rows before this one leave it."""
         if match.step is not None:
             s = self.plan.customers[match.step]
             return s.name, s.owner_id, s.external_id
-        c: Customer = self.known.customers[match.id or 0]
+        if match.id is None:  # new with this row
+            return match.name, match.owner_id, match.external_id
+        c: Customer = self.known.customers[match.id]
         return c.name, c.owner_id, c.external_id
 
     def _describe(self, row: RowIn, match: Match, owner_id: int | None, owner: int | None) -> None:
@@ -287,158 +289,6 @@ class Planner:
             for key in self.known.alias_keys.get(known_id, ()):
                 self.step_by_key[key] = n
 
-    # --- the deal --------------------------------------------------------------------------
-
-    def _deal(self, row: RowIn, match: Match, owner_id: int | None) -> DealStep | Skip | None:
-        title = row.deal or row.customer or match.name
-        key = name_key(title)
-        token: int | str = match.step if match.step is not None else f"id:{match.id}"
-        customer_owner = match.owner_id or self._current_owner(match)
-        deal_owner = owner_id if row.kind == "deals" else None
-        known = self._known_deals(match, key)
-        open_ = [d for d in known if d.status == "open"]
-        if len(open_) > 1:
-            row.problem("deal", "ambiguous_deal", deals=[d.id for d in open_])
-            return None
-        existing = open_[0] if open_ else (known[-1] if known else None)
-        stage = row.stage or (
-            self.pipeline.get(existing.stage) if existing else self.pipeline.first
-        )
-        amount = row.amount.value if row.amount else (existing.amount if existing else None)
-        written = (row.amount.currency or row.currency) if row.amount else None
-        currency = written or (existing.currency if existing else None) or self.currency
-        close = (
-            values.close_moment(row.close, self.tz, self.day_start)
-            if row.close
-            else (existing.expected_close if existing else None)
-        )
-        step = DealStep(
-            place=row.place,
-            customer=-1,
-            id=existing.id if existing else None,
-            title=existing.title if existing else title,
-            stage=stage.key,
-            amount=amount,
-            currency=currency,
-            tax_note=row.amount.tax if row.amount else (existing.tax_note if existing else None),
-            expected_close=close,
-            owner_id=deal_owner or (existing.owner_id if existing else customer_owner),
-        )
-        first = self.deal_seen.get((token, key))
-        if first is not None:
-            if first[1] == _deal_sign(step):
-                return Skip(
-                    row.place.sheet, row.place.row, "deals", "duplicate", {"row": first[0].row}
-                )
-            row.problem("deal", "conflicts_with", row=first[0].row)
-            return None
-        if existing is not None and existing.status != "open":
-            return self._closed(row, existing, stage, step)
-        if stage.closed:
-            reason = "close_in_chat" if existing else "closed_not_imported"
-            return Skip(
-                row.place.sheet,
-                row.place.row,
-                "deals",
-                reason,
-                {"deal": existing.id if existing else None, "stage": stage.key},
-            )
-        if "amount" in stage.requires and amount is None:
-            row.problem("stage", "stage_requires_amount")
-            return None
-        if existing is not None:
-            step.changed = _deal_changes(existing, step, self.tz)
-        return step
-
-    def _closed(self, row: RowIn, existing: Deal, stage: Stage, step: DealStep) -> DealStep | Skip:
-        """A deal already won or lost is never changed nor reopened by an import."""
-        if stage.key == existing.stage and not _deal_changes(existing, step, self.tz):
-            return step  # the same, as an export of it says: unchanged
-        return Skip(
-            row.place.sheet,
-            row.place.row,
-            "deals",
-            "closed_deal",
-            {"deal": existing.id, "status": existing.status},
-        )
-
-    def _current_owner(self, match: Match) -> int | None:
-        return self._current(match)[1] if (match.step is not None or match.id) else None
-
-    def _known_deals(self, match: Match, key: str) -> list[Deal]:
-        customer_id = match.id
-        if match.step is not None:
-            customer_id = self.plan.customers[match.step].id
-        if customer_id is None:
-            return []
-        return [d for d in self.known.deals.get(customer_id, ()) if name_key(d.title) == key]
-
-    # --- the contact -----------------------------------------------------------------------
-
-    def _contact(self, row: RowIn, match: Match) -> ContactStep | Skip | None:
-        if row.contact is None:
-            return None
-        key = name_key(row.contact)
-        token: int | str = match.step if match.step is not None else f"id:{match.id}"
-        customer_id = match.id
-        if match.step is not None:
-            customer_id = self.plan.customers[match.step].id
-        known = [
-            c for c in self.known.contacts.get(customer_id or 0, ()) if name_key(c.name) == key
-        ]
-        existing = known[0] if known else None
-        step = ContactStep(
-            place=row.place,
-            customer=-1,
-            id=existing.id if existing else None,
-            name=existing.name if existing else row.contact,
-            title=row.title or (existing.title if existing else None),
-            phone=row.phone or (existing.phone if existing else None),
-            email=row.email or (existing.email if existing else None),
-        )
-        first = self.contact_seen.get((token, key))
-        if first is not None:
-            if first[1] == _contact_sign(step):
-                return Skip(
-                    row.place.sheet, row.place.row, "contacts", "duplicate", {"row": first[0].row}
-                )
-            row.problem("contact", "conflicts_with", row=first[0].row)
-            return None
-        if existing is not None:
-            step.changed = {
-                f for f in ("title", "phone", "email") if getattr(step, f) != getattr(existing, f)
-            }
-        return step
-
 
 def _customer_state(name: str, owner_id: int | None, external_id: str | None) -> dict[str, object]:
     return {"name": name, "owner_id": owner_id, "external_id": external_id}
-
-
-def _deal_sign(step: DealStep) -> tuple[object, ...]:
-    amount = None if step.amount is None else Decimal(step.amount).normalize()
-    return (step.stage, amount, step.currency, step.expected_close, step.owner_id)
-
-
-def _contact_sign(step: ContactStep) -> tuple[object, ...]:
-    return (step.title, step.phone, step.email)
-
-
-def _deal_changes(deal: Deal, step: DealStep, tz: ZoneInfo) -> set[str]:
-    changed = set()
-    if deal.stage != step.stage:
-        changed.add("stage")
-    if step.amount is not None and (
-        deal.amount is None or Decimal(deal.amount) != Decimal(step.amount)
-    ):
-        changed.add("amount")
-    if deal.currency != step.currency or (deal.tax_note or None) != (step.tax_note or None):
-        changed.add("amount")
-    if step.expected_close is not None and (
-        deal.expected_close is None
-        or deal.expected_close.astimezone(tz).date() != step.expected_close.astimezone(tz).date()
-    ):
-        changed.add("expected_close")
-    if step.owner_id != deal.owner_id:
-        changed.add("owner_id")
-    return changed

@@ -40,6 +40,8 @@ class RowIn:
     amount: Amount | None = None
     currency: str | None = None
     close: date | None = None
+    tax_note: str | None = None
+    ref: int | None = None  # the export's D12
     contact: str | None = None
     has_contact: bool = False
     title: str | None = None
@@ -117,6 +119,8 @@ def read_row(row: Row, sheet: str, kind: str, columns: Columns, how: Reading) ->
     out.amount = read("amount", values.amount)
     out.currency = read("currency", values.currency)
     out.close = read("expected_close", lambda c: values.day(c, now=how.now, tz=how.tz))
+    out.tax_note = read("tax_note", lambda c: values.text(c, "tax_note"))
+    out.ref = read("ref", values.deal_ref)
     out.has_deal = any(_given(raw.get(f)) for f in ("deal", "stage", "amount", "expected_close"))
     out.contact = read("contact", lambda c: values.name(c, "contact"))
     out.title = read("title", lambda c: values.text(c, "title"))

@@ -31,7 +31,11 @@ LIMITS = {
     "title": 200,
     "email": 200,
     "phone": 50,
+    "tax_note": 40,
 }
+# what a spreadsheet runs as a formula; the export writes such text after a ' (CSV injection)
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_REF = re.compile(r"[Dd]\s*(\d{1,12})")
 _ALIAS_SPLIT = re.compile(r"[;；,，、|\n]+")
 # 2027-01-15, 2027/1/15, 2027.1.15, 2027年1月15日, with a time after it or not (Excel's CSVs)
 _YMD = re.compile(
@@ -81,11 +85,20 @@ def text(cell: Cell, column: str) -> str | None:
 def name(cell: Cell, column: str) -> str | None:
     """A name (customer, deal, contact): text that is not a formula's text. A cell starting
     with = is what a formula looks like in a CSV; taken as a name, it would run as one in the
-    spreadsheet of whoever exports it later."""
+    spreadsheet of whoever exports it later. Written after a ' (as the export writes such a
+    name, and as Excel's users write text that must stay text), it is that text."""
+    if isinstance(cell, str) and cell.startswith("'") and cell[1:2] in FORMULA_STARTS:
+        return text(cell[1:], column)
     words = text(cell, column)
     if words is not None and words.startswith("="):
         raise Bad("formula_text")
     return words
+
+
+def deal_ref(cell: Cell) -> int | None:
+    """The export's reference to a deal (D12); anything else in that column is not read."""
+    m = _REF.fullmatch(shown(cell).strip())
+    return int(m[1]) if m else None
 
 
 def aliases(cell: Cell) -> list[str]:
