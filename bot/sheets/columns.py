@@ -193,7 +193,7 @@ class MapError(ValueError):
         self.params = params
 
     def text(self, words: Any, locale: str) -> str:
-        return str(words(locale, "sheets.error", key=self.key, p=self.params))
+        return str(words(locale, "sheets.error", code=self.key, p=self.params))
 
 
 def parse_map(text: str | None) -> dict[str, str]:
@@ -235,9 +235,10 @@ class Columns:
 
 
 def recognise(header: Sequence[object], mapping: Mapping[str, str] | None = None) -> Columns:
-    """The columns of a header row; `mapping` (header → field, from --map) wins. A field two
-    columns claim is the first one's; the other is listed as ignored."""
-    mapped = {header_key(h): f for h, f in (mapping or {}).items()}
+    """The columns of a header row; `mapping` (header → field, from --map: a field's key or
+    header, or -) wins. A field two columns claim is the first one's; the other is listed as
+    ignored. MapError for a mapping to no field."""
+    mapped = {header_key(h): field_named(f) for h, f in (mapping or {}).items()}
     found = Columns(titles=["" if h is None else str(h).strip() for h in header])
     for index, title in enumerate(found.titles):
         if not title:

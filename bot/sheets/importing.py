@@ -123,25 +123,27 @@ def _read(made: Plan, table: Workbook, reading: Reading) -> list[RowIn]:
     """Every sheet's rows, read by its header, customers' sheets first."""
     kinds = sheet_kinds()
     mapping = made.inputs.mapping
+    starts = [find_header([r.cells for r in sheet.rows], mapping) for sheet in table.sheets]
+    headers = [
+        list(sheet.rows[at].cells) if sheet.rows else []
+        for sheet, at in zip(table.sheets, starts, strict=True)
+    ]
+    # a --map naming a column no sheet has is a typo: said before anything else
+    missing = [h for h in mapping if all(h in unmapped(head, mapping) for head in headers)]
+    if missing:
+        raise MapError("map_missing", header=missing[0])
     found: list[tuple[int, list[RowIn]]] = []
-    headers: list[list[object]] = []
-    for sheet in table.sheets:
-        kind = kinds.get(sheet.title.strip().casefold(), MIXED)
-        at = find_header([r.cells for r in sheet.rows], mapping)
-        header = list(sheet.rows[at].cells) if sheet.rows else []
-        headers.append(header)
-        columns = recognise(header, mapping)
+    for sheet, at, header in zip(table.sheets, starts, headers, strict=True):
         if not sheet.rows:
             continue
+        kind = kinds.get(sheet.title.strip().casefold(), MIXED)
+        columns = recognise(header, mapping)
         if not columns.has("customer", "external_id"):
             titles = ", ".join(t for t in columns.titles if t)[:200]
             raise SheetError("no_customer_column", sheet=sheet.title, headers=titles)
         made.ignored_columns += [c for c in columns.ignored if c not in made.ignored_columns]
         rows = list(read_rows(sheet, kind, columns, at, reading))
         found.append((SHEET_ORDER.index(kind), rows))
-    missing = [h for h in mapping if all(h in unmapped(head, mapping) for head in headers)]
-    if missing:
-        raise MapError("map_missing", header=missing[0])
     found.sort(key=lambda pair: pair[0])
     return [row for _, rows in found for row in rows]
 

@@ -50,7 +50,7 @@ class SheetError(Exception):
         self.params = params
 
     def text(self, words: Any, locale: str) -> str:
-        return str(words(locale, "sheets.error", key=self.key, p=self.params))
+        return str(words(locale, "sheets.error", code=self.key, p=self.params))
 
 
 @dataclass(frozen=True)
