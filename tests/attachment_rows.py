@@ -3,7 +3,7 @@ kept as an export would keep it, a chart, and the real outbox worker to drain th
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -43,14 +43,15 @@ def put(
     to: str,
     kind: TargetKind,
     reply: ReplyHandle | None = None,
+    at: datetime = NOW,
 ) -> int:
-    """An outbox row with `attachment`; its id."""
+    """An outbox row with `attachment`, written at `at`; its id."""
     with sessions.begin() as s:
         outbox.enqueue(
             s,
             tenant_id=tid,
             dedup_key=key,
-            now=NOW,
+            now=at,
             kind=kind,
             reply=reply,
             to=Address(person_id=None, platform=platform, user_id=to, name=to),
@@ -59,7 +60,7 @@ def put(
         return s.scalar(select(OutboxItem.id).where(OutboxItem.dedup_key == key))
 
 
-def drain(sessions: sessionmaker[Session], sender: Sender, *, at: Any = NOW) -> DrainReport:
+def drain(sessions: sessionmaker[Session], sender: Sender, *, at: datetime = NOW) -> DrainReport:
     """What is due at `at`, through the real outbox worker."""
     worker = Worker(
         sessions=sessions, senders={sender.platform: sender}, name="w", clock=lambda: at

@@ -31,6 +31,9 @@ PERMANENT = {
     44004,  # content too long / empty
     40058,  # invalid parameter (a card WeCom cannot show)
     81017,  # the user is outside the app's visible range
+    40004,
+    40005,
+    40006,  # media/upload: a type, a format or a size WeCom does not take
 }
 
 
@@ -102,17 +105,20 @@ class Api:
         body: dict[str, Any] | None = None,
         params: dict[str, Any] | None = None,
         timeout: float | None = None,
+        files: dict[str, tuple[str, bytes, str]] | None = None,
     ) -> dict[str, Any]:
         """One API call with the token; an invalid token is dropped and the call made again
         once. Raises WecomError for WeCom's refusals, RetryLater for the rest. `timeout`: a
-        shorter wait than the client's, for a call made while a transaction is open."""
+        shorter wait than the client's, for a call made while a transaction is open. `files`:
+        a multipart body instead of JSON (field → (filename, bytes, content type))."""
         wait = self.http.timeout if timeout is None else httpx.Timeout(timeout)
+        payload: dict[str, Any] = {"json": body} if files is None else {"files": files}
         for attempt in (1, 2):
             token = self.token()
             query = {"access_token": token} | (params or {})
             data = self._answer(
                 lambda q=query: self.http.request(  # type: ignore[misc]
-                    method, path, params=q, json=body, timeout=wait
+                    method, path, params=q, timeout=wait, **payload
                 )
             )
             code = int(data.get("errcode") or 0)
@@ -123,6 +129,18 @@ class Api:
                 continue
             raise WecomError(code, str(data.get("errmsg") or ""))
         raise AssertionError("unreachable")
+
+    def upload(self, kind: str, name: str, data: bytes) -> str:
+        """media/upload (multipart, the field "media"; `name` is the name people see): a
+        media_id, good for 3 days, so it is uploaded right before the message that uses it."""
+        content_type = "image/png" if kind == "image" else "application/octet-stream"
+        answer = self.call(
+            "POST",
+            "media/upload",
+            params={"type": kind},
+            files={"media": (name, data, content_type)},
+        )
+        return str(answer["media_id"])
 
     def close(self) -> None:
         self.http.close()

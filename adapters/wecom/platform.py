@@ -102,7 +102,9 @@ class WecomPlatform(Platform):
         # the AI bot's answers leave over its long connection: held here (serve's edge), or
         # reached through the relay from the process that sends (serve's worker)
         relayed = _Relayed(services.relay) if services.relay and config.bot_id else None
-        self._sender = WecomSender(self.api, bot=relayed)
+        self._sender = WecomSender(
+            self.api, bot=relayed, words=services.words, locale=services.locale
+        )
         self.names: ProfileCache[tuple[str, bool]] = ProfileCache(ttl=3600)
         app = WecomCrypto(
             config.token.get_secret_value(),

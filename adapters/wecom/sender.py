@@ -5,20 +5,25 @@ answer goes is its reply route (adapters/wecom/reply.py).
 WeCom silently drops messages past 30 a minute per member, so the pace is 2 s per person; and
 `enable_duplicate_check` (over 10 minutes) makes a send repeated after a crash between the send
 and its commit show once — a reminder repeated on purpose comes hours later, never within it.
+A file or a chart goes through the app to a person (adapters/wecom/media.py).
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
 import httpx
 
-from adapters.wecom import render
+from adapters import attachments
+from adapters.wecom import media, render
 from adapters.wecom.client import Api, WecomError
 from adapters.wecom.reply import Address, CardCode, Frame, decode
 from bot.delivery import Capabilities, Delivery, RetryLater, Sender, TargetKind, Undeliverable
+from bot.i18n import Words
+from bot.outcome import Attachment, Message
 
 logger = logging.getLogger(__name__)
 
@@ -37,15 +42,27 @@ class WecomSender(Sender):
     capabilities = Capabilities(ephemeral=False, update=True, threads=False)
     min_interval = 2.0  # WeCom drops what a member gets past 30 a minute
 
-    def __init__(self, api: Api, *, bot: Any = None, min_interval: float | None = None) -> None:
+    def __init__(
+        self,
+        api: Api,
+        *,
+        bot: Any = None,
+        min_interval: float | None = None,
+        words: Words | None = None,
+        locale: str = "en",
+    ) -> None:
         self.api = api
         self.bot = bot  # the AI bot's long connection (adapters/wecom/aibot.py), if held here
+        self.words = words or Words()  # for what is said where an attachment cannot be shown
+        self.locale = locale
         if min_interval is not None:
             self.min_interval = min_interval
 
     def pace_key(self, delivery: Delivery) -> str | None:
         reply = delivery.reply
         if reply and isinstance(decode(reply.token), Frame | Address):
+            if delivery.message.attachment is not None:
+                return reply.user_id  # it goes to the person, through the app
             return None  # answers in a group: the AI bot's own quotas, not a member's
         return delivery.target_id
 
@@ -56,6 +73,8 @@ class WecomSender(Sender):
             raise e.outcome() from None
 
     def _send(self, delivery: Delivery) -> str:
+        if delivery.message.attachment is not None:
+            return self._attachment(delivery, delivery.message.attachment)
         kind, reply = delivery.kind, delivery.reply
         to = decode(reply.token if reply else "")
         if kind is TargetKind.UPDATE and reply and isinstance(to, CardCode):
@@ -74,6 +93,43 @@ class WecomSender(Sender):
                 return f"bot:{delivery.target_id}"
             raise Undeliverable("wecom: only the AI bot's long connection can post to a group")
         return self._to_person(delivery.target_id, delivery)
+
+    def _attachment(self, delivery: Delivery, attachment: Attachment) -> str:
+        """A file or a chart, always through the app (adapters/wecom/media.py): to the person
+        it is for, or who asked for it in a group, since the AI bot cannot send one there."""
+        reply = delivery.reply
+        to = decode(reply.token if reply else "")
+        if reply and isinstance(to, Frame | Address):
+            try:
+                return media.send(
+                    self.api, reply.user_id, delivery, attachment, window=DUPLICATE_WINDOW
+                )
+            except WecomError as e:
+                if not isinstance(e.outcome(), Undeliverable):
+                    raise
+                # the app cannot reach them: say so in the group, in words
+                logger.info("wecom: attachment not sent to the person (%s)", e.code)
+                note = self._not_shown(attachment)
+                told = replace(delivery, kind=TargetKind.CHANNEL, message=Message(text=note))
+                if self._bot_reply(told, to):
+                    return f"bot:{reply.conversation}"
+                raise
+        if delivery.kind is TargetKind.CHANNEL and reply is None:
+            raise Undeliverable("wecom: a file or a picture cannot be posted to a group")
+        if delivery.kind is TargetKind.PERSON or reply is None:
+            user = delivery.target_id
+        else:  # an answer in the app's 1:1 chat, or to a click on its card
+            user = reply.user_id
+        return media.send(self.api, user, delivery, attachment, window=DUPLICATE_WINDOW)
+
+    def _not_shown(self, attachment: Attachment) -> str:
+        locale = attachment.chart.locale if attachment.chart is not None else self.locale
+        return self.words(
+            locale,
+            "attachments.not_shown_here",
+            kind=attachments.kind(attachment),
+            title=attachments.title(attachment),
+        )
 
     def _to_person(self, user: str, delivery: Delivery) -> str:
         ids = []

@@ -25,17 +25,17 @@ card without `config.update_multi: true` gets HTTP 400 + 230001 (the real text f
 
 from __future__ import annotations
 
-import email.policy
 import json
 import secrets
 import sys
 import threading
 import time
 from collections.abc import Callable
-from email.parser import BytesParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
 from urllib.parse import parse_qsl, quote, urlsplit
+
+from tests.fakes import multipart
 
 Answer = tuple[int, dict[str, Any], dict[str, str]]  # status (0 = hang up), body, headers
 
@@ -615,20 +615,14 @@ FILE_TYPES = ("opus", "mp4", "pdf", "doc", "xls", "ppt", "stream")
 
 
 def _form(content_type: str, raw: bytes) -> dict[str, Any]:
-    """A multipart/form-data body: its text fields as str, its file parts as bytes."""
-    head = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode()
-    message = BytesParser(policy=email.policy.HTTP).parsebytes(head + raw)
-    if not message.is_multipart():
-        raise ValueError("not a multipart body")
-    fields: dict[str, Any] = {}
-    for part in message.iter_parts():
-        name = part.get_param("name", header="content-disposition")
-        payload = part.get_payload(decode=True) or b""
-        # lark-oapi sends the file as a part without a filename (its name is a field of its
-        # own), so the part called "file" is the bytes, whatever its headers say
-        is_file = part.get_filename() is not None or name == "file"
-        fields[str(name)] = payload if is_file else payload.decode()
-    return fields
+    """A multipart body as the upload reads it: text fields as str, the file as bytes.
+    lark-oapi sends the file as a part without a filename (its name is a field of its own),
+    so the part called "file" is the bytes, whatever its headers say."""
+    found = multipart.parts(content_type, raw)
+    return {
+        name: part.data if part.filename is not None or name == "file" else part.text
+        for name, part in found.items()
+    }
 
 
 def _shared(card: dict[str, Any] | None) -> bool:

@@ -63,6 +63,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
 from urllib.parse import parse_qsl, quote, urlsplit
 
+from tests.fakes import multipart
+
 Answer = tuple[int, dict[str, Any]]  # HTTP status (0 = hang up unanswered), JSON body
 
 CONTENT_LIMIT = 2048  # bytes of text.content / markdown.content (UTF-8)
@@ -88,6 +90,10 @@ ERRMSG = {
     -1: "system busy",
     40001: "invalid credential",
     40008: "invalid message type",
+    40004: "invalid media type",
+    40005: "invalid file type",
+    40006: "invalid file size",
+    40007: "invalid media_id",
     40013: "invalid corpid",
     40014: "invalid access_token",
     40056: "invalid agentid",
@@ -173,6 +179,9 @@ class FakeWecom:
         self._urls: dict[str, dict[str, Any]] = {}  # response_url key → {"at", "used"}
         self._checks: dict[tuple[str, str, str], tuple[float, dict[str, Any]]] = {}
         self.media_files: dict[str, tuple[str, bytes]] = {}  # media_id → (name, bytes)
+        # what the app uploaded (media/upload): media_id → type, filename, data
+        self.uploads: dict[str, dict[str, Any]] = {}
+        self.fail_uploads: list[str] = []  # errcodes for the next uploads, e.g. "45009"
         self._n = 0
         fake = self
 
@@ -190,11 +199,21 @@ class FakeWecom:
                 parts = urlsplit(self.path)
                 size = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(size) if size else b""
+                query = dict(parse_qsl(parts.query))
+                kind = self.headers.get("Content-Type") or ""
+                if parts.path == "/cgi-bin/media/upload":
+                    body = fake.upload(query, kind, raw)
+                    data = json.dumps(body, ensure_ascii=False).encode()
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/json; charset=UTF-8")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                    return
                 try:
                     body = json.loads(raw or b"{}")
                 except ValueError:
                     body = None
-                query = dict(parse_qsl(parts.query))
                 if self.command == "GET" and parts.path == "/cgi-bin/media/get":
                     self._bytes(*fake.media(query))
                     return
@@ -264,6 +283,39 @@ class FakeWecom:
             if method == "POST" and short == "message/update_template_card":
                 return self._failure(query["access_token"]) or self._update(body)
         return 404, {"errcode": 404, "errmsg": "not found"}
+
+    # -- files the app sends: media/upload -----------------------------------------------------
+
+    def upload(self, query: dict[str, str], content_type: str, raw: bytes) -> dict[str, Any]:
+        """POST media/upload?access_token&type, multipart with the file in the field "media"
+        and its shown name as the part's filename (document/path/90253): a media_id for 3
+        days. Every file more than 5 bytes; an image a JPG or PNG of at most 10 MB, a file at
+        most 20 MB. 40004 for a type it does not know and 40006 for a size out of bounds are
+        WeCom's global codes; the PNG/JPG check by the bytes' signature is our choice."""
+        with self.lock:
+            self.calls.append(("POST", "media/upload", dict(query)))
+            denied = self._check_token(query.get("access_token"))
+            if denied:
+                return denied[1]
+            if self.fail_uploads:
+                return _fail(int(self.fail_uploads.pop(0)))[1]
+            kind = query.get("type")
+            if kind not in ("image", "voice", "video", "file"):
+                return _fail(40004)[1]
+            try:
+                media = multipart.parts(content_type, raw).get("media")
+            except ValueError:
+                media = None
+            if media is None or not media.filename:
+                return _fail(40058, "media with a filename is required")[1]
+            limit = 20 * 1024 * 1024 if kind == "file" else 10 * 1024 * 1024
+            if not 5 < len(media.data) <= limit:
+                return _fail(40006)[1]
+            if kind == "image" and not media.data.startswith((b"\x89PNG", b"\xff\xd8\xff")):
+                return _fail(40005, "an image is a JPG or a PNG")[1]
+            media_id = f"UP_{len(self.uploads) + 1}_{secrets.token_hex(8)}"
+            self.uploads[media_id] = {"type": kind, "filename": media.filename, "data": media.data}
+            return _ok(type=kind, media_id=media_id, created_at=str(int(time.time())))[1]
 
     # -- files members send the app: media/get ------------------------------------------------
 
@@ -379,6 +431,10 @@ class FakeWecom:
                 return content | {"content": cut}, None
         if msgtype == "template_card":
             return content, self._check_card(content)
+        if msgtype in ("image", "file"):  # an uploaded media_id of that type
+            upload = self.uploads.get(str(content.get("media_id")))
+            if upload is None or upload["type"] != msgtype:
+                return None, _fail(40007)
         return content, None
 
     def _check_card(self, card: dict[str, Any]) -> Answer | None:
