@@ -105,6 +105,7 @@ def _a_day_or_more(value: float) -> float:
 
 class RetentionSection(Section):
     delivered_days: Annotated[float, Strict(), AfterValidator(_a_day_or_more)] = 30.0
+    files_days: Annotated[float, Strict(), AfterValidator(_a_day_or_more)] = 7.0
     batch_size: Annotated[int, Strict(), between(1, 100_000)] = 1000
 
     def inbox_days(self, inbox: InboxSection) -> float:

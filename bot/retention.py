@@ -5,7 +5,8 @@ the platforms' retry windows (hours); a sent outbox row is the record of what wa
 `[retention] delivered_days` both are deleted, a batch per short transaction, so a busy tenant's
 tables stop growing without ever holding a long lock. Dead rows are never pruned here: each is a
 message that did not get through, kept until an admin retries or clears it
-(`dealbot dead-letters`).
+(`dealbot dead-letters`). A kept file (an export on its way, an /import's spreadsheet) goes
+after `[retention] files_days`, unless a push not yet sent still names it.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
 
-from storage import paces, queue
+from storage import files, paces, queue
 from storage.transit import InboxItem, OutboxItem
 
 
@@ -26,6 +27,7 @@ from storage.transit import InboxItem, OutboxItem
 class RetentionPolicy:
     inbox_days: float = 30.0  # handled deliveries: longer than any platform retries one
     outbox_days: float = 30.0  # sent pushes
+    files_days: float = 7.0  # kept files (exports, imports) no unsent push still names
     batch_size: int = 1000  # rows deleted per transaction
 
 
@@ -36,8 +38,9 @@ def prune_delivered(
     *,
     stopping: Callable[[], bool] = lambda: False,
 ) -> dict[str, int]:
-    """Delete handled inbox rows and sent outbox rows older than the policy allows; how many of
-    each. Pending, claimed and dead rows are never touched."""
+    """Delete handled inbox rows, sent outbox rows and kept files older than the policy
+    allows; how many of each. Pending, claimed and dead rows are never touched, nor a file one
+    of them still names."""
     return {
         "inbox": queue.prune_delivered(
             sessions,
@@ -50,6 +53,12 @@ def prune_delivered(
             sessions,
             OutboxItem,
             cutoff=now - timedelta(days=policy.outbox_days),
+            batch=policy.batch_size,
+            stopping=stopping,
+        ),
+        "files": files.prune(
+            sessions,
+            cutoff=now - timedelta(days=policy.files_days),
             batch=policy.batch_size,
             stopping=stopping,
         ),

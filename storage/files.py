@@ -4,12 +4,14 @@ storage/models.py: every row belongs to a tenant, times are UTC. Retention remov
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, delete, exists, select
+from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from storage.base import Base, tenant_fk
+from storage.transit import OutboxItem
 
 MAX_BYTES = 20 * 1024 * 1024  # what one row may hold; exports and imports refuse far below
 
@@ -63,3 +65,35 @@ def read(session: Session, file_id: int) -> bytes | None:
         .with_only_columns(StoredFile.data)
         .where(StoredFile.id == file_id)
     )
+
+
+def prune(
+    sessions: sessionmaker[Session],
+    *,
+    cutoff: datetime,
+    batch: int,
+    stopping: Callable[[], bool] = lambda: False,
+) -> int:
+    """Delete the files kept before `cutoff` that no unsent outbox row names (pending, claimed,
+    or dead: an admin may still retry it), at most `batch` per short transaction; how many.
+    Rows another transaction holds are skipped (SKIP LOCKED on PostgreSQL)."""
+    named = OutboxItem.payload[("attachment", "file_id")].as_integer()
+    unsent = OutboxItem.status.in_(("pending", "claimed", "dead"))  # by the due index
+    wanted = exists().where(unsent, named == StoredFile.id)
+    pick = (
+        select(StoredFile.id)
+        .where(StoredFile.created_at < cutoff, ~wanted)
+        .order_by(StoredFile.created_at, StoredFile.id)
+        .limit(batch)
+        .with_for_update(skip_locked=True, of=StoredFile)
+    )
+    total = 0
+    while not stopping():
+        with sessions.begin() as s:
+            ids = list(s.scalars(pick))
+            if ids:
+                s.execute(delete(StoredFile).where(StoredFile.id.in_(ids)))
+        total += len(ids)
+        if len(ids) < batch:
+            break
+    return total

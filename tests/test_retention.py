@@ -21,14 +21,16 @@ from adapters.cli.main import main
 from adapters.registry import sections
 from adapters.server.runtime import Runtime
 from bot.config import load_config
+from bot.delivery import message_to_dict
 from bot.handler import Bot
 from bot.i18n import Words
 from bot.inbox import InboxPolicy
 from bot.jobs.env import JobEnv
 from bot.outbox import OutboxPolicy
+from bot.outcome import Attachment, Message
 from bot.retention import RetentionPolicy, prune_delivered
 from bot.settings import Settings
-from storage import queue
+from storage import files, queue
 from storage.models import Tenant
 from storage.transit import InboxItem, OutboxItem
 
@@ -119,10 +121,14 @@ def test_old_delivered_rows_go_everything_else_stays(sessions) -> None:  # type:
         outbox_row(sessions, tid, status, OLD) for status in ("pending", "claimed", "dead")
     ]
     pruned = prune_delivered(sessions, NOW, RetentionPolicy(inbox_days=30, outbox_days=30))
-    assert pruned == {"inbox": len(gone_in), "outbox": len(gone_out)}
+    assert pruned == {"inbox": len(gone_in), "outbox": len(gone_out), "files": 0}
     assert sorted(statuses(sessions, InboxItem)) == sorted(kept_in)
     assert sorted(statuses(sessions, OutboxItem)) == sorted(kept_out)
-    assert prune_delivered(sessions, NOW, RetentionPolicy()) == {"inbox": 0, "outbox": 0}
+    assert prune_delivered(sessions, NOW, RetentionPolicy()) == {
+        "inbox": 0,
+        "outbox": 0,
+        "files": 0,
+    }
 
 
 def test_each_queue_keeps_its_own_number_of_days(sessions) -> None:  # type: ignore[no-untyped-def]
@@ -131,8 +137,47 @@ def test_each_queue_keeps_its_own_number_of_days(sessions) -> None:  # type: ign
     inbox_row(sessions, "done", ten_days)
     kept = outbox_row(sessions, tid, "sent", ten_days)
     policy = RetentionPolicy(inbox_days=7, outbox_days=30)
-    assert prune_delivered(sessions, NOW, policy) == {"inbox": 1, "outbox": 0}
+    assert prune_delivered(sessions, NOW, policy) == {"inbox": 1, "outbox": 0, "files": 0}
     assert list(statuses(sessions, OutboxItem)) == [kept]
+
+
+def kept_file(sessions: sessionmaker[Session], tid: int, at: datetime) -> int:
+    with sessions.begin() as s:
+        return files.keep(s, tenant_id=tid, kind="export", name="x.xlsx", data=b"PK..", now=at)
+
+
+def naming(sessions: sessionmaker[Session], tid: int, status: str, file_id: int) -> int:
+    """An outbox row (in `status`) whose message is the kept file `file_id`."""
+    row = outbox_row(sessions, tid, status, OLD)
+    message = Message(attachment=Attachment(name="x.xlsx", file_id=file_id))
+    with sessions.begin() as s:
+        s.get(OutboxItem, row).payload = message_to_dict(message)  # type: ignore[union-attr]
+    return row
+
+
+def test_old_files_go_unless_a_push_not_yet_sent_names_them(sessions) -> None:  # type: ignore[no-untyped-def]
+    tid = tenant(sessions)
+    eight_days = NOW - timedelta(days=8)
+    gone = [kept_file(sessions, tid, eight_days) for _ in range(3)]
+    naming(sessions, tid, "sent", gone[0])  # sent already: nothing waits for it
+    recent = kept_file(sessions, tid, NOW - timedelta(days=6))
+    waiting = {status: kept_file(sessions, tid, OLD) for status in ("pending", "claimed", "dead")}
+    for status, file_id in waiting.items():
+        naming(sessions, tid, status, file_id)
+    policy = RetentionPolicy(files_days=7, batch_size=2)
+    assert prune_delivered(sessions, NOW, policy)["files"] == len(gone)
+    with sessions() as s:
+        left = set(s.scalars(select(files.StoredFile.id)))
+    assert left == {recent, *waiting.values()}
+    assert prune_delivered(sessions, NOW, policy)["files"] == 0
+
+
+def test_files_days_comes_from_the_config(tmp_path: Path) -> None:
+    cfg = tmp_path / "dealbot.toml"
+    cfg.write_text("[retention]\nfiles_days = 3\n", encoding="utf-8")
+    policy = retention_policy(load_config(str(cfg), platforms=sections()))
+    assert policy.files_days == 3
+    assert RetentionPolicy().files_days == 7
 
 
 class Transactions:
@@ -197,15 +242,21 @@ def test_each_batch_is_picked_by_walking_the_due_index_on_sqlite(tmp_path: Path)
     event.listen(engine, "after_cursor_execute", seen)
     prune_delivered(sessions, NOW, RetentionPolicy())
     event.remove(engine, "after_cursor_execute", seen)
-    assert len(picks) == 2  # one short look per queue: nothing to prune
+    assert len(picks) == 3  # one short look per queue and one at the files: nothing to prune
     walks = [
-        "SEARCH inbox USING INDEX ix_inbox_due (status=? AND next_attempt_at<?)",
-        "SEARCH outbox USING INDEX ix_outbox_due (status=? AND next_attempt_at<?)",
+        ["SEARCH inbox USING INDEX ix_inbox_due (status=? AND next_attempt_at<?)"],
+        ["SEARCH outbox USING INDEX ix_outbox_due (status=? AND next_attempt_at<?)"],
+        # old files from the oldest, each looked for among the unsent pushes only
+        [
+            "SEARCH files USING COVERING INDEX ix_files_created (created_at<?)",
+            "CORRELATED SCALAR SUBQUERY 1",
+            "SEARCH outbox USING INDEX ix_outbox_due (status=?)",
+        ],
     ]
     with engine.connect() as conn:
         for (statement, params), walk in zip(picks, walks, strict=True):
             plan = [r[-1] for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params)]
-            assert plan == [walk]
+            assert plan == walk
     engine.dispose()
 
 
@@ -269,7 +320,7 @@ def test_tick_prunes_what_is_past_retention_by_its_moment(sessions, tmp_path: Pa
         main, ["tick", "--at", NOW.isoformat(), "--db", url_of(sessions), "--config", str(cfg)]
     )
     assert result.exit_code == 0, result.output
-    assert "pruned inbox 1, outbox 1" in result.output
+    assert "pruned inbox 1, outbox 1, files 0" in result.output
     assert list(statuses(sessions, InboxItem)) == [kept_in]
     assert sorted(statuses(sessions, OutboxItem)) == sorted([kept_out, dead])
 

@@ -67,7 +67,10 @@ def retention_policy(config: Config) -> RetentionPolicy:
     for note in config.notes():  # check-config prints these too
         logger.warning("config: %s", note)
     return RetentionPolicy(
-        inbox_days=r.inbox_days(config.inbox), outbox_days=r.delivered_days, batch_size=r.batch_size
+        inbox_days=r.inbox_days(config.inbox),
+        outbox_days=r.delivered_days,
+        files_days=r.files_days,
+        batch_size=r.batch_size,
     )
 
 

@@ -122,7 +122,7 @@ def tick(at: str, db_url: str | None, config_path: str | None, max_wait: float) 
         f"tick {when.isoformat()}: enqueued {jobs}; sent {report.sent}, "
         f"retrying {report.retried}, dead {len(report.dead or [])}, "
         f"deferred by pacing {report.deferred}; "
-        f"pruned inbox {pruned['inbox']}, outbox {pruned['outbox']}",
+        f"pruned inbox {pruned['inbox']}, outbox {pruned['outbox']}, files {pruned['files']}",
         err=True,
     )
 
