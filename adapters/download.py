@@ -38,6 +38,7 @@ class Downloaded:
     data: bytes | None  # None: past the limit, and reading stopped there
     name: str = ""  # the name the download itself gives (Content-Disposition), if any
     content_type: str = ""
+    size: int | None = None  # the size the download states (Content-Length), if it does
 
 
 Download = Callable[[int], Downloaded]  # the limit in bytes → the file, or past it
@@ -55,7 +56,7 @@ def receive(name: str, stated: int | None, download: Download) -> Upload:
         return Upload(name=name, size=stated, refused=uploads.FETCH_FAILED)
     name = name or got.name
     if got.data is None:
-        return Upload(name=name, size=stated, refused=uploads.TOO_LARGE)
+        return Upload(name=name, size=got.size or stated, refused=uploads.TOO_LARGE)
     if why := uploads.refusal(name, len(got.data)):
         return Upload(name=name, size=len(got.data), refused=why)
     return Upload(name=name, size=len(got.data), data=got.data)
@@ -94,9 +95,10 @@ def stream(
                 raise DownloadFailed(f"HTTP {response.status_code}")
             name = disposition_name(response.headers.get("content-disposition", ""))
             kind = response.headers.get("content-type", "")
-            stated = response.headers.get("content-length", "")
-            if stated.isdigit() and int(stated) > limit:
-                return Downloaded(data=None, name=name, content_type=kind)
+            length = response.headers.get("content-length", "")
+            stated = int(length) if length.isdigit() else None
+            if stated is not None and stated > limit:
+                return Downloaded(data=None, name=name, content_type=kind, size=stated)
             got = bytearray()
             for chunk in response.iter_bytes(CHUNK):
                 if not got and (why := refuse(response, chunk)):  # the first bytes tell
@@ -115,8 +117,8 @@ def local(path: str, limit: int) -> Downloaded:
     """A file on this machine (the console's `:file`), read the same way: its size first."""
     try:
         file = Path(path)
-        if file.stat().st_size > limit:
-            return Downloaded(data=None, name=file.name)
+        if (size := file.stat().st_size) > limit:
+            return Downloaded(data=None, name=file.name, size=size)
         with file.open("rb") as f:
             data = f.read(limit + 1)
     except OSError as e:

@@ -13,7 +13,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import buttons, customers, inbox, mentions, posting
-from bot.commands import ACTIONS, HANDLERS, channel_talk, parse
+from bot.commands import ACTIONS, HANDLERS, UPLOADED, channel_talk, parse
 from bot.context import Context, UserError
 from bot.directory import Directory
 from bot.events import Event
@@ -31,6 +31,7 @@ logger = logging.getLogger(__name__)
 
 
 RETRYABLE = {"40P01", "40001"}  # deadlock detected, serialization failure
+NO_COMMAND = ("empty", "not_a_command")  # what a file's caption is when it names no command
 QUOTE_CHARS = 3000  # the most of a refused message quoted back: what every platform shows whole
 
 
@@ -269,6 +270,8 @@ class Bot:
                 pipeline=self.settings.pipeline,
             ),
         )
+        if isinstance(parsed, ParseError) and event.upload and parsed.code in NO_COMMAND:
+            parsed = UPLOADED  # a file on its own, or with words that are no command
         if isinstance(parsed, ParseError):
             params = dict(parsed.params)
             stages = [s.name(ctx.locale) for s in self.settings.pipeline.stages]

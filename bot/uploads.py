@@ -1,6 +1,6 @@
 """Which files sent to the bot are worth fetching: the rule every platform's parse applies to an
 upload before (and while) it downloads it, so that a photo or a 300 MB video is never pulled
-into the worker. Only spreadsheets /import can read (.xlsx, .csv), and only up to the import's
+into the worker. Only spreadsheets /import can read (.xlsx, .csv, …), and only up to the import's
 size limit; the import itself checks the rows (bot/sheets/read.py).
 
 The words for each refusal are the import's (messages/<locale>/import.j2): the adapters only
@@ -8,8 +8,10 @@ put the reason in `Upload.refused`."""
 
 from __future__ import annotations
 
-MAX_BYTES = 5 * 1024 * 1024  # the import's limit (bot/sheets/read.py Limits.max_bytes)
-SPREADSHEETS = (".xlsx", ".csv")
+from bot.sheets.read import TEXT_SUFFIXES, XLSX_SUFFIXES, Limits
+
+MAX_BYTES = Limits().max_bytes  # what the import reads in chat
+SPREADSHEETS = XLSX_SUFFIXES + TEXT_SUFFIXES  # .xlsx .xlsm, and .csv .tsv .txt tables
 
 # what Upload.refused says
 TOO_LARGE = "too_large"

@@ -104,9 +104,12 @@ class Console:
                     self.say(f"  (clock set to {self._clock()})")
         elif d.name == "click":
             self.click(d.arg)
+        elif d.name == "file":
+            self.send_file(d.arg)
         elif d.name == "help":
             self.say(
                 "  :now 2026-12-01 09:00 · :tick <time> · :click <n|button id> · "
+                ":file <path> [text] sends a file · "
                 "[name] speaks as name · :quit (or Ctrl-D; Ctrl-C clears the line)"
             )
         elif d.name == "bad":
@@ -134,6 +137,22 @@ class Console:
             self.say("  ! :click needs a button number or id")
             return
         self.deliver(parse.click_payload(button, speaker=self.speaker, now=self.now()))
+
+    def send_file(self, arg: str) -> None:
+        """`:file PATH [text]`: the speaker sends the file, with `text` as its message (none:
+        the file on its own, as Feishu and WeCom send one), in #sales."""
+        path, text = parse.split_file(arg)
+        if not path:
+            self.say("  ! :file needs a path, e.g. :file examples/customers.csv /import")
+            return
+        file = Path(path).expanduser()
+        if not file.is_file():
+            self.say(f"  ! :file: there is no file {path!r}; nothing was sent")
+            return
+        payload = parse.file_payload(
+            str(file.resolve()), text, speaker=self.speaker, now=self.now()
+        )
+        self.deliver(payload)
 
     def tick(self, when: datetime) -> None:
         """Run every scheduled job due by `when`, then deliver what they enqueued."""

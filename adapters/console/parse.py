@@ -1,4 +1,4 @@
-"""Console lines → events or console directives (:now, :tick, :click). Pure."""
+"""Console lines → events or console directives (:now, :tick, :click, :file). Pure."""
 
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ _BRACKETS = re.compile(r"^\[[^\]]*\]")  # "[]", "[小 李]": shaped like a speak
 
 @dataclass(frozen=True, kw_only=True)
 class Directive:
-    name: str  # now | tick | click | quit | help | comment | speaker | blank | bad | not_speaker
+    # now | tick | click | file | quit | help | comment | speaker | blank | bad | not_speaker
+    name: str
     arg: str = ""
 
 
@@ -35,7 +36,7 @@ def directive(rest: str) -> Directive | None:
         return Directive(name="comment", arg=rest)
     if rest.startswith(":"):
         name, _, arg = rest[1:].partition(" ")
-        if name in ("now", "tick", "click", "quit", "exit", "help"):
+        if name in ("now", "tick", "click", "file", "quit", "exit", "help"):
             return Directive(name="quit" if name == "exit" else name, arg=arg.strip())
         return Directive(name="bad", arg=rest)
     return None
@@ -52,6 +53,21 @@ def parse_clock(arg: str, tz: ZoneInfo) -> datetime | None:
 def line_payload(text: str, *, speaker: str, now: datetime) -> dict[str, str]:
     """What the console stores in the inbox for a line typed by `speaker` at `now`."""
     return {"user": speaker, "text": text, "at": now.isoformat()}
+
+
+def split_file(arg: str) -> tuple[str, str]:
+    """`:file PATH [text]` → (path, text); a path with spaces is quoted ("…" or '…')."""
+    arg = arg.strip()
+    if arg[:1] in ("'", '"') and (end := arg.find(arg[0], 1)) > 0:
+        return arg[1:end], arg[end + 1 :].strip()
+    path, _, text = arg.partition(" ")
+    return path, text.strip()
+
+
+def file_payload(path: str, text: str, *, speaker: str, now: datetime) -> dict[str, str]:
+    """A file sent with `text` (perhaps none) by `speaker`: the console's parse reads it from
+    `path` (an absolute path) in the worker, as a platform's parse downloads one."""
+    return {"user": speaker, "text": text, "file": path, "at": now.isoformat()}
 
 
 def click_payload(button_id: str, *, speaker: str, now: datetime) -> dict[str, str]:

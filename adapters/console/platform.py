@@ -4,8 +4,11 @@ and a sender that prints, which also serves `dealbot tick` on a console database
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
+from adapters import download
 from adapters.console import parse
 from adapters.console.sender import ConsoleSender
 from adapters.platform import Platform, Services
@@ -32,4 +35,10 @@ class ConsolePlatform(Platform):
         return self._sender
 
     def read(self, row: Claimed) -> Event | None:
-        return parse.event(row.payload)
+        event = parse.event(row.payload)
+        path = row.payload.get("file")
+        if not path:
+            return event
+        # a file sent with `:file`, read from disk the way a platform's parse downloads one
+        upload = download.receive(Path(path).name, None, lambda limit: download.local(path, limit))
+        return replace(event, upload=upload)

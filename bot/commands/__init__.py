@@ -18,8 +18,10 @@ from bot.commands import (
     customer,
     deal,
     digest_view,
+    export_file,
     handover,
     help,
+    import_sheet,
     link,
     log,
     meeting,
@@ -68,11 +70,17 @@ COMMANDS: tuple[Command, ...] = (
     handover.COMMAND,
     customer.COMMAND,
     contact.COMMAND,
+    import_sheet.COMMAND,
+    export_file.COMMAND,
     help.command(listing=lambda: COMMANDS),
     role.COMMAND,
     team.COMMAND,
     link.COMMAND,
 )
+
+# a file sent with no command in its words (a spreadsheet dropped into a chat with the bot:
+# Feishu and WeCom send a file with no text at all) asks for this
+UPLOADED: Intent = import_sheet.ImportAsked()
 
 NAMES: dict[str, str] = {}  # every name and alias, casefolded → its command's key
 BY_KEY: dict[str, Command] = {}
