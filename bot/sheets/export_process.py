@@ -8,7 +8,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from bot.approvals import within
-from bot.sheets.table import COUNT, DAY, MOMENT, NUMBER, Column, Reader, Table, number
+from bot.sheets.table import COUNT, DAY, MOMENT, NUMBER, Column, Reader, Table, number, plain
 from storage.models import Customer, Deal
 from storage.process import Approval, Milestone, Payment, PaymentStep
 
@@ -35,19 +35,25 @@ def approvals(r: Reader) -> Table:
         ),
     )
     rows = r.session.execute(
-        select(Approval, Customer.name, Deal.title)
+        select(
+            *plain(Approval, "id", "deal_id", "amount", "currency", "discount_percent", "reason"),
+            *plain(Approval, "status", "requester_id", "approver_id", "requested_at"),
+            *plain(Approval, "decided_at", "decided_by_id", "decision_note"),
+            Customer.name.label("customer_name"),
+            Deal.title.label("deal_title"),
+        )
         .join(Customer, Customer.id == Approval.customer_id)
         .join(Deal, Deal.id == Approval.deal_id)
         .where(Approval.tenant_id == r.tenant_id, within(r.reach))
         .order_by(Approval.requested_at, Approval.id)
     )
-    for a, customer, deal in rows:
+    for a in rows:
         table.rows.append(
             [
                 f"A{a.id}",
                 f"D{a.deal_id}",
-                customer,
-                deal,
+                a.customer_name,
+                a.deal_title,
                 number(a.amount),
                 a.currency if a.amount is not None else None,
                 number(a.discount_percent),
@@ -86,26 +92,32 @@ def payments(r: Reader) -> Table:
         ),
     )
     rows = r.session.execute(
-        select(PaymentStep, Customer.name, Deal.title, Milestone.title)
+        select(
+            *plain(PaymentStep, "deal_id", "sequence", "terms", "percent", "amount", "currency"),
+            *plain(PaymentStep, "due_on", "paid", "status", "paid_at"),
+            Customer.name.label("customer_name"),
+            Deal.title.label("deal_title"),
+            Milestone.title.label("milestone_title"),
+        )
         .join(Customer, Customer.id == PaymentStep.customer_id)
         .join(Deal, Deal.id == PaymentStep.deal_id)
         .outerjoin(Milestone, Milestone.id == PaymentStep.milestone_id)
         .where(r.customers_seen(), PaymentStep.status != "replaced")
         .order_by(Customer.name_key, PaymentStep.deal_id, PaymentStep.sequence, PaymentStep.id)
     )
-    for s, customer, deal, milestone in rows:
+    for s in rows:
         table.rows.append(
             [
                 f"D{s.deal_id}",
-                customer,
-                deal,
+                s.customer_name,
+                s.deal_title,
                 s.sequence,
                 s.terms,
                 number(s.percent),
                 number(s.amount),
                 s.currency,
                 s.due_on,
-                milestone,
+                s.milestone_title,
                 number(s.paid),
                 r.word("payments", s.status),
                 r.local(s.paid_at),
@@ -130,18 +142,23 @@ def receipts(r: Reader) -> Table:
         ),
     )
     rows = r.session.execute(
-        select(Payment, Customer.name, Deal.title)
+        select(
+            *plain(Payment, "deal_id", "amount", "currency", "received_at", "recorded_by_id"),
+            Payment.recorded_at,
+            Customer.name.label("customer_name"),
+            Deal.title.label("deal_title"),
+        )
         .join(Customer, Customer.id == Payment.customer_id)
         .join(Deal, Deal.id == Payment.deal_id)
         .where(r.customers_seen())
         .order_by(Payment.received_at, Payment.id)
     )
-    for p, customer, deal in rows:
+    for p in rows:
         table.rows.append(
             [
                 f"D{p.deal_id}",
-                customer,
-                deal,
+                p.customer_name,
+                p.deal_title,
                 number(p.amount),
                 p.currency,
                 r.day(p.received_at),
@@ -169,19 +186,24 @@ def milestones(r: Reader) -> Table:
         ),
     )
     rows = r.session.execute(
-        select(Milestone, Customer.name, Deal.title)
+        select(
+            *plain(Milestone, "id", "deal_id", "title", "owner_id", "due_at", "due_all_day"),
+            *plain(Milestone, "status", "done_at", "done_by_id"),
+            Customer.name.label("customer_name"),
+            Deal.title.label("deal_title"),
+        )
         .join(Customer, Customer.id == Milestone.customer_id)
         .join(Deal, Deal.id == Milestone.deal_id)
         .where(Milestone.tenant_id == r.tenant_id, r.reach.involved_sql(Milestone.owner_id))
         .order_by(Milestone.due_at, Milestone.id)
     )
-    for m, customer, deal in rows:
+    for m in rows:
         table.rows.append(
             [
                 f"M{m.id}",
                 f"D{m.deal_id}",
-                customer,
-                deal,
+                m.customer_name,
+                m.deal_title,
                 m.title,
                 r.person(m.owner_id),
                 r.deadline(m.due_at, m.due_all_day),

@@ -21,6 +21,7 @@ from bot.sheets.table import (
     Reader,
     Table,
     number,
+    plain,
 )
 from storage.models import (
     Activity,
@@ -118,16 +119,23 @@ def deals(r: Reader) -> Table:
         ),
     )
     rows = r.session.execute(
-        select(Deal, Customer.name)
+        select(
+            *plain(
+                Deal, "id", "title", "stage", "amount", "currency", "expected_close", "owner_id"
+            ),
+            *plain(Deal, "tax_note", "discount_percent", "lost_reason", "closed_at"),
+            *plain(Deal, "last_touch_at", "created_at"),
+            Customer.name.label("customer_name"),
+        )
         .join(Customer, Customer.id == Deal.customer_id)
         .where(r.customers_seen())
         .order_by(Customer.name_key, Deal.id)
     )
-    for d, customer in rows:
+    for d in rows:
         table.rows.append(
             [
                 f"D{d.id}",
-                customer,
+                d.customer_name,
                 d.title,
                 r.stage(d.stage),
                 number(d.amount),
@@ -150,13 +158,23 @@ def contacts(r: Reader) -> Table:
         "contacts",
         (Column("customer"), Column("contact"), Column("title"), Column("email"), Column("phone")),
     )
+    # read in the contacts' order and sorted here: contacts have no index on their customer, so
+    # a database asked for the customers' order may look each customer's contacts up by a scan
     rows = r.session.execute(
-        select(Customer.name, Contact.name, Contact.title, Contact.email, Contact.phone)
+        select(
+            Customer.name_key,
+            Customer.name,
+            Contact.name,
+            Contact.title,
+            Contact.email,
+            Contact.phone,
+        )
         .join(Customer, Customer.id == Contact.customer_id)
         .where(r.customers_seen())
-        .order_by(Customer.name_key, Contact.id)
-    )
-    table.rows.extend(list(row) for row in rows)
+        .order_by(Contact.id)
+    ).all()
+    rows.sort(key=lambda row: row[0])  # stable: by customer, then as written
+    table.rows.extend(list(row[1:]) for row in rows)
     return table
 
 
@@ -174,17 +192,21 @@ def touches(r: Reader) -> Table:
         ),
     )
     rows = r.session.execute(
-        select(Activity, Customer.name, Deal.title)
+        select(
+            *plain(Activity, "type", "text", "tags", "author_id", "occurred_at"),
+            Customer.name.label("customer_name"),
+            Deal.title.label("deal_title"),
+        )
         .join(Customer, Customer.id == Activity.customer_id)
         .outerjoin(Deal, Deal.id == Activity.deal_id)
         .where(r.customers_seen())
         .order_by(Activity.occurred_at, Activity.id)
     )
-    for a, customer, deal in rows:
+    for a in rows:
         table.rows.append(
             [
-                customer,
-                deal,
+                a.customer_name,
+                a.deal_title,
                 r.word("touches", a.type),
                 a.text,
                 LIST_SEPARATOR.join(a.tags or ()),
@@ -211,18 +233,23 @@ def tasks(r: Reader) -> Table:
         ),
     )
     rows = r.session.execute(
-        select(Task, Customer.name, Deal.title)
+        select(
+            *plain(Task, "id", "text", "owner_id", "due_at", "due_all_day", "status", "done_at"),
+            Task.created_at,
+            Customer.name.label("customer_name"),
+            Deal.title.label("deal_title"),
+        )
         .outerjoin(Customer, Customer.id == Task.customer_id)
         .outerjoin(Deal, Deal.id == Task.deal_id)
         .where(Task.tenant_id == r.tenant_id, r.reach.involved_sql(Task.owner_id))
         .order_by(Task.id)
     )
-    for t, customer, deal in rows:
+    for t in rows:
         table.rows.append(
             [
                 f"T{t.id}",
-                customer,
-                deal,
+                t.customer_name,
+                t.deal_title,
                 t.text,
                 r.person(t.owner_id),
                 r.deadline(t.due_at, t.due_all_day),
@@ -251,16 +278,20 @@ def questions(r: Reader) -> Table:
         ),
     )
     rows = r.session.execute(
-        select(Question, Customer.name)
+        select(
+            *plain(Question, "id", "text", "asked_by", "owner_id", "status", "asked_at"),
+            *plain(Question, "answered_at", "answered_by_id", "answer"),
+            Customer.name.label("customer_name"),
+        )
         .join(Customer, Customer.id == Question.customer_id)
         .where(Question.tenant_id == r.tenant_id, r.reach.involved_sql(Question.owner_id))
         .order_by(Question.asked_at, Question.id)
     )
-    for q, customer in rows:
+    for q in rows:
         table.rows.append(
             [
                 f"Q{q.id}",
-                customer,
+                q.customer_name,
                 q.text,
                 q.asked_by,
                 r.person(q.owner_id),
@@ -309,7 +340,12 @@ def requirements(r: Reader) -> Table:
     ):
         decided[rid, decision].append(person_id)
     rows = r.session.execute(
-        select(Requirement, Customer.name, RequirementVersion.text)
+        select(
+            *plain(Requirement, "id", "current_version", "status", "author_id", "confirmer_ids"),
+            Requirement.created_at,
+            Customer.name.label("customer_name"),
+            RequirementVersion.text,
+        )
         .join(Customer, Customer.id == Requirement.customer_id)
         .outerjoin(
             RequirementVersion,
@@ -321,12 +357,12 @@ def requirements(r: Reader) -> Table:
         .where(seen)
         .order_by(Requirement.id)
     )
-    for q, customer, text in rows:
+    for q in rows:
         table.rows.append(
             [
                 f"R{q.id}",
-                customer,
-                text,
+                q.customer_name,
+                q.text,
                 q.current_version,
                 r.word("requirements", q.status),
                 r.person(q.author_id),

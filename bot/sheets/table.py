@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, select
@@ -98,6 +99,12 @@ class Reader:
         """A stage's name in `locale`, which the import finds the stage by."""
         found = next((s for s in self.pipeline.stages if s.key == key), None)
         return found.name(self.locale) if found is not None else key
+
+
+def plain(model: type, *names: str) -> list[Any]:
+    """Columns of `model` by name, read as rows rather than ORM objects (no identity map, no
+    change tracking): 40,000 touches load in a fraction of the time, read as `row.text`."""
+    return [getattr(model, name) for name in names]
 
 
 def number(value: Decimal | None) -> Decimal | None:
