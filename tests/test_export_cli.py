@@ -99,7 +99,7 @@ def test_several_tenants_are_named_and_one_is_chosen_by_name_or_id(url: str) -> 
     sessions.kw["bind"].dispose()
     code, _, err = run("--db", url, "--format", "csv", "-o", "-")
     assert code == 1
-    assert err.strip() == "Error: name one with --tenant: 1 test:w1; 2 globex"
+    assert err.strip() == "Error: several tenants: 1 test:w1; 2 globex (--tenant NAME|ID)"
     code, _, err = run("--db", url, "--tenant", "GLOBEX", "--format", "csv", "-o", "-")
     assert code == 0, err
     assert err.strip().startswith("globex: wrote standard output (customers 0,")

@@ -8,16 +8,11 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
 from adapters.cli.options import CONFIG_HELP, DB_HELP
-
-if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
-
-    from storage.models import Tenant
 
 LOCALES = ("en", "zh_CN")  # bot.i18n.LOCALES, without loading Jinja for --help
 KIND_HELP = (
@@ -68,9 +63,8 @@ def export_sheets(
     config_path: str | None,
 ) -> None:
     """Write the tenant's records; one line on stderr says what went where."""
-    from adapters.cli.options import load
-    from adapters.cli.store import current_store
-    from bot.sheets.export import build_export, kinds
+    from adapters.cli.options import current_store, load
+    from bot.sheets.export import build_export, kinds, tenant_named
 
     wanted = what or None
     try:
@@ -81,7 +75,10 @@ def export_sheets(
     sessions = current_store(db_url, config_path)
     try:
         with sessions() as session:
-            chosen = _tenant(session, tenant)
+            try:
+                chosen = tenant_named(session, tenant)
+            except ValueError as e:
+                raise click.ClickException(f"{e} (--tenant NAME|ID)") from None
             made = build_export(
                 session,
                 tenant_id=chosen.id,
@@ -105,24 +102,3 @@ def export_sheets(
     counts = ", ".join(f"{kind} {n}" for kind, n in made.counts.items())
     where = "standard output" if target == "-" else target
     click.echo(f"{chosen.name}: wrote {where} ({counts})", err=True)
-
-
-def _tenant(session: Session, wanted: str | None) -> Tenant:
-    """The tenant --tenant names (by id or name), or the only one."""
-    from sqlalchemy import select
-
-    from storage.models import Tenant
-
-    tenants = list(session.scalars(select(Tenant).order_by(Tenant.id)))
-    if wanted is not None:
-        folded = wanted.strip().casefold()
-        hits = [t for t in tenants if str(t.id) == folded or t.name.casefold() == folded]
-        if len(hits) == 1:
-            return hits[0]
-    elif len(tenants) == 1:
-        return tenants[0]
-    if not tenants:
-        raise click.ClickException("there is no tenant in this store yet")
-    listed = "; ".join(f"{t.id} {t.name}" for t in tenants)
-    said = "name one with --tenant" if wanted is None else f"no single tenant {wanted!r}"
-    raise click.ClickException(f"{said}: {listed}")

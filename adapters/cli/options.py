@@ -1,4 +1,5 @@
-"""What every command takes: --config and --db, and the configuration they load."""
+"""What every command takes: --config and --db, the configuration they load, and the store
+they name (refused when its schema is behind)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import click
 # Only what `--help` needs is imported here: the store, the SDKs and the core load when a
 # command runs (`dealbot --help` stays well under a second).
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
+
     from bot.config import Config
 
 CONFIG_HELP = "TOML configuration (see config.example.toml); secrets may come from DEALBOT_* env."
@@ -30,3 +33,14 @@ def load(path: str | None) -> Config:
         return load_config(path, platforms=sections())
     except ConfigError as e:
         raise click.ClickException("configuration problems:\n" + "\n".join(e.problems)) from None
+
+
+def current_store(db_url: str | None, config_path: str | None) -> sessionmaker[Session]:
+    """The store named by --db or the config, refused when its schema is behind."""
+    from storage import db
+
+    sessions = db.open_store(database_url(db_url, load(config_path)), migrate=False)
+    if not db.is_current(sessions.kw["bind"]):
+        sessions.kw["bind"].dispose()
+        raise click.ClickException("the database is behind: run `dealbot db upgrade` first")
+    return sessions

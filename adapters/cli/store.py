@@ -5,26 +5,12 @@ from __future__ import annotations
 
 import sys
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
 from adapters.cli.export import export_sheets, sheet_options
-from adapters.cli.options import CONFIG_HELP, DB_HELP, database_url, load
-
-if TYPE_CHECKING:
-    from sqlalchemy.orm import Session, sessionmaker
-
-
-def current_store(db_url: str | None, config_path: str | None) -> sessionmaker[Session]:
-    """The store named by --db or the config, refused when its schema is behind."""
-    from storage import db
-
-    sessions = db.open_store(database_url(db_url, load(config_path)), migrate=False)
-    if not db.is_current(sessions.kw["bind"]):
-        sessions.kw["bind"].dispose()
-        raise click.ClickException("the database is behind: run `dealbot db upgrade` first")
-    return sessions
+from adapters.cli.options import CONFIG_HELP, DB_HELP, current_store
 
 
 @click.group(name="export", invoke_without_command=True)

@@ -36,6 +36,7 @@ from datetime import datetime
 from functools import cache
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.i18n import Words
@@ -45,7 +46,7 @@ from bot.sheets import export_process, export_sales
 from bot.sheets.export_files import csv_bytes, csv_zip, xlsx_bytes
 from bot.sheets.headers import SHEETS
 from bot.sheets.table import Reader, Table
-from storage.models import Person
+from storage.models import Person, Tenant
 
 KINDS = (
     "customers",
@@ -121,6 +122,23 @@ def kinds(what: Sequence[str] | None) -> tuple[str, ...]:
     if not wanted:
         raise ValueError(f"no kind named; known: {', '.join(KINDS)}")
     return tuple(k for k in KINDS if k in wanted)
+
+
+def tenant_named(session: Session, wanted: str | None) -> Tenant:
+    """The tenant `wanted` names (its id, or its name in any case), or the only one; else a
+    ValueError listing them (the command line's --tenant)."""
+    tenants = list(session.scalars(select(Tenant).order_by(Tenant.id)))
+    if not tenants:
+        raise ValueError("there is no tenant in this store yet")
+    if wanted is None and len(tenants) == 1:
+        return tenants[0]
+    folded = (wanted or "").strip().casefold()
+    hits = [t for t in tenants if str(t.id) == folded or t.name.casefold() == folded]
+    if wanted is not None and len(hits) == 1:
+        return hits[0]
+    listed = "; ".join(f"{t.id} {t.name}" for t in tenants)
+    said = "several tenants" if wanted is None else f"no single tenant {wanted!r}"
+    raise ValueError(f"{said}: {listed}")
 
 
 def viewer_reach(session: Session, tenant_id: int, viewer_id: int | None) -> Reach:
