@@ -29,7 +29,7 @@ CSV = "客户名称,负责人,商机名称,阶段,金额\n华为,,私有化部�
 _ids = itertools.count(1)
 
 
-def wait_for(pred: Any, seconds: float = 15) -> Any:
+def wait_for(pred: Any, seconds: float = 30) -> Any:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if found := pred():

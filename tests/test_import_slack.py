@@ -33,7 +33,7 @@ CSV = (
 _ts = itertools.count(1)
 
 
-def wait_for(pred: Any, seconds: float = 15) -> Any:
+def wait_for(pred: Any, seconds: float = 30) -> Any:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if found := pred():
