@@ -91,8 +91,10 @@ def test_digest_at_nine_in_the_managers_zone_stale_not_fresh(chat: Chat, clock: 
     chat.say("alice", "/deal Fresh new new deal 10k")
     # 09:00 in Shanghai on Friday Dec 11 is 01:00 UTC
     assert clock.tick("2026-12-11 00:59") == []
-    [(name, text)] = clock.tick("2026-12-11 01:00")
+    # the digest, then the team's funnel (tests/test_charts.py reads the chart itself)
+    [(name, text), (_, chart)] = clock.tick("2026-12-11 01:00")
     assert name == "bob" and "stale: D1 “old deal”" in text and "Fresh" not in text
+    assert chart == ""  # the test recorder writes down a message's text; a chart has none
     assert clock.tick("2026-12-11 05:00") == []  # once a day
 
 
