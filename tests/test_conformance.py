@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import io
 import sqlite3
 import time
 import tomllib
@@ -25,7 +26,7 @@ from adapters.platform import Services
 from adapters.registry import REGISTRY, entry
 from bot.delivery import Delivery, RetryLater, TargetKind, Undeliverable
 from bot.i18n import Words
-from bot.outcome import Message
+from bot.outcome import Attachment, Chart, ChartSeries, Message
 from tests.test_serve import serving, wait_for
 
 # platforms whose only edge is the terminal: no HTTP edge, a sender that cannot fail
@@ -166,3 +167,52 @@ def test_sender_delivers_and_names_people_natively(name: str) -> None:
         assert k.sender(api).send(delivery)
         shown = " ".join(k.answered(api))
         assert "\x02" not in shown and "Alice" not in shown  # the platform's mention, not a name
+
+
+FILE = Attachment(name="export.xlsx", title="Export", file_id=1)
+CHART = Attachment(
+    name="funnel",
+    title="Funnel",
+    chart=Chart(
+        kind="funnel",
+        title="Funnel",
+        labels=("lead", "won"),
+        series=(ChartSeries(name="Deals", values=(3, 1)),),
+    ),
+)
+
+
+def _attachment(name: str, attachment: Attachment) -> Delivery:
+    """A push to a person carrying only an attachment, its file's bytes loaded as the outbox
+    worker loads them."""
+    return Delivery(
+        id=7,
+        tenant_id=1,
+        dedup_key=f"conformance:{attachment.name}",
+        platform=name,
+        kind=TargetKind.PERSON,
+        target_id="someone",
+        target_name="someone",
+        message=Message(attachment=attachment),
+        data=b"PK\x03\x04 a spreadsheet" if attachment.file_id else None,
+    )
+
+
+@pytest.mark.parametrize("attachment", [FILE, CHART], ids=["file", "chart"])
+@pytest.mark.parametrize("name", EDGED)
+def test_sender_sends_an_attachment(name: str, attachment: Attachment) -> None:
+    k = kit(name)
+    with k.fake() as api:
+        assert k.sender(api).send(_attachment(name, attachment))
+
+
+@pytest.mark.parametrize("attachment", [FILE, CHART], ids=["file", "chart"])
+@pytest.mark.parametrize("name", sorted(EDGELESS))
+def test_an_edgeless_sender_sends_an_attachment(
+    name: str, attachment: Attachment, tmp_path: Path
+) -> None:
+    out = io.StringIO()
+    services = Services(ingress=None, words=Words(), locale="en", out=out, files_dir=tmp_path)
+    platform = entry(name).platform_class()(config=None, services=services)
+    assert platform.sender().send(_attachment(name, attachment))
+    assert out.getvalue() and list(tmp_path.iterdir())
