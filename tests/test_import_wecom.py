@@ -143,3 +143,19 @@ def test_an_oversized_file_and_a_rep_are_refused(rig: Rig) -> None:
     media = rig.fake.receive_file("我的客户.csv", CSV)
     assert rig.app(file_xml(media, user="lisi", name="我的客户.csv")) == 200
     rig.said("lisi", start, "只有管理员和经理可以导入表格")
+
+
+def test_export_arrives_as_a_file_message_to_the_asker(rig: Rig) -> None:
+    assert rig.app(signing.text_xml("/商机 腾讯 新建 会议室系统 30万", user="zhaoj")) == 200
+    start = len(rig.fake.sent)
+    assert rig.app(signing.text_xml("/导出 商机 csv", user="zhaoj")) == 200
+    rig.said("zhaoj", start, "已私信发给你：商机")
+    sent = wait_for(
+        lambda: [
+            m for m in rig.fake.sent[start:] if m["touser"] == "zhaoj" and m["msgtype"] == "file"
+        ]
+    )
+    upload = rig.fake.uploads[sent[0]["content"]["media_id"]]
+    assert upload["type"] == "file" and upload["filename"].endswith(".csv")
+    assert "会议室系统" in upload["data"].decode("utf-8-sig")  # hers, and only hers
+    assert "私有化部署项目" not in upload["data"].decode("utf-8-sig")
