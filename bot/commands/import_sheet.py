@@ -29,7 +29,7 @@ from bot.outcome import Button, Card, CardUpdate, Outcome
 from bot.sheets import importing
 from bot.sheets.columns import MapError
 from bot.sheets.plans import Plan
-from bot.sheets.read import Limits, SheetError, read_table
+from bot.sheets.read import Limits, SheetError, Workbook, read_table
 from storage import files
 from storage.files import StoredFile
 
@@ -95,11 +95,11 @@ def _unreadable(ctx: Context, name: str, error: SheetError | MapError) -> str:
     return ctx.t("import.unreadable", name=name, why=error.text(ctx.words, ctx.locale))
 
 
-def _plan(ctx: Context, table: object) -> Plan:
+def _plan(ctx: Context, table: Workbook) -> Plan:
     return importing.plan(
         ctx.session,
         tenant_id=ctx.tenant.id,
-        table=table,  # type: ignore[arg-type]
+        table=table,
         pipeline=ctx.settings.pipeline,
         now=ctx.now,
         day_start=ctx.settings.day_start,
