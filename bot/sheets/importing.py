@@ -53,13 +53,12 @@ from sqlalchemy.orm import Session
 from bot.pipeline import Pipeline
 from bot.sheets import writing
 from bot.sheets.columns import MapError, find_header, recognise, unmapped
-from bot.sheets.known import Known
+from bot.sheets.known import Known, name_key
 from bot.sheets.planning import Planner
 from bot.sheets.plans import KINDS, Applied, ImportRefused, Inputs, Plan
 from bot.sheets.read import SheetError, Workbook, sheet_kinds
 from bot.sheets.rows import MIXED, Reading, RowIn, read_rows
 from storage.models import Tenant
-from storage.names import name_key
 
 __all__ = ["Applied", "ImportRefused", "MapError", "Plan", "apply", "plan", "report"]
 

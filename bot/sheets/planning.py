@@ -11,12 +11,16 @@ from datetime import time
 from zoneinfo import ZoneInfo
 
 from bot.pipeline import Pipeline
-from bot.sheets.known import Known
-from bot.sheets.planning_deals import contact_sign, deal_sign, plan_contact, plan_deal
+from bot.sheets.known import Known, name_key
+from bot.sheets.planning_deals import (
+    contact_sign,
+    deal_key,
+    deal_sign,
+    plan_contact,
+    plan_deal,
+)
 from bot.sheets.plans import ContactStep, CustomerStep, DealStep, Place, Plan, Skip
 from bot.sheets.rows import RowIn
-from storage.models import Customer
-from storage.names import name_key
 
 OUTCOMES = ("won", "lost")
 
@@ -77,7 +81,7 @@ class Planner:
         if isinstance(deal, DealStep):
             deal.customer = step
             self.plan.deals.append(deal)
-            self.deal_seen[(step, name_key(deal.title))] = (row.place, deal_sign(deal))
+            self.deal_seen[(step, deal_key(deal))] = (row.place, deal_sign(deal))
         elif isinstance(deal, Skip):
             self.plan.skipped.append(deal)
         if isinstance(contact, ContactStep):
@@ -156,7 +160,7 @@ class Planner:
             return s.name, s.owner_id, s.external_id
         if match.id is None:  # new with this row
             return match.name, match.owner_id, match.external_id
-        c: Customer = self.known.customers[match.id]
+        c = self.known.customers[match.id]
         return c.name, c.owner_id, c.external_id
 
     def _describe(self, row: RowIn, match: Match, owner_id: int | None, owner: int | None) -> None:

@@ -13,10 +13,10 @@ from zoneinfo import ZoneInfo
 
 from bot.pipeline import Stage
 from bot.sheets import values
+from bot.sheets.known import name_key
 from bot.sheets.plans import ContactStep, DealStep, Skip
 from bot.sheets.rows import RowIn
 from storage.models import Deal
-from storage.names import name_key
 
 if TYPE_CHECKING:
     from bot.sheets.planning import Match, Planner
@@ -57,7 +57,7 @@ def plan_deal(p: Planner, row: RowIn, match: Match, owner_id: int | None) -> Dea
         or (existing.owner_id if existing else customer_owner),
     )
     token = match.step if match.step is not None else None
-    first = p.deal_seen.get((token, key)) if token is not None else None
+    first = p.deal_seen.get((token, deal_key(step))) if token is not None else None
     if first is not None:
         if first[1] == deal_sign(step):
             return Skip(*_at(row), "deals", "duplicate", {"row": first[0].row})
@@ -144,6 +144,12 @@ def plan_contact(p: Planner, row: RowIn, match: Match) -> ContactStep | Skip | N
             f for f in ("title", "phone", "email") if getattr(step, f) != getattr(existing, f)
         }
     return step
+
+
+def deal_key(step: DealStep) -> str:
+    """Which deal a row names, among a customer's: the one it matched (by the export's ref, two
+    of one name are two deals), else its name."""
+    return f"#{step.id}" if step.id is not None else name_key(step.title)
 
 
 def deal_sign(step: DealStep) -> tuple[object, ...]:

@@ -83,8 +83,9 @@ class Reading:
 def read_rows(
     sheet: Sheet, kind: str, columns: Columns, header_at: int, how: Reading
 ) -> Iterator[RowIn]:
+    headers = {f: columns.titles[i] for f, i in columns.fields.items()}  # one for all rows
     for row in sheet.rows[header_at + 1 :]:
-        yield read_row(row, sheet.title, kind, columns, how)
+        yield read_row(row, sheet.title, kind, columns, how, headers)
 
 
 def _cells(row: Row, columns: Columns) -> dict[str, Cell]:
@@ -92,14 +93,11 @@ def _cells(row: Row, columns: Columns) -> dict[str, Cell]:
     return {f: cells[i] if i < len(cells) else None for f, i in columns.fields.items()}
 
 
-def read_row(row: Row, sheet: str, kind: str, columns: Columns, how: Reading) -> RowIn:
+def read_row(
+    row: Row, sheet: str, kind: str, columns: Columns, how: Reading, headers: dict[str, str]
+) -> RowIn:
     raw = _cells(row, columns)
-    out = RowIn(
-        place=Place(sheet, row.number),
-        kind=kind,
-        headers={f: columns.titles[i] for f, i in columns.fields.items()},
-        raw=raw,
-    )
+    out = RowIn(place=Place(sheet, row.number), kind=kind, headers=headers, raw=raw)
 
     def read(column: str, reader: Callable[[Cell], Any]) -> Any:
         if column not in raw:

@@ -70,10 +70,15 @@ def shown(cell: Cell) -> str:
 
 def text(cell: Cell, column: str) -> str | None:
     """A cell as plain text, cleaned as everything typed in chat is (storage.names.clean):
-    no control or invisible characters, spaces collapsed; None when empty."""
+    no control or invisible characters, spaces collapsed; None when empty. A ' before what a
+    spreadsheet would run as a formula (+1 555 0100, =x) is how the export and Excel's users
+    keep it text: the text is what follows it."""
     if cell is None:
         return None
-    words = " ".join(clean(shown(cell)).split())
+    raw = shown(cell)
+    if _quoted(cell):
+        raw = raw[1:]
+    words = " ".join(clean(raw).split())
     if not words:
         return None
     limit = LIMITS.get(column)
@@ -82,15 +87,17 @@ def text(cell: Cell, column: str) -> str | None:
     return words
 
 
+def _quoted(cell: Cell) -> bool:
+    return isinstance(cell, str) and cell.startswith("'") and cell[1:2] in FORMULA_STARTS
+
+
 def name(cell: Cell, column: str) -> str | None:
     """A name (customer, deal, contact): text that is not a formula's text. A cell starting
     with = is what a formula looks like in a CSV; taken as a name, it would run as one in the
     spreadsheet of whoever exports it later. Written after a ' (as the export writes such a
     name, and as Excel's users write text that must stay text), it is that text."""
-    if isinstance(cell, str) and cell.startswith("'") and cell[1:2] in FORMULA_STARTS:
-        return text(cell[1:], column)
     words = text(cell, column)
-    if words is not None and words.startswith("="):
+    if words is not None and words.startswith("=") and not _quoted(cell):
         raise Bad("formula_text")
     return words
 
