@@ -206,3 +206,24 @@ def test_a_database_that_is_behind_is_refused(tmp_path: Path) -> None:
     result = run(write(tmp_path, GOOD), "--db", url)
     assert result.exit_code == 1
     assert "the database is behind: run `dealbot db upgrade` first" in result.output
+
+
+def test_the_examples_import_for_a_newcomer(tmp_path: Path) -> None:
+    """README's path: the console once (its speaker is `me`), then the sample workbook; the
+    CSV it was written from is the same customers, so it changes nothing after it."""
+    url = f"sqlite:///{tmp_path / 'dealbot.db'}"
+    sessions = db.open_store(url)
+    Chat(sessions, now="2026-12-07 10:00").say("me", "/help")
+    sessions.kw["bind"].dispose()
+    examples = Path(__file__).resolve().parent.parent / "examples"
+    first = run(str(examples / "customers.xlsx"), "--db", url)
+    assert first.exit_code == 0, first.output
+    assert first.stdout.splitlines()[1:4] == [
+        "  Customers: 9 created, 0 updated, 0 unchanged, 0 skipped",
+        "  Deals: 7 created, 0 updated, 0 unchanged, 0 skipped",
+        "  Contacts: 2 created, 0 updated, 0 unchanged, 0 skipped",
+    ]
+    again = run(str(examples / "customers.csv"), "--db", url)
+    assert again.exit_code == 0, again.output
+    assert "  Customers: 0 created, 0 updated, 9 unchanged, 0 skipped" in again.stdout
+    assert "  Deals: 0 created, 0 updated, 7 unchanged, 0 skipped" in again.stdout

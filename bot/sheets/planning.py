@@ -187,7 +187,8 @@ class Planner:
             match.aliases.append(alias)
         first_row = self.defined_at.get(step) if step is not None else None
         nothing_new = not (match.owner_changes or match.aliases or match.rename)
-        if row.kind == "customers" and first_row is not None and nothing_new:
+        alone = not (row.has_deal or row.has_contact)  # a row for its deal is no duplicate
+        if row.kind == "customers" and first_row is not None and nothing_new and alone:
             match.duplicate_of = first_row
 
     def _keys_of(self, match: Match) -> set[str]:
