@@ -19,7 +19,7 @@ from adapters.cli.store import current_store
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from storage.models import Tenant
+    from bot.sheets.tenancy import Tenant
 
 LOCALES = ("en", "zh_CN")  # bot.i18n.LOCALES, without loading Jinja for --help
 MAX_BYTES = 50 * 1024 * 1024  # an operator's file may be bigger than one sent in chat
@@ -168,22 +168,15 @@ def _run(session: Session, **kw: Any) -> int:
 
 def _tenant(session: Session, wanted: str | None, words: Any, locale: str) -> Tenant:
     """The tenant named by --tenant (its id, its name, or a workspace's id), else the only one."""
-    from sqlalchemy import select
+    from bot.sheets.tenancy import tenant_named
 
-    from storage.models import Tenant, Workspace
-
-    tenants = list(session.scalars(select(Tenant).order_by(Tenant.id)))
-    names = [f"{t.id} {t.name}" for t in tenants]
-    if not tenants:
+    tenant, names = tenant_named(session, wanted)
+    if tenant is not None:
+        return tenant
+    if not names:
         raise click.ClickException(words(locale, "sheets.no_tenant"))
     if wanted is None:
-        if len(tenants) == 1:
-            return tenants[0]
         raise click.ClickException(words(locale, "sheets.tenants", names=names, flag="--tenant"))
-    spaces = {w.external_id: w.tenant_id for w in session.scalars(select(Workspace))}
-    for t in tenants:
-        if wanted.strip() in (str(t.id), t.name) or spaces.get(wanted.strip()) == t.id:
-            return t
     raise click.ClickException(words(locale, "sheets.unknown_tenant", name=wanted, names=names))
 
 
@@ -191,12 +184,11 @@ def _person(
     session: Session, tenant_id: int, name: str | None, words: Any, locale: str
 ) -> int | None:
     """--owner: someone the tenant knows, by display name or handle; never made up."""
-    from bot.sheets.known import Known
-    from storage.names import name_key
+    from bot.sheets.tenancy import person_named
 
     if name is None:
         return None
-    found = Known(session, tenant_id).people().get(name_key(name.lstrip("@")), set())
-    if len(found) != 1:
+    found = person_named(session, tenant_id, name)
+    if found is None:
         raise click.ClickException(words(locale, "sheets.unknown_person", name=name))
-    return next(iter(found))
+    return found

@@ -2,7 +2,7 @@
 
 A header is recognised by the export's own words (headers.HEADERS, both languages) and by the
 names people and the common CRMs use for the same thing (Salesforce, HubSpot, Zoho, 销售易,
-纷享销客, 企业微信/钉钉 CRM exports: 客户名称, 负责人, 商机名称, 阶段, 金额, 预计成交日期; Account
+纷享销客 exports: 客户名称, 负责人, 商机名称, 阶段, 金额, 预计成交日期; Account
 Name, Account Owner, Opportunity Name, Stage, Amount, Close Date), compared without case,
 spaces or punctuation, and without a trailing bracket ("Amount (USD)", "预计成交日期（北京）").
 `--map "Header=field,…"` names the rest; a field may be given by its key or either header.

@@ -6,7 +6,6 @@ leaves no trace, and the rows after it see only the good ones."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import time
 from zoneinfo import ZoneInfo
 
@@ -19,26 +18,10 @@ from bot.sheets.planning_deals import (
     plan_contact,
     plan_deal,
 )
-from bot.sheets.plans import ContactStep, CustomerStep, DealStep, Place, Plan, Skip
+from bot.sheets.plans import ContactStep, CustomerStep, DealStep, Match, Place, Plan, Skip
 from bot.sheets.rows import RowIn
 
 OUTCOMES = ("won", "lost")
-
-
-@dataclass
-class Match:
-    """Who a row's customer is, and what the row would change on it (nothing done yet)."""
-
-    step: int | None = None  # an earlier row's customer
-    id: int | None = None  # a known customer with no step yet
-    name: str = ""
-    owner_id: int | None = None  # a new one's owner, or a known one's new owner
-    owner_changes: bool = False
-    owner_given: bool = False  # the row names the owner (not the importer's default)
-    external_id: str | None = None  # set on it (new, or known without one)
-    aliases: list[str] = field(default_factory=list)  # new ones
-    rename: bool = False
-    duplicate_of: Place | None = None  # a customers sheet's row that says nothing new
 
 
 class Planner:

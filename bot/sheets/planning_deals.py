@@ -7,19 +7,34 @@ is the customer's contact of that name; what the row leaves empty stays as it is
 
 from __future__ import annotations
 
+from datetime import time
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from bot.pipeline import Stage
+from bot.pipeline import Pipeline, Stage
 from bot.sheets import values
-from bot.sheets.known import name_key
-from bot.sheets.plans import ContactStep, DealStep, Skip
+from bot.sheets.known import Known, name_key
+from bot.sheets.plans import ContactStep, DealStep, Match, Place, Plan, Skip
 from bot.sheets.rows import RowIn
 from storage.models import Deal
 
-if TYPE_CHECKING:
-    from bot.sheets.planning import Match, Planner
+Seen = dict[tuple[int, str], tuple[Place, tuple[object, ...]]]
+
+
+class Planner(Protocol):
+    """What a deal's and a contact's planning reads of bot/sheets/planning.py's Planner."""
+
+    plan: Plan
+    known: Known
+    pipeline: Pipeline
+    tz: ZoneInfo
+    day_start: time
+    currency: str
+    deal_seen: Seen
+    contact_seen: Seen
+
+    def current(self, match: Match) -> tuple[str, int | None, str | None]: ...
 
 
 def plan_deal(p: Planner, row: RowIn, match: Match, owner_id: int | None) -> DealStep | Skip | None:

@@ -97,6 +97,22 @@ class ContactStep:
     changed: set[str] = field(default_factory=set)
 
 
+@dataclass
+class Match:
+    """Who a row's customer is, and what the row would change on it (nothing done yet)."""
+
+    step: int | None = None  # an earlier row's customer
+    id: int | None = None  # a known customer with no step yet
+    name: str = ""
+    owner_id: int | None = None  # a new one's owner, or a known one's new owner
+    owner_changes: bool = False
+    owner_given: bool = False  # the row names the owner (not the importer's default)
+    external_id: str | None = None  # set on it (new, or known without one)
+    aliases: list[str] = field(default_factory=list)  # new ones
+    rename: bool = False
+    duplicate_of: Place | None = None  # a customers sheet's row that says nothing new
+
+
 @dataclass(frozen=True)
 class Inputs:
     """What a plan was made from, so that `apply` in another session can make it again."""
