@@ -54,6 +54,7 @@ class StageSection(Section):
     # None: the default checklist of a default stage's key (bot/pipeline.py), else none
     checklist: list[ChecklistItemSection] | None = None
     stuck_after_days: PositiveInt | None = None  # default: [pipeline] stuck_after_days
+    aliases: tuple[Text, ...] = ()  # other names: another CRM's stage names (dealbot import)
 
     @model_validator(mode="after")
     def _staleness(self) -> StageSection:
@@ -82,6 +83,7 @@ class StageSection(Section):
                 else tuple(item.item(n) for n, item in enumerate(self.checklist, 1))
             ),
             stuck_after_days=self.stuck_after_days,
+            aliases=tuple(self.aliases),
         )
 
 
@@ -97,7 +99,8 @@ def _stage_problems(stages: list[StageSection]) -> list[str]:
     ]
     owner: dict[str, StageSection] = {}
     for stage in stages:
-        for name in dict.fromkeys(n.casefold() for n in (stage.key, stage.en, stage.zh_CN) if n):
+        names = (stage.key, stage.en, stage.zh_CN, *stage.aliases)
+        for name in dict.fromkeys(n.casefold() for n in names if n):
             other = owner.setdefault(name, stage)
             if other.key != stage.key:
                 found.append(f"name {name!r} is used by stages {other.key!r} and {stage.key!r}")

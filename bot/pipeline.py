@@ -75,6 +75,9 @@ class Stage:
     # working days a deal may sit here with a required item open before the digest names it
     # (None: the pipeline's default)
     stuck_after_days: int | None = None
+    # other names it goes by ([pipeline] aliases: another CRM's stage names, for /deal … stage
+    # and dealbot import)
+    aliases: tuple[str, ...] = ()
 
     def name(self, locale: str) -> str:
         return self.names.get(locale) or self.names.get("en") or self.key
@@ -129,7 +132,7 @@ class Pipeline:
         self.stuck_after_days = stuck_after_days
         self._by_name: dict[str, Stage] = {}
         for stage in stages:
-            for name in (stage.key, *stage.names.values()):
+            for name in (stage.key, *stage.names.values(), *stage.aliases):
                 self._by_name[name.casefold()] = stage
 
     @property

@@ -480,3 +480,30 @@ def test_amounts_without_a_currency_are_the_tenants(sessions: sessionmaker[Sessi
         ("Acme", Decimal("120000.00"), "USD"),
         ("Globex", Decimal("500000.00"), "CNY"),  # 万 is yuan
     ]
+
+
+def test_stages_by_the_aliases_the_pipeline_configures(
+    team: Chat, sessions: sessionmaker[Session]
+) -> None:
+    from bot.config_pipeline import PipelineSection
+
+    stages = [
+        {"key": "lead", "stale_after_days": 7, "aliases": ["Cold", "冷线索"]},
+        {"key": "pitch", "stale_after_days": 3, "zh_CN": "演示", "aliases": ["Demo booked"]},
+        {"key": "won", "closed": True},
+        {"key": "lost", "closed": True},
+    ]
+    pipeline = PipelineSection.model_validate({"stages": stages}).runtime()
+    data = "Customer,Owner,Deal,Stage\nAcme,alice,a,cold\nAcme,alice,b,DEMO BOOKED\nAcme,alice,c,冷线索\n"
+    with sessions() as s:
+        made = plan(
+            s,
+            tenant_id=tenant_id(sessions),
+            table=read_table(data.encode(), "x.csv"),
+            pipeline=pipeline,
+            now=NOW,
+        )
+    assert [d.stage for d in made.deals] == ["lead", "pitch", "lead"]
+    with pytest.raises(ValueError, match="used by stages 'lead' and 'pitch'"):
+        stages[1]["aliases"] = ["cold"]
+        PipelineSection.model_validate({"stages": stages})
