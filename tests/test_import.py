@@ -507,3 +507,18 @@ def test_stages_by_the_aliases_the_pipeline_configures(
     with pytest.raises(ValueError, match="used by stages 'lead' and 'pitch'"):
         stages[1]["aliases"] = ["cold"]
         PipelineSection.model_validate({"stages": stages})
+
+
+def test_one_external_id_for_two_names_in_one_file_is_a_problem(
+    team: Chat, sessions: sessionmaker[Session]
+) -> None:
+    data = (
+        b"Account ID,Account Name,Account Owner\nX1,Acme,alice\nX1,Globex,alice\nX2,Initech,alice\n"
+    )
+    made = run(sessions, data, write=False)
+    assert problems(made) == [(3, "Account Name", "Globex", "conflicts_with")]
+    run(sessions, b"Account ID,Account Name,Account Owner\nX1,Acme,alice\n")
+    renamed = b"Account ID,Account Name\nX1,Acme Corp\nX1,Acme Inc\n"
+    assert problems(run(sessions, renamed, write=False)) == [
+        (3, "Account Name", "Acme Inc", "conflicts_with")
+    ]

@@ -103,8 +103,14 @@ class Planner:
         match.id = found[1] if found[0] == "id" else None
         current = self.current(match)
         match.name = current[0]
-        if by_external and not by_name and row.customer and row.defines_customer:
-            match.rename, match.name = True, row.customer
+        if by_external and not by_name and row.customer:
+            earlier = self.plan.customers[match.step] if match.step is not None else None
+            if earlier is not None and (earlier.id is None or earlier.rename):
+                # the file already gave this id to a customer of another name
+                row.problem("customer", "conflicts_with", row=earlier.place.row)
+                return None
+            if row.defines_customer:  # the other system renamed it: so is it here
+                match.rename, match.name = True, row.customer
         if row.external_id and not by_external:
             if current[2] and current[2] != row.external_id:
                 row.problem("external_id", "external_id_differs", known=current[2])
