@@ -297,3 +297,27 @@ def test_map_names_columns_by_field_key_or_header() -> None:
             parse_map(bad)
         assert e.value.key == key
         assert "\n" not in e.value.text(Words(), "zh_CN")
+
+
+def test_a_workbook_with_xml_entities_is_refused_not_expanded() -> None:
+    """A billion laughs (or an external entity) in a sheet: defusedxml refuses the DTD."""
+    good = xlsx({"Customers": ROWS})
+    source = zipfile.ZipFile(io.BytesIO(good))
+    laughs = (
+        '<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaaaaaaaa">'
+        '<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;">'
+        '<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+    )
+    hostile = io.BytesIO()
+    with zipfile.ZipFile(hostile, "w", zipfile.ZIP_DEFLATED) as target:
+        for part in source.infolist():
+            body = source.read(part.filename)
+            if part.filename == "xl/worksheets/sheet1.xml":
+                text = body.decode()
+                text = laughs + text[text.index("<worksheet") :]
+                body = text.replace("<t>华为</t>", "<t>&c;&x;</t>").encode()
+            target.writestr(part.filename, body)
+    with pytest.raises(SheetError) as e:
+        read_table(hostile.getvalue(), "laughs.xlsx")
+    assert e.value.key == "malformed"
+    assert "passwd" not in str(e.value.params) and "aaaa" not in str(e.value.params)
