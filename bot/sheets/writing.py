@@ -56,7 +56,7 @@ def write(session: Session, plan: Plan, *, actor_id: int | None, now: datetime) 
         for step, cid in zip(plan.customers, ids, strict=True)
         for a in step.aliases
     ]
-    _insert(session, CustomerAlias, aliases)
+    _add(session, CustomerAlias, aliases)
     for step, cid in zip(plan.customers, ids, strict=True):
         if step.id is None or step.changed:
             after = {"name": step.name, "owner_id": step.owner_id}
@@ -86,13 +86,13 @@ def write(session: Session, plan: Plan, *, actor_id: int | None, now: datetime) 
         for c in plan.contacts
         if c.id is None
     ]
-    _insert(session, Contact, contacts)
+    _add(session, Contact, contacts)
     for c in plan.contacts:
         if c.id is not None and c.changed:
             row = session.get_one(Contact, c.id)
             for name in c.changed:
                 setattr(row, name, getattr(c, name))
-    _insert(session, AuditEntry, audit)
+    _add(session, AuditEntry, audit)
     session.flush()
     return Applied(plan=plan, left_out=len(plan.bad_rows), audit_entries=len(audit))
 
@@ -103,6 +103,13 @@ def _insert(session: Session, model: type[Any], rows: list[dict[str, Any]]) -> l
         return []
     statement = insert(model).returning(model.id, sort_by_parameter_order=True)
     return list(session.scalars(statement, rows))
+
+
+def _add(session: Session, model: type[Any], rows: list[dict[str, Any]]) -> None:
+    """The rows inserted at once, their ids not needed (an executemany: no RETURNING to
+    order, which PostgreSQL's driver would spell out row by row)."""
+    if rows:
+        session.execute(insert(model), rows)
 
 
 def _customers(session: Session, plan: Plan, now: datetime) -> list[int]:
