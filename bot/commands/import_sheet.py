@@ -3,7 +3,7 @@ a .csv sent to the bot — the same report `dealbot import` prints, then a card 
 
 How the file arrives is each platform's business: its parse fetches what was sent into
 `Event.upload` (bot/uploads.py says which files are worth fetching). A file sent with no
-command — a spreadsheet dropped into a direct chat with the bot, which Feishu and WeCom send
+command — a spreadsheet dropped into a direct chat with the bot, which some platforms send
 with no text at all — is /import too (bot/handler.py). Without a file, /import says how to
 send one.
 
