@@ -79,7 +79,7 @@ COMMANDS: tuple[Command, ...] = (
 )
 
 # a file sent with no command in its words (a spreadsheet dropped into a chat with the bot:
-# Feishu and WeCom send a file with no text at all) asks for this
+# some platforms send a file with no text at all) asks for this
 UPLOADED: Intent = import_sheet.ImportAsked()
 
 NAMES: dict[str, str] = {}  # every name and alias, casefolded → its command's key
