@@ -337,13 +337,37 @@ class Target(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = tenant_fk()
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
-    period: Mapped[str] = mapped_column(String(10))  # 2026-12 or 2026-W49
+    period: Mapped[str] = mapped_column(String(10))  # 2026-12, 2026-W49 or 2027-Q1
     calls: Mapped[int | None] = mapped_column(Integer)
     visits: Mapped[int | None] = mapped_column(Integer)
     won_amount: Mapped[Decimal | None] = mapped_column(Numeric(16, 2))
     currency: Mapped[str | None] = mapped_column(String(3))
     # money collected (回款) in the period, the target of /target … collected= (migration 0021)
     collected: Mapped[Decimal | None] = mapped_column(Numeric(16, 2))
+    # meetings held and deals opened in the period (migration 0025)
+    meetings: Mapped[int | None] = mapped_column(Integer)
+    new_deals: Mapped[int | None] = mapped_column(Integer)
+
+
+class TeamGoal(Base):
+    """A team's goal for a period (`/target team east 2027-01 won=2M`): the team's own total,
+    kept apart from the members' targets it was split into, so a rep's target changed later
+    never changes what the team was asked for. `split`: even | last_quarter | stated."""
+
+    __tablename__ = "team_goals"
+    __table_args__ = (UniqueConstraint("tenant_id", "team_id", "period"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = tenant_fk()
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    period: Mapped[str] = mapped_column(String(10))  # 2027-01, 2027-W02 or 2027-Q1
+    calls: Mapped[int | None] = mapped_column(Integer)
+    visits: Mapped[int | None] = mapped_column(Integer)
+    meetings: Mapped[int | None] = mapped_column(Integer)
+    new_deals: Mapped[int | None] = mapped_column(Integer)
+    won_amount: Mapped[Decimal | None] = mapped_column(Numeric(16, 2))
+    collected: Mapped[Decimal | None] = mapped_column(Numeric(16, 2))
+    currency: Mapped[str | None] = mapped_column(String(3))
+    split: Mapped[str] = mapped_column(String(20))
 
 
 class AuditEntry(Base):
