@@ -69,6 +69,9 @@ class Person(Base):
     # the local date (their zone) of the last morning their daily digest was settled: sent,
     # or found with nothing to report, so it does not fire later that day
     digest_checked_on: Mapped[date | None] = mapped_column(Date)
+    # the working day this person's week of quiet customers was settled (bot/jobs/quiet.py):
+    # listed, or found with nothing to list; migration 0027
+    quiet_checked_on: Mapped[date | None] = mapped_column(Date)
 
 
 class Identity(Base):
@@ -102,6 +105,8 @@ class Customer(Base):
     tags: Mapped[list[str]] = mapped_column(default=list)
     created_at: Mapped[datetime]
     external_id: Mapped[str | None] = mapped_column(String(100))  # migration 0023
+    # off the quiet-customer list until then ("Snooze 30 days", bot/quiet.py); migration 0027
+    quiet_snoozed_until: Mapped[datetime | None]
 
 
 class CustomerAlias(Base):
@@ -179,10 +184,18 @@ class Deal(Base):
     tax_note: Mapped[str | None] = mapped_column(String(40))
     # the discount last approved for this deal (/approval, migration 0018), in percent
     discount_percent: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
+    # the rep commits to winning it (/deal D5 commit): the forecast's "committed" (0026)
+    committed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    committed_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL", name="fk_deals_committed_by")
+    )
+    committed_at: Mapped[datetime | None]
     stage_entered_at: Mapped[datetime]
     last_touch_at: Mapped[datetime]
     closed_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
+    # a won deal's contract renewal day (/deal D5 renewal …), in the owner's calendar; 0027
+    renewal_on: Mapped[date | None] = mapped_column(Date)
 
 
 class Activity(Base):
