@@ -28,6 +28,7 @@ from pydantic import (
     model_validator,
 )
 
+from bot.config_forecast import ForecastSection
 from bot.config_pipeline import PipelineSection
 from bot.config_service import (
     ApprovalsSection,
@@ -184,6 +185,7 @@ class Config(Section):
     pipeline: PipelineSection = Field(default_factory=PipelineSection)
     approvals: ApprovalsSection = Field(default_factory=ApprovalsSection)
     payments: PaymentsSection = Field(default_factory=PaymentsSection)
+    forecast: ForecastSection = Field(default_factory=ForecastSection)
     server: ServerSection = Field(default_factory=ServerSection)
     outbox: OutboxSection = Field(default_factory=OutboxSection)
     scheduler: SchedulerSection = Field(default_factory=SchedulerSection)
@@ -199,6 +201,14 @@ class Config(Section):
                 'remove one of them (holidays = "auto" follows country)',
                 key="calendar.country",
             )
+        return self
+
+    @model_validator(mode="after")
+    def _rates_for_the_stages(self) -> Config:
+        # the stages are the pipeline's, configured in another table
+        found = self.forecast.problem(self.pipeline.runtime())
+        if found:
+            raise problem(found[1], key=found[0])
         return self
 
     @property
@@ -233,6 +243,7 @@ class Config(Section):
             rates=self.currency.runtime(),
             approvals=self.approvals.runtime(),
             payments=self.payments.runtime(),
+            forecast=self.forecast.runtime(),
         )
 
 

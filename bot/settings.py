@@ -10,6 +10,7 @@ from datetime import date, time
 from functools import cache, cached_property
 
 from bot.approval_rules import ApprovalRules
+from bot.forecast_rules import ForecastRules
 from bot.money import Rates
 from bot.payment_rules import PaymentRules
 from bot.pipeline import Pipeline
@@ -61,6 +62,7 @@ class Settings:
     rules: Rules = field(default_factory=Rules)
     approvals: ApprovalRules = field(default_factory=ApprovalRules)  # [approvals]
     payments: PaymentRules = field(default_factory=PaymentRules)  # [payments]
+    forecast: ForecastRules = field(default_factory=ForecastRules)  # [forecast]
     max_message_chars: int = 4000
     # [currency]: what other currencies are worth in the tenant's (or `base`), so that sums
     # over deals in several currencies can be added up, saying at what rate

@@ -3,7 +3,7 @@
 from alembic import context
 from sqlalchemy import engine_from_config
 
-from storage import files, models, process, transit  # noqa: F401  (their tables, in Base.metadata)
+from storage import files, forecasts, models, process, transit  # noqa: F401  (their tables, in Base.metadata)
 from storage.base import Base, UTCDateTime
 
 config = context.config
