@@ -40,7 +40,8 @@ from sqlalchemy.orm import Session
 from bot.money import Rates, convert, sums
 from bot.periods import bounds
 from bot.worktime import WorkCalendar
-from storage.models import Activity, Deal, Payment, Person, Target, Team, TeamGoal
+from storage.models import Activity, Deal, Person, Target, Team, TeamGoal
+from storage.process import Payment
 
 COUNTS = ("calls", "visits", "meetings", "new_deals")
 MONEY = ("won", "collected")
