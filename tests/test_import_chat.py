@@ -94,3 +94,30 @@ def test_export_words_in_both_languages(chat: Chat) -> None:
     assert chat.last.pushes[0].message.attachment.name.endswith(".csv")  # type: ignore[union-attr]
     refused = chat.say("alice", "/导出 客人")
     assert "无法导出“客人”，未导出任何内容" in refused and chat.last.pushes == []
+
+
+def test_export_from_chat_keeps_the_teams_clock_whatever_the_askers_zone(sessions: Any) -> None:
+    """The file is the team's record: its times are in the tenant's zone, as the command line
+    writes them, not in the zone of whoever asked (who may be travelling)."""
+    import io
+
+    import openpyxl
+
+    from storage import files
+
+    chat = Chat(sessions, now="2026-12-07 10:00", tz="Asia/Shanghai")
+    chat.say("root", "/deal Acme new 40 seats 120k")
+    travelling = dataclasses.replace(
+        chat.event("root", "/export customers"), user_timezone="America/New_York"
+    )
+    chat.send(travelling)
+    [push] = chat.last.pushes
+    assert push.message.attachment is not None and push.message.attachment.file_id
+    with chat.bot.sessions() as s:
+        data = files.read(s, push.message.attachment.file_id)
+    assert data is not None
+    sheet = openpyxl.load_workbook(io.BytesIO(data)).worksheets[0]
+    headers = [c.value for c in sheet[1]]
+    assert "Created (Asia/Shanghai)" in headers
+    created = sheet.cell(row=2, column=headers.index("Created (Asia/Shanghai)") + 1).value
+    assert created.strftime("%Y-%m-%d %H:%M") == "2026-12-07 10:00"

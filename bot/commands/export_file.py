@@ -65,7 +65,7 @@ def export_file(ctx: Context, intent: ExportAsked) -> Outcome:
         what=intent.kinds,
         fmt=intent.fmt,
         locale=ctx.locale,
-        tz=ctx.tz,
+        tz=ctx.tenant.timezone,  # the team's zone, as the command line's: one file, one clock
         now=ctx.now,
         pipeline=ctx.settings.pipeline,
         words=ctx.words,
