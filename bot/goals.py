@@ -3,13 +3,14 @@ for /progress, /progress team, the morning digest's goal line and anything else 
 work against goals (the weekly review, the forecast).
 
     team_progress(session, *, tenant_id, members, period, tz, now, calendar, currency,
-                  rates, home, team=None) -> TeamProgress
+                  rates, home, team=None, until=None) -> TeamProgress
 
 - `members`: the people counted, in the order they are shown (`reps_of(session, team,
   period)` gives a team's: its members but the lead, and the lead too when they carry a goal).
 - `period`: a key (`2027-01`, `2027-W02`, `2027-Q1`, bot/periods.py), its bounds local
-  midnights in `tz`. Actuals count from its start until `now` or its end, whichever is first
-  (the digest passes this morning's midnight: the days so far).
+  midnights in `tz`, `now` placing the relative words (`month`). Actuals count from its start
+  to its end, or to `until` when that is sooner (the digest passes this morning's midnight:
+  the days so far).
 - `currency`: the money goals' currency; wins and collections in another one count at the
   configured `rates` when every such currency has one, else not at all (as /progress says).
 - `team`: its goal (`TeamGoal`) is the total's goal, metric by metric; a metric the team set
@@ -135,9 +136,10 @@ def team_progress(
     rates: Rates,
     home: str,
     team: Team | None = None,
+    until: datetime | None = None,
 ) -> TeamProgress:
     start, end, key = bounds(now, ZoneInfo(tz), period)
-    until = max(start, min(end, now))
+    until = end if until is None else max(start, min(end, until))
     ids = [p.id for p in members]
     counts = _counts(session, tenant_id, ids, start, until)
     won = _money(session, _won(tenant_id, ids, start, until))

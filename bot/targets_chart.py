@@ -1,5 +1,5 @@
-"""Targets against actuals as a Chart: per rep, each metric that has a goal (calls, visits, won,
-collected), for /progress. The numbers are the ones the text was written from: the caller
+"""Targets against actuals as a Chart: per rep, each metric that has a goal (calls, visits,
+meetings, new deals, won, collected), for /progress. The numbers are the ones the text was written from: the caller
 hands over what it counted, nothing is asked of the store here.
 """
 
@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from bot.outcome import Attachment, Chart, ChartSeries
 
-METRICS = ("calls", "visits", "won", "collected")  # the order of the panels
+METRICS = ("calls", "visits", "meetings", "new_deals", "won", "collected")  # the panels' order
 MONEY = ("won", "collected")
 
 

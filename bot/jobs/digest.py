@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 from functools import partial
-from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import func, select
 
 from bot import digest as digest_mod
 from bot import digest_process, funnel_chart
+from bot.goals import team_progress
 from bot.jobs.env import JobEnv
 from bot.outcome import Chart, Outcome
 from bot.reach import Reach, led_by, over
@@ -24,7 +24,7 @@ from bot.settings import Settings
 from bot.speaker import speaker, words_for
 from bot.stage_board import board
 from bot.worktime import WorkCalendar
-from storage.models import Activity, Deal, Person, Target, Team, Tenant
+from storage.models import Activity, Deal, Person, Team, Tenant
 
 MORNING_ENDS = time(12, 0)  # a late digest goes out until then, never in the afternoon
 
@@ -68,7 +68,7 @@ def digests(env: JobEnv, now: datetime) -> int:
                 question_after_wh=rules.question_alert_after_wh,
             )
             day = _previous_working_day(cal, local)
-            touches = _touches(s, tenant.id, members, day, local)
+            touches = _touches(s, env, tenant, members, day, local)
             process = digest_process.gather(
                 s,
                 tenant=tenant,
@@ -137,7 +137,9 @@ def _previous_working_day(cal: WorkCalendar, local: datetime) -> date:
     return day
 
 
-def _touches(s, tenant_id: int, members: set[int], day: date, local: datetime) -> list[dict]:  # type: ignore[no-untyped-def]
+def _touches(  # type: ignore[no-untyped-def]
+    s, env: JobEnv, tenant: Tenant, members: set[int], day: date, local: datetime
+) -> list[dict]:
     """Each member's touches on `day` (the last working day), with the calls and visits of
     `day`'s month so far against that month's targets: on Monday Jan 4 the last working day
     is Dec 31, and its line counts December (up to today, at most to the month's end). A lead
@@ -146,7 +148,7 @@ def _touches(s, tenant_id: int, members: set[int], day: date, local: datetime) -
     start = datetime.combine(day, time(0), local.tzinfo)
     end = start + timedelta(days=1)
     first = day.replace(day=1)
-    month_start = datetime.combine(first, time(0), local.tzinfo)
+    tenant_id = tenant.id
     following = (first + timedelta(days=32)).replace(day=1)
     until = min(midnight, datetime.combine(following, time(0), local.tzinfo))
     period = f"{day.year}-{day.month:02d}"
@@ -161,27 +163,33 @@ def _touches(s, tenant_id: int, members: set[int], day: date, local: datetime) -
             .distinct()
         )
     )
-    counts = _counts(s, tenant_id, members, (start, end), (month_start, until))
-    targets = {
-        t.person_id: t
-        for t in s.scalars(
-            select(Target).where(
-                Target.tenant_id == tenant_id,
-                Target.person_id.in_(members),
-                Target.period == period,
-            )
-        )
-    }
+    counts = _counts(s, tenant_id, members, (start, end))
+    people = list(
+        s.scalars(select(Person).where(Person.id.in_(members)).order_by(Person.display_name))
+    )
+    # the month so far against its goals, counted as /progress counts them (bot/goals.py)
+    month = team_progress(
+        s,
+        tenant_id=tenant_id,
+        members=people,
+        period=period,
+        tz=str(local.tzinfo),
+        now=local,
+        calendar=env.calendar(tenant),
+        currency=tenant.currency,
+        rates=env.settings.rates,
+        home=tenant.currency,
+        until=until,
+    )
     rows = []
-    people = s.scalars(select(Person).where(Person.id.in_(members)).order_by(Person.display_name))
-    for person in people:
-        count, calls, visits = counts.get(person.id, (0, 0, 0))
+    for person, numbers in zip(people, month.reps, strict=True):
         row = {
             "person": person,
-            "count": count,
-            "calls": calls,
-            "visits": visits,
-            "target": targets.get(person.id),
+            "count": counts.get(person.id, 0),
+            "calls": int(numbers.actual["calls"]),
+            "visits": int(numbers.actual["visits"]),
+            "target": numbers.target,
+            "progress": numbers,
         }
         if (
             person.id in leads
@@ -193,33 +201,16 @@ def _touches(s, tenant_id: int, members: set[int], day: date, local: datetime) -
     return rows
 
 
-def _counts(  # type: ignore[no-untyped-def]
-    s,
-    tenant_id: int,
-    people: set[int],
-    day: tuple[datetime, datetime],
-    month: tuple[datetime, datetime],
-) -> dict[int, tuple[int, int, int]]:
-    """By author: touches within `day`, and calls and visits within `month` (which holds
-    `day`), counted in one pass over the month's rows."""
-
-    def within(span: tuple[datetime, datetime], *more: Any) -> Any:
-        hit = and_(Activity.occurred_at >= span[0], Activity.occurred_at < span[1], *more)
-        return func.sum(case((hit, 1), else_=0))
-
+def _counts(s, tenant_id: int, people: set[int], day: tuple[datetime, datetime]) -> dict[int, int]:  # type: ignore[no-untyped-def]
+    """By author: touches within `day`, in one query for the whole team."""
     rows = s.execute(
-        select(
-            Activity.author_id,
-            within(day),
-            within(month, Activity.type == "call"),
-            within(month, Activity.type == "visit"),
-        )
+        select(Activity.author_id, func.count(Activity.id))
         .where(
             Activity.tenant_id == tenant_id,
             Activity.author_id.in_(people),
-            Activity.occurred_at >= min(day[0], month[0]),
-            Activity.occurred_at < max(day[1], month[1]),
+            Activity.occurred_at >= day[0],
+            Activity.occurred_at < day[1],
         )
         .group_by(Activity.author_id)
     )
-    return {a: (int(n or 0), int(c or 0), int(v or 0)) for a, n, c, v in rows}
+    return {a: int(n or 0) for a, n in rows}
