@@ -521,7 +521,7 @@ ERRORS = [
     ("/target @alice", "bad_target", "target"),
     ("/target @alice 2026-13 calls=5", "bad_period", "target"),
     ("/target @alice 2026-12 calls=many", "bad_target", "target"),
-    ("/target @alice 2026-12 meetings=3", "bad_target", "target"),
+    ("/target @alice 2026-12 lunches=3", "bad_target", "target"),
     ("/target @alice 2026-12 won=lots", "bad_amount", "target"),
     ("/handover Acme @alice", "bad_handover", "handover"),
     ("/handover Acme @alice @bob @carl", "bad_handover", "handover"),
