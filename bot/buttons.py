@@ -27,6 +27,8 @@ class Act(StrEnum):
     APPROVAL_APPROVE = "approval.approve"
     APPROVAL_REJECT = "approval.reject"
     APPROVAL_ASK = "approval.ask"
+    QUIET_LOG = "quiet.log"  # the Monday list of quiet customers (bot/quiet.py)
+    QUIET_SNOOZE = "quiet.snooze"
 
 
 @dataclass(frozen=True)

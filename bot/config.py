@@ -55,6 +55,7 @@ from bot.config_types import (
     read_toml,
 )
 from bot.money import Rates
+from bot.review_rules import ReviewSection
 from bot.settings import Rules, Settings
 
 DATABASE_URL_ENV = "DEALBOT_DATABASE_URL"
@@ -186,6 +187,7 @@ class Config(Section):
     approvals: ApprovalsSection = Field(default_factory=ApprovalsSection)
     payments: PaymentsSection = Field(default_factory=PaymentsSection)
     forecast: ForecastSection = Field(default_factory=ForecastSection)
+    review: ReviewSection = Field(default_factory=ReviewSection)
     server: ServerSection = Field(default_factory=ServerSection)
     outbox: OutboxSection = Field(default_factory=OutboxSection)
     scheduler: SchedulerSection = Field(default_factory=SchedulerSection)
@@ -244,6 +246,7 @@ class Config(Section):
             approvals=self.approvals.runtime(),
             payments=self.payments.runtime(),
             forecast=self.forecast.runtime(),
+            review=self.review.runtime(),
         )
 
 

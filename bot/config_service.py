@@ -15,6 +15,7 @@ from sqlalchemy.exc import ArgumentError
 from bot.approval_rules import ApprovalRules, Band
 from bot.config_types import PositiveFloat, PositiveInt, Section, Text, between, problem
 from bot.payment_rules import PaymentRules
+from bot.quiet_rules import QuietRules
 
 DEFAULT_DATABASE_URL = "sqlite:///dealbot.db"
 
@@ -189,6 +190,14 @@ class ApprovalsSection(Section):
                 for b in self.bands
             ),
         )
+
+
+class QuietSection(Section):
+    days: Annotated[int, Strict(), between(1, 3650)] = 90
+    renewal_within_days: Annotated[int, Strict(), between(0, 365)] = 30
+
+    def runtime(self) -> QuietRules:
+        return QuietRules(days=self.days, renewal_within_days=self.renewal_within_days)
 
 
 class PaymentsSection(Section):

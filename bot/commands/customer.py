@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 
 from bot import audit, collaborators, contacts, milestones
+from bot.commands import quiet_buttons
 from bot.commands.command import Command
 from bot.context import Context, UserError
 from bot.customers import exact, find, name_key
@@ -181,6 +182,8 @@ def customer(ctx: Context, intent: CustomerShow) -> Outcome:
         collaborators=collaborators.of_customer(ctx, found),
         contacts=contacts.shown(ctx, found),
     )
+    if renewal := quiet_buttons.renewal_line(ctx, found):
+        text = f"{text.rstrip()}\n{renewal}"
     if delivery := milestones.customer_section(ctx, found):  # done ✓ and late ⚠ marked
         text = f"{text.rstrip()}\n{delivery}"
     return Outcome().reply(text, private=True)
@@ -215,4 +218,5 @@ COMMAND = Command(
         CustomerMerge: merge,
         collaborators.CollaboratorChange: collaborators.change,
     },
+    buttons=(quiet_buttons.LOG, quiet_buttons.SNOOZE),  # the quiet-customer list's
 )

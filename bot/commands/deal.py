@@ -1,5 +1,5 @@
-"""/deal <customer> new|stage|amount|won|lost|close|commit|uncommit … (/商机): creating deals and moving them
-through the pipeline."""
+"""/deal <customer> new|stage|amount|won|lost|close|renewal … (/商机): creating deals and
+moving them through the pipeline."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from sqlalchemy import select
 from bot import audit, checklists
 from bot.commands import deal_tasks
 from bot.commands.command import Command
+from bot.commands.deal_renewal import DealRenewal, set_renewal
 from bot.context import Context, UserError
 from bot.customers import find, open_deals, other_deals, pick_deal
 from bot.grammar.line import Fail, Line
@@ -27,7 +28,7 @@ from storage.models import Customer, Deal
 class DealCommand(Intent):
     customer: CustomerRef | None  # None: the deal is named by its id alone (/deal D12 …)
     deal_ref: int | None
-    verb: str  # show new stage amount won lost close commit uncommit
+    verb: str  # show new stage amount won lost close
     title: str = ""
     amount: Amount | None = None
     stage: str | None = None
@@ -54,15 +55,13 @@ DEAL_VERBS = {
     "丢单": "lost",
     "close": "close",
     "预计成交": "close",
-    # the rep commits to winning it: the forecast's "committed" (bot/forecast.py)
-    "commit": "commit",
-    "承诺": "commit",
-    "uncommit": "uncommit",
-    "取消承诺": "uncommit",
+    "renewal": "renewal",  # a won deal's renewal day (bot/commands/deal_renewal.py)
+    "renew": "renewal",
+    "续约": "renewal",
 }
 
 
-def parse(line: Line, tokens: list[Token]) -> DealCommand:
+def parse(line: Line, tokens: list[Token]) -> DealCommand | DealRenewal:
     deal_ref = None
     first = tokens[0] if tokens else None
     if (
@@ -106,6 +105,11 @@ def parse(line: Line, tokens: list[Token]) -> DealCommand:
         if amount is None:
             raise Fail("bad_amount", "deal", text=text)
         return DealCommand(**base, amount=amount)
+    if verb == "renewal":
+        when = line.when(text) if text else None
+        if when is None:
+            raise Fail("missing_when", "deal", text=text)
+        return DealRenewal(customer=customer, deal_ref=deal_ref, when=when)
     if verb == "close":
         when = line.when(text) if text else None
         if when is None:
@@ -163,9 +167,6 @@ def deal(ctx: Context, intent: DealCommand) -> Outcome:
         target.tax_note = intent.amount.tax  # the note goes with the amount it was written with
     elif verb == "close":
         target.expected_close = intent.when
-    elif verb in ("commit", "uncommit"):
-        target.committed = verb == "commit"
-        target.committed_by_id, target.committed_at = ctx.me.id, ctx.now
     elif verb in OUTCOMES:
         _move(ctx, target, verb)
         target.status, target.closed_at = verb, ctx.now
@@ -287,6 +288,6 @@ COMMAND = Command(
     en=("deal",),
     zh=("商机",),
     parse=parse,
-    handles={DealCommand: deal},
+    handles={DealCommand: deal, DealRenewal: set_renewal},
     buttons=(deal_tasks.CLOSE_ALL,),
 )

@@ -21,6 +21,7 @@ from bot.jobs import (
     milestone_reminders,
     payment_reminders,
     reminders,
+    review,
 )
 from bot.jobs.env import JobEnv
 
@@ -35,6 +36,7 @@ JOBS: tuple[tuple[str, Callable[[JobEnv, datetime], int]], ...] = (
     ("questions", alerts.questions),
     ("approvals", approvals.approvals_due),
     ("digest", digest.digests),
+    ("review", review.reviews),
     ("calendar", calendar_notice.makeup_days),
 )
 
