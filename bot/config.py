@@ -36,6 +36,7 @@ from bot.config_service import (
     InboxSection,
     OutboxSection,
     PaymentsSection,
+    QuietSection,
     RetentionSection,
     SchedulerSection,
     ServerSection,
@@ -186,6 +187,7 @@ class Config(Section):
     pipeline: PipelineSection = Field(default_factory=PipelineSection)
     approvals: ApprovalsSection = Field(default_factory=ApprovalsSection)
     payments: PaymentsSection = Field(default_factory=PaymentsSection)
+    quiet: QuietSection = Field(default_factory=QuietSection)
     forecast: ForecastSection = Field(default_factory=ForecastSection)
     review: ReviewSection = Field(default_factory=ReviewSection)
     server: ServerSection = Field(default_factory=ServerSection)
@@ -245,6 +247,7 @@ class Config(Section):
             rates=self.currency.runtime(),
             approvals=self.approvals.runtime(),
             payments=self.payments.runtime(),
+            quiet=self.quiet.runtime(),
             forecast=self.forecast.runtime(),
             review=self.review.runtime(),
         )

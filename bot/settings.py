@@ -14,6 +14,7 @@ from bot.forecast_rules import ForecastRules
 from bot.money import Rates
 from bot.payment_rules import PaymentRules
 from bot.pipeline import Pipeline
+from bot.quiet_rules import QuietRules
 from bot.review_rules import ReviewRules
 from bot.worktime import CN_ZONES, WorkCalendar, default_holidays
 
@@ -63,6 +64,7 @@ class Settings:
     rules: Rules = field(default_factory=Rules)
     approvals: ApprovalRules = field(default_factory=ApprovalRules)  # [approvals]
     payments: PaymentRules = field(default_factory=PaymentRules)  # [payments]
+    quiet: QuietRules = field(default_factory=QuietRules)  # [quiet]
     forecast: ForecastRules = field(default_factory=ForecastRules)  # [forecast]
     review: ReviewRules = field(default_factory=ReviewRules)  # [review]
     max_message_chars: int = 4000

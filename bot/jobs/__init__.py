@@ -20,6 +20,7 @@ from bot.jobs import (
     digest,
     milestone_reminders,
     payment_reminders,
+    quiet,
     reminders,
     review,
 )
@@ -36,6 +37,7 @@ JOBS: tuple[tuple[str, Callable[[JobEnv, datetime], int]], ...] = (
     ("questions", alerts.questions),
     ("approvals", approvals.approvals_due),
     ("digest", digest.digests),
+    ("quiet", quiet.quiet_lists),
     ("review", review.reviews),
     ("calendar", calendar_notice.makeup_days),
 )
