@@ -28,7 +28,7 @@ from storage.models import Customer, Deal
 class DealCommand(Intent):
     customer: CustomerRef | None  # None: the deal is named by its id alone (/deal D12 …)
     deal_ref: int | None
-    verb: str  # show new stage amount won lost close
+    verb: str  # show new stage amount won lost close commit uncommit
     title: str = ""
     amount: Amount | None = None
     stage: str | None = None
@@ -55,6 +55,11 @@ DEAL_VERBS = {
     "丢单": "lost",
     "close": "close",
     "预计成交": "close",
+    # the rep commits to winning it: the forecast's "committed" (bot/forecast.py)
+    "commit": "commit",
+    "承诺": "commit",
+    "uncommit": "uncommit",
+    "取消承诺": "uncommit",
     "renewal": "renewal",  # a won deal's renewal day (bot/commands/deal_renewal.py)
     "renew": "renewal",
     "续约": "renewal",
@@ -167,6 +172,9 @@ def deal(ctx: Context, intent: DealCommand) -> Outcome:
         target.tax_note = intent.amount.tax  # the note goes with the amount it was written with
     elif verb == "close":
         target.expected_close = intent.when
+    elif verb in ("commit", "uncommit"):
+        target.committed = verb == "commit"
+        target.committed_by_id, target.committed_at = ctx.me.id, ctx.now
     elif verb in OUTCOMES:
         _move(ctx, target, verb)
         target.status, target.closed_at = verb, ctx.now
