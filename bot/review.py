@@ -27,6 +27,7 @@ from bot.approvals import DecisionTimes, decision_times
 from bot.goals import TeamProgress, reps_of, team_progress
 from bot.outcome import Attachment
 from bot.periods import bounds
+from bot.quiet import QuietCustomer, quiet_customers
 from bot.reach import Reach
 from bot.settings import Settings
 from bot.stage_board import board
@@ -35,6 +36,7 @@ from bot.worktime import WorkCalendar
 from storage.models import Customer, Deal, Person, Task, Team, Tenant
 
 CLOSED_SHOWN = 10  # won and lost deals listed each; the rest are counted
+QUIET_SHOWN = 10  # quiet customers listed (the owners get their whole list on Mondays)
 
 Say = Callable[..., str]
 
@@ -67,6 +69,7 @@ class Review:
     due: dict[str, Decimal]  # receivables planned to fall due in the week, per currency
     overdue_tasks: int  # now
     process: digest_process.ProcessLines  # now: late milestones, stuck deals, receivables
+    quiet: list[QuietCustomer]  # now: customers going quiet, renewals coming (bot/quiet.py)
 
     @property
     def empty(self) -> bool:
@@ -81,6 +84,7 @@ class Review:
             or self.due
             or self.overdue_tasks
             or self.process
+            or self.quiet
         )
 
     @property
@@ -175,6 +179,15 @@ def gather(
             calendar=calendar,
             tz=tz,
         ),
+        quiet=quiet_customers(
+            session,
+            tenant_id=tenant.id,
+            owner_ids=scope.people,
+            now=now,
+            tz=tz,
+            quiet_days=settings.quiet.days,
+            renewal_within_days=settings.quiet.renewal_within_days,
+        )[:QUIET_SHOWN],
     )
 
 
@@ -197,7 +210,8 @@ def _goals(  # type: ignore[no-untyped-def]
                     members=[m for m in members if m is not None],
                     period=period,
                     tz=tz,
-                    now=until,
+                    now=now,
+                    until=until,
                     calendar=calendar,
                     currency=tenant.currency,
                     rates=settings.rates,
