@@ -696,7 +696,9 @@ def test_en_progress_periods(sessions) -> None:  # type: ignore[no-untyped-def]
     assert "week 2026-W48" in w48 and "visits 1" in w48 and "calls 0" in w48
     this_month = chat.say("alice", "/progress this month")
     assert "month 2026-12" in this_month and "calls 1" in this_month
-    assert "last week, last month" in chat.say("alice", "/progress yesteryear")
+    assert "this week, next week, last week, this month" in chat.say(
+        "alice", "/progress yesteryear"
+    )
 
 
 def test_someone_elses_progress_is_counted_in_their_zone_not_the_askers(sessions) -> None:  # type: ignore[no-untyped-def]
@@ -730,7 +732,7 @@ def test_zh_progress_periods(sessions) -> None:  # type: ignore[no-untyped-def]
     assert "@小李 的周进度（2026-W49）" in last_week and "电话 0" in last_week
     w48 = chat.say("小李", "/进度 @小李 2026-W48")
     assert "周进度（2026-W48）" in w48 and "拜访 1" in w48
-    assert "上周、上月" in chat.say("小李", "/进度 去年")
+    assert "本周、下周、上周、本月" in chat.say("小李", "/进度 去年")
 
 
 def test_period_bounds_across_the_year() -> None:
