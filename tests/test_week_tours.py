@@ -130,3 +130,38 @@ def test_zh_on_demand_and_refused(tour_zh: str) -> None:
     w04 = tour_zh[tour_zh.index("[王经理] /周报 2027-W04") :]
     assert "跟进（本周及本月都未设目标）：" in w04  # January has no goal
     assert "首次联系：2 / 0 / 0 · 100%（–） · 2.0 天（–）" in w04
+
+
+def test_the_months_forecast_against_the_script(tour: str) -> None:
+    forecast = tour[tour.index("[bob] /forecast month") :]
+    # 2 closed deals (D1 won, D2 lost) < the 10 a stage needs: every rate is the default.
+    # D1 (won) reached every open stage; D2 was lost in qualify: lead and qualify 2, the rest 1
+    assert "lead 10 % — default: only 2 closed deals reached it, 10 needed" in forecast
+    assert "proposal 40 % — default: only 1 closed deal reached it, 10 needed" in forecast
+    # expected in January: D3 $30,000 in lead, D4 $40,000 in proposal (committed), both carl's
+    # weighted 30,000 × 10 % + 40,000 × 40 % = 3,000 + 16,000 = 19,000; best case 70,000;
+    # goal 150,000 each (300k split evenly): carl's gap 150,000 − 19,000 = 131,000
+    assert (
+        "@carl: won $0 · committed $40,000 · weighted $19,000 · best case $70,000 · "
+        "goal $150,000 · gap $131,000" in forecast
+    )
+    # alice won D1 ($100,000) this month and has nothing open: gap 150,000 − 100,000
+    assert "@alice: won $100,000 · committed $0 · weighted $0" in forecast
+    # the team: 300,000 − (100,000 + 19,000) = 181,000
+    assert (
+        "Team: won $100,000 · committed $40,000 · weighted $19,000 · best case $70,000 · "
+        "goal $300,000 · gap $181,000" in forecast
+    )
+
+
+def test_zh_the_months_forecast_against_the_script(tour_zh: str) -> None:
+    forecast = tour_zh[tour_zh.index("[王经理] /预测 本月") :]
+    assert "首次联系 10% — 默认值：只有 2 个已结束商机到达过该阶段，需要 10 个" in forecast
+    # 30万 × 10% + 40万 × 40% = 3万 + 16万 = 19万；目标各 150万：小张差 131万
+    assert (
+        "@小张：已赢单 0元 · 承诺 40万元 · 加权 19万元 · 最好情况 70万元 · 目标 150万元 · "
+        "差距 131万元" in forecast
+    )
+    # 团队：300万 −（100万 + 19万）= 181万
+    assert "团队合计：已赢单 100万元 · 承诺 40万元 · 加权 19万元" in forecast
+    assert "目标 300万元 · 差距 181万元" in forecast
