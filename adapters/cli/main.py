@@ -14,7 +14,7 @@ import click
 
 # Only what `--help` needs is imported here: the store, the SDKs and the core load when a
 # command runs (`dealbot --help` stays well under a second).
-from adapters.cli import imports, logs, store
+from adapters.cli import imports, logs, store, version
 from adapters.cli.options import CONFIG_HELP, database_url, load
 
 LOCALES = ("en", "zh_CN")  # bot.i18n.LOCALES, without loading Jinja for --help
@@ -23,6 +23,14 @@ VERBOSE = {"on": False}
 
 @click.group()
 @click.option("-v", "--verbose", is_flag=True, help="Log debug output to stderr.")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=version.show,
+    help="Version, commit, Python and database schema revision; exit.",
+)
 def main(verbose: bool) -> None:
     """dealbot — sales-process chat-ops for Slack, Feishu and WeCom."""
     VERBOSE["on"] = verbose
