@@ -2,8 +2,8 @@
 
 `load_config` reports every problem at once, one line each ("<dotted.key>: <problem>"), so
 `dealbot check-config` can print them; unknown keys are errors, so typos are caught. Every key
-of a platform table, and the database URL, can come from the environment instead
-(DEALBOT_<SECTION>_<KEY>); the environment wins over the file, and an empty variable counts as
+of every table can come from the environment instead (DEALBOT_<SECTION>_<KEY>, read by the key's
+type: bot/config_env.py); the environment wins over the file, and an empty variable counts as
 unset. config.example.toml documents every key.
 """
 
@@ -28,6 +28,7 @@ from pydantic import (
     model_validator,
 )
 
+from bot import config_env
 from bot.config_forecast import ForecastSection
 from bot.config_pipeline import PipelineSection
 from bot.config_service import (
@@ -50,7 +51,6 @@ from bot.config_types import (
     PositiveInt,
     Section,
     between,
-    env_name,
     problem,
     problem_lines,
     read_toml,
@@ -58,8 +58,6 @@ from bot.config_types import (
 from bot.money import Rates
 from bot.review_rules import ReviewSection
 from bot.settings import Rules, Settings
-
-DATABASE_URL_ENV = "DEALBOT_DATABASE_URL"
 
 
 class ConfigError(Exception):
@@ -291,19 +289,32 @@ def load_config(
     raw, problems = read_toml(Path(path)) if path is not None else ({}, [])
     if problems:
         raise ConfigError(problems)
-    sources = _apply_env(raw, os.environ if env is None else env, platforms)
+    sources, env_problems = config_env.apply(raw, os.environ if env is None else env, model)
     try:
-        return model.model_validate(raw)
+        config = model.model_validate(raw)
     except ValidationError as e:
         errors = e.errors(include_url=False)
+    else:
+        if not env_problems:
+            return config
+        errors = []
     # raised outside the except block: no chained ValidationError (its text may quote secrets)
-    raise ConfigError(
-        list(
-            dict.fromkeys(
-                line for err in errors for line in problem_lines(err, sources, model, platforms)
-            )
-        )
-    )
+    lines = [line for err in errors for line in problem_lines(err, sources, model, platforms)]
+    raise ConfigError(list(dict.fromkeys(env_problems + lines)))
+
+
+def sources(
+    path: str | Path | None,
+    env: Mapping[str, str] | None = None,
+    platforms: Platforms | None = None,
+) -> list[str]:
+    """Where each key's value comes from, one line a key (`dealbot check-config --sources`);
+    secrets hidden. Raises ConfigError as load_config does."""
+    config = load_config(path, env, platforms)
+    raw = read_toml(Path(path))[0] if path is not None else {}
+    env_raw: dict[str, Any] = {}
+    found, _ = config_env.apply(env_raw, os.environ if env is None else env, type(config))
+    return config_env.sources(config, raw, found)
 
 
 def check_config(
@@ -317,20 +328,3 @@ def check_config(
     except ConfigError as e:
         return e.problems
     return []
-
-
-def _apply_env(
-    raw: dict[str, Any], env: Mapping[str, str], platforms: Platforms
-) -> dict[tuple[str, str], str]:
-    """Copy DEALBOT_* variables into the parsed file; returns (section, key) → variable."""
-    wanted = [("database", "url", DATABASE_URL_ENV)] + [
-        (name, key, env_name(name, key))
-        for name, model in platforms.items()
-        for key in model.model_fields
-    ]
-    sources = {}
-    for section, key, var in wanted:
-        if env.get(var) and isinstance(table := raw.setdefault(section, {}), dict):
-            table[key] = env[var]
-            sources[section, key] = var
-    return sources

@@ -3,9 +3,9 @@ errors into "<dotted.key>: <problem>" lines. Each platform's own table is define
 its adapter (adapters/<platform>/config.py) with these types, and joins the Config through the
 registry.
 
-Every key of a platform table can also come from the environment as DEALBOT_<SECTION>_<KEY>
-(bot/config.py merges that in; the environment wins). Secrets are SecretStr: their values never
-show in a repr, and no problem message quotes them.
+Every key can also come from the environment as DEALBOT_<SECTION>_<KEY> (bot/config_env.py
+merges that in; the environment wins, and its problems are named by the variable). Secrets are
+SecretStr: their values never show in a repr, and no problem message quotes them.
 """
 
 from __future__ import annotations
@@ -170,7 +170,7 @@ def problem_lines(
     """A pydantic error as "<dotted.key>: <problem>" lines; `sources` names env-sourced keys."""
     loc, kind, ctx = tuple(err["loc"]), err["type"], err.get("ctx") or {}
     if kind == PROBLEM:
-        loc += (ctx["key"],) if ctx.get("key") else ()
+        loc += tuple(ctx["key"].split(".")) if ctx.get("key") else ()
         messages = list(ctx["lines"])
     elif kind == "extra_forbidden":
         known = _model_at(root, loc[:-1])
@@ -189,8 +189,10 @@ def problem_lines(
         messages = [f"must be {ctx['expected']}, not {err['input']!r}"]
     else:  # pydantic's own wording never quotes the value
         messages = [_MESSAGES.get(kind, err["msg"])]
-    source = f" (from {sources[loc]})" if loc in sources else ""
-    return [f"{_dotted(loc)}: {message}{source}" for message in messages]
+    where = f"{_dotted(loc)}: "
+    if var := sources.get(loc[:2]):  # from DEALBOT_<SECTION>_<KEY>: named by the variable
+        where = f"{var}: " + (where if len(loc) > 2 else "")
+    return [f"{where}{message}" for message in messages]
 
 
 def _dotted(loc: tuple[str | int, ...]) -> str:

@@ -475,13 +475,10 @@ def test_a_bad_environment_value_names_its_variable(tmp_path: Path) -> None:
     env = {"DEALBOT_WECOM_ENCODING_AES_KEY": "too-short", "DEALBOT_DATABASE_URL": "nonsense"}
     assert problems(tmp_path, WECOM, env) == [
         (
-            "database.url: not a database URL; e.g. sqlite:///dealbot.db or "
-            "postgresql+psycopg://user@host/dealbot (from DEALBOT_DATABASE_URL)"
+            "DEALBOT_DATABASE_URL: not a database URL; e.g. sqlite:///dealbot.db or "
+            "postgresql+psycopg://user@host/dealbot"
         ),
-        (
-            "wecom.encoding_aes_key: must be exactly 43 characters "
-            "(from DEALBOT_WECOM_ENCODING_AES_KEY)"
-        ),
+        "DEALBOT_WECOM_ENCODING_AES_KEY: must be exactly 43 characters",
     ]
 
 

@@ -86,7 +86,7 @@ def tick(at: str, db_url: str | None, config_path: str | None, max_wait: float) 
     from adapters.server import platforms as registry
     from bot.retention import prune_delivered
 
-    config = load(config_path)
+    config = load(config_path, installed=True)
     settings = config.settings()
     try:
         when = datetime.fromisoformat(at)
@@ -137,15 +137,23 @@ def tick(at: str, db_url: str | None, config_path: str | None, max_wait: float) 
 
 @main.command(name="check-config")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help=CONFIG_HELP)
-def check_config_cmd(config_path: str | None) -> None:
+@click.option(
+    "--sources",
+    "show_sources",
+    is_flag=True,
+    help="After OK, list every key's value and where it came from (file, DEALBOT_* variable, "
+    "default); secrets hidden.",
+)
+def check_config_cmd(config_path: str | None, show_sources: bool) -> None:
     """Validate the configuration: one line per mistake, exit 1 if there is any."""
-    from adapters.registry import sections
-    from bot.config import check_config, load_config
+    from adapters.registry import not_installed, sections
+    from bot.config import check_config, load_config, sources
 
     problems = check_config(config_path, platforms=sections())
     notes: list[str] = []
     if not problems:
         config = load_config(config_path, platforms=sections())
+        problems = not_installed(config.platforms)
         notes = config.notes()  # still works, but should go
     for line in problems:
         click.echo(line)
@@ -154,6 +162,8 @@ def check_config_cmd(config_path: str | None) -> None:
     for line in notes:
         click.echo(f"note: {line}")
     click.echo("configuration OK")
+    for line in sources(config_path, platforms=sections()) if show_sources else ():
+        click.echo(line)
 
 
 @main.command()
@@ -163,7 +173,7 @@ def serve(config_path: str | None) -> None:
     from adapters.server.app import run_server
     from storage.db import Unreachable
 
-    config = load(config_path)
+    config = load(config_path, installed=True)
     try:
         run_server(config, config_path=config_path, verbose=VERBOSE["on"])
     except Unreachable as e:  # its attempts were logged; one line more, and no traceback
@@ -181,11 +191,9 @@ def db_group() -> None:
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help=CONFIG_HELP)
 def upgrade(db_url: str | None, config_path: str | None) -> None:
     """Migrate the database to the newest schema (Alembic)."""
-    from storage import db
+    from adapters.cli.progress import upgrade_database
 
-    engine = db.make_engine(database_url(db_url, load(config_path)))
-    db.upgrade(engine)
-    click.echo("database is at the newest schema")
+    click.echo(upgrade_database(database_url(db_url, load(config_path))))
 
 
 main.add_command(store.export_group)

@@ -14,7 +14,10 @@ if TYPE_CHECKING:
 
     from bot.config import Config
 
-CONFIG_HELP = "TOML configuration (see config.example.toml); secrets may come from DEALBOT_* env."
+CONFIG_HELP = (
+    "TOML configuration (see config.example.toml); every key may come from the environment "
+    "as DEALBOT_<SECTION>_<KEY>, which wins."
+)
 DB_HELP = "Database URL or SQLite file (default from the config)."
 
 
@@ -25,14 +28,21 @@ def database_url(value: str | None, config: Config) -> str:
     return value if "://" in value else f"sqlite:///{value}"
 
 
-def load(path: str | None) -> Config:
-    from adapters.registry import sections
+def load(path: str | None, *, installed: bool = False) -> Config:
+    """The configuration; `installed`: refused when a configured platform's SDK is missing
+    (a command that runs the platforms: serve, tick)."""
+    from adapters.registry import not_installed, sections
     from bot.config import ConfigError, load_config
 
     try:
-        return load_config(path, platforms=sections())
+        config = load_config(path, platforms=sections())
     except ConfigError as e:
-        raise click.ClickException("configuration problems:\n" + "\n".join(e.problems)) from None
+        problems = e.problems
+    else:
+        problems = not_installed(config.platforms) if installed else []
+        if not problems:
+            return config
+    raise click.ClickException("configuration problems:\n" + "\n".join(problems))
 
 
 def current_store(db_url: str | None, config_path: str | None) -> sessionmaker[Session]:
