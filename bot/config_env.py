@@ -1,5 +1,5 @@
 """Settings from the environment: every key of every table can be set as DEALBOT_<SECTION>_<KEY>
-(DEALBOT_SERVER_PORT, DEALBOT_SLACK_BOT_TOKEN), and the environment wins over the file. An
+(DEALBOT_SERVER_PORT, DEALBOT_DATABASE_URL), and the environment wins over the file. An
 empty variable counts as unset; a variable of a known table naming no key of it is an error.
 
 A variable is a string, read by the type of its key: whole numbers, numbers, booleans
