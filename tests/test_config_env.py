@@ -172,6 +172,12 @@ def test_sources_say_where_each_value_came_from_and_hide_secrets(tmp_path: Path)
 
 
 def test_serve_runs_on_the_environment_alone(tmp_path: Path) -> None:
+    serve_slack_from_the_environment(tmp_path, DEALBOT)
+
+
+def serve_slack_from_the_environment(tmp_path: Path, dealbot: Path) -> None:
+    """`dealbot check-config --sources` and `dealbot serve` with no file, Slack and the rest
+    from DEALBOT_* variables: ready on the port they name, answering a signed /help."""
     port, database = free_port(), tmp_path / "env.db"
     secret = "env-signing-secret"
     with FakeSlack() as slack:
@@ -185,7 +191,7 @@ def test_serve_runs_on_the_environment_alone(tmp_path: Path) -> None:
             "DEALBOT_SCHEDULER_INTERVAL_SECONDS": "3600",
         }
         checked = subprocess.run(
-            [str(DEALBOT), "check-config", "--sources"],
+            [str(dealbot), "check-config", "--sources"],
             cwd=tmp_path,
             env=env,
             capture_output=True,
@@ -204,7 +210,7 @@ def test_serve_runs_on_the_environment_alone(tmp_path: Path) -> None:
         assert secret not in checked.stdout and "xoxb-env" not in checked.stdout
         log = tmp_path / "serve.log"
         proc = subprocess.Popen(
-            [str(DEALBOT), "serve"],
+            [str(dealbot), "serve"],
             cwd=tmp_path,
             env=env,
             stdout=log.open("wb"),
