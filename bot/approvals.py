@@ -26,6 +26,9 @@ from bot.worktime import WorkCalendar
 from storage.models import Customer, Deal, Identity, Person
 from storage.process import Approval
 
+# what an approval's state means to its reader (bot/outcome.Card.tone)
+_TONES = {"pending": "waiting", "approved": "done", "rejected": "alert"}
+
 Say = Callable[..., str]  # words for one reader: say(key, **params)
 
 
@@ -246,4 +249,5 @@ def card(session: Session, say: Say, approval: Approval) -> Card:
         ),
         buttons=buttons,
         fallback=say("approval.card_text", **params),
+        tone=_TONES.get(approval.status, "info"),
     )

@@ -175,6 +175,9 @@ def card(ctx: Context, sheet: Checklist) -> Card:
         fields=((ctx.t("check.status_label"), ctx.t("check.status", **params)),),
         buttons=shown,
         fallback=ctx.t("check.card_text", **params),
+        # all the required items ticked: done; some left while the deal sits in the stage:
+        # someone has to tick them
+        tone="done" if not sheet.open_required else "waiting" if open_stage else "info",
     )
 
 

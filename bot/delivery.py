@@ -138,6 +138,7 @@ def message_to_dict(message: Message) -> dict[str, Any]:
             "fields": [list(f) for f in card.fields],
             "buttons": [{"id": b.id, "label": b.label, "style": b.style} for b in card.buttons],
             "fallback": card.fallback,
+            "tone": card.tone,
         },
         **({"attachment": message.attachment.to_dict()} if message.attachment else {}),
     }
@@ -156,6 +157,7 @@ def message_from_dict(data: dict[str, Any]) -> Message:
                 Button(id=b["id"], label=b["label"], style=b["style"]) for b in c["buttons"]
             ),
             fallback=c["fallback"],
+            tone=c.get("tone") or "info",  # rows written before tones: informational
         )
     attachment = data.get("attachment")
     return Message(

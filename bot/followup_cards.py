@@ -85,6 +85,7 @@ def reminder(say: Say, row: Row, *, now: datetime) -> Card:
         body=body,
         buttons=tuple(buttons),
         fallback=body,
+        tone="done" if shown == "done" else "alert" if row.overdue else "waiting",
     )
 
 
@@ -126,10 +127,12 @@ def summary(say: Say, owner_id: int, rows: Sequence[Row], *, now: datetime) -> C
                     label=say("jobs.snooze_task_button", task=r.task),
                 )
             )
+    overdue = any(r.overdue for r, s in zip(rows, states, strict=True) if s != "done")
     return Card(
         key=f"followups:{owner_id}",
         title=title,
         body=body,
         buttons=tuple(buttons),
         fallback=f"{title}\n{body}",
+        tone="done" if not waiting else "alert" if overdue else "waiting",
     )

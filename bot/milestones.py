@@ -257,6 +257,7 @@ def reminder_card(
         body=body,
         buttons=buttons,
         fallback=body,
+        tone="done" if m.status == "done" else "alert" if late else "waiting",
     )
 
 

@@ -13,9 +13,15 @@ class Button:
     style: str = "default"  # default | primary | danger
 
 
+TONES = ("info", "waiting", "done", "alert")
+
+
 @dataclass(frozen=True, kw_only=True)
 class Card:
-    """One neutral card; `fallback` is the whole card as text, for platforms without cards."""
+    """One neutral card; `fallback` is the whole card as text, for platforms without cards.
+    `tone` is what the card's state means to its reader, which a platform may show as a
+    colour: info (nothing to do), waiting (someone has to act), done (confirmed, approved,
+    finished), alert (overdue, refused, a change asked for)."""
 
     key: str  # stable identity, e.g. `req:3`, so a later version replaces the shown one
     title: str
@@ -23,6 +29,7 @@ class Card:
     fields: tuple[tuple[str, str], ...] = ()
     buttons: tuple[Button, ...] = ()
     fallback: str = ""
+    tone: str = "info"  # one of TONES
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -32,6 +32,7 @@ def _resolved(message: Message, r: Callable[[str], str]) -> Message:
             fields=tuple((r(k), r(v)) for k, v in card.fields),
             buttons=tuple(replace(b, label=r(b.label)) for b in card.buttons),
             fallback=r(card.fallback),
+            tone=card.tone,
         )
     attachment = message.attachment
     if attachment is not None:

@@ -162,7 +162,12 @@ def quiet_card(say: Say, *, key: str, items: Sequence[QuietCustomer]) -> Card:
             )
         )
     return Card(
-        key=key, title=title, body=body, buttons=tuple(buttons), fallback=f"{title}\n{body}"
+        key=key,
+        title=title,
+        body=body,
+        buttons=tuple(buttons),
+        fallback=f"{title}\n{body}",
+        tone="waiting" if buttons else "info",
     )
 
 

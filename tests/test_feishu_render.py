@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
 from adapters.feishu import render
+from bot.delivery import message_from_dict, message_to_dict
 from bot.outcome import Button, Card, Message
+from tests.chat import Chat
 
 ALICE = "\x02ou_alice\x1fAlice\x03"  # a resolved marker: Alice has a Feishu open_id
 NOBODY = "\x02\x1fBob\x03"  # Bob has no identity on Feishu
@@ -149,6 +155,7 @@ DEAL = Card(
         Button(id="req.change:3:2", label="Request change"),
     ),
     fallback="Requirement R3",
+    tone="waiting",
 )
 
 
@@ -158,7 +165,7 @@ def test_card_is_json_2_with_header_body_fields_and_buttons() -> None:
     assert out["config"] == {"update_multi": True, "width_mode": "fill"}
     assert out["header"] == {
         "title": {"tag": "plain_text", "content": "Requirement R3 · Acme <Corp> for @Alice"},
-        "template": "blue",
+        "template": "orange",  # waiting for its confirmers
     }
     assert markdowns(out) == [
         "New for <at id=ou_alice></at>",
@@ -317,3 +324,48 @@ def test_ephemeral_card_wraps_text_or_uses_the_card() -> None:
     assert render.ephemeral_card(Message(card=DEAL)) == render.card(DEAL)
     huge = render.ephemeral_card(Message(text="w" * 200_000))
     assert size(huge) <= render.MAX_BYTES and markdowns(huge)[0].endswith("…")
+
+
+# ---- the header's colour says what the card means -----------------------------------------
+
+# the header `template` values of card JSON 2.0 (its header component)
+TEMPLATES = {"blue", "wathet", "turquoise", "green", "yellow", "orange", "red", "carmine"}
+TEMPLATES |= {"violet", "purple", "indigo", "grey", "default"}
+
+
+@pytest.mark.parametrize(
+    ("tone", "colour"),
+    [("done", "green"), ("waiting", "orange"), ("alert", "red"), ("info", "grey"), ("?", "grey")],
+)
+def test_a_cards_tone_is_its_header_colour(tone: str, colour: str) -> None:
+    out = render.card(Card(key="k", title="T", tone=tone))
+    assert out["header"]["template"] == colour
+    assert colour in TEMPLATES
+
+
+def test_a_card_says_information_unless_told_otherwise_and_keeps_its_tone_in_the_outbox() -> None:
+    assert Card(key="k", title="T").tone == "info"
+    row = message_to_dict(Message(card=replace(DEAL, tone="alert")))
+    assert message_from_dict(json.loads(json.dumps(row))).card.tone == "alert"  # type: ignore[union-attr]
+    del row["card"]["tone"]  # a row written before cards had tones
+    assert message_from_dict(row).card.tone == "info"  # type: ignore[union-attr]
+
+
+def test_a_requirement_goes_orange_while_waiting_green_when_confirmed_red_on_a_change(
+    sessions: sessionmaker[Session],
+) -> None:
+    chat = Chat(sessions)
+    chat.say("alice", "/help")  # the admin
+    chat.say("alice", "/req Acme SSO with Azure AD before go-live confirm @bob @carl")
+    shown = chat.last.replies[-1].message.card
+    assert shown is not None and render.card(shown)["header"]["template"] == "orange"
+    confirm, change = (b.id for b in shown.buttons)
+    chat.click("bob", confirm)
+    after = chat.last.updates[-1].card
+    assert after.tone == "waiting"  # carl has not confirmed yet
+    chat.click("carl", change)
+    assert render.card(chat.last.updates[-1].card)["header"]["template"] == "red"
+    chat.say("alice", "/req Beta a pilot in March confirm @bob")
+    confirm = chat.last.replies[-1].message.card.buttons[0].id  # type: ignore[union-attr]
+    chat.click("bob", confirm)
+    assert render.card(chat.last.updates[-1].card)["header"]["template"] == "green"

@@ -34,6 +34,14 @@ ELLIPSIS = "…"
 
 _STYLES = {"primary": "primary", "danger": "danger"}  # anything else: "default"
 
+# A card's meaning (bot/outcome.Card.tone) as its header's colour. The header `template`
+# takes blue, wathet, turquoise, green, yellow, orange, red, carmine, violet, purple, indigo,
+# grey (or default): card JSON 2.0 header component,
+# https://open.feishu.cn/document/feishu-cards/card-json-v2-components/content-components/title
+# green: done or confirmed; orange: someone has to act; red: overdue, refused, a change
+# asked for; grey: for information. An unknown tone reads as information.
+HEADER_TEMPLATES = {"done": "green", "waiting": "orange", "alert": "red", "info": "grey"}
+
 # People: the text is cut on the slots `flatten` writes (adapters/text.py), and each person
 # put in as an <at> that notifies them.
 _USER_ID = re.compile(r"[A-Za-z0-9_\-@.]+")  # what may sit unquoted in <at id=…>
@@ -288,6 +296,7 @@ def card(
     buttons; after a click, a note of who pressed and when."""
     title = _clip(plain(card.title), MAX_TITLE)
     note = clicked_note(clicked, clicked_at_ms) if clicked else ""
+    colour = HEADER_TEMPLATES.get(card.tone, HEADER_TEMPLATES["info"])
 
     def build(parts: dict[str, str]) -> dict[str, Any]:
         elements = [_markdown(parts[k]) for k in ("text", "body", "fields") if parts[k]]
@@ -299,7 +308,7 @@ def card(
             "schema": "2.0",
             "config": {"update_multi": True, "width_mode": "fill"},
             **(
-                {"header": {"title": {"tag": "plain_text", "content": title}, "template": "blue"}}
+                {"header": {"title": {"tag": "plain_text", "content": title}, "template": colour}}
                 if title
                 else {}
             ),

@@ -62,6 +62,7 @@ def left_open(ctx: Context, deal: Deal, customer: Customer) -> Card | None:
         body=body,
         buttons=tuple(buttons),
         fallback=f"{title}\n{body}",
+        tone="waiting",
     )
 
 

@@ -136,6 +136,7 @@ def _card(ctx: Context, file_id: int, made: Plan) -> Card:
         body=body,
         buttons=tuple(buttons),
         fallback=f"{title}\n{body}",
+        tone="waiting" if said["changes"] else "info",
     )
 
 
@@ -175,7 +176,8 @@ def go(ctx: Context, press: ImportPress) -> Outcome:
     row.settled = IMPORTED
     title = ctx.t("import.done_title", name=row.name, by=ctx.me)
     out = Outcome().reply(importing.report(done, ctx.words, ctx.locale))
-    out.updates.append(CardUpdate(card=Card(key=f"import:{row.id}", title=title, fallback=title)))
+    shown = Card(key=f"import:{row.id}", title=title, fallback=title, tone="done")
+    out.updates.append(CardUpdate(card=shown))
     return out
 
 

@@ -70,7 +70,12 @@ def clash_warning(ctx: Context, meeting: Meeting, customer: Customer) -> Outcome
     )
     title, _, body = text.partition("\n")
     card = Card(
-        key=f"meeting-overlap:{meeting.id}", title=title, body=body, buttons=buttons, fallback=text
+        key=f"meeting-overlap:{meeting.id}",
+        title=title,
+        body=body,
+        buttons=buttons,
+        fallback=text,
+        tone="alert",
     )
     return Outcome().reply(card=card, private=True)
 

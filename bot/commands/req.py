@@ -217,6 +217,7 @@ def card(ctx: Context, req: Requirement, customer: Customer) -> Card:
         ),
         buttons=buttons,
         fallback=ctx.t("requirements.card_text", **params),
+        tone={"confirmed": "done", "change": "alert"}.get(req.status, "waiting"),
     )
 
 

@@ -79,6 +79,7 @@ def list_tasks(ctx: Context, intent: TaskList) -> Outcome:
         body=body,
         buttons=buttons,
         fallback=text,
+        tone="alert" if any(row["overdue"] for row in tasks) else "waiting",
     )
     return Outcome().reply(card=card, private=True)
 

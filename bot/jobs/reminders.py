@@ -171,6 +171,7 @@ def confirmations(env: JobEnv, now: datetime) -> int:
                         ),
                     ),
                     fallback=text,
+                    tone="waiting",
                 )
                 if env.push(s, person, key, card=card, now=now):
                     sent += 1
