@@ -1,7 +1,15 @@
 """The Slack app manifest, generated from the list of commands (bot/commands/__init__.py):
 one slash command per command, named by its English name, with the summary and usage hint of
 its English template (messages/en/<key>.j2), in the list's order; then the `/dealbot
-<command> …` fallback (messages/en/help.j2). Regenerate the committed file with
+<command> …` fallback (messages/en/help.j2). The [slack] table names them
+(adapters/slack/config.py): `command_prefix = "dl-"` registers /dl-log, /dl-deal …, and
+`one_command = true` registers /dealbot alone. Print the manifest for a configuration with
+
+    python -m adapters.slack.manifest [--config FILE] [--command-prefix dl-] [--one-command]
+
+(the options win over the file, the environment's DEALBOT_SLACK_COMMAND_PREFIX and
+DEALBOT_SLACK_ONE_COMMAND over both, as for `dealbot serve`). The committed file is the default
+configuration's, regenerated with
 
     python -m adapters.slack.manifest > adapters/slack/manifest.yml
 
@@ -9,11 +17,17 @@ and tests/test_manifest.py fails while the committed file differs from what this
 
 from __future__ import annotations
 
+import argparse
 import json
+import os
 import re
 import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 
+from adapters.slack.config import CommandNames
 from bot.commands import COMMANDS
+from bot.config_types import read_toml
 from bot.i18n import Words
 
 URL = "https://dealbot.example.com/slack/events"
@@ -74,9 +88,14 @@ settings:
 _NEEDS_QUOTES = re.compile(r"^[-?:,\[\]{}#&*!|>'\"%@`\s]|: | #|\s$|^$")
 
 
-def render(words: Words | None = None) -> str:
+def render(words: Words | None = None, names: CommandNames | None = None) -> str:
     words = words or Words()
-    said = [(c.en[0], f"{c.key}.summary", f"{c.key}.usage") for c in COMMANDS]
+    names = names or CommandNames()
+    said = [
+        (f"{names.command_prefix}{c.en[0]}", f"{c.key}.summary", f"{c.key}.usage")
+        for c in COMMANDS
+        if not names.one_command
+    ]
     said.append(("dealbot", "help.fallback_summary", "help.fallback_usage"))
     out = [HEAD]
     for name, summary, usage in said:
@@ -94,5 +113,51 @@ def render(words: Words | None = None) -> str:
     return "".join(out)
 
 
+KEYS = ("command_prefix", "one_command")
+
+
+def names_from(
+    path: str | None,
+    env: Mapping[str, str],
+    prefix: str | None = None,
+    one: bool = False,
+) -> CommandNames:
+    """The naming keys of the [slack] table at `path` (only those: a manifest is printed
+    before the app, and its tokens, exist), then the environment, then the options."""
+    raw: dict[str, object] = {}
+    if path is not None:
+        table, problems = read_toml(Path(path))
+        if problems:
+            raise SystemExit("\n".join(problems))
+        slack = table.get("slack")
+        if isinstance(slack, dict):
+            raw = {k: slack[k] for k in KEYS if k in slack}
+    for key in KEYS:
+        value = env.get(f"DEALBOT_SLACK_{key.upper()}")
+        if value is not None:
+            raw[key] = value
+    if prefix is not None:
+        raw["command_prefix"] = prefix
+    if one:
+        raw["one_command"] = True
+    try:
+        return CommandNames.model_validate(raw)
+    except ValueError as e:
+        raise SystemExit(f"[slack] {e}") from None
+
+
+def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m adapters.slack.manifest", description=__doc__)
+    ap.add_argument("--config", help="the dealbot TOML file whose [slack] table names commands")
+    ap.add_argument("--command-prefix", help='register /<prefix>log …, e.g. "dl-"')
+    ap.add_argument("--one-command", action="store_true", help="register /dealbot alone")
+    args = ap.parse_args(argv)
+    names = names_from(
+        args.config, os.environ if env is None else env, args.command_prefix, args.one_command
+    )
+    sys.stdout.write(render(names=names))
+    return 0
+
+
 if __name__ == "__main__":
-    sys.stdout.write(render())
+    raise SystemExit(main())

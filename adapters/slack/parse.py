@@ -7,6 +7,7 @@ Slack's markup becomes the core's neutral forms here: `<@U1>` → `@U1` (bot.eve
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -116,11 +117,17 @@ def _base(
 
 
 def command(
-    body: dict[str, Any], user: User, people: dict[str, User], when: datetime, home: Home
+    body: dict[str, Any],
+    user: User,
+    people: dict[str, User],
+    when: datetime,
+    home: Home,
+    named: Callable[[str], str] = str,
 ) -> Event:
-    """A slash command: `/log Acme …` (or `/dealbot log Acme …`)."""
+    """A slash command: `/log Acme …` (or `/dealbot log Acme …`); `named` maps the name it was
+    registered under back to the core's (`/dl-log` → `/log`, adapters/slack/config.py)."""
     text, users = plain(body.get("text", ""))
-    name = body.get("command", "/dealbot")
+    name = named(body.get("command", "/dealbot"))
     channel = body.get("channel_id", "")
     team = body.get("team_id", "")
     member = home.member(user, team, body.get("enterprise_id"))

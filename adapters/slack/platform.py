@@ -206,6 +206,7 @@ class SlackPlatform(Platform, HttpEdge[tuple[str, dict[str, Any]]]):
                 self.users(team, users),
                 row.received_at,
                 self.home(),
+                self.config.core_command,
             )
         if kind == "event":
             ev = body["event"]
