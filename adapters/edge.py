@@ -126,6 +126,7 @@ class HttpEdge(ABC, Generic[O]):
 async def receive(edge: HttpEdge[Any], request: Request) -> Response:
     """One HTTP delivery through every edge step; what is acknowledged is stored."""
     count = edge.services.count
+    started = time.perf_counter()
     try:
         body = await read_body(request, edge.services.limits)
         headers = {k.lower(): v for k, v in request.headers.items()}
@@ -146,6 +147,7 @@ async def receive(edge: HttpEdge[Any], request: Request) -> Response:
         raise RuntimeError(f"{edge.name}: no inbox in this process")
     verdict = await ingress.persist(arrival(edge.name, incoming), ack_timeout(edge.deadline))
     count(edge.name, verdict.value)
+    edge.services.timing("ack", edge.name, time.perf_counter() - started)
     if verdict is Verdict.REFUSED:  # sending it again would change nothing: a 4xx, not a 5xx
         return Refused(400, "refused by the store").response()
     return Response(status_code=200) if verdict.stored else edge.unsaved(incoming, verdict)
@@ -155,8 +157,10 @@ def persist_now(name: str, deadline: float, services: Services, incoming: Incomi
     """The persist step for a long connection's thread: acknowledge only when stored."""
     if services.ingress is None:
         raise RuntimeError(f"{name}: no inbox in this process")
+    started = time.perf_counter()
     verdict = services.ingress.save(arrival(name, incoming), ack_timeout(deadline))
     services.count(name, verdict.value)
+    services.timing("ack", name, time.perf_counter() - started)
     return verdict
 
 

@@ -295,6 +295,7 @@ class Ingress:
                 w.arrival.platform,
                 reason,
                 outcome,
+                extra={"platform": w.arrival.platform, "workspace": w.arrival.workspace},
             )
         if failure is not None:
             for w, _ in refused:

@@ -47,6 +47,8 @@ class Services:
     locale: str  # the tenant default, for answers at the edge
     limits: EdgeLimits = field(default_factory=EdgeLimits)
     count: Callable[[str, str], None] = lambda platform, outcome: None  # inbound metrics
+    # the ack's latency: timing("ack", platform, seconds)
+    timing: Callable[[str, str, float], None] = lambda kind, platform, seconds: None
     out: TextIO | None = None  # where the console platform prints
     files_dir: Path | None = None  # where it writes attachments (adapters/console/files.py)
     # in serve's worker process: a request to this platform in the edge process, which holds

@@ -18,10 +18,18 @@ def what(e: BaseException) -> str:
     return e.__class__.__name__ + (f" ({cause.__class__.__name__})" if cause is not None else "")
 
 
-def log(logger: logging.Logger, e: BaseException, message: str, *args: object) -> str:
-    """Log `message % args` with what failed (and, at DEBUG, where); returns what failed."""
+def log(
+    logger: logging.Logger,
+    e: BaseException,
+    message: str,
+    *args: object,
+    extra: dict[str, object] | None = None,
+) -> str:
+    """Log `message % args` with what failed (and, at DEBUG, where); returns what failed.
+    `extra`: the line's fields (ids, platform), as for logging's own."""
     failed = what(e)
-    logger.error(message + ": %s", *args, failed)
+    logger.error(message + ": %s", *args, failed, extra={**(extra or {}), "error": failed})
     if logger.isEnabledFor(logging.DEBUG):
-        logger.debug(message + " here:\n%s", *args, "".join(traceback.format_tb(e.__traceback__)))
+        where = "".join(traceback.format_tb(e.__traceback__))
+        logger.debug(message + " here:\n%s", *args, where, extra=extra)
     return failed

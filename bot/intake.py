@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 
@@ -49,6 +50,11 @@ class _InOrder:
             self.broken.add(row.conversation)
 
 
+def _fields(row: Claimed) -> dict[str, object]:
+    """A log line's fields for an inbox row: ids, never what it says."""
+    return {"inbox_row": row.id, "platform": row.platform, "workspace": row.workspace}
+
+
 class Malformed(Exception):
     """A stored delivery that can never become an event: dead-lettered at once."""
 
@@ -66,8 +72,10 @@ class Intake:
         lease: WorkerLease | None = None,
         directories: Mapping[str, Directory] | None = None,
         lanes: Lanes | None = None,
+        timing: Callable[[str, str, float], None] | None = None,
     ) -> None:
-        """`lease`: the process's worker lease (serve renews it from a thread); by default one
+        """`timing("handling", platform, seconds)`: a row handled, that long after its claim.
+        `lease`: the process's worker lease (serve renews it from a thread); by default one
         of its own, renewed before each batch. `directories`: each platform's that has one
         (bot/directory.py), handed to the Bot with that platform's events. `lanes`: this
         worker's share of the inbox's lanes (serve's workers); None: every lane."""
@@ -81,6 +89,7 @@ class Intake:
         self._own_lease = lease is None
         self.lease = lease or WorkerLease(bot.sessions, name)
         self.lanes = lanes
+        self.timing = timing or (lambda kind, platform, seconds: None)
         self.stopping = threading.Event()
 
     def drain(self, *, max_batches: int = 1000) -> int:
@@ -103,14 +112,16 @@ class Intake:
             )
             if not batch:
                 break
-            done += self.handle_batch(batch)
+            done += self.handle_batch(batch, claimed=time.perf_counter())
         return done
 
-    def handle_batch(self, rows: list[Claimed]) -> int:
+    def handle_batch(self, rows: list[Claimed], claimed: float | None = None) -> int:
         """Handle a claimed batch in one transaction, each command in a savepoint of its own:
         one commit and one wake-up of the outbox for the batch, a failing command rolled back
         alone and its failure recorded with the others' changes. Should the batch fail as a
-        whole (the store, a lost claim), its rows are handled one by one instead."""
+        whole (the store, a lost claim), its rows are handled one by one instead.
+        `claimed`: when the batch was claimed (time.perf_counter), for the handling time."""
+        claimed = time.perf_counter() if claimed is None else claimed
         read = [(row, *self._parse(row)) for row in rows]  # outside the transaction: a
         # parser may look someone up on the platform, and no row waits on that
         try:
@@ -131,10 +142,20 @@ class Intake:
             logger.warning("inbox rows of batch %s were taken over by another worker", rows[0].id)
             return 0
         except Exception as e:  # noqa: BLE001 - the store went away mid-batch, most likely
-            failures.log(logger, e, "inbox batch from row %s failed; one by one now", rows[0].id)
+            failures.log(
+                logger,
+                e,
+                "inbox batch from row %s failed; one by one now",
+                rows[0].id,
+                extra={"inbox_row": rows[0].id, "platform": rows[0].platform},
+            )
             return self.handle_each(rows)
         if ids:
             self.on_handled()  # their answers are in the outbox: send them now
+        took, handled = time.perf_counter() - claimed, set(ids)
+        for row in rows:
+            if row.id in handled:
+                self.timing("handling", row.platform, took)
         return len(ids)
 
     def handle_each(self, rows: list[Claimed]) -> int:
@@ -177,7 +198,8 @@ class Intake:
                 s, event, origin=f"in{row.id}", directory=self.directories.get(row.platform)
             )
         except Exception as e:  # noqa: BLE001 - a bug, a refused write: retried, then dead
-            self._failed_in(s, row, event, failures.log(logger, e, "inbox row %s failed", row.id))
+            reason = failures.log(logger, e, "inbox row %s failed", row.id, extra=_fields(row))
+            self._failed_in(s, row, event, reason)
             return False
         return True
 
@@ -198,10 +220,13 @@ class Intake:
                 directory=self.directories.get(row.platform),
             )
         except LostClaim:
-            logger.warning("inbox row %s was taken over by another worker", row.id)
+            logger.warning(
+                "inbox row %s was taken over by another worker", row.id, extra=_fields(row)
+            )
             return False
         except Exception as e:  # noqa: BLE001 - a bug, the store: retried, then dead-lettered
-            self._failed(row, event, failures.log(logger, e, "inbox row %s failed", row.id))
+            reason = failures.log(logger, e, "inbox row %s failed", row.id, extra=_fields(row))
+            self._failed(row, event, reason)
             return False
         self.on_handled()  # its answer is in the outbox: send it now
         return True
@@ -225,7 +250,7 @@ class Intake:
         )
         if not dead:
             return
-        logger.error("inbox row %s dead-lettered: %s", row.id, reason)
+        logger.error("inbox row %s dead-lettered: %s", row.id, reason, extra=_fields(row))
         if event is None:
             return
         try:

@@ -63,8 +63,10 @@ class Worker:
         on_result: Callable[[str, str], None] | None = None,
         orphans: bool = False,
         lease: WorkerLease | None = None,
+        timing: Callable[[str, str, float], None] | None = None,
     ) -> None:
-        """`orphans`: this worker has every sender the deployment has (serve, tick), so a row
+        """`timing("answer", platform, seconds)`: a reply sent, that long after it was asked.
+        `orphans`: this worker has every sender the deployment has (serve, tick), so a row
         for any other platform can never be sent: dead-letter it with the reason. `lease`: the
         process's worker lease (serve renews it from a thread); by default one of its own,
         renewed before each batch."""
@@ -76,6 +78,7 @@ class Worker:
         self.clock = clock
         self.on_dead = on_dead
         self.on_result = on_result or (lambda platform, result: None)
+        self.timing = timing or (lambda kind, platform, seconds: None)
         self._own_lease = lease is None
         self.lease = lease or WorkerLease(sessions, name)
         self.stopping = threading.Event()
@@ -205,13 +208,22 @@ class Worker:
         except Undeliverable as e:
             self._failed(delivery, e.reason, None, True, report)
         except Exception as e:  # noqa: BLE001 - a bug, an unexpected client error: retry, then dead
-            reason = failures.log(logger, e, "sending outbox row %s failed", delivery.id)
+            reason = failures.log(
+                logger,
+                e,
+                "sending outbox row %s failed",
+                delivery.id,
+                extra={"outbox_row": delivery.id, "platform": delivery.platform},
+            )
             self._failed(delivery, reason, None, False, report)
         else:
             mark_sent(self.sessions, self.name, delivery.id, message_id or "", self.clock())
             with report.lock:
                 report.sent += 1
             self.on_result(delivery.platform, "sent")
+            if delivery.reply is not None and delivery.queued_at is not None:
+                asked = (self.wall() - delivery.queued_at).total_seconds()
+                self.timing("answer", delivery.platform, asked)
         return 0.0
 
     def _with_file(self, delivery: Delivery) -> Delivery:
@@ -255,6 +267,12 @@ class Worker:
             delivery.platform,
             reason,
             ", dead-lettered" if dead else "",
+            extra={
+                "event": "outbox dead" if dead else "outbox retry",
+                "outbox_row": delivery.id,
+                "platform": delivery.platform,
+                "tenant": delivery.tenant_id,
+            },
         )
         self.on_result(delivery.platform, "dead" if dead else "retry")
         if dead:

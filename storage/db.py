@@ -136,10 +136,35 @@ def is_current(engine: Engine) -> bool:
         return MigrationContext.configure(conn).get_current_revision() == head
 
 
-def upgrade(engine: Engine) -> None:
-    """Bring any database to the newest schema (what `dealbot db upgrade` runs)."""
-    with _migrating(engine):
-        command.upgrade(alembic_config(engine), "head")
+# a step about to be applied: (from revision or None, to revision, its number, how many)
+Progress = Callable[[str | None, str, int, int], None]
+
+
+def upgrade(engine: Engine, progress: Progress | None = None) -> tuple[str | None, str]:
+    """Bring any database to the newest schema (what `dealbot db upgrade` runs): (the revision
+    it was at, None for a new one; the head it is at now). `progress` is told of each step
+    before it runs."""
+    cfg = alembic_config(engine)
+    script = ScriptDirectory.from_config(cfg)
+    head = script.get_current_head() or ""
+    with _migrating(engine):  # read under the lock: another instance may have just migrated
+        with engine.connect() as conn:
+            before = MigrationContext.configure(conn).get_current_revision()
+        steps = [
+            (r.down_revision if isinstance(r.down_revision, str) else None, r.revision)
+            for r in reversed(list(script.iterate_revisions(head, before)))
+        ]
+        if progress is not None and steps:
+            progress(*steps[0], 1, len(steps))
+
+            def applied(*, step, **_: object) -> None:  # type: ignore[no-untyped-def]
+                done = next(n for n, (_, to) in enumerate(steps, 1) if to == step.up_revision_id)
+                if done < len(steps):
+                    progress(*steps[done], done + 1, len(steps))
+
+            cfg.attributes["on_version_apply"] = applied
+        command.upgrade(cfg, "head")
+    return before, head
 
 
 @contextmanager
@@ -206,6 +231,10 @@ def wait_until_reachable(engine: Engine, seconds: float) -> None:
     raise AssertionError("not reached")  # pragma: no cover
 
 
+def _log_step(before: str | None, to: str, n: int, total: int) -> None:
+    logger.info("migrating %s → %s (%d/%d)", before or "(new)", to, n, total)
+
+
 def open_store(
     url: str,
     *,
@@ -221,5 +250,5 @@ def open_store(
         wait_until_reachable(engine, connect_retry)
     if migrate and not is_current(engine):
         logger.info("migrating database %s", engine.url.render_as_string(hide_password=True))
-        upgrade(engine)
+        upgrade(engine, progress=_log_step)
     return sessionmaker(engine, expire_on_commit=False)

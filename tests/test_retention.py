@@ -270,8 +270,11 @@ class Metrics:
     def send(self, platform: str, result: str) -> None:
         pass
 
-    def job(self, name: str, seconds: float, count: int) -> None:
+    def job(self, name: str, seconds: float, count: int, ok: bool = True) -> None:
         self.jobs.append((name, count))
+
+    def timing(self, kind: str, platform: str, seconds: float) -> None:
+        pass
 
 
 def test_serve_runtime_prunes_on_its_schedule(sessions) -> None:  # type: ignore[no-untyped-def]

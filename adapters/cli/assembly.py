@@ -18,7 +18,7 @@ from bot.handler import Bot
 from bot.i18n import Words
 from bot.inbox import InboxPolicy
 from bot.intake import Intake
-from bot.jobs import run_due
+from bot.jobs import Observe, run_due
 from bot.jobs.dead_letters import tell_admins
 from bot.jobs.env import JobEnv
 from bot.lanes import Lanes
@@ -131,7 +131,8 @@ def machinery(
     told_at: Callable[[], datetime] | None = None,
     on_result: Callable[[str, str], None] | None = None,
     on_handled: Callable[[], None] = lambda: None,
-    observe: Callable[[str, float, int], None] | None = None,
+    observe: Observe | None = None,
+    timing: Callable[[str, str, float], None] | None = None,
     lanes: Lanes | None = None,
 ) -> Machinery:
     """The intake, outbox worker and rules of one process, named `name`, reading and sending
@@ -140,7 +141,8 @@ def machinery(
     platform the deployment has (see bot.sending.Worker). `lease`: the process's worker lease
     (serve renews it); by default the intake and the worker each renew one of their own.
     Admins are told of a dead letter at `told_at()` (by default `clock()`). `on_result`,
-    `observe`: a send's and a job's metrics; `on_handled`: a reply was just enqueued.
+    `observe`: a send's and a job's metrics; `timing(kind, platform, seconds)`: a row's
+    handling and a reply's answer latency; `on_handled`: a reply was just enqueued.
     `lanes`: the intake's share of the inbox's lanes (serve's workers); None: every lane."""
     stamp = told_at or clock
     outbox = Worker(
@@ -153,6 +155,7 @@ def machinery(
         on_result=on_result,
         orphans=orphans,
         lease=lease,
+        timing=timing,
     )
     intake = Intake(
         bot=bot,
@@ -164,5 +167,6 @@ def machinery(
         lease=lease,
         directories={n: d for n, p in platforms.items() if (d := p.directory()) is not None},
         lanes=lanes,
+        timing=timing,
     )
     return Machinery(intake=intake, outbox=outbox, rules=partial(run_due, env, observe=observe))

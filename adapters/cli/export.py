@@ -64,6 +64,7 @@ def export_sheets(
 ) -> None:
     """Write the tenant's records; one line on stderr says what went where."""
     from adapters.cli.options import current_store, load
+    from adapters.cli.progress import Progress
     from bot.sheets.export import build_export, kinds, tenant_named
 
     wanted = what or None
@@ -73,6 +74,7 @@ def export_sheets(
         raise click.ClickException(str(e)) from None
     settings = load(config_path).settings()
     sessions = current_store(db_url, config_path)
+    progress = Progress("export")
     try:
         with sessions() as session:
             try:
@@ -89,9 +91,11 @@ def export_sheets(
                 tz=chosen.timezone or settings.timezone,
                 now=datetime.now(UTC),
                 pipeline=settings.pipeline,
+                progress=progress.step,
             )
     finally:
         sessions.kw["bind"].dispose()
+        progress.end()
     target = output or made.name
     if target == "-":
         sys.stdout.buffer.write(made.data)

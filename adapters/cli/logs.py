@@ -1,15 +1,18 @@
 """How dealbot's processes log, in one place: plain lines on stderr for the commands (the
 console's go to a file in a terminal), JSON lines for both of serve's processes (the edge and
-the worker), and no secret in any of them."""
+the worker; plain lines when serve runs in a terminal, DEALBOT_LOG_FORMAT=json|plain decides
+otherwise), and no secret and no word anyone typed in any of them."""
 
 from __future__ import annotations
 
 import contextlib
 import json
 import logging
+import os
 import re
 import sys
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
@@ -51,26 +54,80 @@ def to_file(path: str) -> None:
     root.addHandler(handler)
 
 
+# a line's fields beside its message, from `extra={...}` at the log call: ids, names of
+# platforms and rules, seconds — never what people typed. Others' extras are left out.
+FIELDS = (
+    "tenant",  # our tenant id (an outbox row's)
+    "workspace",  # the platform's tenant (Slack team, Feishu tenant_key, WeCom corp)
+    "platform",
+    "inbox_row",
+    "outbox_row",
+    "rule",  # a scheduled rule (bot/jobs)
+    "duration",  # seconds
+    "error",  # the exception's class, never its message
+)
+
+
+def timestamp(record: logging.LogRecord) -> str:
+    """ISO 8601 in UTC with its zone, to the millisecond: 2026-12-07T14:03:05.123+00:00."""
+    return datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds")
+
+
 class JsonLines(logging.Formatter):
-    """One JSON object per line."""
+    """One JSON object per line: ts, level, logger, event (the call's own `event`, else its
+    message template: the same for every line of a kind), msg, pid, FIELDS that the call
+    gave, and exc when there is one."""
 
     def format(self, record: logging.LogRecord) -> str:
         entry = {
-            "ts": self.formatTime(record),
+            "ts": timestamp(record),
             "level": record.levelname,
             "logger": record.name,
+            "event": str(getattr(record, "event", None) or record.msg),
             "msg": record.getMessage(),
+            "pid": record.process,
         }
+        entry |= {k: getattr(record, k) for k in FIELDS if getattr(record, k, None) is not None}
         if record.exc_info or record.exc_text:  # the text Redact cleaned, when it did
             entry["exc"] = record.exc_text or self.formatException(record.exc_info)
-        return json.dumps(entry, ensure_ascii=False)
+        return json.dumps(entry, ensure_ascii=False, default=str)
+
+
+class PlainFields(logging.Formatter):
+    """serve's log in a terminal: FORMAT's line, ISO time, its FIELDS as key=value."""
+
+    def __init__(self) -> None:
+        super().__init__(FORMAT)
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        return timestamp(record)
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = super().format(record)
+        fields = [
+            f"{k}={getattr(record, k)}" for k in FIELDS if getattr(record, k, None) is not None
+        ]
+        if not fields:
+            return line
+        head, _, rest = line.partition("\n")  # a traceback stays below the fields
+        return " ".join([head, *fields]) + (f"\n{rest}" if rest else "")
+
+
+def log_format(stream: object = None) -> str:
+    """serve's: DEALBOT_LOG_FORMAT (json or plain) when set, else plain in a terminal and
+    JSON otherwise (a supervisor, a container, a file)."""
+    chosen = os.environ.get("DEALBOT_LOG_FORMAT", "").strip().lower()
+    if chosen in ("json", "plain"):
+        return chosen
+    isatty = getattr(stream or sys.stderr, "isatty", None)
+    return "plain" if isatty is not None and isatty() else "json"
 
 
 def configure_logging(verbose: bool) -> logging.Handler:
-    """serve's log, in either of its processes: JSON lines on stderr. Its handler is the one
-    `redact` cleans, once the platforms are built."""
+    """serve's log, in either of its processes: JSON lines on stderr (see `log_format`). Its
+    handler is the one `redact` cleans, once the platforms are built."""
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonLines())
+    handler.setFormatter(JsonLines() if log_format(sys.stderr) == "json" else PlainFields())
     logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
     for name in DEBUG_LOGGERS:
         logging.getLogger(name).setLevel(logging.DEBUG if verbose else logging.NOTSET)
@@ -96,6 +153,8 @@ class Redact(logging.Filter):
             message = record.getMessage()
         except Exception:  # noqa: BLE001 - arguments that do not fit: the format string alone
             message = str(record.msg)
+        if getattr(record, "event", None) is None:  # the template, before it is filled in
+            record.event = self.pattern.sub("[redacted]", str(record.msg))
         record.msg, record.args = self.pattern.sub("[redacted]", message), None
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)

@@ -59,6 +59,7 @@ def build_app(config: Config, worker: WorkerProcess) -> Starlette:
             body_timeout=config.inbox.body_timeout_seconds,
         ),
         count=metrics.count,
+        timing=metrics.timing,
     )
     services.hold, services.let_go = of_process(core.bot.sessions)
     platforms = registry.build(config, services)
@@ -85,7 +86,9 @@ def build_app(config: Config, worker: WorkerProcess) -> Starlette:
             if update[0] == "send":
                 metrics.send(update[1], update[2])
             elif update[0] == "job":
-                metrics.job(update[1], update[2], update[3])
+                metrics.job(*update[1:])
+            elif update[0] == "timing":
+                metrics.timing(*update[1:])
 
     async def livez(request: Request) -> Response:  # the process answers: no database
         return JSONResponse({"status": "ok"})

@@ -80,7 +80,7 @@ class Runtime:
         interval: float,
         poll: float,
         inbox_poll: float,
-        metrics: Any,  # .send(platform, result), .job(name, seconds, count)
+        metrics: Any,  # .send(platform, result), .job(name, seconds, count, ok), .timing(…)
         wake: Any = None,  # set when a delivery was stored (by the edge process)
         retention: RetentionPolicy | None = None,  # None: the defaults
         lease_seconds: float = 10.0,
@@ -106,6 +106,7 @@ class Runtime:
             on_result=metrics.send,
             on_handled=self.wake,
             observe=metrics.job,
+            timing=metrics.timing,
             lanes=self.lanes,
         )
         self.worker, self.intake, self.rules = parts.outbox, parts.intake, parts.rules
@@ -155,18 +156,27 @@ class Runtime:
         logger.info("runtime started: worker %s", self.worker.name)
 
     def run_rules(self) -> None:
+        started = time.perf_counter()
         counts = self.rules(now())
         if any(counts.values()):
-            logger.info("rules enqueued %s", counts)
+            logger.info(
+                "rules enqueued %s",
+                counts,
+                extra={"event": "rules", "duration": round(time.perf_counter() - started, 3)},
+            )
 
     def run_retention(self) -> None:
         """Delete delivered rows past their retention, a short transaction per batch."""
         started = time.perf_counter()
-        pruned = prune_delivered(
-            self.env.sessions, now(), self.retention, stopping=self.stopping.is_set
-        )
-        forget_turns(self.env.sessions, now())
-        self.metrics.job("retention", time.perf_counter() - started, sum(pruned.values()))
+        try:
+            pruned = prune_delivered(
+                self.env.sessions, now(), self.retention, stopping=self.stopping.is_set
+            )
+            forget_turns(self.env.sessions, now())
+        except Exception:
+            self.metrics.job("retention", time.perf_counter() - started, 0, False)
+            raise
+        self.metrics.job("retention", time.perf_counter() - started, sum(pruned.values()), True)
         if any(pruned.values()):
             logger.info("retention pruned %s", pruned)
 

@@ -35,9 +35,13 @@ class RemoteMetrics:
         with contextlib.suppress(queue.Full):
             self.updates.put_nowait(("send", platform, result))
 
-    def job(self, name: str, seconds: float, count: int) -> None:
+    def job(self, name: str, seconds: float, count: int, ok: bool = True) -> None:
         with contextlib.suppress(queue.Full):
-            self.updates.put_nowait(("job", name, seconds, count))
+            self.updates.put_nowait(("job", name, seconds, count, ok))
+
+    def timing(self, kind: str, platform: str, seconds: float) -> None:
+        with contextlib.suppress(queue.Full):
+            self.updates.put_nowait(("timing", kind, platform, seconds))
 
 
 def _die_with_parent() -> None:

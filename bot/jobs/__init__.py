@@ -43,19 +43,20 @@ JOBS: tuple[tuple[str, Callable[[JobEnv, datetime], int]], ...] = (
 )
 
 
-def run_due(
-    env: JobEnv, now: datetime, *, observe: Callable[[str, float, int], None] | None = None
-) -> dict[str, int]:
+Observe = Callable[[str, float, int, bool], None]  # (rule, seconds, pushes, ran without failing)
+
+
+def run_due(env: JobEnv, now: datetime, *, observe: Observe | None = None) -> dict[str, int]:
     """Run every job for `now`; returns how many pushes each one enqueued."""
     counts = {}
     env = replace(env, now=now)  # what its pushes say is said at `now`
     for name, job in JOBS:
-        started = time.perf_counter()
+        started, ok = time.perf_counter(), True
         try:
             counts[name] = job(env, now)
         except Exception as e:  # noqa: BLE001 - one broken rule must not stop the others
-            failures.log(logger, e, "job %s failed", name)
-            counts[name] = 0
+            failures.log(logger, e, "job %s failed", name, extra={"rule": name})
+            counts[name], ok = 0, False
         if observe is not None:
-            observe(name, time.perf_counter() - started, counts[name])
+            observe(name, time.perf_counter() - started, counts[name], ok)
     return counts

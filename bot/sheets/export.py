@@ -163,8 +163,10 @@ def build_export(
     now: datetime,
     pipeline: Pipeline | None = None,
     words: Words | None = None,
+    progress: Callable[[int, int, str], None] | None = None,
 ) -> ExportFile:
-    """The file of the kinds `what` names, as `viewer_id` may see them (see the module's text)."""
+    """The file of the kinds `what` names, as `viewer_id` may see them (see the module's text).
+    `progress(done, total, kind)`: told as each kind is read, and once the file is written."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; known: {', '.join(FORMATS)}")
     chosen = kinds(what)
@@ -186,14 +188,22 @@ def build_export(
         pipeline=pipeline or Pipeline(),
         word=word,
     )
-    tables = [GATHER[kind](reader) for kind in chosen]
+    tell = progress or (lambda done, total, kind: None)
+    tables = []
+    for n, kind in enumerate(chosen):
+        tell(n, len(chosen) + 1, kind)  # the file itself is the last step
+        tables.append(GATHER[kind](reader))
+    tell(len(chosen), len(chosen) + 1, fmt)
     counts = {t.kind: len(t.rows) for t in tables}
     stem = f"dealbot-export-{now.astimezone(zone):%Y-%m-%d}"
     if fmt == "xlsx":
-        return ExportFile(f"{stem}.xlsx", xlsx_bytes(tables, locale, tz), counts)
-    if len(tables) == 1:
-        return ExportFile(f"{stem}.csv", csv_bytes(tables[0], locale, tz), counts)
-    return ExportFile(f"{stem}.zip", csv_zip(tables, locale, tz), counts)
+        made = ExportFile(f"{stem}.xlsx", xlsx_bytes(tables, locale, tz), counts)
+    elif len(tables) == 1:
+        made = ExportFile(f"{stem}.csv", csv_bytes(tables[0], locale, tz), counts)
+    else:
+        made = ExportFile(f"{stem}.zip", csv_zip(tables, locale, tz), counts)
+    tell(len(chosen) + 1, len(chosen) + 1, "")
+    return made
 
 
 GATHER: dict[str, Callable[[Reader], Table]] = {

@@ -26,6 +26,8 @@ with engine.connect() as connection:
         render_as_batch=True,
         compare_type=True,
         render_item=render_item,
+        # storage.db.upgrade's progress: told as each revision is applied
+        on_version_apply=config.attributes.get("on_version_apply") or (),
     )
     with context.begin_transaction():
         context.run_migrations()
