@@ -15,7 +15,7 @@ COPY adapters ./adapters
 COPY storage ./storage
 COPY messages ./messages
 RUN python3 -m venv /opt/dealbot \
-    && /opt/dealbot/bin/pip install --no-cache-dir .
+    && /opt/dealbot/bin/pip install --no-cache-dir '.[all]'
 
 # runtime: the virtualenv and a user; no compiler, no sources, no pip cache
 FROM ${PYTHON_IMAGE}

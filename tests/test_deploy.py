@@ -90,7 +90,8 @@ def test_every_run_step_of_the_dockerfile_is_a_line_of_the_readme_install():
 
 def test_the_image_installs_the_package_with_runtime_dependencies_only():
     pip = [c for c in run_commands() if re.search(r"\bpip install\b", c)]
-    assert len(pip) == 1 and shlex.split(pip[0])[-1] == ".", pip  # no [test] extra, no -e
+    # every platform's SDK (the extras), never the test extra, never editable
+    assert len(pip) == 1 and shlex.split(pip[0])[-1] == ".[all]", pip
     copied = " ".join(final("COPY") + [r for w, r in STEPS if w == "COPY"])
     for needed in (*PYPROJECT["tool"]["setuptools"]["packages"]["find"]["include"], "pyproject"):
         assert needed.rstrip("*") in copied, f"the image does not copy {needed}"
