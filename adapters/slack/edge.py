@@ -2,7 +2,8 @@
 checked once, the URL handshake, our own messages dropped, and the delivery's key. Pure.
 
 The same `classify` serves HTTP (a form or JSON body) and Socket Mode (the envelope's payload),
-so both store the same thing in the inbox: {"kind": command|event|action, "body": …}.
+so both store the same thing in the inbox: {"kind": command|event|action|message_action|
+view_submission, "body": …}.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from adapters.edge import Incoming, Refused, Step
+from adapters.slack import shortcut
 from bot.inbox import conversation
 
 IGNORED_SUBTYPES = {
@@ -115,6 +117,8 @@ def _command(body: dict[str, Any]) -> Incoming:
 
 
 def _action(body: dict[str, Any]) -> Incoming:
+    if body.get("type") in ("message_action", "view_submission"):
+        return _shortcut(body)
     if body.get("type") != "block_actions":
         return IGNORE
     user = _dict(body.get("user"), "user")
@@ -133,6 +137,29 @@ def _action(body: dict[str, Any]) -> Incoming:
     key = f"action:{channel}:{container.get('message_ts', '')}:{first.get('action_ts', '')}"
     # a click is its person's, wherever the card is
     return _delivery("action", body, workspace, f"{key}:{user_id}", conversation(user=user_id))
+
+
+def _shortcut(body: dict[str, Any]) -> Incoming:
+    """The message shortcut "Log to a customer" and its modal's submission (shortcut.py):
+    stored like every delivery; an empty 200 closes the modal."""
+    kind = body["type"]
+    view = _dict(body.get("view") or {}, "view")
+    if (view.get("callback_id") if kind == "view_submission" else body.get("callback_id")) != (
+        shortcut.CALLBACK
+    ):
+        return IGNORE
+    user = _dict(body.get("user"), "user")
+    user_id = _str(user.get("id"), "user.id")
+    team = body.get("team") or {}
+    workspace = _str(_dict(team, "team").get("id") or user.get("team_id"), "team.id")
+    trigger = _str(body.get("trigger_id"), "trigger_id")
+    if kind == "message_action":
+        _dict(body.get("message"), "message")
+        _str(_dict(body.get("channel"), "channel").get("id"), "channel.id")
+    else:
+        _str(view.get("private_metadata"), "view.private_metadata")
+        _dict(view.get("state"), "view.state")
+    return _delivery(kind, body, workspace, f"{kind}:{trigger}", conversation(user=user_id))
 
 
 def _event(body: dict[str, Any], bot_user: str) -> Incoming:

@@ -25,6 +25,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from adapters.slack import shortcut
 from adapters.slack.config import CommandNames
 from bot.commands import COMMANDS
 from bot.config_types import read_toml
@@ -50,7 +51,6 @@ features:
   app_home:
     messages_tab_enabled: true
     messages_tab_read_only_enabled: false
-  slash_commands:
 """
 
 TAIL = """\
@@ -97,7 +97,17 @@ def render(words: Words | None = None, names: CommandNames | None = None) -> str
         if not names.one_command
     ]
     said.append(("dealbot", "help.fallback_summary", "help.fallback_usage"))
-    out = [HEAD]
+    out = [
+        HEAD,
+        (
+            "  shortcuts:  # adapters/slack/shortcut.py\n"
+            f"    - name: {words('en', 'shortcut.title')}\n"
+            "      type: message\n"
+            f"      callback_id: {shortcut.CALLBACK}\n"
+            f"      description: {words('en', 'shortcut.description')}\n"
+            "  slash_commands:\n"
+        ),
+    ]
     for name, summary, usage in said:
         description = words("en", summary)
         if _NEEDS_QUOTES.search(description):

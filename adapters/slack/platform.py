@@ -33,7 +33,7 @@ from adapters.edge import (
 from adapters.ingress import Verdict
 from adapters.platform import Platform, Services, named_value, url_form
 from adapters.slack import client as api
-from adapters.slack import download, edge, parse
+from adapters.slack import download, edge, parse, shortcut
 from adapters.slack.config import SlackSection
 from adapters.slack.sender import SlackSender
 from bot.events import Event, Upload
@@ -221,7 +221,28 @@ class SlackPlatform(Platform, HttpEdge[tuple[str, dict[str, Any]]]):
         if kind == "action":
             user = self.user(team, body["user"]["id"])
             return parse.action(body, user, row.received_at, self.home())
+        if kind == "message_action":  # its trigger_id lasts 3 s: the modal opens now
+            self.open_log_modal(team, body)
+            return None
+        if kind == "view_submission":
+            user = self.user(team, body["user"]["id"])
+            return shortcut.submission(body, user, row.received_at, self.home())
         raise Malformed(f"unknown kind {kind!r}")
+
+    def open_log_modal(self, team: str, body: dict[str, Any]) -> None:
+        """views.open for "Log to a customer", in the person's language. Once only: a second
+        try would come after the trigger_id expired, so a failure is logged, not retried."""
+        locale = self.user(team, body["user"]["id"]).locale or self.services.locale
+
+        def say(key: str, **params: Any) -> str:
+            return self.services.words(locale, f"shortcut.{key}", **params)
+
+        try:
+            self.client.views_open(trigger_id=body["trigger_id"], view=shortcut.modal(body, say))
+        except SlackApiError as e:
+            logger.warning("slack: views.open failed: %s", e.response.get("error"))
+        except OSError as e:
+            logger.warning("slack: views.open unreachable: %s", e.__class__.__name__)
 
     def fetch(self, file: dict[str, Any]) -> Upload:
         """A file sent to the bot (a DM, or a message that @-mentions it), downloaded."""

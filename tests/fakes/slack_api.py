@@ -49,6 +49,8 @@ class FakeSlack:
         # made visible, one entry per file share a person sees
         self.uploads: dict[str, dict[str, Any]] = {}
         self.shared: list[dict[str, Any]] = []
+        self.opened: list[dict[str, Any]] = []  # views.open: its trigger_id and the modal
+        self.published: list[dict[str, Any]] = []  # views.publish: user_id and the Home view
         self.fail_method: dict[str, list[str]] = {}  # method → "429" / "500" for its next calls
         fake = self
 
@@ -199,6 +201,13 @@ class FakeSlack:
             if method == "chat.update":
                 self.updates.append(body)
                 return 200, {"ok": True, "channel": body.get("channel"), "ts": body.get("ts")}, {}
+            if method in ("views.open", "views.publish"):  # a modal, or a user's App Home
+                view = body.get("view")
+                view = json.loads(view) if isinstance(view, str) else view
+                (self.opened if method == "views.open" else self.published).append(
+                    {**body, "view": view}
+                )
+                return 200, {"ok": True, "view": {"id": f"V{len(self.calls)}", **view}}, {}
             if method == "apps.connections.open":
                 return 200, {"ok": True, "url": self.socket_url}, {}
             if method == "conversations.open":
