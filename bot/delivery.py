@@ -45,6 +45,7 @@ class Capabilities:
     update: bool = False
     threads: bool = False
     idempotency_key: bool = False  # the dedup key reaches the platform as its own idempotency key
+    page: bool = False  # a page of each person's own in the app (Message.page)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -125,43 +126,46 @@ def adapt(delivery: Delivery, can: Capabilities) -> Delivery:
     return delivery
 
 
+def _card_to_dict(card: Card) -> dict[str, Any]:
+    return {
+        "key": card.key,
+        "title": card.title,
+        "body": card.body,
+        "fields": [list(f) for f in card.fields],
+        "buttons": [{"id": b.id, "label": b.label, "style": b.style} for b in card.buttons],
+        "fallback": card.fallback,
+        "tone": card.tone,
+    }
+
+
+def _card_from_dict(c: dict[str, Any]) -> Card:
+    return Card(
+        key=c["key"],
+        title=c["title"],
+        body=c["body"],
+        fields=tuple((f[0], f[1]) for f in c["fields"]),
+        buttons=tuple(Button(id=b["id"], label=b["label"], style=b["style"]) for b in c["buttons"]),
+        fallback=c["fallback"],
+        tone=c.get("tone") or "info",  # rows written before tones: informational
+    )
+
+
 def message_to_dict(message: Message) -> dict[str, Any]:
     card = message.card
     return {
         "text": message.text,
-        "card": None
-        if card is None
-        else {
-            "key": card.key,
-            "title": card.title,
-            "body": card.body,
-            "fields": [list(f) for f in card.fields],
-            "buttons": [{"id": b.id, "label": b.label, "style": b.style} for b in card.buttons],
-            "fallback": card.fallback,
-            "tone": card.tone,
-        },
+        "card": None if card is None else _card_to_dict(card),
         **({"attachment": message.attachment.to_dict()} if message.attachment else {}),
+        **({"page": [_card_to_dict(c) for c in message.page]} if message.page else {}),
     }
 
 
 def message_from_dict(data: dict[str, Any]) -> Message:
     c = data.get("card")
-    card = None
-    if c:
-        card = Card(
-            key=c["key"],
-            title=c["title"],
-            body=c["body"],
-            fields=tuple((f[0], f[1]) for f in c["fields"]),
-            buttons=tuple(
-                Button(id=b["id"], label=b["label"], style=b["style"]) for b in c["buttons"]
-            ),
-            fallback=c["fallback"],
-            tone=c.get("tone") or "info",  # rows written before tones: informational
-        )
     attachment = data.get("attachment")
     return Message(
         text=data.get("text", ""),
-        card=card,
+        card=_card_from_dict(c) if c else None,
         attachment=Attachment.from_dict(attachment) if attachment else None,
+        page=tuple(_card_from_dict(p) for p in data.get("page") or ()),
     )

@@ -122,6 +122,9 @@ class Event:
     workspace_zone: str | None = None
     reply: ReplyHandle | None = None  # None: answer in `channel_id`, to `user_id`
     upload: Upload | None = None  # a file sent with (or as) the message
+    # the person opened their own page in the app, or pressed a button on it: the answer is
+    # that page, shown again (bot/home.py)
+    page: bool = False
 
     def __post_init__(self) -> None:
         # every platform's text passes here: what people typed and their names are cleaned once,

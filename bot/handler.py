@@ -18,6 +18,7 @@ from bot.context import Context, UserError
 from bot.directory import Directory
 from bot.events import Event
 from bot.grammar.line import ParseContext, holiday_days
+from bot.home import home
 from bot.i18n import Words, pick_locale
 from bot.intents import ParseError
 from bot.jobs.env import JobEnv
@@ -196,7 +197,9 @@ class Bot:
         )
         savepoint = session.begin_nested()
         try:
-            outcome = self._dispatch(ctx)
+            outcome = self._dispatch(ctx) if event.action or not event.page else Outcome()
+            if event.page:  # the page shown again is the answer (pushes to others stay)
+                outcome = Outcome(pushes=outcome.pushes).page(home(ctx))
             savepoint.commit()
         except UserError as e:
             savepoint.rollback()

@@ -140,6 +140,9 @@ class Message:
     text: str = ""
     card: Card | None = None
     attachment: Attachment | None = None
+    # the person's own page in the app (bot/home.py), replacing the one shown before; only
+    # to a platform that has such a page, which then shows nothing else of this message
+    page: tuple[Card, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -176,6 +179,11 @@ class Outcome:
 
     def reply(self, text: str = "", *, card: Card | None = None, private: bool = False) -> Outcome:
         self.replies.append(Reply(message=Message(text=text, card=card), private=private))
+        return self
+
+    def page(self, cards: list[Card]) -> Outcome:
+        """The speaker's own page, shown again (bot/home.py)."""
+        self.replies.append(Reply(message=Message(page=tuple(cards)), private=True))
         return self
 
     def attach(self, attachment: Attachment, *, private: bool = False) -> Outcome:

@@ -23,9 +23,9 @@ from bot.people import reach
 
 def _resolved(message: Message, r: Callable[[str], str]) -> Message:
     """The message with the people it names resolved by `r` (bot/mentions.py)."""
-    card = message.card
-    if card is not None:
-        card = Card(
+
+    def card_of(card: Card) -> Card:
+        return Card(
             key=card.key,
             title=r(card.title),
             body=r(card.body),
@@ -34,18 +34,22 @@ def _resolved(message: Message, r: Callable[[str], str]) -> Message:
             fallback=r(card.fallback),
             tone=card.tone,
         )
+
+    card = None if message.card is None else card_of(message.card)
     attachment = message.attachment
     if attachment is not None:
         attachment = replace(attachment, title=r(attachment.title))
-    return Message(text=r(message.text), card=card, attachment=attachment)
+    page = tuple(card_of(c) for c in message.page)
+    return Message(text=r(message.text), card=card, attachment=attachment, page=page)
 
 
 def _texts(message: Message) -> list[str]:
-    card = message.card
-    if card is None:
-        return [message.text, message.attachment.title if message.attachment else ""]
-    texts = [message.text, card.title, card.body, card.fallback, *(b.label for b in card.buttons)]
-    return texts + [t for field in card.fields for t in field]
+    texts = [message.text, message.attachment.title if message.attachment else ""]
+    for card in (message.card, *message.page):
+        if card is not None:
+            texts += [card.title, card.body, card.fallback, *(b.label for b in card.buttons)]
+            texts += [t for field in card.fields for t in field]
+    return texts
 
 
 def post(

@@ -201,6 +201,9 @@ class Worker:
             return wait
         with report.lock:
             report.settled.add(delivery.id)
+        if delivery.message.page and not sender.capabilities.page:
+            mark_sent(self.sessions, self.name, delivery.id, "", self.clock())  # nowhere to show
+            return 0.0
         try:
             message_id = sender.send(self._with_file(delivery))
         except RetryLater as e:

@@ -133,7 +133,10 @@ def _action(body: dict[str, Any]) -> Incoming:
         raise Refused(400, "malformed: action value")
     container = _dict(body.get("container") or {}, "container")
     where = _dict(body.get("channel") or {}, "channel")
-    channel = _str(container.get("channel_id") or where.get("id"), "channel")
+    if container.get("type") == "view":  # a button on the Home tab: no channel, the view's
+        channel = _str(container.get("view_id"), "container.view_id")
+    else:
+        channel = _str(container.get("channel_id") or where.get("id"), "channel")
     key = f"action:{channel}:{container.get('message_ts', '')}:{first.get('action_ts', '')}"
     # a click is its person's, wherever the card is
     return _delivery("action", body, workspace, f"{key}:{user_id}", conversation(user=user_id))
@@ -162,6 +165,16 @@ def _shortcut(body: dict[str, Any]) -> Incoming:
     return _delivery(kind, body, workspace, f"{kind}:{trigger}", conversation(user=user_id))
 
 
+def _home_opened(body: dict[str, Any], team: str, ev: dict[str, Any]) -> Incoming:
+    """Someone opened the app's Home tab: their page is published again (views.publish)."""
+    if ev.get("tab") != "home":
+        return IGNORE  # the Messages tab
+    user = _str(ev.get("user"), "event.user")
+    _str(ev.get("channel"), "event.channel", required=False)
+    key = _str(body.get("event_id"), "event_id")
+    return _delivery("event", body, team, f"home:{key}", conversation(user=user))
+
+
 def _event(body: dict[str, Any], bot_user: str) -> Incoming:
     kind = body.get("type")
     if kind == "url_verification":
@@ -172,6 +185,8 @@ def _event(body: dict[str, Any], bot_user: str) -> Incoming:
     team = _str(body.get("team_id"), "team_id")
     ev = _dict(body.get("event"), "event")
     etype = _str(ev.get("type"), "event.type")
+    if etype == "app_home_opened":
+        return _home_opened(body, team, ev)
     if etype not in MESSAGE_EVENTS:
         return IGNORE
     _str(ev.get("subtype"), "event.subtype", required=False)

@@ -51,6 +51,7 @@ features:
   app_home:
     messages_tab_enabled: true
     messages_tab_read_only_enabled: false
+    home_tab_enabled: true  # each person's page: open tasks, pipeline, approvals for them
 """
 
 TAIL = """\
@@ -72,6 +73,7 @@ settings:
   event_subscriptions:
     request_url: https://dealbot.example.com/slack/events
     bot_events:
+      - app_home_opened     # the Home tab opened: its page published again
       - app_mention
       - message.im
       - message.channels

@@ -173,17 +173,33 @@ def message(
     )
 
 
+def home_opened(envelope: dict[str, Any], user: User, when: datetime, home: Home) -> Event:
+    """app_home_opened on the Home tab: the person's page, published again. Its answers go
+    to the person (their app DM, by user id)."""
+    team = envelope.get("team_id") or home.team
+    return Event(
+        **_base(
+            team, user, user.id, when, home, home.member(user, team, envelope.get("enterprise_id"))
+        ),
+        page=True,
+        reply=ReplyHandle(conversation=user.id, user_id=user.id),
+    )
+
+
 def action(body: dict[str, Any], user: User, when: datetime, home: Home) -> Event:
-    """A button press on one of our cards."""
+    """A button press on one of our cards (in a message, or on the Home tab's page)."""
     act = (body.get("actions") or [{}])[0]
     container = body.get("container") or {}
+    on_page = container.get("type") == "view" and (body.get("view") or {}).get("type") == "home"
     channel = container.get("channel_id") or (body.get("channel") or {}).get("id", "")
+    channel = user.id if on_page else channel
     message_ts = container.get("message_ts", "")
     team = (body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id", "")
     enterprise = (body.get("enterprise") or {}).get("id")
     return Event(
         **_base(team, user, channel, when, home, home.member(user, team, enterprise)),
         action=CardAction(button_id=act.get("value") or act.get("action_id", "")),
+        page=on_page,
         reply=ReplyHandle(
             conversation=channel,
             user_id=user.id,

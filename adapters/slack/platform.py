@@ -210,6 +210,9 @@ class SlackPlatform(Platform, HttpEdge[tuple[str, dict[str, Any]]]):
             )
         if kind == "event":
             ev = body["event"]
+            if ev.get("type") == "app_home_opened":
+                user = self.user(team, ev["user"])
+                return parse.home_opened(body, user, row.received_at, self.home())
             users = parse.user_ids(ev.get("text", ""))
             event = parse.message(
                 body, self.user(team, ev["user"]), self.users(team, users), self.home()

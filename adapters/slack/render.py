@@ -11,6 +11,7 @@ from bot.outcome import Card, Message
 MAX_BLOCKS = 50
 MAX_SECTION = 3000
 MAX_BUTTON_TEXT = 75
+MAX_VIEW_BLOCKS = 100  # a Home tab's view
 
 
 def escape(text: str) -> str:
@@ -99,6 +100,17 @@ def message(msg: Message) -> dict[str, Any]:
         )
     fallback = msg.text or (msg.card.fallback if msg.card else "")
     return {"text": escape(fallback)[:39000], "blocks": blocks}
+
+
+def home(cards: tuple[Card, ...]) -> dict[str, Any]:
+    """The Home tab's view for views.publish: each card of the page, a divider between."""
+    blocks: list[dict[str, Any]] = []
+    for card in cards:
+        part = ([{"type": "divider"}] if blocks else []) + card_blocks(card)
+        if len(blocks) + len(part) > MAX_VIEW_BLOCKS:
+            break
+        blocks += part
+    return {"type": "home", "blocks": blocks}
 
 
 def clicked(actor: str, at_iso: str) -> dict[str, Any]:

@@ -21,7 +21,7 @@ RESPONSE_URL_LIFETIME = timedelta(minutes=29)  # Slack's is 30; a minute spare f
 
 class SlackSender(Sender):
     platform = "slack"
-    capabilities = Capabilities(ephemeral=True, update=True, threads=True)
+    capabilities = Capabilities(ephemeral=True, update=True, threads=True, page=True)
     min_interval = 1.0  # chat.postMessage: about one message per second per channel
 
     def __init__(
@@ -40,6 +40,8 @@ class SlackSender(Sender):
 
     def pace_key(self, delivery: Delivery) -> str | None:
         """The conversation Slack's ~1 message/s applies to; a response_url is not paced."""
+        if delivery.message.page:  # views.publish: not a message in a conversation
+            return None
         if self._response_url(delivery) and delivery.message.attachment is None:
             return None
         return delivery.target_id
@@ -55,6 +57,11 @@ class SlackSender(Sender):
         return delivery.reply.token if delivery.reply_address_usable(RESPONSE_URL_LIFETIME) else ""
 
     def send(self, delivery: Delivery) -> str:
+        if delivery.message.page:  # the person's Home tab, published again
+            user = delivery.reply.user_id if delivery.reply else delivery.target_id
+            view = render.home(delivery.message.page)
+            api.call(lambda: self.client.views_publish(user_id=user, view=view))
+            return f"home:{user}"
         if delivery.message.attachment is not None:  # a file share: its own path
             return upload.send(self.client, delivery, delivery.message.attachment)
         kind, reply = delivery.kind, delivery.reply
