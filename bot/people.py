@@ -158,6 +158,19 @@ def refresh_profile(session: Session, person: Person, event: Event) -> None:
             ident.handle = event.user_name
 
 
+def viewable(ctx: Context, token: str) -> Person:
+    """`@bob` in a view (/tasks, /progress, /review, /forecast): that person, when the speaker
+    may see them; else the one refusal, the same for a name nobody has as for someone out of
+    reach, so a view never tells who exists beyond what one may see."""
+    try:
+        person = resolve_mention(ctx, token)
+    except UserError:
+        raise UserError("not_allowed_view") from None
+    if not ctx.reach.person(person.id):
+        raise UserError("not_allowed_view")
+    return person
+
+
 def resolve_mention(ctx: Context, token: str, *, new: list[Person] | None = None) -> Person:
     """`@bob` → a person. The one rule for every name a command takes:
 

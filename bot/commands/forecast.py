@@ -24,7 +24,7 @@ from bot.intents import Intent
 from bot.lexer import Token
 from bot.money import sums
 from bot.outcome import Outcome
-from bot.people import resolve_mention
+from bot.people import viewable
 from bot.periods import bounds, is_week
 from bot.reach import led_by
 from bot.win_rates import win_rates
@@ -140,13 +140,7 @@ def _scope(ctx: Context, intent: ForecastView) -> tuple[list[Person], set[int] |
     whose own goal is the total's when there is one)."""
     me, session = ctx.me, ctx.session
     if intent.scope == "person":
-        try:
-            subject = resolve_mention(ctx, intent.person or "")
-        except UserError:
-            raise UserError("not_allowed_view") from None
-        if not ctx.reach.person(subject.id):
-            raise UserError("not_allowed_view")
-        return [subject], _pool(ctx), None
+        return [viewable(ctx, intent.person or "")], _pool(ctx), None
     if me.role == "rep" or intent.scope == "mine":
         if intent.scope == "team":
             raise UserError("not_allowed_view")

@@ -19,7 +19,7 @@ from bot.intents import Intent
 from bot.lexer import Token
 from bot.money import convert
 from bot.outcome import Outcome
-from bot.people import resolve_mention
+from bot.people import viewable
 from bot.periods import bounds
 from bot.speaker import speaker
 from bot.targets_chart import RepNumbers
@@ -58,14 +58,7 @@ def parse(line: Line, tokens: list[Token]) -> ProgressView | TeamProgressView:
 
 
 def progress(ctx: Context, intent: ProgressView) -> Outcome:
-    subject = ctx.me
-    if intent.person:
-        try:
-            subject = resolve_mention(ctx, intent.person)
-        except UserError:
-            raise UserError("not_allowed_view") from None
-        if not ctx.reach.person(subject.id):
-            raise UserError("not_allowed_view")
+    subject = viewable(ctx, intent.person) if intent.person else ctx.me
     zone = speaker(subject, ctx.tenant).zone
     key = bounds(ctx.now, ZoneInfo(zone), intent.period)[2]
     target = goal_for(ctx.session, ctx.tenant.id, subject.id, key)

@@ -9,13 +9,13 @@ from dataclasses import dataclass
 from bot import digest_process
 from bot import review as review_mod
 from bot.commands.command import Command
-from bot.context import Context, UserError
+from bot.context import Context
 from bot.grammar.line import Fail, Line
 from bot.grammar.period_words import PERIOD_PREFIXES, PERIODS
 from bot.intents import Intent
 from bot.lexer import Token
 from bot.outcome import Outcome
-from bot.people import resolve_mention
+from bot.people import viewable
 from bot.periods import is_week, parse_key
 from bot.reach import over
 
@@ -48,12 +48,7 @@ def review(ctx: Context, intent: ReviewView) -> Outcome:
     if not is_week(intent.period) or intent.period.startswith("next"):
         return Outcome().reply(ctx.t("review.weeks_only"), private=True)
     if intent.person:
-        try:
-            subject = resolve_mention(ctx, intent.person)
-        except UserError:
-            raise UserError("not_allowed_view") from None
-        if not ctx.reach.person(subject.id):
-            raise UserError("not_allowed_view")  # a rep asking about another, or outside a team
+        subject = viewable(ctx, intent.person)  # a rep asking about another: refused
         scope = review_mod.Scope(people=frozenset({subject.id}), rep=subject)
     else:
         scope = review_mod.who(ctx.session, ctx.me, ctx.tenant)

@@ -18,7 +18,7 @@ from bot.grammar.line import Line
 from bot.intents import Intent
 from bot.lexer import Token
 from bot.outcome import Button, Card, CardUpdate, Outcome
-from bot.people import resolve_mention
+from bot.people import viewable
 from storage.models import Customer, Person, Task
 
 
@@ -36,14 +36,7 @@ TASKS_SHOWN = 50
 
 
 def list_tasks(ctx: Context, intent: TaskList) -> Outcome:
-    person = ctx.me
-    if intent.person:
-        try:
-            person = resolve_mention(ctx, intent.person)
-        except UserError:
-            raise UserError("not_allowed_view") from None  # the same as out of reach
-    if not ctx.reach.person(person.id):
-        raise UserError("not_allowed_view")
+    person = viewable(ctx, intent.person) if intent.person else ctx.me
     query = (
         select(Task, Customer)
         .outerjoin(Customer, Customer.id == Task.customer_id)

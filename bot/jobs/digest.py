@@ -13,6 +13,7 @@ from functools import partial
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from bot import digest as digest_mod
 from bot import digest_process, funnel_chart
@@ -37,17 +38,23 @@ def morning(at: time, digest_at: time) -> bool:
     return digest_at <= at < ends
 
 
+def team_leads(s: Session) -> list[tuple[Person, Tenant]]:
+    """Everyone who leads a team, in every tenant: whom the morning digest and the weekly
+    review go to."""
+    query = (
+        select(Person, Tenant)
+        .join(Team, Team.lead_id == Person.id)
+        .join(Tenant, Tenant.id == Person.tenant_id)
+        .distinct()
+    )
+    return [(lead, tenant) for lead, tenant in s.execute(query)]
+
+
 def digests(env: JobEnv, now: datetime) -> int:
     sent = 0
     rules = env.settings.rules
     with env.sessions.begin() as s:
-        leads = s.execute(
-            select(Person, Tenant)
-            .join(Team, Team.lead_id == Person.id)
-            .join(Tenant, Tenant.id == Person.tenant_id)
-            .distinct()
-        ).all()
-        for lead, tenant in leads:
+        for lead, tenant in team_leads(s):
             tz, cal = speaker(lead, tenant).zone, env.calendar(tenant)
             local = now.astimezone(ZoneInfo(tz))
             if lead.digest_checked_on == local.date():

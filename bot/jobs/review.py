@@ -18,13 +18,13 @@ from sqlalchemy import exists, select
 
 from bot import digest_process
 from bot import review as review_mod
-from bot.jobs.digest import morning
+from bot.jobs.digest import morning, team_leads
 from bot.jobs.env import JobEnv
 from bot.outcome import Outcome
 from bot.reach import over
 from bot.speaker import speaker, words_for
 from bot.worktime import WorkCalendar
-from storage.models import Person, Team, Tenant
+from storage.models import Team
 from storage.transit import OutboxItem
 
 
@@ -33,13 +33,7 @@ def reviews(env: JobEnv, now: datetime) -> int:
     rules = env.settings.review
     at = rules.at or env.settings.rules.digest_at
     with env.sessions.begin() as s:
-        leads = s.execute(
-            select(Person, Tenant)
-            .join(Team, Team.lead_id == Person.id)
-            .join(Tenant, Tenant.id == Person.tenant_id)
-            .distinct()
-        ).all()
-        for lead, tenant in leads:
+        for lead, tenant in team_leads(s):
             who = speaker(lead, tenant)
             local = now.astimezone(ZoneInfo(who.zone))
             cal = env.calendar(tenant)
